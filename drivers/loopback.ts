@@ -1,0 +1,77 @@
+// A loopback wire between two stacks: what one end transmits is copied into a queue of the
+// other's, to be delivered when the caller says. Delivery is never inline, so a stack is never
+// re-entered from its own transmit; tests reorder or duplicate the queued frames at will.
+
+import type { FrameSink } from '../stacks/layer.js';
+import { BufferPool, type Msg } from '../stacks/message.js';
+import type { Stack } from '../stacks/stack.js';
+
+export class FrameQueue implements FrameSink {
+  /** Frames waiting for delivery, oldest first. */
+  readonly frames: Msg[] = [];
+  /** Called with every transmitted frame (a pcap writer, say). */
+  tap: ((frame: Msg) => void) | null = null;
+  transmitted = 0;
+
+  constructor(private readonly pool: BufferPool, private readonly linkHeaderBytes: number) {}
+
+  transmit(msg: Msg): void {
+    this.tap?.(msg);
+    const copy = this.pool.get();
+    copy.loadFrame(msg.bytes, msg.head, msg.length, this.linkHeaderBytes);
+    this.frames.push(copy);
+    this.transmitted++;
+  }
+
+  /** A copy of a queued frame, for tests that duplicate frames. */
+  clone(frame: Msg): Msg {
+    const copy = this.pool.get();
+    copy.loadFrame(frame.bytes, frame.head, frame.length, this.linkHeaderBytes);
+    return copy;
+  }
+
+  release(frame: Msg): void {
+    this.pool.put(frame);
+  }
+}
+
+export class Loopback {
+  /** Frames on their way to b, and to a. */
+  readonly toB: FrameQueue;
+  readonly toA: FrameQueue;
+
+  constructor(readonly a: Stack, readonly b: Stack, frames = 256) {
+    const pool = new BufferPool(frames);
+    this.toB = new FrameQueue(pool, a.linkHeaderBytes);
+    this.toA = new FrameQueue(pool, b.linkHeaderBytes);
+    a.attach(this.toB);
+    b.attach(this.toA);
+  }
+
+  /** Delivers queued frames both ways, in order, until none are left. Returns how many. */
+  pump(): number {
+    let delivered = 0;
+    while (this.toB.frames.length > 0 || this.toA.frames.length > 0) {
+      delivered += deliverAll(this.toB, this.b) + deliverAll(this.toA, this.a);
+    }
+    return delivered;
+  }
+
+  /** Opens the TCP connection a → b (three-way handshake over the wire). */
+  handshake(): void {
+    this.b.listen();
+    this.a.connect();
+    this.pump();
+    if (!this.a.connected || !this.b.connected) throw new Error(`handshake failed: drops a=${JSON.stringify(this.a.drops.toRecord())} b=${JSON.stringify(this.b.drops.toRecord())}`);
+  }
+}
+
+/** Delivers the queue's frames, in order, to `stack`. */
+export function deliverAll(queue: FrameQueue, stack: Stack): number {
+  const frames = queue.frames.splice(0);
+  for (const frame of frames) {
+    stack.receive(frame);
+    queue.release(frame);
+  }
+  return frames.length;
+}

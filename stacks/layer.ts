@@ -1,0 +1,96 @@
+// The one interface every protocol implements (x-kernel's push/pop/open/control), and the
+// contract between a stack and what sits above (the application) and below (a driver).
+
+import type { Msg } from './message.js';
+import type { DropCounters } from './drops.js';
+
+/** What `push` answers. Only `Sent` means the message went down to the driver. */
+export const SendStatus = {
+  Sent: 0,
+  /** The transport's send window has no room: retry after ACKs arrive. Nothing was changed. */
+  WouldBlock: 1,
+  /** The connection is not established. */
+  NotConnected: 2,
+  /** Larger than one segment/datagram on this link: the caller must send smaller messages. */
+  TooBig: 3,
+} as const;
+export type SendStatus = (typeof SendStatus)[keyof typeof SendStatus];
+
+/** Control operations that travel down the stack; each layer answers or passes them on. */
+export const ControlOp = {
+  /** The largest message this layer accepts from above in one push (arg ignored). */
+  MaxPayload: 1,
+  /** 1 when a push of `arg` payload bytes would be accepted now (window open, connected); else 0. */
+  CanSend: 2,
+  /** The fast timer (BSD's 200 ms tick): sends a delayed ACK that is still owed. */
+  Tick: 3,
+  /** The payload length below which the link pads frames (Ethernet's 46 bytes; 0 for FDDI). */
+  MinPayload: 4,
+} as const;
+export type ControlOp = (typeof ControlOp)[keyof typeof ControlOp];
+
+/** What is above a layer: the next layer, or the application that consumes delivered data. */
+export interface Upper {
+  /** Takes the message going up. The message belongs to the caller again once this returns. */
+  pop(msg: Msg): void;
+}
+
+/**
+ * What is below the link layer: a driver. `transmit` must be done with the frame when it returns
+ * (copy it, or consume it) and must not re-enter the stack: a reply is queued, not delivered inline.
+ */
+export interface FrameSink {
+  transmit(msg: Msg): void;
+}
+
+/**
+ * Guards state that packet-level parallelism shares between threads. Single-threaded and
+ * connection-level stacks use NO_LOCK; the parallel engine supplies an Atomics mutex.
+ */
+export interface Lock {
+  acquire(): void;
+  release(): void;
+}
+
+export const NO_LOCK: Lock = {
+  acquire() {},
+  release() {},
+};
+
+/** Set-up context shared by the layers of one stack instance. */
+export interface LayerContext {
+  readonly drops: DropCounters;
+  readonly lock: Lock;
+}
+
+export abstract class Layer implements Upper {
+  abstract readonly name: string;
+  /** Most bytes this layer prepends on the way down. */
+  abstract readonly headerBytes: number;
+  /** Most bytes this layer appends on the way down (padding). */
+  readonly trailerBytes: number = 0;
+  /** IP protocol number when this layer sits directly on IP (TCP 6, UDP 17, AH 51); else 0. */
+  readonly ipProtocol: number = 0;
+
+  above: Upper = DISCARD;
+  below: Layer | null = null;
+
+  constructor(protected readonly ctx: LayerContext) {}
+
+  /** Sends a message down: prepend this layer's header, then `below.push`. */
+  abstract push(msg: Msg): SendStatus;
+
+  /** Delivers a message up: check and strip this layer's header, then `above.pop`; or count a drop. */
+  abstract pop(msg: Msg): void;
+
+  /** Set-up once the stack is wired, top layer last (lower layers are ready first). */
+  open(): void {}
+
+  /** Answers a control operation, or passes it to the layer below. */
+  control(op: ControlOp, arg: number): number {
+    return this.below === null ? -1 : this.below.control(op, arg);
+  }
+}
+
+/** An application that consumes nothing (the default `above`, so pop never checks for null). */
+const DISCARD: Upper = { pop() {} };

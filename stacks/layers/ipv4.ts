@@ -1,0 +1,89 @@
+// IPv4 (RFC 791): one header per datagram, the identification counter in a shared-able block,
+// protocol demultiplexing to the one layer above. Datagrams are sent whole with DF set; fragments
+// that arrive are dropped and counted, not reassembled.
+
+import { fold, onesSum } from '../checksum.js';
+import { DropReason } from '../drops.js';
+import { ControlOp, Layer, type LayerContext, SendStatus } from '../layer.js';
+import type { Msg } from '../message.js';
+import { IP_FLAG_MF, IP_FRAGMENT_OFFSET_MASK, IPV4_HEADER_BYTES, Ipv4Offset, writeIpv4Header } from '../wire/ipv4.js';
+
+export interface IpEndpoints {
+  localAddr: number;
+  remoteAddr: number;
+}
+
+/** IP state that packet-level parallelism shares: the identification counter (Atomics-safe). */
+export class IpStateBlock {
+  static readonly BYTES = 8;
+  readonly f: Int32Array;
+  constructor(buffer: ArrayBufferLike = new ArrayBuffer(IpStateBlock.BYTES), byteOffset = 0) {
+    this.f = new Int32Array(buffer, byteOffset, 2);
+  }
+}
+
+export class IpLayer extends Layer {
+  readonly name = 'ip';
+  readonly headerBytes = IPV4_HEADER_BYTES;
+  /** The protocol number of the layer above, fixed when the stack is wired. */
+  private protocol = 0;
+  private mtu = 0;
+  /** Bytes past the datagram are link padding only in a frame the link padded to its minimum. */
+  private minPayload = 0;
+  private readonly shared: boolean;
+
+  constructor(ctx: LayerContext, private readonly ends: IpEndpoints, readonly state = new IpStateBlock()) {
+    super(ctx);
+    this.shared = state.f.buffer instanceof SharedArrayBuffer;
+  }
+
+  override open(): void {
+    this.mtu = this.below!.control(ControlOp.MaxPayload, 0);
+    this.minPayload = this.below!.control(ControlOp.MinPayload, 0);
+  }
+
+  /** Called by the stack builder: demultiplexing is to one upper protocol per stack. */
+  setUpperProtocol(protocol: number): void {
+    this.protocol = protocol;
+  }
+
+  override control(op: ControlOp, arg: number): number {
+    if (op === ControlOp.MaxPayload) return this.mtu - IPV4_HEADER_BYTES;
+    return super.control(op, arg);
+  }
+
+  push(msg: Msg): SendStatus {
+    const f = this.state.f;
+    const id = this.shared ? Atomics.add(f, 0, 1) : f[0]!++;
+    const at = msg.push(IPV4_HEADER_BYTES);
+    writeIpv4Header(msg.bytes, msg.view, at, msg.length, id, this.protocol, this.ends.localAddr, this.ends.remoteAddr);
+    return this.below!.push(msg);
+  }
+
+  pop(msg: Msg): void {
+    const view = msg.view;
+    const at = msg.head;
+    const available = msg.length;
+    if (available < IPV4_HEADER_BYTES) return this.ctx.drops.count(DropReason.IpHeaderLength);
+    const versionIhl = view.getUint8(at);
+    if (versionIhl >>> 4 !== 4) return this.ctx.drops.count(DropReason.IpVersion);
+    const headerBytes = (versionIhl & 0x0f) << 2;
+    if (headerBytes < IPV4_HEADER_BYTES || headerBytes > available) return this.ctx.drops.count(DropReason.IpHeaderLength);
+    if (fold(onesSum(msg.bytes, at, headerBytes)) !== 0xffff) return this.ctx.drops.count(DropReason.IpChecksum);
+    const totalLength = view.getUint16(at + Ipv4Offset.totalLength);
+    if (totalLength < headerBytes || totalLength > available || (totalLength < available && available > this.minPayload)) {
+      return this.ctx.drops.count(DropReason.IpTotalLength);
+    }
+    if ((view.getUint16(at + Ipv4Offset.flagsFragment) & (IP_FLAG_MF | IP_FRAGMENT_OFFSET_MASK)) !== 0) {
+      return this.ctx.drops.count(DropReason.IpFragment);
+    }
+    const dst = view.getUint32(at + Ipv4Offset.dst);
+    if (dst !== this.ends.localAddr) return this.ctx.drops.count(DropReason.IpDestination);
+    if (view.getUint8(at + Ipv4Offset.protocol) !== this.protocol) return this.ctx.drops.count(DropReason.IpProtocol);
+    msg.srcAddr = view.getUint32(at + Ipv4Offset.src);
+    msg.dstAddr = dst;
+    msg.tail = at + totalLength; // strips link padding
+    msg.head = at + headerBytes;
+    this.above.pop(msg);
+  }
+}

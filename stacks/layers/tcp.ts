@@ -1,0 +1,533 @@
+// TCP (RFC 793), shaped after BSD Net/2 tcp_input/tcp_output as the paper's x-kernel TCP was:
+// three-way handshake at set-up, header prediction for in-order data and pure ACKs, an ACK for
+// every second segment, an out-of-order queue, old and duplicate data discarded. Each pushed
+// message is one segment and each segment is delivered up as one message, as x-kernel's TCP does,
+// so message-oriented layers above (DES) keep their boundaries.
+//
+// All connection state is in a TcpControlBlock. State is touched only between lock.acquire() and
+// lock.release(); checksums and delivery happen outside, so packet-level parallelism can share one
+// connection between threads.
+//
+// Not here: retransmission timers (the in-memory wire loses nothing a correct stack sends),
+// congestion control, FIN/close, urgent data and RFC 1323 options.
+
+import { fold, internetChecksum, onesSum, pseudoHeaderSum } from '../checksum.js';
+import { DropReason } from '../drops.js';
+import { ControlOp, Layer, type LayerContext, type Lock, SendStatus } from '../layer.js';
+import { BufferPool, type Msg, copyBytes } from '../message.js';
+import { IP_PROTO_TCP } from '../wire/ipv4.js';
+import {
+  TCP_HEADER_BYTES,
+  TCP_MAX_HEADER_BYTES,
+  TCP_MSS_OPTION_BYTES,
+  TcpFlag,
+  TcpOffset,
+  readTcpMss,
+  writeTcpHeader,
+} from '../wire/tcp.js';
+import {
+  RCV_RING_BYTES,
+  RCV_WINDOW,
+  REASS_SLOTS,
+  Tcb,
+  TcbFlag,
+  TcpConnState,
+  TcpControlBlock,
+  seqGt,
+  seqLeq,
+  seqLt,
+} from './tcp-control-block.js';
+
+/** RFC 1122 §4.2.2.6: the MSS assumed when the peer sends none. */
+const DEFAULT_PEER_MSS = 536;
+const RING_MASK = RCV_RING_BYTES - 1;
+
+// What input() decided, done after the lock is released: bits, plus a drop reason + 1 above them.
+const DELIVER = 1;
+const PULL_QUEUE = 2;
+const SEND_ACK = 4;
+const SEND_SYN_ACK = 8;
+const DROP_SHIFT = 8;
+
+export interface TcpEndpoints {
+  localAddr: number;
+  remoteAddr: number;
+  localPort: number;
+  remotePort: number;
+  /** Initial send sequence number. */
+  iss: number;
+}
+
+export class TcpLayer extends Layer {
+  readonly name = 'tcp';
+  readonly headerBytes = TCP_MAX_HEADER_BYTES;
+  override readonly ipProtocol = IP_PROTO_TCP;
+
+  readonly tcb: TcpControlBlock;
+  private readonly lock: Lock;
+  private readonly ctlMsg: Msg;
+  private readonly queueMsg: Msg;
+  /** Largest segment data we accept from above (min of the peer's MSS and our path). */
+  private sendMss = 0;
+  /** Largest segment data the path below carries: what we advertise as our MSS. */
+  private pathMss = 0;
+
+  constructor(ctx: LayerContext, private readonly ends: TcpEndpoints, tcb?: TcpControlBlock) {
+    super(ctx);
+    this.lock = ctx.lock;
+    this.tcb = tcb ?? new TcpControlBlock();
+    const pool = new BufferPool(2);
+    this.ctlMsg = pool.get();
+    this.queueMsg = pool.get();
+  }
+
+  override open(): void {
+    this.pathMss = this.below!.control(ControlOp.MaxPayload, 0) - TCP_HEADER_BYTES;
+    if (this.pathMss <= 0) throw new RangeError('tcp: the layers below leave no room for a segment');
+    const f = this.tcb.f;
+    this.sendMss = Math.min(this.pathMss, f[Tcb.peerMss]! > 0 ? f[Tcb.peerMss]! : this.pathMss);
+  }
+
+  /** Passive open: wait for the peer's SYN. */
+  listen(): void {
+    const f = this.tcb.f;
+    f.fill(0, 0, Tcb.reass);
+    f[Tcb.state] = TcpConnState.Listen;
+  }
+
+  /** Active open: send SYN carrying our MSS. The handshake completes as segments are delivered. */
+  connect(): void {
+    const f = this.tcb.f;
+    f.fill(0, 0, Tcb.reass);
+    const iss = this.ends.iss | 0;
+    f[Tcb.iss] = iss;
+    f[Tcb.sndUna] = iss;
+    f[Tcb.sndNxt] = (iss + 1) | 0;
+    f[Tcb.sndMax] = (iss + 1) | 0;
+    f[Tcb.remotePort] = this.ends.remotePort;
+    f[Tcb.state] = TcpConnState.SynSent;
+    this.sendSegment(TcpFlag.SYN, iss, 0, this.pathMss);
+  }
+
+  get established(): boolean {
+    return this.tcb.f[Tcb.state] === TcpConnState.Established;
+  }
+
+  override control(op: ControlOp, arg: number): number {
+    const f = this.tcb.f;
+    switch (op) {
+      case ControlOp.MaxPayload:
+        return this.sendMss;
+      case ControlOp.CanSend: {
+        this.lock.acquire();
+        const ok =
+          f[Tcb.state] === TcpConnState.Established &&
+          arg <= this.sendMss &&
+          ((f[Tcb.sndNxt]! - f[Tcb.sndUna]!) | 0) + arg <= f[Tcb.sndWnd]!;
+        this.lock.release();
+        return ok ? 1 : 0;
+      }
+      case ControlOp.Tick: {
+        this.lock.acquire();
+        const owed = (f[Tcb.flags]! & TcbFlag.DelAck) !== 0;
+        this.lock.release();
+        if (owed) this.sendAck();
+        return owed ? 1 : 0;
+      }
+      default:
+        return super.control(op, arg);
+    }
+  }
+
+  push(msg: Msg): SendStatus {
+    const f = this.tcb.f;
+    const length = msg.length;
+    this.lock.acquire();
+    if (f[Tcb.state] !== TcpConnState.Established) {
+      this.lock.release();
+      return SendStatus.NotConnected;
+    }
+    if (length > this.sendMss) {
+      this.lock.release();
+      return SendStatus.TooBig;
+    }
+    const seq = f[Tcb.sndNxt]!;
+    if (((seq - f[Tcb.sndUna]!) | 0) + length > f[Tcb.sndWnd]!) {
+      this.lock.release();
+      return SendStatus.WouldBlock;
+    }
+    const next = (seq + length) | 0;
+    f[Tcb.sndNxt] = next;
+    if (seqGt(next, f[Tcb.sndMax]!)) f[Tcb.sndMax] = next;
+    const ack = f[Tcb.rcvNxt]!;
+    f[Tcb.flags] = f[Tcb.flags]! & ~(TcbFlag.AckNow | TcbFlag.DelAck); // the ACK rides on this segment
+    f[Tcb.segsOut]!++;
+    this.lock.release();
+
+    const at = msg.push(TCP_HEADER_BYTES);
+    writeTcpHeader(msg.view, at, this.ends.localPort, this.ends.remotePort, seq, ack, TcpFlag.ACK | TcpFlag.PSH, RCV_WINDOW);
+    this.fillChecksum(msg, at);
+    return this.below!.push(msg);
+  }
+
+  pop(msg: Msg): void {
+    const view = msg.view;
+    const at = msg.head;
+    const length = msg.length;
+    if (length < TCP_HEADER_BYTES) return this.ctx.drops.count(DropReason.TcpLength);
+    const headerBytes = (view.getUint8(at + TcpOffset.dataOffsetFlags) >>> 4) << 2;
+    if (headerBytes < TCP_HEADER_BYTES || headerBytes > length) return this.ctx.drops.count(DropReason.TcpLength);
+    const pseudo = pseudoHeaderSum(msg.srcAddr, msg.dstAddr, IP_PROTO_TCP, length);
+    if (fold(onesSum(msg.bytes, at, length, pseudo)) !== 0xffff) return this.ctx.drops.count(DropReason.TcpChecksum);
+    if (view.getUint16(at + TcpOffset.dstPort) !== this.ends.localPort) return this.ctx.drops.count(DropReason.TcpPort);
+    let mss = 0;
+    if (headerBytes > TCP_HEADER_BYTES) {
+      mss = readTcpMss(view, at, headerBytes);
+      if (mss < 0) return this.ctx.drops.count(DropReason.TcpOption);
+    }
+
+    this.lock.acquire();
+    let action: number;
+    try {
+      action = this.input(msg, at, headerBytes, mss);
+    } finally {
+      this.lock.release();
+    }
+
+    if ((action & DELIVER) !== 0) this.above.pop(msg);
+    if ((action & PULL_QUEUE) !== 0) this.deliverQueued();
+    if ((action & SEND_SYN_ACK) !== 0) this.sendSegment(TcpFlag.SYN | TcpFlag.ACK, this.tcb.f[Tcb.iss]!, this.tcb.f[Tcb.rcvNxt]!, this.pathMss);
+    else if ((action & SEND_ACK) !== 0) this.sendAck();
+    if (action >>> DROP_SHIFT !== 0) this.ctx.drops.count(((action >>> DROP_SHIFT) - 1) as DropReason);
+  }
+
+  /**
+   * The state machine, under the lock. Leaves `msg` trimmed to the data to deliver when the
+   * answer has DELIVER. Answers what to do once the lock is released.
+   */
+  private input(msg: Msg, at: number, headerBytes: number, mss: number): number {
+    const f = this.tcb.f;
+    const view = msg.view;
+    const srcPort = view.getUint16(at + TcpOffset.srcPort);
+    let seq = view.getInt32(at + TcpOffset.seq);
+    const ack = view.getInt32(at + TcpOffset.ack);
+    const flags = view.getUint8(at + TcpOffset.dataOffsetFlags + 1) & 0x3f;
+    const win = view.getUint16(at + TcpOffset.window);
+    let dataLength = msg.length - headerBytes;
+    const state = f[Tcb.state]!;
+
+    if (state !== TcpConnState.Listen && srcPort !== f[Tcb.remotePort]) return drop(DropReason.TcpPort);
+    f[Tcb.segsIn]!++;
+
+    // Header prediction (Net/2 tcp_input): in-order, nothing unusual, window unchanged.
+    if (
+      state === TcpConnState.Established &&
+      (flags & (TcpFlag.SYN | TcpFlag.FIN | TcpFlag.RST | TcpFlag.URG | TcpFlag.ACK)) === TcpFlag.ACK &&
+      seq === f[Tcb.rcvNxt] &&
+      win === f[Tcb.sndWnd] &&
+      f[Tcb.sndNxt] === f[Tcb.sndMax]
+    ) {
+      if (dataLength === 0) {
+        if (seqGt(ack, f[Tcb.sndUna]!) && seqLeq(ack, f[Tcb.sndMax]!)) {
+          f[Tcb.predictedAcks]!++;
+          f[Tcb.sndUna] = ack;
+          return 0;
+        }
+      } else if (ack === f[Tcb.sndUna] && f[Tcb.reassCount] === 0) {
+        f[Tcb.predictedData]!++;
+        f[Tcb.rcvNxt] = (seq + dataLength) | 0;
+        msg.head = at + headerBytes;
+        this.delivered(dataLength);
+        return DELIVER | this.ackEverySecond();
+      }
+    }
+
+    switch (state) {
+      case TcpConnState.Closed:
+        return drop(DropReason.TcpState);
+      case TcpConnState.Listen: {
+        if ((flags & (TcpFlag.RST | TcpFlag.ACK | TcpFlag.SYN)) !== TcpFlag.SYN) return drop(DropReason.TcpState);
+        if (srcPort !== this.ends.remotePort) return drop(DropReason.TcpPort);
+        const iss = this.ends.iss | 0;
+        f[Tcb.remotePort] = srcPort;
+        f[Tcb.irs] = seq;
+        f[Tcb.rcvNxt] = (seq + 1) | 0;
+        f[Tcb.iss] = iss;
+        f[Tcb.sndUna] = iss;
+        f[Tcb.sndNxt] = (iss + 1) | 0;
+        f[Tcb.sndMax] = (iss + 1) | 0;
+        f[Tcb.sndWnd] = win;
+        f[Tcb.sndWl1] = seq;
+        f[Tcb.sndWl2] = iss;
+        this.setPeerMss(mss);
+        f[Tcb.state] = TcpConnState.SynReceived;
+        return SEND_SYN_ACK;
+      }
+      case TcpConnState.SynSent: {
+        const ackOk = (flags & TcpFlag.ACK) !== 0 && seqGt(ack, f[Tcb.iss]!) && seqLeq(ack, f[Tcb.sndMax]!);
+        if ((flags & TcpFlag.ACK) !== 0 && !ackOk) return drop(DropReason.TcpState);
+        if ((flags & TcpFlag.RST) !== 0) {
+          if (ackOk) f[Tcb.state] = TcpConnState.Closed;
+          return drop(DropReason.TcpState);
+        }
+        // A SYN without ACK would be a simultaneous open, which set-up never does.
+        if ((flags & TcpFlag.SYN) === 0 || !ackOk) return drop(DropReason.TcpState);
+        f[Tcb.irs] = seq;
+        f[Tcb.rcvNxt] = (seq + 1) | 0;
+        f[Tcb.sndUna] = ack;
+        f[Tcb.sndWnd] = win;
+        f[Tcb.sndWl1] = seq;
+        f[Tcb.sndWl2] = ack;
+        this.setPeerMss(mss);
+        f[Tcb.state] = TcpConnState.Established;
+        return SEND_ACK;
+      }
+    }
+
+    // SYN_RECEIVED and ESTABLISHED (Net/2 from "trim segment to fit the window" on).
+    if ((flags & TcpFlag.SYN) !== 0) return drop(DropReason.TcpState);
+    let dataAt = at + headerBytes;
+    let answer = 0;
+    let dropReason = -1;
+
+    const rcvNxt = f[Tcb.rcvNxt]!;
+    let excess = (rcvNxt - seq) | 0;
+    if (excess > 0) {
+      if (excess >= dataLength) {
+        // Entirely old: a duplicate. Its data is discarded, its ACK field still counts.
+        if (dataLength > 0) {
+          f[Tcb.duplicates]!++;
+          answer |= SEND_ACK;
+          dropReason = DropReason.TcpDuplicate;
+        }
+        dataLength = 0;
+      } else {
+        dataAt += excess;
+        dataLength -= excess;
+      }
+      seq = (seq + excess) | 0;
+    }
+    excess = (seq + dataLength - (rcvNxt + RCV_WINDOW)) | 0;
+    if (excess > 0) {
+      if (excess >= dataLength && dataLength > 0) return drop(DropReason.TcpOutOfWindow) | SEND_ACK;
+      dataLength -= Math.min(excess, dataLength);
+    }
+    if ((flags & TcpFlag.RST) !== 0) {
+      f[Tcb.state] = TcpConnState.Closed;
+      return drop(DropReason.TcpState);
+    }
+    if ((flags & TcpFlag.ACK) === 0) return drop(DropReason.TcpState);
+
+    if (state === TcpConnState.SynReceived) {
+      if (!(seqGt(ack, f[Tcb.sndUna]!) && seqLeq(ack, f[Tcb.sndMax]!))) return drop(DropReason.TcpState);
+      f[Tcb.state] = TcpConnState.Established;
+      f[Tcb.sndWnd] = win;
+      f[Tcb.sndWl1] = seq;
+      f[Tcb.sndWl2] = ack;
+    }
+
+    if (seqLeq(ack, f[Tcb.sndUna]!)) {
+      if (dataLength === 0 && win === f[Tcb.sndWnd]) f[Tcb.duplicateAcks]!++;
+    } else if (seqGt(ack, f[Tcb.sndMax]!)) {
+      return drop(DropReason.TcpAckUnsent) | SEND_ACK;
+    } else {
+      f[Tcb.sndUna] = ack;
+    }
+    const wl1 = f[Tcb.sndWl1]!;
+    const wl2 = f[Tcb.sndWl2]!;
+    if (seqLt(wl1, seq) || (wl1 === seq && (seqLt(wl2, ack) || (wl2 === ack && win > f[Tcb.sndWnd]!)))) {
+      f[Tcb.sndWnd] = win;
+      f[Tcb.sndWl1] = seq;
+      f[Tcb.sndWl2] = ack;
+    }
+
+    if (dataLength > 0) {
+      if (seq === rcvNxt) {
+        f[Tcb.rcvNxt] = (seq + dataLength) | 0;
+        msg.head = dataAt;
+        msg.tail = dataAt + dataLength;
+        this.delivered(dataLength);
+        if (f[Tcb.reassCount] === 0) {
+          answer |= DELIVER | this.ackEverySecond();
+        } else {
+          this.trimQueue();
+          answer |= DELIVER | PULL_QUEUE | SEND_ACK;
+        }
+      } else {
+        // Out of order: keep a copy in the ring and tell the peer what we still expect.
+        f[Tcb.outOfOrder]!++;
+        const queued = this.enqueue(msg.bytes, dataAt, seq, dataLength);
+        if (queued >= 0) dropReason = queued;
+        answer |= SEND_ACK;
+      }
+    }
+    return dropReason >= 0 ? answer | ((dropReason + 1) << DROP_SHIFT) : answer;
+  }
+
+  /** BSD's delayed ACK, reduced to its effect here: the second unacknowledged segment is ACKed at once. */
+  private ackEverySecond(): number {
+    const f = this.tcb.f;
+    const flags = f[Tcb.flags]!;
+    if ((flags & TcbFlag.DelAck) !== 0) {
+      f[Tcb.flags] = flags & ~TcbFlag.DelAck;
+      return SEND_ACK;
+    }
+    f[Tcb.flags] = flags | TcbFlag.DelAck;
+    return 0;
+  }
+
+  private delivered(length: number): void {
+    const f = this.tcb.f;
+    f[Tcb.bytesDelivered] = (f[Tcb.bytesDelivered]! + length) | 0;
+  }
+
+  private setPeerMss(mss: number): void {
+    const peer = mss > 0 ? mss : DEFAULT_PEER_MSS;
+    this.tcb.f[Tcb.peerMss] = peer;
+    this.sendMss = Math.min(this.pathMss, peer);
+  }
+
+  /**
+   * Inserts [seq, seq + length) into the sorted out-of-order queue, trimming it against what is
+   * queued (tcp_reass). Answers -1 when queued, or the drop reason when nothing new was kept.
+   */
+  private enqueue(src: Uint8Array, dataAt: number, seq: number, length: number): number {
+    const f = this.tcb.f;
+    let count = f[Tcb.reassCount]!;
+    let slot = 0;
+    while (slot < count && seqLeq(f[Tcb.reass + 2 * slot]!, seq)) slot++;
+    if (slot > 0) {
+      const prev = Tcb.reass + 2 * (slot - 1);
+      const overlap = (f[prev]! + f[prev + 1]! - seq) | 0;
+      if (overlap >= length) {
+        f[Tcb.duplicates]!++;
+        return DropReason.TcpDuplicate;
+      }
+      if (overlap > 0) {
+        seq = (seq + overlap) | 0;
+        dataAt += overlap;
+        length -= overlap;
+      }
+    }
+    // Later entries the new data covers are trimmed or removed.
+    while (slot < count) {
+      const next = Tcb.reass + 2 * slot;
+      const overlap = (seq + length - f[next]!) | 0;
+      if (overlap <= 0) break;
+      if (overlap < f[next + 1]!) {
+        f[next] = (f[next]! + overlap) | 0;
+        f[next + 1] = f[next + 1]! - overlap;
+        break;
+      }
+      this.removeEntry(slot);
+      count--;
+    }
+    if (count === REASS_SLOTS) return DropReason.TcpReassemblyFull;
+    for (let i = count; i > slot; i--) {
+      f[Tcb.reass + 2 * i] = f[Tcb.reass + 2 * i - 2]!;
+      f[Tcb.reass + 2 * i + 1] = f[Tcb.reass + 2 * i - 1]!;
+    }
+    f[Tcb.reass + 2 * slot] = seq;
+    f[Tcb.reass + 2 * slot + 1] = length;
+    f[Tcb.reassCount] = count + 1;
+    this.copyIntoRing(src, dataAt, seq, length);
+    return -1;
+  }
+
+  private removeEntry(slot: number): void {
+    const f = this.tcb.f;
+    const count = f[Tcb.reassCount]!;
+    for (let i = slot; i < count - 1; i++) {
+      f[Tcb.reass + 2 * i] = f[Tcb.reass + 2 * i + 2]!;
+      f[Tcb.reass + 2 * i + 1] = f[Tcb.reass + 2 * i + 3]!;
+    }
+    f[Tcb.reassCount] = count - 1;
+  }
+
+  /** Drops queued data that in-order data has just covered. */
+  private trimQueue(): void {
+    const f = this.tcb.f;
+    const rcvNxt = f[Tcb.rcvNxt]!;
+    while (f[Tcb.reassCount]! > 0) {
+      const first = Tcb.reass;
+      const covered = (rcvNxt - f[first]!) | 0;
+      if (covered <= 0) return;
+      if (covered < f[first + 1]!) {
+        f[first] = rcvNxt;
+        f[first + 1] = f[first + 1]! - covered;
+        return;
+      }
+      this.removeEntry(0);
+    }
+  }
+
+  /** Delivers queued segments that are now in order, one message each, oldest first. */
+  private deliverQueued(): void {
+    const f = this.tcb.f;
+    const msg = this.queueMsg;
+    for (;;) {
+      this.lock.acquire();
+      const ready = f[Tcb.reassCount]! > 0 && f[Tcb.reass] === f[Tcb.rcvNxt];
+      if (ready) {
+        const seq = f[Tcb.reass]!;
+        const length = f[Tcb.reass + 1]!;
+        msg.resetPayload(length);
+        this.copyFromRing(msg.bytes, msg.head, seq, length);
+        f[Tcb.rcvNxt] = (seq + length) | 0;
+        f[Tcb.reassDelivered]!++;
+        this.removeEntry(0);
+        this.delivered(length);
+      }
+      this.lock.release();
+      if (!ready) return;
+      this.above.pop(msg);
+    }
+  }
+
+  private copyIntoRing(src: Uint8Array, at: number, seq: number, length: number): void {
+    const ring = this.tcb.ring;
+    const pos = seq & RING_MASK;
+    const first = Math.min(length, RCV_RING_BYTES - pos);
+    copyBytes(ring, pos, src, at, first);
+    if (first < length) copyBytes(ring, 0, src, at + first, length - first);
+  }
+
+  private copyFromRing(dst: Uint8Array, at: number, seq: number, length: number): void {
+    const ring = this.tcb.ring;
+    const pos = seq & RING_MASK;
+    const first = Math.min(length, RCV_RING_BYTES - pos);
+    copyBytes(dst, at, ring, pos, first);
+    if (first < length) copyBytes(dst, at + first, ring, 0, length - first);
+  }
+
+  private sendAck(): void {
+    const f = this.tcb.f;
+    this.lock.acquire();
+    f[Tcb.flags] = f[Tcb.flags]! & ~(TcbFlag.AckNow | TcbFlag.DelAck);
+    const seq = f[Tcb.sndNxt]!;
+    const ack = f[Tcb.rcvNxt]!;
+    this.lock.release();
+    this.sendSegment(TcpFlag.ACK, seq, ack, 0);
+  }
+
+  /** A segment without data (SYN, SYN-ACK, ACK) from this layer's own buffer. */
+  private sendSegment(flags: number, seq: number, ack: number, mss: number): void {
+    const msg = this.ctlMsg;
+    msg.resetPayload(0);
+    const at = msg.push(mss === 0 ? TCP_HEADER_BYTES : TCP_HEADER_BYTES + TCP_MSS_OPTION_BYTES);
+    writeTcpHeader(msg.view, at, this.ends.localPort, this.ends.remotePort, seq, ack, flags, RCV_WINDOW, mss);
+    this.fillChecksum(msg, at);
+    this.tcb.f[Tcb.acksOut]!++;
+    this.below!.push(msg);
+  }
+
+  private fillChecksum(msg: Msg, at: number): void {
+    const length = msg.tail - at;
+    const pseudo = pseudoHeaderSum(this.ends.localAddr, this.ends.remoteAddr, IP_PROTO_TCP, length);
+    msg.view.setUint16(at + TcpOffset.checksum, internetChecksum(msg.bytes, at, length, pseudo));
+  }
+}
+
+function drop(reason: DropReason): number {
+  return (reason + 1) << DROP_SHIFT;
+}

@@ -1,0 +1,70 @@
+// UDP (RFC 768) with its checksum over the pseudo-header. Our senders always checksum, so a zero
+// ("no checksum") from the peer is refused unless the layer is told to accept it.
+
+import { fold, internetChecksum, onesSum, pseudoHeaderSum } from '../checksum.js';
+import { DropReason } from '../drops.js';
+import { ControlOp, Layer, type LayerContext, SendStatus } from '../layer.js';
+import type { Msg } from '../message.js';
+import { IP_PROTO_UDP } from '../wire/ipv4.js';
+import { UDP_HEADER_BYTES, UdpOffset, writeUdpHeader } from '../wire/udp.js';
+
+export interface UdpEndpoints {
+  localAddr: number;
+  remoteAddr: number;
+  localPort: number;
+  remotePort: number;
+  /** Accept datagrams that carry no checksum (RFC 768 allows it). Default: refuse. */
+  acceptZeroChecksum?: boolean;
+}
+
+export class UdpLayer extends Layer {
+  readonly name = 'udp';
+  readonly headerBytes = UDP_HEADER_BYTES;
+  override readonly ipProtocol = IP_PROTO_UDP;
+  private maxPayload = 0;
+
+  constructor(ctx: LayerContext, private readonly ends: UdpEndpoints) {
+    super(ctx);
+  }
+
+  override open(): void {
+    this.maxPayload = Math.min(0xffff, this.below!.control(ControlOp.MaxPayload, 0)) - UDP_HEADER_BYTES;
+  }
+
+  override control(op: ControlOp, arg: number): number {
+    if (op === ControlOp.MaxPayload) return this.maxPayload;
+    if (op === ControlOp.CanSend) return arg <= this.maxPayload ? 1 : 0;
+    return super.control(op, arg);
+  }
+
+  push(msg: Msg): SendStatus {
+    if (msg.length > this.maxPayload) return SendStatus.TooBig;
+    const at = msg.push(UDP_HEADER_BYTES);
+    const length = msg.length;
+    writeUdpHeader(msg.view, at, this.ends.localPort, this.ends.remotePort, length);
+    const pseudo = pseudoHeaderSum(this.ends.localAddr, this.ends.remoteAddr, IP_PROTO_UDP, length);
+    const sum = internetChecksum(msg.bytes, at, length, pseudo);
+    msg.view.setUint16(at + UdpOffset.checksum, sum === 0 ? 0xffff : sum);
+    return this.below!.push(msg);
+  }
+
+  pop(msg: Msg): void {
+    const view = msg.view;
+    const at = msg.head;
+    if (msg.length < UDP_HEADER_BYTES) return this.ctx.drops.count(DropReason.UdpLength);
+    const length = view.getUint16(at + UdpOffset.length);
+    if (length < UDP_HEADER_BYTES || length > msg.length) return this.ctx.drops.count(DropReason.UdpLength);
+    msg.tail = at + length;
+    if (view.getUint16(at + UdpOffset.checksum) === 0) {
+      if (this.ends.acceptZeroChecksum !== true) return this.ctx.drops.count(DropReason.UdpNoChecksum);
+    } else {
+      const pseudo = pseudoHeaderSum(msg.srcAddr, msg.dstAddr, IP_PROTO_UDP, length);
+      if (fold(onesSum(msg.bytes, at, length, pseudo)) !== 0xffff) return this.ctx.drops.count(DropReason.UdpChecksum);
+    }
+    if (view.getUint16(at + UdpOffset.dstPort) !== this.ends.localPort || view.getUint16(at + UdpOffset.srcPort) !== this.ends.remotePort) {
+      return this.ctx.drops.count(DropReason.UdpPort);
+    }
+    msg.head = at + UDP_HEADER_BYTES;
+    this.above.pop(msg);
+  }
+}

@@ -1,0 +1,172 @@
+// Message buffers with headroom (x-kernel "msg"). Every message of a pool shares the pool's three
+// typed-array views, so offsets are absolute in the pool's ArrayBuffer and layers write headers with
+// one DataView and checksum with one Uint32Array: nothing is allocated per packet.
+
+/** Bytes of headroom reserved in front of the payload; enough for every header we stack. */
+export const DEFAULT_HEADROOM = 192;
+/** Slot size: the largest frame (FDDI, 4352 + 21) plus headroom and padding, rounded to a page. */
+export const DEFAULT_SLOT_BYTES = 8192;
+
+export class Msg {
+  /** First byte of live data (absolute offset in `bytes`). Moves down on push, up on pop. */
+  head = 0;
+  /** One past the last byte of live data. */
+  tail = 0;
+  /** IPv4 source and destination of a received packet, set by the IP layer for the layers above. */
+  srcAddr = 0;
+  dstAddr = 0;
+
+  constructor(
+    /** The whole pool, shared by all its messages. */
+    readonly bytes: Uint8Array,
+    readonly view: DataView,
+    readonly words: Uint32Array,
+    /** This message's slot in the pool: [slotStart, slotEnd). */
+    readonly slotStart: number,
+    readonly slotEnd: number,
+  ) {}
+
+  get length(): number {
+    return this.tail - this.head;
+  }
+
+  /** Prepends `n` bytes of header; returns the header's offset. */
+  push(n: number): number {
+    const head = this.head - n;
+    if (head < this.slotStart) throw new RangeError(`message headroom exhausted pushing ${n} bytes`);
+    this.head = head;
+    return head;
+  }
+
+  /** Strips `n` bytes of header; returns the stripped header's offset. */
+  pop(n: number): number {
+    const head = this.head;
+    this.head = head + n;
+    return head;
+  }
+
+  /** Appends `n` bytes at the tail (padding); returns their offset. */
+  append(n: number): number {
+    const tail = this.tail;
+    if (tail + n > this.slotEnd) throw new RangeError(`message tailroom exhausted appending ${n} bytes`);
+    this.tail = tail + n;
+    return tail;
+  }
+
+  /**
+   * Makes the message an empty payload of `length` bytes that starts `headroom` bytes into the slot.
+   * `headroom` is a multiple of 4 and every header above IP is a multiple of 4 long, so the IPv4
+   * header lands 4-byte aligned.
+   */
+  resetPayload(length: number, headroom = DEFAULT_HEADROOM): number {
+    const head = this.slotStart + headroom;
+    if (head + length > this.slotEnd) throw new RangeError(`payload of ${length} bytes does not fit a ${this.slotEnd - this.slotStart}-byte slot`);
+    this.head = head;
+    this.tail = head + length;
+    this.srcAddr = 0;
+    this.dstAddr = 0;
+    return head;
+  }
+
+  /**
+   * Makes room for a received frame of `length` bytes whose link header is `linkHeaderBytes` long,
+   * placed so that the network header behind it is 4-byte aligned. Returns the frame's offset.
+   */
+  resetFrame(length: number, linkHeaderBytes: number): number {
+    const ipOffset = this.slotStart + DEFAULT_HEADROOM;
+    const head = ipOffset - linkHeaderBytes;
+    if (head < this.slotStart || head + length > this.slotEnd) {
+      throw new RangeError(`frame of ${length} bytes does not fit a ${this.slotEnd - this.slotStart}-byte slot`);
+    }
+    this.head = head;
+    this.tail = head + length;
+    this.srcAddr = 0;
+    this.dstAddr = 0;
+    return head;
+  }
+
+  /** Copies `length` bytes from `src` into a fresh frame (a driver receiving off the wire). */
+  loadFrame(src: Uint8Array, srcOffset: number, length: number, linkHeaderBytes: number): void {
+    copyBytes(this.bytes, this.resetFrame(length, linkHeaderBytes), src, srcOffset, length);
+  }
+
+  /** A copy of the live bytes (tests and debugging only: it allocates). */
+  toBytes(): Uint8Array {
+    return this.bytes.slice(this.head, this.tail);
+  }
+}
+
+/** A fixed set of messages carved out of one ArrayBuffer at set-up; get/put never allocate. */
+export class BufferPool {
+  readonly bytes: Uint8Array;
+  readonly view: DataView;
+  readonly words: Uint32Array;
+  private readonly free: Msg[];
+  private freeCount: number;
+
+  constructor(readonly count: number, readonly slotBytes = DEFAULT_SLOT_BYTES) {
+    if (!Number.isInteger(count) || count < 1) throw new RangeError(`pool needs at least one buffer, got ${count}`);
+    if (slotBytes % 64 !== 0 || slotBytes < 256) throw new RangeError(`slot size must be a multiple of 64 and at least 256, got ${slotBytes}`);
+    const buffer = new ArrayBuffer(count * slotBytes);
+    this.bytes = new Uint8Array(buffer);
+    this.view = new DataView(buffer);
+    this.words = new Uint32Array(buffer);
+    this.free = [];
+    for (let i = 0; i < count; i++) {
+      this.free.push(new Msg(this.bytes, this.view, this.words, i * slotBytes, (i + 1) * slotBytes));
+    }
+    this.freeCount = count;
+  }
+
+  /** Takes a message; throws when the pool is empty (a sizing error made at set-up). */
+  get(): Msg {
+    if (this.freeCount === 0) throw new RangeError(`buffer pool of ${this.count} exhausted`);
+    return this.free[--this.freeCount]!;
+  }
+
+  put(msg: Msg): void {
+    if (msg.bytes !== this.bytes) throw new RangeError('message returned to a pool it does not belong to');
+    if (this.freeCount === this.count) throw new RangeError('buffer pool: more messages returned than taken');
+    this.free[this.freeCount++] = msg;
+  }
+
+  get available(): number {
+    return this.freeCount;
+  }
+}
+
+/**
+ * Copies bytes between two buffers without allocating a view (TypedArray.set needs a subarray).
+ * Runs 32 bits at a time when source and destination are congruent mod 4, as frames placed by
+ * resetFrame are.
+ */
+export function copyBytes(dst: Uint8Array, dstOffset: number, src: Uint8Array, srcOffset: number, length: number): void {
+  const dAbs = dst.byteOffset + dstOffset;
+  const sAbs = src.byteOffset + srcOffset;
+  let done = 0;
+  if (length >= 32 && ((dAbs ^ sAbs) & 3) === 0) {
+    const lead = (4 - (dAbs & 3)) & 3;
+    for (; done < lead; done++) dst[dstOffset + done] = src[srcOffset + done]!;
+    const dw = wordView(dst);
+    const sw = wordView(src);
+    const di = (dAbs + lead) >>> 2;
+    const si = (sAbs + lead) >>> 2;
+    const count = (length - lead) >>> 2;
+    for (let i = 0; i < count; i++) dw[di + i] = sw[si + i]!;
+    done += count * 4;
+  }
+  for (; done < length; done++) dst[dstOffset + done] = src[srcOffset + done]!;
+}
+
+// One Uint32Array per ArrayBuffer, made on first use (set-up), so copies allocate nothing after.
+const wordViews = new WeakMap<ArrayBufferLike, Uint32Array>();
+
+/** A Uint32Array over the whole buffer behind `bytes` (cached: one per buffer). */
+export function wordView(bytes: Uint8Array): Uint32Array {
+  let words = wordViews.get(bytes.buffer);
+  if (words === undefined) {
+    words = new Uint32Array(bytes.buffer, 0, bytes.buffer.byteLength >>> 2);
+    wordViews.set(bytes.buffer, words);
+  }
+  return words;
+}

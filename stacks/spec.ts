@@ -1,0 +1,90 @@
+// Stack specs name the layers top first, as the paper writes them: tcp/ip/fddi,
+// tcp/md5/ip/fddi, des/tcp/md5/ip/fddi, 3des/tcp/md5/ip/fddi. The parser checks each layer against
+// what may stand below the one above it, and names the offender and the alternatives.
+
+export const LAYER_NAMES = ['des', '3des', 'tcp', 'udp', 'md5', 'ip', 'fddi', 'eth'] as const;
+export type LayerName = (typeof LAYER_NAMES)[number];
+
+/** What may stand directly below each layer. A link layer is the bottom: nothing below it. */
+const BELOW: Record<LayerName, readonly LayerName[]> = {
+  des: ['tcp', 'udp'],
+  '3des': ['tcp', 'udp'],
+  tcp: ['md5', 'ip'],
+  udp: ['md5', 'ip'],
+  md5: ['ip'],
+  ip: ['fddi', 'eth'],
+  fddi: [],
+  eth: [],
+};
+
+/** A stack delivers to an application, so its top is a transport or a cipher above one. */
+const TOP: readonly LayerName[] = ['des', '3des', 'tcp', 'udp'];
+const LINKS: readonly LayerName[] = ['fddi', 'eth'];
+
+/** The paper's four stacks, over FDDI. */
+export const PAPER_STACKS = ['tcp/ip/fddi', 'tcp/md5/ip/fddi', 'des/tcp/md5/ip/fddi', '3des/tcp/md5/ip/fddi'] as const;
+
+export class StackSpecError extends Error {
+  constructor(
+    message: string,
+    readonly spec: string,
+    /** The layer at fault as written ('' when the spec is empty). */
+    readonly layer: string,
+    /** What may stand in its place. */
+    readonly allowed: readonly string[],
+  ) {
+    super(message);
+    this.name = 'StackSpecError';
+  }
+}
+
+function either(names: readonly string[]): string {
+  return names.length <= 1 ? (names[0] ?? 'nothing') : `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
+}
+
+function isLayerName(name: string): name is LayerName {
+  return (LAYER_NAMES as readonly string[]).includes(name);
+}
+
+/** Parses a spec such as `des/tcp/md5/ip/fddi` into layer names, top first. */
+export function parseStackSpec(spec: string): LayerName[] {
+  const text = spec.trim();
+  if (text === '') {
+    throw new StackSpecError(`empty stack spec: name the layers top first, e.g. ${PAPER_STACKS[0]}`, spec, '', TOP);
+  }
+  const tokens = text.split('/').map((t) => t.trim().toLowerCase());
+  const layers: LayerName[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    const above = layers[i - 1];
+    const allowed = above === undefined ? TOP : BELOW[above];
+    const where = above === undefined ? 'as the top layer' : `below ${above}`;
+    if (!isLayerName(token)) {
+      const shown = token === '' ? 'an empty layer name' : `unknown layer '${token}'`;
+      throw new StackSpecError(
+        `${shown} at position ${i + 1} of stack '${text}': ${where} may stand ${either(allowed)} (layers: ${LAYER_NAMES.join(', ')})`,
+        spec,
+        token,
+        allowed,
+      );
+    }
+    if (!allowed.includes(token)) {
+      const reason =
+        above !== undefined && LINKS.includes(above)
+          ? `${above} is a link layer, the bottom of a stack: nothing may stand below it`
+          : `${where} may stand ${either(allowed)}`;
+      throw new StackSpecError(`'${token}' cannot stand ${where} in stack '${text}': ${reason}`, spec, token, allowed);
+    }
+    layers.push(token);
+  }
+  const bottom = layers[layers.length - 1]!;
+  if (!LINKS.includes(bottom)) {
+    throw new StackSpecError(
+      `stack '${text}' ends at '${bottom}' without a link layer: below ${bottom} may stand ${either(BELOW[bottom])}`,
+      spec,
+      bottom,
+      BELOW[bottom],
+    );
+  }
+  return layers;
+}

@@ -1,0 +1,194 @@
+// Builds a protocol stack from a spec and wires it x-kernel style: each layer's `below` is the
+// next one down, each `above` the next one up; the link layer transmits through a driver and the
+// top layer delivers to the application.
+
+import { cryptoProvider, type CryptoProviderName } from './crypto/index.js';
+import { DropCounters } from './drops.js';
+import { ControlOp, type FrameSink, type Layer, type Lock, NO_LOCK, SendStatus, type Upper } from './layer.js';
+import { DesLayer } from './layers/des.js';
+import { IpLayer, IpStateBlock } from './layers/ipv4.js';
+import { EthernetLayer, FddiLayer, type LinkLayer } from './layers/link.js';
+import { AhStateBlock, Md5AhLayer } from './layers/md5-ah.js';
+import type { TcpControlBlock } from './layers/tcp-control-block.js';
+import { TcpLayer } from './layers/tcp.js';
+import { UdpLayer } from './layers/udp.js';
+import type { Msg } from './message.js';
+import { type LayerName, parseStackSpec } from './spec.js';
+import { parseIpv4, parseMac } from './wire/address.js';
+
+export interface Endpoint {
+  mac: string;
+  ip: string;
+  port: number;
+}
+
+export interface StackKeys {
+  /** 8 bytes. */
+  des: Uint8Array;
+  /** 24 bytes: K1, K2, K3 for EDE. */
+  tdes: Uint8Array;
+  /** Keyed MD5 when set; plain MD5 (the paper's choice) when absent. */
+  md5?: Uint8Array;
+}
+
+function hex(text: string): Uint8Array {
+  return Uint8Array.from(Buffer.from(text, 'hex'));
+}
+
+/** Keys of the published examples (FIPS 81, NIST SP 800-67): for tests and benchmarks, not secrets. */
+export const EXAMPLE_KEYS: StackKeys = {
+  des: hex('0123456789abcdef'),
+  tdes: hex('0123456789abcdef23456789abcdef01456789abcdef0123'),
+};
+
+export interface StackOptions {
+  local: Endpoint;
+  remote: Endpoint;
+  crypto?: CryptoProviderName;
+  keys?: StackKeys;
+  /** AH security parameter index (both ends use the same SA). */
+  spi?: number;
+  /** TCP initial send sequence number. */
+  iss?: number;
+  /** Keeps the IVs of senders sharing a key apart (a worker id). */
+  instance?: number;
+  drops?: DropCounters;
+  /** Guards shared state under packet-level parallelism; a no-op otherwise. */
+  lock?: Lock;
+  /** State blocks to use instead of private ones (shared memory under packet-level parallelism). */
+  state?: { tcb?: TcpControlBlock; ip?: IpStateBlock; ah?: AhStateBlock };
+}
+
+/** Two ends of one point-to-point link, for tests and drivers. */
+export function endpointPair(): [StackOptions, StackOptions] {
+  const a: Endpoint = { mac: '02:00:00:00:00:01', ip: '10.0.0.1', port: 5001 };
+  const b: Endpoint = { mac: '02:00:00:00:00:02', ip: '10.0.0.2', port: 5002 };
+  return [
+    { local: a, remote: b, iss: 0x1000_0000, instance: 1 },
+    { local: b, remote: a, iss: 0x7000_0000, instance: 2 },
+  ];
+}
+
+export const DEFAULT_SPI = 0x100;
+
+export class Stack {
+  /** Top first, as in the spec. */
+  readonly layers: Layer[];
+  readonly names: LayerName[];
+  readonly link: LinkLayer;
+  readonly transport: TcpLayer | UdpLayer;
+  readonly tcp: TcpLayer | null;
+  readonly drops: DropCounters;
+
+  constructor(readonly spec: string, options: StackOptions) {
+    this.names = parseStackSpec(spec);
+    const drops = options.drops ?? new DropCounters();
+    const ctx = { drops, lock: options.lock ?? NO_LOCK };
+    const provider = cryptoProvider(options.crypto ?? 'cryptojs');
+    const keys = options.keys ?? EXAMPLE_KEYS;
+    const localAddr = parseIpv4(options.local.ip);
+    const remoteAddr = parseIpv4(options.remote.ip);
+    const ports = { localAddr, remoteAddr, localPort: options.local.port, remotePort: options.remote.port };
+    const macs = { localMac: parseMac(options.local.mac), remoteMac: parseMac(options.remote.mac) };
+
+    const make = (name: LayerName): Layer => {
+      switch (name) {
+        case 'des':
+          return new DesLayer(ctx, provider.createCipher('des', keys.des, options.instance ?? 0));
+        case '3des':
+          return new DesLayer(ctx, provider.createCipher('3des', keys.tdes, options.instance ?? 0));
+        case 'tcp':
+          return new TcpLayer(ctx, { ...ports, iss: options.iss ?? 0 }, options.state?.tcb);
+        case 'udp':
+          return new UdpLayer(ctx, ports);
+        case 'md5':
+          return new Md5AhLayer(
+            ctx,
+            { localAddr, remoteAddr, spi: options.spi ?? DEFAULT_SPI, ...(keys.md5 ? { key: keys.md5 } : {}) },
+            provider.createMd5(),
+            options.state?.ah ?? new AhStateBlock(),
+          );
+        case 'ip':
+          return new IpLayer(ctx, { localAddr, remoteAddr }, options.state?.ip ?? new IpStateBlock());
+        case 'fddi':
+          return new FddiLayer(ctx, macs);
+        case 'eth':
+          return new EthernetLayer(ctx, macs);
+      }
+    };
+    this.layers = this.names.map(make);
+    for (let i = 0; i + 1 < this.layers.length; i++) {
+      const upper = this.layers[i]!;
+      const lower = this.layers[i + 1]!;
+      upper.below = lower;
+      lower.above = upper;
+      if (lower instanceof IpLayer || lower instanceof Md5AhLayer) lower.setUpperProtocol(upper.ipProtocol);
+    }
+    this.link = this.layers[this.layers.length - 1] as LinkLayer;
+    this.transport = this.layers.find((l): l is TcpLayer | UdpLayer => l instanceof TcpLayer || l instanceof UdpLayer)!;
+    this.tcp = this.transport instanceof TcpLayer ? this.transport : null;
+    this.drops = drops;
+    for (let i = this.layers.length - 1; i >= 0; i--) this.layers[i]!.open();
+  }
+
+  /** Where the link layer's frames go. */
+  attach(driver: FrameSink): this {
+    this.link.driver = driver;
+    return this;
+  }
+
+  /** Where delivered application data goes. */
+  set application(app: Upper) {
+    this.layers[0]!.above = app;
+  }
+
+  get top(): Layer {
+    return this.layers[0]!;
+  }
+
+  /** Bytes of link header in front of the network header (drivers place frames with it). */
+  get linkHeaderBytes(): number {
+    return this.link.headerBytes;
+  }
+
+  /** The largest application message one push carries. */
+  get maxPayload(): number {
+    return this.top.control(ControlOp.MaxPayload, 0);
+  }
+
+  /** Sends the message's payload (msg.head..msg.tail) down the stack. */
+  send(msg: Msg): SendStatus {
+    return this.top.push(msg);
+  }
+
+  /** True when a message of `length` bytes would be sent now. */
+  canSend(length: number): boolean {
+    return this.top.control(ControlOp.CanSend, length) === 1;
+  }
+
+  /** Takes a frame off the wire (msg.head is the first byte of the link header). */
+  receive(frame: Msg): void {
+    this.link.pop(frame);
+  }
+
+  /** The fast timer: sends a delayed ACK still owed. Answers true when one was sent. */
+  tick(): boolean {
+    return this.top.control(ControlOp.Tick, 0) === 1;
+  }
+
+  /** TCP active open (UDP stacks are ready at once). */
+  connect(): void {
+    this.tcp?.connect();
+  }
+
+  /** TCP passive open. */
+  listen(): void {
+    this.tcp?.listen();
+  }
+
+  get connected(): boolean {
+    return this.tcp === null || this.tcp.established;
+  }
+}
+
+export { SendStatus };

@@ -1,0 +1,40 @@
+// IP Authentication Header (RFC 2402 §2): next header, payload length in 32-bit words minus 2,
+// reserved, SPI, sequence number, then the integrity check value (16 bytes for MD5).
+
+export const AH_FIXED_BYTES = 12;
+export const MD5_ICV_BYTES = 16;
+export const AH_MD5_BYTES = AH_FIXED_BYTES + MD5_ICV_BYTES;
+/** Payload Length for a 128-bit ICV: (12 + 16) / 4 - 2. */
+export const AH_MD5_PAYLOAD_LENGTH = AH_MD5_BYTES / 4 - 2;
+
+export const AhOffset = { nextHeader: 0, payloadLength: 1, reserved: 2, spi: 4, seq: 8, icv: 12 } as const;
+
+export interface AhHeader {
+  nextHeader: number;
+  payloadLength: number;
+  reserved: number;
+  spi: number;
+  seq: number;
+  icv: Uint8Array;
+}
+
+/** Writes the fixed part and zeroes the ICV (it is computed over the header with a zero ICV). */
+export function writeAhHeader(view: DataView, offset: number, nextHeader: number, spi: number, seq: number): void {
+  view.setUint32(offset, (nextHeader << 24) | (AH_MD5_PAYLOAD_LENGTH << 16)); // reserved 0
+  view.setUint32(offset + AhOffset.spi, spi);
+  view.setUint32(offset + AhOffset.seq, seq);
+  for (let i = 0; i < MD5_ICV_BYTES; i += 4) view.setUint32(offset + AhOffset.icv + i, 0);
+}
+
+export function decodeAhHeader(view: DataView, offset: number): AhHeader {
+  const icv = new Uint8Array(MD5_ICV_BYTES);
+  for (let i = 0; i < MD5_ICV_BYTES; i++) icv[i] = view.getUint8(offset + AhOffset.icv + i);
+  return {
+    nextHeader: view.getUint8(offset + AhOffset.nextHeader),
+    payloadLength: view.getUint8(offset + AhOffset.payloadLength),
+    reserved: view.getUint16(offset + AhOffset.reserved),
+    spi: view.getUint32(offset + AhOffset.spi),
+    seq: view.getUint32(offset + AhOffset.seq),
+    icv,
+  };
+}
