@@ -15,14 +15,24 @@ export interface Pair {
   received: Uint8Array[];
 }
 
-export function makePair(spec: string, crypto: CryptoProviderName = 'cryptojs', tweak: (b: StackOptions) => StackOptions = (o) => o): Pair {
+export interface PairOptions {
+  crypto?: CryptoProviderName;
+  /** Changes to the sender's and the receiver's options. */
+  a?: Partial<StackOptions>;
+  b?: Partial<StackOptions>;
+  /** Open the TCP connection (default); false leaves it to the test. */
+  connect?: boolean;
+}
+
+export function makePair(spec: string, options: PairOptions = {}): Pair {
   const [oa, ob] = endpointPair();
-  const a = new Stack(spec, { ...oa, crypto });
-  const b = new Stack(spec, tweak({ ...ob, crypto }));
+  const crypto = options.crypto ?? 'cryptojs';
+  const a = new Stack(spec, { ...oa, crypto, ...options.a });
+  const b = new Stack(spec, { ...ob, crypto, ...options.b });
   const wire = new Loopback(a, b, 512);
   const received: Uint8Array[] = [];
   b.application = { pop: (m: Msg) => void received.push(m.toBytes()) };
-  if (a.tcp !== null) wire.handshake();
+  if (a.tcp !== null && options.connect !== false) wire.handshake();
   return { a, b, wire, received };
 }
 

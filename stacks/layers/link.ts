@@ -5,7 +5,7 @@
 import { DropReason } from '../drops.js';
 import { ControlOp, type FrameSink, Layer, type LayerContext, SendStatus } from '../layer.js';
 import type { Msg } from '../message.js';
-import { type MacAddress, macEquals } from '../wire/address.js';
+import { type MacAddress, macEquals, nonCanonicalMac } from '../wire/address.js';
 import { ETH_HEADER_BYTES, ETH_MIN_FRAME, ETH_MTU, EthOffset, writeEthHeader } from '../wire/ethernet.js';
 import {
   ETHERTYPE_IPV4,
@@ -54,10 +54,17 @@ export class FddiLayer extends LinkLayer {
   readonly headerBytes = FDDI_HEADER_BYTES;
   readonly linkType = 10; // LINKTYPE_FDDI
   readonly mtu = FDDI_MTU;
+  /** The addresses as FDDI carries them (bit-reversed bytes), converted once at set-up. */
+  private readonly wire: LinkEndpoints;
+
+  constructor(ctx: LayerContext, ends: LinkEndpoints) {
+    super(ctx, ends);
+    this.wire = { localMac: nonCanonicalMac(ends.localMac), remoteMac: nonCanonicalMac(ends.remoteMac) };
+  }
 
   push(msg: Msg): SendStatus {
     const at = msg.push(FDDI_HEADER_BYTES);
-    writeFddiHeader(msg.view, at, this.ends.remoteMac, this.ends.localMac, ETHERTYPE_IPV4);
+    writeFddiHeader(msg.view, at, this.wire.remoteMac, this.wire.localMac, ETHERTYPE_IPV4);
     this.driver.transmit(msg);
     return SendStatus.Sent;
   }
@@ -69,8 +76,8 @@ export class FddiLayer extends LinkLayer {
     if (msg.length < FDDI_HEADER_BYTES) return drops.count(DropReason.LinkRunt);
     if (msg.length > FDDI_HEADER_BYTES + FDDI_MTU) return drops.count(DropReason.LinkGiant);
     if (view.getUint8(at + FddiOffset.fc) !== FDDI_FC_LLC_ASYNC) return drops.count(DropReason.LinkFrameControl);
-    if (!macEquals(view, at + FddiOffset.dst, this.ends.localMac)) return drops.count(DropReason.LinkDestination);
-    if (!macEquals(view, at + FddiOffset.src, this.ends.remoteMac)) return drops.count(DropReason.LinkSource);
+    if (!macEquals(view, at + FddiOffset.dst, this.wire.localMac)) return drops.count(DropReason.LinkDestination);
+    if (!macEquals(view, at + FddiOffset.src, this.wire.remoteMac)) return drops.count(DropReason.LinkSource);
     if (
       view.getUint32(at + FddiOffset.dsap) !== ((LLC_SNAP_SAP << 24) | (LLC_SNAP_SAP << 16) | (LLC_UI << 8)) >>> 0 ||
       view.getUint16(at + FddiOffset.oui + 1) !== 0

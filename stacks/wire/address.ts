@@ -21,6 +21,24 @@ export function formatMac(mac: MacAddress): string {
   return bytes.map((x) => x.toString(16).padStart(2, '0')).join(':');
 }
 
+function reverseBits8(x: number): number {
+  let r = 0;
+  for (let i = 0; i < 8; i++) r |= ((x >>> i) & 1) << (7 - i);
+  return r;
+}
+
+/**
+ * The same address with the bits of each byte reversed: FDDI sends addresses most significant bit
+ * first, so its headers (and LINKTYPE_FDDI captures, which Wireshark bit-swaps back) hold this
+ * non-canonical form of an Ethernet-order address. Applying it twice gives the address back.
+ */
+export function nonCanonicalMac(mac: MacAddress): MacAddress {
+  const hi = (reverseBits8(mac.hi >>> 8) << 8) | reverseBits8(mac.hi & 0xff);
+  let lo = 0;
+  for (let shift = 24; shift >= 0; shift -= 8) lo = lo * 256 + reverseBits8((mac.lo >>> shift) & 0xff);
+  return { hi, lo };
+}
+
 export function writeMac(view: DataView, offset: number, mac: MacAddress): void {
   view.setUint16(offset, mac.hi);
   view.setUint32(offset + 2, mac.lo);

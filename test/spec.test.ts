@@ -1,0 +1,71 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { PAPER_STACKS, StackSpecError, parseStackSpec } from '../stacks/spec.js';
+import { Stack, endpointPair } from '../stacks/stack.js';
+
+test('the paper stacks and other sensible compositions parse, top first', () => {
+  assert.equal(parseStackSpec('des/tcp/md5/ip/fddi'), ['des', 'tcp', 'md5', 'ip', 'fddi']);
+  for (const spec of [...PAPER_STACKS, ...PAPER_STACKS.map((s) => s.replace('fddi', 'eth'))]) parseStackSpec(spec);
+  for (const spec of ['udp/ip/fddi', 'udp/md5/ip/eth', 'des/udp/ip/eth', '3des/udp/md5/ip/fddi', 'des/tcp/ip/eth', ' TCP/IP/FDDI ']) {
+    parseStackSpec(spec);
+  }
+});
+
+function specError(spec: string): StackSpecError {
+  try {
+    parseStackSpec(spec);
+  } catch (err) {
+    assert.instance(err, StackSpecError);
+    return err as StackSpecError;
+  }
+  throw new Error(`'${spec}' was accepted`);
+}
+
+test('an unknown layer is named with what may stand in its place', () => {
+  const err = specError('tcp/foo/ip/fddi');
+  assert.is(err.layer, 'foo');
+  assert.equal(err.allowed, ['md5', 'ip']);
+  assert.match(err.message, /unknown layer 'foo' at position 2/);
+  assert.match(err.message, /below tcp may stand md5 or ip/);
+});
+
+test('ip/tcp/fddi: the wrong layer on top is named, with the allowed tops', () => {
+  const err = specError('ip/tcp/fddi');
+  assert.is(err.layer, 'ip');
+  assert.equal(err.allowed, ['des', '3des', 'tcp', 'udp']);
+  assert.match(err.message, /'ip' cannot stand as the top layer/);
+});
+
+test('a layer in the wrong order below another is named', () => {
+  const err = specError('tcp/ip/md5/fddi');
+  assert.is(err.layer, 'md5');
+  assert.equal(err.allowed, ['fddi', 'eth']);
+  assert.match(err.message, /'md5' cannot stand below ip .*fddi or eth/);
+  assert.is(specError('des/md5/ip/fddi').layer, 'md5');
+});
+
+test('no link layer: the spec ends too early', () => {
+  const err = specError('tcp/ip');
+  assert.is(err.layer, 'ip');
+  assert.equal(err.allowed, ['fddi', 'eth']);
+  assert.match(err.message, /without a link layer/);
+});
+
+test('two link layers: nothing may stand below a link layer', () => {
+  const err = specError('tcp/ip/fddi/eth');
+  assert.is(err.layer, 'eth');
+  assert.equal(err.allowed, []);
+  assert.match(err.message, /fddi is a link layer, the bottom of a stack/);
+});
+
+test('empty specs and empty layer names', () => {
+  assert.match(specError('').message, /empty stack spec/);
+  assert.match(specError('tcp//ip/fddi').message, /an empty layer name at position 2/);
+});
+
+test('building a stack from a bad spec throws the same error', () => {
+  const [options] = endpointPair();
+  assert.throws(() => new Stack('tcp/ip/token-ring', options), (err: unknown) => err instanceof StackSpecError && err.layer === 'token-ring');
+});
+
+test.run();

@@ -1,0 +1,152 @@
+// Whole stacks, sender to receiver over the loopback wire: 1 MB arrives byte-identical whatever
+// the order of delivery; messages keep their headroom and are not copied between layers.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { CRYPTO_PROVIDERS } from '../stacks/crypto/index.js';
+import { DEFAULT_HEADROOM, BufferPool } from '../stacks/message.js';
+import { SendStatus } from '../stacks/layer.js';
+import { TcpConnState } from '../stacks/layers/tcp-control-block.js';
+import { PAPER_STACKS } from '../stacks/spec.js';
+import { type Delivery, concat, makePair, randomBytes, transfer } from './helpers.js';
+
+const MB = 1 << 20;
+const DATA = randomBytes(MB, 2024);
+const DELIVERIES: Delivery[] = ['in-order', 'out-of-order', 'duplicates'];
+
+for (const crypto of CRYPTO_PROVIDERS) {
+  for (const link of ['fddi', 'eth']) {
+    for (const paper of PAPER_STACKS) {
+      const spec = paper.replace('fddi', link);
+      for (const delivery of DELIVERIES) {
+        test(`${spec} (${crypto}): 1 MB arrives byte-identical, ${delivery}`, () => {
+          const pair = makePair(spec, { crypto });
+          transfer(pair, DATA, Math.min(4096, pair.a.maxPayload), delivery, 7);
+          const got = concat(pair.received);
+          assert.is(got.length, DATA.length);
+          assert.ok(Buffer.from(got).equals(Buffer.from(DATA)), 'data differs');
+          const drops = pair.b.drops.toRecord();
+          const stats = pair.b.tcp!.tcb.stats();
+          if (delivery === 'duplicates') {
+            assert.ok(drops['tcp-duplicate']! > 0, 'duplicates were sent');
+            assert.equal(Object.keys(drops), ['tcp-duplicate']);
+          } else {
+            assert.equal(drops, {});
+          }
+          if (delivery === 'in-order') assert.is(stats.outOfOrder, 0);
+          else assert.ok(stats.outOfOrder > 0 && stats.reassDelivered > 0, 'out-of-order segments were reassembled');
+          assert.is(stats.reassQueued, 0, 'nothing left in the reassembly queue');
+          assert.equal(pair.a.drops.toRecord(), {});
+        });
+      }
+    }
+  }
+}
+
+test('sequence numbers wrap past 2^32 mid-transfer, out of order', () => {
+  const pair = makePair('tcp/md5/ip/fddi', { a: { iss: 0xffff_8000 } });
+  transfer(pair, DATA.subarray(0, 256 * 1024), 4096, 'out-of-order', 3);
+  assert.ok(Buffer.from(concat(pair.received)).equals(Buffer.from(DATA.subarray(0, 256 * 1024))));
+  assert.equal(pair.b.drops.toRecord(), {});
+});
+
+for (const spec of ['udp/ip/eth', 'udp/md5/ip/fddi', 'des/udp/md5/ip/fddi', '3des/udp/ip/eth']) {
+  test(`${spec}: every datagram arrives once and intact, in any order`, () => {
+    const pair = makePair(spec);
+    const size = Math.min(1024, pair.a.maxPayload);
+    const msg = new BufferPool(1).get();
+    const sent: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      msg.resetPayload(size - (i % 8));
+      msg.bytes.set(DATA.subarray(i * size, i * size + msg.length), msg.head);
+      sent.push(Buffer.from(msg.toBytes()).toString('base64'));
+      assert.is(pair.a.send(msg), SendStatus.Sent);
+      if (pair.wire.toB.frames.length > 100) pair.wire.pump();
+    }
+    pair.wire.pump();
+    assert.equal(pair.received.map((r) => Buffer.from(r).toString('base64')).sort(), sent.sort());
+    assert.equal(pair.b.drops.toRecord(), {});
+  });
+}
+
+test('handshake: SYN and SYN-ACK carry the MSS; both ends ESTABLISHED; MSS accounts for AH', () => {
+  const pair = makePair('tcp/md5/ip/fddi');
+  assert.is(pair.a.tcp!.tcb.state, TcpConnState.Established);
+  assert.is(pair.b.tcp!.tcb.state, TcpConnState.Established);
+  assert.is(pair.a.maxPayload, 4352 - 20 - 28 - 20);
+  assert.is(makePair('tcp/ip/eth').a.maxPayload, 1460);
+  assert.is(makePair('des/tcp/ip/eth').a.maxPayload, 1447); // 8 IV + 1447 + 1 pad = 1456 <= 1460
+});
+
+test('an ACK goes back for every second segment; a lone segment is ACKed by the fast timer', () => {
+  const pair = makePair('tcp/ip/fddi');
+  const msg = new BufferPool(1).get();
+  const acksBefore = pair.b.tcp!.tcb.stats().acksOut;
+  for (let i = 0; i < 5; i++) {
+    msg.resetPayload(1000);
+    assert.is(pair.a.send(msg), SendStatus.Sent);
+  }
+  pair.wire.pump();
+  assert.is(pair.b.tcp!.tcb.stats().acksOut - acksBefore, 2);
+  assert.ok(pair.b.tick(), 'the fifth segment is owed an ACK');
+  assert.not.ok(pair.b.tick(), 'and only one');
+  pair.wire.pump();
+  assert.is(pair.a.tcp!.tcb.f[3], pair.a.tcp!.tcb.f[4], 'snd_una caught up with snd_nxt');
+});
+
+test('a closed window answers WouldBlock and leaves the message untouched', () => {
+  const pair = makePair('des/tcp/ip/fddi');
+  const msg = new BufferPool(1).get();
+  let sent = 0;
+  for (;;) {
+    msg.resetPayload(4000);
+    msg.bytes.fill(0x5a, msg.head, msg.tail);
+    const status = pair.a.send(msg);
+    if (status === SendStatus.WouldBlock) break;
+    assert.is(status, SendStatus.Sent);
+    sent++;
+  }
+  assert.is(sent, Math.floor(65535 / 4016)); // each segment is 4000 + 16 bytes of IV and padding
+  assert.ok(msg.toBytes().every((b) => b === 0x5a), 'not encrypted when refused');
+  assert.is(msg.length, 4000);
+  assert.is(pair.a.send((msg.resetPayload(5000), msg)), SendStatus.TooBig);
+});
+
+test('headers go into the headroom: the payload is not copied and the IPv4 header is 4-byte aligned', () => {
+  for (const link of ['fddi', 'eth']) {
+    const pair = makePair(`tcp/md5/ip/${link}`);
+    const msg = new BufferPool(1).get();
+    const payloadAt = msg.resetPayload(1000);
+    msg.bytes.fill(0x33, payloadAt, payloadAt + 1000);
+    let seen = 0;
+    pair.wire.toB.tap = (frame) => {
+      assert.is(frame, msg, 'the same message reaches the driver');
+      assert.is(frame.head, payloadAt - 20 - 28 - 20 - pair.a.linkHeaderBytes);
+      assert.is((frame.head + pair.a.linkHeaderBytes) % 4, 0, 'IPv4 header aligned');
+      assert.ok(frame.bytes.subarray(payloadAt, payloadAt + 1000).every((b) => b === 0x33), 'payload in place');
+      seen++;
+    };
+    assert.is(pair.a.send(msg), SendStatus.Sent);
+    assert.is(seen, 1);
+    assert.is(payloadAt - msg.slotStart, DEFAULT_HEADROOM);
+  }
+});
+
+test('received frames are placed with the IPv4 header 4-byte aligned', () => {
+  const msg = new BufferPool(1).get();
+  assert.is((msg.resetFrame(100, 21) + 21) % 4, 0);
+  assert.is((msg.resetFrame(100, 14) + 14) % 4, 0);
+});
+
+test('the buffer pool hands out its buffers and takes them back, no more', () => {
+  const pool = new BufferPool(2);
+  const a = pool.get();
+  const b = pool.get();
+  assert.is.not(a, b);
+  assert.throws(() => pool.get(), /exhausted/);
+  pool.put(a);
+  pool.put(b);
+  assert.throws(() => pool.put(a), /more messages returned/);
+  assert.throws(() => new BufferPool(1).put(a), /does not belong/);
+});
+
+test.run();
