@@ -32,7 +32,10 @@ for (const crypto of CRYPTO_PROVIDERS) {
           } else {
             assert.equal(drops, {});
           }
-          if (delivery === 'in-order') assert.is(stats.outOfOrder, 0);
+          if (delivery === 'in-order') {
+            assert.is(stats.outOfOrder, 0);
+            assert.ok(stats.predictedData >= 0.95 * stats.segsIn, 'in-order data takes the header-prediction path');
+          }
           else assert.ok(stats.outOfOrder > 0 && stats.reassDelivered > 0, 'out-of-order segments were reassembled');
           assert.is(stats.reassQueued, 0, 'nothing left in the reassembly queue');
           assert.equal(pair.a.drops.toRecord(), {});

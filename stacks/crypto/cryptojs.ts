@@ -30,17 +30,25 @@ function toWordArray(bytes: Uint8Array): CryptoJS.lib.WordArray {
   return CryptoJS.lib.WordArray.create(words, bytes.length);
 }
 
-/** A DataView over the buffer behind `bytes`, kept while the same buffer comes back. */
+/**
+ * DataViews over the few buffers a hasher or cipher sees (the pool, a key block, a pseudo-header),
+ * made on first sight and kept, so alternating between them allocates nothing.
+ */
 class ViewCache {
-  private bytes: Uint8Array | null = null;
-  private view: DataView | null = null;
+  private readonly arrays: Uint8Array[] = [];
+  private readonly views: DataView[] = [];
 
   get(bytes: Uint8Array): DataView {
-    if (bytes !== this.bytes) {
-      this.bytes = bytes;
-      this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const arrays = this.arrays;
+    for (let i = 0; i < arrays.length; i++) if (arrays[i] === bytes) return this.views[i]!;
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (arrays.length === 8) {
+      arrays.shift();
+      this.views.shift();
     }
-    return this.view!;
+    arrays.push(bytes);
+    this.views.push(view);
+    return view;
   }
 }
 

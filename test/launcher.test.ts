@@ -1,0 +1,56 @@
+// Single DES through node:crypto needs OpenSSL's legacy provider, chosen before Node starts:
+// the launcher arranges it so a user never has to.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const root = process.cwd();
+const probe = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'xkbench-launch-')), 'probe.mjs');
+fs.writeFileSync(
+  probe,
+  `import { nodeHasSingleDes } from ${JSON.stringify(path.join(root, 'dist/stacks/crypto/index.js'))};
+   const { Worker } = await import('node:worker_threads');
+   const inWorker = await new Promise((resolve) => {
+     const w = new Worker("const c = require('node:crypto'); try { c.createCipheriv('des-cbc', Buffer.alloc(8), Buffer.alloc(8)); require('node:worker_threads').parentPort.postMessage(true) } catch { require('node:worker_threads').parentPort.postMessage(false) }", { eval: true });
+     w.once('message', resolve);
+   });
+   console.log(JSON.stringify({ main: nodeHasSingleDes(), worker: inWorker, args: process.argv.slice(2) }));`,
+);
+
+/** The environment of a user who has never heard of the legacy provider. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.NODE_OPTIONS;
+  delete env.XKBENCH_LEGACY_REEXEC;
+  return env;
+}
+
+test('plain node cannot run single DES (why the launcher exists)', () => {
+  const out = JSON.parse(execFileSync(process.execPath, [probe], { env: cleanEnv(), encoding: 'utf8' }));
+  assert.is(out.main, false);
+});
+
+test('through the launcher, DES works in the main thread and in workers, arguments pass through', () => {
+  const out = JSON.parse(
+    execFileSync(process.execPath, [path.join(root, 'bin/with-legacy-openssl.js'), probe, '--stacks', 'des/tcp/ip/fddi'], { env: cleanEnv(), encoding: 'utf8' }),
+  );
+  assert.equal(out, { main: true, worker: true, args: ['--stacks', 'des/tcp/ip/fddi'] });
+});
+
+test("the child's exit code comes back through the launcher", () => {
+  const failing = path.join(path.dirname(probe), 'exit3.mjs');
+  fs.writeFileSync(failing, 'process.exit(3);');
+  try {
+    execFileSync(process.execPath, [path.join(root, 'bin/with-legacy-openssl.js'), failing], { env: cleanEnv(), stdio: 'ignore' });
+    assert.unreachable('should have failed');
+  } catch (err) {
+    assert.is((err as { status: number }).status, 3);
+  }
+});
+
+test.after(() => fs.rmSync(path.dirname(probe), { recursive: true, force: true }));
+
+test.run();
