@@ -2,13 +2,14 @@
 // next one down, each `above` the next one up; the link layer transmits through a driver and the
 // top layer delivers to the application.
 
+import { CounterBlock } from './counter-block.js';
 import { cryptoProvider, type CryptoProviderName } from './crypto/index.js';
 import { DropCounters } from './drops.js';
 import { ControlOp, type FrameSink, type Layer, type Lock, NO_LOCK, SendStatus, type Upper } from './layer.js';
 import { DesLayer } from './layers/des.js';
-import { IpLayer, IpStateBlock } from './layers/ipv4.js';
+import { IpLayer } from './layers/ipv4.js';
 import { EthernetLayer, FddiLayer, type LinkLayer } from './layers/link.js';
-import { AhStateBlock, Md5AhLayer } from './layers/md5-ah.js';
+import { Md5AhLayer } from './layers/md5-ah.js';
 import type { TcpControlBlock } from './layers/tcp-control-block.js';
 import { TcpLayer } from './layers/tcp.js';
 import { UdpLayer } from './layers/udp.js';
@@ -56,7 +57,7 @@ export interface StackOptions {
   /** Guards shared state under packet-level parallelism; a no-op otherwise. */
   lock?: Lock;
   /** State blocks to use instead of private ones (shared memory under packet-level parallelism). */
-  state?: { tcb?: TcpControlBlock; ip?: IpStateBlock; ah?: AhStateBlock };
+  state?: { tcb?: TcpControlBlock; ipIdent?: CounterBlock; ahSequence?: CounterBlock };
 }
 
 /** Two ends of one point-to-point link, for tests and drivers. */
@@ -106,10 +107,10 @@ export class Stack {
             ctx,
             { localAddr, remoteAddr, spi: options.spi ?? DEFAULT_SPI, ...(keys.md5 ? { key: keys.md5 } : {}) },
             provider.createMd5(),
-            options.state?.ah ?? new AhStateBlock(),
+            options.state?.ahSequence ?? new CounterBlock(),
           );
         case 'ip':
-          return new IpLayer(ctx, { localAddr, remoteAddr }, options.state?.ip ?? new IpStateBlock());
+          return new IpLayer(ctx, { localAddr, remoteAddr }, options.state?.ipIdent ?? new CounterBlock());
         case 'fddi':
           return new FddiLayer(ctx, macs);
         case 'eth':

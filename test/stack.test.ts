@@ -7,6 +7,8 @@ import { DEFAULT_HEADROOM, BufferPool } from '../stacks/message.js';
 import { SendStatus } from '../stacks/layer.js';
 import { TcpConnState } from '../stacks/layers/tcp-control-block.js';
 import { PAPER_STACKS } from '../stacks/spec.js';
+import { CounterBlock } from '../stacks/counter-block.js';
+import { Stack, endpointPair } from '../stacks/stack.js';
 import { type Delivery, concat, makePair, randomBytes, transfer } from './helpers.js';
 
 const MB = 1 << 20;
@@ -150,6 +152,33 @@ test('the buffer pool hands out its buffers and takes them back, no more', () =>
   pool.put(b);
   assert.throws(() => pool.put(a), /more messages returned/);
   assert.throws(() => new BufferPool(1).put(a), /does not belong/);
+});
+
+test('counter blocks (IP identification, AH sequence) advance once per take, shared or not', () => {
+  for (const buffer of [new ArrayBuffer(CounterBlock.BYTES), new SharedArrayBuffer(CounterBlock.BYTES)]) {
+    const counter = new CounterBlock(buffer);
+    const again = new CounterBlock(buffer); // a second view, as another thread would hold
+    assert.equal([counter.next(), again.next(), counter.next()], [0, 1, 2]);
+    counter.f[0] = -1;
+    assert.equal([counter.next(), counter.next()], [0xffffffff, 0]);
+  }
+});
+
+test('two stacks given the same state blocks share one TCP connection (the packet-level parallelism hook)', () => {
+  const shared = makePair('tcp/ip/fddi');
+  const [, ob] = endpointPair();
+  const twin = new Stack('tcp/ip/fddi', { ...ob, state: { tcb: shared.b.tcp!.tcb } }).attach(shared.wire.toA);
+  const got: number[] = [];
+  twin.application = { pop: (m) => void got.push(m.length) };
+  const msg = new BufferPool(1).get();
+  for (let i = 0; i < 4; i++) {
+    msg.resetPayload(100 + i);
+    shared.a.send(msg);
+  }
+  // Alternate frames between the two receivers: sequence state moves on in the one block.
+  shared.wire.toB.frames.forEach((frame, i) => (i % 2 === 0 ? shared.b : twin).receive(frame));
+  assert.equal(shared.received.map((r) => r.length), [100, 102]);
+  assert.equal(got, [101, 103]);
 });
 
 test.run();

@@ -5,21 +5,13 @@
 import { fold, onesSum } from '../checksum.js';
 import { DropReason } from '../drops.js';
 import { ControlOp, Layer, type LayerContext, SendStatus } from '../layer.js';
+import { CounterBlock } from '../counter-block.js';
 import type { Msg } from '../message.js';
 import { IP_FLAG_MF, IP_FRAGMENT_OFFSET_MASK, IPV4_HEADER_BYTES, Ipv4Offset, writeIpv4Header } from '../wire/ipv4.js';
 
 export interface IpEndpoints {
   localAddr: number;
   remoteAddr: number;
-}
-
-/** IP state that packet-level parallelism shares: the identification counter (Atomics-safe). */
-export class IpStateBlock {
-  static readonly BYTES = 8;
-  readonly f: Int32Array;
-  constructor(buffer: ArrayBufferLike = new ArrayBuffer(IpStateBlock.BYTES), byteOffset = 0) {
-    this.f = new Int32Array(buffer, byteOffset, 2);
-  }
 }
 
 export class IpLayer extends Layer {
@@ -30,11 +22,13 @@ export class IpLayer extends Layer {
   private mtu = 0;
   /** Bytes past the datagram are link padding only in a frame the link padded to its minimum. */
   private minPayload = 0;
-  private readonly shared: boolean;
-
-  constructor(ctx: LayerContext, private readonly ends: IpEndpoints, readonly state = new IpStateBlock()) {
+  constructor(
+    ctx: LayerContext,
+    private readonly ends: IpEndpoints,
+    /** The identification counter: shared between threads under packet-level parallelism. */
+    readonly ident = new CounterBlock(),
+  ) {
     super(ctx);
-    this.shared = state.f.buffer instanceof SharedArrayBuffer;
   }
 
   override open(): void {
@@ -53,8 +47,7 @@ export class IpLayer extends Layer {
   }
 
   push(msg: Msg): SendStatus {
-    const f = this.state.f;
-    const id = this.shared ? Atomics.add(f, 0, 1) : f[0]!++;
+    const id = this.ident.next();
     const at = msg.push(IPV4_HEADER_BYTES);
     writeIpv4Header(msg.bytes, msg.view, at, msg.length, id, this.protocol, this.ends.localAddr, this.ends.remoteAddr);
     return this.below!.push(msg);

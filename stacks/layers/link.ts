@@ -33,38 +33,34 @@ export abstract class LinkLayer extends Layer {
   /** pcap LINKTYPE_* of the frames this layer emits. */
   abstract readonly linkType: number;
   abstract readonly mtu: number;
-  driver: FrameSink = NO_DRIVER;
-
-  constructor(ctx: LayerContext, protected readonly ends: LinkEndpoints) {
-    super(ctx);
-  }
-
   /** Shortest payload the link carries unpadded. */
   readonly minPayload: number = 0;
+  driver: FrameSink = NO_DRIVER;
+  /** Where the addresses sit in this link's header. */
+  protected abstract readonly dstOffset: number;
+  protected abstract readonly srcOffset: number;
+  /** The addresses as this link carries them. */
+  protected readonly wire: LinkEndpoints;
+
+  constructor(ctx: LayerContext, ends: LinkEndpoints, toWire: (mac: MacAddress) => MacAddress = (mac) => mac) {
+    super(ctx);
+    this.wire = { localMac: toWire(ends.localMac), remoteMac: toWire(ends.remoteMac) };
+  }
 
   override control(op: ControlOp, arg: number): number {
     if (op === ControlOp.MaxPayload) return this.mtu;
     if (op === ControlOp.MinPayload) return this.minPayload;
     return -1;
   }
-}
 
-export class FddiLayer extends LinkLayer {
-  readonly name = 'fddi';
-  readonly headerBytes = FDDI_HEADER_BYTES;
-  readonly linkType = 10; // LINKTYPE_FDDI
-  readonly mtu = FDDI_MTU;
-  /** The addresses as FDDI carries them (bit-reversed bytes), converted once at set-up. */
-  private readonly wire: LinkEndpoints;
+  /** Writes this link's header in front of the message (addresses in wire form). */
+  protected abstract writeHeader(msg: Msg): void;
 
-  constructor(ctx: LayerContext, ends: LinkEndpoints) {
-    super(ctx, ends);
-    this.wire = { localMac: nonCanonicalMac(ends.localMac), remoteMac: nonCanonicalMac(ends.remoteMac) };
-  }
+  /** Checks the header fields other than length and addresses; answers a drop reason or -1. */
+  protected abstract checkHeader(view: DataView, at: number): number;
 
   push(msg: Msg): SendStatus {
-    const at = msg.push(FDDI_HEADER_BYTES);
-    writeFddiHeader(msg.view, at, this.wire.remoteMac, this.wire.localMac, ETHERTYPE_IPV4);
+    this.writeHeader(msg);
     this.driver.transmit(msg);
     return SendStatus.Sent;
   }
@@ -73,20 +69,41 @@ export class FddiLayer extends LinkLayer {
     const view = msg.view;
     const at = msg.head;
     const drops = this.ctx.drops;
-    if (msg.length < FDDI_HEADER_BYTES) return drops.count(DropReason.LinkRunt);
-    if (msg.length > FDDI_HEADER_BYTES + FDDI_MTU) return drops.count(DropReason.LinkGiant);
-    if (view.getUint8(at + FddiOffset.fc) !== FDDI_FC_LLC_ASYNC) return drops.count(DropReason.LinkFrameControl);
-    if (!macEquals(view, at + FddiOffset.dst, this.wire.localMac)) return drops.count(DropReason.LinkDestination);
-    if (!macEquals(view, at + FddiOffset.src, this.wire.remoteMac)) return drops.count(DropReason.LinkSource);
-    if (
-      view.getUint32(at + FddiOffset.dsap) !== ((LLC_SNAP_SAP << 24) | (LLC_SNAP_SAP << 16) | (LLC_UI << 8)) >>> 0 ||
-      view.getUint16(at + FddiOffset.oui + 1) !== 0
-    ) {
-      return drops.count(DropReason.LinkLlc);
-    }
-    if (view.getUint16(at + FddiOffset.type) !== ETHERTYPE_IPV4) return drops.count(DropReason.LinkType);
-    msg.head = at + FDDI_HEADER_BYTES;
+    if (msg.length < this.headerBytes) return drops.count(DropReason.LinkRunt);
+    if (msg.length > this.headerBytes + this.mtu) return drops.count(DropReason.LinkGiant);
+    const bad = this.checkHeader(view, at);
+    if (bad >= 0) return drops.count(bad as DropReason);
+    if (!macEquals(view, at + this.dstOffset, this.wire.localMac)) return drops.count(DropReason.LinkDestination);
+    if (!macEquals(view, at + this.srcOffset, this.wire.remoteMac)) return drops.count(DropReason.LinkSource);
+    msg.head = at + this.headerBytes;
     this.above.pop(msg);
+  }
+}
+
+const LLC_SNAP_UI = ((LLC_SNAP_SAP << 24) | (LLC_SNAP_SAP << 16) | (LLC_UI << 8)) >>> 0;
+
+export class FddiLayer extends LinkLayer {
+  readonly name = 'fddi';
+  readonly headerBytes = FDDI_HEADER_BYTES;
+  readonly linkType = 10; // LINKTYPE_FDDI
+  readonly mtu = FDDI_MTU;
+  protected readonly dstOffset = FddiOffset.dst;
+  protected readonly srcOffset = FddiOffset.src;
+
+  constructor(ctx: LayerContext, ends: LinkEndpoints) {
+    // FDDI sends addresses most significant bit first: its headers hold them bit-reversed.
+    super(ctx, ends, nonCanonicalMac);
+  }
+
+  protected writeHeader(msg: Msg): void {
+    writeFddiHeader(msg.view, msg.push(FDDI_HEADER_BYTES), this.wire.remoteMac, this.wire.localMac, ETHERTYPE_IPV4);
+  }
+
+  protected checkHeader(view: DataView, at: number): number {
+    if (view.getUint8(at + FddiOffset.fc) !== FDDI_FC_LLC_ASYNC) return DropReason.LinkFrameControl;
+    if (view.getUint32(at + FddiOffset.dsap) !== LLC_SNAP_UI || view.getUint16(at + FddiOffset.oui + 1) !== 0) return DropReason.LinkLlc;
+    if (view.getUint16(at + FddiOffset.type) !== ETHERTYPE_IPV4) return DropReason.LinkType;
+    return -1;
   }
 }
 
@@ -97,26 +114,16 @@ export class EthernetLayer extends LinkLayer {
   readonly linkType = 1; // LINKTYPE_ETHERNET
   readonly mtu = ETH_MTU;
   override readonly minPayload = ETH_MIN_FRAME - ETH_HEADER_BYTES;
+  protected readonly dstOffset = EthOffset.dst;
+  protected readonly srcOffset = EthOffset.src;
 
-  push(msg: Msg): SendStatus {
-    const at = msg.push(ETH_HEADER_BYTES);
-    writeEthHeader(msg.view, at, this.ends.remoteMac, this.ends.localMac, ETHERTYPE_IPV4);
+  protected writeHeader(msg: Msg): void {
+    writeEthHeader(msg.view, msg.push(ETH_HEADER_BYTES), this.wire.remoteMac, this.wire.localMac, ETHERTYPE_IPV4);
     const short = ETH_MIN_FRAME - msg.length;
     if (short > 0) msg.bytes.fill(0, msg.append(short), msg.tail);
-    this.driver.transmit(msg);
-    return SendStatus.Sent;
   }
 
-  pop(msg: Msg): void {
-    const view = msg.view;
-    const at = msg.head;
-    const drops = this.ctx.drops;
-    if (msg.length < ETH_HEADER_BYTES) return drops.count(DropReason.LinkRunt);
-    if (msg.length > ETH_HEADER_BYTES + ETH_MTU) return drops.count(DropReason.LinkGiant);
-    if (!macEquals(view, at + EthOffset.dst, this.ends.localMac)) return drops.count(DropReason.LinkDestination);
-    if (!macEquals(view, at + EthOffset.src, this.ends.remoteMac)) return drops.count(DropReason.LinkSource);
-    if (view.getUint16(at + EthOffset.type) !== ETHERTYPE_IPV4) return drops.count(DropReason.LinkType);
-    msg.head = at + ETH_HEADER_BYTES;
-    this.above.pop(msg);
+  protected checkHeader(view: DataView, at: number): number {
+    return view.getUint16(at + EthOffset.type) !== ETHERTYPE_IPV4 ? DropReason.LinkType : -1;
   }
 }

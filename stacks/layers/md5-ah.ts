@@ -7,6 +7,7 @@
 import type { Md5Hasher } from '../crypto/provider.js';
 import { DropReason } from '../drops.js';
 import { ControlOp, Layer, type LayerContext, SendStatus } from '../layer.js';
+import { CounterBlock } from '../counter-block.js';
 import type { Msg } from '../message.js';
 import { AH_MD5_BYTES, AH_MD5_PAYLOAD_LENGTH, AhOffset, MD5_ICV_BYTES, writeAhHeader } from '../wire/ah.js';
 import { IP_PROTO_AH, IPV4_HEADER_BYTES } from '../wire/ipv4.js';
@@ -17,15 +18,6 @@ export interface Md5AhConfig {
   spi: number;
   /** Keyed MD5 when present; plain MD5 (the paper's choice) when absent. */
   key?: Uint8Array;
-}
-
-/** The AH sequence counter: shared between threads under packet-level parallelism. */
-export class AhStateBlock {
-  static readonly BYTES = 8;
-  readonly f: Int32Array;
-  constructor(buffer: ArrayBufferLike = new ArrayBuffer(AhStateBlock.BYTES), byteOffset = 0) {
-    this.f = new Int32Array(buffer, byteOffset, 2);
-  }
 }
 
 export class Md5AhLayer extends Layer {
@@ -39,16 +31,15 @@ export class Md5AhLayer extends Layer {
   private readonly received = new Uint8Array(MD5_ICV_BYTES);
   private readonly computed = new Uint8Array(MD5_ICV_BYTES);
   private readonly keyBlock: Uint8Array | null;
-  private readonly shared: boolean;
 
   constructor(
     ctx: LayerContext,
     private readonly config: Md5AhConfig,
     private readonly md5: Md5Hasher,
-    readonly state = new AhStateBlock(),
+    /** The sequence counter: shared between threads under packet-level parallelism. */
+    readonly sequence = new CounterBlock(),
   ) {
     super(ctx);
-    this.shared = state.f.buffer instanceof SharedArrayBuffer;
     if (config.key !== undefined) {
       if (config.key.length === 0 || config.key.length > 64) throw new RangeError('md5: a key of 1 to 64 bytes is required for keyed MD5');
       this.keyBlock = new Uint8Array(64);
@@ -69,8 +60,7 @@ export class Md5AhLayer extends Layer {
   }
 
   push(msg: Msg): SendStatus {
-    const f = this.state.f;
-    const seq = (this.shared ? Atomics.add(f, 0, 1) : f[0]!++) + 1; // RFC 2402: the first packet is 1
+    const seq = (this.sequence.next() + 1) >>> 0; // RFC 2402: the first packet is 1
     const at = msg.push(AH_MD5_BYTES);
     writeAhHeader(msg.view, at, this.nextHeader, this.config.spi, seq);
     this.digest(msg, at, this.config.localAddr, this.config.remoteAddr, msg.bytes, at + AhOffset.icv);

@@ -1,0 +1,19 @@
+// A 32-bit counter in a typed-array block: IP's identification, AH's sequence number. On a
+// SharedArrayBuffer (packet-level parallelism) it advances with Atomics, so no two threads take
+// the same value; on an ArrayBuffer it is a plain increment.
+
+export class CounterBlock {
+  static readonly BYTES = 8;
+  readonly f: Int32Array;
+  private readonly shared: boolean;
+
+  constructor(buffer: ArrayBufferLike = new ArrayBuffer(CounterBlock.BYTES), byteOffset = 0) {
+    this.f = new Int32Array(buffer, byteOffset, 1);
+    this.shared = buffer instanceof SharedArrayBuffer;
+  }
+
+  /** The current value (unsigned), advancing the counter by one. */
+  next(): number {
+    return (this.shared ? Atomics.add(this.f, 0, 1) : this.f[0]!++) >>> 0;
+  }
+}
