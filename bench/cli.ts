@@ -1,14 +1,215 @@
-// The xkbench command line. The benchmark runner (npm run bench) arrives with the next issue;
-// until then this says so and lists the stacks that can be built.
+// The xkbench command line: parse, run, report. Flags are checked before any work; results are
+// written whole (temporary file, then rename) into the run's folder; Ctrl-C writes what finished,
+// marked incomplete.
 
-import { PAPER_STACKS, LAYER_NAMES } from '../stacks/spec.js';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PcapWriter } from '../drivers/pcap.js';
+import { prepareOutputFolder, timestampFolder, toCsv, writeAtomic } from '../results/output.js';
+import { type ReportMeta, latencyTables, renderReport, throughputTable } from '../results/report.js';
+import { RUN_COLUMNS, summarizeRuns } from '../results/rows.js';
+import type { Msg } from '../stacks/message.js';
+import { Stack, endpointPair } from '../stacks/stack.js';
+import { runLayerBenchmarks } from './layers.js';
+import { type BenchConfig, OptionError, parseOptions, usage } from './options.js';
+import { type BenchOutcome, type Configuration, type ProgressStatus, VerifyError, runBenchmarks } from './runner.js';
 
-const args = process.argv.slice(2);
-if (args.includes('--help') || args.includes('-h')) {
-  console.log('usage: xkbench [--help]\n\nThe benchmark runner arrives with the next issue (benchmark runner and in-memory drivers).');
-  process.exit(0);
+const root = path.dirname(path.dirname(path.dirname(fileURLToPath(import.meta.url))));
+
+function packageVersion(): string {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version as string;
+  } catch {
+    return 'unknown';
+  }
 }
-console.log('xkbench: the protocol stacks are in place; the benchmark runner (npm run bench) arrives with the next issue.');
-console.log(`paper stacks: ${PAPER_STACKS.join(', ')}`);
-console.log(`layers: ${LAYER_NAMES.join(', ')}`);
-console.log('per-layer costs today: npm run microbench');
+
+function gitCommit(): string | null {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return null;
+  }
+}
+
+function formatSeconds(s: number): string {
+  const total = Math.max(0, Math.round(s));
+  return `${Math.floor(total / 60)}:${String(total % 60).padStart(2, '0')}`;
+}
+
+/** One line on a terminal, redrawn at most ten times a second; nothing when stdout is not a TTY. */
+class ProgressLine {
+  private last = 0;
+  private shown = false;
+  constructor(private readonly enabled: boolean) {}
+
+  update(s: ProgressStatus): void {
+    if (!this.enabled) return;
+    const now = Date.now();
+    if (now - this.last < 100) return;
+    this.last = now;
+    const line = `${s.label}  run ${s.run}/${s.runs} ${s.phase}  ${formatSeconds(s.elapsed)} elapsed, ${formatSeconds(s.planned - s.elapsed)} left`;
+    process.stderr.write(`\r\x1b[2K${line.slice(0, (process.stderr.columns ?? 120) - 1)}`);
+    this.shown = true;
+  }
+
+  clear(): void {
+    if (this.shown) process.stderr.write('\r\x1b[2K');
+    this.shown = false;
+  }
+}
+
+/** pcap files: one per link type, the frames of the first run of each configuration (capped). */
+class Captures {
+  private readonly writers = new Map<number, PcapWriter>();
+  private readonly counts = new Map<string, number>();
+  static readonly FRAMES_PER_CONFIGURATION = 1000;
+
+  constructor(private readonly file: string, private readonly linkTypes: Map<string, number>) {}
+
+  tap(config: Configuration, frame: Msg): void {
+    const key = `${config.stack}|${config.side}|${config.crypto}`;
+    const n = this.counts.get(key) ?? 0;
+    if (n >= Captures.FRAMES_PER_CONFIGURATION) return;
+    this.counts.set(key, n + 1);
+    const linkType = this.linkTypes.get(config.stack)!;
+    let writer = this.writers.get(linkType);
+    if (writer === undefined) {
+      const types = new Set(this.linkTypes.values());
+      const name = types.size === 1 ? this.file : this.file.replace(/(\.pcap)?$/, linkType === 10 ? '-fddi.pcap' : '-eth.pcap');
+      writer = new PcapWriter(name, linkType);
+      this.writers.set(linkType, writer);
+    }
+    writer.write(frame);
+  }
+
+  close(): string[] {
+    const files: string[] = [];
+    for (const w of this.writers.values()) {
+      w.close();
+      files.push(w.path);
+    }
+    return files;
+  }
+}
+
+function buildMeta(config: BenchConfig, outcome: BenchOutcome, started: Date, argv: string[]) {
+  const cpus = os.cpus();
+  return {
+    tool: 'xkbench',
+    version: packageVersion(),
+    commit: gitCommit(),
+    node: process.version,
+    cpu: cpus[0]?.model ?? 'unknown',
+    cpus: cpus.length,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    timestamp: started.toISOString(),
+    command: ['xkbench', ...argv].join(' '),
+    config: { ...config, out: config.out },
+    mode: 'single: one thread, connections served in turn',
+    incomplete: outcome.incomplete,
+    enforcement: outcome.enforcement,
+    method:
+      'Application payload bits per second of wall-clock time over the steady window, after a warm-up that is excluded; ' +
+      'a new seed per run fills the data buffers; mean and 90% confidence interval (Student t) over runs.',
+  };
+}
+
+async function main(argv: string[]): Promise<number> {
+  let config: BenchConfig;
+  try {
+    config = parseOptions(argv);
+  } catch (err) {
+    if (err instanceof OptionError) {
+      console.error(`xkbench: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+  if (config.help) {
+    console.log(usage());
+    return 0;
+  }
+  if (config.layers) {
+    await runLayerBenchmarks(config);
+    return 0;
+  }
+
+  const started = new Date();
+  const out = config.out ?? path.join('results', timestampFolder(started));
+  try {
+    prepareOutputFolder(out);
+  } catch (err) {
+    console.error(`xkbench: --out ${out} is not a writable folder: ${(err as Error).message}`);
+    return 2;
+  }
+  config.out = out;
+  let captures: Captures | null = null;
+  if (config.pcap !== null) {
+    const dir = path.dirname(path.resolve(config.pcap));
+    if (!fs.existsSync(dir)) {
+      console.error(`xkbench: --pcap ${config.pcap}: folder ${dir} does not exist`);
+      return 2;
+    }
+    const linkTypes = new Map(config.stacks.map((s) => [s, new Stack(s, endpointPair()[0]).link.linkType]));
+    captures = new Captures(config.pcap, linkTypes);
+  }
+
+  let stopSignal: NodeJS.Signals | null = null;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopSignal !== null) process.exit(signal === 'SIGINT' ? 130 : 143); // a second Ctrl-C: stop now
+    stopSignal = signal;
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const progress = new ProgressLine(process.stdout.isTTY === true && process.stderr.isTTY === true && !config.quiet);
+  let outcome: BenchOutcome;
+  try {
+    outcome = await runBenchmarks(config, {
+      progress: (s) => progress.update(s),
+      stopRequested: () => stopSignal !== null,
+      ...(captures ? { tap: (c: Configuration, f: Msg) => captures!.tap(c, f) } : {}),
+    });
+  } catch (err) {
+    progress.clear();
+    if (err instanceof VerifyError) {
+      console.error(`xkbench: --verify failed: ${err.message}`);
+      return 1;
+    }
+    throw err;
+  }
+  progress.clear();
+
+  const summary = summarizeRuns(outcome.rows);
+  const meta = buildMeta(config, outcome, started, argv);
+  writeAtomic(path.join(out, 'results.csv'), toCsv(outcome.rows, RUN_COLUMNS));
+  writeAtomic(path.join(out, 'results.json'), `${JSON.stringify({ runs: outcome.rows, summary, meta }, null, 2)}\n`);
+  const reportMeta: ReportMeta = { ...meta, enforcement: meta.enforcement };
+  writeAtomic(path.join(out, 'report.md'), renderReport(summary, reportMeta));
+  const pcaps = captures?.close() ?? [];
+
+  const invalid = outcome.rows.filter((r) => !r.valid);
+  if (config.json) {
+    console.log(JSON.stringify({ summary, incomplete: outcome.incomplete, out }, null, 2));
+  } else if (!config.quiet) {
+    console.log(throughputTable(summary));
+    console.log('');
+    console.log(latencyTables(summary));
+    console.log('');
+    console.log(`results: ${path.join(out, 'results.csv')}, results.json, report.md${pcaps.length ? `; capture: ${pcaps.join(', ')}` : ''}`);
+  }
+  if (invalid.length > 0) {
+    console.error(`xkbench: ${invalid.length} run(s) dropped packets or saw wrong data: ${invalid.map((r) => `${r.stack} ${r.side} run ${r.run}`).join(', ')}`);
+  }
+  if (outcome.incomplete) {
+    console.error(`xkbench: stopped by ${stopSignal}; the ${outcome.rows.length} finished run(s) are written to ${out}, marked incomplete`);
+    return stopSignal === 'SIGTERM' ? 143 : 130;
+  }
+  return invalid.length > 0 ? 1 : 0;
+}
+
+process.exitCode = await main(process.argv.slice(2));

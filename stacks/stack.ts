@@ -54,6 +54,8 @@ export interface StackOptions {
   /** Keeps the IVs of senders sharing a key apart (a worker id). */
   instance?: number;
   drops?: DropCounters;
+  /** False: MD5 digests are computed and compared but mismatches only counted (template replay). */
+  enforceDigest?: boolean;
   /** Guards shared state under packet-level parallelism; a no-op otherwise. */
   lock?: Lock;
   /** State blocks to use instead of private ones (shared memory under packet-level parallelism). */
@@ -79,6 +81,7 @@ export class Stack {
   readonly link: LinkLayer;
   readonly transport: TcpLayer | UdpLayer;
   readonly tcp: TcpLayer | null;
+  readonly md5: Md5AhLayer | null;
   readonly drops: DropCounters;
 
   constructor(readonly spec: string, options: StackOptions) {
@@ -105,7 +108,13 @@ export class Stack {
         case 'md5':
           return new Md5AhLayer(
             ctx,
-            { localAddr, remoteAddr, spi: options.spi ?? DEFAULT_SPI, ...(keys.md5 ? { key: keys.md5 } : {}) },
+            {
+              localAddr,
+              remoteAddr,
+              spi: options.spi ?? DEFAULT_SPI,
+              enforce: options.enforceDigest !== false,
+              ...(keys.md5 ? { key: keys.md5 } : {}),
+            },
             provider.createMd5(),
             options.state?.ahSequence ?? new CounterBlock(),
           );
@@ -128,6 +137,7 @@ export class Stack {
     this.link = this.layers[this.layers.length - 1] as LinkLayer;
     this.transport = this.layers.find((l): l is TcpLayer | UdpLayer => l instanceof TcpLayer || l instanceof UdpLayer)!;
     this.tcp = this.transport instanceof TcpLayer ? this.transport : null;
+    this.md5 = this.layers.find((l): l is Md5AhLayer => l instanceof Md5AhLayer) ?? null;
     this.drops = drops;
     for (let i = this.layers.length - 1; i >= 0; i--) this.layers[i]!.open();
   }

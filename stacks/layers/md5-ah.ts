@@ -18,6 +18,12 @@ export interface Md5AhConfig {
   spi: number;
   /** Keyed MD5 when present; plain MD5 (the paper's choice) when absent. */
   key?: Uint8Array;
+  /**
+   * Drop a packet whose digest does not match (default). False computes and compares every digest
+   * but only counts mismatches: the paper's receive-side drivers replay templates whose digests
+   * cannot match the advancing sequence numbers.
+   */
+  enforce?: boolean;
 }
 
 export class Md5AhLayer extends Layer {
@@ -31,6 +37,9 @@ export class Md5AhLayer extends Layer {
   private readonly received = new Uint8Array(MD5_ICV_BYTES);
   private readonly computed = new Uint8Array(MD5_ICV_BYTES);
   private readonly keyBlock: Uint8Array | null;
+  private readonly enforce: boolean;
+  /** Digests that did not match but were let through (only when not enforcing). */
+  mismatchesIgnored = 0;
 
   constructor(
     ctx: LayerContext,
@@ -40,6 +49,7 @@ export class Md5AhLayer extends Layer {
     readonly sequence = new CounterBlock(),
   ) {
     super(ctx);
+    this.enforce = config.enforce !== false;
     if (config.key !== undefined) {
       if (config.key.length === 0 || config.key.length > 64) throw new RangeError('md5: a key of 1 to 64 bytes is required for keyed MD5');
       this.keyBlock = new Uint8Array(64);
@@ -83,7 +93,10 @@ export class Md5AhLayer extends Layer {
     this.digest(msg, at, msg.srcAddr, msg.dstAddr, this.computed, 0);
     let diff = 0;
     for (let i = 0; i < MD5_ICV_BYTES; i++) diff |= this.received[i]! ^ this.computed[i]!;
-    if (diff !== 0) return this.ctx.drops.count(DropReason.AhDigest);
+    if (diff !== 0) {
+      if (this.enforce) return this.ctx.drops.count(DropReason.AhDigest);
+      this.mismatchesIgnored++;
+    }
     if (view.getUint8(at + AhOffset.nextHeader) !== this.nextHeader) return this.ctx.drops.count(DropReason.AhNextHeader);
     msg.head = at + AH_MD5_BYTES;
     this.above.pop(msg);

@@ -500,6 +500,17 @@ export class TcpLayer extends Layer {
     if (first < length) copyBytes(dst, at + first, ring, 0, length - first);
   }
 
+  /**
+   * For a driver that plays the receiving peer: takes everything below `seq` as received and
+   * consumed, and sends the ACK for it.
+   */
+  acknowledgeUpTo(seq: number): void {
+    this.lock.acquire();
+    this.tcb.f[Tcb.rcvNxt] = seq | 0;
+    this.lock.release();
+    this.sendAck();
+  }
+
   private sendAck(): void {
     const f = this.tcb.f;
     this.lock.acquire();

@@ -1,0 +1,412 @@
+// In-memory drivers around one connection (paper §3.3): the send side's sink consumes frames as
+// fast as possible and acknowledges like a TCP receiver, so the sender's window stays open; the
+// receive side's source replays frames built from templates at set-up, with sequence numbers
+// advancing and the TCP checksum kept valid. Every receive-side computation (checksums, MD5,
+// decryption) runs on every packet. With `verify`, both sides run against a real peer stack
+// instead: only genuine frames, every drop an error, and the application data checked byte for byte.
+
+import type { CryptoProviderName } from '../stacks/crypto/index.js';
+import { type FrameSink, SendStatus } from '../stacks/layer.js';
+import { BufferPool, type Msg, copyBytes } from '../stacks/message.js';
+import { Stack, type StackOptions, endpointPair } from '../stacks/stack.js';
+import { AH_MD5_BYTES } from '../stacks/wire/ah.js';
+import { IPV4_HEADER_BYTES, Ipv4Offset } from '../stacks/wire/ipv4.js';
+import { TcpOffset } from '../stacks/wire/tcp.js';
+import { FrameQueue, Loopback } from './loopback.js';
+import { Prng } from './prng.js';
+
+export type Side = 'send' | 'recv';
+
+export interface WorkloadOptions {
+  spec: string;
+  side: Side;
+  packetSize: number;
+  crypto: CryptoProviderName;
+  seed: number;
+  verify: boolean;
+  /** Connection number: keeps ports and IV nonces of several connections apart. */
+  connection?: number;
+}
+
+/** What a run enforces (a failure drops the packet) and what it only computes. */
+export interface Enforcement {
+  enforced: string[];
+  computedOnly: string[];
+  genuineFrames: boolean;
+}
+
+export interface WorkloadCounters {
+  packets: number;
+  /** Application payload bytes sent (send side) or delivered (receive side). */
+  bytes: number;
+  drops: Record<string, number>;
+  /** MD5 digests computed but not enforced that did not match (template replay). */
+  digestMismatchesIgnored: number;
+  /** Application data that differed from what was sent (verify only). */
+  dataErrors: number;
+}
+
+export interface Workload {
+  readonly options: WorkloadOptions;
+  /** Processes `packets` application messages; answers the payload bytes they carried. */
+  run(packets: number): number;
+  counters(): WorkloadCounters;
+  enforcement(): Enforcement;
+  /** A value derived from every delivered or transmitted byte count: reported, so no work is dead. */
+  readonly observed: number;
+  /** Shows every frame either end emits (pcap), or stops showing them (null). */
+  setTap(tap: ((frame: Msg) => void) | null): void;
+}
+
+/** Application data: a PRNG-filled ring read in packet-sized slices, the same on both ends. */
+class DataStream {
+  static readonly RING = 1 << 16;
+  readonly bytes: Uint8Array;
+  private offset = 0;
+
+  constructor(seed: number, private readonly packetSize: number) {
+    this.bytes = new Prng(seed).fill(new Uint8Array(DataStream.RING + packetSize));
+  }
+
+  /** Where the next message's data starts; advances. */
+  next(): number {
+    const at = this.offset;
+    this.offset = (this.offset + this.packetSize) % DataStream.RING;
+    return at;
+  }
+}
+
+function endpoints(connection: number): [StackOptions, StackOptions] {
+  const [a, b] = endpointPair();
+  a.local = { ...a.local, port: a.local.port + 2 * connection };
+  a.remote = { ...a.remote, port: a.remote.port + 2 * connection };
+  b.local = { ...b.local, port: b.local.port + 2 * connection };
+  b.remote = { ...b.remote, port: b.remote.port + 2 * connection };
+  a.instance = 2 * connection + 1;
+  b.instance = 2 * connection + 2;
+  return [a, b];
+}
+
+/** Byte offset of the transport header in a frame of this stack. */
+function transportOffset(stack: Stack): number {
+  return stack.linkHeaderBytes + IPV4_HEADER_BYTES + (stack.md5 !== null ? AH_MD5_BYTES : 0);
+}
+
+function checkPacketSize(stack: Stack, packetSize: number): void {
+  if (packetSize > stack.maxPayload) {
+    throw new RangeError(`packet size ${packetSize} does not fit one ${stack.link.name} frame of stack ${stack.spec}: at most ${stack.maxPayload} bytes`);
+  }
+}
+
+abstract class BaseWorkload implements Workload {
+  observed = 0;
+  tap: ((frame: Msg) => void) | null = null;
+  protected packets = 0;
+  protected bytes = 0;
+  protected dataErrors = 0;
+  protected readonly msg: Msg = new BufferPool(1).get();
+  protected readonly data: DataStream;
+
+  constructor(readonly options: WorkloadOptions) {
+    this.data = new DataStream(options.seed, options.packetSize);
+  }
+
+  abstract run(packets: number): number;
+  abstract setTap(tap: ((frame: Msg) => void) | null): void;
+  protected abstract stacks(): Stack[];
+  protected abstract measured(): Stack;
+
+  counters(): WorkloadCounters {
+    const drops: Record<string, number> = {};
+    for (const stack of this.stacks()) {
+      for (const [name, count] of Object.entries(stack.drops.toRecord())) drops[name] = (drops[name] ?? 0) + count;
+    }
+    let ignored = 0;
+    for (const stack of this.stacks()) ignored += stack.md5?.mismatchesIgnored ?? 0;
+    return { packets: this.packets, bytes: this.bytes, drops, digestMismatchesIgnored: ignored, dataErrors: this.dataErrors };
+  }
+
+  enforcement(): Enforcement {
+    const names = this.measured().names;
+    const enforced = ['link header and addresses', 'ip header checksum'];
+    const computedOnly: string[] = [];
+    if (names.includes('tcp')) enforced.push('tcp checksum', 'tcp sequence and window');
+    if (names.includes('udp')) enforced.push('udp checksum');
+    if (names.includes('md5')) {
+      if (this.options.verify || this.options.side === 'send') enforced.push('md5 digest');
+      else computedOnly.push('md5 digest (templates replayed with advancing sequence numbers cannot match)');
+    }
+    if (names.includes('des') || names.includes('3des')) enforced.push(`${names[0]} padding`);
+    if (this.options.verify) enforced.push('application data equals what was sent');
+    return { enforced, computedOnly, genuineFrames: this.options.verify || this.options.side === 'send' };
+  }
+
+  /** Writes the next slice of application data into the message. */
+  protected fill(): void {
+    const msg = this.msg;
+    msg.resetPayload(this.options.packetSize);
+    copyBytes(msg.bytes, msg.head, this.data.bytes, this.data.next(), this.options.packetSize);
+  }
+}
+
+/**
+ * Send side: the measured sender pushes messages to a sink. The sink acknowledges every second
+ * segment through a real peer TCP (its ACK frames carry valid checksums and digests), queued and
+ * handed to the sender after each push, so ACK processing is part of the sender's work.
+ */
+class SendWorkload extends BaseWorkload {
+  private readonly sender: Stack;
+  private readonly peer: Stack;
+  private readonly acks: FrameQueue;
+  private readonly wire: Loopback | null = null;
+  private pendingSegments = 0;
+  private ackUpTo = 0;
+
+  constructor(options: WorkloadOptions) {
+    super(options);
+    const [oa, ob] = endpoints(options.connection ?? 0);
+    this.sender = new Stack(options.spec, { ...oa, crypto: options.crypto });
+    this.peer = new Stack(options.spec, { ...ob, crypto: options.crypto });
+    checkPacketSize(this.sender, options.packetSize);
+    const wire = new Loopback(this.sender, this.peer, 64);
+    if (this.sender.tcp !== null) wire.handshake();
+    this.acks = wire.toA;
+    if (options.verify) {
+      // The peer receives and checks everything; its ACKs come back over the wire.
+      this.wire = wire;
+      const expected = new DataStream(options.seed, options.packetSize);
+      this.peer.application = {
+        pop: (m: Msg) => {
+          if (!sameBytes(m, expected.bytes, expected.next(), options.packetSize)) this.dataErrors++;
+        },
+      };
+    } else {
+      this.sender.attach(this.sink());
+    }
+  }
+
+  protected stacks(): Stack[] {
+    return [this.sender, this.peer];
+  }
+
+  setTap(tap: ((frame: Msg) => void) | null): void {
+    this.tap = tap;
+    this.acks.tap = tap;
+    if (this.wire !== null) this.wire.toB.tap = tap;
+  }
+
+  protected measured(): Stack {
+    return this.sender;
+  }
+
+  /** Consumes frames; every second TCP segment, has the peer acknowledge everything so far. */
+  private sink(): FrameSink {
+    const tcpAt = transportOffset(this.sender);
+    const peerTcp = this.peer.tcp;
+    return {
+      transmit: (frame: Msg) => {
+        if (this.tap !== null) this.tap(frame);
+        const view = frame.view;
+        const ip = frame.head + this.sender.linkHeaderBytes;
+        this.observed = (this.observed + view.getUint16(ip + Ipv4Offset.checksum)) | 0;
+        if (peerTcp === null) return;
+        const at = frame.head + tcpAt;
+        const headerBytes = (view.getUint8(at + TcpOffset.dataOffsetFlags) >>> 4) << 2;
+        const dataBytes = view.getUint16(ip + Ipv4Offset.totalLength) - (tcpAt - this.sender.linkHeaderBytes) - headerBytes;
+        this.ackUpTo = (view.getInt32(at + TcpOffset.seq) + dataBytes) | 0;
+        if (++this.pendingSegments === 2) {
+          this.pendingSegments = 0;
+          peerTcp.acknowledgeUpTo(this.ackUpTo);
+        }
+      },
+    };
+  }
+
+  run(packets: number): number {
+    const sender = this.sender;
+    let bytes = 0;
+    for (let i = 0; i < packets; i++) {
+      this.fill();
+      let status = sender.send(this.msg);
+      if (status === SendStatus.WouldBlock) {
+        this.settle(true);
+        this.fill(); // the refused message may be half-built: start it again from the data
+        status = sender.send(this.msg);
+      }
+      if (status !== SendStatus.Sent) throw new Error(`${this.options.spec}: the sender answered status ${status}`);
+      bytes += this.options.packetSize;
+      this.settle(false);
+    }
+    this.packets += packets;
+    this.bytes += bytes;
+    return bytes;
+  }
+
+  /** Delivers what is queued toward the sender (and, verifying, toward the peer). */
+  private settle(windowClosed: boolean): void {
+    if (this.wire !== null) {
+      this.wire.pump();
+      if (windowClosed && this.peer.tick()) this.wire.pump();
+      return;
+    }
+    if (windowClosed && this.pendingSegments > 0 && this.peer.tcp !== null) {
+      this.pendingSegments = 0; // the delayed-ACK timer of a real receiver
+      this.peer.tcp.acknowledgeUpTo(this.ackUpTo);
+    }
+    const frames = this.acks.frames;
+    if (frames.length === 0) return;
+    for (let i = 0; i < frames.length; i++) {
+      this.sender.receive(frames[i]!);
+      this.acks.release(frames[i]!);
+    }
+    frames.length = 0;
+  }
+}
+
+/**
+ * Receive side: the measured receiver takes frames from a source. Without `verify` the source
+ * replays templates (genuine frames captured at set-up) with the sequence number advanced and the
+ * TCP checksum updated (RFC 1624); with `verify` a real sender makes every frame.
+ */
+class ReceiveWorkload extends BaseWorkload {
+  private readonly sender: Stack;
+  private readonly receiver: Stack;
+  private readonly wire: Loopback;
+  private readonly templates: Msg[] = [];
+  private readonly frame: Msg = new BufferPool(1).get();
+  private nextSeq = 0;
+  private template = 0;
+  private delivered = 0;
+
+  constructor(options: WorkloadOptions) {
+    super(options);
+    const [oa, ob] = endpoints(options.connection ?? 0);
+    this.sender = new Stack(options.spec, { ...oa, crypto: options.crypto });
+    this.receiver = new Stack(options.spec, { ...ob, crypto: options.crypto, enforceDigest: options.verify });
+    checkPacketSize(this.sender, options.packetSize);
+    this.wire = new Loopback(this.sender, this.receiver, 64);
+    if (this.sender.tcp !== null) this.wire.handshake();
+    const size = options.packetSize;
+    if (options.verify) {
+      const expected = new DataStream(options.seed, size);
+      this.receiver.application = {
+        pop: (m: Msg) => {
+          this.delivered += m.length;
+          if (!sameBytes(m, expected.bytes, expected.next(), size)) this.dataErrors++;
+        },
+      };
+      return;
+    }
+    this.receiver.application = {
+      pop: (m: Msg) => {
+        this.delivered += m.length;
+        this.observed = (this.observed + m.bytes[m.tail - 1]!) | 0;
+      },
+    };
+    // Templates: consecutive genuine segments with varied random data (the paper's random-filled buffers).
+    for (let i = 0; i < TEMPLATES; i++) {
+      this.fill();
+      if (this.sender.send(this.msg) !== SendStatus.Sent) throw new Error(`${options.spec}: could not build frame templates`);
+      this.templates.push(this.wire.toB.frames.shift()!);
+    }
+    this.nextSeq = this.receiver.tcp?.tcb.f[9] ?? 0; // rcv_nxt: the first template's sequence number
+    this.receiver.attach(countingSink(this));
+  }
+
+  protected stacks(): Stack[] {
+    return [this.sender, this.receiver];
+  }
+
+  setTap(tap: ((frame: Msg) => void) | null): void {
+    this.tap = tap;
+    if (this.options.verify) {
+      this.wire.toB.tap = tap;
+      this.wire.toA.tap = tap;
+    }
+  }
+
+  protected measured(): Stack {
+    return this.receiver;
+  }
+
+  run(packets: number): number {
+    const before = this.delivered;
+    if (this.options.verify) {
+      for (let i = 0; i < packets; i++) {
+        this.fill();
+        let status = this.sender.send(this.msg);
+        if (status === SendStatus.WouldBlock) {
+          this.wire.pump();
+          if (this.receiver.tick()) this.wire.pump();
+          this.fill();
+          status = this.sender.send(this.msg);
+        }
+        if (status !== SendStatus.Sent) throw new Error(`${this.options.spec}: the sender answered status ${status}`);
+        this.wire.pump();
+      }
+    } else {
+      const receiver = this.receiver;
+      const frame = this.frame;
+      const linkBytes = receiver.linkHeaderBytes;
+      const tcpAt = receiver.tcp !== null ? transportOffset(receiver) : -1;
+      for (let i = 0; i < packets; i++) {
+        const t = this.templates[this.template]!;
+        this.template = (this.template + 1) % TEMPLATES;
+        frame.loadFrame(t.bytes, t.head, t.length, linkBytes);
+        if (tcpAt >= 0) this.nextSeq = advanceSequence(frame, frame.head + tcpAt, this.nextSeq);
+        if (this.tap !== null) this.tap(frame);
+        receiver.receive(frame);
+      }
+    }
+    const bytes = this.delivered - before;
+    this.packets += packets;
+    this.bytes += bytes;
+    return bytes;
+  }
+}
+
+const TEMPLATES = 8;
+
+/**
+ * Sets the segment's sequence number to `seq`, fixes its checksum incrementally (RFC 1624,
+ * eqn. 3: HC' = ~(~HC + ~m + m')), and answers the sequence number after its data.
+ */
+function advanceSequence(frame: Msg, tcpAt: number, seq: number): number {
+  const view = frame.view;
+  const old = view.getUint32(tcpAt + TcpOffset.seq);
+  const next = seq >>> 0;
+  let sum = ~view.getUint16(tcpAt + TcpOffset.checksum) & 0xffff;
+  sum += (~(old >>> 16) & 0xffff) + (~old & 0xffff) + (next >>> 16) + (next & 0xffff);
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  view.setUint32(tcpAt + TcpOffset.seq, next);
+  view.setUint16(tcpAt + TcpOffset.checksum, ~sum & 0xffff);
+  const headerBytes = (view.getUint8(tcpAt + TcpOffset.dataOffsetFlags) >>> 4) << 2;
+  return (seq + (frame.tail - tcpAt) - headerBytes) | 0;
+}
+
+/** A driver that consumes the receiver's ACK frames, keeping a trace of them. */
+function countingSink(w: { observed: number; tap: ((frame: Msg) => void) | null }): FrameSink {
+  return {
+    transmit: (frame: Msg) => {
+      if (w.tap !== null) w.tap(frame);
+      w.observed = (w.observed + frame.length) | 0;
+    },
+  };
+}
+
+function sameBytes(m: Msg, expected: Uint8Array, at: number, length: number): boolean {
+  if (m.length !== length) return false;
+  const bytes = m.bytes;
+  for (let i = 0; i < length; i++) if (bytes[m.head + i] !== expected[at + i]) return false;
+  return true;
+}
+
+export function createWorkload(options: WorkloadOptions): Workload {
+  return options.side === 'send' ? new SendWorkload(options) : new ReceiveWorkload(options);
+}
+
+/** Drop counters by name, for messages. */
+export function describeDrops(drops: Record<string, number>): string {
+  const entries = Object.entries(drops);
+  return entries.length === 0 ? 'none' : entries.map(([k, v]) => `${k} ${v}`).join(', ');
+}

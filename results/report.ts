@@ -1,0 +1,115 @@
+// report.md: the throughput table and the latency breakdown laid out like the paper's Tables 1
+// and 2 (µs per packet, and the increment over the TCP/IP baseline of the same link).
+
+import type { SummaryRow } from './rows.js';
+
+export interface ReportMeta {
+  timestamp: string;
+  node: string;
+  cpu: string;
+  cpus: number;
+  os: string;
+  commit: string | null;
+  incomplete: boolean;
+  command: string;
+  enforcement: { stack: string; side: string; enforced: string[]; computedOnly: string[]; genuineFrames: boolean }[];
+}
+
+function fmt(x: number | null, digits = 1): string {
+  if (x === null || !Number.isFinite(x)) return 'n/a';
+  if (Math.abs(x) >= 100) return x.toFixed(0);
+  return x.toFixed(x < 1 ? 3 : digits);
+}
+
+function table(header: string[], rows: string[][], align: ('l' | 'r')[]): string {
+  const lines = [`| ${header.join(' | ')} |`, `|${align.map((a) => (a === 'r' ? '---:' : '---')).join('|')}|`];
+  for (const r of rows) lines.push(`| ${r.join(' | ')} |`);
+  return lines.join('\n');
+}
+
+export function throughputTable(summary: readonly SummaryRow[]): string {
+  return table(
+    ['stack', 'side', 'mode', 'workers', 'conns', 'crypto', 'Mbit/s', '90% CI', 'µs/packet', 'runs'],
+    summary.map((s) => [
+      s.stack,
+      s.side,
+      s.mode,
+      String(s.workers),
+      String(s.connections),
+      s.crypto,
+      fmt(s.meanMbps),
+      s.ci90Low === null ? 'n/a' : `${fmt(s.ci90Low)} – ${fmt(s.ci90High)}`,
+      fmt(s.usPerPacket, 2),
+      String(s.runs),
+    ]),
+    ['l', 'l', 'l', 'r', 'r', 'l', 'r', 'r', 'r', 'r'],
+  );
+}
+
+/** The baseline a stack's increment is measured from: TCP/IP over the same link. */
+function baselineOf(stack: string): string {
+  const link = stack.split('/').pop();
+  return `tcp/ip/${link}`;
+}
+
+/**
+ * Tables 1–2: per crypto provider (and mode, workers, connections), each stack's µs per packet on
+ * the send and receive side and the increment over TCP/IP of the same link.
+ */
+export function latencyTables(summary: readonly SummaryRow[]): string {
+  const groups = new Map<string, SummaryRow[]>();
+  for (const s of summary) {
+    const key = `${s.crypto} crypto, ${s.mode}, ${s.workers} worker${s.workers === 1 ? '' : 's'}, ${s.connections} connection${s.connections === 1 ? '' : 's'}, ${s.packetSize}-byte packets`;
+    const group = groups.get(key);
+    if (group) group.push(s);
+    else groups.set(key, [s]);
+  }
+  const parts: string[] = [];
+  for (const [key, rows] of groups) {
+    const find = (stack: string, side: string) => rows.find((r) => r.stack === stack && r.side === side);
+    const stacks = [...new Set(rows.map((r) => r.stack))];
+    const body = stacks.map((stack) => {
+      const cells = [stack.toUpperCase()];
+      for (const side of ['send', 'recv']) {
+        const row = find(stack, side);
+        const base = find(baselineOf(stack), side);
+        cells.push(row ? fmt(row.usPerPacket, 2) : '—');
+        cells.push(row && base && stack !== baselineOf(stack) ? fmt(row.usPerPacket - base.usPerPacket, 2) : '');
+      }
+      return cells;
+    });
+    parts.push(`### ${key}\n\n${table(['Protocol Stack', 'Send Side', 'Inc. Cost', 'Recv Side', 'Inc. Cost'], body, ['l', 'r', 'r', 'r', 'r'])}`);
+  }
+  return parts.join('\n\n');
+}
+
+export function renderReport(summary: readonly SummaryRow[], meta: ReportMeta): string {
+  const enforcement = meta.enforcement
+    .map((e) => `- ${e.stack} ${e.side}: enforced ${e.enforced.join(', ')}${e.computedOnly.length ? `; computed, not enforced: ${e.computedOnly.join(', ')}` : ''}${e.genuineFrames ? '' : '; frames replayed from templates'}`)
+    .join('\n');
+  return [
+    '# xkbench results',
+    '',
+    meta.incomplete ? '**Incomplete: the run was interrupted; only the runs that finished are here.**\n' : '',
+    `${meta.timestamp} · Node ${meta.node} · ${meta.cpus} × ${meta.cpu} · ${meta.os}${meta.commit ? ` · commit ${meta.commit.slice(0, 12)}` : ''}`,
+    '',
+    `\`${meta.command}\``,
+    '',
+    '## Throughput',
+    '',
+    'Application payload, Mbit/s of wall-clock time in the steady window; mean and 90% confidence interval (Student t) over runs.',
+    '',
+    throughputTable(summary),
+    '',
+    '## Latency breakdown (µs per packet)',
+    '',
+    'As in the paper\'s Tables 1 and 2: time per packet at the measured throughput, and the increment over the TCP/IP stack of the same link.',
+    '',
+    latencyTables(summary),
+    '',
+    '## What was checked',
+    '',
+    enforcement,
+    '',
+  ].join('\n');
+}
