@@ -11,6 +11,7 @@ import { PcapWriter } from '../drivers/pcap.js';
 import { prepareOutputFolder, timestampFolder, toCsv, writeAtomic } from '../results/output.js';
 import { type ReportMeta, latencyTables, renderReport, throughputTable } from '../results/report.js';
 import { RUN_COLUMNS, summarizeRuns } from '../results/rows.js';
+import { LEGACY_PROVIDER_FLAG, nodeHasSingleDes } from '../stacks/crypto/index.js';
 import type { Msg } from '../stacks/message.js';
 import { Stack, endpointPair } from '../stacks/stack.js';
 import { runLayerBenchmarks } from './layers.js';
@@ -138,6 +139,10 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
 
+  if (config.cryptos.includes('node') && config.stacks.some((s) => s.split('/').includes('des')) && !nodeHasSingleDes()) {
+    console.error(`xkbench: --crypto node with a DES stack needs OpenSSL's legacy provider: run through the xkbench command or npm run bench, or set NODE_OPTIONS=${LEGACY_PROVIDER_FLAG}`);
+    return 2;
+  }
   const started = new Date();
   const out = config.out ?? path.join('results', timestampFolder(started));
   try {
@@ -159,9 +164,15 @@ async function main(argv: string[]): Promise<number> {
   }
 
   let stopSignal: NodeJS.Signals | null = null;
+  let stopAt = 0;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (stopSignal !== null) process.exit(signal === 'SIGINT' ? 130 : 143); // a second Ctrl-C: stop now
+    // npm and a terminal may both pass on one Ctrl-C: only a second one a moment later means "now".
+    if (stopSignal !== null) {
+      if (Date.now() - stopAt > 1000) process.exit(signal === 'SIGINT' ? 130 : 143);
+      return;
+    }
     stopSignal = signal;
+    stopAt = Date.now();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

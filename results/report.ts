@@ -78,9 +78,34 @@ export function latencyTables(summary: readonly SummaryRow[]): string {
       }
       return cells;
     });
-    parts.push(`### ${key}\n\n${table(['Protocol Stack', 'Send Side', 'Inc. Cost', 'Recv Side', 'Inc. Cost'], body, ['l', 'r', 'r', 'r', 'r'])}`);
+    const notes = cipherRatios(rows);
+    parts.push(`### ${key}\n\n${table(['Protocol Stack', 'Send Side', 'Inc. Cost', 'Recv Side', 'Inc. Cost'], body, ['l', 'r', 'r', 'r', 'r'])}${notes ? `\n\n${notes}` : ''}`);
   }
   return parts.join('\n\n');
+}
+
+/**
+ * 3DES against DES (the paper: about 2.9 ×), two ways: each stack's increment over TCP/IP, and
+ * the cipher's own increment over TCP/MD5/IP of the same link.
+ */
+function cipherRatios(rows: readonly SummaryRow[]): string {
+  const lines: string[] = [];
+  const links = [...new Set(rows.map((r) => r.stack.split('/').pop()!))];
+  for (const link of links) {
+    for (const side of ['send', 'recv'] as const) {
+      const us = (stack: string) => rows.find((r) => r.stack === stack && r.side === side)?.usPerPacket;
+      const base = us(`tcp/ip/${link}`);
+      const md5 = us(`tcp/md5/ip/${link}`);
+      const des = us(`des/tcp/md5/ip/${link}`);
+      const tdes = us(`3des/tcp/md5/ip/${link}`);
+      if (des === undefined || tdes === undefined) continue;
+      const parts: string[] = [];
+      if (base !== undefined) parts.push(`increments over TCP/IP ${((tdes - base) / (des - base)).toFixed(2)} ×`);
+      if (md5 !== undefined) parts.push(`cipher alone (over TCP/MD5/IP) ${((tdes - md5) / (des - md5)).toFixed(2)} ×`);
+      if (parts.length) lines.push(`- 3DES ÷ DES, ${link} ${side} side: ${parts.join('; ')}`);
+    }
+  }
+  return lines.join('\n');
 }
 
 export function renderReport(summary: readonly SummaryRow[], meta: ReportMeta): string {

@@ -1,0 +1,163 @@
+// The command line: bad input exits 2 with a one-line message naming it, before any work; a short
+// run writes CSV and JSON of the documented shape; --verify passes for every paper stack.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseOptions, OptionError } from '../bench/options.js';
+import { RUN_COLUMNS } from '../results/rows.js';
+import { PAPER_STACKS } from '../stacks/spec.js';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xkbench-cli-'));
+const xkbench = path.join(process.cwd(), 'bin/xkbench.js');
+
+function run(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [xkbench, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const BAD: [string[], RegExp][] = [
+  [['--bogus'], /unknown flag --bogus: allowed are .*--stacks/],
+  [['--stacks', 'tcp/foo/ip/fddi'], /--stacks: unknown layer 'foo' .*md5 or ip/],
+  [['--stacks', 'ip/tcp/fddi'], /'ip' cannot stand as the top layer/],
+  [['--stacks', 'tcp/ip'], /without a link layer/],
+  [['--side', 'both'], /--side 'both' is not a side: allowed are send, recv/],
+  [['--crypto', 'openssl'], /--crypto 'openssl' is not a provider: allowed are cryptojs, node/],
+  [['--packet-size', '0'], /--packet-size 0 is out of range: allowed 1 to 65535/],
+  [['--packet-size', '-5'], /--packet-size '-5' is not a whole number/],
+  [['--packet-size', '1e9'], /--packet-size '1e9' is not a whole number/],
+  [['--packet-size', '4096', '--stacks', 'tcp/ip/eth'], /--packet-size 4096 does not fit one frame of tcp\/ip\/eth: allowed 1 to 1460/],
+  [['--runs', '0'], /--runs 0 is out of range: allowed 1 to 1000/],
+  [['--connections', 'many'], /--connections 'many' is not a whole number/],
+  [['--duration', 'soon'], /--duration 'soon' is not a duration/],
+  [['--duration', '0s'], /--duration 0s is too short/],
+  [['--warmup', '5h'], /--warmup '5h' is not a duration/],
+  [['--profile', 'slow'], /--profile 'slow' is not a profile: allowed are quick, paper/],
+  [['--runs'], /--runs needs a value/],
+  [['--verify=yes'], /--verify takes no value/],
+  [['--runs', '2', '--runs', '3'], /--runs is given twice/],
+  [['stray'], /unexpected argument 'stray'/],
+];
+
+for (const [args, message] of BAD) {
+  test(`bad input ${args.join(' ')} → exit 2 and a one-line message`, () => {
+    assert.throws(() => parseOptions(args), (err: unknown) => err instanceof OptionError && message.test(err.message));
+  });
+}
+
+test('the command itself exits 2 with that message and no stack trace, writing nothing', () => {
+  for (const [args, message] of BAD.slice(0, 4)) {
+    const r = run([...args, '--out', path.join(dir, 'never')]);
+    assert.is(r.status, 2, args.join(' '));
+    assert.match(r.stderr, message);
+    assert.is(r.stderr.trim().split('\n').length, 1, 'one line');
+    assert.not.match(r.stderr, /\bat \w+ \(/, 'no stack trace');
+  }
+  assert.not.ok(fs.existsSync(path.join(dir, 'never')));
+});
+
+test('an unwritable --out exits 2', () => {
+  const file = path.join(dir, 'a-file');
+  fs.writeFileSync(file, '');
+  const r = run(['--out', path.join(file, 'sub'), '--runs', '1', '--duration', '10ms', '--warmup', '0s']);
+  assert.is(r.status, 2);
+  assert.match(r.stderr, /--out .* is not a writable folder/);
+});
+
+test('defaults and profiles', () => {
+  const quick = parseOptions([]);
+  assert.equal(quick.stacks, [...PAPER_STACKS]);
+  assert.equal(quick.sides, ['send', 'recv']);
+  assert.equal([quick.warmupSeconds, quick.durationSeconds, quick.runs, quick.packetSize], [1, 2, 5, 4096]);
+  const paper = parseOptions(['--profile', 'paper', '--runs', '3']);
+  assert.equal([paper.warmupSeconds, paper.durationSeconds, paper.runs], [30, 30, 3]);
+  assert.is(parseOptions(['--duration=1500ms']).durationSeconds, 1.5);
+  assert.is(parseOptions(['--warmup', '2m']).warmupSeconds, 120);
+});
+
+test('--help lists every flag', () => {
+  const r = run(['--help']);
+  assert.is(r.status, 0);
+  for (const flag of ['--stacks', '--side', '--packet-size', '--connections', '--crypto', '--warmup', '--duration', '--runs', '--seed', '--profile', '--out', '--pcap', '--verify', '--json', '--quiet', '--layers']) {
+    assert.ok(r.stdout.includes(flag), flag);
+  }
+});
+
+test('a short run writes results.csv, results.json and report.md of the documented shape', () => {
+  const out = path.join(dir, 'short');
+  const r = run(['--stacks', 'tcp/ip/fddi,udp/ip/eth', '--packet-size', '1024', '--runs', '2', '--warmup', '50ms', '--duration', '100ms', '--out', out, '--json', '--pcap', path.join(dir, 'short.pcap')]);
+  assert.is(r.status, 0, r.stderr);
+  const csv = fs.readFileSync(path.join(out, 'results.csv'), 'utf8').trim().split('\n');
+  assert.is(csv[0], RUN_COLUMNS.join(','));
+  assert.is(csv.length, 1 + 2 * 2 * 2);
+  const json = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
+  assert.equal(Object.keys(json).sort(), ['meta', 'runs', 'summary']);
+  assert.is(json.runs.length, 8);
+  for (const row of json.runs) {
+    for (const column of RUN_COLUMNS) assert.ok(column in row, column);
+    assert.ok(row.packets > 0 && row.bytes === row.packets * 1024 && row.valid === true);
+    assert.ok(Math.abs(row.throughputMbps - (row.bytes * 8) / row.seconds / 1e6) / row.throughputMbps < 1e-3);
+  }
+  assert.is(json.summary.length, 4);
+  for (const s of json.summary) {
+    for (const key of ['stack', 'side', 'mode', 'workers', 'connections', 'meanMbps', 'ci90Low', 'ci90High', 'usPerPacket', 'runs']) assert.ok(key in s, key);
+    assert.ok(s.ci90Low <= s.meanMbps && s.meanMbps <= s.ci90High);
+  }
+  for (const key of ['version', 'commit', 'node', 'cpu', 'cpus', 'os', 'config', 'timestamp', 'enforcement', 'incomplete']) assert.ok(key in json.meta, key);
+  assert.is(json.meta.incomplete, false);
+  assert.equal(JSON.parse(r.stdout).summary, json.summary, '--json prints the summary');
+  const report = fs.readFileSync(path.join(out, 'report.md'), 'utf8');
+  assert.match(report, /## Latency breakdown/);
+  assert.match(report, /\| TCP\/IP\/FDDI \|/);
+  assert.ok(fs.existsSync(path.join(dir, 'short-fddi.pcap')) && fs.existsSync(path.join(dir, 'short-eth.pcap')), 'one capture per link type');
+  assert.equal(fs.readdirSync(out).sort(), ['report.md', 'results.csv', 'results.json'], 'no temporary files left');
+});
+
+test('--verify: every paper stack, send and receive, genuine frames and the data checked', () => {
+  const out = path.join(dir, 'verify');
+  const r = run(['--verify', '--runs', '1', '--warmup', '0s', '--duration', '300ms', '--out', out, '--quiet']);
+  assert.is(r.status, 0, r.stderr);
+  const json = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
+  assert.is(json.runs.length, 8);
+  for (const row of json.runs) {
+    assert.ok(row.packets > 0, `${row.stack} ${row.side} moved packets`);
+    assert.equal(row.drops, {});
+    assert.is(row.dataErrors, 0);
+  }
+  for (const e of json.meta.enforcement) {
+    assert.ok(e.genuineFrames);
+    assert.equal(e.computedOnly, []);
+    assert.ok(e.enforced.includes('application data equals what was sent'));
+  }
+});
+
+test('without --verify the receive side replays templates: MD5 is computed on every packet but not enforced', () => {
+  const out = path.join(dir, 'replay');
+  const r = run(['--stacks', 'tcp/md5/ip/fddi', '--side', 'recv', '--runs', '1', '--warmup', '0s', '--duration', '200ms', '--out', out, '--quiet']);
+  assert.is(r.status, 0, r.stderr);
+  const json = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
+  const [row] = json.runs;
+  assert.ok(row.digestMismatchesIgnored > 0.9 * row.packets, 'every replayed digest was computed and compared');
+  assert.match(json.meta.enforcement[0].computedOnly[0], /md5 digest/);
+});
+
+test('Ctrl-C (SIGINT) writes the finished runs, marked incomplete, and exits 130', async () => {
+  const out = path.join(dir, 'interrupted');
+  const child = spawn(process.execPath, [xkbench, '--stacks', 'tcp/ip/fddi', '--side', 'send', '--runs', '1000', '--warmup', '0s', '--duration', '100ms', '--out', out, '--quiet']);
+  // Wait until some runs have finished, then interrupt.
+  await new Promise((resolve) => setTimeout(resolve, 2500));
+  child.kill('SIGINT');
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  assert.is(code, 130);
+  const json = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
+  assert.is(json.meta.incomplete, true);
+  assert.ok(json.runs.length > 0 && json.runs.length < 1000, `${json.runs.length} runs kept`);
+  assert.is(fs.readFileSync(path.join(out, 'results.csv'), 'utf8').trim().split('\n').length, json.runs.length + 1);
+  assert.match(fs.readFileSync(path.join(out, 'report.md'), 'utf8'), /Incomplete/);
+});
+
+test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+test.run();
