@@ -92,6 +92,17 @@ function transportOffset(stack: Stack): number {
   return stack.linkHeaderBytes + IPV4_HEADER_BYTES + (stack.md5 !== null ? AH_MD5_BYTES : 0);
 }
 
+/** A sender and a receiver of `options.spec` on a loopback wire, connected. */
+function connectedPair(options: WorkloadOptions, receiverEnforcesDigest: boolean): { sender: Stack; receiver: Stack; wire: Loopback } {
+  const [oa, ob] = endpoints(options.connection ?? 0);
+  const sender = new Stack(options.spec, { ...oa, crypto: options.crypto });
+  const receiver = new Stack(options.spec, { ...ob, crypto: options.crypto, enforceDigest: receiverEnforcesDigest });
+  checkPacketSize(sender, options.packetSize);
+  const wire = new Loopback(sender, receiver, 64);
+  if (sender.tcp !== null) wire.handshake();
+  return { sender, receiver, wire };
+}
+
 function checkPacketSize(stack: Stack, packetSize: number): void {
   if (packetSize > stack.maxPayload) {
     throw new RangeError(`packet size ${packetSize} does not fit one ${stack.link.name} frame of stack ${stack.spec}: at most ${stack.maxPayload} bytes`);
@@ -141,6 +152,28 @@ abstract class BaseWorkload implements Workload {
     return { enforced, computedOnly, genuineFrames: this.options.verify || this.options.side === 'send' };
   }
 
+  /** An application that compares what arrives with the data stream the sender used (verify). */
+  protected checkingApplication(): { pop(m: Msg): void } {
+    const expected = new DataStream(this.options.seed, this.options.packetSize);
+    return {
+      pop: (m: Msg) => {
+        if (!sameBytes(m, expected.bytes, expected.next(), this.options.packetSize)) this.dataErrors++;
+      },
+    };
+  }
+
+  /** Sends the next message; when the window is closed, lets `settle` deliver ACKs and tries once more. */
+  protected sendNext(sender: Stack, settle: () => void): void {
+    this.fill();
+    let status = sender.send(this.msg);
+    if (status === SendStatus.WouldBlock) {
+      settle();
+      this.fill(); // a refused message may be half-built: start it again from the data
+      status = sender.send(this.msg);
+    }
+    if (status !== SendStatus.Sent) throw new Error(`${this.options.spec}: the sender answered status ${status}`);
+  }
+
   /** Writes the next slice of application data into the message. */
   protected fill(): void {
     const msg = this.msg;
@@ -164,22 +197,14 @@ class SendWorkload extends BaseWorkload {
 
   constructor(options: WorkloadOptions) {
     super(options);
-    const [oa, ob] = endpoints(options.connection ?? 0);
-    this.sender = new Stack(options.spec, { ...oa, crypto: options.crypto });
-    this.peer = new Stack(options.spec, { ...ob, crypto: options.crypto });
-    checkPacketSize(this.sender, options.packetSize);
-    const wire = new Loopback(this.sender, this.peer, 64);
-    if (this.sender.tcp !== null) wire.handshake();
+    const { sender, receiver, wire } = connectedPair(options, true);
+    this.sender = sender;
+    this.peer = receiver;
     this.acks = wire.toA;
     if (options.verify) {
       // The peer receives and checks everything; its ACKs come back over the wire.
       this.wire = wire;
-      const expected = new DataStream(options.seed, options.packetSize);
-      this.peer.application = {
-        pop: (m: Msg) => {
-          if (!sameBytes(m, expected.bytes, expected.next(), options.packetSize)) this.dataErrors++;
-        },
-      };
+      this.peer.application = this.checkingApplication();
     } else {
       this.sender.attach(this.sink());
     }
@@ -225,15 +250,9 @@ class SendWorkload extends BaseWorkload {
   run(packets: number): number {
     const sender = this.sender;
     let bytes = 0;
+    const settleClosed = this.settleClosed;
     for (let i = 0; i < packets; i++) {
-      this.fill();
-      let status = sender.send(this.msg);
-      if (status === SendStatus.WouldBlock) {
-        this.settle(true);
-        this.fill(); // the refused message may be half-built: start it again from the data
-        status = sender.send(this.msg);
-      }
-      if (status !== SendStatus.Sent) throw new Error(`${this.options.spec}: the sender answered status ${status}`);
+      this.sendNext(sender, settleClosed);
       bytes += this.options.packetSize;
       this.settle(false);
     }
@@ -241,6 +260,8 @@ class SendWorkload extends BaseWorkload {
     this.bytes += bytes;
     return bytes;
   }
+
+  private readonly settleClosed = (): void => this.settle(true);
 
   /** Delivers what is queued toward the sender (and, verifying, toward the peer). */
   private settle(windowClosed: boolean): void {
@@ -280,19 +301,16 @@ class ReceiveWorkload extends BaseWorkload {
 
   constructor(options: WorkloadOptions) {
     super(options);
-    const [oa, ob] = endpoints(options.connection ?? 0);
-    this.sender = new Stack(options.spec, { ...oa, crypto: options.crypto });
-    this.receiver = new Stack(options.spec, { ...ob, crypto: options.crypto, enforceDigest: options.verify });
-    checkPacketSize(this.sender, options.packetSize);
-    this.wire = new Loopback(this.sender, this.receiver, 64);
-    if (this.sender.tcp !== null) this.wire.handshake();
-    const size = options.packetSize;
+    const { sender, receiver, wire } = connectedPair(options, options.verify);
+    this.sender = sender;
+    this.receiver = receiver;
+    this.wire = wire;
     if (options.verify) {
-      const expected = new DataStream(options.seed, size);
+      const check = this.checkingApplication();
       this.receiver.application = {
         pop: (m: Msg) => {
           this.delivered += m.length;
-          if (!sameBytes(m, expected.bytes, expected.next(), size)) this.dataErrors++;
+          check.pop(m);
         },
       };
       return;
@@ -332,16 +350,12 @@ class ReceiveWorkload extends BaseWorkload {
   run(packets: number): number {
     const before = this.delivered;
     if (this.options.verify) {
+      const settle = (): void => {
+        this.wire.pump();
+        if (this.receiver.tick()) this.wire.pump();
+      };
       for (let i = 0; i < packets; i++) {
-        this.fill();
-        let status = this.sender.send(this.msg);
-        if (status === SendStatus.WouldBlock) {
-          this.wire.pump();
-          if (this.receiver.tick()) this.wire.pump();
-          this.fill();
-          status = this.sender.send(this.msg);
-        }
-        if (status !== SendStatus.Sent) throw new Error(`${this.options.spec}: the sender answered status ${status}`);
+        this.sendNext(this.sender, settle);
         this.wire.pump();
       }
     } else {

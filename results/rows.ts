@@ -3,7 +3,8 @@
 
 import { summarize } from './stats.js';
 
-export interface RunRow {
+/** What identifies a configuration: the runs of one are summarized together. */
+export interface ConfigFields {
   stack: string;
   side: 'send' | 'recv';
   mode: string;
@@ -11,6 +12,9 @@ export interface RunRow {
   connections: number;
   packetSize: number;
   crypto: string;
+}
+
+export interface RunRow extends ConfigFields {
   run: number;
   seconds: number;
   packets: number;
@@ -48,14 +52,7 @@ export interface RunDetail extends RunRow {
   observed: number;
 }
 
-export interface SummaryRow {
-  stack: string;
-  side: 'send' | 'recv';
-  mode: string;
-  workers: number;
-  connections: number;
-  packetSize: number;
-  crypto: string;
+export interface SummaryRow extends ConfigFields {
   meanMbps: number;
   /** The 90% confidence interval of the mean (Student t); null with fewer than two runs. */
   ci90Low: number | null;
