@@ -1,0 +1,68 @@
+// Shared-memory building blocks on real worker threads: the mutex loses no update under
+// contention, the barrier lets nobody through early; and the speedup arithmetic.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Worker } from 'node:worker_threads';
+import { WorkerCounters, CounterField } from '../parallel/counters.js';
+import type { LockStats } from '../parallel/mutex.js';
+import { amdahlSpeedup, jainFairness, saturationProcessors, speedupOf } from '../results/speedup.js';
+
+const script = new URL('./fixtures/parallel-worker.js', import.meta.url);
+
+function runWorkers<T>(n: number, data: Record<string, unknown>): Promise<T[]> {
+  return Promise.all(
+    Array.from({ length: n }, () => new Promise<T>((resolve, reject) => {
+      const w = new Worker(script, { workerData: data });
+      w.once('message', (m) => {
+        resolve(m as T);
+        void w.terminate();
+      });
+      w.once('error', reject);
+    })),
+  );
+}
+
+test('mutex: 4 threads × 20 000 locked increments lose no update', async () => {
+  const buffer = new SharedArrayBuffer(64);
+  const stats = await runWorkers<LockStats>(4, { buffer, job: 'mutex', rounds: 20_000, parties: 4 });
+  assert.is(new Int32Array(buffer)[1], 80_000);
+  assert.is(new Int32Array(buffer)[0], 0, 'the lock is free at the end');
+  assert.is(stats.reduce((s, x) => s + x.acquisitions, 0), 80_000);
+});
+
+test('barrier: across 5 rounds, nobody passes before all 3 have arrived', async () => {
+  const buffer = new SharedArrayBuffer(64);
+  const seen = await runWorkers<number[]>(3, { buffer, job: 'barrier', rounds: 5, parties: 3 });
+  for (const rounds of seen) assert.equal(rounds, [3, 3, 3, 3, 3]);
+});
+
+test('per-worker counters sit 64 bytes apart', () => {
+  const counters = new WorkerCounters(new SharedArrayBuffer(WorkerCounters.bytesFor(3)), 0, 3);
+  assert.is(counters.at(1, 0) * 8 - counters.at(0, 0) * 8, 64);
+  counters.f[counters.at(0, CounterField.packets)] = 5;
+  counters.f[counters.at(2, CounterField.packets)] = 7;
+  assert.is(counters.sum(CounterField.packets), 12);
+  assert.throws(() => new WorkerCounters(new SharedArrayBuffer(256), 8, 2), /64-byte line/);
+});
+
+test('speedup and its propagated error, worked by hand', () => {
+  // 150 ± 6 (4%) over 100 ± 3 (3%): 1.5, relative error sqrt(0.04² + 0.03²) = 0.05.
+  const s = speedupOf({ mean: 150, halfWidth: 6 }, { mean: 100, halfWidth: 3 });
+  assert.is(s.speedup, 1.5);
+  assert.ok(Math.abs(s.speedupLow - 1.425) < 1e-12 && Math.abs(s.speedupHigh - 1.575) < 1e-12);
+});
+
+test('Amdahl: a 1/16 serial fraction saturates at 16 processors', () => {
+  assert.is(saturationProcessors(1 / 16), 16);
+  assert.is(amdahlSpeedup(0, 8), 8);
+  assert.ok(Math.abs(amdahlSpeedup(1 / 16, 16) - 8.258) < 1e-3);
+  assert.is(amdahlSpeedup(1, 12), 1);
+});
+
+test("Jain's fairness index", () => {
+  assert.is(jainFairness([5, 5, 5, 5]), 1);
+  assert.is(jainFairness([8, 0, 0, 0]), 0.25);
+  assert.ok(Math.abs(jainFairness([1, 2]) - 0.9) < 1e-12);
+});
+
+test.run();
