@@ -6,7 +6,9 @@
 // instead: only genuine frames, every drop an error, and the application data checked byte for byte.
 
 import type { CryptoProviderName } from '../stacks/crypto/index.js';
-import { type FrameSink, SendStatus } from '../stacks/layer.js';
+import { type FrameSink, SendStatus, type Upper } from '../stacks/layer.js';
+import type { TcpLockScope } from '../stacks/layers/tcp.js';
+import { RCV_WINDOW, Tcb, seqGt } from '../stacks/layers/tcp-control-block.js';
 import { BufferPool, type Msg, copyBytes } from '../stacks/message.js';
 import { Stack, type StackOptions, endpointPair } from '../stacks/stack.js';
 import { AH_MD5_BYTES } from '../stacks/wire/ah.js';
@@ -14,6 +16,7 @@ import { IPV4_HEADER_BYTES, Ipv4Offset } from '../stacks/wire/ipv4.js';
 import { TcpOffset } from '../stacks/wire/tcp.js';
 import { FrameQueue, Loopback } from './loopback.js';
 import { Prng } from './prng.js';
+import { type SharedConnection, SharedWord } from './shared-connection.js';
 
 export type Side = 'send' | 'recv';
 
@@ -26,6 +29,8 @@ export interface WorkloadOptions {
   verify: boolean;
   /** Connection number: keeps ports and IV nonces of several connections apart. */
   connection?: number;
+  /** Packet-level parallelism: TCP's lock covers its state only (default) or each whole segment. */
+  tcpLockScope?: TcpLockScope;
 }
 
 /** What a run enforces (a failure drops the packet) and what it only computes. */
@@ -76,14 +81,18 @@ class DataStream {
   }
 }
 
-function endpoints(connection: number): [StackOptions, StackOptions] {
+/**
+ * Both ends of connection `connection`. Under packet-level parallelism every worker has its own
+ * stacks on the one connection: `worker` keeps their IV nonces apart (no IV is ever reused).
+ */
+function endpoints(connection: number, worker = 0): [StackOptions, StackOptions] {
   const [a, b] = endpointPair();
   a.local = { ...a.local, port: a.local.port + 2 * connection };
   a.remote = { ...a.remote, port: a.remote.port + 2 * connection };
   b.local = { ...b.local, port: b.local.port + 2 * connection };
   b.remote = { ...b.remote, port: b.remote.port + 2 * connection };
-  a.instance = 2 * connection + 1;
-  b.instance = 2 * connection + 2;
+  a.instance = ((worker << 20) | (2 * connection + 1)) >>> 0;
+  b.instance = ((worker << 20) | (2 * connection + 2)) >>> 0;
   return [a, b];
 }
 
@@ -92,9 +101,62 @@ function transportOffset(stack: Stack): number {
   return stack.linkHeaderBytes + IPV4_HEADER_BYTES + (stack.md5 !== null ? AH_MD5_BYTES : 0);
 }
 
+/** Options that put a stack's TCP, IP and AH state on the shared connection (one end of it). */
+function onShared(shared: SharedConnection, end: 'measured' | 'peer', scope: TcpLockScope | undefined): Partial<StackOptions> {
+  const measured = end === 'measured';
+  return {
+    state: {
+      tcb: measured ? shared.measuredTcb : shared.peerTcb,
+      ipIdent: measured ? shared.measuredIdent : shared.peerIdent,
+      ahSequence: measured ? shared.measuredSequence : shared.peerSequence,
+    },
+    lock: measured ? shared.lock : shared.peerLock,
+    tcpLockScope: scope ?? 'state',
+  };
+}
+
+/** Raises words[at] to `value` if that is later in sequence space; answers the result. */
+function raiseTo(words: Int32Array, at: number, value: number): number {
+  for (;;) {
+    const current = Atomics.load(words, at);
+    if (!seqGt(value, current)) return current;
+    if (Atomics.compareExchange(words, at, current, value) === current) return value;
+  }
+}
+
+const STALL_MS = 10_000;
+
+/**
+ * The application end under packet-level parallelism: threads deliver segments concurrently (their
+ * decryption overlaps), and each waits here until the stream before its segment is consumed, so
+ * the data is consumed once, in order. A segment already consumed is a duplicate (an error).
+ */
+function inOrderApplication(words: Int32Array, consume: (m: Msg) => void, duplicate: () => void): Upper {
+  const at = SharedWord.committed;
+  return {
+    pop: (m: Msg) => {
+      const seq = m.streamSeq;
+      let spins = 0;
+      let deadline = 0;
+      for (;;) {
+        const done = Atomics.load(words, at);
+        if (done === seq) break;
+        if (seqGt(done, seq)) return duplicate();
+        if (++spins < 1000) continue;
+        if (deadline === 0) deadline = Date.now() + STALL_MS;
+        else if (Date.now() > deadline) throw new Error(`in-order delivery stalled: waiting at ${done >>> 0} for the data before ${seq >>> 0}`);
+        Atomics.wait(words, at, done, 1);
+      }
+      consume(m);
+      Atomics.store(words, at, m.streamNext);
+      Atomics.notify(words, at);
+    },
+  };
+}
+
 /** A sender and a receiver of `options.spec` on a loopback wire, connected. */
-function connectedPair(options: WorkloadOptions, receiverEnforcesDigest: boolean): { sender: Stack; receiver: Stack; wire: Loopback } {
-  const [oa, ob] = endpoints(options.connection ?? 0);
+function connectedPair(options: WorkloadOptions, receiverEnforcesDigest: boolean, worker = 0): { sender: Stack; receiver: Stack; wire: Loopback } {
+  const [oa, ob] = endpoints(options.connection ?? 0, worker);
   const sender = new Stack(options.spec, { ...oa, crypto: options.crypto });
   const receiver = new Stack(options.spec, { ...ob, crypto: options.crypto, enforceDigest: receiverEnforcesDigest });
   checkPacketSize(sender, options.packetSize);
@@ -166,7 +228,9 @@ abstract class BaseWorkload implements Workload {
   protected sendNext(sender: Stack, settle: () => void): void {
     this.fill();
     let status = sender.send(this.msg);
-    if (status === SendStatus.WouldBlock) {
+    // Under packet-level parallelism the window can stay closed a while: other workers' segments are in flight.
+    for (let tries = 0; status === SendStatus.WouldBlock; tries++) {
+      if (tries === 1_000_000) throw new Error(`${this.options.spec}: the send window stayed closed`);
       settle();
       this.fill(); // a refused message may be half-built: start it again from the data
       status = sender.send(this.msg);
@@ -194,10 +258,34 @@ class SendWorkload extends BaseWorkload {
   private readonly wire: Loopback | null = null;
   private pendingSegments = 0;
   private ackUpTo = 0;
+  private readonly shared: SharedConnection | null;
 
-  constructor(options: WorkloadOptions) {
+  constructor(options: WorkloadOptions, shared: SharedConnection | null = null) {
     super(options);
-    const { sender, receiver, wire } = connectedPair(options, true);
+    this.shared = shared;
+    let sender: Stack;
+    let receiver: Stack;
+    let wire: Loopback;
+    if (shared === null) {
+      ({ sender, receiver, wire } = connectedPair(options, true));
+    } else {
+      // Packet-level parallelism: this worker's sender works on the shared connection; its peer,
+      // which only builds ACKs, is private and starts from the leader's peer state.
+      const [oa, ob] = endpoints(options.connection ?? 0, shared.worker);
+      sender = new Stack(options.spec, { ...oa, crypto: options.crypto, ...onShared(shared, 'measured', options.tcpLockScope) });
+      receiver = new Stack(options.spec, { ...ob, crypto: options.crypto });
+      checkPacketSize(sender, options.packetSize);
+      wire = new Loopback(sender, receiver, 64);
+      if (sender.tcp !== null && receiver.tcp !== null) {
+        if (shared.leader) {
+          wire.handshake();
+          shared.peerTcb.f.set(receiver.tcp.tcb.f);
+          Atomics.store(shared.words, SharedWord.maxAck, sender.tcp.tcb.f[4]!); // snd_nxt
+        } else {
+          receiver.tcp.tcb.f.set(shared.peerTcb.f);
+        }
+      }
+    }
     this.sender = sender;
     this.peer = receiver;
     this.acks = wire.toA;
@@ -238,7 +326,8 @@ class SendWorkload extends BaseWorkload {
         const at = frame.head + tcpAt;
         const headerBytes = (view.getUint8(at + TcpOffset.dataOffsetFlags) >>> 4) << 2;
         const dataBytes = view.getUint16(ip + Ipv4Offset.totalLength) - (tcpAt - this.sender.linkHeaderBytes) - headerBytes;
-        this.ackUpTo = (view.getInt32(at + TcpOffset.seq) + dataBytes) | 0;
+        const end = (view.getInt32(at + TcpOffset.seq) + dataBytes) | 0;
+        this.ackUpTo = this.shared === null ? end : raiseTo(this.shared.words, SharedWord.maxAck, end);
         if (++this.pendingSegments === 2) {
           this.pendingSegments = 0;
           peerTcp.acknowledgeUpTo(this.ackUpTo);
@@ -270,9 +359,12 @@ class SendWorkload extends BaseWorkload {
       if (windowClosed && this.peer.tick()) this.wire.pump();
       return;
     }
-    if (windowClosed && this.pendingSegments > 0 && this.peer.tcp !== null) {
-      this.pendingSegments = 0; // the delayed-ACK timer of a real receiver
-      this.peer.tcp.acknowledgeUpTo(this.ackUpTo);
+    if (windowClosed && this.peer.tcp !== null) {
+      if (this.shared !== null) this.ackUpTo = Atomics.load(this.shared.words, SharedWord.maxAck);
+      if (this.pendingSegments > 0 || this.shared !== null) {
+        this.pendingSegments = 0; // the delayed-ACK timer of a real receiver
+        this.peer.tcp.acknowledgeUpTo(this.ackUpTo);
+      }
     }
     const frames = this.acks.frames;
     if (frames.length === 0) return;
@@ -298,10 +390,14 @@ class ReceiveWorkload extends BaseWorkload {
   private nextSeq = 0;
   private template = 0;
   private delivered = 0;
+  private readonly shared: SharedConnection | null;
+  /** TCP data bytes of each template (what the sequence number advances by). */
+  private readonly segmentBytes: number[] = [];
 
-  constructor(options: WorkloadOptions) {
+  constructor(options: WorkloadOptions, shared: SharedConnection | null = null) {
     super(options);
-    const { sender, receiver, wire } = connectedPair(options, options.verify);
+    this.shared = shared;
+    const { sender, receiver, wire } = connectedPair(options, options.verify, shared?.worker ?? 0);
     this.sender = sender;
     this.receiver = receiver;
     this.wire = wire;
@@ -328,7 +424,54 @@ class ReceiveWorkload extends BaseWorkload {
       this.templates.push(this.wire.toB.frames.shift()!);
     }
     this.nextSeq = this.receiver.tcp?.tcb.f[9] ?? 0; // rcv_nxt: the first template's sequence number
+    if (shared !== null && this.receiver.tcp !== null) {
+      // Packet-level parallelism: the templates came from a private pair; the measured receiver
+      // is this worker's stack on the shared connection, which the leader sets to the same state.
+      const [, ob] = endpoints(options.connection ?? 0, shared.worker);
+      const private_ = this.receiver;
+      this.receiver = new Stack(options.spec, { ...ob, crypto: options.crypto, enforceDigest: false, ...onShared(shared, 'measured', options.tcpLockScope) });
+      if (shared.leader) {
+        shared.measuredTcb.f.set(private_.tcp!.tcb.f);
+        Atomics.store(shared.words, SharedWord.nextSeq, this.nextSeq);
+        Atomics.store(shared.words, SharedWord.committed, this.nextSeq);
+      }
+      const tcpAt = transportOffset(this.receiver);
+      for (const t of this.templates) {
+        const headerBytes = (t.view.getUint8(t.head + tcpAt + TcpOffset.dataOffsetFlags) >>> 4) << 2;
+        this.segmentBytes.push(t.length - tcpAt - headerBytes);
+      }
+      this.receiver.application = inOrderApplication(
+        shared.words,
+        (m) => {
+          this.delivered += m.length;
+          this.observed = (this.observed + m.bytes[m.tail - 1]!) | 0;
+        },
+        () => void this.dataErrors++,
+      );
+    }
     this.receiver.attach(countingSink(this));
+  }
+
+  /**
+   * The next sequence number from the shared counter, as a sender would send it: only within the
+   * receiver's window (and a bounded number of segments), since nothing here retransmits.
+   */
+  private takeSequence(length: number): number {
+    const words = this.shared!.words;
+    const tcb = this.receiver.tcp!.tcb.f;
+    const limit = Math.min(RCV_WINDOW, MAX_IN_FLIGHT * length);
+    let deadline = 0;
+    for (let spins = 0; ; spins++) {
+      const next = Atomics.load(words, SharedWord.nextSeq);
+      if (((next + length - Atomics.load(tcb, Tcb.rcvNxt)) | 0) <= limit) {
+        if (Atomics.compareExchange(words, SharedWord.nextSeq, next, (next + length) | 0) === next) return next;
+        continue;
+      }
+      if (spins > 1000) {
+        if (deadline === 0) deadline = Date.now() + STALL_MS;
+        else if (Date.now() > deadline) throw new Error(`${this.options.spec}: the receive window stayed closed`);
+      }
+    }
   }
 
   protected stacks(): Stack[] {
@@ -361,13 +504,20 @@ class ReceiveWorkload extends BaseWorkload {
     } else {
       const receiver = this.receiver;
       const frame = this.frame;
+      // (the measured receiver: under packet-level parallelism, the stack on the shared connection)
       const linkBytes = receiver.linkHeaderBytes;
       const tcpAt = receiver.tcp !== null ? transportOffset(receiver) : -1;
       for (let i = 0; i < packets; i++) {
         const t = this.templates[this.template]!;
-        this.template = (this.template + 1) % TEMPLATES;
         frame.loadFrame(t.bytes, t.head, t.length, linkBytes);
-        if (tcpAt >= 0) this.nextSeq = advanceSequence(frame, frame.head + tcpAt, this.nextSeq);
+        if (this.shared !== null && tcpAt >= 0) {
+          // Help deliver what a filled gap released, then take the next segment from the shared counter.
+          while (receiver.deliverQueued());
+          advanceSequence(frame, frame.head + tcpAt, this.takeSequence(this.segmentBytes[this.template]!));
+        } else if (tcpAt >= 0) {
+          this.nextSeq = advanceSequence(frame, frame.head + tcpAt, this.nextSeq);
+        }
+        this.template = (this.template + 1) % TEMPLATES;
         if (this.tap !== null) this.tap(frame);
         receiver.receive(frame);
       }
@@ -380,6 +530,8 @@ class ReceiveWorkload extends BaseWorkload {
 }
 
 const TEMPLATES = 8;
+/** Segments a PLP source keeps in flight at most: well inside the receiver's out-of-order queue. */
+const MAX_IN_FLIGHT = 32;
 
 /**
  * Sets the segment's sequence number to `seq`, fixes its checksum incrementally (RFC 1624,
@@ -415,8 +567,99 @@ function sameBytes(m: Msg, expected: Uint8Array, at: number, length: number): bo
   return true;
 }
 
-export function createWorkload(options: WorkloadOptions): Workload {
-  return options.side === 'send' ? new SendWorkload(options) : new ReceiveWorkload(options);
+/**
+ * The drivers for one connection. With `shared`, this worker's part of a connection that several
+ * workers process at once (packet-level parallelism); build the leader's first.
+ */
+export function createWorkload(options: WorkloadOptions, shared: SharedConnection | null = null): Workload {
+  if (shared !== null && options.verify) return new SharedVerifyWorkload(options, shared);
+  return options.side === 'send' ? new SendWorkload(options, shared) : new ReceiveWorkload(options, shared);
+}
+
+/**
+ * --verify under packet-level parallelism: every worker has a sender and a receiver, each on the
+ * shared connection's two ends, and a private wire between them, so the segments of one TCP
+ * stream reach the shared receiver from several threads, out of order. Each message carries its
+ * number in its first 4 bytes and data derived from it; the receiver checks each message and,
+ * through the in-order application, that the stream arrives once and in order.
+ */
+class SharedVerifyWorkload extends BaseWorkload {
+  private readonly sender: Stack;
+  private readonly receiver: Stack;
+  private readonly wire: Loopback;
+  private delivered = 0;
+  private readonly settle = (): void => {
+    this.wire.pump();
+    if (this.receiver.tick()) this.wire.pump();
+  };
+
+  constructor(options: WorkloadOptions, private readonly shared: SharedConnection) {
+    super(options);
+    const [oa, ob] = endpoints(options.connection ?? 0, shared.worker);
+    this.sender = new Stack(options.spec, { ...oa, crypto: options.crypto, ...onShared(shared, 'measured', options.tcpLockScope) });
+    this.receiver = new Stack(options.spec, { ...ob, crypto: options.crypto, ...onShared(shared, 'peer', options.tcpLockScope) });
+    checkPacketSize(this.sender, options.packetSize);
+    if (options.packetSize < 4) throw new RangeError('--verify with several workers needs packets of at least 4 bytes (each carries its number)');
+    this.wire = new Loopback(this.sender, this.receiver, 64);
+    if (shared.leader) {
+      if (this.sender.tcp !== null) this.wire.handshake();
+      Atomics.store(shared.words, SharedWord.committed, this.receiver.tcp?.tcb.f[9] ?? 0);
+      Atomics.store(shared.words, SharedWord.messageIndex, 0);
+    }
+    const size = options.packetSize;
+    const check = (m: Msg): void => {
+      this.delivered += m.length;
+      const index = m.length === size ? m.view.getUint32(m.head) : -1;
+      const at = ((index * size) % DataStream.RING) + 4;
+      if (index < 0 || !sameBytes4(m, this.data.bytes, at, size - 4)) this.dataErrors++;
+    };
+    this.receiver.application =
+      this.receiver.tcp !== null ? inOrderApplication(shared.words, check, () => void this.dataErrors++) : { pop: check };
+  }
+
+  protected override fill(): void {
+    const msg = this.msg;
+    const size = this.options.packetSize;
+    const index = Atomics.add(this.shared.words, SharedWord.messageIndex, 1) >>> 0;
+    msg.resetPayload(size);
+    copyBytes(msg.bytes, msg.head, this.data.bytes, (index * size) % DataStream.RING, size);
+    msg.view.setUint32(msg.head, index);
+  }
+
+  run(packets: number): number {
+    const before = this.delivered;
+    for (let i = 0; i < packets; i++) {
+      while (this.receiver.deliverQueued());
+      this.sendNext(this.sender, this.settle);
+      this.wire.pump();
+    }
+    const bytes = this.options.side === 'send' ? packets * this.options.packetSize : this.delivered - before;
+    this.packets += packets;
+    this.bytes += bytes;
+    return bytes;
+  }
+
+  setTap(tap: ((frame: Msg) => void) | null): void {
+    this.tap = tap;
+    this.wire.toB.tap = tap;
+    this.wire.toA.tap = tap;
+  }
+
+  protected stacks(): Stack[] {
+    return [this.sender, this.receiver];
+  }
+
+  protected measured(): Stack {
+    return this.options.side === 'send' ? this.sender : this.receiver;
+  }
+}
+
+/** The message's bytes after its 4-byte number equal expected[at .. at + length). */
+function sameBytes4(m: Msg, expected: Uint8Array, at: number, length: number): boolean {
+  const bytes = m.bytes;
+  const from = m.head + 4;
+  for (let i = 0; i < length; i++) if (bytes[from + i] !== expected[at + i]) return false;
+  return true;
 }
 
 /** Drop counters by name, for messages. */

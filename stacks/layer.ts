@@ -26,6 +26,12 @@ export const ControlOp = {
   Tick: 3,
   /** The payload length below which the link pads frames (Ethernet's 46 bytes; 0 for FDDI). */
   MinPayload: 4,
+  /**
+   * Delivers one queued segment that has become in order, if any (answers 1 when it did). Under
+   * packet-level parallelism every thread calls this between packets, so the segments a gap held
+   * back are delivered (and decrypted) by several threads, not all by the one that filled it.
+   */
+  DeliverQueued: 5,
 } as const;
 export type ControlOp = (typeof ControlOp)[keyof typeof ControlOp];
 

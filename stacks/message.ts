@@ -15,6 +15,13 @@ export class Msg {
   /** IPv4 source and destination of a received packet, set by the IP layer for the layers above. */
   srcAddr = 0;
   dstAddr = 0;
+  /**
+   * The TCP sequence number of the first data byte of a message TCP delivers: lets the
+   * application put messages that threads deliver concurrently back into stream order.
+   */
+  streamSeq = 0;
+  /** The sequence number after that message's data (its end in the stream, as TCP carried it). */
+  streamNext = 0;
 
   constructor(
     /** The whole pool, shared by all its messages. */

@@ -11,7 +11,7 @@ import { IpLayer } from './layers/ipv4.js';
 import { EthernetLayer, FddiLayer, type LinkLayer } from './layers/link.js';
 import { Md5AhLayer } from './layers/md5-ah.js';
 import type { TcpControlBlock } from './layers/tcp-control-block.js';
-import { TcpLayer } from './layers/tcp.js';
+import { TcpLayer, type TcpLockScope } from './layers/tcp.js';
 import { UdpLayer } from './layers/udp.js';
 import type { Msg } from './message.js';
 import { type LayerName, parseStackSpec } from './spec.js';
@@ -58,6 +58,8 @@ export interface StackOptions {
   enforceDigest?: boolean;
   /** Guards shared state under packet-level parallelism; a no-op otherwise. */
   lock?: Lock;
+  /** What TCP's lock covers: its state only (default) or all its work on a segment. */
+  tcpLockScope?: TcpLockScope;
   /** State blocks to use instead of private ones (shared memory under packet-level parallelism). */
   state?: { tcb?: TcpControlBlock; ipIdent?: CounterBlock; ahSequence?: CounterBlock };
 }
@@ -102,7 +104,7 @@ export class Stack {
         case '3des':
           return new DesLayer(ctx, provider.createCipher('3des', keys.tdes, options.instance ?? 0));
         case 'tcp':
-          return new TcpLayer(ctx, { ...ports, iss: options.iss ?? 0 }, options.state?.tcb);
+          return new TcpLayer(ctx, { ...ports, iss: options.iss ?? 0, lockScope: options.tcpLockScope ?? 'state' }, options.state?.tcb);
         case 'udp':
           return new UdpLayer(ctx, ports);
         case 'md5':
@@ -185,6 +187,11 @@ export class Stack {
   /** The fast timer: sends a delayed ACK still owed. Answers true when one was sent. */
   tick(): boolean {
     return this.top.control(ControlOp.Tick, 0) === 1;
+  }
+
+  /** Delivers one segment the out-of-order queue holds that is now in order; true if it did. */
+  deliverQueued(): boolean {
+    return this.top.control(ControlOp.DeliverQueued, 0) === 1;
   }
 
   /** TCP active open (UDP stacks are ready at once). */

@@ -13,7 +13,7 @@
 
 import { fold, internetChecksum, onesSum, pseudoHeaderSum } from '../checksum.js';
 import { DropReason } from '../drops.js';
-import { ControlOp, Layer, type LayerContext, type Lock, SendStatus } from '../layer.js';
+import { ControlOp, Layer, type LayerContext, type Lock, NO_LOCK, SendStatus } from '../layer.js';
 import { BufferPool, type Msg, copyBytes } from '../message.js';
 import { IP_PROTO_TCP } from '../wire/ipv4.js';
 import {
@@ -49,6 +49,13 @@ const SEND_ACK = 4;
 const SEND_SYN_ACK = 8;
 const DROP_SHIFT = 8;
 
+/**
+ * What the lock covers: `state`, only the connection state (checksums outside: crypto and
+ * checksums of different segments overlap); `segment`, all of TCP's work on a segment (the
+ * paper's "single locked, serial component").
+ */
+export type TcpLockScope = 'state' | 'segment';
+
 export interface TcpEndpoints {
   localAddr: number;
   remoteAddr: number;
@@ -56,6 +63,7 @@ export interface TcpEndpoints {
   remotePort: number;
   /** Initial send sequence number. */
   iss: number;
+  lockScope?: TcpLockScope;
 }
 
 export class TcpLayer extends Layer {
@@ -64,7 +72,12 @@ export class TcpLayer extends Layer {
   override readonly ipProtocol = IP_PROTO_TCP;
 
   readonly tcb: TcpControlBlock;
+  /** Guards the connection state (the shared mutex under packet-level parallelism). */
   private readonly lock: Lock;
+  /** Held over a whole segment's processing (lock scope `segment`); a no-op otherwise. */
+  private readonly segmentLock: Lock;
+  /** The state lock inside a segment's processing: a no-op when segmentLock already holds it. */
+  private readonly innerLock: Lock;
   private readonly ctlMsg: Msg;
   private readonly queueMsg: Msg;
   /** Largest segment data we accept from above (min of the peer's MSS and our path). */
@@ -74,7 +87,10 @@ export class TcpLayer extends Layer {
 
   constructor(ctx: LayerContext, private readonly ends: TcpEndpoints, tcb?: TcpControlBlock) {
     super(ctx);
+    const wholeSegment = ends.lockScope === 'segment';
     this.lock = ctx.lock;
+    this.segmentLock = wholeSegment ? ctx.lock : NO_LOCK;
+    this.innerLock = wholeSegment ? NO_LOCK : ctx.lock;
     this.tcb = tcb ?? new TcpControlBlock();
     const pool = new BufferPool(2);
     this.ctlMsg = pool.get();
@@ -134,26 +150,41 @@ export class TcpLayer extends Layer {
         if (owed) this.sendAck();
         return owed ? 1 : 0;
       }
+      case ControlOp.DeliverQueued:
+        // A racy look first: the lock is taken only when something may be waiting.
+        return f[Tcb.reassCount]! > 0 && this.deliverQueued(1) ? 1 : 0;
       default:
         return super.control(op, arg);
     }
   }
 
   push(msg: Msg): SendStatus {
+    this.segmentLock.acquire();
+    let status: SendStatus;
+    try {
+      status = this.prepareSegment(msg);
+    } finally {
+      this.segmentLock.release();
+    }
+    return status === SendStatus.Sent ? this.below!.push(msg) : status;
+  }
+
+  /** Takes sequence space for the message and writes the header in front of it. */
+  private prepareSegment(msg: Msg): SendStatus {
     const f = this.tcb.f;
     const length = msg.length;
-    this.lock.acquire();
+    this.innerLock.acquire();
     if (f[Tcb.state] !== TcpConnState.Established) {
-      this.lock.release();
+      this.innerLock.release();
       return SendStatus.NotConnected;
     }
     if (length > this.sendMss) {
-      this.lock.release();
+      this.innerLock.release();
       return SendStatus.TooBig;
     }
     const seq = f[Tcb.sndNxt]!;
     if (((seq - f[Tcb.sndUna]!) | 0) + length > f[Tcb.sndWnd]!) {
-      this.lock.release();
+      this.innerLock.release();
       return SendStatus.WouldBlock;
     }
     const next = (seq + length) | 0;
@@ -162,43 +193,51 @@ export class TcpLayer extends Layer {
     const ack = f[Tcb.rcvNxt]!;
     f[Tcb.flags] = f[Tcb.flags]! & ~(TcbFlag.AckNow | TcbFlag.DelAck); // the ACK rides on this segment
     f[Tcb.segsOut]!++;
-    this.lock.release();
+    this.innerLock.release();
 
     const at = msg.push(TCP_HEADER_BYTES);
     writeTcpHeader(msg.view, at, this.ends.localPort, this.ends.remotePort, seq, ack, TcpFlag.ACK | TcpFlag.PSH, RCV_WINDOW);
     this.fillChecksum(msg, at);
-    return this.below!.push(msg);
+    return SendStatus.Sent;
   }
 
   pop(msg: Msg): void {
-    const view = msg.view;
-    const at = msg.head;
-    const length = msg.length;
-    if (length < TCP_HEADER_BYTES) return this.ctx.drops.count(DropReason.TcpLength);
-    const headerBytes = (view.getUint8(at + TcpOffset.dataOffsetFlags) >>> 4) << 2;
-    if (headerBytes < TCP_HEADER_BYTES || headerBytes > length) return this.ctx.drops.count(DropReason.TcpLength);
-    const pseudo = pseudoHeaderSum(msg.srcAddr, msg.dstAddr, IP_PROTO_TCP, length);
-    if (fold(onesSum(msg.bytes, at, length, pseudo)) !== 0xffff) return this.ctx.drops.count(DropReason.TcpChecksum);
-    if (view.getUint16(at + TcpOffset.dstPort) !== this.ends.localPort) return this.ctx.drops.count(DropReason.TcpPort);
-    let mss = 0;
-    if (headerBytes > TCP_HEADER_BYTES) {
-      mss = readTcpMss(view, at, headerBytes);
-      if (mss < 0) return this.ctx.drops.count(DropReason.TcpOption);
-    }
-
-    this.lock.acquire();
+    this.segmentLock.acquire();
     let action: number;
     try {
-      action = this.input(msg, at, headerBytes, mss);
+      action = this.receive(msg);
     } finally {
-      this.lock.release();
+      this.segmentLock.release();
     }
-
     if ((action & DELIVER) !== 0) this.above.pop(msg);
     if ((action & PULL_QUEUE) !== 0) this.deliverQueued();
     if ((action & SEND_SYN_ACK) !== 0) this.sendSegment(TcpFlag.SYN | TcpFlag.ACK, this.tcb.f[Tcb.iss]!, this.tcb.f[Tcb.rcvNxt]!, this.pathMss);
     else if ((action & SEND_ACK) !== 0) this.sendAck();
     if (action >>> DROP_SHIFT !== 0) this.ctx.drops.count(((action >>> DROP_SHIFT) - 1) as DropReason);
+  }
+
+  /** Checks the segment and runs the state machine; answers what to do next (see input()). */
+  private receive(msg: Msg): number {
+    const view = msg.view;
+    const at = msg.head;
+    const length = msg.length;
+    if (length < TCP_HEADER_BYTES) return drop(DropReason.TcpLength);
+    const headerBytes = (view.getUint8(at + TcpOffset.dataOffsetFlags) >>> 4) << 2;
+    if (headerBytes < TCP_HEADER_BYTES || headerBytes > length) return drop(DropReason.TcpLength);
+    const pseudo = pseudoHeaderSum(msg.srcAddr, msg.dstAddr, IP_PROTO_TCP, length);
+    if (fold(onesSum(msg.bytes, at, length, pseudo)) !== 0xffff) return drop(DropReason.TcpChecksum);
+    if (view.getUint16(at + TcpOffset.dstPort) !== this.ends.localPort) return drop(DropReason.TcpPort);
+    let mss = 0;
+    if (headerBytes > TCP_HEADER_BYTES) {
+      mss = readTcpMss(view, at, headerBytes);
+      if (mss < 0) return drop(DropReason.TcpOption);
+    }
+    this.innerLock.acquire();
+    try {
+      return this.input(msg, at, headerBytes, mss);
+    } finally {
+      this.innerLock.release();
+    }
   }
 
   /**
@@ -237,6 +276,8 @@ export class TcpLayer extends Layer {
         f[Tcb.predictedData]!++;
         f[Tcb.rcvNxt] = (seq + dataLength) | 0;
         msg.head = at + headerBytes;
+        msg.streamSeq = seq;
+        msg.streamNext = f[Tcb.rcvNxt]!;
         this.delivered(dataLength);
         return DELIVER | this.ackEverySecond();
       }
@@ -346,6 +387,8 @@ export class TcpLayer extends Layer {
         f[Tcb.rcvNxt] = (seq + dataLength) | 0;
         msg.head = dataAt;
         msg.tail = dataAt + dataLength;
+        msg.streamSeq = seq;
+        msg.streamNext = (seq + dataLength) | 0;
         this.delivered(dataLength);
         if (f[Tcb.reassCount] === 0) {
           answer |= DELIVER | this.ackEverySecond();
@@ -461,17 +504,23 @@ export class TcpLayer extends Layer {
     }
   }
 
-  /** Delivers queued segments that are now in order, one message each, oldest first. */
-  private deliverQueued(): void {
+  /**
+   * Delivers queued segments that are now in order, one message each, oldest first, at most
+   * `limit` of them. Answers whether it delivered any.
+   */
+  private deliverQueued(limit = Infinity): boolean {
     const f = this.tcb.f;
     const msg = this.queueMsg;
-    for (;;) {
+    for (let n = 0; ; n++) {
+      if (n === limit) return true;
       this.lock.acquire();
       const ready = f[Tcb.reassCount]! > 0 && f[Tcb.reass] === f[Tcb.rcvNxt];
       if (ready) {
         const seq = f[Tcb.reass]!;
         const length = f[Tcb.reass + 1]!;
         msg.resetPayload(length);
+        msg.streamSeq = seq;
+        msg.streamNext = (seq + length) | 0;
         this.copyFromRing(msg.bytes, msg.head, seq, length);
         f[Tcb.rcvNxt] = (seq + length) | 0;
         f[Tcb.reassDelivered]!++;
@@ -479,7 +528,7 @@ export class TcpLayer extends Layer {
         this.delivered(length);
       }
       this.lock.release();
-      if (!ready) return;
+      if (!ready) return n > 0;
       this.above.pop(msg);
     }
   }

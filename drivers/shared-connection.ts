@@ -1,0 +1,68 @@
+// One connection shared by all workers (packet-level parallelism): both ends' TCP control blocks,
+// IP identification and AH sequence counters, and the drivers' own shared words, laid out in one
+// SharedArrayBuffer region. The lock implementation comes from the caller (an Atomics mutex).
+
+import { CounterBlock } from '../stacks/counter-block.js';
+import type { Lock } from '../stacks/layer.js';
+import { TcpControlBlock } from '../stacks/layers/tcp-control-block.js';
+
+/** Indexes into `SharedConnection.words`. */
+export const SharedWord = {
+  /** Receive source: the next sequence number to hand out. */
+  nextSeq: 0,
+  /** Send sink: the highest segment end any worker has transmitted (what the peer acknowledges). */
+  maxAck: 1,
+  /** Receive application: stream position up to which data has been consumed, in order. */
+  committed: 2,
+  /** Verify: the next application message number. */
+  messageIndex: 3,
+  /** The lock words (one Int32 each). */
+  measuredLock: 4,
+  peerLock: 5,
+} as const;
+
+const WORDS = 8;
+const TCB = TcpControlBlock.BYTES; // a multiple of 8
+
+export interface SharedConnection {
+  /** Worker 0: opens the connection and initialises the shared words; the others join it. */
+  leader: boolean;
+  worker: number;
+  /** The measured end's TCP control block, and the other end's. */
+  measuredTcb: TcpControlBlock;
+  peerTcb: TcpControlBlock;
+  measuredIdent: CounterBlock;
+  measuredSequence: CounterBlock;
+  peerIdent: CounterBlock;
+  peerSequence: CounterBlock;
+  /** Guards measuredTcb; peerLock guards peerTcb (used when the peer is shared too, under verify). */
+  lock: Lock;
+  peerLock: Lock;
+  words: Int32Array;
+}
+
+export const SHARED_CONNECTION_BYTES = 2 * TCB + 4 * CounterBlock.BYTES + WORDS * 4;
+
+export function sharedConnection(
+  buffer: SharedArrayBuffer,
+  offset: number,
+  worker: number,
+  makeLock: (buffer: SharedArrayBuffer, byteOffset: number) => Lock,
+): SharedConnection {
+  if (offset % 8 !== 0) throw new RangeError(`shared connection block at ${offset} is not 8-byte aligned`);
+  const counters = offset + 2 * TCB;
+  const wordsAt = counters + 4 * CounterBlock.BYTES;
+  return {
+    leader: worker === 0,
+    worker,
+    measuredTcb: new TcpControlBlock(buffer, offset),
+    peerTcb: new TcpControlBlock(buffer, offset + TCB),
+    measuredIdent: new CounterBlock(buffer, counters),
+    measuredSequence: new CounterBlock(buffer, counters + 8),
+    peerIdent: new CounterBlock(buffer, counters + 16),
+    peerSequence: new CounterBlock(buffer, counters + 24),
+    lock: makeLock(buffer, wordsAt + 4 * SharedWord.measuredLock),
+    peerLock: makeLock(buffer, wordsAt + 4 * SharedWord.peerLock),
+    words: new Int32Array(buffer, wordsAt, WORDS),
+  };
+}

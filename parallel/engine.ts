@@ -1,0 +1,136 @@
+// The main thread's side of parallel runs: a piscina pool with minThreads = maxThreads = N and no
+// idle timeout, reused while N stays the same so the workers' JIT stays warm; one long-lived task
+// per worker per configuration; the common steady window read from shared memory.
+
+import { Piscina } from 'piscina';
+import { jainFairness } from '../results/speedup.js';
+import { SHARED_CONNECTION_BYTES } from '../drivers/shared-connection.js';
+import { CounterField } from './counters.js';
+import type { LockStats } from './mutex.js';
+import { Phase, SharedRun } from './shared-run.js';
+import type { WorkerResult, WorkerTask } from './worker.js';
+
+export type ClpPolicy = 'thread-per-connection' | 'processor-per-connection';
+
+export interface ParallelRun {
+  run: number;
+  seconds: number;
+  packets: number;
+  bytes: number;
+  /** Mbit/s of each connection over the common window. */
+  perConnectionMbps: number[];
+  fairness: number;
+  drops: Record<string, number>;
+  dataErrors: number;
+  observed: number;
+  /** PLP: the TCP lock over all workers in the steady window (null for CLP). */
+  lock: LockStats | null;
+}
+
+export interface ParallelProgress {
+  run: number;
+  phase: 'warm-up' | 'steady' | 'setup';
+  packets: number;
+}
+
+/** Which connections each of `workers` threads owns: connection k goes to thread k mod workers. */
+export function assignConnections(connections: number, workers: number): number[][] {
+  const owned: number[][] = Array.from({ length: workers }, () => []);
+  for (let k = 0; k < connections; k++) owned[k % workers]!.push(k);
+  return owned;
+}
+
+export class ParallelEngine {
+  private pool: Piscina | null = null;
+  private threads = 0;
+
+  private async poolOf(threads: number): Promise<Piscina> {
+    if (this.pool !== null && this.threads === threads) return this.pool;
+    await this.close();
+    this.pool = new Piscina({
+      filename: new URL('./worker.js', import.meta.url).href,
+      minThreads: threads,
+      maxThreads: threads,
+      idleTimeout: Infinity,
+      concurrentTasksPerWorker: 1,
+    });
+    this.threads = threads;
+    return this.pool;
+  }
+
+  /**
+   * Runs one configuration on `workers` threads, each owning its share of `connections`.
+   * Answers the finished runs; fewer than asked when `stopRequested` turned true.
+   */
+  async run(
+    task: Omit<WorkerTask, 'buffer' | 'workers' | 'index' | 'connections'>,
+    workers: number,
+    connections: number,
+    onProgress: (p: ParallelProgress) => void,
+    stopRequested: () => boolean,
+  ): Promise<ParallelRun[]> {
+    const plp = task.mode === 'plp';
+    if (!plp && connections < workers) throw new RangeError(`${workers} workers need at least as many connections, got ${connections}`);
+    if (plp && connections !== 1) throw new RangeError('packet-level parallelism runs one connection on all workers');
+    const pool = await this.poolOf(workers);
+    const buffer = SharedRun.create(workers, plp ? SHARED_CONNECTION_BYTES : 0);
+    const shared = new SharedRun(buffer, workers);
+    const owned = plp ? Array.from({ length: workers }, () => [0]) : assignConnections(connections, workers);
+    const tasks = owned.map((mine, index) => pool.run({ ...task, buffer, workers, index, connections: mine } satisfies WorkerTask) as Promise<WorkerResult>);
+    let failure: unknown = null;
+    tasks.forEach((t, index) =>
+      t.catch((err: unknown) => {
+        failure ??= new Error(`worker ${index} running ${task.spec} ${task.side}: ${(err as Error).message}`);
+        shared.stop();
+      }),
+    );
+    const all = Promise.allSettled(tasks);
+    let settled = false;
+    void all.then(() => (settled = true));
+    while (!settled) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      if (stopRequested()) shared.stop();
+      const phase = shared.phase;
+      onProgress({ run: shared.run, phase: phase === Phase.Steady ? 'steady' : phase === Phase.WarmUp ? 'warm-up' : 'setup', packets: shared.counters.sum(CounterField.packets) });
+    }
+    if (failure !== null) throw failure;
+    const results = (await all).map((r) => (r as PromiseFulfilledResult<WorkerResult>).value);
+    const finished = Math.min(...results.map((r) => r.runs.length));
+    const runs: ParallelRun[] = [];
+    for (let i = 0; i < finished; i++) {
+      const start = results[0]!.steadyStarts[i]!;
+      const end = Math.max(...results.map((r) => r.runs[i]!.stoppedAt));
+      const seconds = (end - start) / 1000;
+      const perConnection = new Array<number>(connections).fill(0);
+      const lock: LockStats | null = plp ? { acquisitions: 0, contended: 0, waitNs: 0, holdNs: 0 } : null;
+      const drops: Record<string, number> = {};
+      let packets = 0;
+      let bytes = 0;
+      let dataErrors = 0;
+      let observed = 0;
+      results.forEach((r, w) => {
+        const one = r.runs[i]!;
+        packets += one.packets;
+        bytes += one.bytes;
+        dataErrors += one.dataErrors;
+        observed = (observed + one.observed) | 0;
+        one.perConnection.forEach((b, j) => (perConnection[owned[w]![j]!]! += (b * 8) / seconds / 1e6));
+        if (lock !== null && one.lock !== null) {
+          lock.acquisitions += one.lock.acquisitions;
+          lock.contended += one.lock.contended;
+          lock.waitNs += one.lock.waitNs;
+          lock.holdNs += one.lock.holdNs;
+        }
+        for (const [name, n] of Object.entries(one.drops)) drops[name] = (drops[name] ?? 0) + n;
+      });
+      runs.push({ run: i + 1, seconds, packets, bytes, perConnectionMbps: perConnection, fairness: jainFairness(perConnection), drops, dataErrors, observed, lock });
+    }
+    return runs;
+  }
+
+  async close(): Promise<void> {
+    if (this.pool !== null) await this.pool.destroy();
+    this.pool = null;
+    this.threads = 0;
+  }
+}

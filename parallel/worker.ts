@@ -1,0 +1,158 @@
+// A pool worker's one long-lived task per configuration: for each run it builds its drivers, meets
+// the others at the start barrier, warms up, measures the common steady window and reports through
+// shared memory. Packets never cross threads as messages: each worker drives its own connections.
+//
+// Connection-level parallelism (CLP): the connections this worker owns, each a private stack, no
+// lock on the fast path. Packet-level parallelism (PLP): every worker works on the same connection,
+// whose TCP state sits in shared memory under an Atomics mutex; worker 0 opens it each run and the
+// others join.
+
+import { type SharedConnection, sharedConnection } from '../drivers/shared-connection.js';
+import { type Side, type Workload, createWorkload } from '../drivers/workload.js';
+import type { CryptoProviderName } from '../stacks/crypto/index.js';
+import type { TcpLockScope } from '../stacks/layers/tcp.js';
+import { CounterField } from './counters.js';
+import { AtomicsMutex, type LockStats } from './mutex.js';
+import { Mark, Phase, SharedRun, sharedNow } from './shared-run.js';
+
+export interface WorkerTask {
+  buffer: SharedArrayBuffer;
+  workers: number;
+  index: number;
+  spec: string;
+  side: Side;
+  crypto: CryptoProviderName;
+  packetSize: number;
+  /** Connection numbers this worker owns. */
+  connections: number[];
+  runs: number;
+  /** Seed of run 1; run k uses seed + k - 1 (and each connection its own stream from it). */
+  seed: number;
+  warmupSeconds: number;
+  durationSeconds: number;
+  verify: boolean;
+  mode: 'clp' | 'plp';
+  tcpLockScope: TcpLockScope;
+}
+
+export interface WorkerRunResult {
+  packets: number;
+  bytes: number;
+  /** Shared-clock ms at which this worker stopped measuring. */
+  stoppedAt: number;
+  /** Bytes per owned connection, in the order of `connections`. */
+  perConnection: number[];
+  drops: Record<string, number>;
+  dataErrors: number;
+  observed: number;
+  /** PLP: this worker's use of the connection's TCP lock in the steady window. */
+  lock: LockStats | null;
+}
+
+export interface WorkerResult {
+  index: number;
+  runs: WorkerRunResult[];
+  /** Steady-window start of each run (shared clock ms), as the last worker to arrive set it. */
+  steadyStarts: number[];
+}
+
+const BARRIER_TIMEOUT_MS = 120_000;
+const CLOCK_EVERY_US = 200;
+
+/** Runs the workloads in turn until the shared clock reaches `until`; answers packets, bytes, per connection. */
+function driveUntil(run: SharedRun, workloads: Workload[], until: number, perConnection: number[] | null, slot: number): { packets: number; bytes: number } {
+  let packets = 0;
+  let bytes = 0;
+  let batch = 1;
+  const started = sharedNow();
+  let now = started;
+  while (now < until && !run.stopped) {
+    for (let k = 0; k < workloads.length; k++) {
+      const b = workloads[k]!.run(batch);
+      bytes += b;
+      if (perConnection !== null) perConnection[k]! += b;
+    }
+    packets += batch * workloads.length;
+    now = sharedNow();
+    const usPerPacket = ((now - started) * 1000) / packets;
+    batch = Math.max(1, Math.min(256, Math.floor(CLOCK_EVERY_US / Math.max(usPerPacket * workloads.length, 0.01))));
+    run.counters.f[slot] = packets; // live, for the progress line
+  }
+  return { packets, bytes };
+}
+
+export default function runWorker(task: WorkerTask): WorkerResult {
+  const shared = new SharedRun(task.buffer, task.workers);
+  const abandon = () => shared.stopped;
+  const packetsSlot = shared.counters.at(task.index, CounterField.packets);
+  const result: WorkerResult = { index: task.index, runs: [], steadyStarts: [] };
+  let connection: SharedConnection | null = null;
+  let lock: AtomicsMutex | null = null;
+  if (task.mode === 'plp') {
+    connection = sharedConnection(task.buffer, SharedRun.extraOffset(task.workers), task.index, (buffer, at) => {
+      const mutex = new AtomicsMutex(buffer, at);
+      lock ??= mutex; // the first is the measured connection's TCP lock
+      return mutex;
+    });
+  }
+  for (let run = 1; run <= task.runs && !shared.stopped; run++) {
+    const seed = (task.seed + run - 1) >>> 0;
+    const build = () =>
+      task.connections.map((k) =>
+        createWorkload(
+          { spec: task.spec, side: task.side, packetSize: task.packetSize, crypto: task.crypto, seed: (seed + k * 0x9e3779b9) >>> 0, verify: task.verify, connection: k, tcpLockScope: task.tcpLockScope },
+          connection,
+        ),
+      );
+    let workloads: Workload[] = [];
+    // PLP: the leader opens the shared connection before the others join it.
+    if (connection === null || connection.leader) workloads = build();
+    if (connection !== null) {
+      shared.barrier.arriveAndWait(BARRIER_TIMEOUT_MS, abandon);
+      if (shared.stopped) break;
+      if (!connection.leader) workloads = build();
+    }
+    shared.barrier.arriveAndWait(BARRIER_TIMEOUT_MS, abandon, () => {
+      shared.marks[Mark.warmupEnd] = sharedNow() + task.warmupSeconds * 1000;
+      shared.setProgress(run, Phase.WarmUp);
+    });
+    if (shared.stopped) break;
+    driveUntil(shared, workloads, shared.marks[Mark.warmupEnd]!, null, packetsSlot);
+    shared.barrier.arriveAndWait(BARRIER_TIMEOUT_MS, abandon, () => {
+      const now = sharedNow();
+      shared.marks[Mark.steadyStart] = now;
+      shared.marks[Mark.steadyEnd] = now + task.durationSeconds * 1000;
+      shared.setProgress(run, Phase.Steady);
+    });
+    if (shared.stopped) break;
+    const steadyStart = shared.marks[Mark.steadyStart]!;
+    const before = workloads.map((w) => w.counters());
+    const lockBefore = lock !== null ? { ...(lock as AtomicsMutex).stats } : null;
+    const perConnection = workloads.map(() => 0);
+    const done = driveUntil(shared, workloads, shared.marks[Mark.steadyEnd]!, perConnection, packetsSlot);
+    const stoppedAt = sharedNow();
+    if (shared.stopped) break;
+    const drops: Record<string, number> = {};
+    let dataErrors = 0;
+    workloads.forEach((w, k) => {
+      const c = w.counters();
+      for (const [name, n] of Object.entries(c.drops)) drops[name] = (drops[name] ?? 0) + n - (before[k]!.drops[name] ?? 0);
+      dataErrors += c.dataErrors - before[k]!.dataErrors;
+    });
+    for (const name of Object.keys(drops)) if (drops[name] === 0) delete drops[name];
+    shared.counters.f[shared.counters.at(task.index, CounterField.bytes)] = done.bytes;
+    let lockUse: LockStats | null = null;
+    if (lock !== null && lockBefore !== null) {
+      const now = (lock as AtomicsMutex).stats;
+      lockUse = {
+        acquisitions: now.acquisitions - lockBefore.acquisitions,
+        contended: now.contended - lockBefore.contended,
+        waitNs: now.waitNs - lockBefore.waitNs,
+        holdNs: now.holdNs - lockBefore.holdNs,
+      };
+    }
+    result.runs.push({ ...done, stoppedAt, perConnection, drops, dataErrors, observed: workloads.reduce((s, w) => (s + w.observed) | 0, 0), lock: lockUse });
+    result.steadyStarts.push(steadyStart);
+  }
+  return result;
+}
