@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PcapWriter } from '../drivers/pcap.js';
 import { prepareOutputFolder, timestampFolder, toCsv, writeAtomic } from '../results/output.js';
-import { type ReportMeta, latencyTables, renderReport, throughputTable } from '../results/report.js';
+import { type ReportMeta, amdahlTable, latencyTables, parallelTables, renderReport, throughputTable } from '../results/report.js';
 import { RUN_COLUMNS, summarizeRuns } from '../results/rows.js';
 import { LEGACY_PROVIDER_FLAG, nodeHasSingleDes } from '../stacks/crypto/index.js';
 import type { Msg } from '../stacks/message.js';
@@ -110,7 +110,12 @@ function buildMeta(config: BenchConfig, outcome: BenchOutcome, started: Date, ar
     timestamp: started.toISOString(),
     command: ['xkbench', ...argv].join(' '),
     config: { ...config, out: config.out },
-    mode: 'single: one thread, connections served in turn',
+    cores: os.availableParallelism(),
+    modes: {
+      single: 'one thread, no pool; connections served in turn',
+      plp: 'packet-level: one connection on all workers; TCP control block, reassembly queue, IP identification and AH sequence in shared memory; TCP state under an Atomics mutex; segments delivered to the application in stream order',
+      clp: `connection-level (${config.clp}): each connection owned by one worker, no lock on the fast path`,
+    },
     incomplete: outcome.incomplete,
     enforcement: outcome.enforcement,
     method:
@@ -209,6 +214,8 @@ async function main(argv: string[]): Promise<number> {
   } else if (!config.quiet) {
     console.log(throughputTable(summary));
     console.log('');
+    const parallel = parallelTables(summary);
+    if (parallel) console.log(`${parallel}\n\n${amdahlTable(summary)}\n`);
     console.log(latencyTables(summary));
     console.log('');
     console.log(`results: ${path.join(out, 'results.csv')}, results.json, report.md${pcaps.length ? `; capture: ${pcaps.join(', ')}` : ''}`);

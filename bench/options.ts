@@ -5,18 +5,31 @@ import type { Side } from '../drivers/workload.js';
 import { CRYPTO_PROVIDERS, type CryptoProviderName } from '../stacks/crypto/index.js';
 import { PAPER_STACKS, StackSpecError, parseStackSpec } from '../stacks/spec.js';
 import { Stack, endpointPair } from '../stacks/stack.js';
+import * as os from 'node:os';
 
 export class OptionError extends Error {
   override name = 'OptionError';
 }
 
 export type Profile = 'quick' | 'paper';
+export type Mode = 'single' | 'plp' | 'clp';
+export type ClpPolicy = 'thread-per-connection' | 'processor-per-connection';
+export const MODES: readonly Mode[] = ['single', 'plp', 'clp'];
+const CLP_POLICIES: readonly ClpPolicy[] = ['thread-per-connection', 'processor-per-connection'];
+/** CLP's default connection count: the paper's 12. */
+export const CLP_DEFAULT_CONNECTIONS = 12;
 
 export interface BenchConfig {
   stacks: string[];
   sides: Side[];
   packetSize: number;
-  connections: number;
+  /** Connection counts to sweep; null: each mode's default (single and plp 1, clp 12). */
+  connections: number[] | null;
+  modes: Mode[];
+  /** Worker counts to sweep (plp, and clp processor-per-connection). */
+  workers: number[];
+  clp: ClpPolicy;
+  tcpLockScope: 'state' | 'segment';
   cryptos: CryptoProviderName[];
   warmupSeconds: number;
   durationSeconds: number;
@@ -33,7 +46,9 @@ export interface BenchConfig {
 }
 
 const PROFILES: Record<Profile, { warmupSeconds: number; durationSeconds: number; runs: number }> = {
-  quick: { warmupSeconds: 1, durationSeconds: 2, runs: 5 },
+  // Both modes at 1 and 2 workers for four stacks and two sides is 32 configurations: this keeps
+  // the default run within 5 minutes.
+  quick: { warmupSeconds: 0.5, durationSeconds: 1, runs: 5 },
   paper: { warmupSeconds: 30, durationSeconds: 30, runs: 10 },
 };
 
@@ -49,13 +64,17 @@ export const FLAGS: Record<string, FlagSpec> = {
   '--stacks': { takes: true, help: `stack specs, comma-separated, top layer first (default: ${PAPER_STACKS.join(',')})` },
   '--side': { takes: true, help: 'send, recv or send,recv (default: both)' },
   '--packet-size': { takes: true, help: 'application bytes per packet (default: 4096; at most what one frame of each stack carries)' },
-  '--connections': { takes: true, help: 'connections, served in turn by the one thread (default: 1)' },
+  '--mode': { takes: true, help: 'plp (packet-level: one connection, any packet to any worker), clp (connection-level: a connection per worker), single (one thread, no pool); comma-separated (default: plp,clp)' },
+  '--workers': { takes: true, help: `worker threads, comma-separated to sweep (default: 1 up to the ${cores()} cores; more are allowed and marked oversubscribed)` },
+  '--connections': { takes: true, help: 'connections, comma-separated to sweep, e.g. 12,24,48,96,192,384 (default: 12 for clp, 1 otherwise; plp runs one)' },
+  '--clp': { takes: true, help: 'thread-per-connection (threads = connections) or processor-per-connection (threads = --workers, connections spread evenly) (default: processor-per-connection)' },
+  '--tcp-lock-scope': { takes: true, help: 'plp: state (the lock covers TCP state only, checksums outside) or segment (all of TCP\'s work on a segment) (default: state)' },
   '--crypto': { takes: true, help: `crypto provider: ${CRYPTO_PROVIDERS.join(', ')}, or both comma-separated (default: cryptojs)` },
-  '--warmup': { takes: true, help: 'warm-up before each run, excluded from the figures: 500ms, 1s, 2m (default: 1s)' },
-  '--duration': { takes: true, help: 'steady-state window of each run (default: 2s)' },
+  '--warmup': { takes: true, help: 'warm-up before each run, excluded from the figures: 500ms, 1s, 2m (default: 500ms)' },
+  '--duration': { takes: true, help: 'steady-state window of each run (default: 1s)' },
   '--runs': { takes: true, help: 'runs per configuration, each with a new seed (default: 5)' },
   '--seed': { takes: true, help: 'first seed; run k uses seed + k - 1 (default: 1)' },
-  '--profile': { takes: true, help: 'quick (1s warm-up, 2s, 5 runs) or paper (30s, 30s, 10 runs); explicit flags win (default: quick)' },
+  '--profile': { takes: true, help: 'quick (500ms warm-up, 1s, 5 runs) or paper (30s, 30s, 10 runs); explicit flags win (default: quick)' },
   '--out': { takes: true, help: 'folder for results.csv, results.json and report.md (default: results/<timestamp>/)' },
   '--pcap': { takes: true, help: 'write the first frames of each configuration to this pcap file' },
   '--verify': { takes: false, help: 'strict mode: genuine frames only, any drop or data mismatch is an error' },
@@ -84,6 +103,16 @@ function parseInteger(flag: string, text: string, min: number, max: number): num
   const value = Number(text);
   if (value < min || value > max) throw new OptionError(`${flag} ${value} is out of range: allowed ${min} to ${max}`);
   return value;
+}
+
+export function cores(): number {
+  return os.availableParallelism();
+}
+
+function integerList(flag: string, text: string, min: number, max: number): number[] {
+  const values = unique(flag, list(text).map((v) => parseInteger(flag, v, min, max)));
+  if (values.length === 0) throw new OptionError(`${flag} names no value: allowed ${min} to ${max}`);
+  return values;
 }
 
 function list(text: string): string[] {
@@ -169,7 +198,26 @@ export function parseOptions(argv: readonly string[]): BenchConfig {
       throw new OptionError(`--packet-size ${packetSize} does not fit one frame of ${spec}: allowed 1 to ${fits} (no IP fragmentation)`);
     }
   }
-  const connections = text('--connections') !== undefined ? parseInteger('--connections', text('--connections')!, 1, 1024) : 1;
+  const modes = unique('--mode', list(text('--mode') ?? 'plp,clp'));
+  for (const m of modes) if (!MODES.includes(m as Mode)) throw new OptionError(`--mode '${m}' is not a mode: allowed are ${MODES.join(', ')}`);
+  if (modes.length === 0) throw new OptionError(`--mode names no mode: allowed are ${MODES.join(', ')}`);
+  const workers = text('--workers') !== undefined ? integerList('--workers', text('--workers')!, 1, 256) : Array.from({ length: cores() }, (_, i) => i + 1);
+  const connections = text('--connections') !== undefined ? integerList('--connections', text('--connections')!, 1, 1024) : null;
+  const clp = text('--clp') ?? 'processor-per-connection';
+  if (!CLP_POLICIES.includes(clp as ClpPolicy)) throw new OptionError(`--clp '${clp}' is not a policy: allowed are ${CLP_POLICIES.join(', ')}`);
+  const tcpLockScope = text('--tcp-lock-scope') ?? 'state';
+  if (tcpLockScope !== 'state' && tcpLockScope !== 'segment') throw new OptionError(`--tcp-lock-scope '${tcpLockScope}' is not a scope: allowed are state, segment`);
+  if (connections !== null && connections.some((c) => c > 1) && modes.length === 1 && modes[0] === 'plp') {
+    throw new OptionError('--connections: plp runs one connection on all workers; more connections are for clp and single');
+  }
+  if (clp === 'thread-per-connection' && modes.includes('clp') && (connections ?? [CLP_DEFAULT_CONNECTIONS]).some((c) => c > 256)) {
+    throw new OptionError('--clp thread-per-connection: at most 256 connections (one thread each)');
+  }
+  if (modes.includes('clp') && clp === 'processor-per-connection') {
+    const fewest = Math.min(...(connections ?? [CLP_DEFAULT_CONNECTIONS]));
+    const most = Math.max(...workers);
+    if (most > fewest) throw new OptionError(`--workers ${most} exceeds --connections ${fewest}: clp needs a connection for every worker`);
+  }
   const runs = text('--runs') !== undefined ? parseInteger('--runs', text('--runs')!, 1, 1000) : profile.runs;
   const seed = text('--seed') !== undefined ? parseInteger('--seed', text('--seed')!, 0, 0xffff_ffff) : 1;
   const warmupSeconds = text('--warmup') !== undefined ? parseDuration('--warmup', text('--warmup')!) : profile.warmupSeconds;
@@ -182,6 +230,10 @@ export function parseOptions(argv: readonly string[]): BenchConfig {
     sides: sides as Side[],
     packetSize,
     connections,
+    modes: modes as Mode[],
+    workers,
+    clp: clp as ClpPolicy,
+    tcpLockScope,
     cryptos: cryptos as CryptoProviderName[],
     warmupSeconds,
     durationSeconds,

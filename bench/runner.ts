@@ -2,17 +2,22 @@
 // seed: build the drivers, warm up (excluded), then measure the steady window on the wall clock.
 
 import { performance } from 'node:perf_hooks';
-import { type Enforcement, type Workload, createWorkload, describeDrops } from '../drivers/workload.js';
+import { type Enforcement, type Workload, createWorkload, describeDrops, enforcementFor } from '../drivers/workload.js';
+import { ParallelEngine } from '../parallel/engine.js';
+import type { LockStats } from '../parallel/mutex.js';
 import type { Side } from '../drivers/workload.js';
 import type { CryptoProviderName } from '../stacks/crypto/index.js';
 import type { Msg } from '../stacks/message.js';
 import { type RunDetail, round } from '../results/rows.js';
-import type { BenchConfig } from './options.js';
+import { type BenchConfig, CLP_DEFAULT_CONNECTIONS, type Mode, cores } from './options.js';
 
 export interface Configuration {
   stack: string;
   side: Side;
   crypto: CryptoProviderName;
+  mode: Mode;
+  workers: number;
+  connections: number;
 }
 
 export interface RunnerHooks {
@@ -44,7 +49,15 @@ export function configurations(config: BenchConfig): Configuration[] {
   const out: Configuration[] = [];
   for (const crypto of config.cryptos) {
     for (const stack of config.stacks) {
-      for (const side of config.sides) out.push({ stack, side, crypto });
+      for (const side of config.sides) {
+        for (const mode of config.modes) {
+          const connectionCounts = mode === 'plp' ? [1] : (config.connections ?? [mode === 'clp' ? CLP_DEFAULT_CONNECTIONS : 1]);
+          for (const connections of connectionCounts) {
+            const workerCounts = mode === 'single' ? [1] : mode === 'clp' && config.clp === 'thread-per-connection' ? [connections] : config.workers;
+            for (const workers of workerCounts) out.push({ stack, side, crypto, mode, workers, connections });
+          }
+        }
+      }
     }
   }
   return out;
@@ -93,79 +106,160 @@ async function drive(workloads: Workload[], seconds: number, usPerPacketGuess: n
   return { seconds: (now - start) / 1000, packets, bytes };
 }
 
+/** Everything a run row needs from one measured run, whichever engine ran it. */
+interface Measurement {
+  seconds: number;
+  packets: number;
+  bytes: number;
+  drops: Record<string, number>;
+  dataErrors: number;
+  digestMismatchesIgnored: number;
+  observed: number;
+  fairness: number | null;
+  perConnectionMbps: number[] | null;
+  lock: LockStats | null;
+}
+
 export async function runBenchmarks(config: BenchConfig, hooks: RunnerHooks): Promise<BenchOutcome> {
   const configs = configurations(config);
   const perRun = config.warmupSeconds + config.durationSeconds;
   const planned = configs.length * config.runs * perRun;
   const rows: RunDetail[] = [];
   const enforcement: (Enforcement & Configuration)[] = [];
+  const engine = new ParallelEngine();
   let elapsedBefore = 0;
-
-  for (const c of configs) {
-    const label = `${c.stack} ${c.side} [${c.crypto}]`;
-    let usGuess = 10;
-    for (let run = 1; run <= config.runs; run++) {
-      const seed = (config.seed + run - 1) >>> 0;
-      const workloads: Workload[] = [];
-      for (let k = 0; k < config.connections; k++) {
-        workloads.push(
-          createWorkload({ spec: c.stack, side: c.side, packetSize: config.packetSize, crypto: c.crypto, seed: (seed + k * 0x9e3779b9) >>> 0, verify: config.verify, connection: k }),
+  try {
+    for (const c of configs) {
+      const label = `${c.stack} ${c.side} ${c.mode}${c.mode === 'single' ? '' : ` ×${c.workers}`} [${c.crypto}]`;
+      const options = { spec: c.stack, side: c.side, packetSize: config.packetSize, crypto: c.crypto, verify: config.verify, tcpLockScope: config.tcpLockScope };
+      enforcement.push({ ...c, ...enforcementFor(options) });
+      let measured: Measurement[];
+      if (c.mode === 'single') {
+        const single = await runSingle(c, config, hooks, label, () => elapsedBefore, planned);
+        measured = single.runs;
+        elapsedBefore += single.runs.length * perRun;
+        if (single.stopped) return finish(rows, enforcement, c, measured, config, true);
+      } else {
+        if (hooks.tap) capture(c, config, hooks.tap);
+        const start = elapsedBefore;
+        const runs = await engine.run(
+          { ...options, runs: config.runs, seed: config.seed, warmupSeconds: config.warmupSeconds, durationSeconds: config.durationSeconds, mode: c.mode },
+          c.workers,
+          c.connections,
+          (p) => {
+            const inRun = p.phase === 'steady' ? config.warmupSeconds : 0;
+            hooks.progress({ label, run: Math.max(p.run, 1), runs: config.runs, phase: p.phase === 'steady' ? 'steady' : 'warm-up', elapsed: start + Math.max(p.run - 1, 0) * perRun + inRun, planned });
+          },
+          hooks.stopRequested,
         );
+        measured = runs.map((r) => ({ ...r, fairness: c.mode === 'clp' ? r.fairness : null, perConnectionMbps: c.mode === 'clp' ? r.perConnectionMbps : null }));
+        elapsedBefore += config.runs * perRun;
+        if (measured.length < config.runs) return finish(rows, enforcement, c, measured, config, true);
       }
-      if (run === 1 && hooks.tap) {
-        const tap = hooks.tap;
-        for (const w of workloads) w.setTap((frame) => tap(c, frame));
-      }
-      const report = (phase: ProgressStatus['phase'], offset: number, length: number) => (fraction: number) =>
-        hooks.progress({ label, run, runs: config.runs, phase, elapsed: elapsedBefore + offset + fraction * length, planned });
-
-      const warm = await drive(workloads, config.warmupSeconds, usGuess, report('warm-up', 0, config.warmupSeconds), hooks.stopRequested);
-      if (warm === null) return { rows, enforcement, incomplete: true };
-      if (warm.packets > 0) usGuess = (warm.seconds * 1e6) / warm.packets;
-      for (const w of workloads) w.setTap(null);
-      const before = workloads.map((w) => w.counters());
-      const steady = await drive(workloads, config.durationSeconds, usGuess, report('steady', config.warmupSeconds, config.durationSeconds), hooks.stopRequested);
-      if (steady === null) return { rows, enforcement, incomplete: true };
-      elapsedBefore += perRun;
-
-      const after = workloads.map((w) => w.counters());
-      const drops: Record<string, number> = {};
-      let dataErrors = 0;
-      let ignored = 0;
-      for (let k = 0; k < workloads.length; k++) {
-        for (const [name, n] of Object.entries(after[k]!.drops)) drops[name] = (drops[name] ?? 0) + n;
-        dataErrors += after[k]!.dataErrors;
-        ignored += after[k]!.digestMismatchesIgnored - before[k]!.digestMismatchesIgnored;
-      }
-      const valid = Object.keys(drops).length === 0 && dataErrors === 0;
-      if (!valid && config.verify) {
-        throw new VerifyError(`${label} run ${run}: ${dataErrors} application data errors; drops: ${describeDrops(drops)}`);
-      }
-      rows.push({
-        stack: c.stack,
-        side: c.side,
-        mode: 'single',
-        workers: 1,
-        connections: config.connections,
-        packetSize: config.packetSize,
-        crypto: c.crypto,
-        run,
-        seconds: round(steady.seconds),
-        packets: steady.packets,
-        bytes: steady.bytes,
-        throughputMbps: round((steady.bytes * 8) / steady.seconds / 1e6),
-        usPerPacket: round((steady.seconds * 1e6) / steady.packets),
-        seed,
-        drops,
-        digestMismatchesIgnored: ignored,
-        dataErrors,
-        valid,
-        observed: workloads.reduce((sum, w) => (sum + w.observed) | 0, 0),
-      });
-      if (run === 1) enforcement.push({ ...c, ...workloads[0]!.enforcement() });
+      finish(rows, enforcement, c, measured, config, false);
     }
+    return { rows, enforcement, incomplete: false };
+  } finally {
+    await engine.close();
   }
-  return { rows, enforcement, incomplete: false };
+}
+
+/** Turns measured runs into rows (throwing under --verify when a run broke a rule). */
+function finish(rows: RunDetail[], enforcement: BenchOutcome['enforcement'], c: Configuration, measured: Measurement[], config: BenchConfig, incomplete: boolean): BenchOutcome {
+  measured.forEach((m, i) => {
+    const valid = Object.keys(m.drops).length === 0 && m.dataErrors === 0;
+    if (!valid && config.verify) {
+      throw new VerifyError(`${c.stack} ${c.side} ${c.mode} ×${c.workers} run ${i + 1}: ${m.dataErrors} application data errors; drops: ${describeDrops(m.drops)}`);
+    }
+    const row: RunDetail = {
+      stack: c.stack,
+      side: c.side,
+      mode: c.mode,
+      workers: c.workers,
+      connections: c.connections,
+      packetSize: config.packetSize,
+      crypto: c.crypto,
+      run: i + 1,
+      seconds: round(m.seconds),
+      packets: m.packets,
+      bytes: m.bytes,
+      throughputMbps: round((m.bytes * 8) / m.seconds / 1e6),
+      usPerPacket: round((m.seconds * 1e6) / m.packets),
+      seed: (config.seed + i) >>> 0,
+      drops: m.drops,
+      digestMismatchesIgnored: m.digestMismatchesIgnored,
+      dataErrors: m.dataErrors,
+      valid,
+      observed: m.observed,
+      oversubscribed: c.workers > cores(),
+    };
+    if (c.mode === 'clp') {
+      row.clp = config.clp;
+      row.fairness = m.fairness === null ? null : round(m.fairness);
+      row.perConnectionMbps = (m.perConnectionMbps ?? []).map(round);
+    }
+    if (m.lock !== null) {
+      const busy = m.seconds * 1e9 * c.workers;
+      row.lock = {
+        acquisitions: m.lock.acquisitions,
+        contended: m.lock.contended,
+        meanWaitUs: round(m.lock.contended > 0 ? m.lock.waitNs / m.lock.contended / 1000 : 0),
+        meanHoldUs: round(m.lock.acquisitions > 0 ? m.lock.holdNs / m.lock.acquisitions / 1000 : 0),
+        heldFraction: round(m.lock.holdNs / (m.seconds * 1e9)),
+        waitFraction: round(m.lock.waitNs / busy),
+      };
+    }
+    rows.push(row);
+  });
+  return { rows, enforcement, incomplete };
+}
+
+/** One thread, no pool: the connections served in turn (the benchmark runner's first mode). */
+async function runSingle(c: Configuration, config: BenchConfig, hooks: RunnerHooks, label: string, elapsed: () => number, planned: number): Promise<{ runs: Measurement[]; stopped: boolean }> {
+  const runs: Measurement[] = [];
+  let usGuess = 10;
+  for (let run = 1; run <= config.runs; run++) {
+    const seed = (config.seed + run - 1) >>> 0;
+    const workloads: Workload[] = [];
+    for (let k = 0; k < c.connections; k++) {
+      workloads.push(
+        createWorkload({ spec: c.stack, side: c.side, packetSize: config.packetSize, crypto: c.crypto, seed: (seed + k * 0x9e3779b9) >>> 0, verify: config.verify, connection: k }),
+      );
+    }
+    if (run === 1 && hooks.tap) {
+      const tap = hooks.tap;
+      for (const w of workloads) w.setTap((frame) => tap(c, frame));
+    }
+    const base = elapsed() + (run - 1) * (config.warmupSeconds + config.durationSeconds);
+    const report = (phase: ProgressStatus['phase'], offset: number, length: number) => (fraction: number) =>
+      hooks.progress({ label, run, runs: config.runs, phase, elapsed: base + offset + fraction * length, planned });
+
+    const warm = await drive(workloads, config.warmupSeconds, usGuess, report('warm-up', 0, config.warmupSeconds), hooks.stopRequested);
+    if (warm === null) return { runs, stopped: true };
+    if (warm.packets > 0) usGuess = (warm.seconds * 1e6) / warm.packets;
+    for (const w of workloads) w.setTap(null);
+    const before = workloads.map((w) => w.counters());
+    const steady = await drive(workloads, config.durationSeconds, usGuess, report('steady', config.warmupSeconds, config.durationSeconds), hooks.stopRequested);
+    if (steady === null) return { runs, stopped: true };
+    const after = workloads.map((w) => w.counters());
+    const drops: Record<string, number> = {};
+    let dataErrors = 0;
+    let ignored = 0;
+    for (let k = 0; k < workloads.length; k++) {
+      for (const [name, n] of Object.entries(after[k]!.drops)) drops[name] = (drops[name] ?? 0) + n;
+      dataErrors += after[k]!.dataErrors;
+      ignored += after[k]!.digestMismatchesIgnored - before[k]!.digestMismatchesIgnored;
+    }
+    runs.push({ ...steady, drops, dataErrors, digestMismatchesIgnored: ignored, observed: workloads.reduce((sum, w) => (sum + w.observed) | 0, 0), fairness: null, perConnectionMbps: null, lock: null });
+  }
+  return { runs, stopped: false };
+}
+
+/** For --pcap under plp and clp (whose frames live in the workers): a few hundred packets of the configuration, on this thread. */
+function capture(c: Configuration, config: BenchConfig, tap: NonNullable<RunnerHooks['tap']>): void {
+  const w = createWorkload({ spec: c.stack, side: c.side, packetSize: config.packetSize, crypto: c.crypto, seed: config.seed, verify: config.verify, connection: 0 });
+  w.setTap((frame) => tap(c, frame));
+  w.run(c.stack.includes('des') ? 20 : 500);
 }
 
 /** A --verify run found a drop or wrong data. */

@@ -10,6 +10,7 @@ import { type FrameSink, SendStatus, type Upper } from '../stacks/layer.js';
 import type { TcpLockScope } from '../stacks/layers/tcp.js';
 import { RCV_WINDOW, Tcb, seqGt } from '../stacks/layers/tcp-control-block.js';
 import { BufferPool, type Msg, copyBytes } from '../stacks/message.js';
+import { parseStackSpec } from '../stacks/spec.js';
 import { Stack, type StackOptions, endpointPair } from '../stacks/stack.js';
 import { AH_MD5_BYTES } from '../stacks/wire/ah.js';
 import { IPV4_HEADER_BYTES, Ipv4Offset } from '../stacks/wire/ipv4.js';
@@ -94,6 +95,22 @@ function endpoints(connection: number, worker = 0): [StackOptions, StackOptions]
   a.instance = ((worker << 20) | (2 * connection + 1)) >>> 0;
   b.instance = ((worker << 20) | (2 * connection + 2)) >>> 0;
   return [a, b];
+}
+
+/** What a run of these drivers enforces (a failure drops the packet) and what it only computes. */
+export function enforcementFor(options: Pick<WorkloadOptions, 'spec' | 'side' | 'verify'>): Enforcement {
+  const names = parseStackSpec(options.spec);
+  const enforced = ['link header and addresses', 'ip header checksum'];
+  const computedOnly: string[] = [];
+  if (names.includes('tcp')) enforced.push('tcp checksum', 'tcp sequence and window');
+  if (names.includes('udp')) enforced.push('udp checksum');
+  if (names.includes('md5')) {
+    if (options.verify || options.side === 'send') enforced.push('md5 digest');
+    else computedOnly.push('md5 digest (templates replayed with advancing sequence numbers cannot match)');
+  }
+  if (names.includes('des') || names.includes('3des')) enforced.push(`${names[0]} padding`);
+  if (options.verify) enforced.push('application data equals what was sent');
+  return { enforced, computedOnly, genuineFrames: options.verify || options.side === 'send' };
 }
 
 /** Byte offset of the transport header in a frame of this stack. */
@@ -200,18 +217,7 @@ abstract class BaseWorkload implements Workload {
   }
 
   enforcement(): Enforcement {
-    const names = this.measured().names;
-    const enforced = ['link header and addresses', 'ip header checksum'];
-    const computedOnly: string[] = [];
-    if (names.includes('tcp')) enforced.push('tcp checksum', 'tcp sequence and window');
-    if (names.includes('udp')) enforced.push('udp checksum');
-    if (names.includes('md5')) {
-      if (this.options.verify || this.options.side === 'send') enforced.push('md5 digest');
-      else computedOnly.push('md5 digest (templates replayed with advancing sequence numbers cannot match)');
-    }
-    if (names.includes('des') || names.includes('3des')) enforced.push(`${names[0]} padding`);
-    if (this.options.verify) enforced.push('application data equals what was sent');
-    return { enforced, computedOnly, genuineFrames: this.options.verify || this.options.side === 'send' };
+    return enforcementFor(this.options);
   }
 
   /** An application that compares what arrives with the data stream the sender used (verify). */

@@ -22,6 +22,7 @@ export interface ParallelRun {
   fairness: number;
   drops: Record<string, number>;
   dataErrors: number;
+  digestMismatchesIgnored: number;
   observed: number;
   /** PLP: the TCP lock over all workers in the steady window (null for CLP). */
   lock: LockStats | null;
@@ -107,12 +108,14 @@ export class ParallelEngine {
       let packets = 0;
       let bytes = 0;
       let dataErrors = 0;
+      let digestMismatchesIgnored = 0;
       let observed = 0;
       results.forEach((r, w) => {
         const one = r.runs[i]!;
         packets += one.packets;
         bytes += one.bytes;
         dataErrors += one.dataErrors;
+        digestMismatchesIgnored += one.digestMismatchesIgnored;
         observed = (observed + one.observed) | 0;
         one.perConnection.forEach((b, j) => (perConnection[owned[w]![j]!]! += (b * 8) / seconds / 1e6));
         if (lock !== null && one.lock !== null) {
@@ -123,7 +126,7 @@ export class ParallelEngine {
         }
         for (const [name, n] of Object.entries(one.drops)) drops[name] = (drops[name] ?? 0) + n;
       });
-      runs.push({ run: i + 1, seconds, packets, bytes, perConnectionMbps: perConnection, fairness: jainFairness(perConnection), drops, dataErrors, observed, lock });
+      runs.push({ run: i + 1, seconds, packets, bytes, perConnectionMbps: perConnection, fairness: jainFairness(perConnection), drops, dataErrors, digestMismatchesIgnored, observed, lock });
     }
     return runs;
   }

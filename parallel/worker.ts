@@ -44,6 +44,7 @@ export interface WorkerRunResult {
   perConnection: number[];
   drops: Record<string, number>;
   dataErrors: number;
+  digestMismatchesIgnored: number;
   observed: number;
   /** PLP: this worker's use of the connection's TCP lock in the steady window. */
   lock: LockStats | null;
@@ -134,10 +135,12 @@ export default function runWorker(task: WorkerTask): WorkerResult {
     if (shared.stopped) break;
     const drops: Record<string, number> = {};
     let dataErrors = 0;
+    let digestMismatchesIgnored = 0;
     workloads.forEach((w, k) => {
       const c = w.counters();
       for (const [name, n] of Object.entries(c.drops)) drops[name] = (drops[name] ?? 0) + n - (before[k]!.drops[name] ?? 0);
       dataErrors += c.dataErrors - before[k]!.dataErrors;
+      digestMismatchesIgnored += c.digestMismatchesIgnored - before[k]!.digestMismatchesIgnored;
     });
     for (const name of Object.keys(drops)) if (drops[name] === 0) delete drops[name];
     shared.counters.f[shared.counters.at(task.index, CounterField.bytes)] = done.bytes;
@@ -151,7 +154,7 @@ export default function runWorker(task: WorkerTask): WorkerResult {
         holdNs: now.holdNs - lockBefore.holdNs,
       };
     }
-    result.runs.push({ ...done, stoppedAt, perConnection, drops, dataErrors, observed: workloads.reduce((s, w) => (s + w.observed) | 0, 0), lock: lockUse });
+    result.runs.push({ ...done, stoppedAt, perConnection, drops, dataErrors, digestMismatchesIgnored, observed: workloads.reduce((s, w) => (s + w.observed) | 0, 0), lock: lockUse });
     result.steadyStarts.push(steadyStart);
   }
   return result;

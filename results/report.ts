@@ -27,22 +27,94 @@ function table(header: string[], rows: string[][], align: ('l' | 'r')[]): string
   return lines.join('\n');
 }
 
+function speedupCell(s: SummaryRow | undefined): string {
+  if (s === undefined) return '—';
+  if (s.speedup === null) return 'n/a';
+  return `${s.speedup.toFixed(2)} (${s.speedupLow!.toFixed(2)}–${s.speedupHigh!.toFixed(2)})`;
+}
+
 export function throughputTable(summary: readonly SummaryRow[]): string {
   return table(
-    ['stack', 'side', 'mode', 'workers', 'conns', 'crypto', 'Mbit/s', '90% CI', 'µs/packet', 'runs'],
+    ['stack', 'side', 'mode', 'workers', 'conns', 'crypto', 'Mbit/s', '90% CI', 'speedup (90%)', 'µs/packet', 'runs'],
     summary.map((s) => [
       s.stack,
       s.side,
       s.mode,
-      String(s.workers),
+      `${s.workers}${s.oversubscribed ? '*' : ''}`,
       String(s.connections),
       s.crypto,
       fmt(s.meanMbps),
       s.ci90Low === null ? 'n/a' : `${fmt(s.ci90Low)} – ${fmt(s.ci90High)}`,
+      s.workers === 1 ? '1' : speedupCell(s),
       fmt(s.usPerPacket, 2),
       String(s.runs),
     ]),
-    ['l', 'l', 'l', 'r', 'r', 'l', 'r', 'r', 'r', 'r'],
+    ['l', 'l', 'l', 'r', 'r', 'l', 'r', 'r', 'r', 'r', 'r'],
+  );
+}
+
+/**
+ * PLP beside CLP for each stack and side: throughput and speedup at each worker count, with the
+ * ideal linear speedup (the paper's Fig. 3–10 as tables).
+ */
+export function parallelTables(summary: readonly SummaryRow[]): string {
+  const parallel = summary.filter((s) => s.mode === 'plp' || s.mode === 'clp');
+  if (parallel.length === 0) return '';
+  const parts: string[] = [];
+  const cryptos = [...new Set(parallel.map((s) => s.crypto))];
+  for (const crypto of cryptos) {
+    for (const side of ['send', 'recv'] as const) {
+      const rows = parallel.filter((s) => s.crypto === crypto && s.side === side);
+      if (rows.length === 0) continue;
+      const body: string[][] = [];
+      for (const stack of [...new Set(rows.map((r) => r.stack))]) {
+        const workers = [...new Set(rows.filter((r) => r.stack === stack).map((r) => r.workers))].sort((a, b) => a - b);
+        for (const w of workers) {
+          const plp = rows.find((r) => r.stack === stack && r.mode === 'plp' && r.workers === w);
+          const clp = rows.find((r) => r.stack === stack && r.mode === 'clp' && r.workers === w);
+          body.push([
+            stack,
+            `${w}${(plp ?? clp)?.oversubscribed ? '*' : ''}`,
+            plp ? fmt(plp.meanMbps) : '—',
+            w === 1 && plp ? '1' : speedupCell(plp),
+            clp ? fmt(clp.meanMbps) : '—',
+            w === 1 && clp ? '1' : speedupCell(clp),
+            String(w),
+          ]);
+        }
+      }
+      parts.push(
+        `### ${side === 'send' ? 'Send' : 'Receive'} side, ${crypto} crypto\n\n` +
+          table(['stack', 'workers', 'PLP Mbit/s', 'PLP speedup', 'CLP Mbit/s', 'CLP speedup', 'ideal'], body, ['l', 'r', 'r', 'r', 'r', 'r', 'r']),
+      );
+    }
+  }
+  return parts.join('\n\n');
+}
+
+/**
+ * Amdahl's bound from PLP's lock: with the TCP lock held a fraction f of the time on one worker,
+ * the locked component saturates at 1/f processors, and n processors give at most 1/(f + (1-f)/n).
+ */
+export function amdahlTable(summary: readonly SummaryRow[]): string {
+  const rows = summary.filter((s) => s.mode === 'plp' && s.workers === 1 && s.lockHeldFraction !== undefined);
+  if (rows.length === 0) return '';
+  const body = rows.map((s) => {
+    const f = s.lockHeldFraction!;
+    const bound = (n: number) => (1 / (f + (1 - f) / n)).toFixed(1);
+    return [s.stack, s.side, s.crypto, `${(100 * f).toFixed(2)}%`, f > 0 ? (1 / f).toFixed(0) : '∞', bound(2), bound(4), bound(12)];
+  });
+  return table(['stack', 'side', 'crypto', 'lock held (1 worker)', 'saturates at (processors)', 'bound ×2', 'bound ×4', 'bound ×12'], body, ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'r']);
+}
+
+/** PLP's lock at each worker count: how often it was contended and how long workers waited. */
+export function lockTable(summary: readonly SummaryRow[]): string {
+  const rows = summary.filter((s) => s.mode === 'plp' && s.lockHeldFraction !== undefined);
+  if (rows.length === 0) return '';
+  return table(
+    ['stack', 'side', 'workers', 'crypto', 'held', 'contended acquisitions', 'time waiting'],
+    rows.map((s) => [s.stack, s.side, String(s.workers), s.crypto, `${(100 * s.lockHeldFraction!).toFixed(2)}%`, `${(100 * s.lockContendedShare!).toFixed(2)}%`, `${(100 * s.lockWaitFraction!).toFixed(2)}%`]),
+    ['l', 'l', 'r', 'l', 'r', 'r', 'r'],
   );
 }
 
@@ -58,7 +130,8 @@ function baselineOf(stack: string): string {
  */
 export function latencyTables(summary: readonly SummaryRow[]): string {
   const groups = new Map<string, SummaryRow[]>();
-  for (const s of summary) {
+  // As in the paper, latency comes from the one-processor throughput.
+  for (const s of summary.filter((row) => row.workers === 1)) {
     const key = `${s.crypto} crypto, ${s.mode}, ${s.workers} worker${s.workers === 1 ? '' : 's'}, ${s.connections} connection${s.connections === 1 ? '' : 's'}, ${s.packetSize}-byte packets`;
     const group = groups.get(key);
     if (group) group.push(s);
@@ -126,6 +199,22 @@ export function renderReport(summary: readonly SummaryRow[], meta: ReportMeta): 
     '',
     throughputTable(summary),
     '',
+    ...(parallelTables(summary)
+      ? [
+          '## PLP and CLP',
+          '',
+          'Packet-level parallelism: one connection, any packet to any worker, TCP state under one lock. Connection-level: each connection owned by one worker. Speedup = throughput ÷ throughput at 1 worker, with the 90% error propagated; * = more workers than cores.',
+          '',
+          parallelTables(summary),
+          '',
+          '### Where PLP\'s lock stops scaling (Amdahl)',
+          '',
+          amdahlTable(summary),
+          '',
+          lockTable(summary),
+          '',
+        ]
+      : []),
     '## Latency breakdown (µs per packet)',
     '',
     'As in the paper\'s Tables 1 and 2: time per packet at the measured throughput, and the increment over the TCP/IP stack of the same link.',

@@ -1,7 +1,8 @@
 // The rows a benchmark writes: one per run (results.csv and results.json "runs") and one per
 // configuration (results.json "summary"). Field names are a contract read by other tools.
 
-import { summarize } from './stats.js';
+import { speedupOf } from './speedup.js';
+import { mean, summarize } from './stats.js';
 
 /** What identifies a configuration: the runs of one are summarized together. */
 export interface ConfigFields {
@@ -50,6 +51,23 @@ export interface RunDetail extends RunRow {
   valid: boolean;
   /** Derived from every byte the drivers consumed: shows the work was done, not optimised away. */
   observed: number;
+  /** More workers than cores. */
+  oversubscribed: boolean;
+  /** CLP: the policy, Jain's fairness index over the connections, and each connection's Mbit/s. */
+  clp?: string;
+  fairness?: number | null;
+  perConnectionMbps?: number[];
+  /** PLP: the connection's TCP lock over the steady window, all workers together. */
+  lock?: {
+    acquisitions: number;
+    contended: number;
+    meanWaitUs: number;
+    meanHoldUs: number;
+    /** Time the lock was held ÷ the window: the serial fraction the lock imposes. */
+    heldFraction: number;
+    /** Time workers spent waiting for it ÷ their total time. */
+    waitFraction: number;
+  };
 }
 
 export interface SummaryRow extends ConfigFields {
@@ -60,6 +78,18 @@ export interface SummaryRow extends ConfigFields {
   /** µs per packet at the mean throughput. */
   usPerPacket: number;
   runs: number;
+  /** throughput ÷ the same configuration's at 1 worker, with the propagated 90% error; null without one. */
+  speedup: number | null;
+  speedupLow: number | null;
+  speedupHigh: number | null;
+  oversubscribed: boolean;
+  /** CLP: mean Jain fairness index over runs. */
+  fairness?: number;
+  /** PLP: mean fraction of the window the TCP lock was held, and of workers' time spent waiting for it. */
+  lockHeldFraction?: number;
+  lockWaitFraction?: number;
+  /** PLP: mean share of lock acquisitions that found it held. */
+  lockContendedShare?: number;
 }
 
 function configKey(r: RunRow): string {
@@ -67,19 +97,35 @@ function configKey(r: RunRow): string {
 }
 
 /** One summary row per stack × side × mode × workers × connections (× packet size × crypto). */
-export function summarizeRuns(rows: readonly RunRow[]): SummaryRow[] {
-  const groups = new Map<string, RunRow[]>();
+export function summarizeRuns(rows: readonly (RunRow & Partial<RunDetail>)[]): SummaryRow[] {
+  const groups = new Map<string, (RunRow & Partial<RunDetail>)[]>();
   for (const row of rows) {
     const key = configKey(row);
     const group = groups.get(key);
     if (group) group.push(row);
     else groups.set(key, [row]);
   }
-  return [...groups.values()].map((group) => {
+  const stats = new Map<string, ReturnType<typeof summarize>>();
+  for (const [key, group] of groups) stats.set(key, summarize(group.map((r) => r.throughputMbps)));
+  return [...groups.entries()].map(([key, group]) => {
     const first = group[0]!;
-    const s = summarize(group.map((r) => r.throughputMbps));
+    const s = stats.get(key)!;
     const packets = group.reduce((sum, r) => sum + r.packets, 0);
     const seconds = group.reduce((sum, r) => sum + r.seconds, 0);
+    const base = stats.get(configKey({ ...first, workers: 1 }));
+    const speedup =
+      base !== undefined && group.length > 0
+        ? speedupOf({ mean: s.mean, halfWidth: Number.isFinite(s.halfWidth) ? s.halfWidth : 0 }, { mean: base.mean, halfWidth: Number.isFinite(base.halfWidth) ? base.halfWidth : 0 })
+        : null;
+    const extra: Partial<SummaryRow> = {};
+    const fairness = group.map((r) => r.fairness).filter((f): f is number => typeof f === 'number');
+    if (fairness.length > 0) extra.fairness = round(mean(fairness));
+    const locks = group.map((r) => r.lock).filter((l) => l !== undefined);
+    if (locks.length > 0) {
+      extra.lockHeldFraction = round(mean(locks.map((l) => l.heldFraction)));
+      extra.lockWaitFraction = round(mean(locks.map((l) => l.waitFraction)));
+      extra.lockContendedShare = round(mean(locks.map((l) => (l.acquisitions > 0 ? l.contended / l.acquisitions : 0))));
+    }
     return {
       stack: first.stack,
       side: first.side,
@@ -93,6 +139,11 @@ export function summarizeRuns(rows: readonly RunRow[]): SummaryRow[] {
       ci90High: Number.isFinite(s.high) ? round(s.high) : null,
       usPerPacket: round((seconds * 1e6) / packets),
       runs: group.length,
+      speedup: speedup && round(speedup.speedup),
+      speedupLow: speedup && round(speedup.speedupLow),
+      speedupHigh: speedup && round(speedup.speedupHigh),
+      oversubscribed: group.some((r) => r.oversubscribed === true),
+      ...extra,
     };
   });
 }

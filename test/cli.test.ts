@@ -39,6 +39,13 @@ const BAD: [string[], RegExp][] = [
   [['--verify=yes'], /--verify takes no value/],
   [['--runs', '2', '--runs', '3'], /--runs is given twice/],
   [['stray'], /unexpected argument 'stray'/],
+  [['--mode', 'smp'], /--mode 'smp' is not a mode: allowed are single, plp, clp/],
+  [['--workers', '0'], /--workers 0 is out of range: allowed 1 to 256/],
+  [['--workers', '1,x'], /--workers 'x' is not a whole number/],
+  [['--clp', 'thread-per-packet'], /--clp 'thread-per-packet' is not a policy: allowed are thread-per-connection, processor-per-connection/],
+  [['--tcp-lock-scope', 'global'], /--tcp-lock-scope 'global' is not a scope: allowed are state, segment/],
+  [['--mode', 'plp', '--connections', '12'], /plp runs one connection/],
+  [['--mode', 'clp', '--workers', '4', '--connections', '2'], /--workers 4 exceeds --connections 2/],
 ];
 
 for (const [args, message] of BAD) {
@@ -70,7 +77,10 @@ test('defaults and profiles', () => {
   const quick = parseOptions([]);
   assert.equal(quick.stacks, [...PAPER_STACKS]);
   assert.equal(quick.sides, ['send', 'recv']);
-  assert.equal([quick.warmupSeconds, quick.durationSeconds, quick.runs, quick.packetSize], [1, 2, 5, 4096]);
+  assert.equal([quick.warmupSeconds, quick.durationSeconds, quick.runs, quick.packetSize], [0.5, 1, 5, 4096]);
+  assert.equal(quick.modes, ['plp', 'clp']);
+  assert.equal(quick.workers, Array.from({ length: os.availableParallelism() }, (_, i) => i + 1));
+  assert.is(quick.connections, null);
   const paper = parseOptions(['--profile', 'paper', '--runs', '3']);
   assert.equal([paper.warmupSeconds, paper.durationSeconds, paper.runs], [30, 30, 3]);
   assert.is(parseOptions(['--duration=1500ms']).durationSeconds, 1.5);
@@ -87,7 +97,7 @@ test('--help lists every flag', () => {
 
 test('a short run writes results.csv, results.json and report.md of the documented shape', () => {
   const out = path.join(dir, 'short');
-  const r = run(['--stacks', 'tcp/ip/fddi,udp/ip/eth', '--packet-size', '1024', '--runs', '2', '--warmup', '50ms', '--duration', '100ms', '--out', out, '--json', '--pcap', path.join(dir, 'short.pcap')]);
+  const r = run(['--mode', 'single', '--stacks', 'tcp/ip/fddi,udp/ip/eth', '--packet-size', '1024', '--runs', '2', '--warmup', '50ms', '--duration', '100ms', '--out', out, '--json', '--pcap', path.join(dir, 'short.pcap')]);
   assert.is(r.status, 0, r.stderr);
   const csv = fs.readFileSync(path.join(out, 'results.csv'), 'utf8').trim().split('\n');
   assert.is(csv[0], RUN_COLUMNS.join(','));
@@ -117,7 +127,7 @@ test('a short run writes results.csv, results.json and report.md of the document
 
 test('--verify: every paper stack, send and receive, genuine frames and the data checked', () => {
   const out = path.join(dir, 'verify');
-  const r = run(['--verify', '--runs', '1', '--warmup', '0s', '--duration', '300ms', '--out', out, '--quiet']);
+  const r = run(['--mode', 'single', '--verify', '--runs', '1', '--warmup', '0s', '--duration', '300ms', '--out', out, '--quiet']);
   assert.is(r.status, 0, r.stderr);
   const json = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
   assert.is(json.runs.length, 8);
@@ -135,17 +145,52 @@ test('--verify: every paper stack, send and receive, genuine frames and the data
 
 test('without --verify the receive side replays templates: MD5 is computed on every packet but not enforced', () => {
   const out = path.join(dir, 'replay');
-  const r = run(['--stacks', 'tcp/md5/ip/fddi', '--side', 'recv', '--runs', '1', '--warmup', '0s', '--duration', '200ms', '--out', out, '--quiet']);
+  const r = run(['--stacks', 'tcp/md5/ip/fddi', '--side', 'recv', '--mode', 'single,plp', '--workers', '2', '--runs', '1', '--warmup', '0s', '--duration', '200ms', '--out', out, '--quiet']);
   assert.is(r.status, 0, r.stderr);
   const json = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
-  const [row] = json.runs;
-  assert.ok(row.digestMismatchesIgnored > 0.9 * row.packets, 'every replayed digest was computed and compared');
+  assert.is(json.runs.length, 2);
+  for (const row of json.runs) assert.ok(row.digestMismatchesIgnored > 0.9 * row.packets, `${row.mode}: every replayed digest was computed and compared`);
   assert.match(json.meta.enforcement[0].computedOnly[0], /md5 digest/);
+});
+
+test('PLP --verify with 2 and 4 workers, every paper stack, send and receive: nothing lost or duplicated, data in order', () => {
+  const out = path.join(dir, 'plp-verify');
+  const r = run(['--mode', 'plp', '--workers', '2,4', '--verify', '--runs', '1', '--warmup', '0s', '--duration', '400ms', '--out', out, '--quiet']);
+  assert.is(r.status, 0, r.stderr);
+  const json = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
+  assert.is(json.runs.length, 4 * 2 * 2);
+  for (const row of json.runs) {
+    const what = `${row.stack} ${row.side} ×${row.workers}`;
+    assert.ok(row.packets > 0, `${what} moved packets`);
+    assert.equal(row.drops, {}, what);
+    assert.is(row.dataErrors, 0, what);
+    assert.is(row.mode, 'plp');
+    assert.is(row.oversubscribed, row.workers > os.availableParallelism());
+    assert.ok(row.lock.acquisitions > 0, `${what}: the TCP lock was used`);
+  }
+});
+
+test('CLP --verify with 2 workers over 4 connections; the summary carries speedup and fairness', () => {
+  const out = path.join(dir, 'clp-verify');
+  const r = run(['--mode', 'clp', '--workers', '1,2', '--connections', '4', '--stacks', 'tcp/md5/ip/fddi', '--verify', '--runs', '2', '--warmup', '0s', '--duration', '300ms', '--out', out, '--quiet']);
+  assert.is(r.status, 0, r.stderr);
+  const json = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
+  for (const row of json.runs) {
+    assert.equal(row.drops, {});
+    assert.is(row.dataErrors, 0);
+    assert.is(row.perConnectionMbps.length, 4);
+    assert.ok(row.fairness > 0 && row.fairness <= 1);
+  }
+  const two = json.summary.find((s: { workers: number; side: string }) => s.workers === 2 && s.side === 'send');
+  assert.ok(two.speedup > 0 && two.speedupLow <= two.speedup && two.speedup <= two.speedupHigh);
+  const one = json.summary.find((s: { workers: number; side: string }) => s.workers === 1 && s.side === 'send');
+  assert.is(one.speedup, 1);
+  assert.match(fs.readFileSync(path.join(out, 'report.md'), 'utf8'), /## PLP and CLP/);
 });
 
 test('Ctrl-C (SIGINT) writes the finished runs, marked incomplete, and exits 130', async () => {
   const out = path.join(dir, 'interrupted');
-  const child = spawn(process.execPath, [xkbench, '--stacks', 'tcp/ip/fddi', '--side', 'send', '--runs', '1000', '--warmup', '0s', '--duration', '100ms', '--out', out, '--quiet']);
+  const child = spawn(process.execPath, [xkbench, '--mode', 'single', '--stacks', 'tcp/ip/fddi', '--side', 'send', '--runs', '1000', '--warmup', '0s', '--duration', '100ms', '--out', out, '--quiet']);
   // Wait until some runs have finished, then interrupt.
   await new Promise((resolve) => setTimeout(resolve, 2500));
   child.kill('SIGINT');
