@@ -132,6 +132,8 @@ export default function runWorker(task: WorkerTask): WorkerResult {
     const perConnection = workloads.map(() => 0);
     const done = driveUntil(shared, workloads, shared.marks[Mark.steadyEnd]!, perConnection, packetsSlot);
     const stoppedAt = sharedNow();
+    // Everyone stops before anyone reads its counters or (PLP) the leader reopens the connection.
+    shared.barrier.arriveAndWait(BARRIER_TIMEOUT_MS, abandon);
     if (shared.stopped) break;
     const drops: Record<string, number> = {};
     let dataErrors = 0;
