@@ -196,7 +196,8 @@ async function main(argv: string[]): Promise<number> {
       console.error(`xkbench: --verify failed: ${err.message}`);
       return 1;
     }
-    throw err;
+    console.error(`xkbench: the benchmark failed: ${(err as Error).message}`);
+    return 1;
   }
   progress.clear();
 

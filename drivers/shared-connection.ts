@@ -19,9 +19,15 @@ export const SharedWord = {
   /** The lock words (one Int32 each). */
   measuredLock: 4,
   peerLock: 5,
+  /** Guards the application's reorder table. */
+  reorderLock: 6,
+  /** How many entries the reorder table holds. */
+  parked: 7,
 } as const;
 
 const WORDS = 8;
+/** Entries in the application's reorder table: [seq, next, bytes] each (more than a window of segments). */
+export const REORDER_SLOTS = 64;
 const TCB = TcpControlBlock.BYTES; // a multiple of 8
 
 export interface SharedConnection {
@@ -38,10 +44,14 @@ export interface SharedConnection {
   /** Guards measuredTcb; peerLock guards peerTcb (used when the peer is shared too, under verify). */
   lock: Lock;
   peerLock: Lock;
+  /** Guards `reorder` and the committed position. */
+  reorderLock: Lock;
   words: Int32Array;
+  /** Segments decrypted and checked ahead of the committed position: REORDER_SLOTS × [seq, next, bytes]. */
+  reorder: Int32Array;
 }
 
-export const SHARED_CONNECTION_BYTES = 2 * TCB + 4 * CounterBlock.BYTES + WORDS * 4;
+export const SHARED_CONNECTION_BYTES = 2 * TCB + 4 * CounterBlock.BYTES + WORDS * 4 + REORDER_SLOTS * 3 * 4;
 
 export function sharedConnection(
   buffer: SharedArrayBuffer,
@@ -63,6 +73,8 @@ export function sharedConnection(
     peerSequence: new CounterBlock(buffer, counters + 24),
     lock: makeLock(buffer, wordsAt + 4 * SharedWord.measuredLock),
     peerLock: makeLock(buffer, wordsAt + 4 * SharedWord.peerLock),
+    reorderLock: makeLock(buffer, wordsAt + 4 * SharedWord.reorderLock),
     words: new Int32Array(buffer, wordsAt, WORDS),
+    reorder: new Int32Array(buffer, wordsAt + WORDS * 4, REORDER_SLOTS * 3),
   };
 }

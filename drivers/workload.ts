@@ -8,7 +8,7 @@
 import type { CryptoProviderName } from '../stacks/crypto/index.js';
 import { type FrameSink, SendStatus, type Upper } from '../stacks/layer.js';
 import type { TcpLockScope } from '../stacks/layers/tcp.js';
-import { RCV_WINDOW, Tcb, seqGt } from '../stacks/layers/tcp-control-block.js';
+import { RCV_WINDOW, seqGt } from '../stacks/layers/tcp-control-block.js';
 import { BufferPool, type Msg, copyBytes } from '../stacks/message.js';
 import { parseStackSpec } from '../stacks/spec.js';
 import { Stack, type StackOptions, endpointPair } from '../stacks/stack.js';
@@ -17,7 +17,7 @@ import { IPV4_HEADER_BYTES, Ipv4Offset } from '../stacks/wire/ipv4.js';
 import { TcpOffset } from '../stacks/wire/tcp.js';
 import { FrameQueue, Loopback } from './loopback.js';
 import { Prng } from './prng.js';
-import { type SharedConnection, SharedWord } from './shared-connection.js';
+import { REORDER_SLOTS, type SharedConnection, SharedWord } from './shared-connection.js';
 
 export type Side = 'send' | 'recv';
 
@@ -144,29 +144,71 @@ function raiseTo(words: Int32Array, at: number, value: number): number {
 const STALL_MS = 10_000;
 
 /**
- * The application end under packet-level parallelism: threads deliver segments concurrently (their
- * decryption overlaps), and each waits here until the stream before its segment is consumed, so
- * the data is consumed once, in order. A segment already consumed is a duplicate (an error).
+ * The application end under packet-level parallelism. Threads deliver segments concurrently (their
+ * decryption overlaps); each checks its message at once, then commits it in stream order: if the
+ * stream before it is not yet consumed, the message is parked in a small shared reorder table and
+ * the thread moves on; whoever fills the gap commits what was parked behind it. So data is consumed
+ * once and in order without one thread waiting for another. `consume` answers the bytes to credit
+ * (the caller's share of the committed stream); a segment already committed or parked is a duplicate.
  */
-function inOrderApplication(words: Int32Array, consume: (m: Msg) => void, duplicate: () => void): Upper {
-  const at = SharedWord.committed;
+function inOrderApplication(shared: SharedConnection, check: (m: Msg) => void, credit: (bytes: number) => void, duplicate: () => void): Upper {
+  const words = shared.words;
+  const table = shared.reorder;
   return {
     pop: (m: Msg) => {
+      check(m);
       const seq = m.streamSeq;
-      let spins = 0;
+      const lock = shared.reorderLock;
       let deadline = 0;
-      for (;;) {
-        const done = Atomics.load(words, at);
-        if (done === seq) break;
-        if (seqGt(done, seq)) return duplicate();
-        if (++spins < 1000) continue;
-        if (deadline === 0) deadline = Date.now() + STALL_MS;
-        else if (Date.now() > deadline) throw new Error(`in-order delivery stalled: waiting at ${done >>> 0} for the data before ${seq >>> 0}`);
-        Atomics.wait(words, at, done, 1);
+      lock.acquire();
+      try {
+        let committed = words[SharedWord.committed]!;
+        let parked = words[SharedWord.parked]!;
+        // A full table: wait (lock released) for the thread holding the gap to commit it.
+        while (seq !== committed && parked === REORDER_SLOTS && !seqGt(committed, seq)) {
+          lock.release();
+          if (deadline === 0) deadline = Date.now() + STALL_MS;
+          else if (Date.now() > deadline) {
+            lock.acquire(); // the finally below releases it
+            throw new Error(`in-order delivery stalled at ${committed >>> 0}: a segment before ${seq >>> 0} was lost`);
+          }
+          Atomics.wait(words, SharedWord.committed, committed, 1);
+          lock.acquire();
+          committed = words[SharedWord.committed]!;
+          parked = words[SharedWord.parked]!;
+        }
+        if (seqGt(committed, seq)) return duplicate();
+        if (seq !== committed) {
+          for (let i = 0; i < parked; i++) if (table[3 * i] === seq) return duplicate();
+          table[3 * parked] = seq;
+          table[3 * parked + 1] = m.streamNext;
+          table[3 * parked + 2] = m.length;
+          words[SharedWord.parked] = parked + 1;
+          return;
+        }
+        let bytes = m.length;
+        committed = m.streamNext;
+        // Commit what was parked behind this segment.
+        for (let i = 0; i < parked; ) {
+          if (table[3 * i] !== committed) {
+            i++;
+            continue;
+          }
+          committed = table[3 * i + 1]!;
+          bytes += table[3 * i + 2]!;
+          parked--;
+          table[3 * i] = table[3 * parked]!;
+          table[3 * i + 1] = table[3 * parked + 1]!;
+          table[3 * i + 2] = table[3 * parked + 2]!;
+          i = 0;
+        }
+        words[SharedWord.parked] = parked;
+        Atomics.store(words, SharedWord.committed, committed);
+        Atomics.notify(words, SharedWord.committed);
+        credit(bytes);
+      } finally {
+        lock.release();
       }
-      consume(m);
-      Atomics.store(words, at, m.streamNext);
-      Atomics.notify(words, at);
     },
   };
 }
@@ -440,6 +482,7 @@ class ReceiveWorkload extends BaseWorkload {
         shared.measuredTcb.f.set(private_.tcp!.tcb.f);
         Atomics.store(shared.words, SharedWord.nextSeq, this.nextSeq);
         Atomics.store(shared.words, SharedWord.committed, this.nextSeq);
+        Atomics.store(shared.words, SharedWord.parked, 0);
       }
       const tcpAt = transportOffset(this.receiver);
       for (const t of this.templates) {
@@ -447,11 +490,9 @@ class ReceiveWorkload extends BaseWorkload {
         this.segmentBytes.push(t.length - tcpAt - headerBytes);
       }
       this.receiver.application = inOrderApplication(
-        shared.words,
-        (m) => {
-          this.delivered += m.length;
-          this.observed = (this.observed + m.bytes[m.tail - 1]!) | 0;
-        },
+        shared,
+        (m) => void (this.observed = (this.observed + m.bytes[m.tail - 1]!) | 0),
+        (bytes) => void (this.delivered += bytes),
         () => void this.dataErrors++,
       );
     }
@@ -460,16 +501,16 @@ class ReceiveWorkload extends BaseWorkload {
 
   /**
    * The next sequence number from the shared counter, as a sender would send it: only within the
-   * receiver's window (and a bounded number of segments), since nothing here retransmits.
+   * window the receiving application leaves (data not yet consumed counts against it, as in a
+   * socket buffer) and a bounded number of segments, since nothing here retransmits.
    */
   private takeSequence(length: number): number {
     const words = this.shared!.words;
-    const tcb = this.receiver.tcp!.tcb.f;
     const limit = Math.min(RCV_WINDOW, MAX_IN_FLIGHT * length);
     let deadline = 0;
     for (let spins = 0; ; spins++) {
       const next = Atomics.load(words, SharedWord.nextSeq);
-      if (((next + length - Atomics.load(tcb, Tcb.rcvNxt)) | 0) <= limit) {
+      if (((next + length - Atomics.load(words, SharedWord.committed)) | 0) <= limit) {
         if (Atomics.compareExchange(words, SharedWord.nextSeq, next, (next + length) | 0) === next) return next;
         continue;
       }
@@ -610,17 +651,20 @@ class SharedVerifyWorkload extends BaseWorkload {
     if (shared.leader) {
       if (this.sender.tcp !== null) this.wire.handshake();
       Atomics.store(shared.words, SharedWord.committed, this.receiver.tcp?.tcb.f[9] ?? 0);
+      Atomics.store(shared.words, SharedWord.parked, 0);
       Atomics.store(shared.words, SharedWord.messageIndex, 0);
     }
     const size = options.packetSize;
     const check = (m: Msg): void => {
-      this.delivered += m.length;
       const index = m.length === size ? m.view.getUint32(m.head) : -1;
       const at = ((index * size) % DataStream.RING) + 4;
       if (index < 0 || !sameBytes4(m, this.data.bytes, at, size - 4)) this.dataErrors++;
     };
+    const credit = (bytes: number): void => void (this.delivered += bytes);
     this.receiver.application =
-      this.receiver.tcp !== null ? inOrderApplication(shared.words, check, () => void this.dataErrors++) : { pop: check };
+      this.receiver.tcp !== null
+        ? inOrderApplication(shared, check, credit, () => void this.dataErrors++)
+        : { pop: (m: Msg) => (check(m), credit(m.length)) };
   }
 
   protected override fill(): void {
