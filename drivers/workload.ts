@@ -246,7 +246,6 @@ abstract class BaseWorkload implements Workload {
   abstract run(packets: number): number;
   abstract setTap(tap: ((frame: Msg) => void) | null): void;
   protected abstract stacks(): Stack[];
-  protected abstract measured(): Stack;
 
   counters(): WorkloadCounters {
     const drops: Record<string, number> = {};
@@ -356,9 +355,6 @@ class SendWorkload extends BaseWorkload {
     if (this.wire !== null) this.wire.toB.tap = tap;
   }
 
-  protected measured(): Stack {
-    return this.sender;
-  }
 
   /** Consumes frames; every second TCP segment, has the peer acknowledge everything so far. */
   private sink(): FrameSink {
@@ -533,9 +529,6 @@ class ReceiveWorkload extends BaseWorkload {
     }
   }
 
-  protected measured(): Stack {
-    return this.receiver;
-  }
 
   run(packets: number): number {
     const before = this.delivered;
@@ -699,9 +692,6 @@ class SharedVerifyWorkload extends BaseWorkload {
     return [this.sender, this.receiver];
   }
 
-  protected measured(): Stack {
-    return this.options.side === 'send' ? this.sender : this.receiver;
-  }
 }
 
 /** The message's bytes after its 4-byte number equal expected[at .. at + length). */
