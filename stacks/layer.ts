@@ -63,6 +63,14 @@ export const NO_LOCK: Lock = {
   release() {},
 };
 
+/** Addresses and ports of a transport's two ends (for the pseudo-header and demultiplexing). */
+export interface TransportEndpoints {
+  localAddr: number;
+  remoteAddr: number;
+  localPort: number;
+  remotePort: number;
+}
+
 /** Set-up context shared by the layers of one stack instance. */
 export interface LayerContext {
   readonly drops: DropCounters;

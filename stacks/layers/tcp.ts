@@ -13,7 +13,7 @@
 
 import { fold, internetChecksum, onesSum, pseudoHeaderSum } from '../checksum.js';
 import { DropReason } from '../drops.js';
-import { ControlOp, Layer, type LayerContext, type Lock, NO_LOCK, SendStatus } from '../layer.js';
+import { ControlOp, Layer, type LayerContext, type TransportEndpoints, type Lock, NO_LOCK, SendStatus } from '../layer.js';
 import { BufferPool, type Msg, copyBytes } from '../message.js';
 import { IP_PROTO_TCP } from '../wire/ipv4.js';
 import {
@@ -56,11 +56,7 @@ const DROP_SHIFT = 8;
  */
 export type TcpLockScope = 'state' | 'segment';
 
-export interface TcpEndpoints {
-  localAddr: number;
-  remoteAddr: number;
-  localPort: number;
-  remotePort: number;
+export interface TcpEndpoints extends TransportEndpoints {
   /** Initial send sequence number. */
   iss: number;
   lockScope?: TcpLockScope;

@@ -3,16 +3,12 @@
 
 import { fold, internetChecksum, onesSum, pseudoHeaderSum } from '../checksum.js';
 import { DropReason } from '../drops.js';
-import { ControlOp, Layer, type LayerContext, SendStatus } from '../layer.js';
+import { ControlOp, Layer, type LayerContext, type TransportEndpoints, SendStatus } from '../layer.js';
 import type { Msg } from '../message.js';
 import { IP_PROTO_UDP } from '../wire/ipv4.js';
 import { UDP_HEADER_BYTES, UdpOffset, writeUdpHeader } from '../wire/udp.js';
 
-export interface UdpEndpoints {
-  localAddr: number;
-  remoteAddr: number;
-  localPort: number;
-  remotePort: number;
+export interface UdpEndpoints extends TransportEndpoints {
   /** Accept datagrams that carry no checksum (RFC 768 allows it). Default: refuse. */
   acceptZeroChecksum?: boolean;
 }
