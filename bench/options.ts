@@ -29,7 +29,8 @@ export interface BenchConfig {
   /** Worker counts to sweep (plp, and clp processor-per-connection). */
   workers: number[];
   clp: ClpPolicy;
-  tcpLockScope: 'state' | 'segment';
+  /** PLP: the TCP lock scopes to sweep. */
+  tcpLockScopes: ('state' | 'segment')[];
   cryptos: CryptoProviderName[];
   warmupSeconds: number;
   durationSeconds: number;
@@ -68,7 +69,7 @@ export const FLAGS: Record<string, FlagSpec> = {
   '--workers': { takes: true, help: `worker threads, comma-separated to sweep (default: 1 up to the ${cores()} cores; more are allowed and marked oversubscribed)` },
   '--connections': { takes: true, help: 'connections, comma-separated to sweep, e.g. 12,24,48,96,192,384 (default: 12 for clp, 1 otherwise; plp runs one)' },
   '--clp': { takes: true, help: 'thread-per-connection (threads = connections) or processor-per-connection (threads = --workers, connections spread evenly) (default: processor-per-connection)' },
-  '--tcp-lock-scope': { takes: true, help: 'plp: state (the lock covers TCP state only, checksums outside) or segment (all of TCP\'s work on a segment) (default: state)' },
+  '--tcp-lock-scope': { takes: true, help: 'plp: state (the lock covers TCP state only, checksums outside) or segment (all of TCP\'s work on a segment); state,segment compares both (default: state)' },
   '--crypto': { takes: true, help: `crypto provider: ${CRYPTO_PROVIDERS.join(', ')}, or both comma-separated (default: cryptojs)` },
   '--warmup': { takes: true, help: 'warm-up before each run, excluded from the figures: 500ms, 1s, 2m (default: 500ms)' },
   '--duration': { takes: true, help: 'steady-state window of each run (default: 1s)' },
@@ -205,8 +206,11 @@ export function parseOptions(argv: readonly string[]): BenchConfig {
   const connections = text('--connections') !== undefined ? integerList('--connections', text('--connections')!, 1, 1024) : null;
   const clp = text('--clp') ?? 'processor-per-connection';
   if (!CLP_POLICIES.includes(clp as ClpPolicy)) throw new OptionError(`--clp '${clp}' is not a policy: allowed are ${CLP_POLICIES.join(', ')}`);
-  const tcpLockScope = text('--tcp-lock-scope') ?? 'state';
-  if (tcpLockScope !== 'state' && tcpLockScope !== 'segment') throw new OptionError(`--tcp-lock-scope '${tcpLockScope}' is not a scope: allowed are state, segment`);
+  const tcpLockScopes = unique('--tcp-lock-scope', list(text('--tcp-lock-scope') ?? 'state'));
+  for (const scope of tcpLockScopes) {
+    if (scope !== 'state' && scope !== 'segment') throw new OptionError(`--tcp-lock-scope '${scope}' is not a scope: allowed are state, segment`);
+  }
+  if (tcpLockScopes.length === 0) throw new OptionError('--tcp-lock-scope names no scope: allowed are state, segment');
   if (connections !== null && connections.some((c) => c > 1) && modes.length === 1 && modes[0] === 'plp') {
     throw new OptionError('--connections: plp runs one connection on all workers; more connections are for clp and single');
   }
@@ -233,7 +237,7 @@ export function parseOptions(argv: readonly string[]): BenchConfig {
     modes: modes as Mode[],
     workers,
     clp: clp as ClpPolicy,
-    tcpLockScope,
+    tcpLockScopes: tcpLockScopes as ('state' | 'segment')[],
     cryptos: cryptos as CryptoProviderName[],
     warmupSeconds,
     durationSeconds,

@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { type Enforcement, type Workload, createWorkload, describeDrops, enforcementFor } from '../drivers/workload.js';
 import { ParallelEngine } from '../parallel/engine.js';
 import type { LockStats } from '../parallel/mutex.js';
+import type { TcpLockScope } from '../stacks/layers/tcp.js';
 import type { Side } from '../drivers/workload.js';
 import type { CryptoProviderName } from '../stacks/crypto/index.js';
 import type { Msg } from '../stacks/message.js';
@@ -18,6 +19,8 @@ export interface Configuration {
   mode: Mode;
   workers: number;
   connections: number;
+  /** PLP only: what TCP's lock covers. */
+  tcpLockScope?: TcpLockScope;
 }
 
 export interface RunnerHooks {
@@ -54,7 +57,10 @@ export function configurations(config: BenchConfig): Configuration[] {
           const connectionCounts = mode === 'plp' ? [1] : (config.connections ?? [mode === 'clp' ? CLP_DEFAULT_CONNECTIONS : 1]);
           for (const connections of connectionCounts) {
             const workerCounts = mode === 'single' ? [1] : mode === 'clp' && config.clp === 'thread-per-connection' ? [connections] : config.workers;
-            for (const workers of workerCounts) out.push({ stack, side, crypto, mode, workers, connections });
+            for (const workers of workerCounts) {
+              if (mode === 'plp') for (const tcpLockScope of config.tcpLockScopes) out.push({ stack, side, crypto, mode, workers, connections, tcpLockScope });
+              else out.push({ stack, side, crypto, mode, workers, connections });
+            }
           }
         }
       }
@@ -130,8 +136,8 @@ export async function runBenchmarks(config: BenchConfig, hooks: RunnerHooks): Pr
   let elapsedBefore = 0;
   try {
     for (const c of configs) {
-      const label = `${c.stack} ${c.side} ${c.mode}${c.mode === 'single' ? '' : ` ×${c.workers}`} [${c.crypto}]`;
-      const options = { spec: c.stack, side: c.side, packetSize: config.packetSize, crypto: c.crypto, verify: config.verify, tcpLockScope: config.tcpLockScope };
+      const label = `${c.stack} ${c.side} ${c.mode}${c.tcpLockScope === 'segment' ? '/segment' : ''}${c.mode === 'single' ? '' : ` ×${c.workers}`} [${c.crypto}]`;
+      const options = { spec: c.stack, side: c.side, packetSize: config.packetSize, crypto: c.crypto, verify: config.verify, tcpLockScope: c.tcpLockScope ?? 'state' };
       enforcement.push({ ...c, ...enforcementFor(options) });
       let measured: Measurement[];
       if (c.mode === 'single') {
@@ -193,6 +199,7 @@ function finish(rows: RunDetail[], enforcement: BenchOutcome['enforcement'], c: 
       observed: m.observed,
       oversubscribed: c.workers > cores(),
     };
+    if (c.tcpLockScope !== undefined) row.tcpLockScope = c.tcpLockScope;
     if (c.mode === 'clp') {
       row.clp = config.clp;
       row.fairness = m.fairness === null ? null : round(m.fairness);

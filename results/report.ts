@@ -27,6 +27,11 @@ function table(header: string[], rows: string[][], align: ('l' | 'r')[]): string
   return lines.join('\n');
 }
 
+/** The mode, with PLP's lock scope when it is not the default. */
+function modeLabel(s: SummaryRow): string {
+  return s.tcpLockScope === 'segment' ? 'plp (segment lock)' : s.mode;
+}
+
 function speedupCell(s: SummaryRow | undefined): string {
   if (s === undefined) return '—';
   if (s.speedup === null) return 'n/a';
@@ -39,7 +44,7 @@ export function throughputTable(summary: readonly SummaryRow[]): string {
     summary.map((s) => [
       s.stack,
       s.side,
-      s.mode,
+      modeLabel(s),
       `${s.workers}${s.oversubscribed ? '*' : ''}`,
       String(s.connections),
       s.crypto,
@@ -66,17 +71,20 @@ export function parallelTables(summary: readonly SummaryRow[]): string {
     for (const side of ['send', 'recv'] as const) {
       const rows = parallel.filter((s) => s.crypto === crypto && s.side === side);
       if (rows.length === 0) continue;
+      const hasSegment = rows.some((r) => r.tcpLockScope === 'segment');
       const body: string[][] = [];
       for (const stack of [...new Set(rows.map((r) => r.stack))]) {
         const workers = [...new Set(rows.filter((r) => r.stack === stack).map((r) => r.workers))].sort((a, b) => a - b);
         for (const w of workers) {
-          const plp = rows.find((r) => r.stack === stack && r.mode === 'plp' && r.workers === w);
+          const plp = rows.find((r) => r.stack === stack && r.mode === 'plp' && r.tcpLockScope !== 'segment' && r.workers === w);
+          const segment = rows.find((r) => r.stack === stack && r.mode === 'plp' && r.tcpLockScope === 'segment' && r.workers === w);
           const clp = rows.find((r) => r.stack === stack && r.mode === 'clp' && r.workers === w);
           body.push([
             stack,
-            `${w}${(plp ?? clp)?.oversubscribed ? '*' : ''}`,
+            `${w}${(plp ?? clp ?? segment)?.oversubscribed ? '*' : ''}`,
             plp ? fmt(plp.meanMbps) : '—',
             w === 1 && plp ? '1' : speedupCell(plp),
+            ...(hasSegment ? [segment ? fmt(segment.meanMbps) : '—', w === 1 && segment ? '1' : speedupCell(segment)] : []),
             clp ? fmt(clp.meanMbps) : '—',
             w === 1 && clp ? '1' : speedupCell(clp),
             String(w),
@@ -85,7 +93,11 @@ export function parallelTables(summary: readonly SummaryRow[]): string {
       }
       parts.push(
         `### ${side === 'send' ? 'Send' : 'Receive'} side, ${crypto} crypto\n\n` +
-          table(['stack', 'workers', 'PLP Mbit/s', 'PLP speedup', 'CLP Mbit/s', 'CLP speedup', 'ideal'], body, ['l', 'r', 'r', 'r', 'r', 'r', 'r']),
+          table(
+            ['stack', 'workers', 'PLP Mbit/s', 'PLP speedup', ...(hasSegment ? ['PLP segment-lock Mbit/s', 'PLP segment-lock speedup'] : []), 'CLP Mbit/s', 'CLP speedup', 'ideal'],
+            body,
+            ['l', 'r', 'r', 'r', ...(hasSegment ? (['r', 'r'] as const) : []), 'r', 'r', 'r'],
+          ),
       );
     }
   }
@@ -102,7 +114,7 @@ export function amdahlTable(summary: readonly SummaryRow[]): string {
   const body = rows.map((s) => {
     const f = s.lockHeldFraction!;
     const bound = (n: number) => (1 / (f + (1 - f) / n)).toFixed(1);
-    return [s.stack, s.side, s.crypto, `${(100 * f).toFixed(2)}%`, f > 0 ? (1 / f).toFixed(0) : '∞', bound(2), bound(4), bound(12)];
+    return [s.stack, s.side, `${s.crypto}${s.tcpLockScope === 'segment' ? ', segment lock' : ''}`, `${(100 * f).toFixed(2)}%`, f > 0 ? (1 / f).toFixed(0) : '∞', bound(2), bound(4), bound(12)];
   });
   return table(['stack', 'side', 'crypto', 'lock held (1 worker)', 'saturates at (processors)', 'bound ×2', 'bound ×4', 'bound ×12'], body, ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'r']);
 }
@@ -113,7 +125,7 @@ export function lockTable(summary: readonly SummaryRow[]): string {
   if (rows.length === 0) return '';
   return table(
     ['stack', 'side', 'workers', 'crypto', 'held', 'contended acquisitions', 'time waiting'],
-    rows.map((s) => [s.stack, s.side, String(s.workers), s.crypto, `${(100 * s.lockHeldFraction!).toFixed(2)}%`, `${(100 * s.lockContendedShare!).toFixed(2)}%`, `${(100 * s.lockWaitFraction!).toFixed(2)}%`]),
+    rows.map((s) => [s.stack, s.side, String(s.workers), `${s.crypto}${s.tcpLockScope === 'segment' ? ', segment lock' : ''}`, `${(100 * s.lockHeldFraction!).toFixed(2)}%`, `${(100 * s.lockContendedShare!).toFixed(2)}%`, `${(100 * s.lockWaitFraction!).toFixed(2)}%`]),
     ['l', 'l', 'r', 'l', 'r', 'r', 'r'],
   );
 }

@@ -13,6 +13,8 @@ export interface ConfigFields {
   connections: number;
   packetSize: number;
   crypto: string;
+  /** PLP only: what TCP's lock covers (state or segment). */
+  tcpLockScope?: string;
 }
 
 export interface RunRow extends ConfigFields {
@@ -92,8 +94,8 @@ export interface SummaryRow extends ConfigFields {
   lockContendedShare?: number;
 }
 
-function configKey(r: RunRow): string {
-  return [r.stack, r.side, r.mode, r.workers, r.connections, r.packetSize, r.crypto].join('|');
+function configKey(r: ConfigFields): string {
+  return [r.stack, r.side, r.mode, r.workers, r.connections, r.packetSize, r.crypto, r.tcpLockScope ?? ''].join('|');
 }
 
 /** One summary row per stack × side × mode × workers × connections (× packet size × crypto). */
@@ -134,6 +136,7 @@ export function summarizeRuns(rows: readonly (RunRow & Partial<RunDetail>)[]): S
       connections: first.connections,
       packetSize: first.packetSize,
       crypto: first.crypto,
+      ...(first.tcpLockScope !== undefined ? { tcpLockScope: first.tcpLockScope } : {}),
       meanMbps: round(s.mean),
       ci90Low: Number.isFinite(s.low) ? round(s.low) : null,
       ci90High: Number.isFinite(s.high) ? round(s.high) : null,

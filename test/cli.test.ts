@@ -188,6 +188,17 @@ test('CLP --verify with 2 workers over 4 connections; the summary carries speedu
   assert.match(fs.readFileSync(path.join(out, 'report.md'), 'utf8'), /## PLP and CLP/);
 });
 
+test('--tcp-lock-scope state,segment measures PLP both ways in one run, each with its own speedup', () => {
+  const out = path.join(dir, 'scopes');
+  const r = run(['--mode', 'plp', '--workers', '1,2', '--tcp-lock-scope', 'state,segment', '--stacks', 'tcp/ip/fddi', '--side', 'recv', '--runs', '2', '--warmup', '0s', '--duration', '200ms', '--out', out, '--quiet']);
+  assert.is(r.status, 0, r.stderr);
+  const json = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
+  assert.equal(json.summary.map((s: { tcpLockScope: string; workers: number }) => `${s.tcpLockScope}×${s.workers}`).sort(), ['segment×1', 'segment×2', 'state×1', 'state×2']);
+  for (const s of json.summary) assert.ok(s.workers === 1 ? s.speedup === 1 : s.speedup > 0);
+  for (const row of json.runs) assert.ok(row.lock.acquisitions > 0 && ['state', 'segment'].includes(row.tcpLockScope));
+  assert.match(fs.readFileSync(path.join(out, 'report.md'), 'utf8'), /PLP segment-lock speedup/);
+});
+
 test('Ctrl-C (SIGINT) writes the finished runs, marked incomplete, and exits 130', async () => {
   const out = path.join(dir, 'interrupted');
   const child = spawn(process.execPath, [xkbench, '--mode', 'single', '--stacks', 'tcp/ip/fddi', '--side', 'send', '--runs', '1000', '--warmup', '0s', '--duration', '100ms', '--out', out, '--quiet']);
