@@ -109,7 +109,7 @@ function buildMeta(config: BenchConfig, outcome: BenchOutcome, started: Date, ar
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     timestamp: started.toISOString(),
     command: ['xkbench', ...argv].join(' '),
-    config: { ...config, out: config.out },
+    config,
     cores: os.availableParallelism(),
     modes: {
       single: 'one thread, no pool; connections served in turn',

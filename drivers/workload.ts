@@ -600,10 +600,11 @@ function countingSink(w: { observed: number; tap: ((frame: Msg) => void) | null 
   };
 }
 
-function sameBytes(m: Msg, expected: Uint8Array, at: number, length: number): boolean {
+/** The message is `length` bytes long and, from byte `skip` on, equals expected[at + skip ..]. */
+function sameBytes(m: Msg, expected: Uint8Array, at: number, length: number, skip = 0): boolean {
   if (m.length !== length) return false;
   const bytes = m.bytes;
-  for (let i = 0; i < length; i++) if (bytes[m.head + i] !== expected[at + i]) return false;
+  for (let i = skip; i < length; i++) if (bytes[m.head + i] !== expected[at + i]) return false;
   return true;
 }
 
@@ -650,8 +651,8 @@ class SharedVerifyWorkload extends BaseWorkload {
     const size = options.packetSize;
     const check = (m: Msg): void => {
       const index = m.length === size ? m.view.getUint32(m.head) : -1;
-      const at = ((index * size) % DataStream.RING) + 4;
-      if (index < 0 || !sameBytes4(m, this.data.bytes, at, size - 4)) this.dataErrors++;
+      // Bytes 0-3 carry the message number; the rest is the data stream at that message's place.
+      if (index < 0 || !sameBytes(m, this.data.bytes, (index * size) % DataStream.RING, size, 4)) this.dataErrors++;
     };
     const credit = (bytes: number): void => void (this.delivered += bytes);
     this.receiver.application =
@@ -692,14 +693,6 @@ class SharedVerifyWorkload extends BaseWorkload {
     return [this.sender, this.receiver];
   }
 
-}
-
-/** The message's bytes after its 4-byte number equal expected[at .. at + length). */
-function sameBytes4(m: Msg, expected: Uint8Array, at: number, length: number): boolean {
-  const bytes = m.bytes;
-  const from = m.head + 4;
-  for (let i = 0; i < length; i++) if (bytes[from + i] !== expected[at + i]) return false;
-  return true;
 }
 
 /** Drop counters by name, for messages. */
