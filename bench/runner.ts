@@ -121,6 +121,7 @@ interface Measurement {
   dataErrors: number;
   digestMismatchesIgnored: number;
   observed: number;
+  outOfOrder: number;
   fairness: number | null;
   perConnectionMbps: number[] | null;
   lock: LockStats | null;
@@ -199,6 +200,7 @@ function finish(rows: RunDetail[], enforcement: BenchOutcome['enforcement'], c: 
       observed: m.observed,
       oversubscribed: c.workers > cores(),
     };
+    if (c.side === 'recv') row.outOfOrderShare = round(m.packets > 0 ? m.outOfOrder / m.packets : 0);
     if (c.tcpLockScope !== undefined) row.tcpLockScope = c.tcpLockScope;
     if (c.mode === 'clp') {
       row.clp = config.clp;
@@ -252,12 +254,14 @@ async function runSingle(c: Configuration, config: BenchConfig, hooks: RunnerHoo
     const drops: Record<string, number> = {};
     let dataErrors = 0;
     let ignored = 0;
+    let outOfOrder = 0;
     for (let k = 0; k < workloads.length; k++) {
+      outOfOrder += after[k]!.outOfOrder - before[k]!.outOfOrder;
       for (const [name, n] of Object.entries(after[k]!.drops)) drops[name] = (drops[name] ?? 0) + n;
       dataErrors += after[k]!.dataErrors;
       ignored += after[k]!.digestMismatchesIgnored - before[k]!.digestMismatchesIgnored;
     }
-    runs.push({ ...steady, drops, dataErrors, digestMismatchesIgnored: ignored, observed: workloads.reduce((sum, w) => (sum + w.observed) | 0, 0), fairness: null, perConnectionMbps: null, lock: null });
+    runs.push({ ...steady, drops, dataErrors, digestMismatchesIgnored: ignored, outOfOrder, observed: workloads.reduce((sum, w) => (sum + w.observed) | 0, 0), fairness: null, perConnectionMbps: null, lock: null });
   }
   return { runs, stopped: false };
 }

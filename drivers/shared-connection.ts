@@ -6,26 +6,30 @@ import { CounterBlock } from '../stacks/counter-block.js';
 import type { Lock } from '../stacks/layer.js';
 import { TcpControlBlock } from '../stacks/layers/tcp-control-block.js';
 
-/** Indexes into `SharedConnection.words`. */
+/**
+ * Indexes into `SharedConnection.words`. Each word that different threads write sits on a cache
+ * line of its own (16 Int32 apart), so a CAS on one does not steal the line holding another.
+ */
 export const SharedWord = {
   /** Receive source: the next sequence number to hand out. */
   nextSeq: 0,
   /** Send sink: the highest segment end any worker has transmitted (what the peer acknowledges). */
-  maxAck: 1,
+  maxAck: 16,
   /** Receive application: stream position up to which data has been consumed, in order. */
-  committed: 2,
+  committed: 32,
   /** Verify: the next application message number. */
-  messageIndex: 3,
+  messageIndex: 48,
   /** The lock words (one Int32 each). */
-  measuredLock: 4,
-  peerLock: 5,
-  /** Guards the application's reorder table. */
-  reorderLock: 6,
+  measuredLock: 64,
+  peerLock: 80,
+  /** Guards the application's reorder table; `parked`, used under it, shares its line. */
+  reorderLock: 96,
   /** How many entries the reorder table holds. */
-  parked: 7,
+  parked: 97,
 } as const;
 
-const WORDS = 8;
+const CACHE_LINE = 64;
+const WORDS = 7 * (CACHE_LINE / 4);
 /** Entries in the application's reorder table: [seq, next, bytes] each (more than a window of segments). */
 export const REORDER_SLOTS = 64;
 const TCB = TcpControlBlock.BYTES; // a multiple of 8
@@ -51,7 +55,10 @@ export interface SharedConnection {
   reorder: Int32Array;
 }
 
-export const SHARED_CONNECTION_BYTES = 2 * TCB + 4 * CounterBlock.BYTES + WORDS * 4 + REORDER_SLOTS * 3 * 4;
+/** IP identification and AH sequence counters: one cache line each, as every thread advances them. */
+const COUNTER_STRIDE = CACHE_LINE;
+
+export const SHARED_CONNECTION_BYTES = 2 * TCB + 4 * COUNTER_STRIDE + WORDS * 4 + REORDER_SLOTS * 3 * 4;
 
 export function sharedConnection(
   buffer: SharedArrayBuffer,
@@ -61,16 +68,16 @@ export function sharedConnection(
 ): SharedConnection {
   if (offset % 8 !== 0) throw new RangeError(`shared connection block at ${offset} is not 8-byte aligned`);
   const counters = offset + 2 * TCB;
-  const wordsAt = counters + 4 * CounterBlock.BYTES;
+  const wordsAt = counters + 4 * COUNTER_STRIDE;
   return {
     leader: worker === 0,
     worker,
     measuredTcb: new TcpControlBlock(buffer, offset),
     peerTcb: new TcpControlBlock(buffer, offset + TCB),
     measuredIdent: new CounterBlock(buffer, counters),
-    measuredSequence: new CounterBlock(buffer, counters + 8),
-    peerIdent: new CounterBlock(buffer, counters + 16),
-    peerSequence: new CounterBlock(buffer, counters + 24),
+    measuredSequence: new CounterBlock(buffer, counters + COUNTER_STRIDE),
+    peerIdent: new CounterBlock(buffer, counters + 2 * COUNTER_STRIDE),
+    peerSequence: new CounterBlock(buffer, counters + 3 * COUNTER_STRIDE),
     lock: makeLock(buffer, wordsAt + 4 * SharedWord.measuredLock),
     peerLock: makeLock(buffer, wordsAt + 4 * SharedWord.peerLock),
     reorderLock: makeLock(buffer, wordsAt + 4 * SharedWord.reorderLock),

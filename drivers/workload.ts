@@ -50,6 +50,8 @@ export interface WorkloadCounters {
   digestMismatchesIgnored: number;
   /** Application data that differed from what was sent (verify only). */
   dataErrors: number;
+  /** Receive side: data segments that reached the measured TCP out of order (shared under PLP). */
+  outOfOrder: number;
 }
 
 export interface Workload {
@@ -254,7 +256,13 @@ abstract class BaseWorkload implements Workload {
     }
     let ignored = 0;
     for (const stack of this.stacks()) ignored += stack.md5?.mismatchesIgnored ?? 0;
-    return { packets: this.packets, bytes: this.bytes, drops, digestMismatchesIgnored: ignored, dataErrors: this.dataErrors };
+    const outOfOrder = this.measuredReceiver()?.tcp?.tcb.stats().outOfOrder ?? 0;
+    return { packets: this.packets, bytes: this.bytes, drops, digestMismatchesIgnored: ignored, dataErrors: this.dataErrors, outOfOrder };
+  }
+
+  /** The stack whose receiving TCP is measured (receive side only). */
+  protected measuredReceiver(): Stack | null {
+    return null;
   }
 
   enforcement(): Enforcement {
@@ -519,6 +527,10 @@ class ReceiveWorkload extends BaseWorkload {
 
   protected stacks(): Stack[] {
     return [this.sender, this.receiver];
+  }
+
+  protected override measuredReceiver(): Stack {
+    return this.receiver;
   }
 
   setTap(tap: ((frame: Msg) => void) | null): void {

@@ -24,6 +24,8 @@ export interface ParallelRun {
   dataErrors: number;
   digestMismatchesIgnored: number;
   observed: number;
+  /** Data segments that reached the measured receiving TCP out of order (receive side). */
+  outOfOrder: number;
   /** PLP: the TCP lock over all workers in the steady window (null for CLP). */
   lock: LockStats | null;
 }
@@ -110,6 +112,8 @@ export class ParallelEngine {
       let dataErrors = 0;
       let digestMismatchesIgnored = 0;
       let observed = 0;
+      // PLP workers share one control block, so each saw the same count: take the leader's.
+      let outOfOrder = plp ? results[0]!.runs[i]!.outOfOrder : 0;
       results.forEach((r, w) => {
         const one = r.runs[i]!;
         packets += one.packets;
@@ -117,6 +121,7 @@ export class ParallelEngine {
         dataErrors += one.dataErrors;
         digestMismatchesIgnored += one.digestMismatchesIgnored;
         observed = (observed + one.observed) | 0;
+        if (!plp) outOfOrder += one.outOfOrder;
         one.perConnection.forEach((b, j) => (perConnection[owned[w]![j]!]! += (b * 8) / seconds / 1e6));
         if (lock !== null && one.lock !== null) {
           lock.acquisitions += one.lock.acquisitions;
@@ -126,7 +131,7 @@ export class ParallelEngine {
         }
         for (const [name, n] of Object.entries(one.drops)) drops[name] = (drops[name] ?? 0) + n;
       });
-      runs.push({ run: i + 1, seconds, packets, bytes, perConnectionMbps: perConnection, fairness: jainFairness(perConnection), drops, dataErrors, digestMismatchesIgnored, observed, lock });
+      runs.push({ run: i + 1, seconds, packets, bytes, perConnectionMbps: perConnection, fairness: jainFairness(perConnection), drops, dataErrors, digestMismatchesIgnored, outOfOrder, observed, lock });
     }
     return runs;
   }

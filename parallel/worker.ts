@@ -46,6 +46,8 @@ export interface WorkerRunResult {
   dataErrors: number;
   digestMismatchesIgnored: number;
   observed: number;
+  /** Out-of-order arrivals at the measured receiving TCP (under PLP, the shared connection's count). */
+  outOfOrder: number;
   /** PLP: this worker's use of the connection's TCP lock in the steady window. */
   lock: LockStats | null;
 }
@@ -138,8 +140,10 @@ export default function runWorker(task: WorkerTask): WorkerResult {
     const drops: Record<string, number> = {};
     let dataErrors = 0;
     let digestMismatchesIgnored = 0;
+    let outOfOrder = 0;
     workloads.forEach((w, k) => {
       const c = w.counters();
+      outOfOrder += c.outOfOrder - before[k]!.outOfOrder;
       for (const [name, n] of Object.entries(c.drops)) drops[name] = (drops[name] ?? 0) + n - (before[k]!.drops[name] ?? 0);
       dataErrors += c.dataErrors - before[k]!.dataErrors;
       digestMismatchesIgnored += c.digestMismatchesIgnored - before[k]!.digestMismatchesIgnored;
@@ -156,7 +160,7 @@ export default function runWorker(task: WorkerTask): WorkerResult {
         holdNs: now.holdNs - lockBefore.holdNs,
       };
     }
-    result.runs.push({ ...done, stoppedAt, perConnection, drops, dataErrors, digestMismatchesIgnored, observed: workloads.reduce((s, w) => (s + w.observed) | 0, 0), lock: lockUse });
+    result.runs.push({ ...done, stoppedAt, perConnection, drops, dataErrors, digestMismatchesIgnored, outOfOrder, observed: workloads.reduce((s, w) => (s + w.observed) | 0, 0), lock: lockUse });
     result.steadyStarts.push(steadyStart);
   }
   return result;

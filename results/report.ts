@@ -114,7 +114,7 @@ export function amdahlTable(summary: readonly SummaryRow[]): string {
   const body = rows.map((s) => {
     const f = s.lockHeldFraction!;
     const bound = (n: number) => (1 / (f + (1 - f) / n)).toFixed(1);
-    return [s.stack, s.side, `${s.crypto}${s.tcpLockScope === 'segment' ? ', segment lock' : ''}`, `${(100 * f).toFixed(2)}%`, f > 0 ? (1 / f).toFixed(0) : '∞', bound(2), bound(4), bound(12)];
+    return [s.stack, s.side, `${s.crypto}${s.tcpLockScope === 'segment' ? ', segment lock' : ''}`, percent(f), f > 0 ? (1 / f).toFixed(0) : '∞', bound(2), bound(4), bound(12)];
   });
   return table(['stack', 'side', 'crypto', 'lock held (1 worker)', 'saturates at (processors)', 'bound ×2', 'bound ×4', 'bound ×12'], body, ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'r']);
 }
@@ -124,10 +124,23 @@ export function lockTable(summary: readonly SummaryRow[]): string {
   const rows = summary.filter((s) => s.mode === 'plp' && s.lockHeldFraction !== undefined);
   if (rows.length === 0) return '';
   return table(
-    ['stack', 'side', 'workers', 'crypto', 'held', 'contended acquisitions', 'time waiting'],
-    rows.map((s) => [s.stack, s.side, String(s.workers), `${s.crypto}${s.tcpLockScope === 'segment' ? ', segment lock' : ''}`, `${(100 * s.lockHeldFraction!).toFixed(2)}%`, `${(100 * s.lockContendedShare!).toFixed(2)}%`, `${(100 * s.lockWaitFraction!).toFixed(2)}%`]),
-    ['l', 'l', 'r', 'l', 'r', 'r', 'r'],
+    ['stack', 'side', 'workers', 'crypto', 'held', 'contended acquisitions', 'time waiting', 'out of order at TCP'],
+    rows.map((s) => [
+      s.stack,
+      s.side,
+      String(s.workers),
+      `${s.crypto}${s.tcpLockScope === 'segment' ? ', segment lock' : ''}`,
+      percent(s.lockHeldFraction!),
+      percent(s.lockContendedShare!),
+      percent(s.lockWaitFraction!),
+      s.outOfOrderShare === undefined ? '—' : percent(s.outOfOrderShare),
+    ]),
+    ['l', 'l', 'r', 'l', 'r', 'r', 'r', 'r'],
   );
+}
+
+function percent(fraction: number): string {
+  return `${(100 * fraction).toFixed(2)}%`;
 }
 
 /** The baseline a stack's increment is measured from: TCP/IP over the same link. */

@@ -55,6 +55,8 @@ export interface RunDetail extends RunRow {
   observed: number;
   /** More workers than cores. */
   oversubscribed: boolean;
+  /** Receive side: share of packets that reached TCP out of order (and went through reassembly). */
+  outOfOrderShare?: number;
   /** CLP: the policy, Jain's fairness index over the connections, and each connection's Mbit/s. */
   clp?: string;
   fairness?: number | null;
@@ -92,6 +94,8 @@ export interface SummaryRow extends ConfigFields {
   lockWaitFraction?: number;
   /** PLP: mean share of lock acquisitions that found it held. */
   lockContendedShare?: number;
+  /** Receive side: mean share of packets that reached TCP out of order. */
+  outOfOrderShare?: number;
 }
 
 function configKey(r: ConfigFields): string {
@@ -122,6 +126,8 @@ export function summarizeRuns(rows: readonly (RunRow & Partial<RunDetail>)[]): S
     const extra: Partial<SummaryRow> = {};
     const fairness = group.map((r) => r.fairness).filter((f): f is number => typeof f === 'number');
     if (fairness.length > 0) extra.fairness = round(mean(fairness));
+    const outOfOrder = group.map((r) => r.outOfOrderShare).filter((x): x is number => typeof x === 'number');
+    if (outOfOrder.length > 0) extra.outOfOrderShare = round(mean(outOfOrder));
     const locks = group.map((r) => r.lock).filter((l) => l !== undefined);
     if (locks.length > 0) {
       extra.lockHeldFraction = round(mean(locks.map((l) => l.heldFraction)));

@@ -32,7 +32,7 @@ export const Tcb = {
   duplicateAcks: 23,
   reassDelivered: 24,
   bytesDelivered: 25, // mod 2^32
-  /** First of REASS_SLOTS (seq, length) pairs, sorted by seq. */
+  /** First of REASS_SLOTS (seq, length, pending) entries, sorted by seq; see REASS_ENTRY. */
   reass: 32,
 } as const;
 
@@ -40,10 +40,23 @@ export const Tcb = {
 export const TcbFlag = { AckNow: 1, DelAck: 2 } as const;
 
 export const REASS_SLOTS = 64;
+/**
+ * Int32 fields per out-of-order entry: seq, length, and its data's state (ReassData). Under the
+ * state lock the ring copies are made outside the lock; the state says which copy is under way.
+ */
+export const REASS_ENTRY = 3;
+export const ReassData = {
+  /** In the ring, waiting for rcv_nxt to reach it. */
+  Ready: 0,
+  /** The thread that queued it is still copying it into the ring: not delivered, trimmed or replaced. */
+  CopyingIn: 1,
+  /** Delivered (rcv_nxt is past it), still being copied out: the ring bytes it names are not reused. */
+  CopyingOut: 2,
+} as const;
 /** Receive buffer: the whole unscaled window (no RFC 1323), indexed by seq mod 2^16. */
 export const RCV_RING_BYTES = 65536;
 export const RCV_WINDOW = 65535;
-const FIELD_COUNT = Tcb.reass + 2 * REASS_SLOTS;
+const FIELD_COUNT = Tcb.reass + REASS_ENTRY * REASS_SLOTS;
 
 export class TcpControlBlock {
   static readonly BYTES = FIELD_COUNT * 4 + RCV_RING_BYTES;

@@ -28,6 +28,8 @@ import {
 import {
   RCV_RING_BYTES,
   RCV_WINDOW,
+  REASS_ENTRY,
+  ReassData,
   REASS_SLOTS,
   Tcb,
   TcbFlag,
@@ -47,6 +49,8 @@ const DELIVER = 1;
 const PULL_QUEUE = 2;
 const SEND_ACK = 4;
 const SEND_SYN_ACK = 8;
+/** Out-of-order data was queued: copy it into the ring (pendingSeq/pendingAt/pendingLength). */
+const COPY_IN = 16;
 const DROP_SHIFT = 8;
 
 /**
@@ -76,6 +80,12 @@ export class TcpLayer extends Layer {
   private readonly innerLock: Lock;
   private readonly ctlMsg: Msg;
   private readonly queueMsg: Msg;
+  /** What enqueue() queued for copyIn(): this thread's own, so no lock is needed for them. */
+  private pendingSeq = 0;
+  private pendingAt = 0;
+  private pendingLength = 0;
+  /** State lock: ring copies are made outside it (see ReassData). */
+  private readonly copyOutsideLock: boolean;
   /** Largest segment data we accept from above (min of the peer's MSS and our path). */
   private sendMss = 0;
   /** Largest segment data the path below carries: what we advertise as our MSS. */
@@ -87,6 +97,7 @@ export class TcpLayer extends Layer {
     this.lock = ctx.lock;
     this.segmentLock = wholeSegment ? ctx.lock : NO_LOCK;
     this.innerLock = wholeSegment ? NO_LOCK : ctx.lock;
+    this.copyOutsideLock = !wholeSegment;
     this.tcb = tcb ?? new TcpControlBlock();
     const pool = new BufferPool(2);
     this.ctlMsg = pool.get();
@@ -118,7 +129,7 @@ export class TcpLayer extends Layer {
     f[Tcb.sndMax] = (iss + 1) | 0;
     f[Tcb.remotePort] = this.ends.remotePort;
     f[Tcb.state] = TcpConnState.SynSent;
-    this.sendSegment(TcpFlag.SYN, iss, 0, this.pathMss);
+    this.sendSegment(TcpFlag.SYN, iss, 0, RCV_WINDOW, this.pathMss);
   }
 
   get established(): boolean {
@@ -187,12 +198,13 @@ export class TcpLayer extends Layer {
     f[Tcb.sndNxt] = next;
     if (seqGt(next, f[Tcb.sndMax]!)) f[Tcb.sndMax] = next;
     const ack = f[Tcb.rcvNxt]!;
+    const window = this.advertisedWindow(ack);
     f[Tcb.flags] = f[Tcb.flags]! & ~(TcbFlag.AckNow | TcbFlag.DelAck); // the ACK rides on this segment
     f[Tcb.segsOut]!++;
     this.innerLock.release();
 
     const at = msg.push(TCP_HEADER_BYTES);
-    writeTcpHeader(msg.view, at, this.ends.localPort, this.ends.remotePort, seq, ack, TcpFlag.ACK | TcpFlag.PSH, RCV_WINDOW);
+    writeTcpHeader(msg.view, at, this.ends.localPort, this.ends.remotePort, seq, ack, TcpFlag.ACK | TcpFlag.PSH, window);
     this.fillChecksum(msg, at);
     return SendStatus.Sent;
   }
@@ -202,12 +214,13 @@ export class TcpLayer extends Layer {
     let action: number;
     try {
       action = this.receive(msg);
+      if ((action & COPY_IN) !== 0 && this.copyIn(msg)) action |= PULL_QUEUE;
     } finally {
       this.segmentLock.release();
     }
     if ((action & DELIVER) !== 0) this.above.pop(msg);
     if ((action & PULL_QUEUE) !== 0) this.deliverQueued();
-    if ((action & SEND_SYN_ACK) !== 0) this.sendSegment(TcpFlag.SYN | TcpFlag.ACK, this.tcb.f[Tcb.iss]!, this.tcb.f[Tcb.rcvNxt]!, this.pathMss);
+    if ((action & SEND_SYN_ACK) !== 0) this.sendSegment(TcpFlag.SYN | TcpFlag.ACK, this.tcb.f[Tcb.iss]!, this.tcb.f[Tcb.rcvNxt]!, RCV_WINDOW, this.pathMss);
     else if ((action & SEND_ACK) !== 0) this.sendAck();
     if (action >>> DROP_SHIFT !== 0) this.ctx.drops.count(((action >>> DROP_SHIFT) - 1) as DropReason);
   }
@@ -344,7 +357,7 @@ export class TcpLayer extends Layer {
       }
       seq = (seq + excess) | 0;
     }
-    excess = (seq + dataLength - (rcvNxt + RCV_WINDOW)) | 0;
+    excess = (seq + dataLength - this.windowEnd(rcvNxt)) | 0;
     if (excess > 0) {
       if (excess >= dataLength && dataLength > 0) return drop(DropReason.TcpOutOfWindow) | SEND_ACK;
       dataLength -= Math.min(excess, dataLength);
@@ -378,6 +391,15 @@ export class TcpLayer extends Layer {
       f[Tcb.sndWl2] = ack;
     }
 
+    if (dataLength > 0 && seq === rcvNxt && f[Tcb.reassCount] !== 0) {
+      // In-order data stops where another thread's queued data is still being copied in.
+      dataLength = this.clipToPending(seq, dataLength);
+      if (dataLength === 0) {
+        f[Tcb.duplicates]!++;
+        answer |= SEND_ACK;
+        dropReason = DropReason.TcpDuplicate;
+      }
+    }
     if (dataLength > 0) {
       if (seq === rcvNxt) {
         f[Tcb.rcvNxt] = (seq + dataLength) | 0;
@@ -393,10 +415,12 @@ export class TcpLayer extends Layer {
           answer |= DELIVER | PULL_QUEUE | SEND_ACK;
         }
       } else {
-        // Out of order: keep a copy in the ring and tell the peer what we still expect.
+        // Out of order: queue it (its copy into the ring is made once the lock is released)
+        // and tell the peer what we still expect.
         f[Tcb.outOfOrder]!++;
-        const queued = this.enqueue(msg.bytes, dataAt, seq, dataLength);
+        const queued = this.enqueue(dataAt, seq, dataLength);
         if (queued >= 0) dropReason = queued;
+        else answer |= COPY_IN;
         answer |= SEND_ACK;
       }
     }
@@ -428,31 +452,33 @@ export class TcpLayer extends Layer {
 
   /**
    * Inserts [seq, seq + length) into the sorted out-of-order queue, trimming it against what is
-   * queued (tcp_reass). Answers -1 when queued, or the drop reason when nothing new was kept.
+   * queued (tcp_reass), as pending: the caller copies the data into the ring after the lock is
+   * released (copyIn). Answers -1 when queued, or the drop reason when nothing new was kept.
    */
-  private enqueue(src: Uint8Array, dataAt: number, seq: number, length: number): number {
+  private enqueue(dataAt: number, seq: number, length: number): number {
     const f = this.tcb.f;
     let count = f[Tcb.reassCount]!;
     let slot = 0;
-    while (slot < count && seqLeq(f[Tcb.reass + 2 * slot]!, seq)) slot++;
+    while (slot < count && seqLeq(f[entry(slot)]!, seq)) slot++;
     if (slot > 0) {
-      const prev = Tcb.reass + 2 * (slot - 1);
+      const prev = entry(slot - 1);
       const overlap = (f[prev]! + f[prev + 1]! - seq) | 0;
-      if (overlap >= length) {
-        f[Tcb.duplicates]!++;
-        return DropReason.TcpDuplicate;
-      }
       if (overlap > 0) {
         seq = (seq + overlap) | 0;
         dataAt += overlap;
         length -= overlap;
       }
     }
-    // Later entries the new data covers are trimmed or removed.
-    while (slot < count) {
-      const next = Tcb.reass + 2 * slot;
+    // Later entries the new data covers are trimmed or removed; a pending one is kept whole and
+    // the new data stops in front of it.
+    while (slot < count && length > 0) {
+      const next = entry(slot);
       const overlap = (seq + length - f[next]!) | 0;
       if (overlap <= 0) break;
+      if (f[next + 2] === ReassData.CopyingIn) {
+        length = (f[next]! - seq) | 0;
+        break;
+      }
       if (overlap < f[next + 1]!) {
         f[next] = (f[next]! + overlap) | 0;
         f[next + 1] = f[next + 1]! - overlap;
@@ -461,48 +487,122 @@ export class TcpLayer extends Layer {
       this.removeEntry(slot);
       count--;
     }
-    if (count === REASS_SLOTS) return DropReason.TcpReassemblyFull;
-    for (let i = count; i > slot; i--) {
-      f[Tcb.reass + 2 * i] = f[Tcb.reass + 2 * i - 2]!;
-      f[Tcb.reass + 2 * i + 1] = f[Tcb.reass + 2 * i - 1]!;
+    if (length <= 0) {
+      f[Tcb.duplicates]!++;
+      return DropReason.TcpDuplicate;
     }
-    f[Tcb.reass + 2 * slot] = seq;
-    f[Tcb.reass + 2 * slot + 1] = length;
+    if (count === REASS_SLOTS) return DropReason.TcpReassemblyFull;
+    f.copyWithin(entry(slot + 1), entry(slot), entry(count));
+    const at = entry(slot);
+    f[at] = seq;
+    f[at + 1] = length;
+    f[at + 2] = ReassData.CopyingIn;
     f[Tcb.reassCount] = count + 1;
-    this.copyIntoRing(src, dataAt, seq, length);
+    this.pendingSeq = seq;
+    this.pendingAt = dataAt;
+    this.pendingLength = length;
     return -1;
+  }
+
+  /**
+   * Copies the data enqueue() just queued into the ring, then marks its entry ready. Outside the
+   * state lock: under packet-level parallelism other threads' segments go on meanwhile. Answers
+   * whether queued data now waits at rcv_nxt (to be delivered).
+   */
+  private copyIn(msg: Msg): boolean {
+    const seq = this.pendingSeq;
+    this.copyIntoRing(msg.bytes, this.pendingAt, seq, this.pendingLength);
+    const f = this.tcb.f;
+    this.innerLock.acquire();
+    const count = f[Tcb.reassCount]!;
+    // An entry being copied in is never trimmed or removed, so it still starts at seq.
+    for (let slot = 0; slot < count; slot++) {
+      if (f[entry(slot)] === seq && f[entry(slot) + 2] === ReassData.CopyingIn) {
+        f[entry(slot) + 2] = ReassData.Ready;
+        break;
+      }
+    }
+    const ready = this.headReady();
+    this.innerLock.release();
+    return ready;
+  }
+
+  /** The first entry not being copied out: entries behind rcv_nxt being copied out lead the queue. */
+  private firstQueued(): number {
+    const f = this.tcb.f;
+    const count = f[Tcb.reassCount]!;
+    let slot = 0;
+    while (slot < count && f[entry(slot) + 2] === ReassData.CopyingOut) slot++;
+    return slot;
+  }
+
+  /** The first queued entry starts at rcv_nxt and its data is in the ring. Under the lock. */
+  private headReady(): boolean {
+    const f = this.tcb.f;
+    const slot = this.firstQueued();
+    const at = entry(slot);
+    return slot < f[Tcb.reassCount]! && f[at] === f[Tcb.rcvNxt] && f[at + 2] === ReassData.Ready;
+  }
+
+  /**
+   * Where the receive window ends: RCV_WINDOW past rcv_nxt, and never so far that data would land
+   * on ring bytes still being copied out (the oldest such entry leads the queue).
+   */
+  private windowEnd(rcvNxt: number): number {
+    const f = this.tcb.f;
+    const end = (rcvNxt + RCV_WINDOW) | 0;
+    if (f[Tcb.reassCount] === 0 || f[Tcb.reass + 2] !== ReassData.CopyingOut) return end;
+    const ringEnd = (f[Tcb.reass]! + RCV_RING_BYTES) | 0;
+    return seqLt(ringEnd, end) ? ringEnd : end;
+  }
+
+  /** The window to advertise with an ACK of rcv_nxt: what windowEnd() accepts. Under the lock. */
+  private advertisedWindow(rcvNxt: number): number {
+    return Math.max((this.windowEnd(rcvNxt) - rcvNxt) | 0, 0);
+  }
+
+  /** How much of in-order [seq, seq + length) lies before the first entry still being copied in. */
+  private clipToPending(seq: number, length: number): number {
+    const f = this.tcb.f;
+    const count = f[Tcb.reassCount]!;
+    for (let slot = 0; slot < count; slot++) {
+      const at = entry(slot);
+      if (f[at + 2] !== ReassData.CopyingIn) continue;
+      const before = (f[at]! - seq) | 0;
+      return before < length ? Math.max(before, 0) : length;
+    }
+    return length;
   }
 
   private removeEntry(slot: number): void {
     const f = this.tcb.f;
     const count = f[Tcb.reassCount]!;
-    for (let i = slot; i < count - 1; i++) {
-      f[Tcb.reass + 2 * i] = f[Tcb.reass + 2 * i + 2]!;
-      f[Tcb.reass + 2 * i + 1] = f[Tcb.reass + 2 * i + 3]!;
-    }
+    f.copyWithin(entry(slot), entry(slot + 1), entry(count));
     f[Tcb.reassCount] = count - 1;
   }
 
-  /** Drops queued data that in-order data has just covered. */
+  /** Drops queued data that in-order data has just covered (never an entry being copied in: see clipToPending). */
   private trimQueue(): void {
     const f = this.tcb.f;
     const rcvNxt = f[Tcb.rcvNxt]!;
-    while (f[Tcb.reassCount]! > 0) {
-      const first = Tcb.reass;
-      const covered = (rcvNxt - f[first]!) | 0;
+    const first = this.firstQueued();
+    while (first < f[Tcb.reassCount]!) {
+      const at = entry(first);
+      const covered = (rcvNxt - f[at]!) | 0;
       if (covered <= 0) return;
-      if (covered < f[first + 1]!) {
-        f[first] = rcvNxt;
-        f[first + 1] = f[first + 1]! - covered;
+      if (covered < f[at + 1]!) {
+        f[at] = rcvNxt;
+        f[at + 1] = f[at + 1]! - covered;
         return;
       }
-      this.removeEntry(0);
+      this.removeEntry(first);
     }
   }
 
   /**
    * Delivers queued segments that are now in order, one message each, oldest first, at most
-   * `limit` of them. Answers whether it delivered any.
+   * `limit` of them. Answers whether it delivered any. Under the state lock the copy out of the
+   * ring is made outside it: the entry stays, marked CopyingOut, so its ring bytes are not reused.
    */
   private deliverQueued(limit = Infinity): boolean {
     const f = this.tcb.f;
@@ -510,22 +610,46 @@ export class TcpLayer extends Layer {
     for (let n = 0; ; n++) {
       if (n === limit) return true;
       this.lock.acquire();
-      const ready = f[Tcb.reassCount]! > 0 && f[Tcb.reass] === f[Tcb.rcvNxt];
+      const ready = this.headReady();
+      let seq = 0;
+      let length = 0;
       if (ready) {
-        const seq = f[Tcb.reass]!;
-        const length = f[Tcb.reass + 1]!;
+        const at = entry(this.firstQueued());
+        seq = f[at]!;
+        length = f[at + 1]!;
+        f[Tcb.rcvNxt] = (seq + length) | 0;
+        f[Tcb.reassDelivered]!++;
+        this.delivered(length);
         msg.resetPayload(length);
         msg.streamSeq = seq;
         msg.streamNext = (seq + length) | 0;
-        this.copyFromRing(msg.bytes, msg.head, seq, length);
-        f[Tcb.rcvNxt] = (seq + length) | 0;
-        f[Tcb.reassDelivered]!++;
-        this.removeEntry(0);
-        this.delivered(length);
+        if (this.copyOutsideLock) {
+          f[at + 2] = ReassData.CopyingOut;
+        } else {
+          this.copyFromRing(msg.bytes, msg.head, seq, length);
+          this.removeEntry(this.firstQueued());
+        }
       }
       this.lock.release();
       if (!ready) return n > 0;
+      if (this.copyOutsideLock) {
+        this.copyFromRing(msg.bytes, msg.head, seq, length);
+        this.lock.acquire();
+        this.removeCopiedOut(seq);
+        this.lock.release();
+      }
       this.above.pop(msg);
+    }
+  }
+
+  private removeCopiedOut(seq: number): void {
+    const f = this.tcb.f;
+    const count = f[Tcb.reassCount]!;
+    for (let slot = 0; slot < count; slot++) {
+      if (f[entry(slot)] === seq && f[entry(slot) + 2] === ReassData.CopyingOut) {
+        this.removeEntry(slot);
+        return;
+      }
     }
   }
 
@@ -562,16 +686,17 @@ export class TcpLayer extends Layer {
     f[Tcb.flags] = f[Tcb.flags]! & ~(TcbFlag.AckNow | TcbFlag.DelAck);
     const seq = f[Tcb.sndNxt]!;
     const ack = f[Tcb.rcvNxt]!;
+    const window = this.advertisedWindow(ack);
     this.lock.release();
-    this.sendSegment(TcpFlag.ACK, seq, ack, 0);
+    this.sendSegment(TcpFlag.ACK, seq, ack, window, 0);
   }
 
   /** A segment without data (SYN, SYN-ACK, ACK) from this layer's own buffer. */
-  private sendSegment(flags: number, seq: number, ack: number, mss: number): void {
+  private sendSegment(flags: number, seq: number, ack: number, window: number, mss: number): void {
     const msg = this.ctlMsg;
     msg.resetPayload(0);
     const at = msg.push(mss === 0 ? TCP_HEADER_BYTES : TCP_HEADER_BYTES + TCP_MSS_OPTION_BYTES);
-    writeTcpHeader(msg.view, at, this.ends.localPort, this.ends.remotePort, seq, ack, flags, RCV_WINDOW, mss);
+    writeTcpHeader(msg.view, at, this.ends.localPort, this.ends.remotePort, seq, ack, flags, window, mss);
     this.fillChecksum(msg, at);
     this.tcb.f[Tcb.acksOut]!++;
     this.below!.push(msg);
@@ -582,6 +707,11 @@ export class TcpLayer extends Layer {
     const pseudo = pseudoHeaderSum(this.ends.localAddr, this.ends.remoteAddr, IP_PROTO_TCP, length);
     msg.view.setUint16(at + TcpOffset.checksum, internetChecksum(msg.bytes, at, length, pseudo));
   }
+}
+
+/** Index in Tcb of the out-of-order queue's entry `slot`. */
+function entry(slot: number): number {
+  return Tcb.reass + REASS_ENTRY * slot;
 }
 
 function drop(reason: DropReason): number {
