@@ -33,6 +33,19 @@ export class FrameQueue implements FrameSink {
   release(frame: Msg): void {
     this.pool.put(frame);
   }
+
+  /**
+   * Forgets the first `count` frames (already handed on). Popping keeps the array's storage,
+   * where `length = 0` or splice would allocate anew for every batch of frames.
+   */
+  drop(count: number): void {
+    const frames = this.frames;
+    if (count === frames.length) {
+      while (frames.length > 0) frames.pop();
+    } else {
+      frames.splice(0, count);
+    }
+  }
 }
 
 export class Loopback {
@@ -68,10 +81,12 @@ export class Loopback {
 
 /** Delivers the queue's frames, in order, to `stack`. */
 export function deliverAll(queue: FrameQueue, stack: Stack): number {
-  const frames = queue.frames.splice(0);
-  for (const frame of frames) {
-    stack.receive(frame);
-    queue.release(frame);
+  const frames = queue.frames;
+  const count = frames.length;
+  for (let i = 0; i < count; i++) {
+    stack.receive(frames[i]!);
+    queue.release(frames[i]!);
   }
-  return frames.length;
+  queue.drop(count);
+  return count;
 }

@@ -9,13 +9,13 @@ import type { CryptoProviderName } from '../stacks/crypto/index.js';
 import { type FrameSink, SendStatus, type Upper } from '../stacks/layer.js';
 import type { TcpLockScope } from '../stacks/layers/tcp.js';
 import { RCV_WINDOW, seqGt } from '../stacks/layers/tcp-control-block.js';
-import { BufferPool, type Msg, copyBytes } from '../stacks/message.js';
+import { BufferPool, type Msg } from '../stacks/message.js';
 import { parseStackSpec } from '../stacks/spec.js';
 import { Stack, type StackOptions, endpointPair } from '../stacks/stack.js';
 import { AH_MD5_BYTES } from '../stacks/wire/ah.js';
 import { IPV4_HEADER_BYTES, Ipv4Offset } from '../stacks/wire/ipv4.js';
 import { TcpOffset } from '../stacks/wire/tcp.js';
-import { FrameQueue, Loopback } from './loopback.js';
+import { FrameQueue, Loopback, deliverAll } from './loopback.js';
 import { Prng } from './prng.js';
 import { REORDER_SLOTS, type SharedConnection, SharedWord } from './shared-connection.js';
 
@@ -67,20 +67,31 @@ export interface Workload {
 }
 
 /** Application data: a PRNG-filled ring read in packet-sized slices, the same on both ends. */
+/**
+ * The application's data: MESSAGES messages of random bytes (the paper's random-filled buffers),
+ * sent in turn. Each message is a view made at set-up, so writing one into a message buffer is a
+ * native copy (TypedArray.set) that allocates nothing.
+ */
 class DataStream {
-  static readonly RING = 1 << 16;
-  readonly bytes: Uint8Array;
-  private offset = 0;
+  static readonly MESSAGES = 16;
+  private readonly messages: Uint8Array[] = [];
+  private index = 0;
 
-  constructor(seed: number, private readonly packetSize: number) {
-    this.bytes = new Prng(seed).fill(new Uint8Array(DataStream.RING + packetSize));
+  constructor(seed: number, packetSize: number) {
+    const bytes = new Prng(seed).fill(new Uint8Array(DataStream.MESSAGES * packetSize));
+    for (let k = 0; k < DataStream.MESSAGES; k++) this.messages.push(bytes.subarray(k * packetSize, (k + 1) * packetSize));
   }
 
-  /** Where the next message's data starts; advances. */
-  next(): number {
-    const at = this.offset;
-    this.offset = (this.offset + this.packetSize) % DataStream.RING;
-    return at;
+  /** The data of application message number `index`. */
+  message(index: number): Uint8Array {
+    return this.messages[index % DataStream.MESSAGES]!;
+  }
+
+  /** The next message's data; advances. */
+  next(): Uint8Array {
+    const data = this.messages[this.index]!;
+    this.index = (this.index + 1) % DataStream.MESSAGES;
+    return data;
   }
 }
 
@@ -274,7 +285,7 @@ abstract class BaseWorkload implements Workload {
     const expected = new DataStream(this.options.seed, this.options.packetSize);
     return {
       pop: (m: Msg) => {
-        if (!sameBytes(m, expected.bytes, expected.next(), this.options.packetSize)) this.dataErrors++;
+        if (!sameBytes(m, expected.next())) this.dataErrors++;
       },
     };
   }
@@ -297,7 +308,7 @@ abstract class BaseWorkload implements Workload {
   protected fill(): void {
     const msg = this.msg;
     msg.resetPayload(this.options.packetSize);
-    copyBytes(msg.bytes, msg.head, this.data.bytes, this.data.next(), this.options.packetSize);
+    msg.bytes.set(this.data.next(), msg.head);
   }
 }
 
@@ -418,13 +429,7 @@ class SendWorkload extends BaseWorkload {
         this.peer.tcp.acknowledgeUpTo(this.ackUpTo);
       }
     }
-    const frames = this.acks.frames;
-    if (frames.length === 0) return;
-    for (let i = 0; i < frames.length; i++) {
-      this.sender.receive(frames[i]!);
-      this.acks.release(frames[i]!);
-    }
-    frames.length = 0;
+    if (this.acks.frames.length > 0) deliverAll(this.acks, this.sender);
   }
 }
 
@@ -438,6 +443,8 @@ class ReceiveWorkload extends BaseWorkload {
   private readonly receiver: Stack;
   private readonly wire: Loopback;
   private readonly templates: Msg[] = [];
+  /** Each template's frame bytes, viewed once so replaying it copies natively without allocating. */
+  private readonly templateFrames: Uint8Array[] = [];
   private readonly frame: Msg = new BufferPool(1).get();
   private nextSeq = 0;
   private template = 0;
@@ -475,6 +482,7 @@ class ReceiveWorkload extends BaseWorkload {
       if (this.sender.send(this.msg) !== SendStatus.Sent) throw new Error(`${options.spec}: could not build frame templates`);
       this.templates.push(this.wire.toB.frames.shift()!);
     }
+    for (const t of this.templates) this.templateFrames.push(t.bytes.subarray(t.head, t.tail));
     this.nextSeq = this.receiver.tcp?.tcb.f[9] ?? 0; // rcv_nxt: the first template's sequence number
     if (shared !== null && this.receiver.tcp !== null) {
       // Packet-level parallelism: the templates came from a private pair; the measured receiver
@@ -560,8 +568,7 @@ class ReceiveWorkload extends BaseWorkload {
       const linkBytes = receiver.linkHeaderBytes;
       const tcpAt = receiver.tcp !== null ? transportOffset(receiver) : -1;
       for (let i = 0; i < packets; i++) {
-        const t = this.templates[this.template]!;
-        frame.loadFrame(t.bytes, t.head, t.length, linkBytes);
+        frame.loadFrameView(this.templateFrames[this.template]!, linkBytes);
         if (this.shared !== null && tcpAt >= 0) {
           // Help deliver what a filled gap released, then take the next segment from the shared counter.
           while (receiver.deliverQueued());
@@ -612,11 +619,12 @@ function countingSink(w: { observed: number; tap: ((frame: Msg) => void) | null 
   };
 }
 
-/** The message is `length` bytes long and, from byte `skip` on, equals expected[at + skip ..]. */
-function sameBytes(m: Msg, expected: Uint8Array, at: number, length: number, skip = 0): boolean {
+/** The message equals `expected` (from byte `skip` on: the bytes before carry a message number). */
+function sameBytes(m: Msg, expected: Uint8Array, skip = 0): boolean {
+  const length = expected.length;
   if (m.length !== length) return false;
   const bytes = m.bytes;
-  for (let i = skip; i < length; i++) if (bytes[m.head + i] !== expected[at + i]) return false;
+  for (let i = skip; i < length; i++) if (bytes[m.head + i] !== expected[i]) return false;
   return true;
 }
 
@@ -664,7 +672,7 @@ class SharedVerifyWorkload extends BaseWorkload {
     const check = (m: Msg): void => {
       const index = m.length === size ? m.view.getUint32(m.head) : -1;
       // Bytes 0-3 carry the message number; the rest is the data stream at that message's place.
-      if (index < 0 || !sameBytes(m, this.data.bytes, (index * size) % DataStream.RING, size, 4)) this.dataErrors++;
+      if (index < 0 || !sameBytes(m, this.data.message(index), 4)) this.dataErrors++;
     };
     const credit = (bytes: number): void => void (this.delivered += bytes);
     this.receiver.application =
@@ -678,7 +686,7 @@ class SharedVerifyWorkload extends BaseWorkload {
     const size = this.options.packetSize;
     const index = Atomics.add(this.shared.words, SharedWord.messageIndex, 1) >>> 0;
     msg.resetPayload(size);
-    copyBytes(msg.bytes, msg.head, this.data.bytes, (index * size) % DataStream.RING, size);
+    msg.bytes.set(this.data.message(index), msg.head);
     msg.view.setUint32(msg.head, index);
   }
 
