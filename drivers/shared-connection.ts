@@ -3,6 +3,7 @@
 // SharedArrayBuffer region. The lock implementation comes from the caller (an Atomics mutex).
 
 import { CounterBlock } from '../stacks/counter-block.js';
+import { DEFAULT_SLOT_BYTES, type PoolRegion } from '../stacks/message.js';
 import type { Lock } from '../stacks/layer.js';
 import { TcpControlBlock } from '../stacks/layers/tcp-control-block.js';
 
@@ -53,12 +54,30 @@ export interface SharedConnection {
   words: Int32Array;
   /** Segments decrypted and checked ahead of the committed position: REORDER_SLOTS × [seq, next, bytes]. */
   reorder: Int32Array;
+  /** This worker's WORKER_MESSAGES message slots (a BufferPool is made over them per run). */
+  messages: PoolRegion;
 }
+
+/**
+ * Message slots each worker keeps in the shared block: its receive frame and its two stacks' TCP
+ * messages. In the same buffer as the reassembly ring, copies into and out of the ring are native.
+ */
+export const WORKER_MESSAGES = 6;
+const WORKER_MESSAGE_BYTES = WORKER_MESSAGES * DEFAULT_SLOT_BYTES;
 
 /** IP identification and AH sequence counters: one cache line each, as every thread advances them. */
 const COUNTER_STRIDE = CACHE_LINE;
 
-export const SHARED_CONNECTION_BYTES = 2 * TCB + 4 * COUNTER_STRIDE + WORDS * 4 + REORDER_SLOTS * 3 * 4;
+const MESSAGES_AT = align64(2 * TCB + 4 * COUNTER_STRIDE + WORDS * 4 + REORDER_SLOTS * 3 * 4);
+
+/** Bytes of the shared block for a connection processed by `workers` threads. */
+export function sharedConnectionBytes(workers: number): number {
+  return MESSAGES_AT + workers * WORKER_MESSAGE_BYTES;
+}
+
+function align64(n: number): number {
+  return Math.ceil(n / 64) * 64;
+}
 
 export function sharedConnection(
   buffer: SharedArrayBuffer,
@@ -83,5 +102,6 @@ export function sharedConnection(
     reorderLock: makeLock(buffer, wordsAt + 4 * SharedWord.reorderLock),
     words: new Int32Array(buffer, wordsAt, WORDS),
     reorder: new Int32Array(buffer, wordsAt + WORDS * 4, REORDER_SLOTS * 3),
+    messages: { buffer, byteOffset: offset + MESSAGES_AT + worker * WORKER_MESSAGE_BYTES },
   };
 }

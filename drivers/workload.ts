@@ -9,7 +9,7 @@ import type { CryptoProviderName } from '../stacks/crypto/index.js';
 import { type FrameSink, SendStatus, type Upper } from '../stacks/layer.js';
 import type { TcpLockScope } from '../stacks/layers/tcp.js';
 import { RCV_WINDOW, seqGt } from '../stacks/layers/tcp-control-block.js';
-import { BufferPool, type Msg } from '../stacks/message.js';
+import { BufferPool, DEFAULT_SLOT_BYTES, type Msg } from '../stacks/message.js';
 import { parseStackSpec } from '../stacks/spec.js';
 import { Stack, type StackOptions, endpointPair } from '../stacks/stack.js';
 import { AH_MD5_BYTES } from '../stacks/wire/ah.js';
@@ -17,7 +17,7 @@ import { IPV4_HEADER_BYTES, Ipv4Offset } from '../stacks/wire/ipv4.js';
 import { TcpOffset } from '../stacks/wire/tcp.js';
 import { FrameQueue, Loopback, deliverAll } from './loopback.js';
 import { Prng } from './prng.js';
-import { REORDER_SLOTS, type SharedConnection, SharedWord } from './shared-connection.js';
+import { REORDER_SLOTS, type SharedConnection, SharedWord, WORKER_MESSAGES } from './shared-connection.js';
 
 export type Side = 'send' | 'recv';
 
@@ -132,9 +132,10 @@ function transportOffset(stack: Stack): number {
 }
 
 /** Options that put a stack's TCP, IP and AH state on the shared connection (one end of it). */
-function onShared(shared: SharedConnection, end: 'measured' | 'peer', scope: TcpLockScope | undefined): Partial<StackOptions> {
+function onShared(shared: SharedConnection, end: 'measured' | 'peer', scope: TcpLockScope | undefined, messages: BufferPool): Partial<StackOptions> {
   const measured = end === 'measured';
   return {
+    messages,
     state: {
       tcb: measured ? shared.measuredTcb : shared.peerTcb,
       ipIdent: measured ? shared.measuredIdent : shared.peerIdent,
@@ -143,6 +144,11 @@ function onShared(shared: SharedConnection, end: 'measured' | 'peer', scope: Tcp
     lock: measured ? shared.lock : shared.peerLock,
     tcpLockScope: scope ?? 'state',
   };
+}
+
+/** This worker's message slots in the shared block, as a pool (made once per workload). */
+function sharedMessages(shared: SharedConnection): BufferPool {
+  return new BufferPool(WORKER_MESSAGES, DEFAULT_SLOT_BYTES, shared.messages);
 }
 
 /** Raises words[at] to `value` if that is later in sequence space; answers the result. */
@@ -338,7 +344,7 @@ class SendWorkload extends BaseWorkload {
       // Packet-level parallelism: this worker's sender works on the shared connection; its peer,
       // which only builds ACKs, is private and starts from the leader's peer state.
       const [oa, ob] = endpoints(options.connection ?? 0, shared.worker);
-      sender = new Stack(options.spec, { ...oa, crypto: options.crypto, ...onShared(shared, 'measured', options.tcpLockScope) });
+      sender = new Stack(options.spec, { ...oa, crypto: options.crypto, ...onShared(shared, 'measured', options.tcpLockScope, sharedMessages(shared)) });
       receiver = new Stack(options.spec, { ...ob, crypto: options.crypto });
       checkPacketSize(sender, options.packetSize);
       wire = new Loopback(sender, receiver, 64);
@@ -445,7 +451,8 @@ class ReceiveWorkload extends BaseWorkload {
   private readonly templates: Msg[] = [];
   /** Each template's frame bytes, viewed once so replaying it copies natively without allocating. */
   private readonly templateFrames: Uint8Array[] = [];
-  private readonly frame: Msg = new BufferPool(1).get();
+  /** The frame the source fills; under PLP in the shared block, beside the reassembly ring. */
+  private frame: Msg;
   private nextSeq = 0;
   private template = 0;
   private delivered = 0;
@@ -460,6 +467,8 @@ class ReceiveWorkload extends BaseWorkload {
     this.sender = sender;
     this.receiver = receiver;
     this.wire = wire;
+    const messages = shared !== null ? sharedMessages(shared) : new BufferPool(1);
+    this.frame = messages.get();
     if (options.verify) {
       const check = this.checkingApplication();
       this.receiver.application = {
@@ -489,7 +498,7 @@ class ReceiveWorkload extends BaseWorkload {
       // is this worker's stack on the shared connection, which the leader sets to the same state.
       const [, ob] = endpoints(options.connection ?? 0, shared.worker);
       const private_ = this.receiver;
-      this.receiver = new Stack(options.spec, { ...ob, crypto: options.crypto, enforceDigest: false, ...onShared(shared, 'measured', options.tcpLockScope) });
+      this.receiver = new Stack(options.spec, { ...ob, crypto: options.crypto, enforceDigest: false, ...onShared(shared, 'measured', options.tcpLockScope, messages) });
       if (shared.leader) {
         shared.measuredTcb.f.set(private_.tcp!.tcb.f);
         Atomics.store(shared.words, SharedWord.nextSeq, this.nextSeq);
@@ -657,8 +666,9 @@ class SharedVerifyWorkload extends BaseWorkload {
   constructor(options: WorkloadOptions, private readonly shared: SharedConnection) {
     super(options);
     const [oa, ob] = endpoints(options.connection ?? 0, shared.worker);
-    this.sender = new Stack(options.spec, { ...oa, crypto: options.crypto, ...onShared(shared, 'measured', options.tcpLockScope) });
-    this.receiver = new Stack(options.spec, { ...ob, crypto: options.crypto, ...onShared(shared, 'peer', options.tcpLockScope) });
+    const messages = sharedMessages(shared);
+    this.sender = new Stack(options.spec, { ...oa, crypto: options.crypto, ...onShared(shared, 'measured', options.tcpLockScope, messages) });
+    this.receiver = new Stack(options.spec, { ...ob, crypto: options.crypto, ...onShared(shared, 'peer', options.tcpLockScope, messages) });
     checkPacketSize(this.sender, options.packetSize);
     if (options.packetSize < 4) throw new RangeError('--verify with several workers needs packets of at least 4 bytes (each carries its number)');
     this.wire = new Loopback(this.sender, this.receiver, 64);

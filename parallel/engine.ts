@@ -4,7 +4,7 @@
 
 import { Piscina } from 'piscina';
 import { jainFairness } from '../results/speedup.js';
-import { SHARED_CONNECTION_BYTES } from '../drivers/shared-connection.js';
+import { sharedConnectionBytes } from '../drivers/shared-connection.js';
 import { CounterField } from './counters.js';
 import type { LockStats } from './mutex.js';
 import { Phase, SharedRun } from './shared-run.js';
@@ -76,7 +76,7 @@ export class ParallelEngine {
     if (!plp && connections < workers) throw new RangeError(`${workers} workers need at least as many connections, got ${connections}`);
     if (plp && connections !== 1) throw new RangeError('packet-level parallelism runs one connection on all workers');
     const pool = await this.poolOf(workers);
-    const buffer = SharedRun.create(workers, plp ? SHARED_CONNECTION_BYTES : 0);
+    const buffer = SharedRun.create(workers, plp ? sharedConnectionBytes(workers) : 0);
     const shared = new SharedRun(buffer, workers);
     const owned = plp ? Array.from({ length: workers }, () => [0]) : assignConnections(connections, workers);
     const tasks = owned.map((mine, index) => pool.run({ ...task, buffer, workers, index, connections: mine } satisfies WorkerTask) as Promise<WorkerResult>);

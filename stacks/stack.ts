@@ -13,7 +13,7 @@ import { Md5AhLayer } from './layers/md5-ah.js';
 import type { TcpControlBlock } from './layers/tcp-control-block.js';
 import { TcpLayer, type TcpLockScope } from './layers/tcp.js';
 import { UdpLayer } from './layers/udp.js';
-import type { Msg } from './message.js';
+import type { BufferPool, Msg } from './message.js';
 import { type LayerName, parseStackSpec } from './spec.js';
 import { parseIpv4, parseMac } from './wire/address.js';
 
@@ -62,6 +62,8 @@ export interface StackOptions {
   tcpLockScope?: TcpLockScope;
   /** State blocks to use instead of private ones (shared memory under packet-level parallelism). */
   state?: { tcb?: TcpControlBlock; ipIdent?: CounterBlock; ahSequence?: CounterBlock };
+  /** Where TCP takes its own two messages from (beside a shared control block's ring, under PLP). */
+  messages?: BufferPool;
 }
 
 /** Two ends of one point-to-point link, for tests and drivers. */
@@ -104,7 +106,7 @@ export class Stack {
         case '3des':
           return new DesLayer(ctx, provider.createCipher('3des', keys.tdes, options.instance ?? 0));
         case 'tcp':
-          return new TcpLayer(ctx, { ...ports, iss: options.iss ?? 0, lockScope: options.tcpLockScope ?? 'state' }, options.state?.tcb);
+          return new TcpLayer(ctx, { ...ports, iss: options.iss ?? 0, lockScope: options.tcpLockScope ?? 'state' }, options.state?.tcb, options.messages);
         case 'udp':
           return new UdpLayer(ctx, ports);
         case 'md5':

@@ -91,7 +91,7 @@ export class TcpLayer extends Layer {
   /** Largest segment data the path below carries: what we advertise as our MSS. */
   private pathMss = 0;
 
-  constructor(ctx: LayerContext, private readonly ends: TcpEndpoints, tcb?: TcpControlBlock) {
+  constructor(ctx: LayerContext, private readonly ends: TcpEndpoints, tcb?: TcpControlBlock, messages?: BufferPool) {
     super(ctx);
     const wholeSegment = ends.lockScope === 'segment';
     this.lock = ctx.lock;
@@ -99,7 +99,7 @@ export class TcpLayer extends Layer {
     this.innerLock = wholeSegment ? NO_LOCK : ctx.lock;
     this.copyOutsideLock = !wholeSegment;
     this.tcb = tcb ?? new TcpControlBlock();
-    const pool = new BufferPool(2);
+    const pool = messages ?? new BufferPool(2);
     this.ctlMsg = pool.get();
     this.queueMsg = pool.get();
   }
