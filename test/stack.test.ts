@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CRYPTO_PROVIDERS } from '../stacks/crypto/index.js';
-import { DEFAULT_HEADROOM, BufferPool, type Msg } from '../stacks/message.js';
+import { DEFAULT_HEADROOM, BufferPool, type Msg, copyBytes } from '../stacks/message.js';
 import { Loopback } from '../drivers/loopback.js';
 import { type Lock, SendStatus } from '../stacks/layer.js';
 import { Tcb, TcpConnState } from '../stacks/layers/tcp-control-block.js';
@@ -221,6 +221,24 @@ test('out-of-order data is copied into the ring outside the lock: nobody deliver
   assert.equal(order, ['b:100', 'b:101', 'a:102']);
   assert.equal(twin.drops.toRecord(), { 'tcp-duplicate': 1 });
   assert.is(b.tcp!.tcb.f[Tcb.reassCount], 0);
+});
+
+test('copyBytes: between buffers at any alignment, and within one buffer (overlapping either way) through a view of part of it', () => {
+  const reference = randomBytes(4096, 11);
+  for (const [dstAt, srcAt, length] of [[0, 0, 4000], [3, 1, 999], [5, 9, 31], [64, 64, 7]] as const) {
+    const src = Uint8Array.from(reference);
+    const dst = new Uint8Array(4096);
+    copyBytes(dst, dstAt, src, srcAt, length);
+    assert.ok(Buffer.from(dst.subarray(dstAt, dstAt + length)).equals(Buffer.from(reference.subarray(srcAt, srcAt + length))));
+    assert.is(dst[dstAt + length], 0, 'nothing written past the end');
+  }
+  for (const [dstAt, srcAt] of [[100, 40], [40, 100]] as const) {
+    const whole = new Uint8Array(new SharedArrayBuffer(8192));
+    whole.set(reference, 4096);
+    const part = whole.subarray(4096); // a view that does not start at the buffer's first byte
+    copyBytes(part, dstAt, part, srcAt, 2000);
+    assert.ok(Buffer.from(part.subarray(dstAt, dstAt + 2000)).equals(Buffer.from(reference.subarray(srcAt, srcAt + 2000))), `overlap ${dstAt} ← ${srcAt}`);
+  }
 });
 
 test.run();
