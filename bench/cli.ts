@@ -9,7 +9,11 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PcapWriter } from '../drivers/pcap.js';
 import { prepareOutputFolder, timestampFolder, toCsv, writeAtomic } from '../results/output.js';
-import { type ReportMeta, amdahlTable, latencyTables, parallelTables, renderReport, throughputTable } from '../results/report.js';
+import { compareResults, renderComparison } from '../results/compare.js';
+import { writeExtras, writeReports } from '../results/publish.js';
+import { addRatios } from '../results/ratios.js';
+import { type ResultsFile, ResultsFileError, readResults } from '../results/results-file.js';
+import { amdahlTable, latencyTables, parallelTables, throughputTable } from '../results/report.js';
 import { RUN_COLUMNS, summarizeRuns } from '../results/rows.js';
 import { LEGACY_PROVIDER_FLAG, nodeHasSingleDes } from '../stacks/crypto/index.js';
 import type { Msg } from '../stacks/message.js';
@@ -148,6 +152,18 @@ async function main(argv: string[]): Promise<number> {
     console.error(`xkbench: --crypto node with a DES stack needs OpenSSL's legacy provider: run through the xkbench command or npm run bench, or set NODE_OPTIONS=${LEGACY_PROVIDER_FLAG}`);
     return 2;
   }
+  let baseline: ResultsFile | null = null;
+  if (config.compare !== null) {
+    try {
+      baseline = readResults(config.compare);
+    } catch (err) {
+      if (err instanceof ResultsFileError) {
+        console.error(`xkbench: --compare ${err.message}`);
+        return 2;
+      }
+      throw err;
+    }
+  }
   const started = new Date();
   const out = config.out ?? path.join('results', timestampFolder(started));
   try {
@@ -202,11 +218,14 @@ async function main(argv: string[]): Promise<number> {
   progress.clear();
 
   const summary = summarizeRuns(outcome.rows);
+  addRatios(summary, outcome.calibration);
   const meta = buildMeta(config, outcome, started, argv);
+  const results: ResultsFile = { runs: outcome.rows, summary, calibration: outcome.calibration, meta };
   writeAtomic(path.join(out, 'results.csv'), toCsv(outcome.rows, RUN_COLUMNS));
-  writeAtomic(path.join(out, 'results.json'), `${JSON.stringify({ runs: outcome.rows, summary, meta }, null, 2)}\n`);
-  const reportMeta: ReportMeta = { ...meta, enforcement: meta.enforcement };
-  writeAtomic(path.join(out, 'report.md'), renderReport(summary, reportMeta));
+  writeAtomic(path.join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  const comparison = baseline !== null ? compareResults(baseline, results, config.compare!, config.thresholdPercent) : null;
+  const written = await writeReports(out, results, comparison);
+  written.push(...writeExtras(out, results, comparison, config.formats));
   const pcaps = captures?.close() ?? [];
 
   const invalid = outcome.rows.filter((r) => !r.valid);
@@ -219,7 +238,11 @@ async function main(argv: string[]): Promise<number> {
     if (parallel) console.log(`${parallel}\n\n${amdahlTable(summary)}\n`);
     console.log(latencyTables(summary));
     console.log('');
-    console.log(`results: ${path.join(out, 'results.csv')}, results.json, report.md${pcaps.length ? `; capture: ${pcaps.join(', ')}` : ''}`);
+    if (comparison !== null) console.log(`${renderComparison(comparison)}\n`);
+    console.log(`results: ${path.join(out, 'results.csv')}, results.json, ${written.filter((f) => !f.includes('/')).join(', ')} and ${written.filter((f) => f.includes('/')).length} charts${pcaps.length ? `; capture: ${pcaps.join(', ')}` : ''}`);
+  }
+  if (comparison !== null && comparison.regressions.length > 0) {
+    console.error(`xkbench: ${comparison.regressions.length} regression(s) against ${config.compare}: ${comparison.regressions.map((r) => `${r.row} ${r.metric} ${r.changePercent.toFixed(1)}%`).join('; ')}`);
   }
   if (invalid.length > 0) {
     console.error(`xkbench: ${invalid.length} run(s) dropped packets or saw wrong data: ${invalid.map((r) => `${r.stack} ${r.side} run ${r.run}`).join(', ')}`);
@@ -228,7 +251,8 @@ async function main(argv: string[]): Promise<number> {
     console.error(`xkbench: stopped by ${stopSignal}; the ${outcome.rows.length} finished run(s) are written to ${out}, marked incomplete`);
     return stopSignal === 'SIGTERM' ? 143 : 130;
   }
-  return invalid.length > 0 ? 1 : 0;
+  if (invalid.length > 0) return 1;
+  return config.failOnRegression && comparison !== null && comparison.regressions.length > 0 ? 1 : 0;
 }
 
 process.exitCode = await main(process.argv.slice(2));

@@ -8,7 +8,6 @@ import * as path from 'node:path';
 import { Bench } from 'tinybench';
 import { Loopback } from '../drivers/loopback.js';
 import { Prng } from '../drivers/prng.js';
-import { internetChecksum } from '../stacks/checksum.js';
 import { type CryptoProviderName, cryptoProvider } from '../stacks/crypto/index.js';
 import type { DropCounters } from '../stacks/drops.js';
 import { type ControlOp, type FrameSink, Layer, NO_LOCK, SendStatus } from '../stacks/layer.js';
@@ -17,6 +16,7 @@ import { BufferPool, type Msg, copyBytes } from '../stacks/message.js';
 import { Stack, endpointPair } from '../stacks/stack.js';
 import { prepareOutputFolder, timestampFolder, writeAtomic } from '../results/output.js';
 import type { BenchConfig } from './options.js';
+import { type Primitive, checksumPrimitive, cryptoPrimitive } from './primitives.js';
 
 const BATCH = 8; // calls per timed iteration, so the timer's own cost is spread thin
 
@@ -172,34 +172,17 @@ function addLayerBenches(bench: Bench, spec: string, crypto: CryptoProviderName,
 }
 
 function addPrimitiveBenches(bench: Bench, crypto: CryptoProviderName, packetSize: number, names: Map<string, [string, 'push' | 'pop']>): void {
-  const data = new Prng(3).fill(new Uint8Array(packetSize + 64));
-  if (!names.has('checksum (RFC 1071)')) {
-    names.set('checksum (RFC 1071)', ['checksum (RFC 1071)', 'push']);
-    bench.add('checksum (RFC 1071)', () => {
-      for (let i = 0; i < BATCH; i++) sink = (sink + internetChecksum(data, 0, packetSize)) | 0;
-    });
-  }
-  const provider = cryptoProvider(crypto);
-  const md5 = provider.createMd5();
-  const digest = new Uint8Array(16);
-  names.set(`md5 digest [${crypto}]`, ['md5 digest', 'push']);
-  bench.add(`md5 digest [${crypto}]`, () => {
-    for (let i = 0; i < BATCH; i++) {
-      md5.begin();
-      md5.update(data, 0, packetSize);
-      md5.end(digest, 0);
-      sink = (sink + digest[0]!) | 0;
-    }
-  });
-  const length = packetSize - (packetSize % 8);
-  for (const cipher of ['des', '3des'] as const) {
-    const c = provider.createCipher(cipher, new Prng(4).fill(new Uint8Array(cipher === 'des' ? 8 : 24)), 0);
-    names.set(`${cipher}-cbc encrypt [${crypto}]`, [`${cipher}-cbc encrypt`, 'push']);
-    bench.add(`${cipher}-cbc encrypt [${crypto}]`, () => {
-      for (let i = 0; i < BATCH; i++) {
-        c.encrypt(data, 0, length);
-        sink = (sink + data[8]!) | 0;
-      }
+  const tasks: [string, Primitive][] = [
+    ['checksum (RFC 1071)', checksumPrimitive(packetSize)],
+    [`md5 digest [${crypto}]`, cryptoPrimitive('md5', crypto, packetSize)],
+    [`des-cbc encrypt [${crypto}]`, cryptoPrimitive('des', crypto, packetSize)],
+    [`3des-cbc encrypt [${crypto}]`, cryptoPrimitive('3des', crypto, packetSize)],
+  ];
+  for (const [name, primitive] of tasks) {
+    if (names.has(name)) continue; // the checksum is the same whatever the provider
+    names.set(name, [name.replace(/ \[\w+\]$/, ''), 'push']);
+    bench.add(name, () => {
+      for (let i = 0; i < BATCH; i++) sink = (sink + primitive.run()) | 0;
     });
   }
 }

@@ -11,7 +11,9 @@ export class OptionError extends Error {
   override name = 'OptionError';
 }
 
-export type Profile = 'quick' | 'paper';
+export type Profile = 'quick' | 'paper' | 'ci';
+export type OutputFormat = 'github-action-benchmark';
+export const OUTPUT_FORMATS: readonly OutputFormat[] = ['github-action-benchmark'];
 export type Mode = 'single' | 'plp' | 'clp';
 export type ClpPolicy = 'thread-per-connection' | 'processor-per-connection';
 export const MODES: readonly Mode[] = ['single', 'plp', 'clp'];
@@ -44,6 +46,13 @@ export interface BenchConfig {
   quiet: boolean;
   layers: boolean;
   help: boolean;
+  /** A results.json or run folder to compare the new results with. */
+  compare: string | null;
+  /** A change smaller than this (percent) is not counted. */
+  thresholdPercent: number;
+  failOnRegression: boolean;
+  /** Extra result files to write. */
+  formats: OutputFormat[];
 }
 
 const PROFILES: Record<Profile, { warmupSeconds: number; durationSeconds: number; runs: number }> = {
@@ -51,6 +60,8 @@ const PROFILES: Record<Profile, { warmupSeconds: number; durationSeconds: number
   // the default run within 5 minutes.
   quick: { warmupSeconds: 0.5, durationSeconds: 1, runs: 5 },
   paper: { warmupSeconds: 30, durationSeconds: 30, runs: 10 },
+  // The CI regression check: seconds per stack, enough runs for an interval.
+  ci: { warmupSeconds: 0.3, durationSeconds: 0.5, runs: 4 },
 };
 
 const SIDES: readonly Side[] = ['send', 'recv'];
@@ -75,13 +86,17 @@ export const FLAGS: Record<string, FlagSpec> = {
   '--duration': { takes: true, help: 'steady-state window of each run (default: 1s)' },
   '--runs': { takes: true, help: 'runs per configuration, each with a new seed (default: 5)' },
   '--seed': { takes: true, help: 'first seed; run k uses seed + k - 1 (default: 1)' },
-  '--profile': { takes: true, help: 'quick (500ms warm-up, 1s, 5 runs) or paper (30s, 30s, 10 runs); explicit flags win (default: quick)' },
+  '--profile': { takes: true, help: 'quick (500ms warm-up, 1s, 5 runs), paper (30s, 30s, 10 runs) or ci (300ms, 500ms, 4 runs: the CI regression check); explicit flags win (default: quick)' },
   '--out': { takes: true, help: 'folder for results.csv, results.json and report.md (default: results/<timestamp>/)' },
   '--pcap': { takes: true, help: 'write the first frames of each configuration to this pcap file' },
   '--verify': { takes: false, help: 'strict mode: genuine frames only, any drop or data mismatch is an error' },
   '--json': { takes: false, help: 'print the summary as JSON on stdout instead of the table' },
   '--quiet': { takes: false, help: 'no progress line and no table' },
   '--layers': { takes: false, help: 'per-layer microbenchmarks (tinybench) instead of the stack runs' },
+  '--compare': { takes: true, help: 'a results.json or run folder: each summary row old against new, the change in %, whether it is outside the noise (90% intervals) and beyond --threshold' },
+  '--threshold': { takes: true, help: 'with --compare: changes smaller than this are not counted, e.g. 10% (default: 10%)' },
+  '--fail-on-regression': { takes: false, help: 'with --compare: exit 1 when a tracked metric (speedup, same-run ratio) regresses beyond the threshold and outside the noise' },
+  '--format': { takes: true, help: 'also write github-action-benchmark.json (customBiggerIsBetter) with: github-action-benchmark' },
   '--help': { takes: false, help: 'this text' },
 };
 
@@ -166,8 +181,8 @@ export function parseOptions(argv: readonly string[]): BenchConfig {
   };
 
   const profileText = text('--profile') ?? 'quick';
-  if (profileText !== 'quick' && profileText !== 'paper') throw new OptionError(`--profile '${profileText}' is not a profile: allowed are quick, paper`);
-  const profile = PROFILES[profileText];
+  if (!(profileText in PROFILES)) throw new OptionError(`--profile '${profileText}' is not a profile: allowed are ${Object.keys(PROFILES).join(', ')}`);
+  const profile = PROFILES[profileText as Profile];
 
   const stacks = unique('--stacks', list(text('--stacks') ?? PAPER_STACKS.join(',')));
   if (stacks.length === 0) throw new OptionError('--stacks names no stack');
@@ -243,7 +258,7 @@ export function parseOptions(argv: readonly string[]): BenchConfig {
     durationSeconds,
     runs,
     seed,
-    profile: profileText,
+    profile: profileText as Profile,
     out: text('--out') ?? null,
     pcap: text('--pcap') ?? null,
     verify: given.has('--verify'),
@@ -251,5 +266,33 @@ export function parseOptions(argv: readonly string[]): BenchConfig {
     quiet: given.has('--quiet'),
     layers: given.has('--layers'),
     help: given.has('--help'),
+    ...comparisonOptions(text, given.has('--fail-on-regression')),
+  };
+}
+
+/** Parses a threshold: a percentage such as 10% or 10 (percent), 0 to 1000. */
+export function parseThreshold(flag: string, text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*%?$/.exec(text.trim());
+  if (m === null || Number(m[1]) > 1000) throw new OptionError(`${flag} '${text}' is not a percentage: give 0% to 1000%, such as 10%`);
+  return Number(m[1]);
+}
+
+export function parseFormats(flag: string, text: string): OutputFormat[] {
+  const formats = unique(flag, list(text));
+  for (const f of formats) if (!OUTPUT_FORMATS.includes(f as OutputFormat)) throw new OptionError(`${flag} '${f}' is not a format: allowed are ${OUTPUT_FORMATS.join(', ')}`);
+  if (formats.length === 0) throw new OptionError(`${flag} names no format: allowed are ${OUTPUT_FORMATS.join(', ')}`);
+  return formats as OutputFormat[];
+}
+
+/** --compare, --threshold, --fail-on-regression and --format (shared with `npm run report`). */
+export function comparisonOptions(text: (flag: string) => string | undefined, failOnRegression: boolean): Pick<BenchConfig, 'compare' | 'thresholdPercent' | 'failOnRegression' | 'formats'> {
+  const compare = text('--compare') ?? null;
+  if (compare === null && text('--threshold') !== undefined) throw new OptionError('--threshold needs --compare: it says which changes count');
+  if (compare === null && failOnRegression) throw new OptionError('--fail-on-regression needs --compare: a baseline to regress from');
+  return {
+    compare,
+    thresholdPercent: text('--threshold') !== undefined ? parseThreshold('--threshold', text('--threshold')!) : 10,
+    failOnRegression,
+    formats: text('--format') !== undefined ? parseFormats('--format', text('--format')!) : [],
   };
 }

@@ -1,6 +1,7 @@
 // Runs the configurations: for each stack × side × crypto provider, `runs` runs, each with a new
 // seed: build the drivers, warm up (excluded), then measure the steady window on the wall clock.
 
+import { calibrationPass, calibrationPrimitives, calibrationRows } from './calibration.js';
 import { performance } from 'node:perf_hooks';
 import { type Enforcement, type Workload, createWorkload, describeDrops, enforcementFor } from '../drivers/workload.js';
 import { ParallelEngine } from '../parallel/engine.js';
@@ -9,7 +10,7 @@ import type { TcpLockScope } from '../stacks/layers/tcp.js';
 import type { Side } from '../drivers/workload.js';
 import type { CryptoProviderName } from '../stacks/crypto/index.js';
 import type { Msg } from '../stacks/message.js';
-import { type RunDetail, round } from '../results/rows.js';
+import { type CalibrationRow, type RunDetail, round } from '../results/rows.js';
 import { type BenchConfig, CLP_DEFAULT_CONNECTIONS, type Mode, cores } from './options.js';
 
 export interface Configuration {
@@ -46,7 +47,11 @@ export interface BenchOutcome {
   rows: RunDetail[];
   enforcement: (Enforcement & Configuration)[];
   incomplete: boolean;
+  /** The primitives' raw throughput, timed before and after the stack runs (see calibration.ts). */
+  calibration: CalibrationRow[];
 }
+
+type StackOutcome = Omit<BenchOutcome, 'calibration'>;
 
 export function configurations(config: BenchConfig): Configuration[] {
   const out: Configuration[] = [];
@@ -128,6 +133,15 @@ interface Measurement {
 }
 
 export async function runBenchmarks(config: BenchConfig, hooks: RunnerHooks): Promise<BenchOutcome> {
+  const primitives = calibrationPrimitives(config.stacks, config.cryptos, config.packetSize);
+  const samples = new Map<string, number[]>();
+  calibrationPass(primitives, config.packetSize, samples);
+  const outcome = await runStacks(config, hooks);
+  if (!outcome.incomplete) calibrationPass(primitives, config.packetSize, samples);
+  return { ...outcome, calibration: calibrationRows(primitives, samples) };
+}
+
+async function runStacks(config: BenchConfig, hooks: RunnerHooks): Promise<StackOutcome> {
   const configs = configurations(config);
   const perRun = config.warmupSeconds + config.durationSeconds;
   const planned = configs.length * config.runs * perRun;
@@ -172,7 +186,7 @@ export async function runBenchmarks(config: BenchConfig, hooks: RunnerHooks): Pr
 }
 
 /** Turns measured runs into rows (throwing under --verify when a run broke a rule). */
-function finish(rows: RunDetail[], enforcement: BenchOutcome['enforcement'], c: Configuration, measured: Measurement[], config: BenchConfig, incomplete: boolean): BenchOutcome {
+function finish(rows: RunDetail[], enforcement: BenchOutcome['enforcement'], c: Configuration, measured: Measurement[], config: BenchConfig, incomplete: boolean): StackOutcome {
   measured.forEach((m, i) => {
     const valid = Object.keys(m.drops).length === 0 && m.dataErrors === 0;
     if (!valid && config.verify) {

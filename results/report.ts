@@ -1,7 +1,15 @@
 // report.md: the throughput table and the latency breakdown laid out like the paper's Tables 1
 // and 2 (µs per packet, and the increment over the TCP/IP baseline of the same link).
 
-import type { SummaryRow } from './rows.js';
+import { type Comparison, renderComparison } from './compare.js';
+import type { CalibrationRow, SummaryRow } from './rows.js';
+
+/** What a report shows beside the tables: charts (files in charts/), calibration, a comparison. */
+export interface ReportExtras {
+  charts?: { name: string; title: string }[];
+  calibration?: CalibrationRow[];
+  comparison?: Comparison | null;
+}
 
 export interface ReportMeta {
   timestamp: string;
@@ -206,7 +214,34 @@ function cipherRatios(rows: readonly SummaryRow[]): string {
   return lines.join('\n');
 }
 
-export function renderReport(summary: readonly SummaryRow[], meta: ReportMeta): string {
+/** The raw primitives timed in the same run, and each row's throughput divided by them. */
+export function ratioTables(summary: readonly SummaryRow[], calibration: readonly CalibrationRow[]): string {
+  if (calibration.length === 0) return '';
+  const primitives = table(
+    ['primitive', 'crypto', 'Mbit/s', '90% CI', 'samples'],
+    calibration.map((c) => [c.primitive, c.crypto ?? '—', fmt(c.meanMbps), c.ci90Low === null ? 'n/a' : `${fmt(c.ci90Low)} – ${fmt(c.ci90High)}`, String(c.samples)]),
+    ['l', 'l', 'r', 'r', 'r'],
+  );
+  const ratios = table(
+    ['stack', 'side', 'mode', 'workers', 'crypto', '÷ checksum (90%)', '÷ primitive (90%)'],
+    summary.map((s) => [
+      s.stack,
+      s.side,
+      modeLabel(s),
+      String(s.workers),
+      s.crypto,
+      s.checksumRatio === undefined ? '—' : `${s.checksumRatio.toFixed(4)} (${s.checksumRatioLow!.toFixed(4)}–${s.checksumRatioHigh!.toFixed(4)})`,
+      s.primitiveRatio === undefined ? '—' : `${s.primitive}: ${s.primitiveRatio.toFixed(3)} (${s.primitiveRatioLow!.toFixed(3)}–${s.primitiveRatioHigh!.toFixed(3)})`,
+    ]),
+    ['l', 'l', 'l', 'r', 'l', 'r', 'r'],
+  );
+  return `${primitives}
+
+${ratios}`;
+}
+
+export function renderReport(summary: readonly SummaryRow[], meta: ReportMeta, extras: ReportExtras = {}): string {
+  const charts = extras.charts ?? [];
   const enforcement = meta.enforcement
     .map((e) => `- ${e.stack} ${e.side}: enforced ${e.enforced.join(', ')}${e.computedOnly.length ? `; computed, not enforced: ${e.computedOnly.join(', ')}` : ''}${e.genuineFrames ? '' : '; frames replayed from templates'}`)
     .join('\n');
@@ -240,12 +275,24 @@ export function renderReport(summary: readonly SummaryRow[], meta: ReportMeta): 
           '',
         ]
       : []),
+    ...(charts.length > 0 ? ['## Charts', '', ...charts.map((c) => `![${c.title}](charts/${c.name}.svg)\n`), ''] : []),
+    ...(extras.comparison ? ['## Compared with a baseline', '', renderComparison(extras.comparison), ''] : []),
     '## Latency breakdown (µs per packet)',
     '',
     'As in the paper\'s Tables 1 and 2: time per packet at the measured throughput, and the increment over the TCP/IP stack of the same link.',
     '',
     latencyTables(summary),
     '',
+    ...(extras.calibration && extras.calibration.length > 0
+      ? [
+          '## Same-run ratios (what the regression check tracks)',
+          '',
+          'The raw primitives, timed before and after the stack runs on the same machine, and each configuration\'s throughput divided by them: unlike Mbit/s, these carry over between machines.',
+          '',
+          ratioTables(summary, extras.calibration),
+          '',
+        ]
+      : []),
     '## What was checked',
     '',
     enforcement,

@@ -96,9 +96,33 @@ export interface SummaryRow extends ConfigFields {
   lockContendedShare?: number;
   /** Receive side: mean share of packets that reached TCP out of order. */
   outOfOrderShare?: number;
+  /**
+   * Throughput ÷ the same run's plain checksum pass (RFC 1071 over the packet), with the 90%
+   * error propagated: a figure that means something across machines (calibration).
+   */
+  checksumRatio?: number;
+  checksumRatioLow?: number;
+  checksumRatioHigh?: number;
+  /** The primitive that dominates the stack (3des, des, md5), and throughput ÷ its raw throughput. */
+  primitive?: string;
+  primitiveRatio?: number;
+  primitiveRatioLow?: number;
+  primitiveRatioHigh?: number;
 }
 
-function configKey(r: ConfigFields): string {
+/** The raw throughput of a primitive, timed before and after the stack runs of the same command. */
+export interface CalibrationRow {
+  primitive: string;
+  /** Null for the checksum (the project's own code). */
+  crypto: string | null;
+  meanMbps: number;
+  ci90Low: number | null;
+  ci90High: number | null;
+  samples: number;
+}
+
+/** Identifies a configuration across runs and files (what --compare matches rows by). */
+export function configKey(r: ConfigFields): string {
   return [r.stack, r.side, r.mode, r.workers, r.connections, r.packetSize, r.crypto, r.tcpLockScope ?? ''].join('|');
 }
 

@@ -88,3 +88,12 @@ export function parseStackSpec(spec: string): LayerName[] {
   }
   return layers;
 }
+
+/** The primitive that dominates a stack's cost: its cipher, else its digest; null for neither. */
+export function dominantPrimitive(spec: string): 'md5' | 'des' | '3des' | null {
+  const layers = parseStackSpec(spec);
+  if (layers.includes('3des')) return '3des';
+  if (layers.includes('des')) return 'des';
+  if (layers.includes('md5')) return 'md5';
+  return null;
+}

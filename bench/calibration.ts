@@ -1,0 +1,74 @@
+// Calibration: the raw throughput of each primitive the run's stacks use (and of a plain checksum
+// pass), timed on this machine before and after the stack runs. A stack's throughput divided by
+// its primitive's is a ratio that means something across machines and Node versions, which raw
+// Mbit/s does not: the regression check tracks ratios and speedups.
+
+import { summarize } from '../results/stats.js';
+import type { CalibrationRow } from '../results/rows.js';
+import type { CryptoProviderName } from '../stacks/crypto/index.js';
+import { dominantPrimitive } from '../stacks/spec.js';
+import { type Primitive, checksumPrimitive, cryptoPrimitive } from './primitives.js';
+
+/** Samples per pass; one pass runs before the stack runs and one after. */
+const SAMPLES_PER_PASS = 3;
+const SAMPLE_MS = 60;
+
+let sink = 0;
+
+/** The primitives a run of `stacks` with `cryptos` is compared against. */
+export function calibrationPrimitives(stacks: readonly string[], cryptos: readonly CryptoProviderName[], packetSize: number): Primitive[] {
+  const primitives: Primitive[] = [checksumPrimitive(packetSize)];
+  for (const crypto of cryptos) {
+    for (const name of ['md5', 'des', '3des'] as const) {
+      if (stacks.some((s) => dominantPrimitive(s) === name)) primitives.push(cryptoPrimitive(name, crypto, packetSize));
+    }
+  }
+  return primitives;
+}
+
+/** Mbit/s of one primitive over about SAMPLE_MS (batches sized so the clock is read rarely). */
+function sampleMbps(primitive: Primitive, packetSize: number): number {
+  let t = performance.now();
+  sink = (sink + primitive.run()) | 0;
+  const once = Math.max(performance.now() - t, 1e-4);
+  const batch = Math.max(1, Math.floor(1 / once)); // about a millisecond per clock reading
+  let calls = 0;
+  t = performance.now();
+  let elapsed = 0;
+  while (elapsed < SAMPLE_MS) {
+    for (let i = 0; i < batch; i++) sink = (sink + primitive.run()) | 0;
+    calls += batch;
+    elapsed = performance.now() - t;
+  }
+  return (calls * packetSize * 8) / (elapsed / 1000) / 1e6;
+}
+
+/** Times every primitive SAMPLES_PER_PASS times; adds the samples to `samples` (by key). */
+export function calibrationPass(primitives: readonly Primitive[], packetSize: number, samples: Map<string, number[]>): void {
+  for (const p of primitives) {
+    sampleMbps(p, packetSize); // warm-up
+    const key = calibrationKey(p.name, p.crypto);
+    const list = samples.get(key) ?? [];
+    for (let i = 0; i < SAMPLES_PER_PASS; i++) list.push(sampleMbps(p, packetSize));
+    samples.set(key, list);
+  }
+  if (sink === 0x7fffffff) process.stderr.write(''); // reads the sink: the work stays observable
+}
+
+export function calibrationKey(name: string, crypto: string | null): string {
+  return crypto === null ? name : `${name} [${crypto}]`;
+}
+
+export function calibrationRows(primitives: readonly Primitive[], samples: Map<string, number[]>): CalibrationRow[] {
+  return primitives.map((p) => {
+    const s = summarize(samples.get(calibrationKey(p.name, p.crypto)) ?? []);
+    return {
+      primitive: p.name,
+      crypto: p.crypto,
+      meanMbps: s.mean,
+      ci90Low: Number.isFinite(s.low) ? s.low : null,
+      ci90High: Number.isFinite(s.high) ? s.high : null,
+      samples: s.n,
+    };
+  });
+}

@@ -1,0 +1,209 @@
+// The report's charts as vega-lite specifications, rendered to SVG in Node (vega's headless
+// View.toSVG: no browser, no canvas). Throughput and speedup against workers per stack with PLP
+// and CLP side by side and the ideal line (the paper's Fig. 3–10), the latency breakdown as
+// stacked bars (Tables 1–2), and the connection sweep (Fig. 11) when a run has one.
+
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import { parseStackSpec } from '../stacks/spec.js';
+import type { SummaryRow } from './rows.js';
+
+export interface ChartSpec {
+  /** File name without .svg: letters, digits and dashes. */
+  name: string;
+  title: string;
+  spec: TopLevelSpec;
+}
+
+export interface RenderedChart {
+  name: string;
+  title: string;
+  svg: string;
+}
+
+const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+const PANEL = { width: 280, height: 200 };
+
+function slug(text: string): string {
+  return text.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '');
+}
+
+/** The line a row belongs to: its mode (and lock scope), with crypto or connections when a run varies them. */
+function seriesOf(rows: readonly SummaryRow[]): (s: SummaryRow) => string {
+  const cryptos = new Set(rows.map((s) => s.crypto)).size > 1;
+  const connections = new Set(rows.filter((s) => s.mode === 'clp').map((s) => s.connections)).size > 1;
+  return (s) =>
+    `${s.mode === 'plp' && s.tcpLockScope === 'segment' ? 'plp (segment lock)' : s.mode}${cryptos ? ` [${s.crypto}]` : ''}${connections && s.mode === 'clp' ? ` ${s.connections} conns` : ''}`;
+}
+
+function throughputChart(stack: string, rows: readonly SummaryRow[]): ChartSpec {
+  const series = seriesOf(rows);
+  const x = { field: 'workers', type: 'quantitative', title: 'workers', axis: { tickMinStep: 1 } } as const;
+  return {
+    name: `throughput-${slug(stack)}`,
+    title: `${stack}: throughput against workers`,
+    spec: {
+      $schema: SCHEMA,
+      title: `${stack}: throughput (Mbit/s, 90% interval)`,
+      data: { values: rows.map((s) => ({ side: s.side, workers: s.workers, series: series(s), mbps: s.meanMbps, low: s.ci90Low ?? s.meanMbps, high: s.ci90High ?? s.meanMbps })) },
+      facet: { column: { field: 'side', type: 'nominal', title: null, sort: ['send', 'recv'] } },
+      spec: {
+        ...PANEL,
+        layer: [
+          { mark: { type: 'line', point: true }, encoding: { x, y: { field: 'mbps', type: 'quantitative', title: 'Mbit/s' }, color: { field: 'series', type: 'nominal', title: null, legend: { labelLimit: 320 } } } },
+          { mark: 'rule', encoding: { x, y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' }, color: { field: 'series', type: 'nominal' } } },
+        ],
+      },
+    },
+  };
+}
+
+function speedupChart(stack: string, rows: readonly SummaryRow[]): ChartSpec {
+  const series = seriesOf(rows);
+  const values: Record<string, unknown>[] = rows
+    .filter((s) => s.speedup !== null)
+    .map((s) => ({ side: s.side, workers: s.workers, series: series(s), speedup: s.speedup, low: s.speedupLow, high: s.speedupHigh }));
+  for (const side of new Set(rows.map((s) => s.side))) {
+    for (const workers of new Set(rows.map((s) => s.workers))) values.push({ side, workers, series: 'ideal (linear)', speedup: workers, low: workers, high: workers });
+  }
+  const x = { field: 'workers', type: 'quantitative', title: 'workers', axis: { tickMinStep: 1 } } as const;
+  return {
+    name: `speedup-${slug(stack)}`,
+    title: `${stack}: speedup against workers`,
+    spec: {
+      $schema: SCHEMA,
+      title: `${stack}: speedup (throughput ÷ 1 worker, 90% interval)`,
+      data: { values },
+      facet: { column: { field: 'side', type: 'nominal', title: null, sort: ['send', 'recv'] } },
+      spec: {
+        ...PANEL,
+        layer: [
+          {
+            mark: { type: 'line', point: true },
+            encoding: {
+              x,
+              y: { field: 'speedup', type: 'quantitative', title: 'speedup' },
+              color: { field: 'series', type: 'nominal', title: null, legend: { labelLimit: 320 } },
+              strokeDash: { condition: { test: "datum.series === 'ideal (linear)'", value: [4, 4] }, value: [1, 0] },
+            },
+          },
+          { mark: 'rule', encoding: { x, y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' }, color: { field: 'series', type: 'nominal' } } },
+        ],
+      },
+    },
+  };
+}
+
+/**
+ * A stack's µs per packet split as the paper's tables do: the largest measured stack it is built
+ * on (TCP/IP, then TCP/MD5/IP, ...) and, on top, the increment its extra layers add.
+ */
+export function latencyComponents(rows: readonly SummaryRow[]): { stack: string; side: string; component: string; us: number; order: number }[] {
+  const out: { stack: string; side: string; component: string; us: number; order: number }[] = [];
+  for (const side of new Set(rows.map((s) => s.side))) {
+    const bySpec = new Map(rows.filter((s) => s.side === side).map((s) => [s.stack, s.usPerPacket]));
+    const parts = (stack: string): { component: string; us: number }[] => {
+      const layers = parseStackSpec(stack);
+      // The base: the measured stack with the most layers that this one contains, in order.
+      let base: string[] | null = null;
+      for (const other of bySpec.keys()) {
+        const candidate = parseStackSpec(other);
+        if (candidate.length < layers.length && isSubsequence(candidate, layers) && (base === null || candidate.length > base.length)) base = candidate;
+      }
+      if (base === null) return [{ component: stack, us: bySpec.get(stack)! }];
+      const baseSpec = base.join('/');
+      const added = layers.filter((l) => !base!.includes(l)).join('/');
+      return [...parts(baseSpec), { component: `+ ${added}`, us: Math.max(0, bySpec.get(stack)! - bySpec.get(baseSpec)!) }];
+    };
+    for (const stack of bySpec.keys()) parts(stack).forEach((p, order) => out.push({ stack, side, ...p, order }));
+  }
+  return out;
+}
+
+function isSubsequence(short: readonly string[], long: readonly string[]): boolean {
+  let i = 0;
+  for (const layer of long) if (i < short.length && short[i] === layer) i++;
+  return i === short.length;
+}
+
+function latencyChart(group: string, rows: readonly SummaryRow[]): ChartSpec {
+  return {
+    name: `latency-${slug(group)}`,
+    title: `Latency breakdown, ${group}`,
+    spec: {
+      $schema: SCHEMA,
+      title: `Latency breakdown (µs per packet at 1 worker), ${group}`,
+      data: { values: latencyComponents(rows) },
+      facet: { column: { field: 'side', type: 'nominal', title: null, sort: ['send', 'recv'] } },
+      spec: {
+        ...PANEL,
+        mark: 'bar',
+        encoding: {
+          x: { field: 'stack', type: 'nominal', title: null, sort: { field: 'us', op: 'sum', order: 'ascending' }, axis: { labelAngle: -30 } },
+          y: { field: 'us', type: 'quantitative', title: 'µs per packet', stack: 'zero' },
+          color: { field: 'component', type: 'nominal', title: 'part', legend: { labelLimit: 320 } },
+          order: { field: 'order', type: 'quantitative' },
+          tooltip: [{ field: 'stack' }, { field: 'component' }, { field: 'us', format: '.2f' }],
+        },
+      },
+      resolve: { scale: { x: 'independent' } },
+    },
+  };
+}
+
+function connectionsChart(rows: readonly SummaryRow[]): ChartSpec {
+  return {
+    name: 'connections',
+    title: 'Throughput against connections',
+    spec: {
+      $schema: SCHEMA,
+      title: 'Throughput against connections (Mbit/s)',
+      data: { values: rows.map((s) => ({ side: s.side, connections: s.connections, series: `${s.stack} ${s.mode} ×${s.workers}${s.crypto === 'cryptojs' ? '' : ` [${s.crypto}]`}`, mbps: s.meanMbps })) },
+      facet: { column: { field: 'side', type: 'nominal', title: null, sort: ['send', 'recv'] } },
+      spec: {
+        ...PANEL,
+        mark: { type: 'line', point: true },
+        encoding: {
+          x: { field: 'connections', type: 'quantitative', scale: { type: 'log' }, title: 'connections' },
+          y: { field: 'mbps', type: 'quantitative', title: 'Mbit/s', scale: { type: 'log' } },
+          color: { field: 'series', type: 'nominal', title: null, legend: { labelLimit: 320 } },
+        },
+      },
+    },
+  };
+}
+
+/** Every chart the summary has data for. */
+export function chartSpecs(summary: readonly SummaryRow[]): ChartSpec[] {
+  const charts: ChartSpec[] = [];
+  const parallel = summary.filter((s) => s.mode !== 'single');
+  for (const stack of new Set(parallel.map((s) => s.stack))) {
+    const rows = parallel.filter((s) => s.stack === stack);
+    // A connection sweep belongs to its own chart; here, each mode at its first connection count.
+    const firstConnections = new Map<string, number>();
+    for (const s of rows) if (!firstConnections.has(s.mode)) firstConnections.set(s.mode, s.connections);
+    const lines = rows.filter((s) => s.connections === firstConnections.get(s.mode));
+    if (new Set(lines.map((s) => s.workers)).size < 2) continue;
+    charts.push(throughputChart(stack, lines), speedupChart(stack, lines));
+  }
+  const groups = new Map<string, SummaryRow[]>();
+  for (const s of summary.filter((row) => row.workers === 1)) {
+    const key = `${s.crypto}, ${s.mode}${s.tcpLockScope === 'segment' ? ' (segment lock)' : ''}, ${s.connections} connection${s.connections === 1 ? '' : 's'}`;
+    groups.set(key, [...(groups.get(key) ?? []), s]);
+  }
+  for (const [key, rows] of groups) charts.push(latencyChart(key, rows));
+  const sweep = summary.filter((s) => summary.some((t) => t !== s && t.stack === s.stack && t.side === s.side && t.mode === s.mode && t.workers === s.workers && t.crypto === s.crypto && t.connections !== s.connections));
+  if (sweep.length > 0) charts.push(connectionsChart(sweep));
+  return charts;
+}
+
+/** Renders a chart to SVG with vega's headless renderer (no browser, no canvas). */
+export async function renderChart(chart: ChartSpec): Promise<RenderedChart> {
+  const view = new vega.View(vega.parse(compile(chart.spec).spec), { renderer: 'none' });
+  try {
+    const svg = await view.toSVG();
+    return { name: chart.name, title: chart.title, svg };
+  } finally {
+    view.finalize();
+  }
+}

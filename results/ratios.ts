@@ -1,0 +1,33 @@
+// Same-run ratios: each summary row's throughput divided by the raw throughput of a plain checksum
+// pass and of the stack's dominant primitive, both timed in the same command (calibration). Unlike
+// Mbit/s, these carry over between machines, so the regression check can track them.
+
+import { dominantPrimitive } from '../stacks/spec.js';
+import { type CalibrationRow, type SummaryRow, round } from './rows.js';
+import { speedupOf } from './speedup.js';
+
+function halfWidth(low: number | null, high: number | null): number {
+  return low === null || high === null ? 0 : (high - low) / 2;
+}
+
+function ratio(row: SummaryRow, of: CalibrationRow): [number, number, number] {
+  const r = speedupOf(
+    { mean: row.meanMbps, halfWidth: halfWidth(row.ci90Low, row.ci90High) },
+    { mean: of.meanMbps, halfWidth: halfWidth(of.ci90Low, of.ci90High) },
+  );
+  return [round(r.speedup), round(r.speedupLow), round(r.speedupHigh)];
+}
+
+/** Adds checksumRatio and primitiveRatio (with their 90% ranges) to every row it can. */
+export function addRatios(summary: SummaryRow[], calibration: readonly CalibrationRow[]): void {
+  const checksum = calibration.find((c) => c.primitive === 'checksum');
+  for (const row of summary) {
+    if (checksum !== undefined) [row.checksumRatio, row.checksumRatioLow, row.checksumRatioHigh] = ratio(row, checksum);
+    const name = dominantPrimitive(row.stack);
+    const primitive = calibration.find((c) => c.primitive === name && c.crypto === row.crypto);
+    if (name !== null && primitive !== undefined) {
+      row.primitive = name;
+      [row.primitiveRatio, row.primitiveRatioLow, row.primitiveRatioHigh] = ratio(row, primitive);
+    }
+  }
+}

@@ -1,0 +1,59 @@
+// results.json: what a run writes and what `npm run report` and `--compare` read back. Reading
+// checks the shape, so a wrong or corrupt file is named with what is wrong, never a stack trace.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ReportMeta } from './report.js';
+import type { CalibrationRow, RunDetail, SummaryRow } from './rows.js';
+
+export interface ResultsFile {
+  runs: RunDetail[];
+  summary: SummaryRow[];
+  /** Raw primitive throughput of the same run (absent in files older than the regression check). */
+  calibration?: CalibrationRow[];
+  meta: ReportMeta & Record<string, unknown>;
+}
+
+export class ResultsFileError extends Error {
+  override name = 'ResultsFileError';
+}
+
+/** The results.json a path names: the file itself, or the one in a run folder. */
+export function resultsPath(fileOrFolder: string): string {
+  return fs.existsSync(fileOrFolder) && fs.statSync(fileOrFolder).isDirectory() ? path.join(fileOrFolder, 'results.json') : fileOrFolder;
+}
+
+export function readResults(fileOrFolder: string): ResultsFile {
+  const file = resultsPath(fileOrFolder);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ResultsFileError(`${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): give a results.json or a run folder holding one`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new ResultsFileError(`${file}: not valid JSON (${(err as Error).message})`);
+  }
+  const problem = shapeProblem(data);
+  if (problem !== null) throw new ResultsFileError(`${file}: not an xkbench results.json: ${problem}`);
+  return data as ResultsFile;
+}
+
+function shapeProblem(data: unknown): string | null {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return 'the top level is not an object';
+  const d = data as Record<string, unknown>;
+  if (!Array.isArray(d.summary)) return "no 'summary' array";
+  if (!Array.isArray(d.runs)) return "no 'runs' array";
+  if (typeof d.meta !== 'object' || d.meta === null) return "no 'meta' object";
+  for (const [i, row] of (d.summary as unknown[]).entries()) {
+    const r = row as Record<string, unknown>;
+    if (typeof r !== 'object' || r === null) return `summary[${i}] is not an object`;
+    for (const field of ['stack', 'side', 'mode', 'crypto'] as const) if (typeof r[field] !== 'string') return `summary[${i}].${field} is not a string`;
+    for (const field of ['workers', 'connections', 'packetSize', 'meanMbps'] as const) if (typeof r[field] !== 'number') return `summary[${i}].${field} is not a number`;
+  }
+  if (d.calibration !== undefined && !Array.isArray(d.calibration)) return "'calibration' is not an array";
+  return null;
+}
