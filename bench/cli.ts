@@ -238,7 +238,7 @@ async function main(argv: string[]): Promise<number> {
     if (parallel) console.log(`${parallel}\n\n${amdahlTable(summary)}\n`);
     console.log(latencyTables(summary));
     console.log('');
-    if (comparison !== null) console.log(`${renderComparison(comparison)}\n`);
+    if (comparison !== null) console.log(`${renderComparison(comparison, true)}\n`);
     console.log(`results: ${path.join(out, 'results.csv')}, results.json, ${written.filter((f) => !f.includes('/')).join(', ')} and ${written.filter((f) => f.includes('/')).length} charts${pcaps.length ? `; capture: ${pcaps.join(', ')}` : ''}`);
   }
   if (comparison !== null && comparison.regressions.length > 0) {

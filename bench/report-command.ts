@@ -71,7 +71,7 @@ async function main(argv: string[]): Promise<number> {
   const comparison = baseline !== null ? compareResults(baseline, results, options.compare!, options.thresholdPercent) : null;
   const written = await writeReports(out, results, comparison);
   written.push(...writeExtras(out, results, comparison, options.formats));
-  if (comparison !== null) console.log(`${renderComparison(comparison)}\n`);
+  if (comparison !== null) console.log(`${renderComparison(comparison, true)}\n`);
   console.log(`rebuilt in ${out}: ${written.join(', ')}`);
   if (comparison !== null && comparison.regressions.length > 0) {
     console.error(`xkbench-report: ${comparison.regressions.length} regression(s) against ${options.compare}`);

@@ -131,7 +131,8 @@ function value(x: number, low: number | null, high: number | null): string {
   return low === null || high === null ? x.toFixed(digits) : `${x.toFixed(digits)} (${low.toFixed(digits)}–${high.toFixed(digits)})`;
 }
 
-export function renderComparison(c: Comparison): string {
+/** The comparison as markdown; `notableOnly` keeps the rows beyond the threshold (for a terminal). */
+export function renderComparison(c: Comparison, notableOnly = false): string {
   const tracked = c.changes.filter((x) => x.tracked).length;
   const lines = [
     `Compared with ${c.old}: ${tracked} tracked metrics (speedups, same-run ratios), ${c.regressions.length} regression${c.regressions.length === 1 ? '' : 's'} beyond ${c.thresholdPercent}% and outside the noise.`,
@@ -140,7 +141,7 @@ export function renderComparison(c: Comparison): string {
     '| configuration | metric | old (90%) | new (90%) | change | outside noise | verdict |',
     '|---|---|---:|---:|---:|---|---|',
   ];
-  const ordered = [...c.changes].sort((a, b) => Number(b.tracked) - Number(a.tracked));
+  const ordered = [...c.changes].filter((x) => !notableOnly || x.beyondThreshold).sort((a, b) => Number(b.tracked) - Number(a.tracked));
   for (const x of ordered) {
     lines.push(
       `| ${x.row} | ${METRIC_LABELS[x.metric]}${x.tracked ? '' : x.machineDependent ? ' (machine-dependent)' : ' (not tracked)'} | ${value(x.old, x.oldLow, x.oldHigh)} | ${value(x.new, x.newLow, x.newHigh)} | ${x.changePercent >= 0 ? '+' : ''}${x.changePercent.toFixed(1)}% | ${x.outsideNoise === null ? 'no interval' : x.outsideNoise ? 'yes' : 'no'} | ${x.verdict === 'regression' && !x.tracked ? 'slower (not tracked)' : x.verdict} |`,

@@ -46,6 +46,10 @@ const BAD: [string[], RegExp][] = [
   [['--tcp-lock-scope', 'global'], /--tcp-lock-scope 'global' is not a scope: allowed are state, segment/],
   [['--mode', 'plp', '--connections', '12'], /plp runs one connection/],
   [['--mode', 'clp', '--workers', '4', '--connections', '2'], /--workers 4 exceeds --connections 2/],
+  [['--threshold', '5%'], /--threshold needs --compare/],
+  [['--fail-on-regression'], /--fail-on-regression needs --compare/],
+  [['--compare', 'old.json', '--threshold', 'lots'], /--threshold 'lots' is not a percentage/],
+  [['--format', 'junit'], /--format 'junit' is not a format: allowed are github-action-benchmark/],
 ];
 
 for (const [args, message] of BAD) {
@@ -63,6 +67,24 @@ test('the command itself exits 2 with that message and no stack trace, writing n
     assert.not.match(r.stderr, /\bat \w+ \(/, 'no stack trace');
   }
   assert.not.ok(fs.existsSync(path.join(dir, 'never')));
+});
+
+test('a missing or corrupt --compare file exits 2 before any work, naming the file and the fault', () => {
+  const corrupt = path.join(dir, 'corrupt.json');
+  fs.writeFileSync(corrupt, '{"summary": [');
+  const wrongShape = path.join(dir, 'wrong-shape.json');
+  fs.writeFileSync(wrongShape, JSON.stringify({ summary: [{ stack: 'tcp/ip/fddi' }], runs: [], meta: {} }));
+  for (const [file, message] of [
+    [path.join(dir, 'absent.json'), /--compare .*absent\.json: cannot be read \(ENOENT\)/],
+    [corrupt, /--compare .*corrupt\.json: not valid JSON/],
+    [wrongShape, /--compare .*wrong-shape\.json: not an xkbench results\.json: summary\[0\]\.side is not a string/],
+  ] as const) {
+    const r = run(['--compare', file, '--out', path.join(dir, 'never-compared'), '--runs', '1', '--duration', '10ms']);
+    assert.is(r.status, 2, r.stderr);
+    assert.match(r.stderr, message);
+    assert.is(r.stderr.trim().split('\n').length, 1, 'one line');
+  }
+  assert.not.ok(fs.existsSync(path.join(dir, 'never-compared', 'results.json')));
 });
 
 test('an unwritable --out exits 2', () => {
@@ -103,7 +125,7 @@ test('a short run writes results.csv, results.json and report.md of the document
   assert.is(csv[0], RUN_COLUMNS.join(','));
   assert.is(csv.length, 1 + 2 * 2 * 2);
   const json = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
-  assert.equal(Object.keys(json).sort(), ['meta', 'runs', 'summary']);
+  assert.equal(Object.keys(json).sort(), ['calibration', 'meta', 'runs', 'summary']);
   assert.is(json.runs.length, 8);
   for (const row of json.runs) {
     for (const column of RUN_COLUMNS) assert.ok(column in row, column);
@@ -122,7 +144,7 @@ test('a short run writes results.csv, results.json and report.md of the document
   assert.match(report, /## Latency breakdown/);
   assert.match(report, /\| TCP\/IP\/FDDI \|/);
   assert.ok(fs.existsSync(path.join(dir, 'short-fddi.pcap')) && fs.existsSync(path.join(dir, 'short-eth.pcap')), 'one capture per link type');
-  assert.equal(fs.readdirSync(out).sort(), ['report.md', 'results.csv', 'results.json'], 'no temporary files left');
+  assert.equal(fs.readdirSync(out).sort(), ['charts', 'report.html', 'report.md', 'results.csv', 'results.json'], 'no temporary files left');
 });
 
 test('--verify: every paper stack, send and receive, genuine frames and the data checked', () => {

@@ -1,0 +1,236 @@
+// Reports and regression tracking: the charts a summary calls for, the latency breakdown's
+// arithmetic, --compare's verdicts, the github-action-benchmark format, `npm run report`, and
+// report.html as headless Chromium renders it (every chart an SVG in the page).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { chartSpecs, latencyComponents, renderChart } from '../results/charts.js';
+import { compareResults } from '../results/compare.js';
+import { toActionBenchmark } from '../results/github-benchmark.js';
+import { ResultsFileError, type ResultsFile, readResults } from '../results/results-file.js';
+import type { SummaryRow } from '../results/rows.js';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xkbench-report-'));
+const xkbench = path.join(process.cwd(), 'bin/xkbench.js');
+const reportCommand = path.join(process.cwd(), 'bin/xkbench-report.js');
+
+function run(command: string, args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [command, ...args], { encoding: 'utf8', timeout: 180_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function row(stack: string, side: 'send' | 'recv', mode: string, workers: number, meanMbps: number, extra: Partial<SummaryRow> = {}): SummaryRow {
+  return {
+    stack,
+    side,
+    mode,
+    workers,
+    connections: mode === 'clp' ? 12 : 1,
+    packetSize: 4096,
+    crypto: 'cryptojs',
+    meanMbps,
+    ci90Low: meanMbps * 0.98,
+    ci90High: meanMbps * 1.02,
+    usPerPacket: (4096 * 8) / meanMbps,
+    runs: 5,
+    speedup: workers === 1 ? 1 : 1.8,
+    speedupLow: workers === 1 ? 0.97 : 1.75,
+    speedupHigh: workers === 1 ? 1.03 : 1.85,
+    oversubscribed: false,
+    ...extra,
+  };
+}
+
+function resultsOf(summary: SummaryRow[], meta: Partial<ResultsFile['meta']> = {}): ResultsFile {
+  return {
+    runs: [],
+    summary,
+    meta: { timestamp: '2026-11-22T00:00:00Z', node: 'v20.20.2', cpu: 'Test CPU', cpus: 2, os: 'Linux', commit: null, incomplete: false, command: 'xkbench', enforcement: [], ...meta },
+  };
+}
+
+test('latency breakdown: each stack is the largest measured stack it contains plus the increment of its extra layers', () => {
+  const us = { 'tcp/ip/fddi': 3, 'tcp/md5/ip/fddi': 80, 'des/tcp/md5/ip/fddi': 1800, '3des/tcp/md5/ip/fddi': 6000 };
+  const rows = Object.entries(us).map(([stack, u]) => ({ ...row(stack, 'send', 'single', 1, 1), usPerPacket: u }));
+  const parts = latencyComponents(rows);
+  const of = (stack: string) => parts.filter((p) => p.stack === stack).map((p) => [p.component, p.us]);
+  assert.equal(of('tcp/ip/fddi'), [['tcp/ip/fddi', 3]]);
+  assert.equal(of('tcp/md5/ip/fddi'), [['tcp/ip/fddi', 3], ['+ md5', 77]]);
+  assert.equal(of('des/tcp/md5/ip/fddi'), [['tcp/ip/fddi', 3], ['+ md5', 77], ['+ des', 1720]]);
+  assert.equal(of('3des/tcp/md5/ip/fddi'), [['tcp/ip/fddi', 3], ['+ md5', 77], ['+ 3des', 5920]]);
+  for (const [stack, total] of Object.entries(us)) {
+    assert.is(parts.filter((p) => p.stack === stack).reduce((sum, p) => sum + p.us, 0), total, `${stack}: the parts add up`);
+  }
+});
+
+test('charts: throughput and speedup per stack with more than one worker count, a latency chart per group, the connection sweep when present', async () => {
+  const summary = [
+    row('tcp/ip/fddi', 'send', 'plp', 1, 10000),
+    row('tcp/ip/fddi', 'send', 'plp', 2, 16000),
+    row('tcp/ip/fddi', 'send', 'clp', 1, 10000),
+    row('tcp/ip/fddi', 'send', 'clp', 2, 19000),
+    row('tcp/ip/fddi', 'send', 'clp', 1, 9000, { connections: 96 }),
+    row('tcp/ip/fddi', 'send', 'clp', 2, 17000, { connections: 96 }),
+  ];
+  const specs = chartSpecs(summary);
+  assert.equal(
+    specs.map((c) => c.name),
+    ['throughput-tcp-ip-fddi', 'speedup-tcp-ip-fddi', 'latency-cryptojs-plp-1-connection', 'latency-cryptojs-clp-12-connections', 'latency-cryptojs-clp-96-connections', 'connections'],
+  );
+  const speedup = await renderChart(specs[1]!);
+  assert.match(speedup.svg, /^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  assert.match(speedup.svg, /tcp\/ip\/fddi: speedup/);
+  assert.match(speedup.svg, /ideal \(linear\)/);
+  assert.equal(chartSpecs([row('tcp/ip/fddi', 'send', 'single', 1, 1)]).map((c) => c.name), ['latency-cryptojs-single-1-connection']);
+});
+
+test('--compare verdicts: identical is no change; 20% worse outside the intervals is a regression; inside them it is noise; Mbit/s is never tracked', () => {
+  const now = resultsOf([row('tcp/md5/ip/fddi', 'send', 'clp', 2, 700, { checksumRatio: 0.05, checksumRatioLow: 0.049, checksumRatioHigh: 0.051 })]);
+  const same = compareResults(now, now, 'itself', 10);
+  assert.is(same.regressions.length, 0);
+  assert.ok(same.changes.every((c) => c.verdict === 'within threshold' && c.changePercent === 0));
+  assert.is(same.machineDifference, null);
+
+  const better = resultsOf(
+    [row('tcp/md5/ip/fddi', 'send', 'clp', 2, 875, { speedup: 2.25, speedupLow: 2.2, speedupHigh: 2.3, checksumRatio: 0.0625, checksumRatioLow: 0.062, checksumRatioHigh: 0.063 })],
+    { cpu: 'Other CPU' },
+  );
+  const worse = compareResults(better, now, 'baseline', 10);
+  assert.equal(worse.regressions.map((r) => r.metric).sort(), ['checksumRatio', 'speedup']);
+  for (const r of worse.regressions) assert.ok(Math.abs(r.changePercent + 20) < 1e-9, `${r.metric} is 20% lower`);
+  const mbps = worse.changes.find((c) => c.metric === 'meanMbps')!;
+  assert.ok(!mbps.tracked && mbps.machineDependent, 'raw Mbit/s is shown, flagged machine-dependent, not tracked');
+  assert.match(worse.machineDifference!, /CPU Other CPU → Test CPU/);
+
+  const wide = resultsOf([row('tcp/md5/ip/fddi', 'send', 'clp', 2, 700, { speedup: 2.25, speedupLow: 1.7, speedupHigh: 2.8 })]);
+  const noisy = compareResults(wide, now, 'wide', 10);
+  assert.is(noisy.changes.find((c) => c.metric === 'speedup')!.verdict, 'noise');
+  assert.is(noisy.regressions.length, 0);
+  assert.is(compareResults(better, now, 'baseline', 30).regressions.length, 0, 'a 20% drop is within a 30% threshold');
+});
+
+test('github-action-benchmark: customBiggerIsBetter entries, range and extra as strings', () => {
+  const entries = toActionBenchmark(resultsOf([row('des/tcp/md5/ip/fddi', 'recv', 'plp', 2, 30, { primitive: 'des', primitiveRatio: 0.95, primitiveRatioLow: 0.9, primitiveRatioHigh: 1 })]));
+  assert.equal(entries.map((e) => [e.name, e.unit]), [
+    ['des/tcp/md5/ip/fddi recv plp ×2 [cryptojs] throughput', 'Mbit/s'],
+    ['des/tcp/md5/ip/fddi recv plp ×2 [cryptojs] speedup', 'x'],
+    ['des/tcp/md5/ip/fddi recv plp ×2 [cryptojs] ÷ des', 'ratio'],
+  ]);
+  for (const e of entries) {
+    assert.type(e.value, 'number');
+    assert.type(e.range, 'string');
+    assert.type(e.extra, 'string');
+  }
+  assert.is(entries[1]!.range, '± 0.05');
+});
+
+test('reading results: a missing file, bad JSON and a wrong shape are named', () => {
+  const bad = path.join(dir, 'bad.json');
+  fs.writeFileSync(bad, '[]');
+  assert.throws(() => readResults(path.join(dir, 'nothing')), (e: unknown) => e instanceof ResultsFileError && /cannot be read/.test(e.message));
+  assert.throws(() => readResults(bad), (e: unknown) => e instanceof ResultsFileError && /top level is not an object/.test(e.message));
+});
+
+// One short real run shared by the tests below: 4 configurations, 4 runs each.
+const runDir = path.join(dir, 'run');
+const benchArgs = ['--stacks', 'tcp/md5/ip/fddi', '--side', 'send', '--mode', 'plp,clp', '--workers', '1,2', '--runs', '4', '--duration', '300ms', '--warmup', '100ms', '--quiet'];
+
+/** The run with every tracked metric 25% higher (the run is 20% below it) and point intervals. */
+function betterBaseline(results: ResultsFile): ResultsFile {
+  const copy = structuredClone(results);
+  for (const s of copy.summary) {
+    if (s.workers > 1 && s.speedup !== null) s.speedup = s.speedupLow = s.speedupHigh = s.speedup * 1.25;
+    if (s.checksumRatio !== undefined) s.checksumRatio = s.checksumRatioLow = s.checksumRatioHigh = s.checksumRatio * 1.25;
+    if (s.primitiveRatio !== undefined) s.primitiveRatio = s.primitiveRatioLow = s.primitiveRatioHigh = s.primitiveRatio * 1.25;
+  }
+  return copy;
+}
+
+test('a run writes report.md, report.html, its charts, calibration and ratios; npm run report rebuilds them from results.json', () => {
+  const r = run(xkbench, [...benchArgs, '--out', runDir, '--format', 'github-action-benchmark']);
+  assert.is(r.status, 0, r.stderr);
+  const results = readResults(runDir);
+  assert.equal(results.calibration!.map((c) => c.primitive), ['checksum', 'md5']);
+  for (const s of results.summary) {
+    assert.ok(s.checksumRatio! > 0 && s.checksumRatioLow! <= s.checksumRatio! && s.checksumRatio! <= s.checksumRatioHigh!);
+    assert.is(s.primitive, 'md5');
+  }
+  const charts = fs.readdirSync(path.join(runDir, 'charts')).sort();
+  assert.equal(charts, ['latency-cryptojs-clp-12-connections.svg', 'latency-cryptojs-plp-1-connection.svg', 'speedup-tcp-md5-ip-fddi.svg', 'throughput-tcp-md5-ip-fddi.svg']);
+  const md = fs.readFileSync(path.join(runDir, 'report.md'), 'utf8');
+  for (const c of charts) assert.ok(md.includes(`](charts/${c})`), `report.md links ${c}`);
+  const entries = JSON.parse(fs.readFileSync(path.join(runDir, 'github-action-benchmark.json'), 'utf8'));
+  assert.ok(entries.length >= 4 * 3 && entries.every((e: Record<string, unknown>) => typeof e.range === 'string' && typeof e.extra === 'string'));
+
+  fs.rmSync(path.join(runDir, 'report.html'));
+  fs.rmSync(path.join(runDir, 'charts'), { recursive: true });
+  const rebuilt = run(reportCommand, [runDir]);
+  assert.is(rebuilt.status, 0, rebuilt.stderr);
+  assert.equal(fs.readdirSync(path.join(runDir, 'charts')).sort(), charts);
+  assert.is(fs.readFileSync(path.join(runDir, 'report.md'), 'utf8'), md, 'the same report from the same results');
+  const html = fs.readFileSync(path.join(runDir, 'report.html'), 'utf8');
+  assert.is((html.match(/<figure id="[^"]+" class="chart"><svg/g) ?? []).length, charts.length, 'every chart inline');
+  assert.not.match(html, /<script|https?:\/\/(?!www\.w3\.org)/, 'nothing to run or fetch');
+});
+
+test('--compare: a run against itself has no regression (exit 0); against a baseline 20% better it reports the regression and exits 1', () => {
+  const self = run(reportCommand, [runDir, '--compare', runDir, '--fail-on-regression']);
+  assert.is(self.status, 0, self.stderr);
+  assert.match(self.stdout, /0 regressions beyond 10%/);
+
+  const baseline = path.join(dir, 'better.json');
+  fs.writeFileSync(baseline, JSON.stringify(betterBaseline(readResults(runDir))));
+  const report = run(reportCommand, [runDir, '--compare', baseline, '--fail-on-regression']);
+  assert.is(report.status, 1, report.stdout + report.stderr);
+  assert.match(report.stdout, /\| regression \|/);
+  assert.match(report.stderr, /regression\(s\) against .*better\.json/);
+  assert.is(run(reportCommand, [runDir, '--compare', baseline]).status, 0, 'reported, but only --fail-on-regression fails');
+
+  const bench = run(xkbench, [...benchArgs, '--out', path.join(dir, 'again'), '--compare', baseline, '--fail-on-regression']);
+  assert.is(bench.status, 1, bench.stderr);
+  assert.match(bench.stderr, /regression\(s\) against .*better\.json: tcp\/md5\/ip\/fddi send/);
+  assert.ok(fs.existsSync(path.join(dir, 'again', 'comparison.json')));
+});
+
+test('npm run report: bad input exits 2 with one line', () => {
+  for (const [args, message] of [
+    [[], /give exactly one run folder/],
+    [[path.join(dir, 'nowhere')], /nowhere: cannot be read/],
+    [[runDir, '--bogus'], /unknown flag --bogus/],
+    [[runDir, '--threshold', '5%'], /--threshold needs --compare/],
+  ] as const) {
+    const r = run(reportCommand, [...args]);
+    assert.is(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+    assert.is(r.stderr.trim().split('\n').length, 1);
+  }
+});
+
+const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
+
+test('report.html renders in headless Chromium with every chart present as an SVG', () => {
+  if (CHROMIUM === undefined) {
+    // .ci/run installs Chromium and sets this, so there the check cannot be skipped.
+    assert.not.ok(process.env.XKBENCH_REQUIRE_CHROMIUM, 'Chromium is required (XKBENCH_REQUIRE_CHROMIUM) but not installed');
+    console.log('  (Chromium not installed: report.html not rendered here)');
+    return;
+  }
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'xkbench-chromium-'));
+  const page = `file://${path.join(runDir, 'report.html')}`;
+  const r = spawnSync(
+    CHROMIUM,
+    ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`, '--dump-dom', page],
+    { encoding: 'utf8', timeout: 120_000 },
+  );
+  fs.rmSync(profile, { recursive: true, force: true });
+  assert.is(r.status, 0, r.stderr);
+  const charts = fs.readdirSync(path.join(runDir, 'charts')).length;
+  const rendered = (r.stdout.match(/<figure id="[^"]+" class="chart"><svg[^>]*class="marks"/g) ?? []).length;
+  assert.is(rendered, charts, 'every chart is an SVG in the rendered page');
+  assert.match(r.stdout, /<h1[^>]*>xkbench results<\/h1>/);
+});
+
+test.run();
