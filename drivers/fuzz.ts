@@ -1,0 +1,272 @@
+// A hostile source for the receive path: genuine frames from a real sender, replayed as they are
+// or mutated — bit flips, truncation, extension, header fields set to edge values (with the IP and
+// TCP checksums fixed up half the time, so the mutation reaches the layer it aims at), and frames
+// of random bytes. Every frame is accounted for: delivered to the application, queued out of order,
+// taken without data (an ACK), or dropped with a reason; a frame that throws out of the data path
+// is an escape. Nothing here allocates per frame except what a failure report needs.
+
+import { internetChecksum, pseudoHeaderSum } from '../stacks/checksum.js';
+import type { CryptoProviderName } from '../stacks/crypto/index.js';
+import { SendStatus } from '../stacks/layer.js';
+import { BufferPool, type Msg } from '../stacks/message.js';
+import { Stack, endpointPair } from '../stacks/stack.js';
+import { AH_MD5_BYTES } from '../stacks/wire/ah.js';
+import { IPV4_HEADER_BYTES, IP_PROTO_TCP, Ipv4Offset } from '../stacks/wire/ipv4.js';
+import { TcpOffset } from '../stacks/wire/tcp.js';
+import { Loopback } from './loopback.js';
+import { Prng } from './prng.js';
+
+export const MUTATIONS = ['genuine', 'bit-flips', 'truncate', 'extend', 'field-edge', 'random-frame'] as const;
+export type Mutation = (typeof MUTATIONS)[number];
+
+export interface FuzzCounts {
+  offered: number;
+  /** Frames whose data reached the application (in order, or releasing queued data). */
+  delivered: number;
+  /** Frames held in the out-of-order queue. */
+  queued: number;
+  /** Frames taken without data for the application: ACKs, and data the fix-ups made empty. */
+  withoutData: number;
+  dropped: number;
+  dropsByReason: Record<string, number>;
+  byMutation: Record<Mutation, number>;
+  /** Frames that threw out of the data path (must stay 0), and the first few of them. */
+  escapes: number;
+  escapeSamples: { mutation: Mutation; error: string; frameHex: string }[];
+  /** Frames counted twice (a frame must end in exactly one outcome; must stay 0). */
+  doubleCounted: number;
+  /** Times the connection was reopened after a mutation closed it (a valid RST, say). */
+  reconnects: number;
+}
+
+/** Header fields a mutation may set: offset from the header's start, width in bytes. */
+type Field = [header: 'link' | 'ip' | 'ah' | 'tcp', offset: number, width: 1 | 2 | 4];
+const FIELDS: readonly Field[] = [
+  ['link', 0, 1],
+  ['link', 12, 2],
+  ['ip', Ipv4Offset.versionIhl, 1],
+  ['ip', Ipv4Offset.totalLength, 2],
+  ['ip', Ipv4Offset.flagsFragment, 2],
+  ['ip', Ipv4Offset.ttl, 1],
+  ['ip', Ipv4Offset.protocol, 1],
+  ['ip', Ipv4Offset.src, 4],
+  ['ip', Ipv4Offset.dst, 4],
+  ['ah', 0, 1],
+  ['ah', 1, 1],
+  ['ah', 4, 4],
+  ['ah', 8, 4],
+  ['tcp', TcpOffset.srcPort, 2],
+  ['tcp', TcpOffset.dstPort, 2],
+  ['tcp', TcpOffset.seq, 4],
+  ['tcp', TcpOffset.ack, 4],
+  ['tcp', TcpOffset.dataOffsetFlags, 1],
+  ['tcp', TcpOffset.dataOffsetFlags + 1, 1],
+  ['tcp', TcpOffset.window, 2],
+];
+
+const HISTORY = 8;
+
+export interface FuzzOptions {
+  spec: string;
+  crypto: CryptoProviderName;
+  seed: number;
+  /** Share of genuine frames, 0..1 (default 0.1): they keep the connection moving. */
+  genuineShare?: number;
+}
+
+/** One connection under fuzzing: the sender makes genuine frames, the receiver takes every frame. */
+export class FuzzSource {
+  readonly counts: FuzzCounts;
+  private readonly prng: Prng;
+  private sender!: Stack;
+  private receiver!: Stack;
+  /** Drops by reason of the connections closed so far. */
+  private readonly closedDrops: Record<string, number> = {};
+  private wire!: Loopback;
+  private readonly msg: Msg = new BufferPool(1).get();
+  private readonly frame: Msg = new BufferPool(1).get();
+  private readonly data: Uint8Array;
+  private appMessages = 0;
+  private readonly genuineShare: number;
+  /** The last HISTORY genuine frames, for mutations and replays. */
+  private readonly history: Msg[] = [];
+  private readonly historyPool = new BufferPool(HISTORY);
+
+  constructor(private readonly options: FuzzOptions) {
+    this.prng = new Prng(options.seed);
+    this.genuineShare = options.genuineShare ?? 0.1;
+    this.data = new Prng(options.seed ^ 0x5eed).fill(new Uint8Array(8192));
+    this.counts = {
+      offered: 0,
+      delivered: 0,
+      queued: 0,
+      withoutData: 0,
+      dropped: 0,
+      dropsByReason: {},
+      byMutation: Object.fromEntries(MUTATIONS.map((m) => [m, 0])) as Record<Mutation, number>,
+      escapes: 0,
+      escapeSamples: [],
+      doubleCounted: 0,
+      reconnects: 0,
+    };
+    this.open();
+  }
+
+  /** A fresh connected pair (at the start, and after a mutation closed the connection). */
+  private open(): void {
+    if (this.receiver !== undefined) addDrops(this.closedDrops, this.receiver);
+    const [a, b] = endpointPair();
+    this.sender = new Stack(this.options.spec, { ...a, crypto: this.options.crypto });
+    this.receiver = new Stack(this.options.spec, { ...b, crypto: this.options.crypto });
+    this.wire = new Loopback(this.sender, this.receiver, 64);
+    this.wire.handshake();
+    this.receiver.application = { pop: () => void this.appMessages++ };
+    while (this.history.length > 0) this.historyPool.put(this.history.pop()!);
+  }
+
+  /** Offers `frames` frames; answers the counts so far (drops by reason over every connection). */
+  run(frames: number): FuzzCounts {
+    for (let i = 0; i < frames; i++) this.offerOne();
+    this.counts.dropsByReason = addDrops({ ...this.closedDrops }, this.receiver);
+    return this.counts;
+  }
+
+  private offerOne(): void {
+    const c = this.counts;
+    if (!this.receiver.connected) {
+      this.open();
+      c.reconnects++;
+    }
+    const mutation = this.nextFrame();
+    c.byMutation[mutation]++;
+    const dropsBefore = this.receiver.drops.total;
+    const deliveredBefore = this.appMessages;
+    const queuedBefore = this.receiver.tcp?.tcb.stats().outOfOrder ?? 0;
+    c.offered++;
+    try {
+      this.receiver.receive(this.frame);
+    } catch (err) {
+      c.escapes++;
+      if (c.escapeSamples.length < 5) c.escapeSamples.push({ mutation, error: String((err as Error).stack ?? err), frameHex: Buffer.from(this.frame.toBytes()).toString('hex') });
+      return;
+    }
+    const dropped = this.receiver.drops.total - dropsBefore;
+    if (dropped > 1) c.doubleCounted++;
+    if (dropped > 0) c.dropped++;
+    else if (this.appMessages > deliveredBefore) c.delivered++;
+    else if ((this.receiver.tcp?.tcb.stats().outOfOrder ?? 0) > queuedBefore) c.queued++;
+    else c.withoutData++;
+    // The receiver's ACKs go back to the sender, so its window stays open.
+    this.wire.pump();
+  }
+
+  /** Puts the next frame in this.frame; answers how it was made. */
+  private nextFrame(): Mutation {
+    const p = this.prng;
+    const genuine = p.next() / 0x1_0000_0000 < this.genuineShare;
+    const mutation: Mutation = genuine ? 'genuine' : MUTATIONS[1 + p.below(MUTATIONS.length - 1)]!;
+    if (mutation === 'random-frame') {
+      const length = p.below(4500);
+      this.frame.resetFrame(length, this.receiver.linkHeaderBytes);
+      p.fill(this.frame.bytes, this.frame.head, length);
+      return mutation;
+    }
+    this.genuineFrame(genuine);
+    const f = this.frame;
+    switch (mutation) {
+      case 'bit-flips': {
+        const flips = 1 + p.below(8);
+        for (let i = 0; i < flips && f.length > 0; i++) f.bytes[f.head + p.below(f.length)]! ^= 1 << p.below(8);
+        break;
+      }
+      case 'truncate':
+        f.tail = f.head + p.below(f.length);
+        break;
+      case 'extend': {
+        const room = f.slotEnd - f.tail;
+        const extra = 1 + p.below(Math.max(1, Math.min(room, 512)));
+        p.fill(f.bytes, f.tail, Math.min(extra, room));
+        f.tail += Math.min(extra, room);
+        break;
+      }
+      case 'field-edge':
+        this.setField();
+        break;
+      default:
+        break;
+    }
+    return mutation;
+  }
+
+  /**
+   * A genuine frame in this.frame: with `advance`, a new segment from the sender (kept in the
+   * history too, and offered as it is, so the stream has no holes); otherwise a copy of one the
+   * history holds, to be mutated or replayed.
+   */
+  private genuineFrame(advance: boolean): void {
+    if (advance || this.history.length === 0) {
+      this.msg.resetPayload(Math.min(1024, this.sender.maxPayload));
+      this.msg.bytes.set(this.data.subarray(0, this.msg.length), this.msg.head);
+      const queue = this.wire.toB;
+      if (this.sender.send(this.msg) === SendStatus.Sent && queue.frames.length > 0) {
+        const sent = queue.frames.pop()!;
+        const slot = this.history.length < HISTORY ? this.historyPool.get() : this.history.shift()!;
+        slot.loadFrame(sent.bytes, sent.head, sent.length, this.receiver.linkHeaderBytes);
+        this.history.push(slot);
+        queue.release(sent);
+      }
+    }
+    const source = advance ? this.history[this.history.length - 1]! : this.history[this.prng.below(this.history.length)]!;
+    this.frame.loadFrame(source.bytes, source.head, source.length, this.receiver.linkHeaderBytes);
+  }
+
+  /** Sets one header field to 0, all ones or random; fixes the checksums up half the time. */
+  private setField(): void {
+    const p = this.prng;
+    const f = this.frame;
+    const [header, offset, width] = FIELDS[p.below(FIELDS.length)]!;
+    const ip = f.head + this.receiver.linkHeaderBytes;
+    const ah = this.receiver.md5 !== null;
+    const tcp = ip + IPV4_HEADER_BYTES + (ah ? AH_MD5_BYTES : 0);
+    if (header === 'ah' && !ah) return;
+    const at = (header === 'link' ? f.head : header === 'ip' ? ip : header === 'ah' ? ip + IPV4_HEADER_BYTES : tcp) + offset;
+    if (at + width > f.tail) return;
+    const choice = p.below(3);
+    const value = choice === 0 ? 0 : choice === 1 ? 0xffffffff : p.next();
+    const view = f.view;
+    if (width === 1) view.setUint8(at, value & 0xff);
+    else if (width === 2) view.setUint16(at, value & 0xffff);
+    else view.setUint32(at, value >>> 0);
+    if (p.below(2) === 0) this.fixChecksums(ip, tcp);
+  }
+
+  /** Recomputes the IPv4 header checksum and (when the frame still holds it) the TCP checksum. */
+  private fixChecksums(ip: number, tcp: number): void {
+    const f = this.frame;
+    const view = f.view;
+    if (ip + IPV4_HEADER_BYTES > f.tail) return;
+    view.setUint16(ip + Ipv4Offset.checksum, 0);
+    view.setUint16(ip + Ipv4Offset.checksum, internetChecksum(f.bytes, ip, IPV4_HEADER_BYTES));
+    if (view.getUint8(ip + Ipv4Offset.protocol) !== IP_PROTO_TCP || tcp + 20 > f.tail) return;
+    const length = f.tail - tcp;
+    view.setUint16(tcp + TcpOffset.checksum, 0);
+    const pseudo = pseudoHeaderSum(view.getUint32(ip + Ipv4Offset.src), view.getUint32(ip + Ipv4Offset.dst), IP_PROTO_TCP, length);
+    view.setUint16(tcp + TcpOffset.checksum, internetChecksum(f.bytes, tcp, length, pseudo));
+  }
+}
+
+function addDrops(into: Record<string, number>, stack: Stack): Record<string, number> {
+  for (const [name, n] of Object.entries(stack.drops.toRecord())) into[name] = (into[name] ?? 0) + n;
+  return into;
+}
+
+/** What is wrong with the counts, or null: offered = delivered + queued + without data + dropped, each once. */
+export function accountingProblem(c: FuzzCounts): string | null {
+  if (c.escapes > 0) return `${c.escapes} frame(s) escaped the data path as exceptions`;
+  if (c.doubleCounted > 0) return `${c.doubleCounted} frame(s) counted as more than one drop`;
+  const accounted = c.delivered + c.queued + c.withoutData + c.dropped;
+  if (accounted !== c.offered) return `offered ${c.offered} but accounted for ${accounted}`;
+  const byReason = Object.values(c.dropsByReason).reduce((a, b) => a + b, 0);
+  if (byReason !== c.dropped) return `dropped ${c.dropped} but the counters by reason add up to ${byReason}`;
+  return null;
+}
