@@ -204,6 +204,10 @@ async function main(argv: string[]): Promise<number> {
     outcome = await runBenchmarks(config, {
       progress: (s) => progress.update(s),
       stopRequested: () => stopSignal !== null,
+      failed: (f) => {
+        progress.clear();
+        console.error(`xkbench: ${f.stack} ${f.side} ${f.mode} ×${f.workers} [${f.crypto}] failed: ${f.error}; its figures are missing, the other configurations go on`);
+      },
       ...(captures ? { tap: (c: Configuration, f: Msg) => captures!.tap(c, f) } : {}),
     });
   } catch (err) {
@@ -220,7 +224,7 @@ async function main(argv: string[]): Promise<number> {
   const summary = summarizeRuns(outcome.rows);
   addRatios(summary, outcome.calibration);
   const meta = buildMeta(config, outcome, started, argv);
-  const results: ResultsFile = { runs: outcome.rows, summary, calibration: outcome.calibration, meta };
+  const results: ResultsFile = { runs: outcome.rows, summary, calibration: outcome.calibration, failures: outcome.failures, meta };
   writeAtomic(path.join(out, 'results.csv'), toCsv(outcome.rows, RUN_COLUMNS));
   writeAtomic(path.join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   const comparison = baseline !== null ? compareResults(baseline, results, config.compare!, config.thresholdPercent) : null;
@@ -250,6 +254,10 @@ async function main(argv: string[]): Promise<number> {
   if (outcome.incomplete) {
     console.error(`xkbench: stopped by ${stopSignal}; the ${outcome.rows.length} finished run(s) are written to ${out}, marked incomplete`);
     return stopSignal === 'SIGTERM' ? 143 : 130;
+  }
+  if (outcome.failures.length > 0) {
+    console.error(`xkbench: ${outcome.failures.length} configuration(s) failed (listed in results.json "failures" and report.md); the ${outcome.rows.length} runs that finished are written to ${out}`);
+    return 1;
   }
   if (invalid.length > 0) return 1;
   return config.failOnRegression && comparison !== null && comparison.regressions.length > 0 ? 1 : 0;

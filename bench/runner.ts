@@ -31,6 +31,8 @@ export interface RunnerHooks {
   stopRequested(): boolean;
   /** Sees frames of the first run of each configuration (pcap). */
   tap?: (config: Configuration, frame: Msg) => void;
+  /** Told at once when a configuration fails (the run goes on with the next). */
+  failed?: (failure: FailedConfiguration) => void;
 }
 
 export interface ProgressStatus {
@@ -43,15 +45,22 @@ export interface ProgressStatus {
   planned: number;
 }
 
+/** A configuration that could not be measured (a worker threw or died); the others go on. */
+export interface FailedConfiguration extends Configuration {
+  error: string;
+}
+
 export interface BenchOutcome {
   rows: RunDetail[];
   enforcement: (Enforcement & Configuration)[];
   incomplete: boolean;
+  failures: FailedConfiguration[];
   /** The primitives' raw throughput, timed before and after the stack runs (see calibration.ts). */
   calibration: CalibrationRow[];
 }
 
 type StackOutcome = Omit<BenchOutcome, 'calibration'>;
+type FinishedRows = Omit<StackOutcome, 'failures'>;
 
 export function configurations(config: BenchConfig): Configuration[] {
   const out: Configuration[] = [];
@@ -130,6 +139,7 @@ interface Measurement {
   fairness: number | null;
   perConnectionMbps: number[] | null;
   lock: LockStats | null;
+  memory: { heapStart: number; heapEnd: number; rssStart: number; rssEnd: number };
 }
 
 export async function runBenchmarks(config: BenchConfig, hooks: RunnerHooks): Promise<BenchOutcome> {
@@ -147,6 +157,7 @@ async function runStacks(config: BenchConfig, hooks: RunnerHooks): Promise<Stack
   const planned = configs.length * config.runs * perRun;
   const rows: RunDetail[] = [];
   const enforcement: (Enforcement & Configuration)[] = [];
+  const failures: FailedConfiguration[] = [];
   const engine = new ParallelEngine();
   let elapsedBefore = 0;
   try {
@@ -159,11 +170,13 @@ async function runStacks(config: BenchConfig, hooks: RunnerHooks): Promise<Stack
         const single = await runSingle(c, config, hooks, label, () => elapsedBefore, planned);
         measured = single.runs;
         elapsedBefore += single.runs.length * perRun;
-        if (single.stopped) return finish(rows, enforcement, c, measured, config, true);
+        if (single.stopped) return { ...finish(rows, enforcement, c, measured, config, true), failures };
       } else {
         if (hooks.tap) capture(c, config, hooks.tap);
         const start = elapsedBefore;
-        const runs = await engine.run(
+        let runs;
+        try {
+          runs = await engine.run(
           { ...options, runs: config.runs, seed: config.seed, warmupSeconds: config.warmupSeconds, durationSeconds: config.durationSeconds, mode: c.mode },
           c.workers,
           c.connections,
@@ -172,21 +185,30 @@ async function runStacks(config: BenchConfig, hooks: RunnerHooks): Promise<Stack
             hooks.progress({ label, run: Math.max(p.run, 1), runs: config.runs, phase: p.phase === 'steady' ? 'steady' : 'warm-up', elapsed: start + Math.max(p.run - 1, 0) * perRun + inRun, planned });
           },
           hooks.stopRequested,
-        );
+          );
+        } catch (err) {
+          // The engine stopped the other workers and dropped the pool; this configuration has no
+          // figures, the others are measured on a new pool.
+          if (config.verify) throw err;
+          failures.push({ ...c, error: (err as Error).message });
+          hooks.failed?.(failures[failures.length - 1]!);
+          elapsedBefore += config.runs * perRun;
+          continue;
+        }
         measured = runs.map((r) => ({ ...r, fairness: c.mode === 'clp' ? r.fairness : null, perConnectionMbps: c.mode === 'clp' ? r.perConnectionMbps : null }));
         elapsedBefore += config.runs * perRun;
-        if (measured.length < config.runs) return finish(rows, enforcement, c, measured, config, true);
+        if (measured.length < config.runs) return { ...finish(rows, enforcement, c, measured, config, true), failures };
       }
       finish(rows, enforcement, c, measured, config, false);
     }
-    return { rows, enforcement, incomplete: false };
+    return { rows, enforcement, incomplete: false, failures };
   } finally {
     await engine.close();
   }
 }
 
 /** Turns measured runs into rows (throwing under --verify when a run broke a rule). */
-function finish(rows: RunDetail[], enforcement: BenchOutcome['enforcement'], c: Configuration, measured: Measurement[], config: BenchConfig, incomplete: boolean): StackOutcome {
+function finish(rows: RunDetail[], enforcement: BenchOutcome['enforcement'], c: Configuration, measured: Measurement[], config: BenchConfig, incomplete: boolean): FinishedRows {
   measured.forEach((m, i) => {
     const valid = Object.keys(m.drops).length === 0 && m.dataErrors === 0;
     if (!valid && config.verify) {
@@ -214,6 +236,8 @@ function finish(rows: RunDetail[], enforcement: BenchOutcome['enforcement'], c: 
       observed: m.observed,
       oversubscribed: c.workers > cores(),
     };
+    const mb = (bytes: number): number => round(bytes / 1048576);
+    row.memory = { heapStartMB: mb(m.memory.heapStart), heapEndMB: mb(m.memory.heapEnd), rssStartMB: mb(m.memory.rssStart), rssEndMB: mb(m.memory.rssEnd) };
     if (c.side === 'recv') row.outOfOrderShare = round(m.packets > 0 ? m.outOfOrder / m.packets : 0);
     if (c.tcpLockScope !== undefined) row.tcpLockScope = c.tcpLockScope;
     if (c.mode === 'clp') {
@@ -262,9 +286,11 @@ async function runSingle(c: Configuration, config: BenchConfig, hooks: RunnerHoo
     if (warm.packets > 0) usGuess = (warm.seconds * 1e6) / warm.packets;
     for (const w of workloads) w.setTap(null);
     const before = workloads.map((w) => w.counters());
+    const memoryStart = process.memoryUsage();
     const steady = await drive(workloads, config.durationSeconds, usGuess, report('steady', config.warmupSeconds, config.durationSeconds), hooks.stopRequested);
     if (steady === null) return { runs, stopped: true };
     const after = workloads.map((w) => w.counters());
+    const memoryEnd = process.memoryUsage();
     const drops: Record<string, number> = {};
     let dataErrors = 0;
     let ignored = 0;
@@ -275,7 +301,7 @@ async function runSingle(c: Configuration, config: BenchConfig, hooks: RunnerHoo
       dataErrors += after[k]!.dataErrors;
       ignored += after[k]!.digestMismatchesIgnored - before[k]!.digestMismatchesIgnored;
     }
-    runs.push({ ...steady, drops, dataErrors, digestMismatchesIgnored: ignored, outOfOrder, observed: workloads.reduce((sum, w) => (sum + w.observed) | 0, 0), fairness: null, perConnectionMbps: null, lock: null });
+    runs.push({ ...steady, drops, dataErrors, digestMismatchesIgnored: ignored, outOfOrder, observed: workloads.reduce((sum, w) => (sum + w.observed) | 0, 0), fairness: null, perConnectionMbps: null, lock: null, memory: { heapStart: memoryStart.heapUsed, heapEnd: memoryEnd.heapUsed, rssStart: memoryStart.rss, rssEnd: memoryEnd.rss } });
   }
   return { runs, stopped: false };
 }

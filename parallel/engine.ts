@@ -28,6 +28,8 @@ export interface ParallelRun {
   outOfOrder: number;
   /** PLP: the TCP lock over all workers in the steady window (null for CLP). */
   lock: LockStats | null;
+  /** Bytes: every worker's heap used added up, and the process's RSS, at the steady window's start and end. */
+  memory: { heapStart: number; heapEnd: number; rssStart: number; rssEnd: number };
 }
 
 export interface ParallelProgress {
@@ -96,7 +98,12 @@ export class ParallelEngine {
       const phase = shared.phase;
       onProgress({ run: shared.run, phase: phase === Phase.Steady ? 'steady' : phase === Phase.WarmUp ? 'warm-up' : 'setup', packets: shared.counters.sum(CounterField.packets) });
     }
-    if (failure !== null) throw failure;
+    if (failure !== null) {
+      // A worker that threw may have left shared state half-changed, and one that exited is gone:
+      // the next configuration gets a new pool.
+      await this.close();
+      throw failure;
+    }
     const results = (await all).map((r) => (r as PromiseFulfilledResult<WorkerResult>).value);
     const finished = Math.min(...results.map((r) => r.runs.length));
     const runs: ParallelRun[] = [];
@@ -114,6 +121,7 @@ export class ParallelEngine {
       let observed = 0;
       // PLP workers share one control block, so each saw the same count: take the leader's.
       let outOfOrder = plp ? results[0]!.runs[i]!.outOfOrder : 0;
+      const memory = { heapStart: 0, heapEnd: 0, rssStart: 0, rssEnd: 0 };
       results.forEach((r, w) => {
         const one = r.runs[i]!;
         packets += one.packets;
@@ -122,6 +130,10 @@ export class ParallelEngine {
         digestMismatchesIgnored += one.digestMismatchesIgnored;
         observed = (observed + one.observed) | 0;
         if (!plp) outOfOrder += one.outOfOrder;
+        memory.heapStart += one.memory.heapStart;
+        memory.heapEnd += one.memory.heapEnd;
+        memory.rssStart = Math.max(memory.rssStart, one.memory.rssStart);
+        memory.rssEnd = Math.max(memory.rssEnd, one.memory.rssEnd);
         one.perConnection.forEach((b, j) => (perConnection[owned[w]![j]!]! += (b * 8) / seconds / 1e6));
         if (lock !== null && one.lock !== null) {
           lock.acquisitions += one.lock.acquisitions;
@@ -131,7 +143,7 @@ export class ParallelEngine {
         }
         for (const [name, n] of Object.entries(one.drops)) drops[name] = (drops[name] ?? 0) + n;
       });
-      runs.push({ run: i + 1, seconds, packets, bytes, perConnectionMbps: perConnection, fairness: jainFairness(perConnection), drops, dataErrors, digestMismatchesIgnored, outOfOrder, observed, lock });
+      runs.push({ run: i + 1, seconds, packets, bytes, perConnectionMbps: perConnection, fairness: jainFairness(perConnection), drops, dataErrors, digestMismatchesIgnored, outOfOrder, observed, lock, memory });
     }
     return runs;
   }

@@ -50,6 +50,8 @@ export interface WorkerRunResult {
   outOfOrder: number;
   /** PLP: this worker's use of the connection's TCP lock in the steady window. */
   lock: LockStats | null;
+  /** process.memoryUsage() at the steady window's start and end (heapUsed is this thread's heap). */
+  memory: { heapStart: number; heapEnd: number; rssStart: number; rssEnd: number };
 }
 
 export interface WorkerResult {
@@ -82,6 +84,20 @@ function driveUntil(run: SharedRun, workloads: Workload[], until: number, perCon
     run.counters.f[slot] = packets; // live, for the progress line
   }
   return { packets, bytes };
+}
+
+/**
+ * A fault the robustness tests inject through the environment: XKBENCH_FAULT="throw|exit,worker=K,
+ * stack=SPEC,side=SIDE" makes worker K of that configuration throw, or exit its thread, halfway
+ * through run 1's steady window. Unset in normal use.
+ */
+function injectedFault(task: WorkerTask, run: number): 'throw' | 'exit' | null {
+  const spec = process.env.XKBENCH_FAULT;
+  if (spec === undefined || run !== 1) return null;
+  const [kind, ...pairs] = spec.split(',');
+  const want = Object.fromEntries(pairs.map((p) => p.split('=') as [string, string]));
+  if ((kind !== 'throw' && kind !== 'exit') || Number(want.worker) !== task.index || want.stack !== task.spec || (want.side !== undefined && want.side !== task.side)) return null;
+  return kind;
 }
 
 export default function runWorker(task: WorkerTask): WorkerResult {
@@ -129,11 +145,20 @@ export default function runWorker(task: WorkerTask): WorkerResult {
     });
     if (shared.stopped) break;
     const steadyStart = shared.marks[Mark.steadyStart]!;
+    const memoryStart = process.memoryUsage();
     const before = workloads.map((w) => w.counters());
     const lockBefore = lock !== null ? { ...(lock as AtomicsMutex).stats } : null;
     const perConnection = workloads.map(() => 0);
+    const fault = injectedFault(task, run);
+    if (fault !== null) {
+      // Robustness tests: fail halfway through the steady window, as a crashing worker would.
+      driveUntil(shared, workloads, steadyStart + (task.durationSeconds * 1000) / 2, perConnection, packetsSlot);
+      if (fault === 'exit') process.exit(70);
+      throw new Error('injected fault (XKBENCH_FAULT)');
+    }
     const done = driveUntil(shared, workloads, shared.marks[Mark.steadyEnd]!, perConnection, packetsSlot);
     const stoppedAt = sharedNow();
+    const memoryEnd = process.memoryUsage();
     // Everyone stops before anyone reads its counters or (PLP) the leader reopens the connection.
     shared.barrier.arriveAndWait(BARRIER_TIMEOUT_MS, abandon);
     if (shared.stopped) break;
@@ -160,7 +185,7 @@ export default function runWorker(task: WorkerTask): WorkerResult {
         holdNs: now.holdNs - lockBefore.holdNs,
       };
     }
-    result.runs.push({ ...done, stoppedAt, perConnection, drops, dataErrors, digestMismatchesIgnored, outOfOrder, observed: workloads.reduce((s, w) => (s + w.observed) | 0, 0), lock: lockUse });
+    result.runs.push({ ...done, stoppedAt, perConnection, drops, dataErrors, digestMismatchesIgnored, outOfOrder, observed: workloads.reduce((s, w) => (s + w.observed) | 0, 0), lock: lockUse, memory: { heapStart: memoryStart.heapUsed, heapEnd: memoryEnd.heapUsed, rssStart: memoryStart.rss, rssEnd: memoryEnd.rss } });
     result.steadyStarts.push(steadyStart);
   }
   return result;

@@ -69,6 +69,7 @@ export async function writeReports(out: string, results: ResultsFile, comparison
   const markdown = renderReport(results.summary, results.meta, {
     charts: charts.map((c) => ({ name: c.name, title: c.title })),
     calibration: results.calibration ?? [],
+    failures: results.failures ?? [],
     comparison,
   });
   writeAtomic(path.join(out, 'report.md'), markdown);

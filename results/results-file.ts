@@ -11,6 +11,8 @@ export interface ResultsFile {
   summary: SummaryRow[];
   /** Raw primitive throughput of the same run (absent in files older than the regression check). */
   calibration?: CalibrationRow[];
+  /** Configurations that could not be measured (a worker threw or died), with the error. */
+  failures?: { stack: string; side: string; mode: string; workers: number; connections: number; crypto: string; error: string }[];
   meta: ReportMeta & Record<string, unknown>;
 }
 

@@ -57,6 +57,8 @@ export interface RunDetail extends RunRow {
   oversubscribed: boolean;
   /** Receive side: share of packets that reached TCP out of order (and went through reassembly). */
   outOfOrderShare?: number;
+  /** Memory at the start and end of the steady window (MB): heap used (all threads' heaps) and the process's RSS. */
+  memory?: MemoryUse;
   /** CLP: the policy, Jain's fairness index over the connections, and each connection's Mbit/s. */
   clp?: string;
   fairness?: number | null;
@@ -108,6 +110,13 @@ export interface SummaryRow extends ConfigFields {
   primitiveRatio?: number;
   primitiveRatioLow?: number;
   primitiveRatioHigh?: number;
+}
+
+export interface MemoryUse {
+  heapStartMB: number;
+  heapEndMB: number;
+  rssStartMB: number;
+  rssEndMB: number;
 }
 
 /** The raw throughput of a primitive, timed before and after the stack runs of the same command. */

@@ -13,8 +13,8 @@ import { PAPER_STACKS } from '../stacks/spec.js';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xkbench-cli-'));
 const xkbench = path.join(process.cwd(), 'bin/xkbench.js');
 
-function run(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [xkbench, ...args], { encoding: 'utf8', timeout: 120_000 });
+function run(args: string[], env: NodeJS.ProcessEnv = process.env): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [xkbench, ...args], { encoding: 'utf8', timeout: 120_000, env });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -87,6 +87,22 @@ test('a missing or corrupt --compare file exits 2 before any work, naming the fi
   assert.not.ok(fs.existsSync(path.join(dir, 'never-compared', 'results.json')));
 });
 
+for (const kind of ['throw', 'exit'] as const) {
+  test(`a worker that ${kind === 'throw' ? 'throws' : 'exits its thread'} mid-run: that configuration fails with the worker and stack named, the others are measured on a new pool and written`, () => {
+    const out = path.join(dir, `fault-${kind}`);
+    const env = { ...process.env, XKBENCH_FAULT: `${kind},worker=1,stack=tcp/md5/ip/fddi,side=send` };
+    // The command returning at all (spawnSync's timeout would fail it) shows nothing hung and no thread was left behind.
+    const r = run(['--stacks', 'tcp/ip/fddi,tcp/md5/ip/fddi,des/tcp/md5/ip/fddi', '--side', 'send', '--mode', 'plp', '--workers', '2', '--runs', '2', '--duration', '200ms', '--warmup', '50ms', '--out', out, '--quiet'], env);
+    assert.is(r.status, 1, r.stderr);
+    assert.match(r.stderr, kind === 'throw' ? /worker 1 running tcp\/md5\/ip\/fddi send: injected fault/ : /worker 1 running tcp\/md5\/ip\/fddi send: worker exited with code/);
+    const json = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
+    assert.equal(json.failures.map((f: { stack: string; workers: number }) => [f.stack, f.workers]), [['tcp/md5/ip/fddi', 2]]);
+    assert.equal([...new Set(json.runs.map((x: { stack: string }) => x.stack))], ['tcp/ip/fddi', 'des/tcp/md5/ip/fddi'], 'the configurations before and after it are kept');
+    assert.ok(json.runs.every((x: { valid: boolean; packets: number }) => x.valid && x.packets > 0));
+    assert.match(fs.readFileSync(path.join(out, 'report.md'), 'utf8'), /Failed configurations[\s\S]*tcp\/md5\/ip\/fddi send plp ×2/);
+  });
+}
+
 test('an unwritable --out exits 2', () => {
   const file = path.join(dir, 'a-file');
   fs.writeFileSync(file, '');
@@ -125,7 +141,7 @@ test('a short run writes results.csv, results.json and report.md of the document
   assert.is(csv[0], RUN_COLUMNS.join(','));
   assert.is(csv.length, 1 + 2 * 2 * 2);
   const json = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
-  assert.equal(Object.keys(json).sort(), ['calibration', 'meta', 'runs', 'summary']);
+  assert.equal(Object.keys(json).sort(), ['calibration', 'failures', 'meta', 'runs', 'summary']);
   assert.is(json.runs.length, 8);
   for (const row of json.runs) {
     for (const column of RUN_COLUMNS) assert.ok(column in row, column);
