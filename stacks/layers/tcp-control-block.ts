@@ -21,6 +21,8 @@ export const Tcb = {
   flags: 11,
   remotePort: 12,
   reassCount: 13,
+  /** The right edge of the window last advertised (BSD's rcv_adv). */
+  rcvAdv: 14,
   // statistics
   segsIn: 16,
   segsOut: 17,

@@ -199,6 +199,7 @@ export class TcpLayer extends Layer {
     if (seqGt(next, f[Tcb.sndMax]!)) f[Tcb.sndMax] = next;
     const ack = f[Tcb.rcvNxt]!;
     const window = this.advertisedWindow(ack);
+    f[Tcb.rcvAdv] = (ack + window) | 0;
     f[Tcb.flags] = f[Tcb.flags]! & ~(TcbFlag.AckNow | TcbFlag.DelAck); // the ACK rides on this segment
     f[Tcb.segsOut]!++;
     this.innerLock.release();
@@ -636,10 +637,23 @@ export class TcpLayer extends Layer {
         this.copyFromRing(msg.bytes, msg.head, seq, length);
         this.lock.acquire();
         this.removeCopiedOut(seq);
+        const update = this.windowReopened();
         this.lock.release();
+        if (update) this.sendAck();
       }
       this.above.pop(msg);
     }
+  }
+
+  /**
+   * The window is whole again (no copy out of the ring under way) but the peer was last told of a
+   * smaller one: it must hear of the reopened window, or a sender that has filled the smaller
+   * window would wait for an ACK that never comes (we have no persist timer). Under the lock.
+   */
+  private windowReopened(): boolean {
+    const f = this.tcb.f;
+    const rcvNxt = f[Tcb.rcvNxt]!;
+    return seqLt(f[Tcb.rcvAdv]!, this.windowEnd(rcvNxt)) && this.windowEnd(rcvNxt) === ((rcvNxt + RCV_WINDOW) | 0);
   }
 
   private removeCopiedOut(seq: number): void {
@@ -687,6 +701,7 @@ export class TcpLayer extends Layer {
     const seq = f[Tcb.sndNxt]!;
     const ack = f[Tcb.rcvNxt]!;
     const window = this.advertisedWindow(ack);
+    f[Tcb.rcvAdv] = (ack + window) | 0;
     this.lock.release();
     this.sendSegment(TcpFlag.ACK, seq, ack, window, 0);
   }
