@@ -249,7 +249,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(`xkbench: ${comparison.regressions.length} regression(s) against ${config.compare}: ${comparison.regressions.map((r) => `${r.row} ${r.metric} ${r.changePercent.toFixed(1)}%`).join('; ')}`);
   }
   if (invalid.length > 0) {
-    console.error(`xkbench: ${invalid.length} run(s) dropped packets or saw wrong data: ${invalid.map((r) => `${r.stack} ${r.side} run ${r.run}`).join(', ')}`);
+    console.error(`xkbench: ${invalid.length} run(s) marked invalid (dropped packets, wrong data or broken conservation): ${invalid.map((r) => `${r.stack} ${r.side} run ${r.run}${r.conservation ? ` (${r.conservation})` : ''}`).join(', ')}`);
   }
   if (outcome.incomplete) {
     console.error(`xkbench: stopped by ${stopSignal}; the ${outcome.rows.length} finished run(s) are written to ${out}, marked incomplete`);

@@ -140,6 +140,7 @@ interface Measurement {
   perConnectionMbps: number[] | null;
   lock: LockStats | null;
   memory: { heapStart: number; heapEnd: number; rssStart: number; rssEnd: number };
+  conservation: string | null;
 }
 
 export async function runBenchmarks(config: BenchConfig, hooks: RunnerHooks): Promise<BenchOutcome> {
@@ -210,9 +211,9 @@ async function runStacks(config: BenchConfig, hooks: RunnerHooks): Promise<Stack
 /** Turns measured runs into rows (throwing under --verify when a run broke a rule). */
 function finish(rows: RunDetail[], enforcement: BenchOutcome['enforcement'], c: Configuration, measured: Measurement[], config: BenchConfig, incomplete: boolean): FinishedRows {
   measured.forEach((m, i) => {
-    const valid = Object.keys(m.drops).length === 0 && m.dataErrors === 0;
+    const valid = Object.keys(m.drops).length === 0 && m.dataErrors === 0 && m.conservation === null;
     if (!valid && config.verify) {
-      throw new VerifyError(`${c.stack} ${c.side} ${c.mode} ×${c.workers} run ${i + 1}: ${m.dataErrors} application data errors; drops: ${describeDrops(m.drops)}`);
+      throw new VerifyError(`${c.stack} ${c.side} ${c.mode} ×${c.workers} run ${i + 1}: ${m.dataErrors} application data errors; drops: ${describeDrops(m.drops)}${m.conservation ? `; conservation: ${m.conservation}` : ''}`);
     }
     const row: RunDetail = {
       stack: c.stack,
@@ -240,6 +241,7 @@ function finish(rows: RunDetail[], enforcement: BenchOutcome['enforcement'], c: 
     row.memory = { heapStartMB: mb(m.memory.heapStart), heapEndMB: mb(m.memory.heapEnd), rssStartMB: mb(m.memory.rssStart), rssEndMB: mb(m.memory.rssEnd) };
     if (c.side === 'recv') row.outOfOrderShare = round(m.packets > 0 ? m.outOfOrder / m.packets : 0);
     if (c.tcpLockScope !== undefined) row.tcpLockScope = c.tcpLockScope;
+    if (m.conservation !== null) row.conservation = m.conservation;
     if (c.mode === 'clp') {
       row.clp = config.clp;
       row.fairness = m.fairness === null ? null : round(m.fairness);
@@ -301,7 +303,7 @@ async function runSingle(c: Configuration, config: BenchConfig, hooks: RunnerHoo
       dataErrors += after[k]!.dataErrors;
       ignored += after[k]!.digestMismatchesIgnored - before[k]!.digestMismatchesIgnored;
     }
-    runs.push({ ...steady, drops, dataErrors, digestMismatchesIgnored: ignored, outOfOrder, observed: workloads.reduce((sum, w) => (sum + w.observed) | 0, 0), fairness: null, perConnectionMbps: null, lock: null, memory: { heapStart: memoryStart.heapUsed, heapEnd: memoryEnd.heapUsed, rssStart: memoryStart.rss, rssEnd: memoryEnd.rss } });
+    runs.push({ ...steady, drops, dataErrors, digestMismatchesIgnored: ignored, outOfOrder, observed: workloads.reduce((sum, w) => (sum + w.observed) | 0, 0), fairness: null, perConnectionMbps: null, lock: null, conservation: workloads.map((w, k) => { const broken = w.conservation(); return broken === null ? null : `connection ${k}: ${broken}`; }).find((x) => x !== null) ?? null, memory: { heapStart: memoryStart.heapUsed, heapEnd: memoryEnd.heapUsed, rssStart: memoryStart.rss, rssEnd: memoryEnd.rss } });
   }
   return { runs, stopped: false };
 }

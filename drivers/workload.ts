@@ -8,7 +8,7 @@
 import type { CryptoProviderName } from '../stacks/crypto/index.js';
 import { type FrameSink, SendStatus, type Upper } from '../stacks/layer.js';
 import type { TcpLockScope } from '../stacks/layers/tcp.js';
-import { RCV_WINDOW, seqGt } from '../stacks/layers/tcp-control-block.js';
+import { RCV_WINDOW, Tcb, seqGt } from '../stacks/layers/tcp-control-block.js';
 import { BufferPool, DEFAULT_SLOT_BYTES, type Msg } from '../stacks/message.js';
 import { parseStackSpec } from '../stacks/spec.js';
 import { Stack, type StackOptions, endpointPair } from '../stacks/stack.js';
@@ -64,9 +64,14 @@ export interface Workload {
   readonly observed: number;
   /** Shows every frame either end emits (pcap), or stops showing them (null). */
   setTap(tap: ((frame: Msg) => void) | null): void;
+  /**
+   * What breaks conservation so far, or null: every message offered is delivered or dropped with
+   * a reason, and both TCP ends agree on what was sent and acknowledged. Checked where the counts
+   * are the connection's own (one thread); under PLP they span workers and this answers null.
+   */
+  conservation(): string | null;
 }
 
-/** Application data: a PRNG-filled ring read in packet-sized slices, the same on both ends. */
 /**
  * The application's data: MESSAGES messages of random bytes (the paper's random-filled buffers),
  * sent in turn. Each message is a view made at set-up, so writing one into a message buffer is a
@@ -286,6 +291,10 @@ abstract class BaseWorkload implements Workload {
     return enforcementFor(this.options);
   }
 
+  conservation(): string | null {
+    return null;
+  }
+
   /** An application that compares what arrives with the data stream the sender used (verify). */
   protected checkingApplication(): { pop(m: Msg): void } {
     const expected = new DataStream(this.options.seed, this.options.packetSize);
@@ -330,6 +339,9 @@ class SendWorkload extends BaseWorkload {
   private readonly wire: Loopback | null = null;
   private pendingSegments = 0;
   private ackUpTo = 0;
+  /** Data frames the sink took, and the sequence number after the last one. */
+  private framesOut = 0;
+  private lastEnd = 0;
   private readonly shared: SharedConnection | null;
 
   constructor(options: WorkloadOptions, shared: SharedConnection | null = null) {
@@ -374,6 +386,19 @@ class SendWorkload extends BaseWorkload {
     return [this.sender, this.peer];
   }
 
+  /** Sent messages = frames on the wire; the sender's snd_nxt is the wire's last byte; snd_una is the peer's rcv_nxt. */
+  override conservation(): string | null {
+    if (this.shared !== null || this.wire !== null || this.sender.tcp === null || this.peer.tcp === null) return null;
+    if (this.framesOut !== this.packets) return `${this.packets} messages sent but ${this.framesOut} frames reached the wire`;
+    const s = this.sender.tcp.tcb.f;
+    const sndNxt = s[Tcb.sndNxt]!;
+    const sndUna = s[Tcb.sndUna]!;
+    const peerRcvNxt = this.peer.tcp.tcb.f[Tcb.rcvNxt]!;
+    if (this.framesOut > 0 && sndNxt !== this.lastEnd) return `the sender's snd_nxt ${sndNxt >>> 0} is not the end of the last segment on the wire ${this.lastEnd >>> 0}`;
+    if (sndUna !== peerRcvNxt) return `the sender counts ${sndUna >>> 0} acknowledged, the receiver ${peerRcvNxt >>> 0}: ${((peerRcvNxt - sndUna) | 0)} bytes acknowledged but not taken`;
+    return null;
+  }
+
   setTap(tap: ((frame: Msg) => void) | null): void {
     this.tap = tap;
     this.acks.tap = tap;
@@ -396,6 +421,8 @@ class SendWorkload extends BaseWorkload {
         const headerBytes = (view.getUint8(at + TcpOffset.dataOffsetFlags) >>> 4) << 2;
         const dataBytes = view.getUint16(ip + Ipv4Offset.totalLength) - (tcpAt - this.sender.linkHeaderBytes) - headerBytes;
         const end = (view.getInt32(at + TcpOffset.seq) + dataBytes) | 0;
+        this.framesOut++;
+        this.lastEnd = end;
         this.ackUpTo = this.shared === null ? end : raiseTo(this.shared.words, SharedWord.maxAck, end);
         if (++this.pendingSegments === 2) {
           this.pendingSegments = 0;
@@ -456,6 +483,8 @@ class ReceiveWorkload extends BaseWorkload {
   private nextSeq = 0;
   private template = 0;
   private delivered = 0;
+  /** Application messages delivered (template replay on one thread). */
+  private messages = 0;
   private readonly shared: SharedConnection | null;
   /** TCP data bytes of each template (what the sequence number advances by). */
   private readonly segmentBytes: number[] = [];
@@ -482,6 +511,7 @@ class ReceiveWorkload extends BaseWorkload {
     this.receiver.application = {
       pop: (m: Msg) => {
         this.delivered += m.length;
+        this.messages++;
         this.observed = (this.observed + m.bytes[m.tail - 1]!) | 0;
       },
     };
@@ -548,6 +578,18 @@ class ReceiveWorkload extends BaseWorkload {
 
   protected override measuredReceiver(): Stack {
     return this.receiver;
+  }
+
+  /** Frames offered = messages delivered + frames dropped (by reason) + segments still queued; bytes = messages × size. */
+  override conservation(): string | null {
+    if (this.shared !== null || this.options.verify) return null;
+    const dropped = this.receiver.drops.total;
+    const queued = this.receiver.tcp?.tcb.f[Tcb.reassCount] ?? 0;
+    if (this.packets !== this.messages + dropped + queued) {
+      return `${this.packets} frames offered, but ${this.messages} delivered + ${dropped} dropped + ${queued} queued = ${this.messages + dropped + queued}`;
+    }
+    if (this.delivered !== this.messages * this.options.packetSize) return `${this.messages} messages delivered ${this.delivered} bytes, not ${this.messages} × ${this.options.packetSize}`;
+    return null;
   }
 
   setTap(tap: ((frame: Msg) => void) | null): void {

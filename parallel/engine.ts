@@ -28,6 +28,8 @@ export interface ParallelRun {
   outOfOrder: number;
   /** PLP: the TCP lock over all workers in the steady window (null for CLP). */
   lock: LockStats | null;
+  /** The first conservation failure any worker found, or null. */
+  conservation: string | null;
   /** Bytes: every worker's heap used added up, and the process's RSS, at the steady window's start and end. */
   memory: { heapStart: number; heapEnd: number; rssStart: number; rssEnd: number };
 }
@@ -122,6 +124,7 @@ export class ParallelEngine {
       // PLP workers share one control block, so each saw the same count: take the leader's.
       let outOfOrder = plp ? results[0]!.runs[i]!.outOfOrder : 0;
       const memory = { heapStart: 0, heapEnd: 0, rssStart: 0, rssEnd: 0 };
+      let conservation: string | null = null;
       results.forEach((r, w) => {
         const one = r.runs[i]!;
         packets += one.packets;
@@ -130,6 +133,7 @@ export class ParallelEngine {
         digestMismatchesIgnored += one.digestMismatchesIgnored;
         observed = (observed + one.observed) | 0;
         if (!plp) outOfOrder += one.outOfOrder;
+        conservation ??= one.conservation;
         memory.heapStart += one.memory.heapStart;
         memory.heapEnd += one.memory.heapEnd;
         memory.rssStart = Math.max(memory.rssStart, one.memory.rssStart);
@@ -143,7 +147,7 @@ export class ParallelEngine {
         }
         for (const [name, n] of Object.entries(one.drops)) drops[name] = (drops[name] ?? 0) + n;
       });
-      runs.push({ run: i + 1, seconds, packets, bytes, perConnectionMbps: perConnection, fairness: jainFairness(perConnection), drops, dataErrors, digestMismatchesIgnored, outOfOrder, observed, lock, memory });
+      runs.push({ run: i + 1, seconds, packets, bytes, perConnectionMbps: perConnection, fairness: jainFairness(perConnection), drops, dataErrors, digestMismatchesIgnored, outOfOrder, observed, lock, memory, conservation });
     }
     return runs;
   }

@@ -50,6 +50,8 @@ export interface WorkerRunResult {
   outOfOrder: number;
   /** PLP: this worker's use of the connection's TCP lock in the steady window. */
   lock: LockStats | null;
+  /** The first conservation failure among this worker's connections at the end of the run, or null. */
+  conservation: string | null;
   /** process.memoryUsage() at the steady window's start and end (heapUsed is this thread's heap). */
   memory: { heapStart: number; heapEnd: number; rssStart: number; rssEnd: number };
 }
@@ -98,6 +100,15 @@ function injectedFault(task: WorkerTask, run: number): 'throw' | 'exit' | null {
   const want = Object.fromEntries(pairs.map((p) => p.split('=') as [string, string]));
   if ((kind !== 'throw' && kind !== 'exit') || Number(want.worker) !== task.index || want.stack !== task.spec || (want.side !== undefined && want.side !== task.side)) return null;
   return kind;
+}
+
+/** The first connection whose counts break conservation, named, or null. */
+function firstBroken(workloads: readonly Workload[], connections: readonly number[]): string | null {
+  for (let k = 0; k < workloads.length; k++) {
+    const broken = workloads[k]!.conservation();
+    if (broken !== null) return `connection ${connections[k]}: ${broken}`;
+  }
+  return null;
 }
 
 export default function runWorker(task: WorkerTask): WorkerResult {
@@ -185,7 +196,7 @@ export default function runWorker(task: WorkerTask): WorkerResult {
         holdNs: now.holdNs - lockBefore.holdNs,
       };
     }
-    result.runs.push({ ...done, stoppedAt, perConnection, drops, dataErrors, digestMismatchesIgnored, outOfOrder, observed: workloads.reduce((s, w) => (s + w.observed) | 0, 0), lock: lockUse, memory: { heapStart: memoryStart.heapUsed, heapEnd: memoryEnd.heapUsed, rssStart: memoryStart.rss, rssEnd: memoryEnd.rss } });
+    result.runs.push({ ...done, stoppedAt, perConnection, drops, dataErrors, digestMismatchesIgnored, outOfOrder, observed: workloads.reduce((s, w) => (s + w.observed) | 0, 0), lock: lockUse, conservation: firstBroken(workloads, task.connections), memory: { heapStart: memoryStart.heapUsed, heapEnd: memoryEnd.heapUsed, rssStart: memoryStart.rss, rssEnd: memoryEnd.rss } });
     result.steadyStarts.push(steadyStart);
   }
   return result;

@@ -49,8 +49,10 @@ export interface RunDetail extends RunRow {
   drops: Record<string, number>;
   digestMismatchesIgnored: number;
   dataErrors: number;
-  /** False when the run broke a rule it was held to (a drop or data error under --verify). */
+  /** False when the run broke a rule: a drop, a data error, or conservation. */
   valid: boolean;
+  /** What broke conservation at the end of the run (offered ≠ delivered + dropped + queued, or the TCP ends disagree). */
+  conservation?: string;
   /** Derived from every byte the drivers consumed: shows the work was done, not optimised away. */
   observed: number;
   /** More workers than cores. */
