@@ -70,6 +70,32 @@ export interface Workload {
    * are the connection's own (one thread); under PLP they span workers and this answers null.
    */
   conservation(): string | null;
+  /**
+   * Under PLP, this worker's share of the connection's accounting, added up over workers at the
+   * end of a run (frames offered = delivered + dropped + queued); null where conservation() decides.
+   */
+  sharedAccount(): SharedAccount | null;
+}
+
+/**
+ * PLP receive: a frame one worker offered may be delivered by another, so only the sums over
+ * workers must agree: offered = delivered + dropped + queued. Answers what is off, or null.
+ */
+export function sharedAccountProblem(accounts: readonly SharedAccount[]): string | null {
+  if (accounts.length === 0) return null;
+  const sum = (k: keyof SharedAccount): number => accounts.reduce((s, a) => s + a[k], 0);
+  const [offered, delivered, dropped, queued] = [sum('offered'), sum('delivered'), sum('dropped'), sum('queued')];
+  if (offered === delivered + dropped + queued) return null;
+  return `${offered} frames offered by ${accounts.length} workers, but ${delivered} delivered + ${dropped} dropped + ${queued} queued = ${delivered + dropped + queued}`;
+}
+
+/** One worker's counts on a shared connection since the run's workloads were built. */
+export interface SharedAccount {
+  offered: number;
+  delivered: number;
+  dropped: number;
+  /** Segments held in the shared reassembly queue (the leader reports it, the others 0). */
+  queued: number;
 }
 
 /**
@@ -295,6 +321,10 @@ abstract class BaseWorkload implements Workload {
     return null;
   }
 
+  sharedAccount(): SharedAccount | null {
+    return null;
+  }
+
   /** An application that compares what arrives with the data stream the sender used (verify). */
   protected checkingApplication(): { pop(m: Msg): void } {
     const expected = new DataStream(this.options.seed, this.options.packetSize);
@@ -388,9 +418,14 @@ class SendWorkload extends BaseWorkload {
 
   /** Sent messages = frames on the wire; the sender's snd_nxt is the wire's last byte; snd_una is the peer's rcv_nxt. */
   override conservation(): string | null {
-    if (this.shared !== null || this.wire !== null || this.sender.tcp === null || this.peer.tcp === null) return null;
+    if (this.wire !== null || this.sender.tcp === null || this.peer.tcp === null) return null;
     if (this.framesOut !== this.packets) return `${this.packets} messages sent but ${this.framesOut} frames reached the wire`;
     const s = this.sender.tcp.tcb.f;
+    if (this.shared !== null) {
+      // PLP: every worker has stopped (end barrier); all sequence space taken reached some wire.
+      const maxAck = Atomics.load(this.shared.words, SharedWord.maxAck);
+      return this.shared.leader && s[Tcb.sndNxt] !== maxAck ? `the shared snd_nxt ${s[Tcb.sndNxt]! >>> 0} is not the end of the last segment any worker sent ${maxAck >>> 0}` : null;
+    }
     const sndNxt = s[Tcb.sndNxt]!;
     const sndUna = s[Tcb.sndUna]!;
     const peerRcvNxt = this.peer.tcp.tcb.f[Tcb.rcvNxt]!;
@@ -542,7 +577,10 @@ class ReceiveWorkload extends BaseWorkload {
       }
       this.receiver.application = inOrderApplication(
         shared,
-        (m) => void (this.observed = (this.observed + m.bytes[m.tail - 1]!) | 0),
+        (m) => {
+          this.messages++;
+          this.observed = (this.observed + m.bytes[m.tail - 1]!) | 0;
+        },
         (bytes) => void (this.delivered += bytes),
         () => void this.dataErrors++,
       );
@@ -581,6 +619,12 @@ class ReceiveWorkload extends BaseWorkload {
   }
 
   /** Frames offered = messages delivered + frames dropped (by reason) + segments still queued; bytes = messages × size. */
+  override sharedAccount(): SharedAccount | null {
+    if (this.shared === null || this.options.verify) return null;
+    const queued = this.shared.leader ? (this.receiver.tcp?.tcb.f[Tcb.reassCount] ?? 0) : 0;
+    return { offered: this.packets, delivered: this.messages, dropped: this.receiver.drops.total, queued };
+  }
+
   override conservation(): string | null {
     if (this.shared !== null || this.options.verify) return null;
     const dropped = this.receiver.drops.total;

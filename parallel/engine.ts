@@ -5,6 +5,7 @@
 import { Piscina } from 'piscina';
 import { jainFairness } from '../results/speedup.js';
 import { sharedConnectionBytes } from '../drivers/shared-connection.js';
+import { type SharedAccount, sharedAccountProblem } from '../drivers/workload.js';
 import { CounterField } from './counters.js';
 import type { LockStats } from './mutex.js';
 import { Phase, SharedRun } from './shared-run.js';
@@ -125,6 +126,7 @@ export class ParallelEngine {
       let outOfOrder = plp ? results[0]!.runs[i]!.outOfOrder : 0;
       const memory = { heapStart: 0, heapEnd: 0, rssStart: 0, rssEnd: 0 };
       let conservation: string | null = null;
+      const accounts: SharedAccount[] = [];
       results.forEach((r, w) => {
         const one = r.runs[i]!;
         packets += one.packets;
@@ -134,6 +136,7 @@ export class ParallelEngine {
         observed = (observed + one.observed) | 0;
         if (!plp) outOfOrder += one.outOfOrder;
         conservation ??= one.conservation;
+        if (one.account !== null) accounts.push(one.account);
         memory.heapStart += one.memory.heapStart;
         memory.heapEnd += one.memory.heapEnd;
         memory.rssStart = Math.max(memory.rssStart, one.memory.rssStart);
@@ -147,6 +150,7 @@ export class ParallelEngine {
         }
         for (const [name, n] of Object.entries(one.drops)) drops[name] = (drops[name] ?? 0) + n;
       });
+      conservation ??= sharedAccountProblem(accounts);
       runs.push({ run: i + 1, seconds, packets, bytes, perConnectionMbps: perConnection, fairness: jainFairness(perConnection), drops, dataErrors, digestMismatchesIgnored, outOfOrder, observed, lock, memory, conservation });
     }
     return runs;

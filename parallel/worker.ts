@@ -8,7 +8,7 @@
 // others join.
 
 import { type SharedConnection, sharedConnection } from '../drivers/shared-connection.js';
-import { type Side, type Workload, createWorkload } from '../drivers/workload.js';
+import { type SharedAccount, type Side, type Workload, createWorkload } from '../drivers/workload.js';
 import type { CryptoProviderName } from '../stacks/crypto/index.js';
 import type { TcpLockScope } from '../stacks/layers/tcp.js';
 import { CounterField } from './counters.js';
@@ -52,6 +52,8 @@ export interface WorkerRunResult {
   lock: LockStats | null;
   /** The first conservation failure among this worker's connections at the end of the run, or null. */
   conservation: string | null;
+  /** PLP: this worker's share of the shared connection's accounting (added up by the engine). */
+  account: SharedAccount | null;
   /** process.memoryUsage() at the steady window's start and end (heapUsed is this thread's heap). */
   memory: { heapStart: number; heapEnd: number; rssStart: number; rssEnd: number };
 }
@@ -196,7 +198,7 @@ export default function runWorker(task: WorkerTask): WorkerResult {
         holdNs: now.holdNs - lockBefore.holdNs,
       };
     }
-    result.runs.push({ ...done, stoppedAt, perConnection, drops, dataErrors, digestMismatchesIgnored, outOfOrder, observed: workloads.reduce((s, w) => (s + w.observed) | 0, 0), lock: lockUse, conservation: firstBroken(workloads, task.connections), memory: { heapStart: memoryStart.heapUsed, heapEnd: memoryEnd.heapUsed, rssStart: memoryStart.rss, rssEnd: memoryEnd.rss } });
+    result.runs.push({ ...done, stoppedAt, perConnection, drops, dataErrors, digestMismatchesIgnored, outOfOrder, observed: workloads.reduce((s, w) => (s + w.observed) | 0, 0), lock: lockUse, conservation: firstBroken(workloads, task.connections), account: workloads[0]?.sharedAccount() ?? null, memory: { heapStart: memoryStart.heapUsed, heapEnd: memoryEnd.heapUsed, rssStart: memoryStart.rss, rssEnd: memoryEnd.rss } });
     result.steadyStarts.push(steadyStart);
   }
   return result;

@@ -3,7 +3,7 @@
 // sides; a count that does not add up is reported, naming what is off.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createWorkload, type Side } from '../drivers/workload.js';
+import { createWorkload, sharedAccountProblem, type Side } from '../drivers/workload.js';
 import { Tcb } from '../stacks/layers/tcp-control-block.js';
 import { PAPER_STACKS } from '../stacks/spec.js';
 
@@ -29,6 +29,14 @@ test('a message unaccounted for, or TCP ends that disagree, is reported', () => 
   const peer = (send as unknown as { peer: { tcp: { tcb: { f: Int32Array } } } }).peer;
   peer.tcp.tcb.f[Tcb.rcvNxt] = (peer.tcp.tcb.f[Tcb.rcvNxt]! + 1024) | 0; // the receiver claims more than the sender saw acknowledged
   assert.match(send.conservation()!, /1024 bytes acknowledged but not taken/);
+});
+
+test('PLP: counts of several workers add up as a whole (one may deliver what another offered)', () => {
+  const a = { offered: 100, delivered: 60, dropped: 2, queued: 3 };
+  const b = { offered: 80, delivered: 115, dropped: 0, queued: 0 };
+  assert.is(sharedAccountProblem([a, b]), null);
+  assert.is(sharedAccountProblem([]), null);
+  assert.match(sharedAccountProblem([a, { ...b, delivered: 114 }])!, /180 frames offered by 2 workers, but 174 delivered \+ 2 dropped \+ 3 queued = 179/);
 });
 
 test.run();
