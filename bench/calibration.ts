@@ -27,7 +27,7 @@ export function calibrationPrimitives(stacks: readonly string[], cryptos: readon
 }
 
 /** Mbit/s of one primitive over about SAMPLE_MS (batches sized so the clock is read rarely). */
-function sampleMbps(primitive: Primitive, packetSize: number): number {
+function sampleMbps(primitive: Primitive, packetSize: number, sampleMs = SAMPLE_MS): number {
   let t = performance.now();
   sink = (sink + primitive.run()) | 0;
   const once = Math.max(performance.now() - t, 1e-4);
@@ -35,7 +35,7 @@ function sampleMbps(primitive: Primitive, packetSize: number): number {
   let calls = 0;
   t = performance.now();
   let elapsed = 0;
-  while (elapsed < SAMPLE_MS) {
+  while (elapsed < sampleMs) {
     for (let i = 0; i < batch; i++) sink = (sink + primitive.run()) | 0;
     calls += batch;
     elapsed = performance.now() - t;
@@ -44,16 +44,31 @@ function sampleMbps(primitive: Primitive, packetSize: number): number {
 }
 
 /** Times every primitive SAMPLES_PER_PASS times; adds the samples to `samples` (by key). */
-export function calibrationPass(primitives: readonly Primitive[], packetSize: number, samples: Map<string, number[]>): void {
+export function calibrationPass(primitives: readonly Primitive[], packetSize: number, samples: Map<string, number[]>, sampleMs = SAMPLE_MS): void {
   for (const p of primitives) {
-    sampleMbps(p, packetSize); // warm-up
+    sampleMbps(p, packetSize, sampleMs); // warm-up
     const key = calibrationKey(p.name, p.crypto);
     const list = samples.get(key) ?? [];
-    for (let i = 0; i < SAMPLES_PER_PASS; i++) list.push(sampleMbps(p, packetSize));
+    for (let i = 0; i < SAMPLES_PER_PASS; i++) list.push(sampleMbps(p, packetSize, sampleMs));
     samples.set(key, list);
   }
   if (sink === 0x7fffffff) process.stderr.write(''); // reads the sink: the work stays observable
 }
+
+/**
+ * The primitives a configuration's ratios divide by (the checksum and its stack's dominant
+ * primitive), timed just before the configuration runs: the machine's mood of that moment, not
+ * of minutes earlier. Answers their rows.
+ */
+export function calibrateConfiguration(primitives: readonly Primitive[], stack: string, crypto: string, packetSize: number): CalibrationRow[] {
+  const dominant = dominantPrimitive(stack);
+  const mine = primitives.filter((p) => p.name === 'checksum' || (p.name === dominant && p.crypto === crypto));
+  const samples = new Map<string, number[]>();
+  calibrationPass(mine, packetSize, samples, CONFIGURATION_SAMPLE_MS);
+  return calibrationRows(mine, samples);
+}
+
+const CONFIGURATION_SAMPLE_MS = 40;
 
 export function calibrationKey(name: string, crypto: string | null): string {
   return crypto === null ? name : `${name} [${crypto}]`;

@@ -222,7 +222,7 @@ async function main(argv: string[]): Promise<number> {
   progress.clear();
 
   const summary = summarizeRuns(outcome.rows);
-  addRatios(summary, outcome.calibration);
+  addRatios(summary, outcome.calibration, outcome.calibrationByConfiguration);
   const meta = buildMeta(config, outcome, started, argv);
   const results: ResultsFile = { runs: outcome.rows, summary, calibration: outcome.calibration, failures: outcome.failures, meta };
   writeAtomic(path.join(out, 'results.csv'), toCsv(outcome.rows, RUN_COLUMNS));

@@ -1,7 +1,7 @@
 // Runs the configurations: for each stack × side × crypto provider, `runs` runs, each with a new
 // seed: build the drivers, warm up (excluded), then measure the steady window on the wall clock.
 
-import { calibrationPass, calibrationPrimitives, calibrationRows } from './calibration.js';
+import { calibrateConfiguration, calibrationPass, calibrationPrimitives, calibrationRows } from './calibration.js';
 import { performance } from 'node:perf_hooks';
 import { type Enforcement, type Workload, createWorkload, describeDrops, enforcementFor } from '../drivers/workload.js';
 import { ParallelEngine } from '../parallel/engine.js';
@@ -10,7 +10,7 @@ import type { TcpLockScope } from '../stacks/layers/tcp.js';
 import type { Side } from '../drivers/workload.js';
 import type { CryptoProviderName } from '../stacks/crypto/index.js';
 import type { Msg } from '../stacks/message.js';
-import { type CalibrationRow, type RunDetail, round } from '../results/rows.js';
+import { type CalibrationRow, type RunDetail, configKey, round } from '../results/rows.js';
 import { type BenchConfig, CLP_DEFAULT_CONNECTIONS, type Mode, cores } from './options.js';
 
 export interface Configuration {
@@ -31,6 +31,8 @@ export interface RunnerHooks {
   stopRequested(): boolean;
   /** Sees frames of the first run of each configuration (pcap). */
   tap?: (config: Configuration, frame: Msg) => void;
+  /** Called before each configuration starts (calibration). */
+  starting?: (config: Configuration) => void;
   /** Told at once when a configuration fails (the run goes on with the next). */
   failed?: (failure: FailedConfiguration) => void;
 }
@@ -57,9 +59,11 @@ export interface BenchOutcome {
   failures: FailedConfiguration[];
   /** The primitives' raw throughput, timed before and after the stack runs (see calibration.ts). */
   calibration: CalibrationRow[];
+  /** The same, timed just before each configuration (by configKey): what its ratios divide by. */
+  calibrationByConfiguration: Map<string, CalibrationRow[]>;
 }
 
-type StackOutcome = Omit<BenchOutcome, 'calibration'>;
+type StackOutcome = Omit<BenchOutcome, 'calibration' | 'calibrationByConfiguration'>;
 type FinishedRows = Omit<StackOutcome, 'failures'>;
 
 export function configurations(config: BenchConfig): Configuration[] {
@@ -147,9 +151,10 @@ export async function runBenchmarks(config: BenchConfig, hooks: RunnerHooks): Pr
   const primitives = calibrationPrimitives(config.stacks, config.cryptos, config.packetSize);
   const samples = new Map<string, number[]>();
   calibrationPass(primitives, config.packetSize, samples);
-  const outcome = await runStacks(config, hooks);
+  const byConfiguration = new Map<string, CalibrationRow[]>();
+  const outcome = await runStacks(config, { ...hooks, starting: (c) => byConfiguration.set(configKey({ ...c, packetSize: config.packetSize }), calibrateConfiguration(primitives, c.stack, c.crypto, config.packetSize)) });
   if (!outcome.incomplete) calibrationPass(primitives, config.packetSize, samples);
-  return { ...outcome, calibration: calibrationRows(primitives, samples) };
+  return { ...outcome, calibration: calibrationRows(primitives, samples), calibrationByConfiguration: byConfiguration };
 }
 
 async function runStacks(config: BenchConfig, hooks: RunnerHooks): Promise<StackOutcome> {
@@ -166,6 +171,7 @@ async function runStacks(config: BenchConfig, hooks: RunnerHooks): Promise<Stack
       const label = `${c.stack} ${c.side} ${c.mode}${c.tcpLockScope === 'segment' ? '/segment' : ''}${c.mode === 'single' ? '' : ` ×${c.workers}`} [${c.crypto}]`;
       const options = { spec: c.stack, side: c.side, packetSize: config.packetSize, crypto: c.crypto, verify: config.verify, tcpLockScope: c.tcpLockScope ?? 'state' };
       enforcement.push({ ...c, ...enforcementFor(options) });
+      hooks.starting?.(c);
       let measured: Measurement[];
       if (c.mode === 'single') {
         const single = await runSingle(c, config, hooks, label, () => elapsedBefore, planned);

@@ -3,7 +3,7 @@
 // Mbit/s, these carry over between machines, so the regression check can track them.
 
 import { dominantPrimitive } from '../stacks/spec.js';
-import { type CalibrationRow, type SummaryRow, round } from './rows.js';
+import { type CalibrationRow, type SummaryRow, configKey, round } from './rows.js';
 import { speedupOf } from './speedup.js';
 
 function halfWidth(low: number | null, high: number | null): number {
@@ -18,10 +18,14 @@ function ratio(row: SummaryRow, of: CalibrationRow): [number, number, number] {
   return [round(r.speedup), round(r.speedupLow), round(r.speedupHigh)];
 }
 
-/** Adds checksumRatio and primitiveRatio (with their 90% ranges) to every row it can. */
-export function addRatios(summary: SummaryRow[], calibration: readonly CalibrationRow[]): void {
-  const checksum = calibration.find((c) => c.primitive === 'checksum');
+/**
+ * Adds checksumRatio and primitiveRatio (with their 90% ranges) to every row it can, dividing by
+ * the primitives timed just before the row's configuration when `byConfiguration` has them.
+ */
+export function addRatios(summary: SummaryRow[], wholeRun: readonly CalibrationRow[], byConfiguration: ReadonlyMap<string, CalibrationRow[]> = new Map()): void {
   for (const row of summary) {
+    const calibration = byConfiguration.get(configKey(row)) ?? wholeRun;
+    const checksum = calibration.find((c) => c.primitive === 'checksum');
     if (checksum !== undefined) [row.checksumRatio, row.checksumRatioLow, row.checksumRatioHigh] = ratio(row, checksum);
     const name = dominantPrimitive(row.stack);
     const primitive = calibration.find((c) => c.primitive === name && c.crypto === row.crypto);
