@@ -109,7 +109,10 @@ export function compareResults(old: ResultsFile, now: ResultsFile, oldName: stri
         changePercent,
         outsideNoise,
         beyondThreshold,
-        tracked: TRACKED_METRICS.includes(name),
+        // A crypto stack's ratio to the checksum pass compares unlike work (a cipher against memory
+        // bandwidth), which machines and moments weigh differently: it is tracked through its
+        // own primitive instead, and the checksum ratio only for stacks without one.
+        tracked: TRACKED_METRICS.includes(name) && !(name === 'checksumRatio' && s.primitive !== undefined),
         machineDependent: name === 'meanMbps' && difference !== null,
         verdict,
       });
