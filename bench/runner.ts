@@ -3,7 +3,7 @@
 
 import { calibrateConfiguration, calibrationPass, calibrationPrimitives, calibrationRows } from './calibration.js';
 import { performance } from 'node:perf_hooks';
-import { type Enforcement, type Workload, createWorkload, describeDrops, enforcementFor } from '../drivers/workload.js';
+import { type Enforcement, type MemoryBetween, type Workload, createWorkload, describeDrops, enforcementFor, firstBroken, memoryBetween } from '../drivers/workload.js';
 import { ParallelEngine } from '../parallel/engine.js';
 import type { LockStats } from '../parallel/mutex.js';
 import type { TcpLockScope } from '../stacks/layers/tcp.js';
@@ -143,7 +143,7 @@ interface Measurement {
   fairness: number | null;
   perConnectionMbps: number[] | null;
   lock: LockStats | null;
-  memory: { heapStart: number; heapEnd: number; rssStart: number; rssEnd: number };
+  memory: MemoryBetween;
   conservation: string | null;
 }
 
@@ -309,7 +309,7 @@ async function runSingle(c: Configuration, config: BenchConfig, hooks: RunnerHoo
       dataErrors += after[k]!.dataErrors;
       ignored += after[k]!.digestMismatchesIgnored - before[k]!.digestMismatchesIgnored;
     }
-    runs.push({ ...steady, drops, dataErrors, digestMismatchesIgnored: ignored, outOfOrder, observed: workloads.reduce((sum, w) => (sum + w.observed) | 0, 0), fairness: null, perConnectionMbps: null, lock: null, conservation: workloads.map((w, k) => { const broken = w.conservation(); return broken === null ? null : `connection ${k}: ${broken}`; }).find((x) => x !== null) ?? null, memory: { heapStart: memoryStart.heapUsed, heapEnd: memoryEnd.heapUsed, rssStart: memoryStart.rss, rssEnd: memoryEnd.rss } });
+    runs.push({ ...steady, drops, dataErrors, digestMismatchesIgnored: ignored, outOfOrder, observed: workloads.reduce((sum, w) => (sum + w.observed) | 0, 0), fairness: null, perConnectionMbps: null, lock: null, conservation: firstBroken(workloads, workloads.map((_, k) => k)), memory: memoryBetween(memoryStart, memoryEnd) });
   }
   return { runs, stopped: false };
 }

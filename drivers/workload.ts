@@ -89,6 +89,27 @@ export function sharedAccountProblem(accounts: readonly SharedAccount[]): string
   return `${offered} frames offered by ${accounts.length} workers, but ${delivered} delivered + ${dropped} dropped + ${queued} queued = ${delivered + dropped + queued}`;
 }
 
+/** The first connection whose counts break conservation, named (`connections[k]` for workload k), or null. */
+export function firstBroken(workloads: readonly Workload[], connections: readonly number[]): string | null {
+  for (let k = 0; k < workloads.length; k++) {
+    const broken = workloads[k]!.conservation();
+    if (broken !== null) return `connection ${connections[k]}: ${broken}`;
+  }
+  return null;
+}
+
+/** Heap used and RSS (bytes) at the start and end of a steady window. */
+export interface MemoryBetween {
+  heapStart: number;
+  heapEnd: number;
+  rssStart: number;
+  rssEnd: number;
+}
+
+export function memoryBetween(start: NodeJS.MemoryUsage, end: NodeJS.MemoryUsage): MemoryBetween {
+  return { heapStart: start.heapUsed, heapEnd: end.heapUsed, rssStart: start.rss, rssEnd: end.rss };
+}
+
 /** One worker's counts on a shared connection since the run's workloads were built. */
 export interface SharedAccount {
   offered: number;

@@ -5,7 +5,7 @@
 import { Piscina } from 'piscina';
 import { jainFairness } from '../results/speedup.js';
 import { sharedConnectionBytes } from '../drivers/shared-connection.js';
-import { type SharedAccount, sharedAccountProblem } from '../drivers/workload.js';
+import { type MemoryBetween, type SharedAccount, sharedAccountProblem } from '../drivers/workload.js';
 import { CounterField } from './counters.js';
 import type { LockStats } from './mutex.js';
 import { Phase, SharedRun } from './shared-run.js';
@@ -32,7 +32,7 @@ export interface ParallelRun {
   /** The first conservation failure any worker found, or null. */
   conservation: string | null;
   /** Bytes: every worker's heap used added up, and the process's RSS, at the steady window's start and end. */
-  memory: { heapStart: number; heapEnd: number; rssStart: number; rssEnd: number };
+  memory: MemoryBetween;
 }
 
 export interface ParallelProgress {
@@ -124,7 +124,7 @@ export class ParallelEngine {
       let observed = 0;
       // PLP workers share one control block, so each saw the same count: take the leader's.
       let outOfOrder = plp ? results[0]!.runs[i]!.outOfOrder : 0;
-      const memory = { heapStart: 0, heapEnd: 0, rssStart: 0, rssEnd: 0 };
+      const memory: MemoryBetween = { heapStart: 0, heapEnd: 0, rssStart: 0, rssEnd: 0 };
       let conservation: string | null = null;
       const accounts: SharedAccount[] = [];
       results.forEach((r, w) => {

@@ -8,7 +8,7 @@
 // others join.
 
 import { type SharedConnection, sharedConnection } from '../drivers/shared-connection.js';
-import { type SharedAccount, type Side, type Workload, createWorkload } from '../drivers/workload.js';
+import { type MemoryBetween, type SharedAccount, type Side, type Workload, createWorkload, firstBroken, memoryBetween } from '../drivers/workload.js';
 import type { CryptoProviderName } from '../stacks/crypto/index.js';
 import type { TcpLockScope } from '../stacks/layers/tcp.js';
 import { CounterField } from './counters.js';
@@ -54,8 +54,8 @@ export interface WorkerRunResult {
   conservation: string | null;
   /** PLP: this worker's share of the shared connection's accounting (added up by the engine). */
   account: SharedAccount | null;
-  /** process.memoryUsage() at the steady window's start and end (heapUsed is this thread's heap). */
-  memory: { heapStart: number; heapEnd: number; rssStart: number; rssEnd: number };
+  /** At the steady window's start and end (heapUsed is this thread's heap). */
+  memory: MemoryBetween;
 }
 
 export interface WorkerResult {
@@ -102,15 +102,6 @@ function injectedFault(task: WorkerTask, run: number): 'throw' | 'exit' | null {
   const want = Object.fromEntries(pairs.map((p) => p.split('=') as [string, string]));
   if ((kind !== 'throw' && kind !== 'exit') || Number(want.worker) !== task.index || want.stack !== task.spec || (want.side !== undefined && want.side !== task.side)) return null;
   return kind;
-}
-
-/** The first connection whose counts break conservation, named, or null. */
-function firstBroken(workloads: readonly Workload[], connections: readonly number[]): string | null {
-  for (let k = 0; k < workloads.length; k++) {
-    const broken = workloads[k]!.conservation();
-    if (broken !== null) return `connection ${connections[k]}: ${broken}`;
-  }
-  return null;
 }
 
 export default function runWorker(task: WorkerTask): WorkerResult {
@@ -198,7 +189,7 @@ export default function runWorker(task: WorkerTask): WorkerResult {
         holdNs: now.holdNs - lockBefore.holdNs,
       };
     }
-    result.runs.push({ ...done, stoppedAt, perConnection, drops, dataErrors, digestMismatchesIgnored, outOfOrder, observed: workloads.reduce((s, w) => (s + w.observed) | 0, 0), lock: lockUse, conservation: firstBroken(workloads, task.connections), account: workloads[0]?.sharedAccount() ?? null, memory: { heapStart: memoryStart.heapUsed, heapEnd: memoryEnd.heapUsed, rssStart: memoryStart.rss, rssEnd: memoryEnd.rss } });
+    result.runs.push({ ...done, stoppedAt, perConnection, drops, dataErrors, digestMismatchesIgnored, outOfOrder, observed: workloads.reduce((s, w) => (s + w.observed) | 0, 0), lock: lockUse, conservation: firstBroken(workloads, task.connections), account: workloads[0]?.sharedAccount() ?? null, memory: memoryBetween(memoryStart, memoryEnd) });
     result.steadyStarts.push(steadyStart);
   }
   return result;
