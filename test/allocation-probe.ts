@@ -1,0 +1,33 @@
+// Run by allocation.test.ts in a child Node with a fixed 64 MB young generation and --expose-gc:
+// pushes packets through one stack and prints, as JSON, how many bytes the young generation
+// gained and how many scavenges ran while it did. With a young generation that large and emptied
+// just before, nothing is collected during the run, so the bytes gained are the bytes allocated.
+import { getHeapSpaceStatistics } from 'node:v8';
+import { PerformanceObserver, constants } from 'node:perf_hooks';
+import { createWorkload, type Side } from '../drivers/workload.js';
+
+const [spec, side, packetsText] = process.argv.slice(2);
+const packets = Number(packetsText);
+const collect = (globalThis as { gc?: () => void }).gc;
+if (collect === undefined) throw new Error('run with --expose-gc');
+const youngBytes = (): number => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')!.space_used_size;
+
+const workload = createWorkload({ spec, side: side as Side, packetSize: 1024, crypto: 'cryptojs', seed: 3, verify: false, connection: 0 });
+workload.run(20_000); // set-up and JIT warm-up may allocate
+let scavenges = 0;
+const observer = new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    if ((entry as unknown as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR) scavenges++;
+  }
+});
+collect();
+observer.observe({ entryTypes: ['gc'] });
+const before = workload.counters();
+const youngBefore = youngBytes();
+workload.run(packets);
+const youngAfter = youngBytes();
+const after = workload.counters();
+setTimeout(() => { // gc entries arrive asynchronously
+  observer.disconnect();
+  console.log(JSON.stringify({ packets: after.packets - before.packets, bytes: after.bytes - before.bytes, allocated: youngAfter - youngBefore, scavenges }));
+}, 50);
