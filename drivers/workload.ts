@@ -10,7 +10,8 @@ import { type FrameSink, SendStatus, type Upper } from '../stacks/layer.js';
 import type { TcpLockScope } from '../stacks/layers/tcp.js';
 import { RCV_WINDOW, Tcb, seqGt } from '../stacks/layers/tcp-control-block.js';
 import { BufferPool, DEFAULT_SLOT_BYTES, type Msg } from '../stacks/message.js';
-import { parseStackSpec } from '../stacks/spec.js';
+import { isGatewaySpec, parseStackSpec } from '../stacks/spec.js';
+import { GatewayWorkload } from './gateway.js';
 import { Stack, type StackOptions, endpointPair } from '../stacks/stack.js';
 import { AH_MD5_BYTES } from '../stacks/wire/ah.js';
 import { IPV4_HEADER_BYTES, Ipv4Offset } from '../stacks/wire/ipv4.js';
@@ -164,6 +165,7 @@ function endpoints(connection: number, worker = 0): [StackOptions, StackOptions]
 
 /** What a run of these drivers enforces (a failure drops the packet) and what it only computes. */
 export function enforcementFor(options: Pick<WorkloadOptions, 'spec' | 'side' | 'verify'>): Enforcement {
+  if (isGatewaySpec(options.spec)) return GatewayWorkload.enforcement;
   const names = parseStackSpec(options.spec);
   const enforced = ['link header and addresses', 'ip header checksum'];
   const computedOnly: string[] = [];
@@ -749,6 +751,7 @@ function sameBytes(m: Msg, expected: Uint8Array, skip = 0): boolean {
  * workers process at once (packet-level parallelism); build the leader's first.
  */
 export function createWorkload(options: WorkloadOptions, shared: SharedConnection | null = null): Workload {
+  if (isGatewaySpec(options.spec)) return new GatewayWorkload(options);
   if (shared !== null && options.verify) return new SharedVerifyWorkload(options, shared);
   return options.side === 'send' ? new SendWorkload(options, shared) : new ReceiveWorkload(options, shared);
 }

@@ -35,6 +35,7 @@ export const DropReason = {
   UdpPort: 30,
   DesLength: 31, // not a whole number of 8-byte blocks behind an IV
   DesPadding: 32, // padding check failed: wrong key or corrupted ciphertext
+  ScreenShort: 33, // a TCP or UDP packet too short for the ports and flags the rules read
 } as const;
 
 export type DropReason = (typeof DropReason)[keyof typeof DropReason];
@@ -74,6 +75,7 @@ export const DROP_REASON_NAMES: readonly string[] = [
   'udp-port',
   'des-length',
   'des-padding',
+  'screen-short',
 ];
 
 /** The layer each reason belongs to (the first word of its name). */

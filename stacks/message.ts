@@ -15,6 +15,8 @@ export class Msg {
   /** IPv4 source and destination of a received packet, set by the IP layer for the layers above. */
   srcAddr = 0;
   dstAddr = 0;
+  /** The IP protocol of a received packet (set by the IP layer; a forwarding layer reads it). */
+  protocol = 0;
   /**
    * The TCP sequence number of the first data byte of a message TCP delivers: lets the
    * application put messages that threads deliver concurrently back into stream order.

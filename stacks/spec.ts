@@ -1,9 +1,25 @@
 // Stack specs name the layers top first, as the paper writes them: tcp/ip/fddi,
 // tcp/md5/ip/fddi, des/tcp/md5/ip/fddi, 3des/tcp/md5/ip/fddi. The parser checks each layer against
-// what may stand below the one above it, and names the offender and the alternatives.
+// what may stand below the one above it, and names the offender and the alternatives. A layer
+// that needs a setting takes it in parentheses: screen(100)/ip/eth is a packet screen of 100 rules.
 
-export const LAYER_NAMES = ['des', '3des', 'tcp', 'udp', 'md5', 'ip', 'fddi', 'eth'] as const;
+export const LAYER_NAMES = ['des', '3des', 'tcp', 'udp', 'md5', 'screen', 'ip', 'fddi', 'eth'] as const;
 export type LayerName = (typeof LAYER_NAMES)[number];
+
+/** One layer of a spec with its setting, if it takes one. */
+export interface LayerSpec {
+  name: LayerName;
+  /** screen(N): the number of filter rules. */
+  rules?: number;
+}
+
+/** The most rules a screen may have (ip-filter lists of a few thousand rules were the large ones). */
+export const MAX_SCREEN_RULES = 10_000;
+
+/** How each layer that takes a setting is written, for messages. */
+const SETTING_FORMS: Partial<Record<LayerName, string>> = {
+  screen: 'screen(N), N filter rules from 0 to 10000, e.g. screen(100)',
+};
 
 /** What may stand directly below each layer. A link layer is the bottom: nothing below it. */
 const BELOW: Record<LayerName, readonly LayerName[]> = {
@@ -12,13 +28,19 @@ const BELOW: Record<LayerName, readonly LayerName[]> = {
   tcp: ['md5', 'ip'],
   udp: ['md5', 'ip'],
   md5: ['ip'],
+  screen: ['ip'],
   ip: ['fddi', 'eth'],
   fddi: [],
   eth: [],
 };
 
-/** A stack delivers to an application, so its top is a transport or a cipher above one. */
-const TOP: readonly LayerName[] = ['des', '3des', 'tcp', 'udp'];
+/**
+ * A stack delivers to an application, so its top is a transport or a cipher above one; or it is
+ * a gateway's layer (a packet screen) that passes packets on.
+ */
+const TOP: readonly LayerName[] = ['des', '3des', 'tcp', 'udp', 'screen'];
+/** Layers on top of which a stack forwards packets rather than ending a connection. */
+const GATEWAY_TOPS: readonly LayerName[] = ['screen'];
 const LINKS: readonly LayerName[] = ['fddi', 'eth'];
 
 /** The paper's four stacks, over FDDI. */
@@ -48,14 +70,47 @@ function isLayerName(name: string): name is LayerName {
 
 /** Parses a spec such as `des/tcp/md5/ip/fddi` into layer names, top first. */
 export function parseStackSpec(spec: string): LayerName[] {
+  return parseStackLayers(spec).map((l) => l.name);
+}
+
+/** Splits `screen(100)` into its name and setting; a bare name has none. */
+function splitToken(token: string): { name: string; setting: string | null } {
+  const m = /^([^()]*)\((.*)\)$/.exec(token);
+  return m === null ? { name: token, setting: null } : { name: m[1]!.trim(), setting: m[2]!.trim() };
+}
+
+/** Reads a layer's setting; throws naming the layer and the form it takes. */
+function layerSetting(name: LayerName, setting: string | null, text: string, i: number): LayerSpec {
+  const form = SETTING_FORMS[name];
+  const fail = (what: string): never => {
+    throw new StackSpecError(`${what} at position ${i + 1} of stack '${text}': write ${form ?? name}`, text, name, [form ?? name]);
+  };
+  if (form === undefined) {
+    if (setting !== null) fail(`'${name}' takes no setting`);
+    return { name };
+  }
+  if (setting === null) return fail(`'${name}' needs its setting`);
+  // screen(N)
+  if (!/^\d+$/.test(setting) || Number(setting) > MAX_SCREEN_RULES) fail(`'${name}(${setting})' is not a rule count`);
+  return { name, rules: Number(setting) };
+}
+
+/** True for a stack that forwards packets (a packet screen) rather than ending a connection. */
+export function isGatewaySpec(spec: string): boolean {
+  return GATEWAY_TOPS.includes(parseStackSpec(spec)[0]!);
+}
+
+/** Parses a spec into its layers with their settings, top first. */
+export function parseStackLayers(spec: string): LayerSpec[] {
   const text = spec.trim();
   if (text === '') {
     throw new StackSpecError(`empty stack spec: name the layers top first, e.g. ${PAPER_STACKS[0]}`, spec, '', TOP);
   }
   const tokens = text.split('/').map((t) => t.trim().toLowerCase());
   const layers: LayerName[] = [];
+  const settings: LayerSpec[] = [];
   for (let i = 0; i < tokens.length; i++) {
-    const token = tokens[i]!;
+    const { name: token, setting } = splitToken(tokens[i]!);
     const above = layers[i - 1];
     const allowed = above === undefined ? TOP : BELOW[above];
     const where = above === undefined ? 'as the top layer' : `below ${above}`;
@@ -76,6 +131,7 @@ export function parseStackSpec(spec: string): LayerName[] {
       throw new StackSpecError(`'${token}' cannot stand ${where} in stack '${text}': ${reason}`, spec, token, allowed);
     }
     layers.push(token);
+    settings.push(layerSetting(token, setting, text, i));
   }
   const bottom = layers[layers.length - 1]!;
   if (!LINKS.includes(bottom)) {
@@ -86,7 +142,7 @@ export function parseStackSpec(spec: string): LayerName[] {
       BELOW[bottom],
     );
   }
-  return layers;
+  return settings;
 }
 
 /** The primitive that dominates a stack's cost: its cipher, else its digest; null for neither. */

@@ -10,11 +10,13 @@ import { DesLayer } from './layers/des.js';
 import { IpLayer } from './layers/ipv4.js';
 import { EthernetLayer, FddiLayer, type LinkLayer } from './layers/link.js';
 import { Md5AhLayer } from './layers/md5-ah.js';
+import { ScreenLayer } from './layers/screen.js';
+import { RuleTable, type ScreenRule, benchmarkRules } from './screen-rules.js';
 import type { TcpControlBlock } from './layers/tcp-control-block.js';
 import { TcpLayer, type TcpLockScope } from './layers/tcp.js';
 import { UdpLayer } from './layers/udp.js';
 import type { BufferPool, Msg } from './message.js';
-import { type LayerName, parseStackSpec } from './spec.js';
+import { type LayerName, type LayerSpec, parseStackLayers } from './spec.js';
 import { parseIpv4, parseMac } from './wire/address.js';
 
 export interface Endpoint {
@@ -64,6 +66,8 @@ export interface StackOptions {
   state?: { tcb?: TcpControlBlock; ipIdent?: CounterBlock; ahSequence?: CounterBlock };
   /** Where TCP takes its own two messages from (beside a shared control block's ring, under PLP). */
   messages?: BufferPool;
+  /** screen(N): these rules instead of the benchmark's N (tests); their count must be N. */
+  screenRules?: readonly ScreenRule[];
 }
 
 /** Two ends of one point-to-point link, for tests and drivers. */
@@ -83,13 +87,16 @@ export class Stack {
   readonly layers: Layer[];
   readonly names: LayerName[];
   readonly link: LinkLayer;
-  readonly transport: TcpLayer | UdpLayer;
+  /** Null for a gateway stack (a packet screen), which ends no connection. */
+  readonly transport: TcpLayer | UdpLayer | null;
   readonly tcp: TcpLayer | null;
   readonly md5: Md5AhLayer | null;
+  readonly screen: ScreenLayer | null;
   readonly drops: DropCounters;
 
   constructor(readonly spec: string, options: StackOptions) {
-    this.names = parseStackSpec(spec);
+    const specs = parseStackLayers(spec);
+    this.names = specs.map((l) => l.name);
     const drops = options.drops ?? new DropCounters();
     const ctx = { drops, lock: options.lock ?? NO_LOCK };
     const provider = cryptoProvider(options.crypto ?? 'cryptojs');
@@ -99,7 +106,7 @@ export class Stack {
     const ports = { localAddr, remoteAddr, localPort: options.local.port, remotePort: options.remote.port };
     const macs = { localMac: parseMac(options.local.mac), remoteMac: parseMac(options.remote.mac) };
 
-    const make = (name: LayerName): Layer => {
+    const make = ({ name, rules }: LayerSpec): Layer => {
       switch (name) {
         case 'des':
           return new DesLayer(ctx, provider.createCipher('des', keys.des, options.instance ?? 0));
@@ -122,6 +129,11 @@ export class Stack {
             provider.createMd5(),
             options.state?.ahSequence ?? new CounterBlock(),
           );
+        case 'screen': {
+          const list = options.screenRules ?? benchmarkRules(rules!);
+          if (list.length !== rules) throw new RangeError(`screen(${rules}) was given ${list.length} rules`);
+          return new ScreenLayer(ctx, new RuleTable(list));
+        }
         case 'ip':
           return new IpLayer(ctx, { localAddr, remoteAddr }, options.state?.ipIdent ?? new CounterBlock());
         case 'fddi':
@@ -130,7 +142,7 @@ export class Stack {
           return new EthernetLayer(ctx, macs);
       }
     };
-    this.layers = this.names.map(make);
+    this.layers = specs.map(make);
     for (let i = 0; i + 1 < this.layers.length; i++) {
       const upper = this.layers[i]!;
       const lower = this.layers[i + 1]!;
@@ -139,8 +151,9 @@ export class Stack {
       if (lower instanceof IpLayer || lower instanceof Md5AhLayer) lower.setUpperProtocol(upper.ipProtocol);
     }
     this.link = this.layers[this.layers.length - 1] as LinkLayer;
-    this.transport = this.layers.find((l): l is TcpLayer | UdpLayer => l instanceof TcpLayer || l instanceof UdpLayer)!;
+    this.transport = this.layers.find((l): l is TcpLayer | UdpLayer => l instanceof TcpLayer || l instanceof UdpLayer) ?? null;
     this.tcp = this.transport instanceof TcpLayer ? this.transport : null;
+    this.screen = this.layers.find((l): l is ScreenLayer => l instanceof ScreenLayer) ?? null;
     this.md5 = this.layers.find((l): l is Md5AhLayer => l instanceof Md5AhLayer) ?? null;
     this.drops = drops;
     for (let i = this.layers.length - 1; i >= 0; i--) this.layers[i]!.open();

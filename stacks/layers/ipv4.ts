@@ -1,6 +1,8 @@
 // IPv4 (RFC 791): one header per datagram, the identification counter in a shared-able block,
 // protocol demultiplexing to the one layer above. Datagrams are sent whole with DF set; fragments
-// that arrive are dropped and counted, not reassembled.
+// that arrive are dropped and counted, not reassembled. Below a forwarding layer (a packet
+// screen, whose IP protocol is 0) every destination and every protocol goes up: a gateway sees
+// traffic that is not addressed to it.
 
 import { fold, onesSum } from '../checksum.js';
 import { DropReason } from '../drops.js';
@@ -36,9 +38,13 @@ export class IpLayer extends Layer {
     this.minPayload = this.below!.control(ControlOp.MinPayload, 0);
   }
 
-  /** Called by the stack builder: demultiplexing is to one upper protocol per stack. */
+  /** Called by the stack builder: demultiplexing is to one upper protocol per stack; 0 forwards all. */
   setUpperProtocol(protocol: number): void {
     this.protocol = protocol;
+  }
+
+  get forwarding(): boolean {
+    return this.protocol === 0;
   }
 
   override control(op: ControlOp, arg: number): number {
@@ -71,10 +77,14 @@ export class IpLayer extends Layer {
       return this.ctx.drops.count(DropReason.IpFragment);
     }
     const dst = view.getUint32(at + Ipv4Offset.dst);
-    if (dst !== this.ends.localAddr) return this.ctx.drops.count(DropReason.IpDestination);
-    if (view.getUint8(at + Ipv4Offset.protocol) !== this.protocol) return this.ctx.drops.count(DropReason.IpProtocol);
+    const protocol = view.getUint8(at + Ipv4Offset.protocol);
+    if (this.protocol !== 0) {
+      if (dst !== this.ends.localAddr) return this.ctx.drops.count(DropReason.IpDestination);
+      if (protocol !== this.protocol) return this.ctx.drops.count(DropReason.IpProtocol);
+    }
     msg.srcAddr = view.getUint32(at + Ipv4Offset.src);
     msg.dstAddr = dst;
+    msg.protocol = protocol;
     msg.tail = at + totalLength; // strips link padding
     msg.head = at + headerBytes;
     this.above.pop(msg);

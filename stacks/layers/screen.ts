@@ -1,0 +1,54 @@
+// A packet screen over IP (Benecke; ip-filter without its decision cache): every packet that
+// arrives is checked against the rules in order, and the first rule that matches passes or blocks
+// it. Passed packets go up (to the application standing for the next hop), blocked ones are
+// counted apart from drops: blocking is the screen's work, not a fault. A TCP or UDP packet too
+// short to hold the ports and flags the rules read is dropped as malformed.
+
+import { DropReason } from '../drops.js';
+import { Layer, type LayerContext, SendStatus } from '../layer.js';
+import type { Msg } from '../message.js';
+import { type RuleTable, ScreenAction } from '../screen-rules.js';
+import { IP_PROTO_TCP, IP_PROTO_UDP } from '../wire/ipv4.js';
+import { TcpOffset } from '../wire/tcp.js';
+import { UDP_HEADER_BYTES } from '../wire/udp.js';
+
+/** The byte that holds TCP's six flags (below them, in the same 16-bit word, the data offset). */
+const TCP_FLAGS_BYTE = TcpOffset.dataOffsetFlags + 1;
+
+export class ScreenLayer extends Layer {
+  readonly name = 'screen';
+  readonly headerBytes = 0;
+  /** Packets the rules passed and blocked. */
+  passed = 0;
+  blocked = 0;
+
+  constructor(ctx: LayerContext, readonly rules: RuleTable) {
+    super(ctx);
+  }
+
+  /** A screen forwards what arrives; nothing is sent from above it. */
+  push(_msg: Msg): SendStatus {
+    return SendStatus.NotConnected;
+  }
+
+  pop(msg: Msg): void {
+    const protocol = msg.protocol;
+    let srcPort = 0;
+    let dstPort = 0;
+    let flags = -1;
+    if (protocol === IP_PROTO_TCP || protocol === IP_PROTO_UDP) {
+      const at = msg.head;
+      if (msg.length < (protocol === IP_PROTO_TCP ? TCP_FLAGS_BYTE + 1 : UDP_HEADER_BYTES)) return this.ctx.drops.count(DropReason.ScreenShort);
+      const view = msg.view;
+      srcPort = view.getUint16(at);
+      dstPort = view.getUint16(at + 2);
+      if (protocol === IP_PROTO_TCP) flags = view.getUint8(at + TCP_FLAGS_BYTE) & 0x3f;
+    }
+    if (this.rules.decide(msg.srcAddr, msg.dstAddr, protocol, srcPort, dstPort, flags) === ScreenAction.Block) {
+      this.blocked++;
+      return;
+    }
+    this.passed++;
+    this.above.pop(msg);
+  }
+}
