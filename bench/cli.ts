@@ -13,7 +13,8 @@ import { compareResults, renderComparison } from '../results/compare.js';
 import { writeExtras, writeReports } from '../results/publish.js';
 import { addRatios } from '../results/ratios.js';
 import { type ResultsFile, ResultsFileError, readResults } from '../results/results-file.js';
-import { amdahlTable, latencyTables, parallelTables, throughputTable } from '../results/report.js';
+import { amdahlTable, gatewaySections, latencyTables, parallelTables, throughputTable } from '../results/report.js';
+import { beneckeRows, scalingRows } from '../results/model-report.js';
 import { RUN_COLUMNS, summarizeRuns } from '../results/rows.js';
 import { LEGACY_PROVIDER_FLAG, nodeHasSingleDes } from '../stacks/crypto/index.js';
 import type { Msg } from '../stacks/message.js';
@@ -224,7 +225,8 @@ async function main(argv: string[]): Promise<number> {
   const summary = summarizeRuns(outcome.rows);
   addRatios(summary, outcome.calibration, outcome.calibrationByConfiguration);
   const meta = buildMeta(config, outcome, started, argv);
-  const results: ResultsFile = { runs: outcome.rows, summary, calibration: outcome.calibration, failures: outcome.failures, meta };
+  const models = { benecke: beneckeRows(summary), scaling: scalingRows(summary) };
+  const results: ResultsFile = { runs: outcome.rows, summary, calibration: outcome.calibration, failures: outcome.failures, models, meta };
   writeAtomic(path.join(out, 'results.csv'), toCsv(outcome.rows, RUN_COLUMNS));
   writeAtomic(path.join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   const comparison = baseline !== null ? compareResults(baseline, results, config.compare!, config.thresholdPercent) : null;
@@ -240,6 +242,8 @@ async function main(argv: string[]): Promise<number> {
     console.log('');
     const parallel = parallelTables(summary);
     if (parallel) console.log(`${parallel}\n\n${amdahlTable(summary)}\n`);
+    const gateway = gatewaySections(summary);
+    if (gateway.length > 0) console.log(gateway.join('\n'));
     console.log(latencyTables(summary));
     console.log('');
     if (comparison !== null) console.log(`${renderComparison(comparison, true)}\n`);

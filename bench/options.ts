@@ -3,7 +3,8 @@
 
 import type { Side } from '../drivers/workload.js';
 import { CRYPTO_PROVIDERS, type CryptoProviderName } from '../stacks/crypto/index.js';
-import { PAPER_STACKS, StackSpecError, parseStackSpec } from '../stacks/spec.js';
+import { PAPER_STACKS, StackSpecError, isGatewaySpec, parseStackSpec } from '../stacks/spec.js';
+import { DISPATCH_POLICIES, DISPATCH_UNITS, type DispatchPolicy, type DispatchUnit, HASH_FIELDS, type HashField } from '../parallel/dispatch.js';
 import { Stack, endpointPair } from '../stacks/stack.js';
 import * as os from 'node:os';
 
@@ -53,6 +54,10 @@ export interface BenchConfig {
   failOnRegression: boolean;
   /** Extra result files to write. */
   formats: OutputFormat[];
+  /** Gateway stacks (packet screen): the dispatch policies and units to sweep, and flat-hash's field. */
+  dispatches: DispatchPolicy[];
+  dispatchUnits: DispatchUnit[];
+  hashField: HashField;
 }
 
 const PROFILES: Record<Profile, { warmupSeconds: number; durationSeconds: number; runs: number }> = {
@@ -81,6 +86,9 @@ export const FLAGS: Record<string, FlagSpec> = {
   '--connections': { takes: true, help: 'connections, comma-separated to sweep, e.g. 12,24,48,96,192,384 (default: 12 for clp, 1 otherwise; plp runs one)' },
   '--clp': { takes: true, help: 'thread-per-connection (threads = connections) or processor-per-connection (threads = --workers, connections spread evenly) (default: processor-per-connection)' },
   '--tcp-lock-scope': { takes: true, help: 'plp: state (the lock covers TCP state only, checksums outside) or segment (all of TCP\'s work on a segment); state,segment compares both (default: state)' },
+  '--dispatch': { takes: true, help: `gateway stacks (screen(N)/ip/eth): ${DISPATCH_POLICIES.join(', ')} — shared queue, Benecke's flat hash selection, Shieh & Lai's round-robin or shortest queue first; comma-separated to compare (default: flat-hash)` },
+  '--dispatch-unit': { takes: true, help: 'packet (each packet placed on its own) or session (a session\'s packets follow its first); packet,session compares both (default: packet)' },
+  '--hash-field': { takes: true, help: `what flat-hash reads: ${HASH_FIELDS.join(', ')} (default: checksum, the IP header checksum as in Benecke's prototype; per session always the 5-tuple)` },
   '--crypto': { takes: true, help: `crypto provider: ${CRYPTO_PROVIDERS.join(', ')}, or both comma-separated (default: cryptojs)` },
   '--warmup': { takes: true, help: 'warm-up before each run, excluded from the figures: 500ms, 1s, 2m (default: 500ms)' },
   '--duration': { takes: true, help: 'steady-state window of each run (default: 1s)' },
@@ -200,6 +208,11 @@ export function parseOptions(argv: readonly string[]): BenchConfig {
     if (!SIDES.includes(side as Side)) throw new OptionError(`--side '${side}' is not a side: allowed are send, recv`);
   }
   if (sides.length === 0) throw new OptionError('--side names no side: allowed are send, recv');
+  const gateways = stacks.filter(isGatewaySpec);
+  if (gateways.length > 0 && !sides.includes('recv')) {
+    throw new OptionError(`--side send: ${gateways[0]} forwards the packets that arrive, it has no send side; add recv`);
+  }
+  const gateway = gatewayOptions(text, gateways.length > 0);
 
   const cryptos = unique('--crypto', list(text('--crypto') ?? 'cryptojs'));
   for (const c of cryptos) {
@@ -209,6 +222,7 @@ export function parseOptions(argv: readonly string[]): BenchConfig {
 
   const packetSize = text('--packet-size') !== undefined ? parseInteger('--packet-size', text('--packet-size')!, 1, MAX_PACKET) : 4096;
   for (const spec of stacks) {
+    if (isGatewaySpec(spec)) continue; // its traffic mix sets the sizes (16 to 1472 bytes of user data)
     const fits = new Stack(spec, endpointPair()[0]).maxPayload;
     if (packetSize > fits) {
       throw new OptionError(`--packet-size ${packetSize} does not fit one frame of ${spec}: allowed 1 to ${fits} (no IP fragmentation)`);
@@ -267,7 +281,28 @@ export function parseOptions(argv: readonly string[]): BenchConfig {
     layers: given.has('--layers'),
     help: given.has('--help'),
     ...comparisonOptions(text, given.has('--fail-on-regression')),
+    ...gateway,
   };
+}
+
+/** --dispatch, --dispatch-unit and --hash-field: for gateway stacks only. */
+function gatewayOptions(text: (flag: string) => string | undefined, anyGateway: boolean): Pick<BenchConfig, 'dispatches' | 'dispatchUnits' | 'hashField'> {
+  if (!anyGateway) {
+    const flag = ['--dispatch', '--dispatch-unit', '--hash-field'].find((f) => text(f) !== undefined);
+    if (flag !== undefined) throw new OptionError(`${flag} applies to gateway stacks, such as screen(100)/ip/eth; --stacks names none`);
+  }
+  const dispatches = unique('--dispatch', list(text('--dispatch') ?? 'flat-hash'));
+  for (const d of dispatches) if (!DISPATCH_POLICIES.includes(d as DispatchPolicy)) throw new OptionError(`--dispatch '${d}' is not a policy: allowed are ${DISPATCH_POLICIES.join(', ')}`);
+  if (dispatches.length === 0) throw new OptionError(`--dispatch names no policy: allowed are ${DISPATCH_POLICIES.join(', ')}`);
+  const units = unique('--dispatch-unit', list(text('--dispatch-unit') ?? 'packet'));
+  for (const u of units) if (!DISPATCH_UNITS.includes(u as DispatchUnit)) throw new OptionError(`--dispatch-unit '${u}' is not a unit: allowed are ${DISPATCH_UNITS.join(', ')}`);
+  if (units.length === 0) throw new OptionError(`--dispatch-unit names no unit: allowed are ${DISPATCH_UNITS.join(', ')}`);
+  if (dispatches.length === 1 && dispatches[0] === 'shared' && units.length === 1 && units[0] === 'session') {
+    throw new OptionError('--dispatch shared --dispatch-unit session: the shared queue hands out packets, it knows no sessions; use flat-hash, rr or sqf');
+  }
+  const hashField = text('--hash-field') ?? 'checksum';
+  if (!HASH_FIELDS.includes(hashField as HashField)) throw new OptionError(`--hash-field '${hashField}' is not a field: allowed are ${HASH_FIELDS.join(', ')}`);
+  return { dispatches: dispatches as DispatchPolicy[], dispatchUnits: units as DispatchUnit[], hashField: hashField as HashField };
 }
 
 /** Parses a threshold: a percentage such as 10% or 10 (percent), 0 to 1000. */

@@ -10,8 +10,11 @@ import type { TcpLockScope } from '../stacks/layers/tcp.js';
 import type { Side } from '../drivers/workload.js';
 import type { CryptoProviderName } from '../stacks/crypto/index.js';
 import type { Msg } from '../stacks/message.js';
-import { type CalibrationRow, type RunDetail, configKey, round } from '../results/rows.js';
+import { type CalibrationRow, type ConfigFields, type RunDetail, configKey, round } from '../results/rows.js';
 import { type BenchConfig, CLP_DEFAULT_CONNECTIONS, type Mode, cores } from './options.js';
+import { type Dispatch, dispatchLabel } from '../parallel/dispatch.js';
+import { isGatewaySpec } from '../stacks/spec.js';
+import type { GatewayRunResult } from '../parallel/worker.js';
 
 export interface Configuration {
   stack: string;
@@ -22,6 +25,8 @@ export interface Configuration {
   connections: number;
   /** PLP only: what TCP's lock covers. */
   tcpLockScope?: TcpLockScope;
+  /** Gateway stacks: how packets reach the workers. */
+  dispatch?: Dispatch;
 }
 
 export interface RunnerHooks {
@@ -70,6 +75,11 @@ export function configurations(config: BenchConfig): Configuration[] {
   const out: Configuration[] = [];
   for (const crypto of config.cryptos) {
     for (const stack of config.stacks) {
+      if (isGatewaySpec(stack)) {
+        // A packet screen uses no crypto provider: measured once, under the first.
+        if (crypto === config.cryptos[0]) out.push(...gatewayConfigurations(config, stack, crypto));
+        continue;
+      }
       for (const side of config.sides) {
         for (const mode of config.modes) {
           const connectionCounts = mode === 'plp' ? [1] : (config.connections ?? [mode === 'clp' ? CLP_DEFAULT_CONNECTIONS : 1]);
@@ -82,6 +92,24 @@ export function configurations(config: BenchConfig): Configuration[] {
           }
         }
       }
+    }
+  }
+  return out;
+}
+
+/** The fields that identify a configuration's rows. */
+export function configFields(c: Configuration, packetSize: number): ConfigFields {
+  const { dispatch, ...rest } = c;
+  return { ...rest, packetSize, ...(dispatch !== undefined ? { dispatch: dispatchLabel(dispatch) } : {}) };
+}
+
+/** A gateway stack's configurations: receive side, each dispatch policy and unit, each worker count. */
+function gatewayConfigurations(config: BenchConfig, stack: string, crypto: CryptoProviderName): Configuration[] {
+  const out: Configuration[] = [];
+  for (const policy of config.dispatches) {
+    for (const unit of config.dispatchUnits) {
+      if (policy === 'shared' && unit === 'session') continue; // the shared queue knows no sessions
+      for (const workers of config.workers) out.push({ stack, side: 'recv', crypto, mode: 'plp', workers, connections: 1, dispatch: { policy, unit, hashField: config.hashField } });
     }
   }
   return out;
@@ -145,6 +173,7 @@ interface Measurement {
   lock: LockStats | null;
   memory: MemoryBetween;
   conservation: string | null;
+  gateway: GatewayRunResult[] | null;
 }
 
 export async function runBenchmarks(config: BenchConfig, hooks: RunnerHooks): Promise<BenchOutcome> {
@@ -152,9 +181,25 @@ export async function runBenchmarks(config: BenchConfig, hooks: RunnerHooks): Pr
   const samples = new Map<string, number[]>();
   calibrationPass(primitives, config.packetSize, samples);
   const byConfiguration = new Map<string, CalibrationRow[]>();
-  const outcome = await runStacks(config, { ...hooks, starting: (c) => byConfiguration.set(configKey({ ...c, packetSize: config.packetSize }), calibrateConfiguration(primitives, c.stack, c.crypto, config.packetSize)) });
+  const outcome = await runStacks(config, { ...hooks, starting: (c) => byConfiguration.set(configKey(configFields(c, config.packetSize)), calibrateConfiguration(primitives, c.stack, c.crypto, config.packetSize)) });
   if (!outcome.incomplete) calibrationPass(primitives, config.packetSize, samples);
   return { ...outcome, calibration: calibrationRows(primitives, samples), calibrationByConfiguration: byConfiguration };
+}
+
+/**
+ * Configurations measured together: a speedup divides throughput at N workers by throughput at 1,
+ * so their runs take turns (run 1 at each worker count, then run 2, …) and drift in the machine's
+ * speed (a shared, noisy host) falls on both alike. Single-thread configurations stand alone.
+ */
+function speedupGroups(configs: readonly Configuration[]): Configuration[][] {
+  const groups: Configuration[][] = [];
+  const key = (c: Configuration) => (c.mode === 'single' ? null : configKey({ ...configFields(c, 0), workers: 0 }) + (c.mode === 'clp' ? `|${c.connections}` : ''));
+  for (const c of configs) {
+    const last = groups[groups.length - 1];
+    if (last !== undefined && key(c) !== null && key(last[0]!) === key(c)) last.push(c);
+    else groups.push([c]);
+  }
+  return groups;
 }
 
 async function runStacks(config: BenchConfig, hooks: RunnerHooks): Promise<StackOutcome> {
@@ -166,47 +211,62 @@ async function runStacks(config: BenchConfig, hooks: RunnerHooks): Promise<Stack
   const failures: FailedConfiguration[] = [];
   const engine = new ParallelEngine();
   let elapsedBefore = 0;
+  const labelOf = (c: Configuration): string => {
+    const how = c.dispatch !== undefined ? dispatchLabel(c.dispatch) : `${c.mode}${c.tcpLockScope === 'segment' ? '/segment' : ''}`;
+    return `${c.stack} ${c.side} ${how}${c.mode === 'single' ? '' : ` ×${c.workers}`}${c.dispatch !== undefined ? '' : ` [${c.crypto}]`}`;
+  };
   try {
-    for (const c of configs) {
-      const label = `${c.stack} ${c.side} ${c.mode}${c.tcpLockScope === 'segment' ? '/segment' : ''}${c.mode === 'single' ? '' : ` ×${c.workers}`} [${c.crypto}]`;
-      const options = { spec: c.stack, side: c.side, packetSize: config.packetSize, crypto: c.crypto, verify: config.verify, tcpLockScope: c.tcpLockScope ?? 'state' };
-      enforcement.push({ ...c, ...enforcementFor(options) });
-      hooks.starting?.(c);
-      let measured: Measurement[];
-      if (c.mode === 'single') {
-        const single = await runSingle(c, config, hooks, label, () => elapsedBefore, planned);
-        measured = single.runs;
-        elapsedBefore += single.runs.length * perRun;
-        if (single.stopped) return { ...finish(rows, enforcement, c, measured, config, true), failures };
-      } else {
-        if (hooks.tap) capture(c, config, hooks.tap);
-        const start = elapsedBefore;
-        let runs;
-        try {
-          runs = await engine.run(
-          { ...options, runs: config.runs, seed: config.seed, warmupSeconds: config.warmupSeconds, durationSeconds: config.durationSeconds, mode: c.mode },
-          c.workers,
-          c.connections,
-          (p) => {
-            const inRun = p.phase === 'steady' ? config.warmupSeconds : 0;
-            hooks.progress({ label, run: Math.max(p.run, 1), runs: config.runs, phase: p.phase === 'steady' ? 'steady' : 'warm-up', elapsed: start + Math.max(p.run - 1, 0) * perRun + inRun, planned });
-          },
-          hooks.stopRequested,
-          );
-        } catch (err) {
-          // The engine stopped the other workers and dropped the pool; this configuration has no
-          // figures, the others are measured on a new pool.
-          if (config.verify) throw err;
-          failures.push({ ...c, error: (err as Error).message });
-          hooks.failed?.(failures[failures.length - 1]!);
-          elapsedBefore += config.runs * perRun;
-          continue;
-        }
-        measured = runs.map((r) => ({ ...r, fairness: c.mode === 'clp' ? r.fairness : null, perConnectionMbps: c.mode === 'clp' ? r.perConnectionMbps : null }));
-        elapsedBefore += config.runs * perRun;
-        if (measured.length < config.runs) return { ...finish(rows, enforcement, c, measured, config, true), failures };
+    for (const group of speedupGroups(configs)) {
+      for (const c of group) {
+        enforcement.push({ ...c, ...enforcementFor({ spec: c.stack, side: c.side, verify: config.verify }) });
+        hooks.starting?.(c);
       }
-      finish(rows, enforcement, c, measured, config, false);
+      const first = group[0]!;
+      if (first.mode === 'single') {
+        const single = await runSingle(first, config, hooks, labelOf(first), () => elapsedBefore, planned);
+        elapsedBefore += single.runs.length * perRun;
+        if (single.stopped) return { ...finish(rows, enforcement, first, single.runs, config, true), failures };
+        finish(rows, enforcement, first, single.runs, config, false);
+        continue;
+      }
+      for (const c of group) if (hooks.tap) capture(c, config, hooks.tap);
+      const measured = new Map<Configuration, Measurement[]>(group.map((c) => [c, []]));
+      let stopped = false;
+      for (let run = 1; run <= config.runs && !stopped; run++) {
+        for (const c of group) {
+          const done = measured.get(c);
+          if (done === undefined) continue; // failed earlier
+          const start = elapsedBefore;
+          const label = labelOf(c);
+          let runs;
+          try {
+            runs = await engine.run(
+              { spec: c.stack, side: c.side, packetSize: config.packetSize, crypto: c.crypto, verify: config.verify, tcpLockScope: c.tcpLockScope ?? 'state', runs: 1, seed: (config.seed + run - 1) >>> 0, warmupSeconds: config.warmupSeconds, durationSeconds: config.durationSeconds, mode: c.mode as 'clp' | 'plp', ...(c.dispatch !== undefined ? { dispatch: c.dispatch } : {}) },
+              c.workers,
+              c.connections,
+              (p) => hooks.progress({ label, run, runs: config.runs, phase: p.phase === 'steady' ? 'steady' : 'warm-up', elapsed: start + (p.phase === 'steady' ? config.warmupSeconds : 0), planned }),
+              hooks.stopRequested,
+            );
+          } catch (err) {
+            // The engine stopped the other workers and dropped the pool; this configuration has no
+            // figures, the others are measured on a new pool.
+            if (config.verify) throw err;
+            failures.push({ ...c, error: (err as Error).message });
+            hooks.failed?.(failures[failures.length - 1]!);
+            measured.delete(c);
+            elapsedBefore += (config.runs - run + 1) * perRun;
+            continue;
+          }
+          elapsedBefore += perRun;
+          if (runs.length === 0) {
+            stopped = true;
+            break;
+          }
+          done.push(...runs.map((r) => ({ ...r, fairness: c.mode === 'clp' ? r.fairness : null, perConnectionMbps: c.mode === 'clp' ? r.perConnectionMbps : null })));
+        }
+      }
+      for (const [c, runs] of measured) finish(rows, enforcement, c, runs, config, stopped);
+      if (stopped) return { rows, enforcement, incomplete: true, failures };
     }
     return { rows, enforcement, incomplete: false, failures };
   } finally {
@@ -247,6 +307,8 @@ function finish(rows: RunDetail[], enforcement: BenchOutcome['enforcement'], c: 
     row.memory = { heapStartMB: mb(m.memory.heapStart), heapEndMB: mb(m.memory.heapEnd), rssStartMB: mb(m.memory.rssStart), rssEndMB: mb(m.memory.rssEnd) };
     if (c.side === 'recv') row.outOfOrderShare = round(m.packets > 0 ? m.outOfOrder / m.packets : 0);
     if (c.tcpLockScope !== undefined) row.tcpLockScope = c.tcpLockScope;
+    if (c.dispatch !== undefined) row.dispatch = dispatchLabel(c.dispatch);
+    if (m.gateway !== null) row.gateway = gatewayRun(m.gateway, m.seconds, c.dispatch?.policy === 'shared');
     if (m.conservation !== null) row.conservation = m.conservation;
     if (c.mode === 'clp') {
       row.clp = config.clp;
@@ -267,6 +329,25 @@ function finish(rows: RunDetail[], enforcement: BenchOutcome['enforcement'], c: 
     rows.push(row);
   });
   return { rows, enforcement, incomplete };
+}
+
+/** A gateway run's figures from its workers' counts. */
+function gatewayRun(workers: GatewayRunResult[], seconds: number, shared: boolean): NonNullable<RunDetail['gateway']> {
+  // A worker's load: its share of what it received (under shared dispatch, of what all claimed).
+  const totalBytes = workers.reduce((s, w) => s + w.keptBytes, 0);
+  const totalPackets = workers.reduce((s, w) => s + w.kept, 0);
+  const byBytes = workers.map((w) => (shared ? w.keptBytes / totalBytes : w.keptBytes / w.seenBytes));
+  const byPackets = workers.map((w) => (shared ? w.kept / totalPackets : w.kept / w.seen));
+  const maxMean = (loads: number[]): number => Math.max(...loads) / (loads.reduce((a, b) => a + b, 0) / loads.length);
+  return {
+    packetsPerSecond: round(totalPackets / seconds),
+    passed: workers.reduce((s, w) => s + w.passed, 0),
+    blocked: workers.reduce((s, w) => s + w.blocked, 0),
+    perWorker: workers.map((w) => w.kept),
+    loadMaxMean: round(maxMean(byBytes)),
+    loadMaxMeanPackets: round(maxMean(byPackets)),
+    selectUs: round(workers.reduce((s, w) => s + w.selectUs, 0) / workers.length),
+  };
 }
 
 /** One thread, no pool: the connections served in turn (the benchmark runner's first mode). */
@@ -309,7 +390,7 @@ async function runSingle(c: Configuration, config: BenchConfig, hooks: RunnerHoo
       dataErrors += after[k]!.dataErrors;
       ignored += after[k]!.digestMismatchesIgnored - before[k]!.digestMismatchesIgnored;
     }
-    runs.push({ ...steady, drops, dataErrors, digestMismatchesIgnored: ignored, outOfOrder, observed: workloads.reduce((sum, w) => (sum + w.observed) | 0, 0), fairness: null, perConnectionMbps: null, lock: null, conservation: firstBroken(workloads, workloads.map((_, k) => k)), memory: memoryBetween(memoryStart, memoryEnd) });
+    runs.push({ ...steady, drops, dataErrors, digestMismatchesIgnored: ignored, outOfOrder, observed: workloads.reduce((sum, w) => (sum + w.observed) | 0, 0), fairness: null, perConnectionMbps: null, lock: null, conservation: firstBroken(workloads, workloads.map((_, k) => k)), memory: memoryBetween(memoryStart, memoryEnd), gateway: null });
   }
   return { runs, stopped: false };
 }

@@ -70,10 +70,13 @@ export class GatewayWorkload implements Workload {
 
   /** Receives `packets` stream packets; answers the IP bytes of those this node processed. */
   run(packets: number): number {
+    return this.runWith(this.owner, this.cursor, packets);
+  }
+
+  /** The same with another policy (the workers time selection alone with one that keeps nothing). */
+  runWith(owner: PacketOwner, cursor: StreamCursor, packets: number): number {
     const { frames, ipBytes, linkHeaderBytes } = this.mix;
     const msg = this.msg;
-    const owner = this.owner;
-    const cursor = this.cursor;
     let bytes = 0;
     let seenBytes = 0;
     let kept = 0;

@@ -1,6 +1,7 @@
 // The main thread's side of parallel runs: a piscina pool with minThreads = maxThreads = N and no
-// idle timeout, reused while N stays the same so the workers' JIT stays warm; one long-lived task
-// per worker per configuration; the common steady window read from shared memory.
+// idle timeout for each N, kept for the whole benchmark so the workers' JIT stays warm while the
+// runner takes turns between worker counts; one long-lived task per worker per call; the common
+// steady window read from shared memory.
 
 import { Piscina } from 'piscina';
 import { jainFairness } from '../results/speedup.js';
@@ -9,7 +10,7 @@ import { type MemoryBetween, type SharedAccount, sharedAccountProblem } from '..
 import { CounterField } from './counters.js';
 import type { LockStats } from './mutex.js';
 import { Phase, SharedRun } from './shared-run.js';
-import type { WorkerResult, WorkerTask } from './worker.js';
+import type { GatewayRunResult, WorkerResult, WorkerTask } from './worker.js';
 
 export type ClpPolicy = 'thread-per-connection' | 'processor-per-connection';
 
@@ -33,6 +34,8 @@ export interface ParallelRun {
   conservation: string | null;
   /** Bytes: every worker's heap used added up, and the process's RSS, at the steady window's start and end. */
   memory: MemoryBetween;
+  /** Gateway stacks: each worker's counts and selection cost, by worker index. */
+  gateway: GatewayRunResult[] | null;
 }
 
 export interface ParallelProgress {
@@ -49,21 +52,20 @@ export function assignConnections(connections: number, workers: number): number[
 }
 
 export class ParallelEngine {
-  private pool: Piscina | null = null;
-  private threads = 0;
+  private readonly pools = new Map<number, Piscina>();
 
-  private async poolOf(threads: number): Promise<Piscina> {
-    if (this.pool !== null && this.threads === threads) return this.pool;
-    await this.close();
-    this.pool = new Piscina({
+  private poolOf(threads: number): Piscina {
+    const existing = this.pools.get(threads);
+    if (existing !== undefined) return existing;
+    const pool = new Piscina({
       filename: new URL('./worker.js', import.meta.url).href,
       minThreads: threads,
       maxThreads: threads,
       idleTimeout: Infinity,
       concurrentTasksPerWorker: 1,
     });
-    this.threads = threads;
-    return this.pool;
+    this.pools.set(threads, pool);
+    return pool;
   }
 
   /**
@@ -77,13 +79,15 @@ export class ParallelEngine {
     onProgress: (p: ParallelProgress) => void,
     stopRequested: () => boolean,
   ): Promise<ParallelRun[]> {
-    const plp = task.mode === 'plp';
-    if (!plp && connections < workers) throw new RangeError(`${workers} workers need at least as many connections, got ${connections}`);
+    const gateway = task.dispatch !== undefined;
+    const plp = task.mode === 'plp' && !gateway;
+    if (task.mode === 'clp' && connections < workers) throw new RangeError(`${workers} workers need at least as many connections, got ${connections}`);
     if (plp && connections !== 1) throw new RangeError('packet-level parallelism runs one connection on all workers');
-    const pool = await this.poolOf(workers);
-    const buffer = SharedRun.create(workers, plp ? sharedConnectionBytes(workers) : 0);
+    const pool = this.poolOf(workers);
+    // PLP: the shared connection behind the counters; a gateway: the shared dispatch queue's counter.
+    const buffer = SharedRun.create(workers, plp ? sharedConnectionBytes(workers) : gateway ? 64 : 0);
     const shared = new SharedRun(buffer, workers);
-    const owned = plp ? Array.from({ length: workers }, () => [0]) : assignConnections(connections, workers);
+    const owned = task.mode === 'plp' ? Array.from({ length: workers }, () => [0]) : assignConnections(connections, workers);
     const tasks = owned.map((mine, index) => pool.run({ ...task, buffer, workers, index, connections: mine } satisfies WorkerTask) as Promise<WorkerResult>);
     let failure: unknown = null;
     tasks.forEach((t, index) =>
@@ -104,7 +108,8 @@ export class ParallelEngine {
     if (failure !== null) {
       // A worker that threw may have left shared state half-changed, and one that exited is gone:
       // the next configuration gets a new pool.
-      await this.close();
+      this.pools.delete(workers);
+      await pool.destroy();
       throw failure;
     }
     const results = (await all).map((r) => (r as PromiseFulfilledResult<WorkerResult>).value);
@@ -151,14 +156,15 @@ export class ParallelEngine {
         for (const [name, n] of Object.entries(one.drops)) drops[name] = (drops[name] ?? 0) + n;
       });
       conservation ??= sharedAccountProblem(accounts);
-      runs.push({ run: i + 1, seconds, packets, bytes, perConnectionMbps: perConnection, fairness: jainFairness(perConnection), drops, dataErrors, digestMismatchesIgnored, outOfOrder, observed, lock, memory, conservation });
+      const gatewayRuns = gateway ? results.map((r) => r.runs[i]!.gateway!) : null;
+      runs.push({ run: i + 1, seconds, packets, bytes, perConnectionMbps: perConnection, fairness: jainFairness(perConnection), drops, dataErrors, digestMismatchesIgnored, outOfOrder, observed, lock, memory, conservation, gateway: gatewayRuns });
     }
     return runs;
   }
 
   async close(): Promise<void> {
-    if (this.pool !== null) await this.pool.destroy();
-    this.pool = null;
-    this.threads = 0;
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.all(pools.map((p) => p.destroy()));
   }
 }

@@ -7,11 +7,13 @@
 // whose TCP state sits in shared memory under an Atomics mutex; worker 0 opens it each run and the
 // others join.
 
+import { type GatewayCounters, GatewayWorkload, LocalCursor, type PacketOwner, type StreamCursor } from '../drivers/gateway.js';
 import { type SharedConnection, sharedConnection } from '../drivers/shared-connection.js';
 import { type MemoryBetween, type SharedAccount, type Side, type Workload, createWorkload, firstBroken, memoryBetween } from '../drivers/workload.js';
 import type { CryptoProviderName } from '../stacks/crypto/index.js';
 import type { TcpLockScope } from '../stacks/layers/tcp.js';
 import { CounterField } from './counters.js';
+import { type Dispatch, ReplicatedSelector, SharedCursor } from './dispatch.js';
 import { AtomicsMutex, type LockStats } from './mutex.js';
 import { Mark, Phase, SharedRun, sharedNow } from './shared-run.js';
 
@@ -33,6 +35,14 @@ export interface WorkerTask {
   verify: boolean;
   mode: 'clp' | 'plp';
   tcpLockScope: TcpLockScope;
+  /** A gateway stack (packet screen): how packets are dispatched to workers. */
+  dispatch?: Dispatch;
+}
+
+/** A gateway worker's figures for one run: its counts in the steady window and its selection cost. */
+export interface GatewayRunResult extends GatewayCounters {
+  /** µs per packet to receive a packet and decide it is another worker's (timed after the window). */
+  selectUs: number;
 }
 
 export interface WorkerRunResult {
@@ -56,6 +66,8 @@ export interface WorkerRunResult {
   account: SharedAccount | null;
   /** At the steady window's start and end (heapUsed is this thread's heap). */
   memory: MemoryBetween;
+  /** Gateway stacks only. */
+  gateway: GatewayRunResult | null;
 }
 
 export interface WorkerResult {
@@ -66,6 +78,8 @@ export interface WorkerResult {
 }
 
 const BARRIER_TIMEOUT_MS = 120_000;
+/** How long a gateway worker times selection alone after each steady window. */
+const SELECTION_TIMING_MS = 100;
 const CLOCK_EVERY_US = 200;
 
 /** Runs the workloads in turn until the shared clock reaches `until`; answers packets, bytes, per connection. */
@@ -104,6 +118,40 @@ function injectedFault(task: WorkerTask, run: number): 'throw' | 'exit' | null {
   return kind;
 }
 
+/** Where a gateway worker's stream comes from and which packets it keeps, under its dispatch policy. */
+function gatewayDispatch(task: WorkerTask, me: number): { owner: PacketOwner; cursor: StreamCursor } {
+  const dispatch = task.dispatch!;
+  if (dispatch.policy === 'shared') {
+    return { owner: { keep: () => me >= 0 }, cursor: new SharedCursor(new Int32Array(task.buffer, SharedRun.extraOffset(task.workers), 16), 0) };
+  }
+  return { owner: new ReplicatedSelector(dispatch, task.workers, me), cursor: new LocalCursor() };
+}
+
+/** µs per packet to receive packets and decide they are not this worker's: the selection cost (Benecke's Bsel). */
+function timeSelection(task: WorkerTask, workload: GatewayWorkload): number {
+  const { owner, cursor } = gatewayDispatch(task, -1);
+  let packets = 0;
+  const start = performance.now();
+  let now = start;
+  while (now - start < SELECTION_TIMING_MS) {
+    workload.runWith(owner, cursor, 256);
+    packets += 256;
+    now = performance.now();
+  }
+  return ((now - start) * 1000) / packets;
+}
+
+function gatewayDelta(after: GatewayCounters, before: GatewayCounters): GatewayCounters {
+  return {
+    seen: after.seen - before.seen,
+    seenBytes: after.seenBytes - before.seenBytes,
+    kept: after.kept - before.kept,
+    keptBytes: after.keptBytes - before.keptBytes,
+    passed: after.passed - before.passed,
+    blocked: after.blocked - before.blocked,
+  };
+}
+
 export default function runWorker(task: WorkerTask): WorkerResult {
   const shared = new SharedRun(task.buffer, task.workers);
   const abandon = () => shared.stopped;
@@ -111,7 +159,7 @@ export default function runWorker(task: WorkerTask): WorkerResult {
   const result: WorkerResult = { index: task.index, runs: [], steadyStarts: [] };
   let connection: SharedConnection | null = null;
   let lock: AtomicsMutex | null = null;
-  if (task.mode === 'plp') {
+  if (task.mode === 'plp' && task.dispatch === undefined) {
     connection = sharedConnection(task.buffer, SharedRun.extraOffset(task.workers), task.index, (buffer, at) => {
       const mutex = new AtomicsMutex(buffer, at);
       lock ??= mutex; // the first is the measured connection's TCP lock
@@ -120,13 +168,18 @@ export default function runWorker(task: WorkerTask): WorkerResult {
   }
   for (let run = 1; run <= task.runs && !shared.stopped; run++) {
     const seed = (task.seed + run - 1) >>> 0;
-    const build = () =>
-      task.connections.map((k) =>
+    const build = (): Workload[] => {
+      if (task.dispatch !== undefined) {
+        const { owner, cursor } = gatewayDispatch(task, task.index);
+        return [new GatewayWorkload({ spec: task.spec, side: task.side, packetSize: task.packetSize, crypto: task.crypto, seed, verify: task.verify }, owner, cursor)];
+      }
+      return task.connections.map((k) =>
         createWorkload(
           { spec: task.spec, side: task.side, packetSize: task.packetSize, crypto: task.crypto, seed: (seed + k * 0x9e3779b9) >>> 0, verify: task.verify, connection: k, tcpLockScope: task.tcpLockScope },
           connection,
         ),
       );
+    };
     let workloads: Workload[] = [];
     // PLP: the leader opens the shared connection before the others join it.
     if (connection === null || connection.leader) workloads = build();
@@ -151,6 +204,8 @@ export default function runWorker(task: WorkerTask): WorkerResult {
     const steadyStart = shared.marks[Mark.steadyStart]!;
     const memoryStart = process.memoryUsage();
     const before = workloads.map((w) => w.counters());
+    const gateway = workloads[0] instanceof GatewayWorkload ? workloads[0] : null;
+    const gatewayBefore = gateway?.gatewayCounters() ?? null;
     const lockBefore = lock !== null ? { ...(lock as AtomicsMutex).stats } : null;
     const perConnection = workloads.map(() => 0);
     const fault = injectedFault(task, run);
@@ -163,6 +218,15 @@ export default function runWorker(task: WorkerTask): WorkerResult {
     const done = driveUntil(shared, workloads, shared.marks[Mark.steadyEnd]!, perConnection, packetsSlot);
     const stoppedAt = sharedNow();
     const memoryEnd = process.memoryUsage();
+    let gatewayResult: GatewayRunResult | null = null;
+    if (gateway !== null) {
+      const counts = gatewayDelta(gateway.gatewayCounters(), gatewayBefore!);
+      // Every worker times its selection at the same time, after the window (shared: on one counter).
+      shared.barrier.arriveAndWait(BARRIER_TIMEOUT_MS, abandon);
+      if (shared.stopped) break;
+      gatewayResult = { ...counts, selectUs: timeSelection(task, gateway) };
+      done.packets = counts.kept;
+    }
     // Everyone stops before anyone reads its counters or (PLP) the leader reopens the connection.
     shared.barrier.arriveAndWait(BARRIER_TIMEOUT_MS, abandon);
     if (shared.stopped) break;
@@ -189,7 +253,7 @@ export default function runWorker(task: WorkerTask): WorkerResult {
         holdNs: now.holdNs - lockBefore.holdNs,
       };
     }
-    result.runs.push({ ...done, stoppedAt, perConnection, drops, dataErrors, digestMismatchesIgnored, outOfOrder, observed: workloads.reduce((s, w) => (s + w.observed) | 0, 0), lock: lockUse, conservation: firstBroken(workloads, task.connections), account: workloads[0]?.sharedAccount() ?? null, memory: memoryBetween(memoryStart, memoryEnd) });
+    result.runs.push({ ...done, stoppedAt, perConnection, drops, dataErrors, digestMismatchesIgnored, outOfOrder, observed: workloads.reduce((s, w) => (s + w.observed) | 0, 0), lock: lockUse, conservation: firstBroken(workloads, task.connections), account: workloads[0]?.sharedAccount() ?? null, memory: memoryBetween(memoryStart, memoryEnd), gateway: gatewayResult });
     result.steadyStarts.push(steadyStart);
   }
   return result;

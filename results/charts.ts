@@ -33,7 +33,7 @@ function seriesOf(rows: readonly SummaryRow[]): (s: SummaryRow) => string {
   const cryptos = new Set(rows.map((s) => s.crypto)).size > 1;
   const connections = new Set(rows.filter((s) => s.mode === 'clp').map((s) => s.connections)).size > 1;
   return (s) =>
-    `${s.mode === 'plp' && s.tcpLockScope === 'segment' ? 'plp (segment lock)' : s.mode}${cryptos ? ` [${s.crypto}]` : ''}${connections && s.mode === 'clp' ? ` ${s.connections} conns` : ''}`;
+    `${s.dispatch ?? (s.mode === 'plp' && s.tcpLockScope === 'segment' ? 'plp (segment lock)' : s.mode)}${cryptos ? ` [${s.crypto}]` : ''}${connections && s.mode === 'clp' ? ` ${s.connections} conns` : ''}`;
 }
 
 function throughputChart(stack: string, rows: readonly SummaryRow[]): ChartSpec {
@@ -187,7 +187,7 @@ export function chartSpecs(summary: readonly SummaryRow[]): ChartSpec[] {
     charts.push(throughputChart(stack, lines), speedupChart(stack, lines));
   }
   const groups = new Map<string, SummaryRow[]>();
-  for (const s of summary.filter((row) => row.workers === 1)) {
+  for (const s of summary.filter((row) => row.workers === 1 && row.dispatch === undefined)) {
     const key = `${s.crypto}, ${s.mode}${s.tcpLockScope === 'segment' ? ' (segment lock)' : ''}, ${s.connections} connection${s.connections === 1 ? '' : 's'}`;
     groups.set(key, [...(groups.get(key) ?? []), s]);
   }

@@ -3,6 +3,7 @@
 
 import { type Comparison, renderComparison } from './compare.js';
 import type { CalibrationRow, SummaryRow } from './rows.js';
+import { beneckeRows, beneckeTable, gatewayTable, scalingRows, scalingTable } from './model-report.js';
 
 /** What a report shows beside the tables: charts (files in charts/), calibration, a comparison. */
 export interface ReportExtras {
@@ -38,6 +39,7 @@ function table(header: string[], rows: string[][], align: ('l' | 'r')[]): string
 
 /** The mode, with PLP's lock scope when it is not the default. */
 function modeLabel(s: SummaryRow): string {
+  if (s.dispatch !== undefined) return s.dispatch;
   return s.tcpLockScope === 'segment' ? 'plp (segment lock)' : s.mode;
 }
 
@@ -72,7 +74,7 @@ export function throughputTable(summary: readonly SummaryRow[]): string {
  * ideal linear speedup (the paper's Fig. 3–10 as tables).
  */
 export function parallelTables(summary: readonly SummaryRow[]): string {
-  const parallel = summary.filter((s) => s.mode === 'plp' || s.mode === 'clp');
+  const parallel = summary.filter((s) => (s.mode === 'plp' || s.mode === 'clp') && s.dispatch === undefined);
   if (parallel.length === 0) return '';
   const parts: string[] = [];
   const cryptos = [...new Set(parallel.map((s) => s.crypto))];
@@ -118,7 +120,7 @@ export function parallelTables(summary: readonly SummaryRow[]): string {
  * the locked component saturates at 1/f processors, and n processors give at most 1/(f + (1-f)/n).
  */
 export function amdahlTable(summary: readonly SummaryRow[]): string {
-  const rows = summary.filter((s) => s.mode === 'plp' && s.workers === 1 && s.lockHeldFraction !== undefined);
+  const rows = summary.filter((s) => s.mode === 'plp' && s.workers === 1 && s.lockHeldFraction !== undefined && s.dispatch === undefined);
   if (rows.length === 0) return '';
   const body = rows.map((s) => {
     const f = s.lockHeldFraction!;
@@ -165,7 +167,7 @@ function baselineOf(stack: string): string {
 export function latencyTables(summary: readonly SummaryRow[]): string {
   const groups = new Map<string, SummaryRow[]>();
   // As in the paper, latency comes from the one-processor throughput.
-  for (const s of summary.filter((row) => row.workers === 1)) {
+  for (const s of summary.filter((row) => row.workers === 1 && row.dispatch === undefined)) {
     const key = `${s.crypto} crypto, ${s.mode}, ${s.workers} worker${s.workers === 1 ? '' : 's'}, ${s.connections} connection${s.connections === 1 ? '' : 's'}, ${s.packetSize}-byte packets`;
     const group = groups.get(key);
     if (group) group.push(s);
@@ -241,6 +243,45 @@ export function ratioTables(summary: readonly SummaryRow[], calibration: readonl
 ${ratios}`;
 }
 
+/** The packet screen and the scaling models (sections only when the run has their figures). */
+export function gatewaySections(summary: readonly SummaryRow[]): string[] {
+  const gateways = gatewayTable(summary);
+  const benecke = beneckeTable(beneckeRows(summary));
+  const scaling = scalingTable(scalingRows(summary));
+  return [
+    ...(gateways
+      ? [
+          '## Packet screen and dispatch (Benecke; Shieh & Lai)',
+          '',
+          'Packets of the traffic mix (many TCP and UDP flows, 16 to 1472 bytes of user data) filtered per second by all workers together; Mbit/s counts their IP bytes. Load max/mean: the busiest worker\'s share of the traffic ÷ the mean share (1 = even). Selection: µs per packet to receive a packet and decide it is another worker\'s.',
+          '',
+          gateways,
+          '',
+        ]
+      : []),
+    ...(benecke
+      ? [
+          '### Benecke\'s model: G(n) = (Bsel + Bfil) / (Bsel + Bfil / n), calibrated at n = 1',
+          '',
+          'Bsel: the selection cost timed at n = 1; Bfil: the rest of a packet\'s time at n = 1. Error = (predicted − measured) ÷ measured. Rows without a measured speedup are predictions only.',
+          '',
+          benecke,
+          '',
+        ]
+      : []),
+    ...(scaling
+      ? [
+          '## Scaling beyond this machine (predicted)',
+          '',
+          'Amdahl\'s law S(n) = 1 / (σ + (1 − σ)/n) and the Universal Scalability Law S(n) = n / (1 + α(n − 1) + βn(n − 1)) fitted to each measured speedup curve (oversubscribed points left out). The ×4 … ×16 columns are **predicted**, not measured. With speedups at one worker count above 1, β cannot be told from α and is set to 0.',
+          '',
+          scaling,
+          '',
+        ]
+      : []),
+  ];
+}
+
 export function renderReport(summary: readonly SummaryRow[], meta: ReportMeta, extras: ReportExtras = {}): string {
   const charts = extras.charts ?? [];
   const enforcement = meta.enforcement
@@ -279,6 +320,7 @@ export function renderReport(summary: readonly SummaryRow[], meta: ReportMeta, e
           '',
         ]
       : []),
+    ...gatewaySections(summary),
     ...(charts.length > 0 ? ['## Charts', '', ...charts.map((c) => `![${c.title}](charts/${c.name}.svg)\n`), ''] : []),
     ...(extras.comparison ? ['## Compared with a baseline', '', renderComparison(extras.comparison), ''] : []),
     '## Latency breakdown (µs per packet)',

@@ -15,6 +15,8 @@ export interface ConfigFields {
   crypto: string;
   /** PLP only: what TCP's lock covers (state or segment). */
   tcpLockScope?: string;
+  /** Gateway stacks (packet screen): the dispatch policy, e.g. flat-hash(checksum), rr/session, shared. */
+  dispatch?: string;
 }
 
 export interface RunRow extends ConfigFields {
@@ -65,6 +67,8 @@ export interface RunDetail extends RunRow {
   clp?: string;
   fairness?: number | null;
   perConnectionMbps?: number[];
+  /** Gateway stacks: what the screen decided, how the load fell on the workers, what selection cost. */
+  gateway?: GatewayRun;
   /** PLP: the connection's TCP lock over the steady window, all workers together. */
   lock?: {
     acquisitions: number;
@@ -76,6 +80,24 @@ export interface RunDetail extends RunRow {
     /** Time workers spent waiting for it ÷ their total time. */
     waitFraction: number;
   };
+}
+
+export interface GatewayRun {
+  /** Packets the workers processed, per second (throughputMbps counts their IP bytes). */
+  packetsPerSecond: number;
+  passed: number;
+  blocked: number;
+  /** Packets each worker processed. */
+  perWorker: number[];
+  /**
+   * The busiest worker's load ÷ the mean load, by IP bytes and by packets (1 = even). A worker's
+   * load is its share of the packets it received (every worker receives every packet, except
+   * under shared dispatch, where its load is what it claimed).
+   */
+  loadMaxMean: number;
+  loadMaxMeanPackets: number;
+  /** µs per packet to receive a packet and select it away (Benecke's Bsel), mean over workers. */
+  selectUs: number;
 }
 
 export interface SummaryRow extends ConfigFields {
@@ -112,6 +134,13 @@ export interface SummaryRow extends ConfigFields {
   primitiveRatio?: number;
   primitiveRatioLow?: number;
   primitiveRatioHigh?: number;
+  /** Gateway stacks: means over runs of the run fields of the same names. */
+  packetsPerSecond?: number;
+  loadMaxMean?: number;
+  loadMaxMeanPackets?: number;
+  selectUs?: number;
+  /** Passed ÷ (passed + blocked). */
+  passedShare?: number;
 }
 
 export interface MemoryUse {
@@ -134,7 +163,8 @@ export interface CalibrationRow {
 
 /** Identifies a configuration across runs and files (what --compare matches rows by). */
 export function configKey(r: ConfigFields): string {
-  return [r.stack, r.side, r.mode, r.workers, r.connections, r.packetSize, r.crypto, r.tcpLockScope ?? ''].join('|');
+  const key = [r.stack, r.side, r.mode, r.workers, r.connections, r.packetSize, r.crypto, r.tcpLockScope ?? ''].join('|');
+  return r.dispatch === undefined ? key : `${key}|${r.dispatch}`;
 }
 
 /** One summary row per stack × side × mode × workers × connections (× packet size × crypto). */
@@ -163,6 +193,15 @@ export function summarizeRuns(rows: readonly (RunRow & Partial<RunDetail>)[]): S
     if (fairness.length > 0) extra.fairness = round(mean(fairness));
     const outOfOrder = group.map((r) => r.outOfOrderShare).filter((x): x is number => typeof x === 'number');
     if (outOfOrder.length > 0) extra.outOfOrderShare = round(mean(outOfOrder));
+    const gateways = group.map((r) => r.gateway).filter((g) => g !== undefined);
+    if (gateways.length > 0) {
+      extra.packetsPerSecond = round(mean(gateways.map((g) => g.packetsPerSecond)));
+      extra.loadMaxMean = round(mean(gateways.map((g) => g.loadMaxMean)));
+      extra.loadMaxMeanPackets = round(mean(gateways.map((g) => g.loadMaxMeanPackets)));
+      extra.selectUs = round(mean(gateways.map((g) => g.selectUs)));
+      const decided = gateways.reduce((s, g) => s + g.passed + g.blocked, 0);
+      extra.passedShare = round(decided > 0 ? gateways.reduce((s, g) => s + g.passed, 0) / decided : 0);
+    }
     const locks = group.map((r) => r.lock).filter((l) => l !== undefined);
     if (locks.length > 0) {
       extra.lockHeldFraction = round(mean(locks.map((l) => l.heldFraction)));
@@ -178,6 +217,7 @@ export function summarizeRuns(rows: readonly (RunRow & Partial<RunDetail>)[]): S
       packetSize: first.packetSize,
       crypto: first.crypto,
       ...(first.tcpLockScope !== undefined ? { tcpLockScope: first.tcpLockScope } : {}),
+      ...(first.dispatch !== undefined ? { dispatch: first.dispatch } : {}),
       meanMbps: round(s.mean),
       ci90Low: Number.isFinite(s.low) ? round(s.low) : null,
       ci90High: Number.isFinite(s.high) ? round(s.high) : null,

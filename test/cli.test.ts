@@ -141,7 +141,7 @@ test('a short run writes results.csv, results.json and report.md of the document
   assert.is(csv[0], RUN_COLUMNS.join(','));
   assert.is(csv.length, 1 + 2 * 2 * 2);
   const json = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
-  assert.equal(Object.keys(json).sort(), ['calibration', 'failures', 'meta', 'runs', 'summary']);
+  assert.equal(Object.keys(json).sort(), ['calibration', 'failures', 'meta', 'models', 'runs', 'summary']);
   assert.is(json.runs.length, 8);
   for (const row of json.runs) {
     for (const column of RUN_COLUMNS) assert.ok(column in row, column);

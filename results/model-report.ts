@@ -1,0 +1,156 @@
+// The other papers' figures from a run's summary: the gateway table (dispatch, load per worker,
+// selection cost), Benecke's model against the measured speedup, and Amdahl and USL fits with
+// what they predict beyond this machine. Everything here is derived from the summary, so
+// `npm run report` rebuilds it; predictions are always labelled as such.
+
+import { PREDICT_AT, amdahlPredict, beneckeLimit, beneckeSpeedup, fitAmdahl, fitUsl, uslPredict } from './models.js';
+import { type SummaryRow, round } from './rows.js';
+
+function table(header: string[], rows: string[][]): string {
+  return [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+const f2 = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(2));
+const f3 = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(3));
+
+/** The rows of one speedup curve: same stack, side, mode, lock scope, dispatch, crypto. */
+function curveKey(s: SummaryRow): string {
+  return [s.stack, s.side, s.mode, s.tcpLockScope ?? '', s.dispatch ?? '', s.crypto, s.connections, s.packetSize].join('|');
+}
+
+function curves(summary: readonly SummaryRow[]): SummaryRow[][] {
+  const groups = new Map<string, SummaryRow[]>();
+  for (const s of summary) {
+    if (s.mode === 'single') continue;
+    const list = groups.get(curveKey(s)) ?? [];
+    list.push(s);
+    groups.set(curveKey(s), list);
+  }
+  return [...groups.values()].map((g) => g.sort((a, b) => a.workers - b.workers));
+}
+
+function curveLabel(s: SummaryRow): string {
+  const how = s.dispatch ?? `${s.mode}${s.tcpLockScope === 'segment' ? ' (segment lock)' : ''}`;
+  return `${s.stack} ${s.side} ${how}${s.dispatch !== undefined ? '' : ` [${s.crypto}]`}`;
+}
+
+/** Gateway stacks: throughput in packets, load per worker, selection cost, what the screen passed. */
+export function gatewayTable(summary: readonly SummaryRow[]): string {
+  const rows = summary.filter((s) => s.dispatch !== undefined);
+  if (rows.length === 0) return '';
+  return table(
+    ['stack', 'dispatch', 'workers', 'kpackets/s', 'Mbit/s (IP)', 'speedup (90%)', 'load max/mean (bytes)', 'load max/mean (packets)', 'selection µs/packet', 'passed'],
+    rows.map((s) => [
+      s.stack,
+      s.dispatch!,
+      `${s.workers}${s.oversubscribed ? '*' : ''}`,
+      s.packetsPerSecond !== undefined ? (s.packetsPerSecond / 1000).toFixed(0) : 'n/a',
+      s.meanMbps.toFixed(0),
+      s.workers === 1 ? '1' : s.speedup === null ? 'n/a' : `${f2(s.speedup)} (${f2(s.speedupLow)}–${f2(s.speedupHigh)})`,
+      f3(s.loadMaxMean),
+      f3(s.loadMaxMeanPackets),
+      f3(s.selectUs),
+      s.passedShare !== undefined ? `${(s.passedShare * 100).toFixed(1)}%` : 'n/a',
+    ]),
+  );
+}
+
+export interface BeneckeRow {
+  stack: string;
+  dispatch: string;
+  /** Measured at n = 1: µs per packet for selection, and for filtering (the rest of a packet's time). */
+  bselUs: number;
+  bfilUs: number;
+  /** (Bsel + Bfil) / Bsel: no number of workers does better. */
+  limit: number;
+  points: { n: number; predicted: number; measured: number | null; errorPercent: number | null }[];
+}
+
+/**
+ * Benecke's G(n) for each replicated gateway curve, calibrated at n = 1 as the issue asks: Bsel is
+ * the selection cost the worker timed, Bfil the rest of its time per packet (1 / packets per
+ * second − Bsel). Predicted for every measured n and for 4, 8, 12 and 16.
+ */
+export function beneckeRows(summary: readonly SummaryRow[]): BeneckeRow[] {
+  const out: BeneckeRow[] = [];
+  for (const curve of curves(summary)) {
+    const one = curve.find((s) => s.workers === 1);
+    if (one === undefined || one.dispatch === undefined || one.dispatch.startsWith('shared') || one.selectUs === undefined || !one.packetsPerSecond) continue;
+    const total = 1e6 / one.packetsPerSecond;
+    const bsel = one.selectUs;
+    const bfil = Math.max(0, total - bsel);
+    const measured = new Map(curve.map((s) => [s.workers, s.speedup]));
+    const ns = [...new Set([...curve.map((s) => s.workers), ...PREDICT_AT])].sort((a, b) => a - b);
+    out.push({
+      stack: one.stack,
+      dispatch: one.dispatch,
+      bselUs: round(bsel),
+      bfilUs: round(bfil),
+      limit: round(beneckeLimit(bsel, bfil)),
+      points: ns.map((n) => {
+        const predicted = beneckeSpeedup(bsel, bfil, n);
+        const m = measured.get(n) ?? null;
+        return { n, predicted: round(predicted), measured: m, errorPercent: m === null ? null : round(((predicted - m) / m) * 100) };
+      }),
+    });
+  }
+  return out;
+}
+
+export function beneckeTable(rows: readonly BeneckeRow[]): string {
+  if (rows.length === 0) return '';
+  const body = rows.flatMap((r) =>
+    r.points.map((p) => [
+      r.stack,
+      r.dispatch,
+      f3(r.bselUs),
+      f3(r.bfilUs),
+      String(p.n),
+      f2(p.predicted),
+      p.measured === null ? '— (predicted only)' : f2(p.measured),
+      p.errorPercent === null ? '' : `${p.errorPercent > 0 ? '+' : ''}${p.errorPercent.toFixed(1)}%`,
+      f2(r.limit),
+    ]),
+  );
+  return table(['stack', 'dispatch', 'Bsel µs', 'Bfil µs', 'n', 'G(n) predicted', 'measured speedup', 'error', 'limit'], body);
+}
+
+export interface ScalingRow {
+  curve: string;
+  measured: { n: number; speedup: number }[];
+  amdahl: { serial: number } | null;
+  usl: { alpha: number; beta: number; betaIdentified: boolean } | null;
+  /** Never measured: what the fits say at 4, 8, 12 and 16 workers. */
+  predicted: { n: number; amdahl: number | null; usl: number | null }[];
+}
+
+/** Amdahl and USL fitted to every measured speedup curve (workers beyond the cores left out). */
+export function scalingRows(summary: readonly SummaryRow[]): ScalingRow[] {
+  const out: ScalingRow[] = [];
+  for (const curve of curves(summary)) {
+    const measured = curve.filter((s) => s.speedup !== null && !s.oversubscribed).map((s) => ({ n: s.workers, speedup: s.speedup! }));
+    if (!measured.some((p) => p.n > 1)) continue;
+    const amdahl = fitAmdahl(measured);
+    const usl = fitUsl(measured);
+    out.push({
+      curve: curveLabel(curve[0]!),
+      measured,
+      amdahl: amdahl && { serial: round(amdahl.serial) },
+      usl: usl && { alpha: round(usl.alpha), beta: round(usl.beta), betaIdentified: usl.betaIdentified },
+      predicted: PREDICT_AT.map((n) => ({ n, amdahl: amdahl && round(amdahlPredict(amdahl, n)), usl: usl && round(uslPredict(usl, n)) })),
+    });
+  }
+  return out;
+}
+
+export function scalingTable(rows: readonly ScalingRow[]): string {
+  if (rows.length === 0) return '';
+  const body = rows.map((r) => [
+    r.curve,
+    r.measured.map((p) => `${p.n}: ${f2(p.speedup)}`).join(', '),
+    r.amdahl ? f3(r.amdahl.serial) : 'n/a',
+    r.usl ? `${f3(r.usl.alpha)} / ${r.usl.betaIdentified ? f3(r.usl.beta) : '0 (needs 3+ worker counts)'}` : 'n/a',
+    ...r.predicted.map((p) => `${f2(p.amdahl)} / ${f2(p.usl)}`),
+  ]);
+  return table(['curve', 'measured speedup', 'Amdahl σ', 'USL α / β', ...PREDICT_AT.map((n) => `predicted ×${n} (Amdahl / USL)`)], body);
+}
