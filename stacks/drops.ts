@@ -36,6 +36,12 @@ export const DropReason = {
   DesLength: 31, // not a whole number of 8-byte blocks behind an IV
   DesPadding: 32, // padding check failed: wrong key or corrupted ciphertext
   ScreenShort: 33, // a TCP or UDP packet too short for the ports and flags the rules read
+  EspLength: 34, // too short, or ciphertext that is not whole 8-byte blocks
+  EspSpi: 35, // no security association with this SPI
+  EspReplay: 36, // sequence number 0, already received, or older than the 64-packet window
+  EspIcv: 37, // HMAC-MD5-96 does not match
+  EspPadding: 38, // padding, pad length or next header wrong after decryption
+  AhReplay: 39, // as EspReplay, for AH
 } as const;
 
 export type DropReason = (typeof DropReason)[keyof typeof DropReason];
@@ -76,6 +82,12 @@ export const DROP_REASON_NAMES: readonly string[] = [
   'des-length',
   'des-padding',
   'screen-short',
+  'esp-length',
+  'esp-spi',
+  'esp-replay',
+  'esp-icv',
+  'esp-padding',
+  'ah-replay',
 ];
 
 /** The layer each reason belongs to (the first word of its name). */

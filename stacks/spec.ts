@@ -3,7 +3,7 @@
 // what may stand below the one above it, and names the offender and the alternatives. A layer
 // that needs a setting takes it in parentheses: screen(100)/ip/eth is a packet screen of 100 rules.
 
-export const LAYER_NAMES = ['des', '3des', 'tcp', 'udp', 'md5', 'screen', 'ip', 'fddi', 'eth'] as const;
+export const LAYER_NAMES = ['des', '3des', 'tcp', 'udp', 'md5', 'screen', 'esp', 'ah', 'ip', 'fddi', 'eth'] as const;
 export type LayerName = (typeof LAYER_NAMES)[number];
 
 /** One layer of a spec with its setting, if it takes one. */
@@ -11,6 +11,9 @@ export interface LayerSpec {
   name: LayerName;
   /** screen(N): the number of filter rules. */
   rules?: number;
+  /** esp(cipher,auth) and ah(auth): the IPsec transforms. */
+  cipher?: 'des' | '3des';
+  auth?: 'md5';
 }
 
 /** The most rules a screen may have (ip-filter lists of a few thousand rules were the large ones). */
@@ -19,6 +22,8 @@ export const MAX_SCREEN_RULES = 10_000;
 /** How each layer that takes a setting is written, for messages. */
 const SETTING_FORMS: Partial<Record<LayerName, string>> = {
   screen: 'screen(N), N filter rules from 0 to 10000, e.g. screen(100)',
+  esp: 'esp(cipher,auth): esp(3des,md5) or esp(des,md5) (CBC with HMAC-MD5-96)',
+  ah: 'ah(auth): ah(md5) (HMAC-MD5-96)',
 };
 
 /** What may stand directly below each layer. A link layer is the bottom: nothing below it. */
@@ -29,6 +34,8 @@ const BELOW: Record<LayerName, readonly LayerName[]> = {
   udp: ['md5', 'ip'],
   md5: ['ip'],
   screen: ['ip'],
+  esp: ['ip'],
+  ah: ['ip'],
   ip: ['fddi', 'eth'],
   fddi: [],
   eth: [],
@@ -38,9 +45,9 @@ const BELOW: Record<LayerName, readonly LayerName[]> = {
  * A stack delivers to an application, so its top is a transport or a cipher above one; or it is
  * a gateway's layer (a packet screen) that passes packets on.
  */
-const TOP: readonly LayerName[] = ['des', '3des', 'tcp', 'udp', 'screen'];
+const TOP: readonly LayerName[] = ['des', '3des', 'tcp', 'udp', 'screen', 'esp', 'ah'];
 /** Layers on top of which a stack forwards packets rather than ending a connection. */
-const GATEWAY_TOPS: readonly LayerName[] = ['screen'];
+const GATEWAY_TOPS: readonly LayerName[] = ['screen', 'esp', 'ah'];
 const LINKS: readonly LayerName[] = ['fddi', 'eth'];
 
 /** The paper's four stacks, over FDDI. */
@@ -90,9 +97,24 @@ function layerSetting(name: LayerName, setting: string | null, text: string, i: 
     return { name };
   }
   if (setting === null) return fail(`'${name}' needs its setting`);
+  const args = setting.split(',').map((a) => a.trim());
+  if (name === 'esp') {
+    if (args.length !== 2 || (args[0] !== 'des' && args[0] !== '3des') || args[1] !== 'md5') fail(`'esp(${setting})' is not a transform`);
+    return { name, cipher: args[0] as 'des' | '3des', auth: 'md5' };
+  }
+  if (name === 'ah') {
+    if (args.length !== 1 || args[0] !== 'md5') fail(`'ah(${setting})' is not a transform`);
+    return { name, auth: 'md5' };
+  }
   // screen(N)
   if (!/^\d+$/.test(setting) || Number(setting) > MAX_SCREEN_RULES) fail(`'${name}(${setting})' is not a rule count`);
   return { name, rules: Number(setting) };
+}
+
+/** True for an IPsec gateway stack (esp(...) or ah(...) on top). */
+export function isIpsecSpec(spec: string): boolean {
+  const top = parseStackSpec(spec)[0];
+  return top === 'esp' || top === 'ah';
 }
 
 /** True for a stack that forwards packets (a packet screen) rather than ending a connection. */
@@ -147,6 +169,9 @@ export function parseStackLayers(spec: string): LayerSpec[] {
 
 /** The primitive that dominates a stack's cost: its cipher, else its digest; null for neither. */
 export function dominantPrimitive(spec: string): 'md5' | 'des' | '3des' | null {
+  const top = parseStackLayers(spec)[0]!;
+  if (top.name === 'esp') return top.cipher!;
+  if (top.name === 'ah') return 'md5';
   const layers = parseStackSpec(spec);
   if (layers.includes('3des')) return '3des';
   if (layers.includes('des')) return 'des';

@@ -11,6 +11,9 @@ import { IpLayer } from './layers/ipv4.js';
 import { EthernetLayer, FddiLayer, type LinkLayer } from './layers/link.js';
 import { Md5AhLayer } from './layers/md5-ah.js';
 import { ScreenLayer } from './layers/screen.js';
+import { AhTunnelLayer, EspLayer } from './layers/ipsec.js';
+import { HmacMd5 } from './crypto/hmac-md5.js';
+import { ReplayWindow } from './replay-window.js';
 import { RuleTable, type ScreenRule, benchmarkRules } from './screen-rules.js';
 import type { TcpControlBlock } from './layers/tcp-control-block.js';
 import { TcpLayer, type TcpLockScope } from './layers/tcp.js';
@@ -32,6 +35,8 @@ export interface StackKeys {
   tdes: Uint8Array;
   /** Keyed MD5 when set; plain MD5 (the paper's choice) when absent. */
   md5?: Uint8Array;
+  /** IPsec's HMAC-MD5-96 key (esp, ah): 16 bytes. */
+  hmac?: Uint8Array;
 }
 
 function hex(text: string): Uint8Array {
@@ -42,6 +47,7 @@ function hex(text: string): Uint8Array {
 export const EXAMPLE_KEYS: StackKeys = {
   des: hex('0123456789abcdef'),
   tdes: hex('0123456789abcdef23456789abcdef01456789abcdef0123'),
+  hmac: hex('000102030405060708090a0b0c0d0e0f'),
 };
 
 export interface StackOptions {
@@ -63,7 +69,9 @@ export interface StackOptions {
   /** What TCP's lock covers: its state only (default) or all its work on a segment. */
   tcpLockScope?: TcpLockScope;
   /** State blocks to use instead of private ones (shared memory under packet-level parallelism). */
-  state?: { tcb?: TcpControlBlock; ipIdent?: CounterBlock; ahSequence?: CounterBlock };
+  state?: { tcb?: TcpControlBlock; ipIdent?: CounterBlock; ahSequence?: CounterBlock; saSequence?: CounterBlock; replay?: ReplayWindow };
+  /** IPsec receive side: false computes ICVs but only counts mismatches (template replay). */
+  enforceIcv?: boolean;
   /** Where TCP takes its own two messages from (beside a shared control block's ring, under PLP). */
   messages?: BufferPool;
   /** screen(N): these rules instead of the benchmark's N (tests); their count must be N. */
@@ -92,6 +100,7 @@ export class Stack {
   readonly tcp: TcpLayer | null;
   readonly md5: Md5AhLayer | null;
   readonly screen: ScreenLayer | null;
+  readonly ipsec: EspLayer | AhTunnelLayer | null;
   readonly drops: DropCounters;
 
   constructor(readonly spec: string, options: StackOptions) {
@@ -106,8 +115,16 @@ export class Stack {
     const ports = { localAddr, remoteAddr, localPort: options.local.port, remotePort: options.remote.port };
     const macs = { localMac: parseMac(options.local.mac), remoteMac: parseMac(options.remote.mac) };
 
-    const make = ({ name, rules }: LayerSpec): Layer => {
+    const sa = () => ({ spi: options.spi ?? DEFAULT_SPI, localAddr, remoteAddr, enforceIcv: options.enforceIcv !== false });
+    const hmac = () => new HmacMd5(provider.createMd5(), keys.hmac ?? EXAMPLE_KEYS.hmac!);
+    const saSequence = () => options.state?.saSequence ?? new CounterBlock();
+    const replay = () => options.state?.replay ?? new ReplayWindow();
+    const make = ({ name, rules, cipher }: LayerSpec): Layer => {
       switch (name) {
+        case 'esp':
+          return new EspLayer(ctx, sa(), provider.createCipher(cipher!, cipher === 'des' ? keys.des : keys.tdes, options.instance ?? 0), hmac(), saSequence(), replay());
+        case 'ah':
+          return new AhTunnelLayer(ctx, sa(), hmac(), saSequence(), replay());
         case 'des':
           return new DesLayer(ctx, provider.createCipher('des', keys.des, options.instance ?? 0));
         case '3des':
@@ -154,6 +171,7 @@ export class Stack {
     this.transport = this.layers.find((l): l is TcpLayer | UdpLayer => l instanceof TcpLayer || l instanceof UdpLayer) ?? null;
     this.tcp = this.transport instanceof TcpLayer ? this.transport : null;
     this.screen = this.layers.find((l): l is ScreenLayer => l instanceof ScreenLayer) ?? null;
+    this.ipsec = this.layers.find((l): l is EspLayer | AhTunnelLayer => l instanceof EspLayer || l instanceof AhTunnelLayer) ?? null;
     this.md5 = this.layers.find((l): l is Md5AhLayer => l instanceof Md5AhLayer) ?? null;
     this.drops = drops;
     for (let i = this.layers.length - 1; i >= 0; i--) this.layers[i]!.open();

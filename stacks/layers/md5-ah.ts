@@ -9,7 +9,7 @@ import { DropReason } from '../drops.js';
 import { ControlOp, Layer, type LayerContext, SendStatus } from '../layer.js';
 import { CounterBlock } from '../counter-block.js';
 import type { Msg } from '../message.js';
-import { AH_MD5_BYTES, AH_MD5_PAYLOAD_LENGTH, AhOffset, MD5_ICV_BYTES, writeAhHeader } from '../wire/ah.js';
+import { AH_MD5_BYTES, AH_MD5_PAYLOAD_LENGTH, AhOffset, MD5_ICV_BYTES, writeAhHeader, writeAhPseudoHeader } from '../wire/ah.js';
 import { IP_PROTO_AH, IPV4_HEADER_BYTES } from '../wire/ipv4.js';
 
 export interface Md5AhConfig {
@@ -104,10 +104,7 @@ export class Md5AhLayer extends Layer {
 
   /** MD5 over the IP fields, the AH header (ICV zero) and the payload, into out[outAt..]. */
   private digest(msg: Msg, at: number, src: number, dst: number, out: Uint8Array, outAt: number): void {
-    const pv = this.pseudoView;
-    pv.setUint32(0, src);
-    pv.setUint32(4, dst);
-    pv.setUint32(8, (0x45 << 24) | (IP_PROTO_AH << 16) | (IPV4_HEADER_BYTES + msg.tail - at));
+    writeAhPseudoHeader(this.pseudoView, 0, src, dst, IPV4_HEADER_BYTES + msg.tail - at);
     const md5 = this.md5;
     md5.begin();
     if (this.keyBlock !== null) md5.update(this.keyBlock, 0, 64);

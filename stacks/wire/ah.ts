@@ -1,6 +1,8 @@
 // IP Authentication Header (RFC 2402 §2): next header, payload length in 32-bit words minus 2,
 // reserved, SPI, sequence number, then the integrity check value (16 bytes for MD5).
 
+import { IP_PROTO_AH } from './ipv4.js';
+
 export const AH_FIXED_BYTES = 12;
 export const MD5_ICV_BYTES = 16;
 export const AH_MD5_BYTES = AH_FIXED_BYTES + MD5_ICV_BYTES;
@@ -37,4 +39,19 @@ export function decodeAhHeader(view: DataView, offset: number): AhHeader {
     seq: view.getUint32(offset + AhOffset.seq),
     icv,
   };
+}
+
+/** AH with HMAC-MD5-96 (RFC 2403): a 96-bit ICV, Payload Length (12 + 12) / 4 - 2 = 4. */
+export const AH_HMAC_BYTES = AH_FIXED_BYTES + 12;
+export const AH_HMAC_PAYLOAD_LENGTH = AH_HMAC_BYTES / 4 - 2;
+
+/**
+ * The part of the outer IPv4 header AH covers that is known above IP (RFC 2402 §3.3.3.1: the
+ * immutable fields): version and header length, total length, protocol, source, destination.
+ * The identification is assigned below AH and not covered. 12 bytes at `offset`.
+ */
+export function writeAhPseudoHeader(view: DataView, offset: number, src: number, dst: number, ipTotalLength: number): void {
+  view.setUint32(offset, src);
+  view.setUint32(offset + 4, dst);
+  view.setUint32(offset + 8, (0x45 << 24) | (IP_PROTO_AH << 16) | ipTotalLength);
 }
