@@ -14,7 +14,7 @@ import { writeExtras, writeReports } from '../results/publish.js';
 import { addRatios } from '../results/ratios.js';
 import { type ResultsFile, ResultsFileError, readResults } from '../results/results-file.js';
 import { amdahlTable, gatewaySections, latencyTables, parallelTables, throughputTable } from '../results/report.js';
-import { beneckeRows, scalingRows } from '../results/model-report.js';
+import { beneckeRows, scalingRows, shiehLaiRows } from '../results/model-report.js';
 import { RUN_COLUMNS, summarizeRuns } from '../results/rows.js';
 import { LEGACY_PROVIDER_FLAG, nodeHasSingleDes } from '../stacks/crypto/index.js';
 import type { Msg } from '../stacks/message.js';
@@ -225,7 +225,7 @@ async function main(argv: string[]): Promise<number> {
   const summary = summarizeRuns(outcome.rows);
   addRatios(summary, outcome.calibration, outcome.calibrationByConfiguration);
   const meta = buildMeta(config, outcome, started, argv);
-  const models = { benecke: beneckeRows(summary), scaling: scalingRows(summary) };
+  const models = { benecke: beneckeRows(summary), shiehLai: shiehLaiRows(outcome.rows), scaling: scalingRows(summary) };
   const results: ResultsFile = { runs: outcome.rows, summary, calibration: outcome.calibration, failures: outcome.failures, models, meta };
   writeAtomic(path.join(out, 'results.csv'), toCsv(outcome.rows, RUN_COLUMNS));
   writeAtomic(path.join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
@@ -242,7 +242,7 @@ async function main(argv: string[]): Promise<number> {
     console.log('');
     const parallel = parallelTables(summary);
     if (parallel) console.log(`${parallel}\n\n${amdahlTable(summary)}\n`);
-    const gateway = gatewaySections(summary);
+    const gateway = gatewaySections(summary, outcome.rows);
     if (gateway.length > 0) console.log(gateway.join('\n'));
     console.log(latencyTables(summary));
     console.log('');

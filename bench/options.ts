@@ -3,7 +3,7 @@
 
 import type { Side } from '../drivers/workload.js';
 import { CRYPTO_PROVIDERS, type CryptoProviderName } from '../stacks/crypto/index.js';
-import { PAPER_STACKS, StackSpecError, isGatewaySpec, parseStackSpec } from '../stacks/spec.js';
+import { PAPER_STACKS, StackSpecError, isGatewaySpec, isIpsecSpec, parseStackSpec } from '../stacks/spec.js';
 import { DISPATCH_POLICIES, DISPATCH_UNITS, type DispatchPolicy, type DispatchUnit, HASH_FIELDS, type HashField } from '../parallel/dispatch.js';
 import { Stack, endpointPair } from '../stacks/stack.js';
 import * as os from 'node:os';
@@ -58,7 +58,12 @@ export interface BenchConfig {
   dispatches: DispatchPolicy[];
   dispatchUnits: DispatchUnit[];
   hashField: HashField;
+  /** IPsec gateway stacks: the inner datagram sizes to sweep (Shieh & Lai's Table 4-1). */
+  frameSizes: number[];
 }
+
+/** Shieh & Lai's frame sizes (Table 4-1): the inner datagram, so that 1446 fills an Ethernet frame under ESP. */
+export const IPSEC_FRAME_SIZES = [512, 1024, 1446];
 
 const PROFILES: Record<Profile, { warmupSeconds: number; durationSeconds: number; runs: number }> = {
   // Both modes at 1 and 2 workers for four stacks and two sides is 32 configurations: this keeps
@@ -89,6 +94,7 @@ export const FLAGS: Record<string, FlagSpec> = {
   '--dispatch': { takes: true, help: `gateway stacks (screen(N)/ip/eth): ${DISPATCH_POLICIES.join(', ')} — shared queue, Benecke's flat hash selection, Shieh & Lai's round-robin or shortest queue first; comma-separated to compare (default: flat-hash)` },
   '--dispatch-unit': { takes: true, help: 'packet (each packet placed on its own) or session (a session\'s packets follow its first); packet,session compares both (default: packet)' },
   '--hash-field': { takes: true, help: `what flat-hash reads: ${HASH_FIELDS.join(', ')} (default: checksum, the IP header checksum as in Benecke's prototype; per session always the 5-tuple)` },
+  '--frame-sizes': { takes: true, help: `IPsec gateway stacks (esp(3des,md5)/ip/eth, ah(md5)/ip/eth): inner datagram bytes, comma-separated (default: ${IPSEC_FRAME_SIZES.join(',')}, as in Shieh & Lai's Table 4-1)` },
   '--crypto': { takes: true, help: `crypto provider: ${CRYPTO_PROVIDERS.join(', ')}, or both comma-separated (default: cryptojs)` },
   '--warmup': { takes: true, help: 'warm-up before each run, excluded from the figures: 500ms, 1s, 2m (default: 500ms)' },
   '--duration': { takes: true, help: 'steady-state window of each run (default: 1s)' },
@@ -209,8 +215,17 @@ export function parseOptions(argv: readonly string[]): BenchConfig {
   }
   if (sides.length === 0) throw new OptionError('--side names no side: allowed are send, recv');
   const gateways = stacks.filter(isGatewaySpec);
-  if (gateways.length > 0 && !sides.includes('recv')) {
-    throw new OptionError(`--side send: ${gateways[0]} forwards the packets that arrive, it has no send side; add recv`);
+  const screens = gateways.filter((s) => !isIpsecSpec(s));
+  if (screens.length > 0 && !sides.includes('recv')) {
+    throw new OptionError(`--side send: ${screens[0]} forwards the packets that arrive, it has no send side; add recv`);
+  }
+  const ipsecStacks = stacks.filter((s) => isGatewaySpec(s) && isIpsecSpec(s));
+  if (ipsecStacks.length === 0 && text('--frame-sizes') !== undefined) throw new OptionError('--frame-sizes applies to IPsec gateway stacks, such as esp(3des,md5)/ip/eth; --stacks names none');
+  const frameSizes = text('--frame-sizes') !== undefined ? integerList('--frame-sizes', text('--frame-sizes')!, 64, MAX_PACKET) : IPSEC_FRAME_SIZES;
+  for (const spec of ipsecStacks) {
+    const fits = new Stack(spec, endpointPair()[0]).maxPayload;
+    const over = frameSizes.find((size) => size > fits);
+    if (over !== undefined) throw new OptionError(`--frame-sizes ${over} does not fit one frame of ${spec}: allowed 64 to ${fits} (the inner datagram, with the tunnel's headers, must fit the link's MTU)`);
   }
   const gateway = gatewayOptions(text, gateways.length > 0);
 
@@ -282,6 +297,7 @@ export function parseOptions(argv: readonly string[]): BenchConfig {
     help: given.has('--help'),
     ...comparisonOptions(text, given.has('--fail-on-regression')),
     ...gateway,
+    frameSizes,
   };
 }
 

@@ -13,7 +13,7 @@ import type { Msg } from '../stacks/message.js';
 import { type CalibrationRow, type ConfigFields, type RunDetail, configKey, round } from '../results/rows.js';
 import { type BenchConfig, CLP_DEFAULT_CONNECTIONS, type Mode, cores } from './options.js';
 import { type Dispatch, dispatchLabel } from '../parallel/dispatch.js';
-import { isGatewaySpec } from '../stacks/spec.js';
+import { isGatewaySpec, isIpsecSpec } from '../stacks/spec.js';
 import type { GatewayRunResult } from '../parallel/worker.js';
 
 export interface Configuration {
@@ -27,6 +27,8 @@ export interface Configuration {
   tcpLockScope?: TcpLockScope;
   /** Gateway stacks: how packets reach the workers. */
   dispatch?: Dispatch;
+  /** Gateway stacks: the packet size of their own (IPsec's frame size; 0 for a screen's mixed sizes) instead of --packet-size. */
+  packetSize?: number;
 }
 
 export interface RunnerHooks {
@@ -100,16 +102,25 @@ export function configurations(config: BenchConfig): Configuration[] {
 /** The fields that identify a configuration's rows. */
 export function configFields(c: Configuration, packetSize: number): ConfigFields {
   const { dispatch, ...rest } = c;
-  return { ...rest, packetSize, ...(dispatch !== undefined ? { dispatch: dispatchLabel(dispatch) } : {}) };
+  return { ...rest, packetSize: c.packetSize ?? packetSize, ...(dispatch !== undefined ? { dispatch: dispatchLabel(dispatch) } : {}) };
 }
 
-/** A gateway stack's configurations: receive side, each dispatch policy and unit, each worker count. */
+/**
+ * A gateway stack's configurations: each side it has (a screen only receives), each frame size
+ * (IPsec; a screen's traffic mix has its own sizes, written as packet size 0), each dispatch policy
+ * and unit, each worker count.
+ */
 function gatewayConfigurations(config: BenchConfig, stack: string, crypto: CryptoProviderName): Configuration[] {
   const out: Configuration[] = [];
-  for (const policy of config.dispatches) {
-    for (const unit of config.dispatchUnits) {
-      if (policy === 'shared' && unit === 'session') continue; // the shared queue knows no sessions
-      for (const workers of config.workers) out.push({ stack, side: 'recv', crypto, mode: 'plp', workers, connections: 1, dispatch: { policy, unit, hashField: config.hashField } });
+  const ipsec = isIpsecSpec(stack);
+  for (const side of ipsec ? config.sides : (['recv'] as const)) {
+    for (const packetSize of ipsec ? config.frameSizes : [0]) {
+      for (const policy of config.dispatches) {
+        for (const unit of config.dispatchUnits) {
+          if (policy === 'shared' && unit === 'session') continue; // the shared queue knows no sessions
+          for (const workers of config.workers) out.push({ stack, side, crypto, mode: 'plp', workers, connections: 1, packetSize, dispatch: { policy, unit, hashField: config.hashField } });
+        }
+      }
     }
   }
   return out;
@@ -241,7 +252,7 @@ async function runStacks(config: BenchConfig, hooks: RunnerHooks): Promise<Stack
           let runs;
           try {
             runs = await engine.run(
-              { spec: c.stack, side: c.side, packetSize: config.packetSize, crypto: c.crypto, verify: config.verify, tcpLockScope: c.tcpLockScope ?? 'state', runs: 1, seed: (config.seed + run - 1) >>> 0, warmupSeconds: config.warmupSeconds, durationSeconds: config.durationSeconds, mode: c.mode as 'clp' | 'plp', ...(c.dispatch !== undefined ? { dispatch: c.dispatch } : {}) },
+              { spec: c.stack, side: c.side, packetSize: c.packetSize ?? config.packetSize, crypto: c.crypto, verify: config.verify, tcpLockScope: c.tcpLockScope ?? 'state', runs: 1, seed: (config.seed + run - 1) >>> 0, warmupSeconds: config.warmupSeconds, durationSeconds: config.durationSeconds, mode: c.mode as 'clp' | 'plp', ...(c.dispatch !== undefined ? { dispatch: c.dispatch } : {}) },
               c.workers,
               c.connections,
               (p) => hooks.progress({ label, run, runs: config.runs, phase: p.phase === 'steady' ? 'steady' : 'warm-up', elapsed: start + (p.phase === 'steady' ? config.warmupSeconds : 0), planned }),
@@ -287,7 +298,7 @@ function finish(rows: RunDetail[], enforcement: BenchOutcome['enforcement'], c: 
       mode: c.mode,
       workers: c.workers,
       connections: c.connections,
-      packetSize: config.packetSize,
+      packetSize: c.packetSize ?? config.packetSize,
       crypto: c.crypto,
       run: i + 1,
       seconds: round(m.seconds),
@@ -397,7 +408,7 @@ async function runSingle(c: Configuration, config: BenchConfig, hooks: RunnerHoo
 
 /** For --pcap under plp and clp (whose frames live in the workers): a few hundred packets of the configuration, on this thread. */
 function capture(c: Configuration, config: BenchConfig, tap: NonNullable<RunnerHooks['tap']>): void {
-  const w = createWorkload({ spec: c.stack, side: c.side, packetSize: config.packetSize, crypto: c.crypto, seed: config.seed, verify: config.verify, connection: 0 });
+  const w = createWorkload({ spec: c.stack, side: c.side, packetSize: c.packetSize ?? config.packetSize, crypto: c.crypto, seed: config.seed, verify: config.verify, connection: 0 });
   w.setTap((frame) => tap(c, frame));
   w.run(c.stack.includes('des') ? 20 : 500);
 }

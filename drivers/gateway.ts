@@ -1,13 +1,26 @@
-// The receive-side driver of a gateway stack (a packet screen): the stream of frames a hub or a
-// switch's multicast group hands to every node (Benecke §3.2, Shieh & Lai §2.1). A node receives a
-// frame (copied into its receive buffer, as the adapter's DMA would), asks its dispatch policy
-// whether the frame is its own, and if so pushes it up its stack; otherwise it discards it. What
-// decides ownership is the parallel engine's business (parallel/dispatch.ts); here it is an
-// interface, and a lone node owns everything.
+// The driver of a gateway stack (a packet screen, an IPsec gateway): the stream of packets a hub
+// or a switch's multicast group hands to every node (Benecke §3.2, Shieh & Lai §2.1). A node
+// receives a packet (copied into its buffer, as the adapter's DMA would), asks its dispatch policy
+// whether it is its own, and if so processes it; otherwise it discards it, after updating its copy
+// of the IPsec SA (Shieh & Lai: every node keeps the sequence number and the replay window, since
+// every node sees every packet). What decides ownership is the parallel engine's business
+// (parallel/dispatch.ts); here it is an interface, and a lone node owns everything.
+//
+// Receive side: frames as the peer gateway sends them, replayed from a ring built at set-up; an
+// IPsec frame gets the stream position as its sequence number (so the replay window sees a real
+// stream), which its ICV cannot cover: ICVs are computed and compared but not enforced, and
+// counted when they differ. --verify instead has the peer encapsulate every packet afresh and
+// enforces every ICV. Send side (IPsec): inner datagrams from the ring, encapsulated and
+// transmitted to a sink that counts them.
 
+import type { CounterBlock } from '../stacks/counter-block.js';
+import type { Lock } from '../stacks/layer.js';
 import type { Msg } from '../stacks/message.js';
 import { BufferPool } from '../stacks/message.js';
+import type { ReplayWindow } from '../stacks/replay-window.js';
+import { isIpsecSpec } from '../stacks/spec.js';
 import { Stack, endpointPair } from '../stacks/stack.js';
+import { IPV4_HEADER_BYTES } from '../stacks/wire/ipv4.js';
 import { MIX_FRAMES, type TrafficMix, buildTrafficMix } from './traffic-mix.js';
 import type { Enforcement, SharedAccount, Workload, WorkloadCounters, WorkloadOptions } from './workload.js';
 
@@ -23,6 +36,13 @@ export interface StreamCursor {
 }
 
 export const KEEP_ALL: PacketOwner = { keep: () => true };
+
+/** An IPsec SA that all workers share (shared dispatch): its counter, window and lock. */
+export interface SharedSa {
+  sequence: CounterBlock;
+  window: ReplayWindow;
+  lock: Lock;
+}
 
 /** Every node receives every packet: its own position in the stream. */
 export class LocalCursor implements StreamCursor {
@@ -50,22 +70,69 @@ export class GatewayWorkload implements Workload {
   private readonly stack: Stack;
   private readonly mix: TrafficMix;
   private readonly msg: Msg = new BufferPool(1).get();
+  /** IPsec: what the node sees, ready to send (send side) or as received (receive side). */
+  private readonly ring: Uint8Array[];
+  private readonly ringHeader: number;
+  /** The peer gateway that encapsulates afresh under --verify (receive side, IPsec). */
+  private readonly peer: Stack | null = null;
+  private readonly peerMsg: Msg | null = null;
+  private readonly ipsec: boolean;
+  private readonly sequenceAt: number;
   private tap: ((frame: Msg) => void) | null = null;
   private seen = 0;
   private seenBytes = 0;
   private kept = 0;
   private keptBytes = 0;
+  /** Packets that left the node: passed by the screen, decapsulated, or encapsulated and sent. */
+  private delivered = 0;
 
   constructor(
     readonly options: WorkloadOptions,
     private readonly owner: PacketOwner = KEEP_ALL,
     private readonly cursor: StreamCursor = new LocalCursor(),
+    sa: SharedSa | null = null,
   ) {
     const [upstream, gateway] = endpointPair();
-    this.stack = new Stack(options.spec, { ...gateway, crypto: options.crypto });
-    // Passed packets go on toward the next hop: their bytes are counted, so the work is not dead.
-    this.stack.application = { pop: (m: Msg) => void (this.observed = (this.observed + m.length + m.bytes[m.head]!) | 0) };
-    this.mix = buildTrafficMix(options.spec, upstream, options.seed);
+    this.ipsec = isIpsecSpec(options.spec);
+    const replayed = this.ipsec && options.side === 'recv' && !options.verify;
+    this.stack = new Stack(options.spec, { ...gateway, crypto: options.crypto, enforceIcv: !replayed, ...(sa !== null ? { lock: sa.lock, state: { saSequence: sa.sequence, replay: sa.window } } : {}) });
+    // What leaves the node is counted, so the work is not dead: passed packets toward the next hop,
+    // decapsulated datagrams, or (send side) encapsulated frames on the wire.
+    const count = (m: Msg): void => {
+      this.delivered++;
+      this.observed = (this.observed + m.length + m.bytes[m.head]!) | 0;
+    };
+    this.stack.application = { pop: count };
+    this.stack.attach({ transmit: count });
+    this.mix = buildTrafficMix(options.spec, upstream, options.seed, this.ipsec ? options.packetSize : null);
+    this.sequenceAt = this.mix.linkHeaderBytes + IPV4_HEADER_BYTES + (this.stack.ipsec?.sequenceOffset ?? 0);
+    if (!this.ipsec) {
+      this.ring = this.mix.frames;
+      this.ringHeader = this.mix.linkHeaderBytes;
+    } else if (options.side === 'send') {
+      this.ring = this.mix.frames.map((f) => f.subarray(this.mix.linkHeaderBytes));
+      this.ringHeader = 0;
+    } else {
+      this.peer = new Stack(options.spec, { ...upstream, crypto: options.crypto });
+      this.peer.attach({ transmit() {} }); // the frame stays in peerMsg
+      this.peerMsg = new BufferPool(1).get();
+      this.ring = this.mix.frames.map((f) => this.encapsulate(f.subarray(this.mix.linkHeaderBytes)).toBytes());
+      this.ringHeader = this.mix.linkHeaderBytes;
+    }
+  }
+
+  /** The peer gateway encapsulates an inner datagram; its frame stays in peerMsg. */
+  private encapsulate(datagram: Uint8Array): Msg {
+    const msg = this.peerMsg!;
+    msg.bytes.set(datagram, msg.resetPayload(datagram.length));
+    this.peer!.send(msg);
+    return msg;
+  }
+
+  /** A frame the peer encapsulates afresh, received into `msg` (--verify: genuine sequence numbers and ICVs). */
+  private encapsulateInto(msg: Msg, datagram: Uint8Array): void {
+    const frame = this.encapsulate(datagram);
+    msg.loadFrame(frame.bytes, frame.head, frame.length, this.ringHeader);
   }
 
   /** Receives `packets` stream packets; answers the IP bytes of those this node processed. */
@@ -75,22 +142,41 @@ export class GatewayWorkload implements Workload {
 
   /** The same with another policy (the workers time selection alone with one that keeps nothing). */
   runWith(owner: PacketOwner, cursor: StreamCursor, packets: number): number {
-    const { frames, ipBytes, linkHeaderBytes } = this.mix;
+    const { ipBytes } = this.mix;
+    const ring = this.ring;
+    const header = this.ringHeader;
     const msg = this.msg;
+    const stack = this.stack;
+    const ipsec = stack.ipsec;
+    const sending = this.options.side === 'send';
+    const fresh = this.peer !== null && this.options.verify;
+    const stamp = this.peer !== null && !this.options.verify;
     let bytes = 0;
     let seenBytes = 0;
     let kept = 0;
     for (let k = 0; k < packets; k++) {
-      const i = cursor.next() & (MIX_FRAMES - 1);
-      const frame = frames[i]!;
-      msg.loadFrameView(frame, linkHeaderBytes);
+      const position = cursor.next();
+      const i = position & (MIX_FRAMES - 1);
+      const frame = ring[i]!;
+      if (sending) msg.bytes.set(frame, msg.resetPayload(frame.length));
+      else if (fresh) this.encapsulateInto(msg, this.mix.frames[i]!.subarray(this.mix.linkHeaderBytes));
+      else msg.loadFrameView(frame, header);
+      if (stamp) msg.view.setUint32(msg.head + this.sequenceAt, (position + 1) >>> 0);
       const size = ipBytes[i]!;
       seenBytes += size;
-      if (!owner.keep(msg, msg.head + linkHeaderBytes, frame.length - linkHeaderBytes)) continue;
+      const ipAt = msg.head + header;
+      if (!owner.keep(msg, ipAt, msg.tail - ipAt)) {
+        if (ipsec !== null) {
+          if (sending) ipsec.trackOutbound();
+          else ipsec.trackInbound(msg.view, ipAt + IPV4_HEADER_BYTES);
+        }
+        continue;
+      }
       kept++;
       bytes += size;
       if (this.tap !== null) this.tap(msg);
-      this.stack.receive(msg);
+      if (sending) stack.send(msg);
+      else stack.receive(msg);
     }
     this.seen += packets;
     this.seenBytes += seenBytes;
@@ -105,7 +191,7 @@ export class GatewayWorkload implements Workload {
   }
 
   counters(): WorkloadCounters {
-    return { packets: this.kept, bytes: this.keptBytes, drops: this.stack.drops.toRecord(), digestMismatchesIgnored: 0, dataErrors: 0, outOfOrder: 0 };
+    return { packets: this.kept, bytes: this.keptBytes, drops: this.stack.drops.toRecord(), digestMismatchesIgnored: this.stack.ipsec?.mismatchesIgnored ?? 0, dataErrors: 0, outOfOrder: 0 };
   }
 
   static readonly enforcement: Enforcement = {
@@ -122,12 +208,12 @@ export class GatewayWorkload implements Workload {
     this.tap = tap;
   }
 
-  /** Every packet this node took was passed, blocked, or dropped with a reason. */
+  /** Every packet this node took left it (passed, decapsulated, sent), was blocked, or was dropped with a reason. */
   conservation(): string | null {
     const c = this.gatewayCounters();
     const dropped = this.stack.drops.total;
-    if (c.kept === c.passed + c.blocked + dropped) return null;
-    return `${c.kept} packets taken, but ${c.passed} passed + ${c.blocked} blocked + ${dropped} dropped = ${c.passed + c.blocked + dropped}`;
+    if (c.kept === this.delivered + c.blocked + dropped) return null;
+    return `${c.kept} packets taken, but ${this.delivered} went on + ${c.blocked} blocked + ${dropped} dropped = ${this.delivered + c.blocked + dropped}`;
   }
 
   sharedAccount(): SharedAccount | null {

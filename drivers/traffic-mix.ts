@@ -1,5 +1,6 @@
 // The traffic a gateway sees (Benecke §2, Shieh & Lai §4): many flows between an internal and an
-// external net, TCP and UDP, user data from 16 to 1472 bytes. Flows are lopsided as real traffic
+// external net, TCP and UDP, user data from 16 to 1472 bytes (or datagrams all of one size, as in
+// Shieh & Lai's Table 4-1). Flows are lopsided as real traffic
 // is (Zipf: the k-th busiest flow carries about 1/k of the busiest one's packets), so dispatching
 // whole sessions balances worse than dispatching packets. Built once at set-up, from a seed, as a
 // ring of complete frames (valid IP, TCP and UDP checksums); the stream's packet i is frame
@@ -94,7 +95,7 @@ function drawFlow(prng: Prng, cumulative: Float64Array): number {
  * Frames as the gateway's upstream neighbour (`peer`: its link end) sends them: addressed to the
  * gateway's link address, carrying traffic between other hosts.
  */
-export function buildTrafficMix(spec: string, peer: StackOptions, seed: number): TrafficMix {
+export function buildTrafficMix(spec: string, peer: StackOptions, seed: number, datagramBytes: number | null = null): TrafficMix {
   const prng = new Prng(seed ^ 0x7a11_1c);
   const flows = makeFlows(prng);
   const cumulative = zipfCumulative(flows.length);
@@ -120,8 +121,10 @@ export function buildTrafficMix(spec: string, peer: StackOptions, seed: number):
     const f = drawFlow(prng, cumulative);
     const flow = flows[f]!;
     const tcp = flow.protocol === IP_PROTO_TCP;
-    const userBytes = Math.min(MIX_SIZES[prng.below(MIX_SIZES.length)]!, sender.link.mtu - IPV4_HEADER_BYTES - (tcp ? TCP_HEADER_BYTES : UDP_HEADER_BYTES));
     const transport = tcp ? TCP_HEADER_BYTES : UDP_HEADER_BYTES;
+    // Sizes from Benecke's list, or all alike (Shieh & Lai's frames: the datagram's whole size).
+    const drawn = MIX_SIZES[prng.below(MIX_SIZES.length)]!;
+    const userBytes = datagramBytes !== null ? datagramBytes - IPV4_HEADER_BYTES - transport : Math.min(drawn, sender.link.mtu - IPV4_HEADER_BYTES - transport);
     const head = msg.resetPayload(userBytes);
     prng.fill(msg.bytes, head, userBytes);
     const th = msg.push(transport);

@@ -146,6 +146,12 @@ export class ReplicatedSelector implements PacketOwner {
   }
 }
 
+/**
+ * Shared dispatch's block behind the run's counters, one cache line each: the queue's counter, and
+ * an IPsec SA's sequence number, replay window and lock (every worker processes the one SA's packets).
+ */
+export const GATEWAY_SHARED_BYTES = 4 * 64;
+
 /** The shared policy's queue: one counter in shared memory, each claim takes the next packet. */
 export class SharedCursor implements StreamCursor {
   constructor(

@@ -11,6 +11,7 @@ import { CounterField } from './counters.js';
 import type { LockStats } from './mutex.js';
 import { Phase, SharedRun } from './shared-run.js';
 import type { GatewayRunResult, WorkerResult, WorkerTask } from './worker.js';
+import { GATEWAY_SHARED_BYTES } from './dispatch.js';
 
 export type ClpPolicy = 'thread-per-connection' | 'processor-per-connection';
 
@@ -84,8 +85,8 @@ export class ParallelEngine {
     if (task.mode === 'clp' && connections < workers) throw new RangeError(`${workers} workers need at least as many connections, got ${connections}`);
     if (plp && connections !== 1) throw new RangeError('packet-level parallelism runs one connection on all workers');
     const pool = this.poolOf(workers);
-    // PLP: the shared connection behind the counters; a gateway: the shared dispatch queue's counter.
-    const buffer = SharedRun.create(workers, plp ? sharedConnectionBytes(workers) : gateway ? 64 : 0);
+    // PLP: the shared connection behind the counters; a gateway: the shared queue and SA.
+    const buffer = SharedRun.create(workers, plp ? sharedConnectionBytes(workers) : gateway ? GATEWAY_SHARED_BYTES : 0);
     const shared = new SharedRun(buffer, workers);
     const owned = task.mode === 'plp' ? Array.from({ length: workers }, () => [0]) : assignConnections(connections, workers);
     const tasks = owned.map((mine, index) => pool.run({ ...task, buffer, workers, index, connections: mine } satisfies WorkerTask) as Promise<WorkerResult>);

@@ -7,7 +7,9 @@
 // whose TCP state sits in shared memory under an Atomics mutex; worker 0 opens it each run and the
 // others join.
 
-import { type GatewayCounters, GatewayWorkload, LocalCursor, type PacketOwner, type StreamCursor } from '../drivers/gateway.js';
+import { type GatewayCounters, GatewayWorkload, LocalCursor, type PacketOwner, type SharedSa, type StreamCursor } from '../drivers/gateway.js';
+import { CounterBlock } from '../stacks/counter-block.js';
+import { ReplayWindow } from '../stacks/replay-window.js';
 import { type SharedConnection, sharedConnection } from '../drivers/shared-connection.js';
 import { type MemoryBetween, type SharedAccount, type Side, type Workload, createWorkload, firstBroken, memoryBetween } from '../drivers/workload.js';
 import type { CryptoProviderName } from '../stacks/crypto/index.js';
@@ -119,12 +121,14 @@ function injectedFault(task: WorkerTask, run: number): 'throw' | 'exit' | null {
 }
 
 /** Where a gateway worker's stream comes from and which packets it keeps, under its dispatch policy. */
-function gatewayDispatch(task: WorkerTask, me: number): { owner: PacketOwner; cursor: StreamCursor } {
+function gatewayDispatch(task: WorkerTask, me: number): { owner: PacketOwner; cursor: StreamCursor; sa: SharedSa | null } {
   const dispatch = task.dispatch!;
   if (dispatch.policy === 'shared') {
-    return { owner: { keep: () => me >= 0 }, cursor: new SharedCursor(new Int32Array(task.buffer, SharedRun.extraOffset(task.workers), 16), 0) };
+    const at = SharedRun.extraOffset(task.workers);
+    const sa: SharedSa = { sequence: new CounterBlock(task.buffer, at + 64), window: new ReplayWindow(task.buffer, at + 128), lock: new AtomicsMutex(task.buffer, at + 192) };
+    return { owner: { keep: () => me >= 0 }, cursor: new SharedCursor(new Int32Array(task.buffer, at, 1), 0), sa };
   }
-  return { owner: new ReplicatedSelector(dispatch, task.workers, me), cursor: new LocalCursor() };
+  return { owner: new ReplicatedSelector(dispatch, task.workers, me), cursor: new LocalCursor(), sa: null };
 }
 
 /** µs per packet to receive packets and decide they are not this worker's: the selection cost (Benecke's Bsel). */
@@ -170,8 +174,8 @@ export default function runWorker(task: WorkerTask): WorkerResult {
     const seed = (task.seed + run - 1) >>> 0;
     const build = (): Workload[] => {
       if (task.dispatch !== undefined) {
-        const { owner, cursor } = gatewayDispatch(task, task.index);
-        return [new GatewayWorkload({ spec: task.spec, side: task.side, packetSize: task.packetSize, crypto: task.crypto, seed, verify: task.verify }, owner, cursor)];
+        const { owner, cursor, sa } = gatewayDispatch(task, task.index);
+        return [new GatewayWorkload({ spec: task.spec, side: task.side, packetSize: task.packetSize, crypto: task.crypto, seed, verify: task.verify }, owner, cursor, sa)];
       }
       return task.connections.map((k) =>
         createWorkload(

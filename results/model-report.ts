@@ -3,8 +3,8 @@
 // what they predict beyond this machine. Everything here is derived from the summary, so
 // `npm run report` rebuilds it; predictions are always labelled as such.
 
-import { PREDICT_AT, amdahlPredict, beneckeLimit, beneckeSpeedup, fitAmdahl, fitUsl, uslPredict } from './models.js';
-import { type SummaryRow, round } from './rows.js';
+import { PREDICT_AT, amdahlPredict, beneckeLimit, beneckeSpeedup, fitAmdahl, fitShiehLai, fitUsl, shiehLaiThroughput, uslPredict } from './models.js';
+import { type RunRow, type SummaryRow, round } from './rows.js';
 
 function table(header: string[], rows: string[][]): string {
   return [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
@@ -39,9 +39,11 @@ export function gatewayTable(summary: readonly SummaryRow[]): string {
   const rows = summary.filter((s) => s.dispatch !== undefined);
   if (rows.length === 0) return '';
   return table(
-    ['stack', 'dispatch', 'workers', 'kpackets/s', 'Mbit/s (IP)', 'speedup (90%)', 'load max/mean (bytes)', 'load max/mean (packets)', 'selection µs/packet', 'passed'],
+    ['stack', 'side', 'size', 'dispatch', 'workers', 'kpackets/s', 'Mbit/s (IP)', 'speedup (90%)', 'load max/mean (bytes)', 'load max/mean (packets)', 'selection µs/packet', 'passed'],
     rows.map((s) => [
       s.stack,
+      s.side,
+      s.packetSize === 0 ? 'mix' : String(s.packetSize),
       s.dispatch!,
       `${s.workers}${s.oversubscribed ? '*' : ''}`,
       s.packetsPerSecond !== undefined ? (s.packetsPerSecond / 1000).toFixed(0) : 'n/a',
@@ -50,7 +52,7 @@ export function gatewayTable(summary: readonly SummaryRow[]): string {
       f3(s.loadMaxMean),
       f3(s.loadMaxMeanPackets),
       f3(s.selectUs),
-      s.passedShare !== undefined ? `${(s.passedShare * 100).toFixed(1)}%` : 'n/a',
+      s.passedShare !== undefined ? `${(s.passedShare * 100).toFixed(1)}%` : '—',
     ]),
   );
 }
@@ -75,7 +77,8 @@ export function beneckeRows(summary: readonly SummaryRow[]): BeneckeRow[] {
   const out: BeneckeRow[] = [];
   for (const curve of curves(summary)) {
     const one = curve.find((s) => s.workers === 1);
-    if (one === undefined || one.dispatch === undefined || one.dispatch.startsWith('shared') || one.selectUs === undefined || !one.packetsPerSecond) continue;
+    // Benecke's model is the packet screen's (IPsec gateways have Shieh & Lai's, below).
+    if (one === undefined || one.dispatch === undefined || !one.stack.startsWith('screen(') || one.dispatch.startsWith('shared') || one.selectUs === undefined || !one.packetsPerSecond) continue;
     const total = 1e6 / one.packetsPerSecond;
     const bsel = one.selectUs;
     const bfil = Math.max(0, total - bsel);
@@ -153,4 +156,66 @@ export function scalingTable(rows: readonly ScalingRow[]): string {
     ...r.predicted.map((p) => `${f2(p.amdahl)} / ${f2(p.usl)}`),
   ]);
   return table(['curve', 'measured speedup', 'Amdahl σ', 'USL α / β', ...PREDICT_AT.map((n) => `predicted ×${n} (Amdahl / USL)`)], body);
+}
+
+export interface ShiehLaiRow {
+  stack: string;
+  side: string;
+  dispatch: string;
+  /** Units of work per second (the unit: processing one byte, R(s) = s), with the 90% spread over sizes and runs. */
+  p: { mean: number; low: number; high: number; fits: number };
+  /** Per-packet overhead every node pays for every packet, in bytes of work, per frame size. */
+  q: { size: number; mean: number; low: number; high: number; fits: number }[];
+  /** Never measured: µ(n, s) in Mbit/s of inner datagrams at 4, 8, 12 and 16 nodes. */
+  predictedMbps: { size: number; n: number; mbps: number }[];
+}
+
+/**
+ * Shieh & Lai's µ(n, s) = n·P·s / (R(s) + n·Q(s)) fitted to the IPsec gateway runs whose nodes
+ * all see every packet (replicated dispatch; the shared queue is not their architecture), per
+ * stack, side and dispatch, from each run's throughput at each worker count and frame size.
+ */
+export function shiehLaiRows(runs: readonly RunRow[]): ShiehLaiRow[] {
+  const groups = new Map<string, RunRow[]>();
+  for (const r of runs) {
+    if (r.dispatch === undefined || r.dispatch.startsWith('shared') || !/^(esp|ah)\(/.test(r.stack)) continue;
+    const key = `${r.stack}|${r.side}|${r.dispatch}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  const out: ShiehLaiRow[] = [];
+  for (const group of groups.values()) {
+    const fit = fitShiehLai(group.map((r) => ({ n: r.workers, size: r.packetSize, run: r.run, bytesPerSecond: r.bytes / r.seconds })));
+    if (fit === null) continue;
+    const first = group[0]!;
+    out.push({
+      stack: first.stack,
+      side: first.side,
+      dispatch: first.dispatch!,
+      p: roundSpread(fit.p),
+      q: fit.q.map((q) => ({ size: q.size, ...roundSpread(q) })),
+      // A Q(s) fitted below 0 is noise around a small overhead: it predicts with 0.
+      predictedMbps: fit.q.flatMap((q) => PREDICT_AT.map((n) => ({ size: q.size, n, mbps: round((shiehLaiThroughput(fit.p.mean, Math.max(0, q.mean), n, q.size) * 8) / 1e6) }))),
+    });
+  }
+  return out;
+}
+
+function roundSpread<T extends { mean: number; low: number; high: number; fits: number }>(s: T): { mean: number; low: number; high: number; fits: number } {
+  return { mean: round(s.mean), low: round(s.low), high: round(s.high), fits: s.fits };
+}
+
+export function shiehLaiTable(rows: readonly ShiehLaiRow[]): string {
+  if (rows.length === 0) return '';
+  const body = rows.flatMap((r) =>
+    r.q.map((q) => [
+      r.stack,
+      r.side,
+      r.dispatch,
+      `${(r.p.mean / 1e6).toFixed(2)} (${(r.p.low / 1e6).toFixed(2)}–${(r.p.high / 1e6).toFixed(2)})`,
+      String(q.size),
+      `${q.mean.toFixed(0)} (${q.low.toFixed(0)}–${q.high.toFixed(0)})`,
+      PREDICT_AT.map((n) => r.predictedMbps.find((p) => p.size === q.size && p.n === n)!.mbps.toFixed(1)).join(' / '),
+    ]),
+  );
+  return table(['stack', 'side', 'dispatch', 'P (M units/s, 90%)', 's (bytes)', 'Q(s) (units, 90%)', `predicted µ Mbit/s at ${PREDICT_AT.join(' / ')} nodes`], body);
 }

@@ -71,6 +71,7 @@ export async function writeReports(out: string, results: ResultsFile, comparison
     calibration: results.calibration ?? [],
     failures: results.failures ?? [],
     comparison,
+    runs: results.runs,
   });
   writeAtomic(path.join(out, 'report.md'), markdown);
   writeAtomic(path.join(out, 'report.html'), renderHtml(markdown, charts));

@@ -2,8 +2,8 @@
 // and 2 (µs per packet, and the increment over the TCP/IP baseline of the same link).
 
 import { type Comparison, renderComparison } from './compare.js';
-import type { CalibrationRow, SummaryRow } from './rows.js';
-import { beneckeRows, beneckeTable, gatewayTable, scalingRows, scalingTable } from './model-report.js';
+import type { CalibrationRow, RunRow, SummaryRow } from './rows.js';
+import { beneckeRows, beneckeTable, gatewayTable, scalingRows, scalingTable, shiehLaiRows, shiehLaiTable } from './model-report.js';
 
 /** What a report shows beside the tables: charts (files in charts/), calibration, a comparison. */
 export interface ReportExtras {
@@ -11,6 +11,8 @@ export interface ReportExtras {
   calibration?: CalibrationRow[];
   comparison?: Comparison | null;
   failures?: { stack: string; side: string; mode: string; workers: number; crypto: string; error: string }[];
+  /** The runs (Shieh & Lai's fit uses each run's throughput). */
+  runs?: readonly RunRow[];
 }
 
 export interface ReportMeta {
@@ -244,9 +246,10 @@ ${ratios}`;
 }
 
 /** The packet screen and the scaling models (sections only when the run has their figures). */
-export function gatewaySections(summary: readonly SummaryRow[]): string[] {
+export function gatewaySections(summary: readonly SummaryRow[], runs: readonly RunRow[] = []): string[] {
   const gateways = gatewayTable(summary);
   const benecke = beneckeTable(beneckeRows(summary));
+  const shiehLai = shiehLaiTable(shiehLaiRows(runs));
   const scaling = scalingTable(scalingRows(summary));
   return [
     ...(gateways
@@ -266,6 +269,16 @@ export function gatewaySections(summary: readonly SummaryRow[]): string[] {
           'Bsel: the selection cost timed at n = 1; Bfil: the rest of a packet\'s time at n = 1. Error = (predicted − measured) ÷ measured. Rows without a measured speedup are predictions only.',
           '',
           benecke,
+          '',
+        ]
+      : []),
+    ...(shiehLai
+      ? [
+          '### Shieh & Lai\'s model: µ(n, s) = n·P·s / (R(s) + n·Q(s)), fitted',
+          '',
+          'Fitted to every run of the IPsec gateways whose workers all see every packet: 1/µ is a line in 1/n for each frame size s. The unit of work is processing one byte (R(s) = s), so P is bytes per second of IPsec work one worker does and Q(s) what every worker pays for every packet, in bytes of that work. Spreads: 90% intervals over the per-run fits. The µ columns are **predicted** (with Q(s) = 0 where its fit fell below 0).',
+          '',
+          shiehLai,
           '',
         ]
       : []),
@@ -320,7 +333,7 @@ export function renderReport(summary: readonly SummaryRow[], meta: ReportMeta, e
           '',
         ]
       : []),
-    ...gatewaySections(summary),
+    ...gatewaySections(summary, extras.runs ?? []),
     ...(charts.length > 0 ? ['## Charts', '', ...charts.map((c) => `![${c.title}](charts/${c.name}.svg)\n`), ''] : []),
     ...(extras.comparison ? ['## Compared with a baseline', '', renderComparison(extras.comparison), ''] : []),
     '## Latency breakdown (µs per packet)',

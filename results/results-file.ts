@@ -1,7 +1,7 @@
 // results.json: what a run writes and what `npm run report` and `--compare` read back. Reading
 // checks the shape, so a wrong or corrupt file is named with what is wrong, never a stack trace.
 
-import type { BeneckeRow, ScalingRow } from './model-report.js';
+import type { BeneckeRow, ScalingRow, ShiehLaiRow } from './model-report.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ReportMeta } from './report.js';
@@ -15,7 +15,7 @@ export interface ResultsFile {
   /** Configurations that could not be measured (a worker threw or died), with the error. */
   failures?: { stack: string; side: string; mode: string; workers: number; connections: number; crypto: string; error: string }[];
   /** Benecke's model and the Amdahl/USL fits, from the summary (predictions labelled as such). */
-  models?: { benecke: BeneckeRow[]; scaling: ScalingRow[] };
+  models?: { benecke: BeneckeRow[]; shiehLai: ShiehLaiRow[]; scaling: ScalingRow[] };
   meta: ReportMeta & Record<string, unknown>;
 }
 

@@ -200,7 +200,7 @@ export function summarizeRuns(rows: readonly (RunRow & Partial<RunDetail>)[]): S
       extra.loadMaxMeanPackets = round(mean(gateways.map((g) => g.loadMaxMeanPackets)));
       extra.selectUs = round(mean(gateways.map((g) => g.selectUs)));
       const decided = gateways.reduce((s, g) => s + g.passed + g.blocked, 0);
-      extra.passedShare = round(decided > 0 ? gateways.reduce((s, g) => s + g.passed, 0) / decided : 0);
+      if (decided > 0) extra.passedShare = round(gateways.reduce((s, g) => s + g.passed, 0) / decided);
     }
     const locks = group.map((r) => r.lock).filter((l) => l !== undefined);
     if (locks.length > 0) {
