@@ -60,6 +60,10 @@ export interface BenchConfig {
   hashField: HashField;
   /** IPsec gateway stacks: the inner datagram sizes to sweep (Shieh & Lai's Table 4-1). */
   frameSizes: number[];
+  /** Gateway stacks: crash this worker this many seconds into each steady window. */
+  killWorker: { worker: number; atSeconds: number } | null;
+  /** Gateway stacks: heartbeat period in ms (survivors re-divide the hash space after a crash). */
+  heartbeatMs: number | null;
 }
 
 /** Shieh & Lai's frame sizes (Table 4-1): the inner datagram, so that 1446 fills an Ethernet frame under ESP. */
@@ -95,6 +99,8 @@ export const FLAGS: Record<string, FlagSpec> = {
   '--dispatch-unit': { takes: true, help: 'packet (each packet placed on its own) or session (a session\'s packets follow its first); packet,session compares both (default: packet)' },
   '--hash-field': { takes: true, help: `what flat-hash reads: ${HASH_FIELDS.join(', ')} (default: checksum, the IP header checksum as in Benecke's prototype; per session always the 5-tuple)` },
   '--frame-sizes': { takes: true, help: `IPsec gateway stacks (esp(3des,md5)/ip/eth, ah(md5)/ip/eth): inner datagram bytes, comma-separated (default: ${IPSEC_FRAME_SIZES.join(',')}, as in Shieh & Lai's Table 4-1)` },
+  '--kill-worker': { takes: true, help: 'gateway stacks: K@T crashes worker K (0-based) T into each steady window, e.g. 1@2s; configurations with fewer than K + 1 workers run as usual' },
+  '--heartbeat': { takes: true, help: 'gateway stacks: every worker beats every MS milliseconds; a worker silent for 3 beats is taken for dead and the survivors divide the hash space anew, e.g. 20 (default: none, static selection)' },
   '--crypto': { takes: true, help: `crypto provider: ${CRYPTO_PROVIDERS.join(', ')}, or both comma-separated (default: cryptojs)` },
   '--warmup': { takes: true, help: 'warm-up before each run, excluded from the figures: 500ms, 1s, 2m (default: 500ms)' },
   '--duration': { takes: true, help: 'steady-state window of each run (default: 1s)' },
@@ -298,7 +304,29 @@ export function parseOptions(argv: readonly string[]): BenchConfig {
     ...comparisonOptions(text, given.has('--fail-on-regression')),
     ...gateway,
     frameSizes,
+    ...crashOptions(text, gateways.length > 0, workers, durationSeconds),
   };
+}
+
+/** --kill-worker K@T and --heartbeat MS (gateway stacks). */
+function crashOptions(text: (flag: string) => string | undefined, anyGateway: boolean, workers: number[], durationSeconds: number): Pick<BenchConfig, 'killWorker' | 'heartbeatMs'> {
+  const kill = text('--kill-worker');
+  const heartbeat = text('--heartbeat');
+  if (!anyGateway && (kill !== undefined || heartbeat !== undefined)) {
+    throw new OptionError(`${kill !== undefined ? '--kill-worker' : '--heartbeat'} applies to gateway stacks, such as screen(100)/ip/eth; --stacks names none`);
+  }
+  let killWorker: BenchConfig['killWorker'] = null;
+  if (kill !== undefined) {
+    const m = /^(\d+)@(.+)$/.exec(kill.trim());
+    if (m === null) throw new OptionError(`--kill-worker '${kill}' is not K@T: give a worker number and a time into the steady window, such as 1@2s`);
+    const worker = Number(m[1]);
+    const atSeconds = parseDuration('--kill-worker', m[2]!);
+    if (!workers.some((n) => n > worker)) throw new OptionError(`--kill-worker ${worker}: no configuration has worker ${worker} (--workers ${workers.join(',')}; workers count from 0)`);
+    if (atSeconds <= 0 || atSeconds >= durationSeconds) throw new OptionError(`--kill-worker at ${m[2]} must fall inside the steady window: more than 0 and less than --duration (${durationSeconds}s)`);
+    killWorker = { worker, atSeconds };
+  }
+  const heartbeatMs = heartbeat !== undefined ? parseInteger('--heartbeat', heartbeat, 1, 60_000) : null;
+  return { killWorker, heartbeatMs };
 }
 
 /** --dispatch, --dispatch-unit and --hash-field: for gateway stacks only. */

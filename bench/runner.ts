@@ -10,11 +10,12 @@ import type { TcpLockScope } from '../stacks/layers/tcp.js';
 import type { Side } from '../drivers/workload.js';
 import type { CryptoProviderName } from '../stacks/crypto/index.js';
 import type { Msg } from '../stacks/message.js';
-import { type CalibrationRow, type ConfigFields, type RunDetail, configKey, round } from '../results/rows.js';
+import { type CalibrationRow, type ConfigFields, type CrashPhase, type CrashReport, type RunDetail, configKey, round } from '../results/rows.js';
+import type { WorkerTask } from '../parallel/worker.js';
 import { type BenchConfig, CLP_DEFAULT_CONNECTIONS, type Mode, cores } from './options.js';
 import { type Dispatch, dispatchLabel } from '../parallel/dispatch.js';
 import { isGatewaySpec, isIpsecSpec } from '../stacks/spec.js';
-import type { GatewayRunResult } from '../parallel/worker.js';
+import type { CrashRunResult, GatewayRunResult } from '../parallel/worker.js';
 
 export interface Configuration {
   stack: string;
@@ -185,6 +186,7 @@ interface Measurement {
   memory: MemoryBetween;
   conservation: string | null;
   gateway: GatewayRunResult[] | null;
+  crash?: CrashRunResult | null;
 }
 
 export async function runBenchmarks(config: BenchConfig, hooks: RunnerHooks): Promise<BenchOutcome> {
@@ -252,7 +254,7 @@ async function runStacks(config: BenchConfig, hooks: RunnerHooks): Promise<Stack
           let runs;
           try {
             runs = await engine.run(
-              { spec: c.stack, side: c.side, packetSize: c.packetSize ?? config.packetSize, crypto: c.crypto, verify: config.verify, tcpLockScope: c.tcpLockScope ?? 'state', runs: 1, seed: (config.seed + run - 1) >>> 0, warmupSeconds: config.warmupSeconds, durationSeconds: config.durationSeconds, mode: c.mode as 'clp' | 'plp', ...(c.dispatch !== undefined ? { dispatch: c.dispatch } : {}) },
+              { spec: c.stack, side: c.side, packetSize: c.packetSize ?? config.packetSize, crypto: c.crypto, verify: config.verify, tcpLockScope: c.tcpLockScope ?? 'state', runs: 1, seed: (config.seed + run - 1) >>> 0, warmupSeconds: config.warmupSeconds, durationSeconds: config.durationSeconds, mode: c.mode as 'clp' | 'plp', ...(c.dispatch !== undefined ? { dispatch: c.dispatch } : {}), ...crashTask(c, config) },
               c.workers,
               c.connections,
               (p) => hooks.progress({ label, run, runs: config.runs, phase: p.phase === 'steady' ? 'steady' : 'warm-up', elapsed: start + (p.phase === 'steady' ? config.warmupSeconds : 0), planned }),
@@ -320,6 +322,7 @@ function finish(rows: RunDetail[], enforcement: BenchOutcome['enforcement'], c: 
     if (c.tcpLockScope !== undefined) row.tcpLockScope = c.tcpLockScope;
     if (c.dispatch !== undefined) row.dispatch = dispatchLabel(c.dispatch);
     if (m.gateway !== null) row.gateway = gatewayRun(m.gateway, m.seconds, c.dispatch?.policy === 'shared');
+    if (m.crash) row.crash = crashReport(m.crash, c, config);
     if (m.conservation !== null) row.conservation = m.conservation;
     if (c.mode === 'clp') {
       row.clp = config.clp;
@@ -340,6 +343,57 @@ function finish(rows: RunDetail[], enforcement: BenchOutcome['enforcement'], c: 
     rows.push(row);
   });
   return { rows, enforcement, incomplete };
+}
+
+/** A gateway configuration's crash plan for the workers, when --kill-worker or --heartbeat applies to it. */
+function crashTask(c: Configuration, config: BenchConfig): { crash?: NonNullable<WorkerTask['crash']> } {
+  if (c.dispatch === undefined) return {};
+  const kill = config.killWorker !== null && c.workers > config.killWorker.worker ? config.killWorker : null;
+  if (kill === null && config.heartbeatMs === null) return {};
+  const bucketMs = Math.max(10, (config.durationSeconds * 1000) / 200);
+  return {
+    crash: { worker: kill?.worker ?? -1, atSeconds: kill?.atSeconds ?? 0, heartbeatMs: config.heartbeatMs, bucketMs, buckets: Math.ceil((config.durationSeconds * 1000) / bucketMs) + 1 },
+  };
+}
+
+/** Throughput and loss before the crash, until the survivors switched, and after, from the board's buckets. */
+function crashReport(r: CrashRunResult, c: Configuration, config: BenchConfig): CrashReport {
+  const ms = r.bucketMs;
+  const since = (t: number): number | null => (t > 0 ? t - r.steadyStart : null);
+  const crashed = since(r.crashedAt);
+  const switched = r.switchedAt > 0 && r.switchedAt >= r.crashedAt ? since(r.switchedAt) : null;
+  const whole = Math.floor((config.durationSeconds * 1000) / ms); // buckets wholly inside the window
+  const processed = (b: number) => r.perWorker.reduce((sum, w) => sum + w[b]!, 0);
+  const phase = (inside: (b: number) => boolean): CrashPhase | null => {
+    let count = 0;
+    let packets = 0;
+    let offered = 0;
+    let lost = 0;
+    for (let b = 0; b < whole; b++) {
+      if (!inside(b)) continue;
+      count++;
+      packets += processed(b);
+      offered += r.offered[b]!;
+      lost += r.lost[b]!;
+    }
+    if (count === 0) return null;
+    const seconds = (count * ms) / 1000;
+    return { seconds: round(seconds), kpps: round(packets / seconds / 1000), lossShare: round(offered > 0 ? lost / offered : 0) };
+  };
+  const end = (b: number) => (b + 1) * ms;
+  const start = (b: number) => b * ms;
+  return {
+    worker: config.killWorker?.worker ?? -1,
+    atSeconds: config.killWorker?.atSeconds ?? 0,
+    heartbeatMs: config.heartbeatMs,
+    detectedAfterMs: crashed !== null && r.detectedAt > 0 ? round(r.detectedAt - r.crashedAt) : null,
+    reconfiguredAfterMs: crashed !== null && switched !== null ? round(switched - crashed) : null,
+    expectedLossShare: round(1 / c.workers),
+    before: phase((b) => crashed === null || end(b) <= crashed),
+    during: crashed === null ? null : phase((b) => start(b) >= crashed && (switched === null || end(b) <= switched)),
+    after: crashed === null || switched === null ? null : phase((b) => start(b) >= switched),
+    timeline: Array.from({ length: whole }, (_, b) => ({ t: round((start(b) + ms / 2) / 1000), kpps: round(processed(b) / (ms / 1000) / 1000), lossShare: round(r.offered[b]! > 0 ? r.lost[b]! / r.offered[b]! : 0) })),
+  };
 }
 
 /** A gateway run's figures from its workers' counts. */

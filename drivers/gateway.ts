@@ -26,8 +26,13 @@ import type { Enforcement, SharedAccount, Workload, WorkloadCounters, WorkloadOp
 
 /** Decides, on the frame as received, whether this node processes it. */
 export interface PacketOwner {
-  /** `ipAt`: offset of the IP header in frame.bytes; `ipLength`: bytes from there to the frame's end. */
-  keep(frame: Msg, ipAt: number, ipLength: number): boolean;
+  /**
+   * `ipAt`: offset of the IP header in frame.bytes; `ipLength`: bytes from there to the frame's
+   * end; `position`: the packet's place in the stream.
+   */
+  keep(frame: Msg, ipAt: number, ipLength: number, position: number): boolean;
+  /** The worker the last decision named, where the policy names one (-1 otherwise). */
+  readonly lastOwner?: number;
 }
 
 /** Which stream packet this node receives next. */
@@ -85,6 +90,12 @@ export class GatewayWorkload implements Workload {
   private keptBytes = 0;
   /** Packets that left the node: passed by the screen, decapsulated, or encapsulated and sent. */
   private delivered = 0;
+  /** Workers known (to the harness, not to the nodes) to have crashed: a bit each. */
+  crashedMask = 0;
+  /** Packets this node saw go to a crashed worker: lost. */
+  lost = 0;
+  /** This node's place in the stream: the packets it has received. */
+  position = 0;
 
   constructor(
     readonly options: WorkloadOptions,
@@ -165,7 +176,8 @@ export class GatewayWorkload implements Workload {
       const size = ipBytes[i]!;
       seenBytes += size;
       const ipAt = msg.head + header;
-      if (!owner.keep(msg, ipAt, msg.tail - ipAt)) {
+      if (!owner.keep(msg, ipAt, msg.tail - ipAt, position)) {
+        if (this.crashedMask !== 0 && ((this.crashedMask >>> owner.lastOwner!) & 1) !== 0) this.lost++;
         if (ipsec !== null) {
           if (sending) ipsec.trackOutbound();
           else ipsec.trackInbound(msg.view, ipAt + IPV4_HEADER_BYTES);
@@ -179,6 +191,7 @@ export class GatewayWorkload implements Workload {
       else stack.receive(msg);
     }
     this.seen += packets;
+    this.position += packets;
     this.seenBytes += seenBytes;
     this.kept += kept;
     this.keptBytes += bytes;

@@ -73,6 +73,12 @@ export class ReplicatedSelector implements PacketOwner {
   private sessions = 0;
   /** Sessions placed packet by packet because the table was full. */
   tableFull = 0;
+  /** The owner the last decision named (the driver counts packets whose owner has crashed). */
+  lastOwner = -1;
+  /** A membership to take over at stream position `switchAt` (a reconfiguration after a crash). */
+  private readonly nextMembers: Int32Array;
+  private nextCount = 0;
+  private switchAt = Infinity;
 
   constructor(
     readonly dispatch: Dispatch,
@@ -83,17 +89,45 @@ export class ReplicatedSelector implements PacketOwner {
     if (dispatch.policy === 'shared') throw new RangeError('shared dispatch is not replicated: use a shared cursor');
     this.members = Int32Array.from({ length: workers }, (_, i) => i);
     this.memberCount = workers;
+    this.nextMembers = new Int32Array(workers);
     this.queued = new Float64Array(workers);
     const table = dispatch.unit === 'session' && dispatch.policy !== 'flat-hash';
     this.sessionKeys = table ? new Uint32Array(SESSION_SLOTS) : null;
     this.sessionOwners = table ? new Int32Array(SESSION_SLOTS) : null;
   }
 
-  keep(frame: Msg, ipAt: number, ipLength: number): boolean {
-    return this.owner(frame.view, ipAt, ipLength) === this.me;
+  keep(frame: Msg, ipAt: number, ipLength: number, position: number): boolean {
+    const owner = this.owner(frame.view, ipAt, ipLength, position);
+    this.lastOwner = owner;
+    return owner === this.me;
   }
 
-  owner(view: DataView, ip: number, ipLength: number): number {
+  /**
+   * From stream position `at` on, the packets are divided among `members` only. Every replica is
+   * told the same members and position, so they switch at the same packet.
+   */
+  reconfigure(members: readonly number[], at: number): void {
+    this.nextMembers.set(members);
+    this.nextCount = members.length;
+    this.switchAt = at;
+  }
+
+  private switchMembers(): void {
+    this.members.set(this.nextMembers.subarray(0, this.nextCount));
+    this.memberCount = this.nextCount;
+    // The turn starts afresh among the new members (every replica does the same at the same packet).
+    this.nextTurn = 0;
+    this.queued.fill(0);
+    this.switchAt = Infinity;
+  }
+
+  private isMember(worker: number): boolean {
+    for (let s = 0; s < this.memberCount; s++) if (this.members[s] === worker) return true;
+    return false;
+  }
+
+  owner(view: DataView, ip: number, ipLength: number, position = 0): number {
+    if (position >= this.switchAt) this.switchMembers();
     const d = this.dispatch;
     if (d.policy === 'flat-hash') {
       let h: number;
@@ -111,8 +145,12 @@ export class ReplicatedSelector implements PacketOwner {
     while (keys[slot] !== 0 && keys[slot] !== key) slot = (slot + 1) & (SESSION_SLOTS - 1);
     if (keys[slot] === key) {
       const owner = this.sessionOwners![slot]!;
-      if (d.policy === 'sqf') this.queued[this.slotOf(owner)]! += size;
-      return owner;
+      if (this.isMember(owner)) {
+        if (d.policy === 'sqf') this.queued[this.slotOf(owner)]! += size;
+        return owner;
+      }
+      // Its worker left the membership: the session is placed again, as a new one.
+      return (this.sessionOwners![slot] = this.turn(size));
     }
     const owner = this.turn(size);
     if (this.sessions < SESSION_FILL_LIMIT) {

@@ -10,8 +10,9 @@ import { type MemoryBetween, type SharedAccount, sharedAccountProblem } from '..
 import { CounterField } from './counters.js';
 import type { LockStats } from './mutex.js';
 import { Phase, SharedRun } from './shared-run.js';
-import type { GatewayRunResult, WorkerResult, WorkerTask } from './worker.js';
+import type { CrashRunResult, GatewayRunResult, WorkerResult, WorkerTask } from './worker.js';
 import { GATEWAY_SHARED_BYTES } from './dispatch.js';
+import { CrashBoard } from './crash.js';
 
 export type ClpPolicy = 'thread-per-connection' | 'processor-per-connection';
 
@@ -37,6 +38,8 @@ export interface ParallelRun {
   memory: MemoryBetween;
   /** Gateway stacks: each worker's counts and selection cost, by worker index. */
   gateway: GatewayRunResult[] | null;
+  /** --kill-worker / --heartbeat: the crash board's timeline. */
+  crash: CrashRunResult | null;
 }
 
 export interface ParallelProgress {
@@ -86,7 +89,8 @@ export class ParallelEngine {
     if (plp && connections !== 1) throw new RangeError('packet-level parallelism runs one connection on all workers');
     const pool = this.poolOf(workers);
     // PLP: the shared connection behind the counters; a gateway: the shared queue and SA.
-    const buffer = SharedRun.create(workers, plp ? sharedConnectionBytes(workers) : gateway ? GATEWAY_SHARED_BYTES : 0);
+    const crashBytes = task.crash !== undefined ? CrashBoard.bytes(workers, task.crash.buckets) : 0;
+    const buffer = SharedRun.create(workers, plp ? sharedConnectionBytes(workers) : gateway ? GATEWAY_SHARED_BYTES + crashBytes : 0);
     const shared = new SharedRun(buffer, workers);
     const owned = task.mode === 'plp' ? Array.from({ length: workers }, () => [0]) : assignConnections(connections, workers);
     const tasks = owned.map((mine, index) => pool.run({ ...task, buffer, workers, index, connections: mine } satisfies WorkerTask) as Promise<WorkerResult>);
@@ -158,7 +162,7 @@ export class ParallelEngine {
       });
       conservation ??= sharedAccountProblem(accounts);
       const gatewayRuns = gateway ? results.map((r) => r.runs[i]!.gateway!) : null;
-      runs.push({ run: i + 1, seconds, packets, bytes, perConnectionMbps: perConnection, fairness: jainFairness(perConnection), drops, dataErrors, digestMismatchesIgnored, outOfOrder, observed, lock, memory, conservation, gateway: gatewayRuns });
+      runs.push({ run: i + 1, seconds, packets, bytes, perConnectionMbps: perConnection, fairness: jainFairness(perConnection), drops, dataErrors, digestMismatchesIgnored, outOfOrder, observed, lock, memory, conservation, gateway: gatewayRuns, crash: results[0]!.runs[i]!.crash });
     }
     return runs;
   }

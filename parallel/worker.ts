@@ -15,7 +15,8 @@ import { type MemoryBetween, type SharedAccount, type Side, type Workload, creat
 import type { CryptoProviderName } from '../stacks/crypto/index.js';
 import type { TcpLockScope } from '../stacks/layers/tcp.js';
 import { CounterField } from './counters.js';
-import { type Dispatch, ReplicatedSelector, SharedCursor } from './dispatch.js';
+import { type Dispatch, GATEWAY_SHARED_BYTES, ReplicatedSelector, SharedCursor } from './dispatch.js';
+import { CrashBoard, type CrashPlan, memberList } from './crash.js';
 import { AtomicsMutex, type LockStats } from './mutex.js';
 import { Mark, Phase, SharedRun, sharedNow } from './shared-run.js';
 
@@ -39,6 +40,23 @@ export interface WorkerTask {
   tcpLockScope: TcpLockScope;
   /** A gateway stack (packet screen): how packets are dispatched to workers. */
   dispatch?: Dispatch;
+  /** Gateway stacks: a worker to crash and the heartbeat that may notice (with the timeline's buckets). */
+  crash?: CrashPlan & { buckets: number; bucketMs: number };
+}
+
+/** What the crash board held at the end of a run (worker 0 reports it). */
+export interface CrashRunResult {
+  /** Shared-clock ms; 0 when it did not happen. */
+  steadyStart: number;
+  crashedAt: number;
+  detectedAt: number;
+  /** When the last survivor switched to the new membership. */
+  switchedAt: number;
+  bucketMs: number;
+  /** Packets processed per bucket, per worker; offered and lost as one survivor saw them. */
+  perWorker: number[][];
+  offered: number[];
+  lost: number[];
 }
 
 /** A gateway worker's figures for one run: its counts in the steady window and its selection cost. */
@@ -70,6 +88,8 @@ export interface WorkerRunResult {
   memory: MemoryBetween;
   /** Gateway stacks only. */
   gateway: GatewayRunResult | null;
+  /** --kill-worker / --heartbeat runs, worker 0 only. */
+  crash: CrashRunResult | null;
 }
 
 export interface WorkerResult {
@@ -120,15 +140,85 @@ function injectedFault(task: WorkerTask, run: number): 'throw' | 'exit' | null {
   return kind;
 }
 
+/** Sleeps the crashed worker in short steps until `until` (or the run is stopped). */
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+function sleepUntil(run: SharedRun, until: number): void {
+  for (let now = sharedNow(); now < until && !run.stopped; now = sharedNow()) Atomics.wait(sleeper, 0, 0, Math.min(50, until - now));
+}
+
+/**
+ * A gateway's steady window with a crash plan: the planned worker stops at its moment; with a
+ * heartbeat, every worker beats every period, and one that hears nothing from a member for three
+ * periods proposes the membership without it. Each worker's packets, and the packets one survivor
+ * (the counter) saw offered and lost, go to the board's timeline.
+ */
+function driveGateway(run: SharedRun, workload: GatewayWorkload, selector: ReplicatedSelector | null, board: CrashBoard, plan: CrashPlan, me: number, steadyStart: number, until: number, slot: number): { packets: number; bytes: number } {
+  const counter = me === (plan.worker === 0 ? 1 : 0);
+  const crashAt = me === plan.worker ? steadyStart + plan.atSeconds * 1000 : Infinity;
+  const heartbeat = plan.heartbeatMs;
+  let packets = 0;
+  let bytes = 0;
+  let batch = 1;
+  let seenEpoch = 0;
+  let lastBeat = 0;
+  let pendingSwitch = Infinity;
+  let now = sharedNow();
+  const started = now;
+  while (now < until && !run.stopped) {
+    if (now >= crashAt) {
+      board.crash(me, now);
+      sleepUntil(run, until);
+      break;
+    }
+    if (heartbeat !== null) {
+      if (now - lastBeat >= heartbeat) {
+        board.beat(me, now);
+        lastBeat = now;
+      }
+      const members = board.members;
+      for (let w = 0; w < board.workers; w++) {
+        if (w !== me && ((members >>> w) & 1) !== 0 && now - board.lastBeat(w) > 3 * heartbeat) board.propose(members & ~(1 << w), now);
+      }
+    }
+    const epoch = board.epoch;
+    if (epoch !== seenEpoch) {
+      seenEpoch = epoch;
+      pendingSwitch = board.switchAt;
+      selector?.reconfigure(memberList(board.members, board.workers), pendingSwitch);
+    }
+    if (counter) workload.crashedMask = board.crashedMask;
+    const kept = workload.gatewayCounters().kept;
+    const lost = workload.lost;
+    bytes += workload.run(batch);
+    packets += batch;
+    now = sharedNow();
+    board.publishPosition(me, workload.position);
+    if (workload.position >= pendingSwitch) {
+      board.markSwitched(me, now);
+      pendingSwitch = Infinity;
+    }
+    board.add(me, now, steadyStart, workload.gatewayCounters().kept - kept);
+    if (counter) {
+      board.add(board.offeredSeries, now, steadyStart, batch);
+      board.add(board.lostSeries, now, steadyStart, workload.lost - lost);
+    }
+    const usPerPacket = ((now - started) * 1000) / packets;
+    batch = Math.max(1, Math.min(256, Math.floor(CLOCK_EVERY_US / Math.max(usPerPacket, 0.01))));
+    run.counters.f[slot] = packets;
+  }
+  return { packets, bytes };
+}
+
 /** Where a gateway worker's stream comes from and which packets it keeps, under its dispatch policy. */
-function gatewayDispatch(task: WorkerTask, me: number): { owner: PacketOwner; cursor: StreamCursor; sa: SharedSa | null } {
+function gatewayDispatch(task: WorkerTask, me: number): { owner: PacketOwner; cursor: StreamCursor; sa: SharedSa | null; selector: ReplicatedSelector | null } {
   const dispatch = task.dispatch!;
   if (dispatch.policy === 'shared') {
     const at = SharedRun.extraOffset(task.workers);
     const sa: SharedSa = { sequence: new CounterBlock(task.buffer, at + 64), window: new ReplayWindow(task.buffer, at + 128), lock: new AtomicsMutex(task.buffer, at + 192) };
-    return { owner: { keep: () => me >= 0 }, cursor: new SharedCursor(new Int32Array(task.buffer, at, 1), 0), sa };
+    return { owner: { keep: () => me >= 0 }, cursor: new SharedCursor(new Int32Array(task.buffer, at, 1), 0), sa, selector: null };
   }
-  return { owner: new ReplicatedSelector(dispatch, task.workers, me), cursor: new LocalCursor(), sa: null };
+  const selector = new ReplicatedSelector(dispatch, task.workers, me);
+  return { owner: selector, cursor: new LocalCursor(), sa: null, selector };
 }
 
 /** µs per packet to receive packets and decide they are not this worker's: the selection cost (Benecke's Bsel). */
@@ -143,6 +233,22 @@ function timeSelection(task: WorkerTask, workload: GatewayWorkload): number {
     now = performance.now();
   }
   return ((now - start) * 1000) / packets;
+}
+
+function crashResult(board: CrashBoard, steadyStart: number): CrashRunResult {
+  const series = (k: number) => Array.from(board.timeline.subarray(k * board.buckets, (k + 1) * board.buckets));
+  let switchedAt = 0;
+  for (let w = 0; w < board.workers; w++) switchedAt = Math.max(switchedAt, board.switchedAt(w));
+  return {
+    steadyStart,
+    crashedAt: board.crashedAt,
+    detectedAt: board.detectedAt,
+    switchedAt,
+    bucketMs: board.bucketMs,
+    perWorker: Array.from({ length: board.workers }, (_, w) => series(w)),
+    offered: series(board.offeredSeries),
+    lost: series(board.lostSeries),
+  };
 }
 
 function gatewayDelta(after: GatewayCounters, before: GatewayCounters): GatewayCounters {
@@ -170,11 +276,14 @@ export default function runWorker(task: WorkerTask): WorkerResult {
       return mutex;
     });
   }
+  const board = task.crash !== undefined ? new CrashBoard(task.buffer, SharedRun.extraOffset(task.workers) + GATEWAY_SHARED_BYTES, task.workers, task.crash.buckets, task.crash.bucketMs) : null;
   for (let run = 1; run <= task.runs && !shared.stopped; run++) {
     const seed = (task.seed + run - 1) >>> 0;
+    let selector: ReplicatedSelector | null = null;
     const build = (): Workload[] => {
       if (task.dispatch !== undefined) {
-        const { owner, cursor, sa } = gatewayDispatch(task, task.index);
+        const { owner, cursor, sa, selector: replica } = gatewayDispatch(task, task.index);
+        selector = replica;
         return [new GatewayWorkload({ spec: task.spec, side: task.side, packetSize: task.packetSize, crypto: task.crypto, seed, verify: task.verify }, owner, cursor, sa)];
       }
       return task.connections.map((k) =>
@@ -202,6 +311,7 @@ export default function runWorker(task: WorkerTask): WorkerResult {
       const now = sharedNow();
       shared.marks[Mark.steadyStart] = now;
       shared.marks[Mark.steadyEnd] = now + task.durationSeconds * 1000;
+      board?.reset(now);
       shared.setProgress(run, Phase.Steady);
     });
     if (shared.stopped) break;
@@ -219,7 +329,10 @@ export default function runWorker(task: WorkerTask): WorkerResult {
       if (fault === 'exit') process.exit(70);
       throw new Error('injected fault (XKBENCH_FAULT)');
     }
-    const done = driveUntil(shared, workloads, shared.marks[Mark.steadyEnd]!, perConnection, packetsSlot);
+    const done =
+      board !== null && gateway !== null
+        ? driveGateway(shared, gateway, selector, board, task.crash!, task.index, steadyStart, shared.marks[Mark.steadyEnd]!, packetsSlot)
+        : driveUntil(shared, workloads, shared.marks[Mark.steadyEnd]!, perConnection, packetsSlot);
     const stoppedAt = sharedNow();
     const memoryEnd = process.memoryUsage();
     let gatewayResult: GatewayRunResult | null = null;
@@ -257,7 +370,7 @@ export default function runWorker(task: WorkerTask): WorkerResult {
         holdNs: now.holdNs - lockBefore.holdNs,
       };
     }
-    result.runs.push({ ...done, stoppedAt, perConnection, drops, dataErrors, digestMismatchesIgnored, outOfOrder, observed: workloads.reduce((s, w) => (s + w.observed) | 0, 0), lock: lockUse, conservation: firstBroken(workloads, task.connections), account: workloads[0]?.sharedAccount() ?? null, memory: memoryBetween(memoryStart, memoryEnd), gateway: gatewayResult });
+    result.runs.push({ ...done, stoppedAt, perConnection, drops, dataErrors, digestMismatchesIgnored, outOfOrder, observed: workloads.reduce((s, w) => (s + w.observed) | 0, 0), lock: lockUse, conservation: firstBroken(workloads, task.connections), account: workloads[0]?.sharedAccount() ?? null, memory: memoryBetween(memoryStart, memoryEnd), gateway: gatewayResult, crash: board !== null && task.index === 0 ? crashResult(board, steadyStart) : null });
     result.steadyStarts.push(steadyStart);
   }
   return result;

@@ -4,7 +4,7 @@
 // `npm run report` rebuilds it; predictions are always labelled as such.
 
 import { PREDICT_AT, amdahlPredict, beneckeLimit, beneckeSpeedup, fitAmdahl, fitShiehLai, fitUsl, shiehLaiThroughput, uslPredict } from './models.js';
-import { type RunRow, type SummaryRow, round } from './rows.js';
+import { type CrashPhase, type CrashReport, type RunRow, type SummaryRow, round } from './rows.js';
 
 function table(header: string[], rows: string[][]): string {
   return [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
@@ -218,4 +218,31 @@ export function shiehLaiTable(rows: readonly ShiehLaiRow[]): string {
     ]),
   );
   return table(['stack', 'side', 'dispatch', 'P (M units/s, 90%)', 's (bytes)', 'Q(s) (units, 90%)', `predicted µ Mbit/s at ${PREDICT_AT.join(' / ')} nodes`], body);
+}
+
+/** Crash runs (--kill-worker): throughput and loss before the crash, until the survivors switched, and after. */
+export function crashTable(runs: readonly (RunRow & { crash?: CrashReport })[]): string {
+  const rows = runs.filter((r) => r.crash !== undefined && r.crash.worker >= 0);
+  if (rows.length === 0) return '';
+  const phase = (p: CrashPhase | null): string => (p === null ? '—' : `${p.kpps.toFixed(0)} kpps, ${(p.lossShare * 100).toFixed(1)}% lost`);
+  return table(
+    ['stack', 'dispatch', 'workers', 'run', 'crash', 'heartbeat', 'detected after', 'switched after', 'before', 'crash → switch', 'after switch', 'static loss 1/n'],
+    rows.map((r) => {
+      const c = r.crash!;
+      return [
+        r.stack,
+        r.dispatch ?? r.mode,
+        String(r.workers),
+        String(r.run),
+        `worker ${c.worker} at ${c.atSeconds}s`,
+        c.heartbeatMs === null ? 'none' : `${c.heartbeatMs} ms`,
+        c.detectedAfterMs === null ? '—' : `${c.detectedAfterMs.toFixed(0)} ms`,
+        c.reconfiguredAfterMs === null ? '—' : `${c.reconfiguredAfterMs.toFixed(0)} ms`,
+        phase(c.before),
+        phase(c.during),
+        phase(c.after),
+        `${(c.expectedLossShare * 100).toFixed(0)}%`,
+      ];
+    }),
+  );
 }

@@ -3,7 +3,7 @@
 
 import { type Comparison, renderComparison } from './compare.js';
 import type { CalibrationRow, RunRow, SummaryRow } from './rows.js';
-import { beneckeRows, beneckeTable, gatewayTable, scalingRows, scalingTable, shiehLaiRows, shiehLaiTable } from './model-report.js';
+import { beneckeRows, beneckeTable, crashTable, gatewayTable, scalingRows, scalingTable, shiehLaiRows, shiehLaiTable } from './model-report.js';
 
 /** What a report shows beside the tables: charts (files in charts/), calibration, a comparison. */
 export interface ReportExtras {
@@ -250,6 +250,7 @@ export function gatewaySections(summary: readonly SummaryRow[], runs: readonly R
   const gateways = gatewayTable(summary);
   const benecke = beneckeTable(beneckeRows(summary));
   const shiehLai = shiehLaiTable(shiehLaiRows(runs));
+  const crash = crashTable(runs);
   const scaling = scalingTable(scalingRows(summary));
   return [
     ...(gateways
@@ -269,6 +270,16 @@ export function gatewaySections(summary: readonly SummaryRow[], runs: readonly R
           'Bsel: the selection cost timed at n = 1; Bfil: the rest of a packet\'s time at n = 1. Error = (predicted − measured) ÷ measured. Rows without a measured speedup are predictions only.',
           '',
           benecke,
+          '',
+        ]
+      : []),
+    ...(crash
+      ? [
+          '### Crash and reconfiguration (Benecke §7)',
+          '',
+          'A worker stops at the given moment (it processes nothing more and sends no heartbeat). With static selection its share of the packets is lost from then on (Benecke\'s Pcrash: about 1/n); with a heartbeat the survivors notice after three silent periods and divide the hash space among themselves from an agreed packet on. Loss: packets offered to the gateway that no worker processed, as a survivor counted them.',
+          '',
+          crash,
           '',
         ]
       : []),

@@ -69,6 +69,8 @@ export interface RunDetail extends RunRow {
   perConnectionMbps?: number[];
   /** Gateway stacks: what the screen decided, how the load fell on the workers, what selection cost. */
   gateway?: GatewayRun;
+  /** --kill-worker / --heartbeat: throughput and loss before, during and after the crash. */
+  crash?: CrashReport;
   /** PLP: the connection's TCP lock over the steady window, all workers together. */
   lock?: {
     acquisitions: number;
@@ -98,6 +100,29 @@ export interface GatewayRun {
   loadMaxMeanPackets: number;
   /** µs per packet to receive a packet and select it away (Benecke's Bsel), mean over workers. */
   selectUs: number;
+}
+
+export interface CrashPhase {
+  seconds: number;
+  /** Thousand packets processed per second, all workers together. */
+  kpps: number;
+  /** Packets lost ÷ packets offered, as a survivor saw them. */
+  lossShare: number;
+}
+
+export interface CrashReport {
+  worker: number;
+  atSeconds: number;
+  heartbeatMs: number | null;
+  /** From the crash: when a survivor proposed the new membership, and when the last survivor switched. */
+  detectedAfterMs: number | null;
+  reconfiguredAfterMs: number | null;
+  /** Benecke's Pcrash: with static selection about 1/n of the packets are lost after a crash. */
+  expectedLossShare: number;
+  before: CrashPhase | null;
+  during: CrashPhase | null;
+  after: CrashPhase | null;
+  timeline: { t: number; kpps: number; lossShare: number }[];
 }
 
 export interface SummaryRow extends ConfigFields {

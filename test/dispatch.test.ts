@@ -20,7 +20,7 @@ function keptCounts(dispatch: Dispatch, n: number): { counts: Uint8Array; perWor
     const frame = mix.frames[i % MIX_FRAMES]!;
     msg.loadFrameView(frame, mix.linkHeaderBytes);
     replicas.forEach((r, me) => {
-      if (r.keep(msg, msg.head + mix.linkHeaderBytes, frame.length - mix.linkHeaderBytes)) {
+      if (r.keep(msg, msg.head + mix.linkHeaderBytes, frame.length - mix.linkHeaderBytes, i)) {
         counts[i]!++;
         perWorker[me]!++;
       }
