@@ -151,6 +151,23 @@ function integerList(flag: string, text: string, min: number, max: number): numb
   return values;
 }
 
+/** Stack specs, comma-separated; a comma inside a layer's parentheses (esp(3des,md5)) is the layer's. */
+export function stackList(text: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const ch = text[i];
+    if (ch === '(') depth++;
+    else if (ch === ')') depth = Math.max(0, depth - 1);
+    else if ((ch === ',' && depth === 0) || ch === undefined) {
+      out.push(text.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  return out.filter((s) => s !== '');
+}
+
 function list(text: string): string[] {
   return text.split(',').map((s) => s.trim()).filter((s) => s !== '');
 }
@@ -204,7 +221,7 @@ export function parseOptions(argv: readonly string[]): BenchConfig {
   if (!(profileText in PROFILES)) throw new OptionError(`--profile '${profileText}' is not a profile: allowed are ${Object.keys(PROFILES).join(', ')}`);
   const profile = PROFILES[profileText as Profile];
 
-  const stacks = unique('--stacks', list(text('--stacks') ?? PAPER_STACKS.join(',')));
+  const stacks = unique('--stacks', stackList(text('--stacks') ?? PAPER_STACKS.join(',')));
   if (stacks.length === 0) throw new OptionError('--stacks names no stack');
   for (const spec of stacks) {
     try {

@@ -50,6 +50,21 @@ const BAD: [string[], RegExp][] = [
   [['--fail-on-regression'], /--fail-on-regression needs --compare/],
   [['--compare', 'old.json', '--threshold', 'lots'], /--threshold 'lots' is not a percentage/],
   [['--format', 'junit'], /--format 'junit' is not a format: allowed are github-action-benchmark/],
+  [['--stacks', 'screen(x)/ip/eth'], /'screen\(x\)' is not a rule count .* screen\(N\)/],
+  [['--stacks', 'esp(aes,md5)/ip/eth'], /'esp\(aes,md5\)' is not a transform .* esp\(3des,md5\)/],
+  [['--dispatch', 'flat-hash'], /--dispatch applies to gateway stacks/],
+  [['--stacks', 'screen(10)/ip/eth', '--dispatch', 'random'], /--dispatch 'random' is not a policy: allowed are shared, flat-hash, rr, sqf/],
+  [['--stacks', 'screen(10)/ip/eth', '--dispatch-unit', 'flow'], /--dispatch-unit 'flow' is not a unit: allowed are packet, session/],
+  [['--stacks', 'screen(10)/ip/eth', '--dispatch', 'shared', '--dispatch-unit', 'session'], /the shared queue hands out packets, it knows no sessions/],
+  [['--stacks', 'screen(10)/ip/eth', '--hash-field', 'ttl'], /--hash-field 'ttl' is not a field: allowed are checksum, ident, 5-tuple/],
+  [['--stacks', 'screen(10)/ip/eth', '--side', 'send'], /screen\(10\)\/ip\/eth forwards the packets that arrive, it has no send side/],
+  [['--stacks', 'esp(3des,md5)/ip/eth', '--frame-sizes', '1500'], /--frame-sizes 1500 does not fit one frame of esp\(3des,md5\)\/ip\/eth: allowed 64 to 1446/],
+  [['--frame-sizes', '512'], /--frame-sizes applies to IPsec gateway stacks/],
+  [['--stacks', 'screen(10)/ip/eth', '--kill-worker', 'one'], /--kill-worker 'one' is not K@T/],
+  [['--stacks', 'screen(10)/ip/eth', '--workers', '1,2', '--kill-worker', '2@1s'], /--kill-worker 2: no configuration has worker 2/],
+  [['--stacks', 'screen(10)/ip/eth', '--workers', '2', '--kill-worker', '1@5s', '--duration', '2s'], /must fall inside the steady window/],
+  [['--stacks', 'screen(10)/ip/eth', '--heartbeat', '0'], /--heartbeat 0 is out of range: allowed 1 to 60000/],
+  [['--heartbeat', '20'], /--heartbeat applies to gateway stacks/],
 ];
 
 for (const [args, message] of BAD) {
@@ -67,6 +82,25 @@ test('the command itself exits 2 with that message and no stack trace, writing n
     assert.not.match(r.stderr, /\bat \w+ \(/, 'no stack trace');
   }
   assert.not.ok(fs.existsSync(path.join(dir, 'never')));
+});
+
+test('a crash under static selection loses the dead worker\'s share; with a heartbeat the survivors take it over and nothing more is lost', () => {
+  const out = path.join(dir, 'crash');
+  const base = ['--stacks', 'screen(10)/ip/eth', '--workers', '2', '--runs', '1', '--warmup', '200ms', '--duration', '1500ms', '--kill-worker', '1@400ms', '--quiet'];
+  const r = run([...base, '--out', out]);
+  assert.is(r.status, 0, r.stderr);
+  const crash = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8')).runs[0].crash;
+  assert.is(crash.before.lossShare, 0);
+  // The dead worker's share (its packets by checksum mod 2): about half, never all or none.
+  assert.ok(crash.during.lossShare > 0.3 && crash.during.lossShare < 0.7, `lost ${crash.during.lossShare}`);
+  assert.is(crash.reconfiguredAfterMs, null);
+  const hb = path.join(dir, 'crash-heartbeat');
+  const h = run([...base, '--heartbeat', '50', '--out', hb]);
+  assert.is(h.status, 0, h.stderr);
+  const healed = JSON.parse(fs.readFileSync(path.join(hb, 'results.json'), 'utf8')).runs[0].crash;
+  assert.ok(healed.reconfiguredAfterMs !== null, 'the survivor switched');
+  assert.is(healed.after.lossShare, 0, 'nothing lost once the survivor switched');
+  assert.match(fs.readFileSync(path.join(hb, 'report.md'), 'utf8'), /### Crash and reconfiguration/);
 });
 
 test('a missing or corrupt --compare file exits 2 before any work, naming the file and the fault', () => {
