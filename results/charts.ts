@@ -32,8 +32,9 @@ function slug(text: string): string {
 function seriesOf(rows: readonly SummaryRow[]): (s: SummaryRow) => string {
   const cryptos = new Set(rows.map((s) => s.crypto)).size > 1;
   const connections = new Set(rows.filter((s) => s.mode === 'clp').map((s) => s.connections)).size > 1;
+  const sizes = new Set(rows.map((s) => s.packetSize)).size > 1;
   return (s) =>
-    `${s.dispatch ?? (s.mode === 'plp' && s.tcpLockScope === 'segment' ? 'plp (segment lock)' : s.mode)}${cryptos ? ` [${s.crypto}]` : ''}${connections && s.mode === 'clp' ? ` ${s.connections} conns` : ''}`;
+    `${s.dispatch ?? (s.mode === 'plp' && s.tcpLockScope === 'segment' ? 'plp (segment lock)' : s.mode)}${sizes ? ` ${s.packetSize} B` : ''}${cryptos ? ` [${s.crypto}]` : ''}${connections && s.mode === 'clp' ? ` ${s.connections} conns` : ''}`;
 }
 
 function throughputChart(stack: string, rows: readonly SummaryRow[]): ChartSpec {
