@@ -140,8 +140,13 @@ export class GatewayWorkload implements Workload {
     return msg;
   }
 
-  /** A frame the peer encapsulates afresh, received into `msg` (--verify: genuine sequence numbers and ICVs). */
-  private encapsulateInto(msg: Msg, datagram: Uint8Array): void {
+  /**
+   * A frame the peer encapsulates afresh, received into `msg` (--verify: genuine ICVs). Its
+   * sequence number is the stream position + 1, as the replayed frames' are: under shared dispatch
+   * each worker's peer stands for the one upstream gateway.
+   */
+  private encapsulateInto(msg: Msg, datagram: Uint8Array, position: number): void {
+    this.peer!.ipsec!.sequence.f[0] = position | 0;
     const frame = this.encapsulate(datagram);
     msg.loadFrame(frame.bytes, frame.head, frame.length, this.ringHeader);
   }
@@ -170,7 +175,7 @@ export class GatewayWorkload implements Workload {
       const i = position & (MIX_FRAMES - 1);
       const frame = ring[i]!;
       if (sending) msg.bytes.set(frame, msg.resetPayload(frame.length));
-      else if (fresh) this.encapsulateInto(msg, this.mix.frames[i]!.subarray(this.mix.linkHeaderBytes));
+      else if (fresh) this.encapsulateInto(msg, this.mix.frames[i]!.subarray(this.mix.linkHeaderBytes), position);
       else msg.loadFrameView(frame, header);
       if (stamp) msg.view.setUint32(msg.head + this.sequenceAt, (position + 1) >>> 0);
       const size = ipBytes[i]!;

@@ -39,7 +39,7 @@ export function gatewayTable(summary: readonly SummaryRow[]): string {
   const rows = summary.filter((s) => s.dispatch !== undefined);
   if (rows.length === 0) return '';
   return table(
-    ['stack', 'side', 'size', 'dispatch', 'workers', 'kpackets/s', 'Mbit/s (IP)', 'speedup (90%)', 'load max/mean (bytes)', 'load max/mean (packets)', 'selection µs/packet', 'passed'],
+    ['stack', 'side', 'size', 'dispatch', 'workers', 'kpackets/s', 'Mbit/s (IP)', 'speedup (90%)', 'load max/mean (bytes)', 'load max/mean (packets)', 'selection µs/packet', 'passed', 'refused by replay window'],
     rows.map((s) => [
       s.stack,
       s.side,
@@ -53,6 +53,7 @@ export function gatewayTable(summary: readonly SummaryRow[]): string {
       f3(s.loadMaxMeanPackets),
       f3(s.selectUs),
       s.passedShare !== undefined ? `${(s.passedShare * 100).toFixed(1)}%` : '—',
+      s.replayDropShare !== undefined ? `${(s.replayDropShare * 100).toFixed(3)}%` : '—',
     ]),
   );
 }

@@ -257,7 +257,7 @@ export function gatewaySections(summary: readonly SummaryRow[], runs: readonly R
       ? [
           '## Packet screen and dispatch (Benecke; Shieh & Lai)',
           '',
-          'Packets of the traffic mix (many TCP and UDP flows, 16 to 1472 bytes of user data) filtered per second by all workers together; Mbit/s counts their IP bytes. Load max/mean: the busiest worker\'s share of the traffic ÷ the mean share (1 = even). Selection: µs per packet to receive a packet and decide it is another worker\'s.',
+          'Packets of the traffic mix (many TCP and UDP flows; 16 to 1472 bytes of user data for the screen, the given datagram size for IPsec) processed per second by all workers together; Mbit/s counts their IP bytes (the inner datagrams\' for IPsec). Load max/mean: the busiest worker\'s share of the traffic ÷ the mean share (1 = even). Selection: µs per packet to receive a packet and decide it is another worker\'s.',
           '',
           gateways,
           '',

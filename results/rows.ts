@@ -100,6 +100,8 @@ export interface GatewayRun {
   loadMaxMeanPackets: number;
   /** µs per packet to receive a packet and select it away (Benecke's Bsel), mean over workers. */
   selectUs: number;
+  /** IPsec receive side: packets the 64-packet anti-replay window refused (delayed past it by parallel processing). */
+  replayDropped?: number;
 }
 
 export interface CrashPhase {
@@ -166,6 +168,8 @@ export interface SummaryRow extends ConfigFields {
   selectUs?: number;
   /** Passed ÷ (passed + blocked). */
   passedShare?: number;
+  /** IPsec receive side: packets the anti-replay window refused ÷ packets processed. */
+  replayDropShare?: number;
 }
 
 export interface MemoryUse {
@@ -226,6 +230,8 @@ export function summarizeRuns(rows: readonly (RunRow & Partial<RunDetail>)[]): S
       extra.selectUs = round(mean(gateways.map((g) => g.selectUs)));
       const decided = gateways.reduce((s, g) => s + g.passed + g.blocked, 0);
       if (decided > 0) extra.passedShare = round(gateways.reduce((s, g) => s + g.passed, 0) / decided);
+      const replay = gateways.filter((g) => g.replayDropped !== undefined);
+      if (replay.length > 0) extra.replayDropShare = round(replay.reduce((s, g) => s + g.replayDropped!, 0) / group.filter((r) => r.gateway?.replayDropped !== undefined).reduce((s, r) => s + r.packets, 0));
     }
     const locks = group.map((r) => r.lock).filter((l) => l !== undefined);
     if (locks.length > 0) {
