@@ -83,14 +83,23 @@ export class RuleTable {
   }
 
   /**
-   * The index of the first rule that matches, or -1. `ports` is true for TCP and UDP (whose ports
-   * were read); `flags` is the TCP flags byte, -1 for other protocols.
+   * The packet the rules are checked against: source, destination, protocol, source port,
+   * destination port, TCP flags (-1 for other protocols). The screen writes it field by field:
+   * addresses above 2^30 passed as arguments would be boxed on every call.
    */
-  firstMatch(src: number, dst: number, protocol: number, srcPort: number, dstPort: number, flags: number): number {
+  readonly packet = new Int32Array(6);
+
+  /** The index of the first rule that matches `packet`, or -1. */
+  firstMatchLoaded(): number {
     const t = this.words;
+    const p = this.packet;
+    const src = p[0]!;
+    const dst = p[1]!;
+    const protocol = p[2]!;
+    const srcPort = p[3]!;
+    const dstPort = p[4]!;
+    const flags = p[5]!;
     const hasPorts = protocol === IP_PROTO_TCP || protocol === IP_PROTO_UDP;
-    src |= 0;
-    dst |= 0;
     for (let i = 0, o = 0; i < this.count; i++, o += W) {
       if ((src & t[o + F.SrcMask]!) !== t[o + F.SrcAddr]) continue;
       if ((dst & t[o + F.DstMask]!) !== t[o + F.DstAddr]) continue;
@@ -110,10 +119,31 @@ export class RuleTable {
     return -1;
   }
 
-  /** The action for a packet: the first matching rule's, else pass. */
-  decide(src: number, dst: number, protocol: number, srcPort: number, dstPort: number, flags: number): ScreenAction {
-    const i = this.firstMatch(src, dst, protocol, srcPort, dstPort, flags);
+  /** The action for `packet`: the first matching rule's, else pass. */
+  decideLoaded(): ScreenAction {
+    const i = this.firstMatchLoaded();
     return i < 0 ? ScreenAction.Pass : (this.words[i * W + F.Action] as ScreenAction);
+  }
+
+  private load(src: number, dst: number, protocol: number, srcPort: number, dstPort: number, flags: number): void {
+    const p = this.packet;
+    p[0] = src;
+    p[1] = dst;
+    p[2] = protocol;
+    p[3] = srcPort;
+    p[4] = dstPort;
+    p[5] = flags;
+  }
+
+  /** firstMatchLoaded for the packet given (tests, and callers off the data path). */
+  firstMatch(src: number, dst: number, protocol: number, srcPort: number, dstPort: number, flags: number): number {
+    this.load(src, dst, protocol, srcPort, dstPort, flags);
+    return this.firstMatchLoaded();
+  }
+
+  decide(src: number, dst: number, protocol: number, srcPort: number, dstPort: number, flags: number): ScreenAction {
+    this.load(src, dst, protocol, srcPort, dstPort, flags);
+    return this.decideLoaded();
   }
 }
 

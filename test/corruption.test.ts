@@ -164,7 +164,7 @@ test('DES: a corrupted last block or a bad length is caught by the DES layer its
 test('every drop reason has a name and a layer', () => {
   for (const value of Object.values(DropReason)) {
     assert.ok(DROP_REASON_NAMES[value], `reason ${value}`);
-    assert.ok(['link', 'ip', 'ah', 'tcp', 'udp', 'des', 'screen'].includes(dropLayer(value)));
+    assert.ok(['link', 'ip', 'ah', 'tcp', 'udp', 'des', 'screen', 'esp'].includes(dropLayer(value)));
   }
   assert.is(Object.keys(DropReason).length, DROP_REASON_NAMES.length);
 });

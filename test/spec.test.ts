@@ -32,7 +32,7 @@ test('an unknown layer is named with what may stand in its place', () => {
 test('ip/tcp/fddi: the wrong layer on top is named, with the allowed tops', () => {
   const err = specError('ip/tcp/fddi');
   assert.is(err.layer, 'ip');
-  assert.equal(err.allowed, ['des', '3des', 'tcp', 'udp', 'screen']);
+  assert.equal(err.allowed, ['des', '3des', 'tcp', 'udp', 'screen', 'esp', 'ah']);
   assert.match(err.message, /'ip' cannot stand as the top layer/);
 });
 

@@ -33,18 +33,22 @@ export class ScreenLayer extends Layer {
 
   pop(msg: Msg): void {
     const protocol = msg.protocol;
-    let srcPort = 0;
-    let dstPort = 0;
-    let flags = -1;
+    const packet = this.rules.packet;
+    packet[0] = msg.srcAddr;
+    packet[1] = msg.dstAddr;
+    packet[2] = protocol;
+    packet[3] = 0;
+    packet[4] = 0;
+    packet[5] = -1;
     if (protocol === IP_PROTO_TCP || protocol === IP_PROTO_UDP) {
       const at = msg.head;
       if (msg.length < (protocol === IP_PROTO_TCP ? TCP_FLAGS_BYTE + 1 : UDP_HEADER_BYTES)) return this.ctx.drops.count(DropReason.ScreenShort);
       const view = msg.view;
-      srcPort = view.getUint16(at);
-      dstPort = view.getUint16(at + 2);
-      if (protocol === IP_PROTO_TCP) flags = view.getUint8(at + TCP_FLAGS_BYTE) & 0x3f;
+      packet[3] = view.getUint16(at);
+      packet[4] = view.getUint16(at + 2);
+      if (protocol === IP_PROTO_TCP) packet[5] = view.getUint8(at + TCP_FLAGS_BYTE) & 0x3f;
     }
-    if (this.rules.decide(msg.srcAddr, msg.dstAddr, protocol, srcPort, dstPort, flags) === ScreenAction.Block) {
+    if (this.rules.decideLoaded() === ScreenAction.Block) {
       this.blocked++;
       return;
     }
