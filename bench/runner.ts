@@ -80,7 +80,7 @@ export function configurations(config: BenchConfig): Configuration[] {
     for (const stack of config.stacks) {
       if (isGatewaySpec(stack)) {
         // A packet screen uses no crypto provider: measured once, under the first.
-        if (crypto === config.cryptos[0]) out.push(...gatewayConfigurations(config, stack, crypto));
+        if (isIpsecSpec(stack) || crypto === config.cryptos[0]) out.push(...gatewayConfigurations(config, stack, crypto));
         continue;
       }
       for (const side of config.sides) {

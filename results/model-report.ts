@@ -29,9 +29,12 @@ function curves(summary: readonly SummaryRow[]): SummaryRow[][] {
   return [...groups.values()].map((g) => g.sort((a, b) => a.workers - b.workers));
 }
 
+/** A screen uses no crypto provider; every other stack names its own. */
+const usesCrypto = (stack: string): boolean => !stack.startsWith('screen(');
+
 function curveLabel(s: SummaryRow): string {
   const how = s.dispatch ?? `${s.mode}${s.tcpLockScope === 'segment' ? ' (segment lock)' : ''}`;
-  return `${s.stack} ${s.side} ${how}${s.dispatch !== undefined ? '' : ` [${s.crypto}]`}`;
+  return `${s.stack} ${s.side}${s.packetSize > 0 && s.dispatch !== undefined ? ` ${s.packetSize} B` : ''} ${how}${usesCrypto(s.stack) ? ` [${s.crypto}]` : ''}`;
 }
 
 /** Gateway stacks: throughput in packets, load per worker, selection cost, what the screen passed. */
@@ -39,9 +42,10 @@ export function gatewayTable(summary: readonly SummaryRow[]): string {
   const rows = summary.filter((s) => s.dispatch !== undefined);
   if (rows.length === 0) return '';
   return table(
-    ['stack', 'side', 'size', 'dispatch', 'workers', 'kpackets/s', 'Mbit/s (IP)', 'speedup (90%)', 'load max/mean (bytes)', 'load max/mean (packets)', 'selection µs/packet', 'passed', 'refused by replay window'],
+    ['stack', 'crypto', 'side', 'size', 'dispatch', 'workers', 'kpackets/s', 'Mbit/s (IP)', 'speedup (90%)', 'load max/mean (bytes)', 'load max/mean (packets)', 'selection µs/packet', 'passed', 'refused by replay window'],
     rows.map((s) => [
       s.stack,
+      usesCrypto(s.stack) ? s.crypto : '—',
       s.side,
       s.packetSize === 0 ? 'mix' : String(s.packetSize),
       s.dispatch!,
@@ -161,6 +165,7 @@ export function scalingTable(rows: readonly ScalingRow[]): string {
 
 export interface ShiehLaiRow {
   stack: string;
+  crypto: string;
   side: string;
   dispatch: string;
   /** Units of work per second (the unit: processing one byte, R(s) = s), with the 90% spread over sizes and runs. */
@@ -180,7 +185,7 @@ export function shiehLaiRows(runs: readonly RunRow[]): ShiehLaiRow[] {
   const groups = new Map<string, RunRow[]>();
   for (const r of runs) {
     if (r.dispatch === undefined || r.dispatch.startsWith('shared') || !/^(esp|ah)\(/.test(r.stack)) continue;
-    const key = `${r.stack}|${r.side}|${r.dispatch}`;
+    const key = `${r.stack}|${r.side}|${r.dispatch}|${r.crypto}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
   const out: ShiehLaiRow[] = [];
@@ -190,6 +195,7 @@ export function shiehLaiRows(runs: readonly RunRow[]): ShiehLaiRow[] {
     const first = group[0]!;
     out.push({
       stack: first.stack,
+      crypto: first.crypto,
       side: first.side,
       dispatch: first.dispatch!,
       p: roundSpread(fit.p),
@@ -210,6 +216,7 @@ export function shiehLaiTable(rows: readonly ShiehLaiRow[]): string {
   const body = rows.flatMap((r) =>
     r.q.map((q) => [
       r.stack,
+      r.crypto,
       r.side,
       r.dispatch,
       `${(r.p.mean / 1e6).toFixed(2)} (${(r.p.low / 1e6).toFixed(2)}–${(r.p.high / 1e6).toFixed(2)})`,
@@ -218,7 +225,7 @@ export function shiehLaiTable(rows: readonly ShiehLaiRow[]): string {
       PREDICT_AT.map((n) => r.predictedMbps.find((p) => p.size === q.size && p.n === n)!.mbps.toFixed(1)).join(' / '),
     ]),
   );
-  return table(['stack', 'side', 'dispatch', 'P (M units/s, 90%)', 's (bytes)', 'Q(s) (units, 90%)', `predicted µ Mbit/s at ${PREDICT_AT.join(' / ')} nodes`], body);
+  return table(['stack', 'crypto', 'side', 'dispatch', 'P (M units/s, 90%)', 's (bytes)', 'Q(s) (units, 90%)', `predicted µ Mbit/s at ${PREDICT_AT.join(' / ')} nodes`], body);
 }
 
 /** Crash runs (--kill-worker): throughput and loss before the crash, until the survivors switched, and after. */
