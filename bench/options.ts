@@ -3,7 +3,7 @@
 
 import type { Side } from '../drivers/workload.js';
 import { CRYPTO_PROVIDERS, type CryptoProviderName } from '../stacks/crypto/index.js';
-import { PAPER_STACKS, StackSpecError, isGatewaySpec, isIpsecSpec, parseStackSpec } from '../stacks/spec.js';
+import { PAPER_STACKS, StackSpecError, isGatewaySpec, isIpsecSpec, isScreenSpec, parseStackSpec } from '../stacks/spec.js';
 import { DISPATCH_POLICIES, DISPATCH_UNITS, type DispatchPolicy, type DispatchUnit, HASH_FIELDS, type HashField } from '../parallel/dispatch.js';
 import { Stack, endpointPair } from '../stacks/stack.js';
 import * as os from 'node:os';
@@ -238,11 +238,11 @@ export function parseOptions(argv: readonly string[]): BenchConfig {
   }
   if (sides.length === 0) throw new OptionError('--side names no side: allowed are send, recv');
   const gateways = stacks.filter(isGatewaySpec);
-  const screens = gateways.filter((s) => !isIpsecSpec(s));
+  const screens = stacks.filter(isScreenSpec);
   if (screens.length > 0 && !sides.includes('recv')) {
     throw new OptionError(`--side send: ${screens[0]} forwards the packets that arrive, it has no send side; add recv`);
   }
-  const ipsecStacks = stacks.filter((s) => isGatewaySpec(s) && isIpsecSpec(s));
+  const ipsecStacks = stacks.filter(isIpsecSpec);
   if (ipsecStacks.length === 0 && text('--frame-sizes') !== undefined) throw new OptionError('--frame-sizes applies to IPsec gateway stacks, such as esp(3des,md5)/ip/eth; --stacks names none');
   const frameSizes = text('--frame-sizes') !== undefined ? integerList('--frame-sizes', text('--frame-sizes')!, 64, MAX_PACKET) : IPSEC_FRAME_SIZES;
   for (const spec of ipsecStacks) {

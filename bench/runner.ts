@@ -5,6 +5,7 @@ import { calibrateConfiguration, calibrationPass, calibrationPrimitives, calibra
 import { performance } from 'node:perf_hooks';
 import { type Enforcement, type MemoryBetween, type Workload, createWorkload, describeDrops, enforcementFor, firstBroken, memoryBetween } from '../drivers/workload.js';
 import { ParallelEngine } from '../parallel/engine.js';
+import { batchFor } from '../parallel/shared-run.js';
 import type { LockStats } from '../parallel/mutex.js';
 import type { TcpLockScope } from '../stacks/layers/tcp.js';
 import type { Side } from '../drivers/workload.js';
@@ -127,11 +128,6 @@ function gatewayConfigurations(config: BenchConfig, stack: string, crypto: Crypt
   return out;
 }
 
-/** Packets per clock reading: enough that reading the clock costs little, few enough to stop on time. */
-function batchFor(usPerPacket: number): number {
-  return Math.max(1, Math.min(256, Math.floor(200 / Math.max(usPerPacket, 0.01))));
-}
-
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 interface Measured {
@@ -206,7 +202,7 @@ export async function runBenchmarks(config: BenchConfig, hooks: RunnerHooks): Pr
  */
 function speedupGroups(configs: readonly Configuration[]): Configuration[][] {
   const groups: Configuration[][] = [];
-  const key = (c: Configuration) => (c.mode === 'single' ? null : configKey({ ...configFields(c, 0), workers: 0 }) + (c.mode === 'clp' ? `|${c.connections}` : ''));
+  const key = (c: Configuration) => (c.mode === 'single' ? null : configKey({ ...configFields(c, 0), workers: 0 }));
   for (const c of configs) {
     const last = groups[groups.length - 1];
     if (last !== undefined && key(c) !== null && key(last[0]!) === key(c)) last.push(c);

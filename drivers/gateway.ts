@@ -84,9 +84,11 @@ export class GatewayWorkload implements Workload {
   private readonly ipsec: boolean;
   private readonly sequenceAt: number;
   private tap: ((frame: Msg) => void) | null = null;
-  private seen = 0;
+  /** Stream packets this node has received: its place in the stream. */
+  seen = 0;
   private seenBytes = 0;
-  private kept = 0;
+  /** Of those, the packets its dispatch policy gave it. */
+  kept = 0;
   private keptBytes = 0;
   /** Packets that left the node: passed by the screen, decapsulated, or encapsulated and sent. */
   private delivered = 0;
@@ -94,8 +96,6 @@ export class GatewayWorkload implements Workload {
   crashedMask = 0;
   /** Packets this node saw go to a crashed worker: lost. */
   lost = 0;
-  /** This node's place in the stream: the packets it has received. */
-  position = 0;
 
   constructor(
     readonly options: WorkloadOptions,
@@ -196,7 +196,6 @@ export class GatewayWorkload implements Workload {
       else stack.receive(msg);
     }
     this.seen += packets;
-    this.position += packets;
     this.seenBytes += seenBytes;
     this.kept += kept;
     this.keptBytes += bytes;

@@ -10,11 +10,13 @@
 // position, when it switched), and the timeline: packets each worker processed, and the packets
 // offered and lost (as one survivor saw them) in each time bucket of the steady window.
 
+import { MAX_BATCH } from './shared-run.js';
+
 const CONTROL_BYTES = 64; // Int32: crashed mask, epoch, members mask, proposing; Float64 at 16: switch position, at 24: crash time, at 32: detection time
 const LINE = 64;
 
 /** Stream positions a proposal leaves between the survivors and the switch: three batches (a worker publishes its position after each). */
-export const SWITCH_MARGIN = 3 * 256;
+export const SWITCH_MARGIN = 3 * MAX_BATCH;
 
 export interface CrashPlan {
   /** The worker that crashes, and when, in seconds into the steady window. */

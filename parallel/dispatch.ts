@@ -121,10 +121,6 @@ export class ReplicatedSelector implements PacketOwner {
     this.switchAt = Infinity;
   }
 
-  private isMember(worker: number): boolean {
-    for (let s = 0; s < this.memberCount; s++) if (this.members[s] === worker) return true;
-    return false;
-  }
 
   owner(view: DataView, ip: number, ipLength: number, position = 0): number {
     if (position >= this.switchAt) this.switchMembers();
@@ -145,8 +141,9 @@ export class ReplicatedSelector implements PacketOwner {
     while (keys[slot] !== 0 && keys[slot] !== key) slot = (slot + 1) & (SESSION_SLOTS - 1);
     if (keys[slot] === key) {
       const owner = this.sessionOwners![slot]!;
-      if (this.isMember(owner)) {
-        if (d.policy === 'sqf') this.queued[this.slotOf(owner)]! += size;
+      const member = this.slotOf(owner);
+      if (member >= 0) {
+        if (d.policy === 'sqf') this.queued[member]! += size;
         return owner;
       }
       // Its worker left the membership: the session is placed again, as a new one.
@@ -178,9 +175,10 @@ export class ReplicatedSelector implements PacketOwner {
     return this.members[thisTurn]!;
   }
 
+  /** The worker's place among the members, or -1 when it is not one. */
   private slotOf(worker: number): number {
     for (let s = 0; s < this.memberCount; s++) if (this.members[s] === worker) return s;
-    return 0;
+    return -1;
   }
 }
 

@@ -12,6 +12,14 @@ const COUNTERS_AT = 128;
 export const Phase = { Setup: 0, WarmUp: 1, Steady: 2, Done: 3 } as const;
 export const Mark = { warmupEnd: 0, steadyStart: 1, steadyEnd: 2 } as const;
 
+/** The most packets between two clock readings (a crash switch position keeps a few batches' margin). */
+export const MAX_BATCH = 256;
+
+/** Packets per clock reading: enough that reading the clock costs little (about every 200 µs), few enough to stop on time. */
+export function batchFor(usPerPacket: number): number {
+  return Math.max(1, Math.min(MAX_BATCH, Math.floor(200 / Math.max(usPerPacket, 0.01))));
+}
+
 /** Milliseconds on a clock every thread shares (performance.now() has a per-thread origin). */
 export function sharedNow(): number {
   return performance.timeOrigin + performance.now();

@@ -18,7 +18,7 @@ import { CounterField } from './counters.js';
 import { type Dispatch, GATEWAY_SHARED_BYTES, ReplicatedSelector, SharedCursor } from './dispatch.js';
 import { CrashBoard, type CrashPlan, memberList } from './crash.js';
 import { AtomicsMutex, type LockStats } from './mutex.js';
-import { Mark, Phase, SharedRun, sharedNow } from './shared-run.js';
+import { MAX_BATCH, Mark, Phase, SharedRun, batchFor, sharedNow } from './shared-run.js';
 
 export interface WorkerTask {
   buffer: SharedArrayBuffer;
@@ -102,7 +102,6 @@ export interface WorkerResult {
 const BARRIER_TIMEOUT_MS = 120_000;
 /** How long a gateway worker times selection alone after each steady window. */
 const SELECTION_TIMING_MS = 100;
-const CLOCK_EVERY_US = 200;
 
 /** Runs the workloads in turn until the shared clock reaches `until`; answers packets, bytes, per connection. */
 function driveUntil(run: SharedRun, workloads: Workload[], until: number, perConnection: number[] | null, slot: number): { packets: number; bytes: number } {
@@ -119,8 +118,7 @@ function driveUntil(run: SharedRun, workloads: Workload[], until: number, perCon
     }
     packets += batch * workloads.length;
     now = sharedNow();
-    const usPerPacket = ((now - started) * 1000) / packets;
-    batch = Math.max(1, Math.min(256, Math.floor(CLOCK_EVERY_US / Math.max(usPerPacket * workloads.length, 0.01))));
+    batch = batchFor((((now - started) * 1000) / packets) * workloads.length);
     run.counters.f[slot] = packets; // live, for the progress line
   }
   return { packets, bytes };
@@ -187,23 +185,22 @@ function driveGateway(run: SharedRun, workload: GatewayWorkload, selector: Repli
       selector?.reconfigure(memberList(board.members, board.workers), pendingSwitch);
     }
     if (counter) workload.crashedMask = board.crashedMask;
-    const kept = workload.gatewayCounters().kept;
+    const kept = workload.kept;
     const lost = workload.lost;
     bytes += workload.run(batch);
     packets += batch;
     now = sharedNow();
-    board.publishPosition(me, workload.position);
-    if (workload.position >= pendingSwitch) {
+    board.publishPosition(me, workload.seen);
+    if (workload.seen >= pendingSwitch) {
       board.markSwitched(me, now);
       pendingSwitch = Infinity;
     }
-    board.add(me, now, steadyStart, workload.gatewayCounters().kept - kept);
+    board.add(me, now, steadyStart, workload.kept - kept);
     if (counter) {
       board.add(board.offeredSeries, now, steadyStart, batch);
       board.add(board.lostSeries, now, steadyStart, workload.lost - lost);
     }
-    const usPerPacket = ((now - started) * 1000) / packets;
-    batch = Math.max(1, Math.min(256, Math.floor(CLOCK_EVERY_US / Math.max(usPerPacket, 0.01))));
+    batch = batchFor(((now - started) * 1000) / packets);
     run.counters.f[slot] = packets;
   }
   return { packets, bytes };
@@ -228,8 +225,8 @@ function timeSelection(task: WorkerTask, workload: GatewayWorkload): number {
   const start = performance.now();
   let now = start;
   while (now - start < SELECTION_TIMING_MS) {
-    workload.runWith(owner, cursor, 256);
-    packets += 256;
+    workload.runWith(owner, cursor, MAX_BATCH);
+    packets += MAX_BATCH;
     now = performance.now();
   }
   return ((now - start) * 1000) / packets;

@@ -5,10 +5,8 @@
 
 import { PREDICT_AT, amdahlPredict, beneckeLimit, beneckeSpeedup, fitAmdahl, fitShiehLai, fitUsl, shiehLaiThroughput, uslPredict } from './models.js';
 import { type CrashPhase, type CrashReport, type RunRow, type SummaryRow, round } from './rows.js';
-
-function table(header: string[], rows: string[][]): string {
-  return [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
-}
+import { table } from './markdown.js';
+import { isIpsecSpec, isScreenSpec } from '../stacks/spec.js';
 
 const f2 = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(2));
 const f3 = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(3));
@@ -30,7 +28,7 @@ function curves(summary: readonly SummaryRow[]): SummaryRow[][] {
 }
 
 /** A screen uses no crypto provider; every other stack names its own. */
-const usesCrypto = (stack: string): boolean => !stack.startsWith('screen(');
+const usesCrypto = (stack: string): boolean => !isScreenSpec(stack);
 
 function curveLabel(s: SummaryRow): string {
   const how = s.dispatch ?? `${s.mode}${s.tcpLockScope === 'segment' ? ' (segment lock)' : ''}`;
@@ -83,7 +81,7 @@ export function beneckeRows(summary: readonly SummaryRow[]): BeneckeRow[] {
   for (const curve of curves(summary)) {
     const one = curve.find((s) => s.workers === 1);
     // Benecke's model is the packet screen's (IPsec gateways have Shieh & Lai's, below).
-    if (one === undefined || one.dispatch === undefined || !one.stack.startsWith('screen(') || one.dispatch.startsWith('shared') || one.selectUs === undefined || !one.packetsPerSecond) continue;
+    if (one === undefined || one.dispatch === undefined || !isScreenSpec(one.stack) || one.dispatch.startsWith('shared') || one.selectUs === undefined || !one.packetsPerSecond) continue;
     const total = 1e6 / one.packetsPerSecond;
     const bsel = one.selectUs;
     const bfil = Math.max(0, total - bsel);
@@ -184,7 +182,7 @@ export interface ShiehLaiRow {
 export function shiehLaiRows(runs: readonly RunRow[]): ShiehLaiRow[] {
   const groups = new Map<string, RunRow[]>();
   for (const r of runs) {
-    if (r.dispatch === undefined || r.dispatch.startsWith('shared') || !/^(esp|ah)\(/.test(r.stack)) continue;
+    if (r.dispatch === undefined || r.dispatch.startsWith('shared') || !isIpsecSpec(r.stack)) continue;
     const key = `${r.stack}|${r.side}|${r.dispatch}|${r.crypto}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }

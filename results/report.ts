@@ -3,6 +3,7 @@
 
 import { type Comparison, renderComparison } from './compare.js';
 import type { CalibrationRow, RunRow, SummaryRow } from './rows.js';
+import { table } from './markdown.js';
 import { beneckeRows, beneckeTable, crashTable, gatewayTable, scalingRows, scalingTable, shiehLaiRows, shiehLaiTable } from './model-report.js';
 
 /** What a report shows beside the tables: charts (files in charts/), calibration, a comparison. */
@@ -31,12 +32,6 @@ function fmt(x: number | null, digits = 1): string {
   if (x === null || !Number.isFinite(x)) return 'n/a';
   if (Math.abs(x) >= 100) return x.toFixed(0);
   return x.toFixed(x < 1 ? 3 : digits);
-}
-
-function table(header: string[], rows: string[][], align: ('l' | 'r')[]): string {
-  const lines = [`| ${header.join(' | ')} |`, `|${align.map((a) => (a === 'r' ? '---:' : '---')).join('|')}|`];
-  for (const r of rows) lines.push(`| ${r.join(' | ')} |`);
-  return lines.join('\n');
 }
 
 /** The mode, with PLP's lock scope when it is not the default. */

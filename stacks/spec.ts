@@ -111,6 +111,11 @@ function layerSetting(name: LayerName, setting: string | null, text: string, i: 
   return { name, rules: Number(setting) };
 }
 
+/** True for a packet screen (screen(N) on top). */
+export function isScreenSpec(spec: string): boolean {
+  return parseStackSpec(spec)[0] === 'screen';
+}
+
 /** True for an IPsec gateway stack (esp(...) or ah(...) on top). */
 export function isIpsecSpec(spec: string): boolean {
   const top = parseStackSpec(spec)[0];
