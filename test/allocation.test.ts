@@ -22,7 +22,11 @@ function measure(spec: string, side: string): Probe {
 for (const spec of ['tcp/ip/fddi', 'tcp/ip/eth', 'udp/ip/fddi', 'screen(100)/ip/eth']) {
   for (const side of spec.startsWith('screen') ? ['recv'] : ['send', 'recv']) {
     test(`${spec} ${side}: 200 000 packets allocate less than a byte each`, () => {
-      const result = measure(spec, side);
+      // Now and then (about one process in thirty, seen on tcp/ip/eth send) V8 adds about 1 MB to
+      // the young generation once during the run, whatever its length: not per packet. A path that
+      // allocates per packet does so in every process, so a second process decides.
+      let result = measure(spec, side);
+      if (result.allocated >= PACKETS) result = measure(spec, side);
       assert.is(result.packets, PACKETS);
       assert.ok(result.bytes > 0, 'data went through');
       assert.is(result.scavenges, 0, 'the young generation was collected mid-run: the measurement is void');
