@@ -3,7 +3,7 @@
 
 import type { Side } from '../drivers/workload.js';
 import { CRYPTO_PROVIDERS, type CryptoProviderName } from '../stacks/crypto/index.js';
-import { PAPER_STACKS, StackSpecError, isGatewaySpec, isIpsecSpec, isScreenSpec, parseStackSpec } from '../stacks/spec.js';
+import { PAPER_STACKS, StackSpecError, isGatewaySpec, isIpsecSpec, isScreenSpec, parseStackSpec, stackList } from '../stacks/spec.js';
 import { DISPATCH_POLICIES, DISPATCH_UNITS, type DispatchPolicy, type DispatchUnit, HASH_FIELDS, type HashField } from '../parallel/dispatch.js';
 import { Stack, endpointPair } from '../stacks/stack.js';
 import * as os from 'node:os';
@@ -149,23 +149,6 @@ function integerList(flag: string, text: string, min: number, max: number): numb
   const values = unique(flag, list(text).map((v) => parseInteger(flag, v, min, max)));
   if (values.length === 0) throw new OptionError(`${flag} names no value: allowed ${min} to ${max}`);
   return values;
-}
-
-/** Stack specs, comma-separated; a comma inside a layer's parentheses (esp(3des,md5)) is the layer's. */
-export function stackList(text: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let start = 0;
-  for (let i = 0; i <= text.length; i++) {
-    const ch = text[i];
-    if (ch === '(') depth++;
-    else if (ch === ')') depth = Math.max(0, depth - 1);
-    else if ((ch === ',' && depth === 0) || ch === undefined) {
-      out.push(text.slice(start, i).trim());
-      start = i + 1;
-    }
-  }
-  return out.filter((s) => s !== '');
 }
 
 function list(text: string): string[] {

@@ -1,20 +1,38 @@
-// A hostile source for the receive path: genuine frames from a real sender, replayed as they are
-// or mutated — bit flips, truncation, extension, header fields set to edge values (with the IP and
-// TCP checksums fixed up half the time, so the mutation reaches the layer it aims at), and frames
-// of random bytes. Every frame is accounted for: delivered to the application, queued out of order,
-// taken without data (an ACK), or dropped with a reason; a frame that throws out of the data path
-// is an escape. Nothing here allocates per frame except what a failure report needs.
+// A hostile source for the receive path of any stack: genuine frames from a real sender, offered
+// as they are or mutated — bit flips, truncation, extension, header fields set to edge values (with
+// the IP and transport checksums fixed up half the time, so the mutation reaches the layer it aims
+// at), and frames of random bytes. The genuine sender is the peer TCP of a connection (reopened if
+// a mutation closes it), a peer UDP, the upstream gateway of an IPsec tunnel encapsulating a
+// traffic mix, or, for a packet screen, the traffic mix itself. Every frame is accounted for:
+// delivered to the application, queued out of order, taken without data (an ACK), blocked by a
+// screen, or dropped with a reason; a frame that throws out of the data path is an escape. Nothing
+// here allocates per frame except what a failure report needs.
 
 import { internetChecksum, pseudoHeaderSum } from '../stacks/checksum.js';
 import type { CryptoProviderName } from '../stacks/crypto/index.js';
 import { SendStatus } from '../stacks/layer.js';
 import { BufferPool, type Msg } from '../stacks/message.js';
+import { PAPER_STACKS, isIpsecSpec, isScreenSpec } from '../stacks/spec.js';
 import { Stack, endpointPair } from '../stacks/stack.js';
 import { AH_MD5_BYTES } from '../stacks/wire/ah.js';
-import { IPV4_HEADER_BYTES, IP_PROTO_TCP, Ipv4Offset } from '../stacks/wire/ipv4.js';
+import { EspOffset } from '../stacks/wire/esp.js';
+import { IPV4_HEADER_BYTES, IP_PROTO_TCP, IP_PROTO_UDP, Ipv4Offset } from '../stacks/wire/ipv4.js';
 import { TcpOffset } from '../stacks/wire/tcp.js';
-import { Loopback } from './loopback.js';
+import { UdpOffset } from '../stacks/wire/udp.js';
+import { FrameQueue, Loopback } from './loopback.js';
 import { Prng } from './prng.js';
+import { type TrafficMix, buildTrafficMix } from './traffic-mix.js';
+
+/** Every kind of stack: the paper's over both links, UDP, the packet screen and both IPsec tunnels. */
+export const FUZZ_STACKS = [
+  ...PAPER_STACKS,
+  ...PAPER_STACKS.map((s) => s.replace(/fddi$/, 'eth')),
+  'udp/ip/fddi',
+  'screen(100)/ip/eth',
+  'esp(3des,md5)/ip/eth',
+  'esp(des,md5)/ip/fddi',
+  'ah(md5)/ip/eth',
+] as const;
 
 export const MUTATIONS = ['genuine', 'bit-flips', 'truncate', 'extend', 'field-edge', 'random-frame'] as const;
 export type Mutation = (typeof MUTATIONS)[number];
@@ -27,6 +45,8 @@ export interface FuzzCounts {
   queued: number;
   /** Frames taken without data for the application: ACKs, and data the fix-ups made empty. */
   withoutData: number;
+  /** Frames a packet screen's rules blocked (not a drop: the screen's verdict). */
+  blocked: number;
   dropped: number;
   dropsByReason: Record<string, number>;
   byMutation: Record<Mutation, number>;
@@ -40,7 +60,8 @@ export interface FuzzCounts {
 }
 
 /** Header fields a mutation may set: offset from the header's start, width in bytes. */
-type Field = [header: 'link' | 'ip' | 'ah' | 'tcp', offset: number, width: 1 | 2 | 4];
+type Header = 'link' | 'ip' | 'ah' | 'esp' | 'tcp' | 'udp';
+type Field = [header: Header, offset: number, width: 1 | 2 | 4];
 const FIELDS: readonly Field[] = [
   ['link', 0, 1],
   ['link', 12, 2],
@@ -62,7 +83,16 @@ const FIELDS: readonly Field[] = [
   ['tcp', TcpOffset.dataOffsetFlags, 1],
   ['tcp', TcpOffset.dataOffsetFlags + 1, 1],
   ['tcp', TcpOffset.window, 2],
+  ['esp', EspOffset.spi, 4],
+  ['esp', EspOffset.seq, 4],
+  ['udp', UdpOffset.srcPort, 2],
+  ['udp', UdpOffset.dstPort, 2],
+  ['udp', UdpOffset.length, 2],
+  ['udp', UdpOffset.checksum, 2],
 ];
+
+/** Where the genuine frames come from (see the top of the file). */
+type GenuineSender = 'tcp-peer' | 'udp-peer' | 'ipsec-peer' | 'screen-mix';
 
 const HISTORY = 8;
 
@@ -72,17 +102,28 @@ export interface FuzzOptions {
   seed: number;
   /** Share of genuine frames, 0..1 (default 0.1): they keep the connection moving. */
   genuineShare?: number;
+  /** IPsec: drop on a wrong ICV (default), or compute and compare only, as benchmark replay does. */
+  enforceIcv?: boolean;
 }
 
-/** One connection under fuzzing: the sender makes genuine frames, the receiver takes every frame. */
+/** One receiving stack under fuzzing, and the genuine sender it hears. */
 export class FuzzSource {
   readonly counts: FuzzCounts;
   private readonly prng: Prng;
-  private sender!: Stack;
+  private readonly kind: GenuineSender;
+  /** The header fields this stack's frames carry. */
+  private readonly fields: readonly Field[];
+  private sender: Stack | null = null;
   private receiver!: Stack;
   /** Drops by reason of the connections closed so far. */
   private readonly closedDrops: Record<string, number> = {};
-  private wire!: Loopback;
+  /** tcp-peer: the wire between the two ends (ACKs go back over it). */
+  private wire: Loopback | null = null;
+  /** udp-peer, ipsec-peer: what the sender transmits. */
+  private sent: FrameQueue | null = null;
+  /** ipsec-peer, screen-mix: the upstream traffic, taken in turn. */
+  private mix: TrafficMix | null = null;
+  private mixAt = 0;
   private readonly msg: Msg = new BufferPool(1).get();
   private readonly frame: Msg = new BufferPool(1).get();
   private readonly data: Uint8Array;
@@ -101,6 +142,7 @@ export class FuzzSource {
       delivered: 0,
       queued: 0,
       withoutData: 0,
+      blocked: 0,
       dropped: 0,
       dropsByReason: {},
       byMutation: Object.fromEntries(MUTATIONS.map((m) => [m, 0])) as Record<Mutation, number>,
@@ -109,18 +151,38 @@ export class FuzzSource {
       doubleCounted: 0,
       reconnects: 0,
     };
+    const spec = options.spec;
+    this.kind = isScreenSpec(spec) ? 'screen-mix' : isIpsecSpec(spec) ? 'ipsec-peer' : spec.split('/').includes('tcp') ? 'tcp-peer' : 'udp-peer';
+    const md5 = spec.split('/').includes('md5');
+    const carried: Record<GenuineSender, Header[]> = {
+      'tcp-peer': md5 ? ['link', 'ip', 'ah', 'tcp'] : ['link', 'ip', 'tcp'],
+      'udp-peer': md5 ? ['link', 'ip', 'ah', 'udp'] : ['link', 'ip', 'udp'],
+      'ipsec-peer': spec.startsWith('esp') ? ['link', 'ip', 'esp'] : ['link', 'ip', 'ah'],
+      'screen-mix': ['link', 'ip', 'tcp', 'udp'],
+    };
+    this.fields = FIELDS.filter(([header]) => carried[this.kind].includes(header));
     this.open();
   }
 
-  /** A fresh connected pair (at the start, and after a mutation closed the connection). */
+  /** A fresh receiver and sender (at the start, and after a mutation closed the connection). */
   private open(): void {
     if (this.receiver !== undefined) addDrops(this.closedDrops, this.receiver);
+    const { spec, crypto } = this.options;
     const [a, b] = endpointPair();
-    this.sender = new Stack(this.options.spec, { ...a, crypto: this.options.crypto });
-    this.receiver = new Stack(this.options.spec, { ...b, crypto: this.options.crypto });
-    this.wire = new Loopback(this.sender, this.receiver, 64);
-    this.wire.handshake();
+    this.receiver = new Stack(spec, { ...b, crypto, enforceIcv: this.options.enforceIcv !== false });
     this.receiver.application = { pop: () => void this.appMessages++ };
+    if (this.kind === 'tcp-peer') {
+      this.sender = new Stack(spec, { ...a, crypto });
+      this.wire = new Loopback(this.sender, this.receiver, 64);
+      this.wire.handshake();
+    } else {
+      if (this.kind !== 'udp-peer') this.mix = buildTrafficMix(spec, a, this.options.seed);
+      if (this.kind !== 'screen-mix') {
+        this.sender = new Stack(spec, { ...a, crypto });
+        this.sent = new FrameQueue(new BufferPool(4), this.sender.linkHeaderBytes);
+        this.sender.attach(this.sent);
+      }
+    }
     while (this.history.length > 0) this.historyPool.put(this.history.pop()!);
   }
 
@@ -133,37 +195,42 @@ export class FuzzSource {
 
   private offerOne(): void {
     const c = this.counts;
-    if (!this.receiver.connected) {
+    if (this.kind === 'tcp-peer' && !this.receiver.connected) {
       this.open();
       c.reconnects++;
     }
+    const receiver = this.receiver;
     const mutation = this.nextFrame();
     c.byMutation[mutation]++;
-    const dropsBefore = this.receiver.drops.total;
+    const dropsBefore = receiver.drops.total;
     const deliveredBefore = this.appMessages;
-    const queuedBefore = this.receiver.tcp?.tcb.stats().outOfOrder ?? 0;
+    const queuedBefore = receiver.tcp?.tcb.stats().outOfOrder ?? 0;
+    const blockedBefore = receiver.screen?.blocked ?? 0;
     c.offered++;
     try {
-      this.receiver.receive(this.frame);
+      receiver.receive(this.frame);
     } catch (err) {
       c.escapes++;
       if (c.escapeSamples.length < 5) c.escapeSamples.push({ mutation, error: String((err as Error).stack ?? err), frameHex: Buffer.from(this.frame.toBytes()).toString('hex') });
       return;
     }
-    const dropped = this.receiver.drops.total - dropsBefore;
+    const dropped = receiver.drops.total - dropsBefore;
     if (dropped > 1) c.doubleCounted++;
     if (dropped > 0) c.dropped++;
     else if (this.appMessages > deliveredBefore) c.delivered++;
-    else if ((this.receiver.tcp?.tcb.stats().outOfOrder ?? 0) > queuedBefore) c.queued++;
+    else if ((receiver.tcp?.tcb.stats().outOfOrder ?? 0) > queuedBefore) c.queued++;
+    else if ((receiver.screen?.blocked ?? 0) > blockedBefore) c.blocked++;
     else c.withoutData++;
     // The receiver's ACKs go back to the sender, so its window stays open.
-    this.wire.pump();
+    this.wire?.pump();
   }
 
   /** Puts the next frame in this.frame; answers how it was made. */
   private nextFrame(): Mutation {
     const p = this.prng;
-    const genuine = p.next() / 0x1_0000_0000 < this.genuineShare;
+    // The first frame of a connection goes as it is: a mutated one would leave a hole at the
+    // stream's start that no later frame fills where AH guards every copy of it.
+    const genuine = p.next() / 0x1_0000_0000 < this.genuineShare || this.history.length === 0;
     const mutation: Mutation = genuine ? 'genuine' : MUTATIONS[1 + p.below(MUTATIONS.length - 1)]!;
     if (mutation === 'random-frame') {
       const length = p.below(4500);
@@ -199,37 +266,61 @@ export class FuzzSource {
   }
 
   /**
-   * A genuine frame in this.frame: with `advance`, a new segment from the sender (kept in the
-   * history too, and offered as it is, so the stream has no holes); otherwise a copy of one the
-   * history holds, to be mutated or replayed.
+   * A genuine frame in this.frame: with `advance`, a new one from the sender (kept in the history
+   * too, and offered as it is, so a stream has no holes and an IPsec sequence moves on); otherwise
+   * a copy of one the history holds, to be mutated or replayed.
    */
   private genuineFrame(advance: boolean): void {
-    if (advance || this.history.length === 0) {
-      this.msg.resetPayload(Math.min(1024, this.sender.maxPayload));
-      this.msg.bytes.set(this.data.subarray(0, this.msg.length), this.msg.head);
-      const queue = this.wire.toB;
-      if (this.sender.send(this.msg) === SendStatus.Sent && queue.frames.length > 0) {
-        const sent = queue.frames.pop()!;
-        const slot = this.history.length < HISTORY ? this.historyPool.get() : this.history.shift()!;
-        slot.loadFrame(sent.bytes, sent.head, sent.length, this.receiver.linkHeaderBytes);
-        this.history.push(slot);
-        queue.release(sent);
-      }
-    }
+    if (advance || this.history.length === 0) this.sendGenuine();
     const source = advance ? this.history[this.history.length - 1]! : this.history[this.prng.below(this.history.length)]!;
     this.frame.loadFrame(source.bytes, source.head, source.length, this.receiver.linkHeaderBytes);
+  }
+
+  /** Has the sender make one more genuine frame and keeps it in the history. */
+  private sendGenuine(): void {
+    const lhb = this.receiver.linkHeaderBytes;
+    const mix = this.mix;
+    const slot = this.history.length < HISTORY ? this.historyPool.get() : this.history.shift()!;
+    if (this.kind === 'screen-mix') {
+      slot.loadFrameView(mix!.frames[this.mixAt++ % mix!.frames.length]!, lhb);
+      this.history.push(slot);
+      return;
+    }
+    const sender = this.sender!;
+    const msg = this.msg;
+    if (this.kind === 'ipsec-peer') {
+      // The mix's next IP datagram that fits the tunnel, as the upstream gateway encapsulates it.
+      let datagram: Uint8Array;
+      do datagram = mix!.frames[this.mixAt++ % mix!.frames.length]!.subarray(mix!.linkHeaderBytes);
+      while (datagram.length > sender.maxPayload);
+      msg.bytes.set(datagram, msg.resetPayload(datagram.length));
+    } else {
+      msg.resetPayload(Math.min(1024, sender.maxPayload));
+      msg.bytes.set(this.data.subarray(0, msg.length), msg.head);
+    }
+    const queue = this.wire?.toB ?? this.sent!;
+    if (sender.send(msg) === SendStatus.Sent && queue.frames.length > 0) {
+      const sent = queue.frames.pop()!;
+      slot.loadFrame(sent.bytes, sent.head, sent.length, lhb);
+      this.history.push(slot);
+      queue.release(sent);
+    } else if (this.history.length < HISTORY) {
+      this.historyPool.put(slot);
+    } else {
+      this.history.unshift(slot);
+    }
   }
 
   /** Sets one header field to 0, all ones or random; fixes the checksums up half the time. */
   private setField(): void {
     const p = this.prng;
     const f = this.frame;
-    const [header, offset, width] = FIELDS[p.below(FIELDS.length)]!;
+    const [header, offset, width] = this.fields[p.below(this.fields.length)]!;
     const ip = f.head + this.receiver.linkHeaderBytes;
-    const ah = this.receiver.md5 !== null;
-    const tcp = ip + IPV4_HEADER_BYTES + (ah ? AH_MD5_BYTES : 0);
-    if (header === 'ah' && !ah) return;
-    const at = (header === 'link' ? f.head : header === 'ip' ? ip : header === 'ah' ? ip + IPV4_HEADER_BYTES : tcp) + offset;
+    const ahBytes = this.receiver.md5 !== null ? AH_MD5_BYTES : 0;
+    // A transport header stands right behind IP (and a transport AH); inside a tunnel, none is visible.
+    const transport = this.kind === 'ipsec-peer' ? -1 : ip + IPV4_HEADER_BYTES + ahBytes;
+    const at = (header === 'link' ? f.head : header === 'ip' ? ip : header === 'ah' || header === 'esp' ? ip + IPV4_HEADER_BYTES : transport) + offset;
     if (at + width > f.tail) return;
     const choice = p.below(3);
     const value = choice === 0 ? 0 : choice === 1 ? 0xffffffff : p.next();
@@ -237,21 +328,24 @@ export class FuzzSource {
     if (width === 1) view.setUint8(at, value & 0xff);
     else if (width === 2) view.setUint16(at, value & 0xffff);
     else view.setUint32(at, value >>> 0);
-    if (p.below(2) === 0) this.fixChecksums(ip, tcp);
+    if (p.below(2) === 0) this.fixChecksums(ip, transport);
   }
 
-  /** Recomputes the IPv4 header checksum and (when the frame still holds it) the TCP checksum. */
-  private fixChecksums(ip: number, tcp: number): void {
+  /** Recomputes the IPv4 header checksum and (when the frame still holds it) the TCP or UDP checksum. */
+  private fixChecksums(ip: number, transport: number): void {
     const f = this.frame;
     const view = f.view;
     if (ip + IPV4_HEADER_BYTES > f.tail) return;
     view.setUint16(ip + Ipv4Offset.checksum, 0);
     view.setUint16(ip + Ipv4Offset.checksum, internetChecksum(f.bytes, ip, IPV4_HEADER_BYTES));
-    if (view.getUint8(ip + Ipv4Offset.protocol) !== IP_PROTO_TCP || tcp + 20 > f.tail) return;
-    const length = f.tail - tcp;
-    view.setUint16(tcp + TcpOffset.checksum, 0);
-    const pseudo = pseudoHeaderSum(view.getUint32(ip + Ipv4Offset.src), view.getUint32(ip + Ipv4Offset.dst), IP_PROTO_TCP, length);
-    view.setUint16(tcp + TcpOffset.checksum, internetChecksum(f.bytes, tcp, length, pseudo));
+    const protocol = view.getUint8(ip + Ipv4Offset.protocol);
+    const at = protocol === IP_PROTO_TCP ? TcpOffset.checksum : protocol === IP_PROTO_UDP ? UdpOffset.checksum : -1;
+    if (transport < 0 || at < 0 || transport + at + 2 > f.tail) return;
+    const length = f.tail - transport;
+    view.setUint16(transport + at, 0);
+    const pseudo = pseudoHeaderSum(view.getUint32(ip + Ipv4Offset.src), view.getUint32(ip + Ipv4Offset.dst), protocol, length);
+    const sum = internetChecksum(f.bytes, transport, length, pseudo);
+    view.setUint16(transport + at, protocol === IP_PROTO_UDP && sum === 0 ? 0xffff : sum);
   }
 }
 
@@ -260,11 +354,11 @@ function addDrops(into: Record<string, number>, stack: Stack): Record<string, nu
   return into;
 }
 
-/** What is wrong with the counts, or null: offered = delivered + queued + without data + dropped, each once. */
+/** What is wrong with the counts, or null: offered = delivered + queued + without data + blocked + dropped, each once. */
 export function accountingProblem(c: FuzzCounts): string | null {
   if (c.escapes > 0) return `${c.escapes} frame(s) escaped the data path as exceptions`;
   if (c.doubleCounted > 0) return `${c.doubleCounted} frame(s) counted as more than one drop`;
-  const accounted = c.delivered + c.queued + c.withoutData + c.dropped;
+  const accounted = c.delivered + c.queued + c.withoutData + c.blocked + c.dropped;
   if (accounted !== c.offered) return `offered ${c.offered} but accounted for ${accounted}`;
   const byReason = Object.values(c.dropsByReason).reduce((a, b) => a + b, 0);
   if (byReason !== c.dropped) return `dropped ${c.dropped} but the counters by reason add up to ${byReason}`;

@@ -75,6 +75,23 @@ function isLayerName(name: string): name is LayerName {
   return (LAYER_NAMES as readonly string[]).includes(name);
 }
 
+/** Stack specs, comma-separated; a comma inside a layer's parentheses (esp(3des,md5)) is the layer's. */
+export function stackList(text: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const ch = text[i];
+    if (ch === '(') depth++;
+    else if (ch === ')') depth = Math.max(0, depth - 1);
+    else if ((ch === ',' && depth === 0) || ch === undefined) {
+      out.push(text.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  return out.filter((s) => s !== '');
+}
+
 /** Parses a spec such as `des/tcp/md5/ip/fddi` into layer names, top first. */
 export function parseStackSpec(spec: string): LayerName[] {
   return parseStackLayers(spec).map((l) => l.name);
