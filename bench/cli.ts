@@ -207,7 +207,7 @@ async function main(argv: string[]): Promise<number> {
       stopRequested: () => stopSignal !== null,
       failed: (f) => {
         progress.clear();
-        console.error(`xkbench: ${f.stack} ${f.side} ${f.mode} ×${f.workers} [${f.crypto}] failed: ${f.error}; its figures are missing, the other configurations go on`);
+        console.error(`xkbench: ${f.stack} ${f.side} ${f.mode} ×${f.workers} [${f.crypto}] failed: ${f.error}${f.endedAfterMs !== undefined ? ` (ended ${f.endedAfterMs} ms later, pool replaced)` : ''}; its figures are missing, the other configurations go on`);
       },
       ...(captures ? { tap: (c: Configuration, f: Msg) => captures!.tap(c, f) } : {}),
     });

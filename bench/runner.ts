@@ -4,7 +4,7 @@
 import { calibrateConfiguration, calibrationPass, calibrationPrimitives, calibrationRows } from './calibration.js';
 import { performance } from 'node:perf_hooks';
 import { type Enforcement, type MemoryBetween, type Workload, createWorkload, describeDrops, enforcementFor, firstBroken, memoryBetween } from '../drivers/workload.js';
-import { ParallelEngine } from '../parallel/engine.js';
+import { ParallelEngine, WorkerFailure } from '../parallel/engine.js';
 import { batchFor } from '../parallel/shared-run.js';
 import type { LockStats } from '../parallel/mutex.js';
 import type { TcpLockScope } from '../stacks/layers/tcp.js';
@@ -59,6 +59,8 @@ export interface ProgressStatus {
 /** A configuration that could not be measured (a worker threw or died); the others go on. */
 export interface FailedConfiguration extends Configuration {
   error: string;
+  /** A worker's failure: ms from it reaching the main thread to the configuration ended, its pool destroyed. */
+  endedAfterMs?: number;
 }
 
 export interface BenchOutcome {
@@ -260,7 +262,7 @@ async function runStacks(config: BenchConfig, hooks: RunnerHooks): Promise<Stack
             // The engine stopped the other workers and dropped the pool; this configuration has no
             // figures, the others are measured on a new pool.
             if (config.verify) throw err;
-            failures.push({ ...c, error: (err as Error).message });
+            failures.push({ ...c, error: (err as Error).message, ...(err instanceof WorkerFailure ? { endedAfterMs: err.endedAfterMs } : {}) });
             hooks.failed?.(failures[failures.length - 1]!);
             measured.delete(c);
             elapsedBefore += (config.runs - run + 1) * perRun;

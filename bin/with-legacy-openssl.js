@@ -30,10 +30,10 @@ export async function runWithLegacyOpenssl(script, args) {
     stdio: 'inherit',
     env: { ...process.env, NODE_OPTIONS: nodeOptions, XKBENCH_LEGACY_REEXEC: '1' },
   });
-  // A terminal's Ctrl-C reaches the child directly (same process group): the parent only waits,
-  // so the child sees one SIGINT and can stop cleanly. Other signals are passed on.
-  process.on('SIGINT', () => {});
-  for (const signal of ['SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+  // Signals are passed on, so `kill -INT` or `kill -TERM` to this process stops the child cleanly.
+  // A terminal's Ctrl-C reaches both (one process group): the child takes a second SIGINT within a
+  // second of the first as the same one.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
   child.on('exit', (code, signal) => {
     if (signal) process.kill(process.pid, signal);
     else process.exit(code ?? 1);

@@ -1,5 +1,5 @@
 // A hostile source for the receive path of any stack: genuine frames from a real sender, offered
-// as they are or mutated — bit flips, truncation, extension, header fields set to edge values (with
+// as they are, swapped with their successor, or mutated — bit flips, truncation, extension, header fields set to edge values (with
 // the IP and transport checksums fixed up half the time, so the mutation reaches the layer it aims
 // at), and frames of random bytes. The genuine sender is the peer TCP of a connection (reopened if
 // a mutation closes it), a peer UDP, the upstream gateway of an IPsec tunnel encapsulating a
@@ -34,7 +34,7 @@ export const FUZZ_STACKS = [
   'ah(md5)/ip/eth',
 ] as const;
 
-export const MUTATIONS = ['genuine', 'bit-flips', 'truncate', 'extend', 'field-edge', 'random-frame'] as const;
+export const MUTATIONS = ['genuine', 'bit-flips', 'truncate', 'extend', 'field-edge', 'random-frame', 'reorder'] as const;
 export type Mutation = (typeof MUTATIONS)[number];
 
 export interface FuzzCounts {
@@ -126,6 +126,9 @@ export class FuzzSource {
   private mixAt = 0;
   private readonly msg: Msg = new BufferPool(1).get();
   private readonly frame: Msg = new BufferPool(1).get();
+  /** A genuine frame a reorder holds back, offered next. */
+  private readonly held: Msg = new BufferPool(1).get();
+  private holding = false;
   private readonly data: Uint8Array;
   private appMessages = 0;
   private readonly genuineShare: number;
@@ -184,6 +187,7 @@ export class FuzzSource {
       }
     }
     while (this.history.length > 0) this.historyPool.put(this.history.pop()!);
+    this.holding = false;
   }
 
   /** Offers `frames` frames; answers the counts so far (drops by reason over every connection). */
@@ -230,8 +234,24 @@ export class FuzzSource {
     const p = this.prng;
     // The first frame of a connection goes as it is: a mutated one would leave a hole at the
     // stream's start that no later frame fills where AH guards every copy of it.
+    if (this.holding) {
+      // The frame a reorder held back, now after its successor: it fills the hole.
+      this.holding = false;
+      this.frame.loadFrame(this.held.bytes, this.held.head, this.held.length, this.receiver.linkHeaderBytes);
+      return 'genuine';
+    }
     const genuine = p.next() / 0x1_0000_0000 < this.genuineShare || this.history.length === 0;
     const mutation: Mutation = genuine ? 'genuine' : MUTATIONS[1 + p.below(MUTATIONS.length - 1)]!;
+    if (mutation === 'reorder') {
+      // Two new genuine frames, the second offered first (TCP queues it out of order; an IPsec
+      // replay window takes the first late, within the window); the first comes next.
+      this.sendGenuine();
+      const first = this.history[this.history.length - 1]!;
+      this.held.loadFrame(first.bytes, first.head, first.length, this.receiver.linkHeaderBytes);
+      this.holding = true;
+      this.genuineFrame(true);
+      return mutation;
+    }
     if (mutation === 'random-frame') {
       const length = p.below(4500);
       this.frame.resetFrame(length, this.receiver.linkHeaderBytes);

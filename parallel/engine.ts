@@ -14,6 +14,12 @@ import type { CrashRunResult, GatewayRunResult, WorkerResult, WorkerTask } from 
 import { GATEWAY_SHARED_BYTES } from './dispatch.js';
 import { CrashBoard } from './crash.js';
 
+/** A worker threw or its thread exited: the configuration ended, every thread of its pool gone. */
+export class WorkerFailure extends Error {
+  /** From the failure reaching the main thread to the other workers stopped and the pool destroyed. */
+  endedAfterMs = 0;
+}
+
 export type ClpPolicy = 'thread-per-connection' | 'processor-per-connection';
 
 export interface ParallelRun {
@@ -94,10 +100,14 @@ export class ParallelEngine {
     const shared = new SharedRun(buffer, workers);
     const owned = task.mode === 'plp' ? Array.from({ length: workers }, () => [0]) : assignConnections(connections, workers);
     const tasks = owned.map((mine, index) => pool.run({ ...task, buffer, workers, index, connections: mine } satisfies WorkerTask) as Promise<WorkerResult>);
-    let failure: unknown = null;
+    let failure: WorkerFailure | null = null;
+    let failedAt = 0;
     tasks.forEach((t, index) =>
       t.catch((err: unknown) => {
-        failure ??= new Error(`worker ${index} running ${task.spec} ${task.side}: ${(err as Error).message}`);
+        if (failure === null) {
+          failure = new WorkerFailure(`worker ${index} running ${task.spec} ${task.side}: ${(err as Error).message}`);
+          failedAt = performance.now();
+        }
         shared.stop();
       }),
     );
@@ -115,6 +125,7 @@ export class ParallelEngine {
       // the next configuration gets a new pool.
       this.pools.delete(workers);
       await pool.destroy();
+      (failure as WorkerFailure).endedAfterMs = Math.round(performance.now() - failedAt);
       throw failure;
     }
     const results = (await all).map((r) => (r as PromiseFulfilledResult<WorkerResult>).value);

@@ -11,7 +11,7 @@ export interface ReportExtras {
   charts?: { name: string; title: string }[];
   calibration?: CalibrationRow[];
   comparison?: Comparison | null;
-  failures?: { stack: string; side: string; mode: string; workers: number; crypto: string; error: string }[];
+  failures?: { stack: string; side: string; mode: string; workers: number; crypto: string; error: string; endedAfterMs?: number }[];
   /** The runs (Shieh & Lai's fit uses each run's throughput). */
   runs?: readonly RunRow[];
 }
@@ -311,7 +311,7 @@ export function renderReport(summary: readonly SummaryRow[], meta: ReportMeta, e
     '',
     meta.incomplete ? '**Incomplete: the run was interrupted; only the runs that finished are here.**\n' : '',
     ...(extras.failures && extras.failures.length > 0
-      ? ['**Failed configurations** (no figures; the others were measured on a new pool):', '', ...extras.failures.map((f) => `- ${f.stack} ${f.side} ${f.mode} ×${f.workers} [${f.crypto}]: ${f.error}`), '']
+      ? ['**Failed configurations** (no figures; the others were measured on a new pool):', '', ...extras.failures.map((f) => `- ${f.stack} ${f.side} ${f.mode} ×${f.workers} [${f.crypto}]: ${f.error}${f.endedAfterMs !== undefined ? ` (ended ${f.endedAfterMs} ms later)` : ''}`), '']
       : []),
     `${meta.timestamp} · Node ${meta.node} · ${meta.cpus} × ${meta.cpu} · ${meta.os}${meta.commit ? ` · commit ${meta.commit.slice(0, 12)}` : ''}`,
     '',

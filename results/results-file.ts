@@ -13,7 +13,7 @@ export interface ResultsFile {
   /** Raw primitive throughput of the same run (absent in files older than the regression check). */
   calibration?: CalibrationRow[];
   /** Configurations that could not be measured (a worker threw or died), with the error. */
-  failures?: { stack: string; side: string; mode: string; workers: number; connections: number; crypto: string; error: string }[];
+  failures?: { stack: string; side: string; mode: string; workers: number; connections: number; crypto: string; error: string; endedAfterMs?: number }[];
   /** Benecke's model and the Amdahl/USL fits, from the summary (predictions labelled as such). */
   models?: { benecke: BeneckeRow[]; shiehLai: ShiehLaiRow[]; scaling: ScalingRow[] };
   meta: ReportMeta & Record<string, unknown>;

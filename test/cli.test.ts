@@ -131,6 +131,7 @@ for (const kind of ['throw', 'exit'] as const) {
     assert.match(r.stderr, kind === 'throw' ? /worker 1 running tcp\/md5\/ip\/fddi send: injected fault/ : /worker 1 running tcp\/md5\/ip\/fddi send: worker exited with code/);
     const json = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
     assert.equal(json.failures.map((f: { stack: string; workers: number }) => [f.stack, f.workers]), [['tcp/md5/ip/fddi', 2]]);
+    assert.type(json.failures[0].endedAfterMs, 'number', 'how long the configuration took to end is recorded');
     assert.equal([...new Set(json.runs.map((x: { stack: string }) => x.stack))], ['tcp/ip/fddi', 'des/tcp/md5/ip/fddi'], 'the configurations before and after it are kept');
     assert.ok(json.runs.every((x: { valid: boolean; packets: number }) => x.valid && x.packets > 0));
     assert.match(fs.readFileSync(path.join(out, 'report.md'), 'utf8'), /Failed configurations[\s\S]*tcp\/md5\/ip\/fddi send plp ×2/);
@@ -271,20 +272,29 @@ test('--tcp-lock-scope state,segment measures PLP both ways in one run, each wit
   assert.match(fs.readFileSync(path.join(out, 'report.md'), 'utf8'), /PLP segment-lock speedup/);
 });
 
-test('Ctrl-C (SIGINT) writes the finished runs, marked incomplete, and exits 130', async () => {
-  const out = path.join(dir, 'interrupted');
-  const child = spawn(process.execPath, [xkbench, '--mode', 'single', '--stacks', 'tcp/ip/fddi', '--side', 'send', '--runs', '1000', '--warmup', '0s', '--duration', '100ms', '--out', out, '--quiet']);
-  // Wait until some runs have finished, then interrupt.
-  await new Promise((resolve) => setTimeout(resolve, 2500));
-  child.kill('SIGINT');
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  assert.is(code, 130);
-  const json = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
-  assert.is(json.meta.incomplete, true);
-  assert.ok(json.runs.length > 0 && json.runs.length < 1000, `${json.runs.length} runs kept`);
-  assert.is(fs.readFileSync(path.join(out, 'results.csv'), 'utf8').trim().split('\n').length, json.runs.length + 1);
-  assert.match(fs.readFileSync(path.join(out, 'report.md'), 'utf8'), /Incomplete/);
-});
+for (const [signal, exitCode, mode, what] of [
+  ['SIGINT', 130, 'single', 'Ctrl-C (SIGINT)'],
+  ['SIGTERM', 143, 'single', 'SIGTERM'],
+  ['SIGTERM', 143, 'plp', 'SIGTERM during a run on worker threads'],
+] as const) {
+  test(`${what} writes the finished runs, marked incomplete, whole, and exits ${exitCode}`, async () => {
+    const out = path.join(dir, `interrupted-${signal}-${mode}`);
+    const args = mode === 'plp' ? ['--mode', 'plp', '--workers', '2'] : ['--mode', 'single'];
+    const child = spawn(process.execPath, [xkbench, ...args, '--stacks', 'tcp/ip/fddi', '--side', 'send', '--runs', '1000', '--warmup', '0s', '--duration', '100ms', '--out', out, '--quiet']);
+    // Wait until some runs have finished, then interrupt.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    child.kill(signal);
+    // Returning at all shows the worker threads were ended: a thread left behind keeps Node alive.
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    assert.is(code, exitCode);
+    const json = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
+    assert.is(json.meta.incomplete, true);
+    assert.ok(json.runs.length > 0 && json.runs.length < 1000, `${json.runs.length} runs kept`);
+    assert.is(fs.readFileSync(path.join(out, 'results.csv'), 'utf8').trim().split('\n').length, json.runs.length + 1);
+    assert.match(fs.readFileSync(path.join(out, 'report.md'), 'utf8'), /Incomplete/);
+    assert.equal(fs.readdirSync(out).filter((f) => f.endsWith('.tmp')), [], 'no temporary file is left');
+  });
+}
 
 test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
