@@ -65,6 +65,16 @@ const BAD: [string[], RegExp][] = [
   [['--stacks', 'screen(10)/ip/eth', '--workers', '2', '--kill-worker', '1@5s', '--duration', '2s'], /must fall inside the steady window/],
   [['--stacks', 'screen(10)/ip/eth', '--heartbeat', '0'], /--heartbeat 0 is out of range: allowed 1 to 60000/],
   [['--heartbeat', '20'], /--heartbeat applies to gateway stacks/],
+  [['--workers', '-1'], /--workers '-1' is not a whole number: allowed 1 to 256/],
+  [['--workers', '100000'], /--workers 100000 is out of range: allowed 1 to 256/],
+  [['--connections', '0'], /--connections 0 is out of range: allowed 1 to 1024/],
+  [['--packet-size', '99999999'], /--packet-size 99999999 is out of range: allowed 1 to 65535/],
+  [['--packet-size', '4400'], /--packet-size 4400 does not fit one frame of tcp\/ip\/fddi: allowed 1 to 4312/],
+  [['--duration', '-1s'], /--duration '-1s' is not a duration/],
+  [['--duration', '25h'], /--duration '25h' is not a duration/],
+  [['--duration', '1500m'], /--duration and --warmup are at most 24 hours/],
+  [['--seed', '-1'], /--seed '-1' is not a whole number/],
+  [['--stacks', ','], /--stacks names no stack/],
 ];
 
 for (const [args, message] of BAD) {
