@@ -3,7 +3,7 @@
 
 import { calibrateConfiguration, calibrationPass, calibrationPrimitives, calibrationRows } from './calibration.js';
 import { performance } from 'node:perf_hooks';
-import { type Enforcement, type MemoryBetween, type Workload, createWorkload, describeDrops, enforcementFor, firstBroken, memoryBetween } from '../drivers/workload.js';
+import { type Enforcement, type MemoryBetween, MemoryTrace, type Workload, createWorkload, describeDrops, enforcementFor, firstBroken, memoryBetween } from '../drivers/workload.js';
 import { ParallelEngine, WorkerFailure } from '../parallel/engine.js';
 import { batchFor } from '../parallel/shared-run.js';
 import type { LockStats } from '../parallel/mutex.js';
@@ -319,6 +319,7 @@ function finish(rows: RunDetail[], enforcement: BenchOutcome['enforcement'], c: 
     };
     const mb = (bytes: number): number => round(bytes / 1048576);
     row.memory = { heapStartMB: mb(m.memory.heapStart), heapEndMB: mb(m.memory.heapEnd), rssStartMB: mb(m.memory.rssStart), rssEndMB: mb(m.memory.rssEnd) };
+    if (m.memory.trace !== undefined) row.memory.trace = m.memory.trace.map((p) => ({ seconds: Math.round(p.seconds * 10) / 10, heapMB: mb(p.heap), rssMB: mb(p.rss) }));
     if (c.side === 'recv') row.outOfOrderShare = round(m.packets > 0 ? m.outOfOrder / m.packets : 0);
     if (c.tcpLockScope !== undefined) row.tcpLockScope = c.tcpLockScope;
     if (c.dispatch !== undefined) row.dispatch = dispatchLabel(c.dispatch);
@@ -448,7 +449,14 @@ async function runSingle(c: Configuration, config: BenchConfig, hooks: RunnerHoo
     for (const w of workloads) w.setTap(null);
     const before = workloads.map((w) => w.counters());
     const memoryStart = process.memoryUsage();
-    const steady = await drive(workloads, config.durationSeconds, usGuess, report('steady', config.warmupSeconds, config.durationSeconds), hooks.stopRequested);
+    const trace = new MemoryTrace(config.durationSeconds);
+    const progress = report('steady', config.warmupSeconds, config.durationSeconds);
+    const tick = (fraction: number) => {
+      progress(fraction);
+      const seconds = fraction * config.durationSeconds;
+      if (trace.due(seconds)) trace.add(seconds, process.memoryUsage().heapUsed, process.memoryUsage.rss());
+    };
+    const steady = await drive(workloads, config.durationSeconds, usGuess, tick, hooks.stopRequested);
     if (steady === null) return { runs, stopped: true };
     const after = workloads.map((w) => w.counters());
     const memoryEnd = process.memoryUsage();
@@ -462,7 +470,7 @@ async function runSingle(c: Configuration, config: BenchConfig, hooks: RunnerHoo
       dataErrors += after[k]!.dataErrors;
       ignored += after[k]!.digestMismatchesIgnored - before[k]!.digestMismatchesIgnored;
     }
-    runs.push({ ...steady, drops, dataErrors, digestMismatchesIgnored: ignored, outOfOrder, observed: workloads.reduce((sum, w) => (sum + w.observed) | 0, 0), fairness: null, perConnectionMbps: null, lock: null, conservation: firstBroken(workloads, workloads.map((_, k) => k)), memory: memoryBetween(memoryStart, memoryEnd), gateway: null });
+    runs.push({ ...steady, drops, dataErrors, digestMismatchesIgnored: ignored, outOfOrder, observed: workloads.reduce((sum, w) => (sum + w.observed) | 0, 0), fairness: null, perConnectionMbps: null, lock: null, conservation: firstBroken(workloads, workloads.map((_, k) => k)), memory: memoryBetween(memoryStart, memoryEnd, trace), gateway: null });
   }
   return { runs, stopped: false };
 }

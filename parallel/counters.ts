@@ -9,6 +9,8 @@ export const CounterField = {
   lockWaitNs: 4,
   lockHoldNs: 5,
   drops: 6,
+  /** This worker's heap used (bytes), refreshed a few times a second during a run (memory trace). */
+  heapUsed: 7,
 } as const;
 
 const STRIDE = 8; // Float64 slots per worker: 64 bytes

@@ -6,10 +6,10 @@
 import { Piscina } from 'piscina';
 import { jainFairness } from '../results/speedup.js';
 import { sharedConnectionBytes } from '../drivers/shared-connection.js';
-import { type MemoryBetween, type SharedAccount, sharedAccountProblem } from '../drivers/workload.js';
+import { type MemoryBetween, MemoryTrace, type SharedAccount, sharedAccountProblem } from '../drivers/workload.js';
 import { CounterField } from './counters.js';
 import type { LockStats } from './mutex.js';
-import { Phase, SharedRun } from './shared-run.js';
+import { Mark, Phase, SharedRun, sharedNow } from './shared-run.js';
 import type { CrashRunResult, GatewayRunResult, WorkerResult, WorkerTask } from './worker.js';
 import { GATEWAY_SHARED_BYTES } from './dispatch.js';
 import { CrashBoard } from './crash.js';
@@ -114,10 +114,18 @@ export class ParallelEngine {
     const all = Promise.allSettled(tasks);
     let settled = false;
     void all.then(() => (settled = true));
+    // Memory through long steady windows, one trace per run: the workers' heaps as they last
+    // published them, and this process's RSS (every thread's).
+    const traces = new Map<number, MemoryTrace>();
     while (!settled) {
       await new Promise((resolve) => setTimeout(resolve, 100));
       if (stopRequested()) shared.stop();
       const phase = shared.phase;
+      if (phase === Phase.Steady) {
+        const trace = traces.get(shared.run) ?? traces.set(shared.run, new MemoryTrace(task.durationSeconds)).get(shared.run)!;
+        const seconds = (sharedNow() - shared.marks[Mark.steadyStart]!) / 1000;
+        if (trace.due(seconds)) trace.add(seconds, shared.counters.sum(CounterField.heapUsed), process.memoryUsage.rss());
+      }
       onProgress({ run: shared.run, phase: phase === Phase.Steady ? 'steady' : phase === Phase.WarmUp ? 'warm-up' : 'setup', packets: shared.counters.sum(CounterField.packets) });
     }
     if (failure !== null) {
@@ -145,7 +153,8 @@ export class ParallelEngine {
       let observed = 0;
       // PLP workers share one control block, so each saw the same count: take the leader's.
       let outOfOrder = plp ? results[0]!.runs[i]!.outOfOrder : 0;
-      const memory: MemoryBetween = { heapStart: 0, heapEnd: 0, rssStart: 0, rssEnd: 0 };
+      const trace = traces.get(i + 1)?.points;
+      const memory: MemoryBetween = { heapStart: 0, heapEnd: 0, rssStart: 0, rssEnd: 0, ...(trace?.length ? { trace } : {}) };
       let conservation: string | null = null;
       const accounts: SharedAccount[] = [];
       results.forEach((r, w) => {

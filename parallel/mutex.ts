@@ -25,7 +25,8 @@ export interface LockStats {
 export class AtomicsMutex implements Lock {
   static readonly BYTES = 4;
   private readonly word: Int32Array;
-  private heldSince = 0n;
+  /** performance.now() when a sampled hold began, else 0. A double, not hrtime.bigint(): a BigInt is allocated on every reading. */
+  private heldSince = 0;
   readonly stats: LockStats = { acquisitions: 0, contended: 0, waitNs: 0, holdNs: 0 };
 
   constructor(buffer: SharedArrayBuffer, byteOffset = 0) {
@@ -38,11 +39,11 @@ export class AtomicsMutex implements Lock {
     stats.acquisitions++;
     if (Atomics.compareExchange(word, 0, FREE, HELD) !== FREE) {
       stats.contended++;
-      const start = process.hrtime.bigint();
+      const start = performance.now();
       this.acquireSlow();
-      stats.waitNs += Number(process.hrtime.bigint() - start);
+      stats.waitNs += (performance.now() - start) * 1e6;
     }
-    if (stats.acquisitions % HOLD_SAMPLE === 0) this.heldSince = process.hrtime.bigint();
+    if (stats.acquisitions % HOLD_SAMPLE === 0) this.heldSince = performance.now();
   }
 
   private acquireSlow(): void {
@@ -58,9 +59,9 @@ export class AtomicsMutex implements Lock {
   }
 
   release(): void {
-    if (this.heldSince !== 0n) {
-      this.stats.holdNs += Number(process.hrtime.bigint() - this.heldSince) * HOLD_SAMPLE;
-      this.heldSince = 0n;
+    if (this.heldSince !== 0) {
+      this.stats.holdNs += (performance.now() - this.heldSince) * 1e6 * HOLD_SAMPLE;
+      this.heldSince = 0;
     }
     if (Atomics.sub(this.word, 0, 1) !== HELD) {
       Atomics.store(this.word, 0, FREE);

@@ -103,6 +103,18 @@ const BARRIER_TIMEOUT_MS = 120_000;
 /** How long a gateway worker times selection alone after each steady window. */
 const SELECTION_TIMING_MS = 100;
 
+/** How often a worker refreshes its heap figure in shared memory (the main thread's memory trace reads it). */
+const HEAP_PUBLISH_MS = 250;
+let heapPublishedAt = 0;
+
+/** Packets so far, live for the progress line; now and then, this thread's heap used. */
+function publishProgress(run: SharedRun, packetsSlot: number, packets: number, now: number): void {
+  run.counters.f[packetsSlot] = packets;
+  if (now - heapPublishedAt < HEAP_PUBLISH_MS) return;
+  heapPublishedAt = now;
+  run.counters.f[packetsSlot - CounterField.packets + CounterField.heapUsed] = process.memoryUsage().heapUsed;
+}
+
 /** Runs the workloads in turn until the shared clock reaches `until`; answers packets, bytes, per connection. */
 function driveUntil(run: SharedRun, workloads: Workload[], until: number, perConnection: number[] | null, slot: number): { packets: number; bytes: number } {
   let packets = 0;
@@ -119,7 +131,7 @@ function driveUntil(run: SharedRun, workloads: Workload[], until: number, perCon
     packets += batch * workloads.length;
     now = sharedNow();
     batch = batchFor((((now - started) * 1000) / packets) * workloads.length);
-    run.counters.f[slot] = packets; // live, for the progress line
+    publishProgress(run, slot, packets, now);
   }
   return { packets, bytes };
 }
@@ -201,7 +213,7 @@ function driveGateway(run: SharedRun, workload: GatewayWorkload, selector: Repli
       board.add(board.lostSeries, now, steadyStart, workload.lost - lost);
     }
     batch = batchFor(((now - started) * 1000) / packets);
-    run.counters.f[slot] = packets;
+    publishProgress(run, slot, packets, now);
   }
   return { packets, bytes };
 }

@@ -2,7 +2,7 @@
 // and 2 (µs per packet, and the increment over the TCP/IP baseline of the same link).
 
 import { type Comparison, renderComparison } from './compare.js';
-import type { CalibrationRow, RunRow, SummaryRow } from './rows.js';
+import type { CalibrationRow, MemoryUse, RunRow, SummaryRow } from './rows.js';
 import { table } from './markdown.js';
 import { beneckeRows, beneckeTable, crashTable, gatewayTable, scalingRows, scalingTable, shiehLaiRows, shiehLaiTable } from './model-report.js';
 
@@ -301,6 +301,29 @@ export function gatewaySections(summary: readonly SummaryRow[], runs: readonly R
   ];
 }
 
+/** Memory through each run whose steady window was long enough to be traced (10 s or more). */
+export function memoryTable(runs: readonly (RunRow & { memory?: MemoryUse })[]): string {
+  const traced = runs.filter((r) => r.memory?.trace !== undefined && r.memory.trace.length > 0);
+  if (traced.length === 0) return '';
+  const range = (values: number[]) => `${fmt(Math.min(...values))}–${fmt(Math.max(...values))}`;
+  return table(
+    ['run', 'window s', 'heap MB start → end', 'heap MB in the window', 'RSS MB start → end', 'RSS MB in the window', 'points'],
+    traced.map((r) => {
+      const m = r.memory!;
+      const trace = m.trace!;
+      return [
+        `${r.stack} ${r.side} ${r.mode} ×${r.workers} run ${r.run}`,
+        fmt(r.seconds, 0),
+        `${fmt(m.heapStartMB)} → ${fmt(m.heapEndMB)}`,
+        range(trace.map((p) => p.heapMB)),
+        `${fmt(m.rssStartMB)} → ${fmt(m.rssEndMB)}`,
+        range(trace.map((p) => p.rssMB)),
+        String(trace.length),
+      ];
+    }),
+  );
+}
+
 export function renderReport(summary: readonly SummaryRow[], meta: ReportMeta, extras: ReportExtras = {}): string {
   const charts = extras.charts ?? [];
   const enforcement = meta.enforcement
@@ -355,6 +378,16 @@ export function renderReport(summary: readonly SummaryRow[], meta: ReportMeta, e
           'The raw primitives, timed before and after the stack runs on the same machine, and each configuration\'s throughput divided by them: unlike Mbit/s, these carry over between machines.',
           '',
           ratioTables(summary, extras.calibration),
+          '',
+        ]
+      : []),
+    ...(memoryTable(extras.runs ?? [])
+      ? [
+          '## Memory through long runs',
+          '',
+          'Heap used (every thread\'s) and the process\'s RSS at the steady window\'s start and end, and the range of a trace taken every twentieth of the window (windows of 10 s or more; `memory.trace` in results.json). A leak shows as a rising range.',
+          '',
+          memoryTable(extras.runs ?? []),
           '',
         ]
       : []),

@@ -177,6 +177,8 @@ export interface MemoryUse {
   heapEndMB: number;
   rssStartMB: number;
   rssEndMB: number;
+  /** Steady windows of 10 s or more: heap and RSS every twentieth of the window. */
+  trace?: { seconds: number; heapMB: number; rssMB: number }[];
 }
 
 /** The raw throughput of a primitive, timed before and after the stack runs of the same command. */

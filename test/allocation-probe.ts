@@ -6,14 +6,18 @@ import { getHeapSpaceStatistics } from 'node:v8';
 import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { createWorkload, type Side } from '../drivers/workload.js';
 import { MAX_BATCH } from '../parallel/shared-run.js';
+import { AtomicsMutex } from '../parallel/mutex.js';
+import { sharedConnection, sharedConnectionBytes } from '../drivers/shared-connection.js';
 
-const [spec, side, packetsText] = process.argv.slice(2);
+const [spec, side, packetsText, mode] = process.argv.slice(2);
 const packets = Number(packetsText);
+// plp: the path a PLP worker runs, on a shared connection with its Atomics lock (one worker here).
+const shared = mode === 'plp' ? sharedConnection(new SharedArrayBuffer(sharedConnectionBytes(1)), 0, 0, (buffer, at) => new AtomicsMutex(buffer, at)) : null;
 const collect = (globalThis as { gc?: () => void }).gc;
 if (collect === undefined) throw new Error('run with --expose-gc');
 const youngBytes = (): number => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')!.space_used_size;
 
-const workload = createWorkload({ spec, side: side as Side, packetSize: 1024, crypto: 'cryptojs', seed: 3, verify: false, connection: 0 });
+const workload = createWorkload({ spec, side: side as Side, packetSize: 1024, crypto: 'cryptojs', seed: 3, verify: false, connection: 0 }, shared);
 // The harness drives the path in batches of at most MAX_BATCH packets (one call each), so the
 // probe does too: one call of 200 000 packets entered a loop compiled only on-stack, and now and
 // then ran part of it in unoptimized code that boxes numbers (1 MB, in about one run in twenty).
