@@ -14,7 +14,7 @@ import { SendStatus } from '../stacks/layer.js';
 import { BufferPool, type Msg } from '../stacks/message.js';
 import { PAPER_STACKS, isIpsecSpec, isScreenSpec } from '../stacks/spec.js';
 import { Stack, endpointPair } from '../stacks/stack.js';
-import { AH_MD5_BYTES } from '../stacks/wire/ah.js';
+import { AH_MD5_BYTES, AhOffset } from '../stacks/wire/ah.js';
 import { EspOffset } from '../stacks/wire/esp.js';
 import { IPV4_HEADER_BYTES, IP_PROTO_TCP, IP_PROTO_UDP, Ipv4Offset } from '../stacks/wire/ipv4.js';
 import { TcpOffset } from '../stacks/wire/tcp.js';
@@ -72,10 +72,10 @@ const FIELDS: readonly Field[] = [
   ['ip', Ipv4Offset.protocol, 1],
   ['ip', Ipv4Offset.src, 4],
   ['ip', Ipv4Offset.dst, 4],
-  ['ah', 0, 1],
-  ['ah', 1, 1],
-  ['ah', 4, 4],
-  ['ah', 8, 4],
+  ['ah', AhOffset.nextHeader, 1],
+  ['ah', AhOffset.payloadLength, 1],
+  ['ah', AhOffset.spi, 4],
+  ['ah', AhOffset.seq, 4],
   ['tcp', TcpOffset.srcPort, 2],
   ['tcp', TcpOffset.dstPort, 2],
   ['tcp', TcpOffset.seq, 4],
