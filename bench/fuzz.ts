@@ -21,7 +21,7 @@ const HELP = `usage: xkbench-fuzz [flags]   (npm run fuzz -- [flags])
 
   --iterations N   frames per stack (default: 100000; 1 to 100000000)
   --stacks a,b     stack specs, any (default: the four paper stacks over FDDI and over Ethernet,
-                   udp/ip/fddi, screen(100)/ip/eth, esp(3des,md5)/ip/eth, esp(des,md5)/ip/fddi,
+                   des/tcp/ip/fddi, udp/ip/fddi, screen(100)/ip/eth, esp(3des,md5)/ip/eth, esp(des,md5)/ip/fddi,
                    ah(md5)/ip/eth)
   --crypto X       cryptojs or node (default: node, the faster one: mutated frames rarely reach the cipher)
   --icv X          IPsec stacks: enforced (drop on a wrong ICV, the default) or computed (compare

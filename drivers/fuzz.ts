@@ -1,7 +1,7 @@
 // A hostile source for the receive path of any stack: genuine frames from a real sender, offered
-// as they are, swapped with their successor, or mutated — bit flips, truncation, extension, header fields set to edge values (with
-// the IP and transport checksums fixed up half the time, so the mutation reaches the layer it aims
-// at), and frames of random bytes. The genuine sender is the peer TCP of a connection (reopened if
+// as they are, swapped with their successor, or mutated — bit flips, truncation, extension, header
+// fields set to edge values (the flips and fields with the IP and transport checksums fixed up half
+// the time, so the mutation reaches the layer it aims at), and frames of random bytes. The genuine sender is the peer TCP of a connection (reopened if
 // a mutation closes it), a peer UDP, the upstream gateway of an IPsec tunnel encapsulating a
 // traffic mix, or, for a packet screen, the traffic mix itself. Every frame is accounted for:
 // delivered to the application, queued out of order, taken without data (an ACK), blocked by a
@@ -27,6 +27,7 @@ import { type TrafficMix, buildTrafficMix } from './traffic-mix.js';
 export const FUZZ_STACKS = [
   ...PAPER_STACKS,
   ...PAPER_STACKS.map((s) => s.replace(/fddi$/, 'eth')),
+  'des/tcp/ip/fddi',
   'udp/ip/fddi',
   'screen(100)/ip/eth',
   'esp(3des,md5)/ip/eth',
@@ -232,23 +233,21 @@ export class FuzzSource {
   /** Puts the next frame in this.frame; answers how it was made. */
   private nextFrame(): Mutation {
     const p = this.prng;
-    // The first frame of a connection goes as it is: a mutated one would leave a hole at the
-    // stream's start that no later frame fills where AH guards every copy of it.
     if (this.holding) {
-      // The frame a reorder held back, now after its successor: it fills the hole.
+      // The genuine frame held back by a reorder or a mutated fresh copy, now: it fills the hole.
       this.holding = false;
       this.frame.loadFrame(this.held.bytes, this.held.head, this.held.length, this.receiver.linkHeaderBytes);
       return 'genuine';
     }
+    // The first frame of a connection goes as it is: a mutated one would leave a hole at the
+    // stream's start that no later frame fills where AH guards every copy of it.
     const genuine = p.next() / 0x1_0000_0000 < this.genuineShare || this.history.length === 0;
     const mutation: Mutation = genuine ? 'genuine' : MUTATIONS[1 + p.below(MUTATIONS.length - 1)]!;
     if (mutation === 'reorder') {
       // Two new genuine frames, the second offered first (TCP queues it out of order; an IPsec
       // replay window takes the first late, within the window); the first comes next.
       this.sendGenuine();
-      const first = this.history[this.history.length - 1]!;
-      this.held.loadFrame(first.bytes, first.head, first.length, this.receiver.linkHeaderBytes);
-      this.holding = true;
+      this.hold(this.history[this.history.length - 1]!);
       this.genuineFrame(true);
       return mutation;
     }
@@ -258,12 +257,20 @@ export class FuzzSource {
       p.fill(this.frame.bytes, this.frame.head, length);
       return mutation;
     }
-    this.genuineFrame(genuine);
+    // Half the mutations start from a new frame, its genuine copy offered next: a mutation that
+    // gets past the checksums then lands in the stream's next place (DES decrypts it, say) instead
+    // of being discarded as a duplicate of old data.
+    const fresh = !genuine && p.below(2) === 0;
+    this.genuineFrame(genuine || fresh);
+    if (fresh) this.hold(this.frame);
     const f = this.frame;
     switch (mutation) {
       case 'bit-flips': {
         const flips = 1 + p.below(8);
         for (let i = 0; i < flips && f.length > 0; i++) f.bytes[f.head + p.below(f.length)]! ^= 1 << p.below(8);
+        // Half the time past the checksums, so corrupted data reaches what guards it above them
+        // (AH's digest, an ESP ICV, or nothing but DES's padding check where there is no MD5).
+        if (p.below(2) === 0) this.fixChecksums();
         break;
       }
       case 'truncate':
@@ -294,6 +301,12 @@ export class FuzzSource {
     if (advance || this.history.length === 0) this.sendGenuine();
     const source = advance ? this.history[this.history.length - 1]! : this.history[this.prng.below(this.history.length)]!;
     this.frame.loadFrame(source.bytes, source.head, source.length, this.receiver.linkHeaderBytes);
+  }
+
+  /** Keeps a copy of `frame` to be offered as the next frame. */
+  private hold(frame: Msg): void {
+    this.held.loadFrame(frame.bytes, frame.head, frame.length, this.receiver.linkHeaderBytes);
+    this.holding = true;
   }
 
   /** Has the sender make one more genuine frame and keeps it in the history. */
@@ -337,9 +350,7 @@ export class FuzzSource {
     const f = this.frame;
     const [header, offset, width] = this.fields[p.below(this.fields.length)]!;
     const ip = f.head + this.receiver.linkHeaderBytes;
-    const ahBytes = this.receiver.md5 !== null ? AH_MD5_BYTES : 0;
-    // A transport header stands right behind IP (and a transport AH); inside a tunnel, none is visible.
-    const transport = this.kind === 'ipsec-peer' ? -1 : ip + IPV4_HEADER_BYTES + ahBytes;
+    const transport = this.transportAt(ip);
     const at = (header === 'link' ? f.head : header === 'ip' ? ip : header === 'ah' || header === 'esp' ? ip + IPV4_HEADER_BYTES : transport) + offset;
     if (at + width > f.tail) return;
     const choice = p.below(3);
@@ -348,13 +359,20 @@ export class FuzzSource {
     if (width === 1) view.setUint8(at, value & 0xff);
     else if (width === 2) view.setUint16(at, value & 0xffff);
     else view.setUint32(at, value >>> 0);
-    if (p.below(2) === 0) this.fixChecksums(ip, transport);
+    if (p.below(2) === 0) this.fixChecksums();
+  }
+
+  /** Where the transport header stands: right behind IP (and a transport AH); inside a tunnel, none is visible (-1). */
+  private transportAt(ip: number): number {
+    return this.kind === 'ipsec-peer' ? -1 : ip + IPV4_HEADER_BYTES + (this.receiver.md5 !== null ? AH_MD5_BYTES : 0);
   }
 
   /** Recomputes the IPv4 header checksum and (when the frame still holds it) the TCP or UDP checksum. */
-  private fixChecksums(ip: number, transport: number): void {
+  private fixChecksums(): void {
     const f = this.frame;
     const view = f.view;
+    const ip = f.head + this.receiver.linkHeaderBytes;
+    const transport = this.transportAt(ip);
     if (ip + IPV4_HEADER_BYTES > f.tail) return;
     view.setUint16(ip + Ipv4Offset.checksum, 0);
     view.setUint16(ip + Ipv4Offset.checksum, internetChecksum(f.bytes, ip, IPV4_HEADER_BYTES));

@@ -1,5 +1,5 @@
 // Hostile input on the receive path of every kind of stack — the paper's four over FDDI and
-// Ethernet, UDP, the packet screen, the ESP and AH tunnels (ICVs enforced, and computed only as in
+// Ethernet, DES without MD5, UDP, the packet screen, the ESP and AH tunnels (ICVs enforced, and computed only as in
 // benchmark replay): nothing escapes as an exception, and every frame ends exactly once —
 // delivered, queued, taken without data, blocked, or dropped with a reason — and corruption is
 // caught by the layer that guards against it. A bounded run here; `npm run fuzz -- --iterations N`
@@ -39,6 +39,8 @@ for (const spec of FUZZ_STACKS) {
       // Corruption is caught at the layer that guards it: behind an AH or ESP ICV, nothing mutated reaches a checksum above it.
       assert.ok(drops[guard(spec)]! > 0, `${guard(spec)} drops`);
       if (spec.includes('md5')) assert.is(drops['tcp-checksum'], undefined);
+      // Without MD5, a corrupted segment that gets past TCP's checksum reaches DES, whose padding check is the last guard.
+      if (/des\//.test(spec) && !spec.includes('md5')) assert.ok(drops['des-padding']! > 0, 'DES refused bad padding');
     });
   }
 }
