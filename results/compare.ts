@@ -140,11 +140,10 @@ export function renderComparison(c: Comparison, notableOnly = false): string {
   const lines = [
     `Compared with ${c.old}: ${tracked} tracked metrics (speedups, same-run ratios), ${c.regressions.length} regression${c.regressions.length === 1 ? '' : 's'} beyond ${c.thresholdPercent}% and outside the noise.`,
     c.machineDifference === null ? 'Same CPU, core count and Node version: raw Mbit/s is comparable too.' : `Different machine (${c.machineDifference}): raw Mbit/s is machine-dependent and shown for information only.`,
-    '',
-    '| configuration | metric | old (90%) | new (90%) | change | outside noise | verdict |',
-    '|---|---|---:|---:|---:|---|---|',
   ];
   const ordered = [...c.changes].filter((x) => !notableOnly || x.beyondThreshold).sort((a, b) => Number(b.tracked) - Number(a.tracked));
+  if (ordered.length > 0) lines.push('', '| configuration | metric | old (90%) | new (90%) | change | outside noise | verdict |', '|---|---|---:|---:|---:|---|---|');
+  else if (notableOnly) lines.push(`No metric changed by more than ${c.thresholdPercent}%.`);
   for (const x of ordered) {
     lines.push(
       `| ${x.row} | ${METRIC_LABELS[x.metric]}${x.tracked ? '' : x.machineDependent ? ' (machine-dependent)' : ' (not tracked)'} | ${value(x.old, x.oldLow, x.oldHigh)} | ${value(x.new, x.newLow, x.newHigh)} | ${x.changePercent >= 0 ? '+' : ''}${x.changePercent.toFixed(1)}% | ${x.outsideNoise === null ? 'no interval' : x.outsideNoise ? 'yes' : 'no'} | ${x.verdict === 'regression' && !x.tracked ? 'slower (not tracked)' : x.verdict} |`,

@@ -138,13 +138,17 @@ test('reading results: a missing file, bad JSON and a wrong shape are named', ()
 const runDir = path.join(dir, 'run');
 const benchArgs = ['--stacks', 'tcp/md5/ip/fddi', '--side', 'send', '--mode', 'plp,clp', '--workers', '1,2', '--runs', '4', '--duration', '300ms', '--warmup', '100ms', '--quiet'];
 
-/** The run with every tracked metric 25% higher (the run is 20% below it) and point intervals. */
-function betterBaseline(results: ResultsFile): ResultsFile {
+/**
+ * The run with every tracked metric `factor` times its value and point intervals: factor 1.25
+ * makes the run 20% below the baseline; factor 1 pins the run's own intervals to its means (the
+ * noise of a short run on a busy machine must not decide whether the comparison logic works).
+ */
+function scaledResults(results: ResultsFile, factor: number): ResultsFile {
   const copy = structuredClone(results);
   for (const s of copy.summary) {
-    if (s.workers > 1 && s.speedup !== null) s.speedup = s.speedupLow = s.speedupHigh = s.speedup * 1.25;
-    if (s.checksumRatio !== undefined) s.checksumRatio = s.checksumRatioLow = s.checksumRatioHigh = s.checksumRatio * 1.25;
-    if (s.primitiveRatio !== undefined) s.primitiveRatio = s.primitiveRatioLow = s.primitiveRatioHigh = s.primitiveRatio * 1.25;
+    if (s.workers > 1 && s.speedup !== null) s.speedup = s.speedupLow = s.speedupHigh = s.speedup * factor;
+    if (s.checksumRatio !== undefined) s.checksumRatio = s.checksumRatioLow = s.checksumRatioHigh = s.checksumRatio * factor;
+    if (s.primitiveRatio !== undefined) s.primitiveRatio = s.primitiveRatioLow = s.primitiveRatioHigh = s.primitiveRatio * factor;
   }
   return copy;
 }
@@ -181,17 +185,25 @@ test('--compare: a run against itself has no regression (exit 0); against a base
   assert.is(self.status, 0, self.stderr);
   assert.match(self.stdout, /0 regressions beyond 10%/);
 
+  // The fixture: a baseline whose tracked metrics are 20% better than this run's (the run pinned to its means).
+  const pinned = path.join(dir, 'pinned');
+  fs.mkdirSync(pinned);
+  fs.writeFileSync(path.join(pinned, 'results.json'), JSON.stringify(scaledResults(readResults(runDir), 1)));
   const baseline = path.join(dir, 'better.json');
-  fs.writeFileSync(baseline, JSON.stringify(betterBaseline(readResults(runDir))));
-  const report = run(reportCommand, [runDir, '--compare', baseline, '--fail-on-regression']);
+  fs.writeFileSync(baseline, JSON.stringify(scaledResults(readResults(runDir), 1.25)));
+  const report = run(reportCommand, [pinned, '--compare', baseline, '--fail-on-regression']);
   assert.is(report.status, 1, report.stdout + report.stderr);
   assert.match(report.stdout, /\| regression \|/);
+  assert.match(report.stdout, /-20\.0%/);
   assert.match(report.stderr, /regression\(s\) against .*better\.json/);
-  assert.is(run(reportCommand, [runDir, '--compare', baseline]).status, 0, 'reported, but only --fail-on-regression fails');
+  assert.is(run(reportCommand, [pinned, '--compare', baseline]).status, 0, 'reported, but only --fail-on-regression fails');
 
-  const bench = run(xkbench, [...benchArgs, '--out', path.join(dir, 'again'), '--compare', baseline, '--fail-on-regression']);
+  // The same through a live benchmark run, against a baseline four times better (beyond any noise of a short run).
+  const far = path.join(dir, 'far-better.json');
+  fs.writeFileSync(far, JSON.stringify(scaledResults(readResults(runDir), 4)));
+  const bench = run(xkbench, [...benchArgs, '--out', path.join(dir, 'again'), '--compare', far, '--fail-on-regression']);
   assert.is(bench.status, 1, bench.stderr);
-  assert.match(bench.stderr, /regression\(s\) against .*better\.json: tcp\/md5\/ip\/fddi send/);
+  assert.match(bench.stderr, /regression\(s\) against .*far-better\.json: tcp\/md5\/ip\/fddi send/);
   assert.ok(fs.existsSync(path.join(dir, 'again', 'comparison.json')));
 });
 
