@@ -51,8 +51,10 @@ export function onesSum(bytes: Uint8Array, offset: number, length: number, sum =
     const b2 = rest > 2 ? bytes[at + 2]! : 0;
     wide += LITTLE_ENDIAN ? b0 | (b1 << 8) | (b2 << 16) : (b0 << 24) | (b1 << 16) | (b2 << 8);
   }
-  const folded = fold(wide);
-  return sum + (LITTLE_ENDIAN ? swap16(folded) : folded);
+  // Folded here rather than by fold(): `wide` can exceed 2^30, and passed to a call the JIT did
+  // not inline it would be boxed, a heap number per packet.
+  while (wide > 0xffff) wide = (wide % 0x10000) + Math.floor(wide / 0x10000);
+  return sum + (LITTLE_ENDIAN ? swap16(wide) : wide);
 }
 
 /** The same sum for data at any alignment, two bytes at a time. */
