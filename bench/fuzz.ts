@@ -7,7 +7,6 @@ import { FUZZ_STACKS, FuzzSource, type FuzzCounts, accountingProblem } from '../
 import { CRYPTO_PROVIDERS, type CryptoProviderName } from '../stacks/crypto/index.js';
 import { StackSpecError, parseStackSpec, stackList } from '../stacks/spec.js';
 
-
 interface FuzzConfig {
   iterations: number;
   stacks: string[];

@@ -454,7 +454,10 @@ async function runSingle(c: Configuration, config: BenchConfig, hooks: RunnerHoo
     const tick = (fraction: number) => {
       progress(fraction);
       const seconds = fraction * config.durationSeconds;
-      if (trace.due(seconds)) trace.add(seconds, process.memoryUsage().heapUsed, process.memoryUsage.rss());
+      if (trace.due(seconds)) {
+        const now = process.memoryUsage();
+        trace.add(seconds, now.heapUsed, now.rss);
+      }
     };
     const steady = await drive(workloads, config.durationSeconds, usGuess, tick, hooks.stopRequested);
     if (steady === null) return { runs, stopped: true };

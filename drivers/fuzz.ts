@@ -12,7 +12,7 @@ import { internetChecksum, pseudoHeaderSum } from '../stacks/checksum.js';
 import type { CryptoProviderName } from '../stacks/crypto/index.js';
 import { SendStatus } from '../stacks/layer.js';
 import { BufferPool, type Msg } from '../stacks/message.js';
-import { PAPER_STACKS, isIpsecSpec, isScreenSpec } from '../stacks/spec.js';
+import { PAPER_STACKS, isIpsecSpec, isScreenSpec, parseStackSpec } from '../stacks/spec.js';
 import { Stack, endpointPair } from '../stacks/stack.js';
 import { AH_MD5_BYTES, AhOffset } from '../stacks/wire/ah.js';
 import { EspOffset } from '../stacks/wire/esp.js';
@@ -127,7 +127,7 @@ export class FuzzSource {
   private mixAt = 0;
   private readonly msg: Msg = new BufferPool(1).get();
   private readonly frame: Msg = new BufferPool(1).get();
-  /** A genuine frame a reorder holds back, offered next. */
+  /** A genuine frame held back (by a reorder, or behind a mutated copy of it), offered next. */
   private readonly held: Msg = new BufferPool(1).get();
   private holding = false;
   private readonly data: Uint8Array;
@@ -156,12 +156,13 @@ export class FuzzSource {
       reconnects: 0,
     };
     const spec = options.spec;
-    this.kind = isScreenSpec(spec) ? 'screen-mix' : isIpsecSpec(spec) ? 'ipsec-peer' : spec.split('/').includes('tcp') ? 'tcp-peer' : 'udp-peer';
-    const md5 = spec.split('/').includes('md5');
+    const layers = parseStackSpec(spec);
+    this.kind = isScreenSpec(spec) ? 'screen-mix' : isIpsecSpec(spec) ? 'ipsec-peer' : layers.includes('tcp') ? 'tcp-peer' : 'udp-peer';
+    const md5 = layers.includes('md5');
     const carried: Record<GenuineSender, Header[]> = {
       'tcp-peer': md5 ? ['link', 'ip', 'ah', 'tcp'] : ['link', 'ip', 'tcp'],
       'udp-peer': md5 ? ['link', 'ip', 'ah', 'udp'] : ['link', 'ip', 'udp'],
-      'ipsec-peer': spec.startsWith('esp') ? ['link', 'ip', 'esp'] : ['link', 'ip', 'ah'],
+      'ipsec-peer': layers[0] === 'esp' ? ['link', 'ip', 'esp'] : ['link', 'ip', 'ah'],
       'screen-mix': ['link', 'ip', 'tcp', 'udp'],
     };
     this.fields = FIELDS.filter(([header]) => carried[this.kind].includes(header));

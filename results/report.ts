@@ -329,6 +329,7 @@ export function renderReport(summary: readonly SummaryRow[], meta: ReportMeta, e
   const enforcement = meta.enforcement
     .map((e) => `- ${e.stack} ${e.side}: enforced ${e.enforced.join(', ')}${e.computedOnly.length ? `; computed, not enforced: ${e.computedOnly.join(', ')}` : ''}${e.genuineFrames ? '' : '; frames replayed from templates'}`)
     .join('\n');
+  const memory = memoryTable(extras.runs ?? []);
   return [
     '# xkbench results',
     '',
@@ -381,13 +382,13 @@ export function renderReport(summary: readonly SummaryRow[], meta: ReportMeta, e
           '',
         ]
       : []),
-    ...(memoryTable(extras.runs ?? [])
+    ...(memory
       ? [
           '## Memory through long runs',
           '',
           'Heap used (every thread\'s) and the process\'s RSS at the steady window\'s start and end, and the range of a trace taken every twentieth of the window (windows of 10 s or more; `memory.trace` in results.json). A leak shows as a rising range.',
           '',
-          memoryTable(extras.runs ?? []),
+          memory,
           '',
         ]
       : []),
