@@ -2,11 +2,9 @@
 // written whole (temporary file, then rename) into the run's folder; Ctrl-C writes what finished,
 // marked incomplete.
 
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PcapWriter } from '../drivers/pcap.js';
 import { prepareOutputFolder, timestampFolder, toCsv, writeAtomic } from '../results/output.js';
 import { compareResults, renderComparison } from '../results/compare.js';
@@ -20,33 +18,21 @@ import { LEGACY_PROVIDER_FLAG, nodeHasSingleDes } from '../stacks/crypto/index.j
 import type { Msg } from '../stacks/message.js';
 import { Stack, endpointPair } from '../stacks/stack.js';
 import { runLayerBenchmarks } from './layers.js';
-import { type BenchConfig, OptionError, parseOptions, usage } from './options.js';
+import { helpOrVersion } from './args.js';
+import { EXIT, exitForSignal } from './exit-codes.js';
+import { type BenchConfig, OptionError, XKBENCH, parseOptions } from './options.js';
+import { gitCommit, packageVersion } from './version.js';
 import { type BenchOutcome, type Configuration, type ProgressStatus, VerifyError, runBenchmarks } from './runner.js';
-
-const root = path.dirname(path.dirname(path.dirname(fileURLToPath(import.meta.url))));
-
-function packageVersion(): string {
-  try {
-    return JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version as string;
-  } catch {
-    return 'unknown';
-  }
-}
-
-function gitCommit(): string | null {
-  try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    return null;
-  }
-}
 
 function formatSeconds(s: number): string {
   const total = Math.max(0, Math.round(s));
   return `${Math.floor(total / 60)}:${String(total % 60).padStart(2, '0')}`;
 }
 
-/** One line on a terminal, redrawn at most ten times a second; nothing when stdout is not a TTY. */
+/**
+ * One line on stderr, redrawn at most ten times a second, whenever stderr is a terminal (also with
+ * --json > file); never with --quiet, on a dumb terminal (TERM=dumb) or under CI (CI set).
+ */
 class ProgressLine {
   private last = 0;
   private shown = false;
@@ -102,6 +88,19 @@ class Captures {
   }
 }
 
+/** Why a capture cannot be written at this path (checked before any work), or null. */
+function capturePathProblem(file: string): string | null {
+  const dir = path.dirname(path.resolve(file));
+  if (fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory() !== true) return `folder ${dir} does not exist`;
+  if (fs.statSync(file, { throwIfNoEntry: false })?.isDirectory() === true) return `is a folder: give a file name, such as ${path.join(file, 'capture.pcap')}`;
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch {
+    return `folder ${dir} is not writable`;
+  }
+  return null;
+}
+
 function buildMeta(config: BenchConfig, outcome: BenchOutcome, started: Date, argv: string[]) {
   const cpus = os.cpus();
   return {
@@ -130,28 +129,24 @@ function buildMeta(config: BenchConfig, outcome: BenchOutcome, started: Date, ar
 }
 
 async function main(argv: string[]): Promise<number> {
+  const early = helpOrVersion(XKBENCH, argv);
+  if (early !== null) {
+    console.log(early);
+    return EXIT.ok;
+  }
   let config: BenchConfig;
   try {
     config = parseOptions(argv);
   } catch (err) {
     if (err instanceof OptionError) {
       console.error(`xkbench: ${err.message}`);
-      return 2;
+      return EXIT.badInput;
     }
     throw err;
   }
-  if (config.help) {
-    console.log(usage());
-    return 0;
-  }
-  if (config.layers) {
-    await runLayerBenchmarks(config);
-    return 0;
-  }
-
   if (config.cryptos.includes('node') && config.stacks.some((s) => s.split('/').includes('des')) && !nodeHasSingleDes()) {
     console.error(`xkbench: --crypto node with a DES stack needs OpenSSL's legacy provider: run through the xkbench command or npm run bench, or set NODE_OPTIONS=${LEGACY_PROVIDER_FLAG}`);
-    return 2;
+    return EXIT.badInput;
   }
   let baseline: ResultsFile | null = null;
   if (config.compare !== null) {
@@ -160,10 +155,15 @@ async function main(argv: string[]): Promise<number> {
     } catch (err) {
       if (err instanceof ResultsFileError) {
         console.error(`xkbench: --compare ${err.message}`);
-        return 2;
+        return EXIT.badInput;
       }
       throw err;
     }
+  }
+  const pcapProblem = config.pcap !== null ? capturePathProblem(config.pcap) : null;
+  if (pcapProblem !== null) {
+    console.error(`xkbench: --pcap ${config.pcap}: ${pcapProblem}`);
+    return EXIT.badInput;
   }
   const started = new Date();
   const out = config.out ?? path.join('results', timestampFolder(started));
@@ -171,16 +171,15 @@ async function main(argv: string[]): Promise<number> {
     prepareOutputFolder(out);
   } catch (err) {
     console.error(`xkbench: --out ${out} is not a writable folder: ${(err as Error).message}`);
-    return 2;
+    return EXIT.badInput;
   }
   config.out = out;
+  if (config.layers) {
+    await runLayerBenchmarks(config);
+    return EXIT.ok;
+  }
   let captures: Captures | null = null;
   if (config.pcap !== null) {
-    const dir = path.dirname(path.resolve(config.pcap));
-    if (!fs.existsSync(dir)) {
-      console.error(`xkbench: --pcap ${config.pcap}: folder ${dir} does not exist`);
-      return 2;
-    }
     const linkTypes = new Map(config.stacks.map((s) => [s, new Stack(s, endpointPair()[0]).link.linkType]));
     captures = new Captures(config.pcap, linkTypes);
   }
@@ -190,7 +189,7 @@ async function main(argv: string[]): Promise<number> {
   const onSignal = (signal: NodeJS.Signals) => {
     // npm and a terminal may both pass on one Ctrl-C: only a second one a moment later means "now".
     if (stopSignal !== null) {
-      if (Date.now() - stopAt > 1000) process.exit(signal === 'SIGINT' ? 130 : 143);
+      if (Date.now() - stopAt > 1000) process.exit(exitForSignal(signal));
       return;
     }
     stopSignal = signal;
@@ -198,8 +197,9 @@ async function main(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
 
-  const progress = new ProgressLine(process.stdout.isTTY === true && process.stderr.isTTY === true && !config.quiet);
+  const progress = new ProgressLine(process.stderr.isTTY === true && !config.quiet && process.env.TERM !== 'dumb' && !process.env.CI);
   let outcome: BenchOutcome;
   try {
     outcome = await runBenchmarks(config, {
@@ -215,10 +215,10 @@ async function main(argv: string[]): Promise<number> {
     progress.clear();
     if (err instanceof VerifyError) {
       console.error(`xkbench: --verify failed: ${err.message}`);
-      return 1;
+      return EXIT.failed;
     }
     console.error(`xkbench: the benchmark failed: ${(err as Error).message}`);
-    return 1;
+    return EXIT.failed;
   }
   progress.clear();
 
@@ -233,10 +233,13 @@ async function main(argv: string[]): Promise<number> {
   const written = await writeReports(out, results, comparison);
   written.push(...writeExtras(out, results, comparison, config.formats));
   const pcaps = captures?.close() ?? [];
+  if (captures !== null && pcaps.length === 0) console.error('xkbench: --pcap: no frame was captured (frames are taken during the warm-up of each configuration\'s first run: give --warmup above 0)');
 
   const invalid = outcome.rows.filter((r) => !r.valid);
   if (config.json) {
-    console.log(JSON.stringify({ summary, incomplete: outcome.incomplete, out }, null, 2));
+    const invalidRuns = invalid.map((r) => ({ stack: r.stack, side: r.side, mode: r.mode, workers: r.workers, run: r.run, ...(r.conservation ? { conservation: r.conservation } : {}) }));
+    const json = { summary, failures: outcome.failures, invalidRuns, comparison, regressions: comparison?.regressions ?? [], incomplete: outcome.incomplete, out };
+    console.log(JSON.stringify(json, null, 2));
   } else if (!config.quiet) {
     console.log(throughputTable(summary));
     console.log('');
@@ -257,14 +260,14 @@ async function main(argv: string[]): Promise<number> {
   }
   if (outcome.incomplete) {
     console.error(`xkbench: stopped by ${stopSignal}; the ${outcome.rows.length} finished run(s) are written to ${out}, marked incomplete`);
-    return stopSignal === 'SIGTERM' ? 143 : 130;
+    return exitForSignal(stopSignal ?? 'SIGINT');
   }
   if (outcome.failures.length > 0) {
     console.error(`xkbench: ${outcome.failures.length} configuration(s) failed (listed in results.json "failures" and report.md); the ${outcome.rows.length} runs that finished are written to ${out}`);
-    return 1;
+    return EXIT.failed;
   }
-  if (invalid.length > 0) return 1;
-  return config.failOnRegression && comparison !== null && comparison.regressions.length > 0 ? 1 : 0;
+  if (invalid.length > 0) return EXIT.failed;
+  return config.failOnRegression && comparison !== null && comparison.regressions.length > 0 ? EXIT.regression : EXIT.ok;
 }
 
 process.exitCode = await main(process.argv.slice(2));

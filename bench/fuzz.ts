@@ -6,6 +6,8 @@
 import { FUZZ_STACKS, FuzzSource, type FuzzCounts, accountingProblem } from '../drivers/fuzz.js';
 import { CRYPTO_PROVIDERS, type CryptoProviderName } from '../stacks/crypto/index.js';
 import { StackSpecError, parseStackSpec, stackList } from '../stacks/spec.js';
+import { type CommandSpec, OptionError, type ParsedArgs, startCommand } from './args.js';
+import { EXIT } from './exit-codes.js';
 
 interface FuzzConfig {
   iterations: number;
@@ -16,55 +18,50 @@ interface FuzzConfig {
   enforceIcv: boolean;
 }
 
-const HELP = `usage: xkbench-fuzz [flags]   (npm run fuzz -- [flags])
+const FUZZ: CommandSpec = {
+  name: 'xkbench-fuzz',
+  npm: 'npm run fuzz --',
+  operands: '',
+  positionals: 0,
+  flags: {
+    '--iterations': { group: 'What to fuzz', value: 'N', help: 'frames per stack, 1 to 100000000', default: '100000' },
+    '--stacks': { group: 'What to fuzz', value: 'a,b', help: 'stack specs, any kind', default: FUZZ_STACKS.join(', ') },
+    '--crypto': { group: 'What to fuzz', value: 'P', help: `${CRYPTO_PROVIDERS.join(' or ')} (node is the faster one: mutated frames rarely reach the cipher)`, default: 'node' },
+    '--icv': { group: 'What to fuzz', value: 'X', help: 'IPsec stacks: enforced (drop on a wrong ICV) or computed (compare only, as benchmark replay does)', default: 'enforced' },
+    '--seed': { group: 'What to fuzz', value: 'S', help: 'PRNG seed, 0 to 4294967295', default: '1' },
+    '--json': { group: 'Output', help: 'print the counts as one JSON object' },
+  },
+};
 
-  --iterations N   frames per stack (default: 100000; 1 to 100000000)
-  --stacks a,b     stack specs, any (default: the four paper stacks over FDDI and over Ethernet,
-                   des/tcp/ip/fddi, udp/ip/fddi, screen(100)/ip/eth, esp(3des,md5)/ip/eth, esp(des,md5)/ip/fddi,
-                   ah(md5)/ip/eth)
-  --crypto X       cryptojs or node (default: node, the faster one: mutated frames rarely reach the cipher)
-  --icv X          IPsec stacks: enforced (drop on a wrong ICV, the default) or computed (compare
-                   only, as benchmark replay does)
-  --seed S         PRNG seed (default: 1)
-  --json           print the counts as JSON
-  --help           this text`;
+function wholeNumber(flag: string, text: string, min: number, max: number): number {
+  if (!/^\d+$/.test(text.trim()) || Number(text) < min || Number(text) > max) throw new OptionError(`${flag} '${text}' is not a whole number from ${min} to ${max}`);
+  return Number(text);
+}
 
-class FlagError extends Error {}
-
-function parse(argv: readonly string[]): FuzzConfig | null {
-  const config: FuzzConfig = { iterations: 100_000, stacks: [...FUZZ_STACKS], crypto: 'node', seed: 1, json: false, enforceIcv: true };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i]!;
-    if (flag === '--help' || flag === '-h') return null;
-    if (flag === '--json') {
-      config.json = true;
-      continue;
-    }
-    const value = argv[i + 1];
-    if (!['--iterations', '--stacks', '--crypto', '--icv', '--seed'].includes(flag)) throw new FlagError(`unknown flag ${flag}: allowed are --iterations, --stacks, --crypto, --icv, --seed, --json, --help`);
-    if (value === undefined || value.startsWith('--')) throw new FlagError(`${flag} needs a value`);
-    i++;
-    if (flag === '--iterations' || flag === '--seed') {
-      const max = flag === '--iterations' ? 100_000_000 : 0xffff_ffff;
-      const min = flag === '--iterations' ? 1 : 0;
-      if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) throw new FlagError(`${flag} '${value}' is not a whole number from ${min} to ${max}`);
-      if (flag === '--iterations') config.iterations = Number(value);
-      else config.seed = Number(value);
-    } else if (flag === '--icv') {
-      if (value !== 'enforced' && value !== 'computed') throw new FlagError(`--icv '${value}' is not allowed: enforced or computed`);
-      config.enforceIcv = value === 'enforced';
-    } else if (flag === '--crypto') {
-      if (!CRYPTO_PROVIDERS.includes(value as CryptoProviderName)) throw new FlagError(`--crypto '${value}' is not a provider: allowed are ${CRYPTO_PROVIDERS.join(', ')}`);
-      config.crypto = value as CryptoProviderName;
-    } else {
-      config.stacks = stackList(value);
-      for (const spec of config.stacks) {
-        try {
-          parseStackSpec(spec);
-        } catch (err) {
-          if (err instanceof StackSpecError) throw new FlagError(`--stacks: ${err.message}`);
-          throw err;
-        }
+function parse(args: ParsedArgs): FuzzConfig {
+  const config: FuzzConfig = { iterations: 100_000, stacks: [...FUZZ_STACKS], crypto: 'node', seed: 1, json: args.has('--json'), enforceIcv: true };
+  const text = args.text;
+  if (text('--iterations') !== undefined) config.iterations = wholeNumber('--iterations', text('--iterations')!, 1, 100_000_000);
+  if (text('--seed') !== undefined) config.seed = wholeNumber('--seed', text('--seed')!, 0, 0xffff_ffff);
+  const icv = text('--icv');
+  if (icv !== undefined) {
+    if (icv !== 'enforced' && icv !== 'computed') throw new OptionError(`--icv '${icv}' is not allowed: enforced or computed`);
+    config.enforceIcv = icv === 'enforced';
+  }
+  const crypto = text('--crypto');
+  if (crypto !== undefined) {
+    if (!CRYPTO_PROVIDERS.includes(crypto as CryptoProviderName)) throw new OptionError(`--crypto '${crypto}' is not a provider: allowed are ${CRYPTO_PROVIDERS.join(', ')}`);
+    config.crypto = crypto as CryptoProviderName;
+  }
+  if (text('--stacks') !== undefined) {
+    config.stacks = stackList(text('--stacks')!);
+    if (config.stacks.length === 0) throw new OptionError('--stacks names no stack');
+    for (const spec of config.stacks) {
+      try {
+        parseStackSpec(spec);
+      } catch (err) {
+        if (err instanceof StackSpecError) throw new OptionError(`--stacks: ${err.message}`);
+        throw err;
       }
     }
   }
@@ -72,19 +69,17 @@ function parse(argv: readonly string[]): FuzzConfig | null {
 }
 
 function main(argv: string[]): number {
-  let config: FuzzConfig | null;
+  const args = startCommand(FUZZ, argv);
+  if (typeof args === 'number') return args;
+  let config: FuzzConfig;
   try {
-    config = parse(argv);
+    config = parse(args);
   } catch (err) {
-    if (err instanceof FlagError) {
+    if (err instanceof OptionError) {
       console.error(`xkbench-fuzz: ${err.message}`);
-      return 2;
+      return EXIT.badInput;
     }
     throw err;
-  }
-  if (config === null) {
-    console.log(HELP);
-    return 0;
   }
   const results: Record<string, FuzzCounts & { seconds: number; problem: string | null }> = {};
   let failed = false;
@@ -103,7 +98,7 @@ function main(argv: string[]): number {
     }
   }
   if (config.json) console.log(JSON.stringify({ iterations: config.iterations, crypto: config.crypto, icv: config.enforceIcv ? 'enforced' : 'computed', seed: config.seed, stacks: results }, null, 2));
-  return failed ? 1 : 0;
+  return failed ? EXIT.failed : EXIT.ok;
 }
 
 process.exitCode = main(process.argv.slice(2));

@@ -15,6 +15,7 @@ import { Tcb } from '../stacks/layers/tcp-control-block.js';
 import { BufferPool, type Msg, copyBytes } from '../stacks/message.js';
 import { Stack, endpointPair } from '../stacks/stack.js';
 import { prepareOutputFolder, timestampFolder, writeAtomic } from '../results/output.js';
+import { table } from '../results/markdown.js';
 import type { BenchConfig } from './options.js';
 import { type Primitive, checksumPrimitive, cryptoPrimitive } from './primitives.js';
 
@@ -216,9 +217,11 @@ export async function runLayerBenchmarks(config: BenchConfig): Promise<LayerRow[
     '',
     'µs per packet; pop rows net of restoring the message they are fed; tcp pop includes the ACK it sends every second segment.',
     '',
-    '| layer or primitive | direction | crypto | µs per packet | ± % |',
-    '|---|---|---|---:|---:|',
-    ...rows.map((r) => `| ${r.layer} | ${r.layer.includes(' ') ? '' : r.direction} | ${r.crypto} | ${r.usPerPacket.toFixed(2)} | ${r.rme.toFixed(1)} |`),
+    table(
+      ['layer or primitive', 'direction', 'crypto', 'µs per packet', '± %'],
+      rows.map((r) => [r.layer, r.layer.includes(' ') ? '' : r.direction, r.crypto, r.usPerPacket.toFixed(2), r.rme.toFixed(1)]),
+      ['l', 'l', 'l', 'r', 'r'],
+    ),
   ];
   const out = config.out ?? path.join('results', timestampFolder(new Date()));
   prepareOutputFolder(out);

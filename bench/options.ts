@@ -7,10 +7,9 @@ import { PAPER_STACKS, StackSpecError, isGatewaySpec, isIpsecSpec, isScreenSpec,
 import { DISPATCH_POLICIES, DISPATCH_UNITS, type DispatchPolicy, type DispatchUnit, HASH_FIELDS, type HashField } from '../parallel/dispatch.js';
 import { Stack, endpointPair } from '../stacks/stack.js';
 import * as os from 'node:os';
+import { type CommandSpec, type FlagSpec, OptionError, parseCommandLine, usage as commandUsage } from './args.js';
 
-export class OptionError extends Error {
-  override name = 'OptionError';
-}
+export { OptionError };
 
 export type Profile = 'quick' | 'paper' | 'ci';
 export type OutputFormat = 'github-action-benchmark';
@@ -81,49 +80,51 @@ const PROFILES: Record<Profile, { warmupSeconds: number; durationSeconds: number
 const SIDES: readonly Side[] = ['send', 'recv'];
 const MAX_PACKET = 65_535;
 
-interface FlagSpec {
-  takes: boolean;
-  help: string;
-}
+const RUN = 'What to run';
+const TIME = 'How long';
+const PARALLEL = 'Parallelism';
+const GATEWAY = 'Gateway stacks (packet screen, IPsec)';
+const OUTPUT = 'Output';
+const COMPARE = 'Comparison';
 
 export const FLAGS: Record<string, FlagSpec> = {
-  '--stacks': { takes: true, help: `stack specs, comma-separated, top layer first (default: ${PAPER_STACKS.join(',')})` },
-  '--side': { takes: true, help: 'send, recv or send,recv (default: both)' },
-  '--packet-size': { takes: true, help: 'application bytes per packet (default: 4096; at most what one frame of each stack carries)' },
-  '--mode': { takes: true, help: 'plp (packet-level: one connection, any packet to any worker), clp (connection-level: a connection per worker), single (one thread, no pool); comma-separated (default: plp,clp)' },
-  '--workers': { takes: true, help: `worker threads, comma-separated to sweep (default: 1 up to the ${cores()} cores; more are allowed and marked oversubscribed)` },
-  '--connections': { takes: true, help: 'connections, comma-separated to sweep, e.g. 12,24,48,96,192,384 (default: 12 for clp, 1 otherwise; plp runs one)' },
-  '--clp': { takes: true, help: 'thread-per-connection (threads = connections) or processor-per-connection (threads = --workers, connections spread evenly) (default: processor-per-connection)' },
-  '--tcp-lock-scope': { takes: true, help: 'plp: state (the lock covers TCP state only, checksums outside) or segment (all of TCP\'s work on a segment); state,segment compares both (default: state)' },
-  '--dispatch': { takes: true, help: `gateway stacks (screen(N)/ip/eth): ${DISPATCH_POLICIES.join(', ')} — shared queue, Benecke's flat hash selection, Shieh & Lai's round-robin or shortest queue first; comma-separated to compare (default: flat-hash)` },
-  '--dispatch-unit': { takes: true, help: 'packet (each packet placed on its own) or session (a session\'s packets follow its first); packet,session compares both (default: packet)' },
-  '--hash-field': { takes: true, help: `what flat-hash reads: ${HASH_FIELDS.join(', ')} (default: checksum, the IP header checksum as in Benecke's prototype; per session always the 5-tuple)` },
-  '--frame-sizes': { takes: true, help: `IPsec gateway stacks (esp(3des,md5)/ip/eth, ah(md5)/ip/eth): inner datagram bytes, comma-separated (default: ${IPSEC_FRAME_SIZES.join(',')}, as in Shieh & Lai's Table 4-1)` },
-  '--kill-worker': { takes: true, help: 'gateway stacks: K@T crashes worker K (0-based) T into each steady window, e.g. 1@2s; configurations with fewer than K + 1 workers run as usual' },
-  '--heartbeat': { takes: true, help: 'gateway stacks: every worker beats every MS milliseconds; a worker silent for 3 beats is taken for dead and the survivors divide the hash space anew, e.g. 20 (default: none, static selection)' },
-  '--crypto': { takes: true, help: `crypto provider: ${CRYPTO_PROVIDERS.join(', ')}, or both comma-separated (default: cryptojs)` },
-  '--warmup': { takes: true, help: 'warm-up before each run, excluded from the figures: 500ms, 1s, 2m (default: 500ms)' },
-  '--duration': { takes: true, help: 'steady-state window of each run (default: 1s)' },
-  '--runs': { takes: true, help: 'runs per configuration, each with a new seed (default: 5)' },
-  '--seed': { takes: true, help: 'first seed; run k uses seed + k - 1 (default: 1)' },
-  '--profile': { takes: true, help: 'quick (500ms warm-up, 1s, 5 runs), paper (30s, 30s, 10 runs) or ci (300ms, 500ms, 4 runs: the CI regression check); explicit flags win (default: quick)' },
-  '--out': { takes: true, help: 'folder for results.csv, results.json and report.md (default: results/<timestamp>/)' },
-  '--pcap': { takes: true, help: 'write the first frames of each configuration to this pcap file' },
-  '--verify': { takes: false, help: 'strict mode: genuine frames only, any drop or data mismatch is an error' },
-  '--json': { takes: false, help: 'print the summary as JSON on stdout instead of the table' },
-  '--quiet': { takes: false, help: 'no progress line and no table' },
-  '--layers': { takes: false, help: 'per-layer microbenchmarks (tinybench) instead of the stack runs' },
-  '--compare': { takes: true, help: 'a results.json or run folder: each summary row old against new, the change in %, whether it is outside the noise (90% intervals) and beyond --threshold' },
-  '--threshold': { takes: true, help: 'with --compare: changes smaller than this are not counted, e.g. 10% (default: 10%)' },
-  '--fail-on-regression': { takes: false, help: 'with --compare: exit 1 when a tracked metric (speedup, same-run ratio) regresses beyond the threshold and outside the noise' },
-  '--format': { takes: true, help: 'also write github-action-benchmark.json (customBiggerIsBetter) with: github-action-benchmark' },
-  '--help': { takes: false, help: 'this text' },
+  '--stacks': { group: RUN, value: 'a,b', help: 'stack specs, comma-separated, top layer first, e.g. tcp/ip/fddi, des/tcp/md5/ip/eth, udp/ip/fddi, screen(100)/ip/eth, esp(3des,md5)/ip/eth, ah(md5)/ip/eth', default: `the paper's four, ${PAPER_STACKS.join(', ')}` },
+  '--side': { group: RUN, value: 'S', help: 'send, recv, or send,recv', default: 'send,recv' },
+  '--mode': { group: RUN, value: 'M', help: 'plp (packet-level: one connection, any packet to any worker), clp (connection-level: a connection per worker), single (one thread, no pool); comma-separated', default: 'plp,clp' },
+  '--packet-size': { group: RUN, value: 'N', help: 'application bytes per packet, at most what one frame of each stack carries', default: '4096' },
+  '--crypto': { group: RUN, value: 'P', help: `crypto provider: ${CRYPTO_PROVIDERS.join(', ')}, or both comma-separated`, default: 'cryptojs' },
+  '--verify': { group: RUN, help: 'strict mode: genuine frames only; any drop or data mismatch is an error' },
+  '--layers': { group: RUN, help: 'per-layer microbenchmarks (tinybench) instead of the stack runs' },
+  '--profile': { group: TIME, value: 'P', help: 'quick (500ms warm-up, 1s, 5 runs), paper (30s, 30s, 10 runs) or ci (300ms, 500ms, 4 runs: the CI regression check); explicit flags win', default: 'quick' },
+  '--warmup': { group: TIME, value: 'T', help: 'warm-up before each run, excluded from the figures: 500ms, 1s, 2m', default: '500ms' },
+  '--duration': { group: TIME, value: 'T', help: 'steady-state window of each run', default: '1s' },
+  '--runs': { group: TIME, value: 'N', help: 'runs per configuration, each with a new seed, 1 to 1000 (one run gives no interval)', default: '5' },
+  '--seed': { group: TIME, value: 'S', help: 'first seed; run k uses seed + k - 1', default: '1' },
+  '--workers': { group: PARALLEL, value: 'a,b', help: 'worker threads, comma-separated to sweep, 1 to 256; more than the cores are marked oversubscribed', default: `1 up to the ${cores()} cores` },
+  '--connections': { group: PARALLEL, value: 'a,b', help: 'connections, comma-separated to sweep, e.g. 12,24,48,96,192,384 (plp runs one)', default: '12 for clp, 1 otherwise' },
+  '--clp': { group: PARALLEL, value: 'P', help: 'thread-per-connection (threads = connections) or processor-per-connection (threads = --workers, connections spread evenly)', default: 'processor-per-connection' },
+  '--tcp-lock-scope': { group: PARALLEL, value: 'S', help: "plp: state (the lock covers TCP state only, checksums outside) or segment (all of TCP's work on a segment); state,segment compares both", default: 'state' },
+  '--dispatch': { group: GATEWAY, value: 'P', help: `${DISPATCH_POLICIES.join(', ')}: shared queue, Benecke's flat hash selection, Shieh & Lai's round-robin or shortest queue first; comma-separated to compare`, default: 'flat-hash' },
+  '--dispatch-unit': { group: GATEWAY, value: 'U', help: "packet (each packet placed on its own) or session (a session's packets follow its first); packet,session compares both", default: 'packet' },
+  '--hash-field': { group: GATEWAY, value: 'F', help: `what flat-hash reads: ${HASH_FIELDS.join(', ')} (per session always the 5-tuple)`, default: "checksum, the IP header checksum as in Benecke's prototype" },
+  '--frame-sizes': { group: GATEWAY, value: 'a,b', help: "IPsec stacks: inner datagram bytes, comma-separated, as in Shieh & Lai's Table 4-1", default: IPSEC_FRAME_SIZES.join(',') },
+  '--kill-worker': { group: GATEWAY, value: 'K@T', help: 'crash worker K (0-based) T into each steady window, e.g. 1@2s; configurations with fewer than K + 1 workers run as usual' },
+  '--heartbeat': { group: GATEWAY, value: 'MS', help: 'every worker beats every MS milliseconds; a worker silent for 3 beats is taken for dead and the survivors divide the packets anew, e.g. 20', default: 'none, static selection' },
+  '--out': { group: OUTPUT, value: 'DIR', help: 'folder for results.csv, results.json, report.md, report.html and charts/', default: 'results/<timestamp>/' },
+  '--pcap': { group: OUTPUT, value: 'FILE', help: 'write the first frames of each configuration to this pcap file (one per link type); its folder must exist' },
+  '--json': { group: OUTPUT, help: 'print one JSON object on stdout instead of the tables: summary, failures, comparison, regressions, incomplete, out' },
+  '--quiet': { group: OUTPUT, help: 'no progress line and no tables' },
+  '--format': { group: OUTPUT, value: 'F', help: 'also write github-action-benchmark.json (tracked metrics) and github-action-benchmark-throughput.json (Mbit/s), customBiggerIsBetter, with: github-action-benchmark' },
+  '--compare': { group: COMPARE, value: 'OLD', help: 'a results.json or run folder: each summary row old against new, the change in %, whether it is outside the noise (90% intervals) and beyond --threshold' },
+  '--threshold': { group: COMPARE, value: 'P', help: 'with --compare: changes smaller than this are not counted, e.g. 10%', default: '10%' },
+  '--fail-on-regression': { group: COMPARE, help: 'with --compare: exit 3 when a tracked metric (speedup, same-run ratio) regresses beyond the threshold and outside the noise' },
 };
 
+/** The xkbench command: its name, its flags and their help. */
+export const XKBENCH: CommandSpec = { name: 'xkbench', npm: 'npm run bench --', operands: '', positionals: 0, flags: FLAGS };
+
 export function usage(): string {
-  const width = Math.max(...Object.keys(FLAGS).map((f) => f.length)) + 2;
-  const lines = Object.entries(FLAGS).map(([flag, spec]) => `  ${(flag + (spec.takes ? ' X' : '')).padEnd(width + 2)}${spec.help}`);
-  return ['usage: xkbench [flags]   (npm run bench -- [flags])', '', ...lines].join('\n');
+  return commandUsage(XKBENCH);
 }
 
 /** Parses a duration: a number with ms, s or m (a bare number is seconds). */
@@ -166,39 +167,9 @@ function unique<T>(flag: string, values: T[]): T[] {
 
 /** Parses argv (without node and script). Throws OptionError on anything wrong. */
 export function parseOptions(argv: readonly string[]): BenchConfig {
-  const given = new Map<string, string | true>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '-h') {
-      given.set('--help', true);
-      continue;
-    }
-    if (!arg.startsWith('--')) throw new OptionError(`unexpected argument '${arg}': flags start with --; see --help`);
-    const eq = arg.indexOf('=');
-    const flag = eq < 0 ? arg : arg.slice(0, eq);
-    const spec = FLAGS[flag];
-    if (spec === undefined) throw new OptionError(`unknown flag ${flag}: allowed are ${Object.keys(FLAGS).join(', ')}`);
-    if (given.has(flag)) throw new OptionError(`${flag} is given twice`);
-    if (!spec.takes) {
-      if (eq >= 0) throw new OptionError(`${flag} takes no value`);
-      given.set(flag, true);
-      continue;
-    }
-    let value: string;
-    if (eq >= 0) value = arg.slice(eq + 1);
-    else {
-      const next = argv[i + 1];
-      if (next === undefined || next.startsWith('--')) throw new OptionError(`${flag} needs a value: ${spec.help}`);
-      value = next;
-      i++;
-    }
-    if (value.trim() === '') throw new OptionError(`${flag} needs a value: ${spec.help}`);
-    given.set(flag, value);
-  }
-  const text = (flag: string): string | undefined => {
-    const v = given.get(flag);
-    return typeof v === 'string' ? v : undefined;
-  };
+  const args = parseCommandLine(XKBENCH, argv);
+  const given = args.given;
+  const text = args.text;
 
   const profileText = text('--profile') ?? 'quick';
   if (!(profileText in PROFILES)) throw new OptionError(`--profile '${profileText}' is not a profile: allowed are ${Object.keys(PROFILES).join(', ')}`);

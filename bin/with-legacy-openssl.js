@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { createCipheriv } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
+import os from 'node:os';
 import path from 'node:path';
 
 const FLAG = '--openssl-legacy-provider';
@@ -35,8 +36,12 @@ export async function runWithLegacyOpenssl(script, args) {
   // second of the first as the same one.
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
   child.on('exit', (code, signal) => {
-    if (signal) process.kill(process.pid, signal);
-    else process.exit(code ?? 1);
+    if (!signal) process.exit(code ?? 1);
+    // End the way the child ended: our own listener would swallow the re-raised signal, so it goes
+    // first; should the signal still not end us (ignored by whoever started us), exit 128 + N.
+    process.removeAllListeners(signal);
+    process.kill(process.pid, signal);
+    setTimeout(() => process.exit(128 + (os.constants.signals[signal] ?? 0)), 1000);
   });
 }
 

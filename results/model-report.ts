@@ -5,7 +5,7 @@
 
 import { PREDICT_AT, amdahlPredict, beneckeLimit, beneckeSpeedup, fitAmdahl, fitShiehLai, fitUsl, shiehLaiThroughput, uslPredict } from './models.js';
 import { type CrashPhase, type CrashReport, type RunRow, type SummaryRow, round } from './rows.js';
-import { table } from './markdown.js';
+import { table, withInterval } from './markdown.js';
 import { isIpsecSpec, isScreenSpec } from '../stacks/spec.js';
 
 const f2 = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : x.toFixed(2));
@@ -50,7 +50,7 @@ export function gatewayTable(summary: readonly SummaryRow[]): string {
       `${s.workers}${s.oversubscribed ? '*' : ''}`,
       s.packetsPerSecond !== undefined ? (s.packetsPerSecond / 1000).toFixed(0) : 'n/a',
       s.meanMbps.toFixed(0),
-      s.workers === 1 ? '1' : s.speedup === null ? 'n/a' : `${f2(s.speedup)} (${f2(s.speedupLow)}–${f2(s.speedupHigh)})`,
+      s.workers === 1 ? '1' : s.speedup === null ? 'n/a' : withInterval(s.speedup, s.speedupLow, s.speedupHigh, 2),
       f3(s.loadMaxMean),
       f3(s.loadMaxMeanPackets),
       f3(s.selectUs),

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { Marked, type Tokens } from 'marked';
 import { type RenderedChart, chartSpecs, renderChart } from './charts.js';
 import type { Comparison } from './compare.js';
-import { toActionBenchmark } from './github-benchmark.js';
+import { toActionBenchmark, toThroughputBenchmark } from './github-benchmark.js';
 import { writeAtomic } from './output.js';
 import { renderReport } from './report.js';
 import type { ResultsFile } from './results-file.js';
@@ -87,7 +87,8 @@ export function writeExtras(out: string, results: ResultsFile, comparison: Compa
   }
   if (formats.includes('github-action-benchmark')) {
     writeAtomic(path.join(out, 'github-action-benchmark.json'), `${JSON.stringify(toActionBenchmark(results), null, 2)}\n`);
-    written.push('github-action-benchmark.json');
+    writeAtomic(path.join(out, 'github-action-benchmark-throughput.json'), `${JSON.stringify(toThroughputBenchmark(results), null, 2)}\n`);
+    written.push('github-action-benchmark.json', 'github-action-benchmark-throughput.json');
   }
   return written;
 }

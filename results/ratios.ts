@@ -6,16 +6,17 @@ import { dominantPrimitive } from '../stacks/spec.js';
 import { type CalibrationRow, type SummaryRow, configKey, round } from './rows.js';
 import { speedupOf } from './speedup.js';
 
+/** A 90% half-width from an interval; Infinity (no interval) when it has none (one run or sample). */
 function halfWidth(low: number | null, high: number | null): number {
-  return low === null || high === null ? 0 : (high - low) / 2;
+  return low === null || high === null ? Infinity : (high - low) / 2;
 }
 
-function ratio(row: SummaryRow, of: CalibrationRow): [number, number, number] {
+function ratio(row: SummaryRow, of: CalibrationRow): [number, number | null, number | null] {
   const r = speedupOf(
     { mean: row.meanMbps, halfWidth: halfWidth(row.ci90Low, row.ci90High) },
     { mean: of.meanMbps, halfWidth: halfWidth(of.ci90Low, of.ci90High) },
   );
-  return [round(r.speedup), round(r.speedupLow), round(r.speedupHigh)];
+  return [round(r.speedup), r.speedupLow === null ? null : round(r.speedupLow), r.speedupHigh === null ? null : round(r.speedupHigh)];
 }
 
 /**

@@ -3,7 +3,7 @@
 
 import { type Comparison, renderComparison } from './compare.js';
 import type { CalibrationRow, MemoryUse, RunRow, SummaryRow } from './rows.js';
-import { table } from './markdown.js';
+import { table, withInterval } from './markdown.js';
 import { beneckeRows, beneckeTable, crashTable, gatewayTable, scalingRows, scalingTable, shiehLaiRows, shiehLaiTable } from './model-report.js';
 
 /** What a report shows beside the tables: charts (files in charts/), calibration, a comparison. */
@@ -43,7 +43,7 @@ function modeLabel(s: SummaryRow): string {
 function speedupCell(s: SummaryRow | undefined): string {
   if (s === undefined) return '—';
   if (s.speedup === null) return 'n/a';
-  return `${s.speedup.toFixed(2)} (${s.speedupLow!.toFixed(2)}–${s.speedupHigh!.toFixed(2)})`;
+  return withInterval(s.speedup, s.speedupLow, s.speedupHigh, 2);
 }
 
 export function throughputTable(summary: readonly SummaryRow[]): string {
@@ -230,8 +230,8 @@ export function ratioTables(summary: readonly SummaryRow[], calibration: readonl
       modeLabel(s),
       String(s.workers),
       s.crypto,
-      s.checksumRatio === undefined ? '—' : `${s.checksumRatio.toFixed(4)} (${s.checksumRatioLow!.toFixed(4)}–${s.checksumRatioHigh!.toFixed(4)})`,
-      s.primitiveRatio === undefined ? '—' : `${s.primitive}: ${s.primitiveRatio.toFixed(3)} (${s.primitiveRatioLow!.toFixed(3)}–${s.primitiveRatioHigh!.toFixed(3)})`,
+      s.checksumRatio === undefined ? '—' : withInterval(s.checksumRatio, s.checksumRatioLow, s.checksumRatioHigh, 4),
+      s.primitiveRatio === undefined ? '—' : `${s.primitive}: ${withInterval(s.primitiveRatio, s.primitiveRatioLow, s.primitiveRatioHigh, 3)}`,
     ]),
     ['l', 'l', 'l', 'r', 'l', 'r', 'r'],
   );

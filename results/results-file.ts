@@ -32,8 +32,12 @@ export function readResults(fileOrFolder: string): ResultsFile {
   const file = resultsPath(fileOrFolder);
   let text: string;
   try {
+    // Only a regular file: reading a FIFO or a device could block forever.
+    const stat = fs.statSync(file);
+    if (!stat.isFile()) throw new ResultsFileError(`${file}: not a regular file: give a results.json or a run folder holding one`);
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
+    if (err instanceof ResultsFileError) throw err;
     throw new ResultsFileError(`${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): give a results.json or a run folder holding one`);
   }
   let data: unknown;

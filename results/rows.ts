@@ -135,7 +135,7 @@ export interface SummaryRow extends ConfigFields {
   /** µs per packet at the mean throughput. */
   usPerPacket: number;
   runs: number;
-  /** throughput ÷ the same configuration's at 1 worker, with the propagated 90% error; null without one. */
+  /** throughput ÷ the same configuration's at 1 worker, with the propagated 90% error; null without one (the interval null when either has one run). */
   speedup: number | null;
   speedupLow: number | null;
   speedupHigh: number | null;
@@ -154,13 +154,14 @@ export interface SummaryRow extends ConfigFields {
    * error propagated: a figure that means something across machines (calibration).
    */
   checksumRatio?: number;
-  checksumRatioLow?: number;
-  checksumRatioHigh?: number;
+  /** Null when the row or the checksum pass has a single sample (no interval). */
+  checksumRatioLow?: number | null;
+  checksumRatioHigh?: number | null;
   /** The primitive that dominates the stack (3des, des, md5), and throughput ÷ its raw throughput. */
   primitive?: string;
   primitiveRatio?: number;
-  primitiveRatioLow?: number;
-  primitiveRatioHigh?: number;
+  primitiveRatioLow?: number | null;
+  primitiveRatioHigh?: number | null;
   /** Gateway stacks: means over runs of the run fields of the same names. */
   packetsPerSecond?: number;
   loadMaxMean?: number;
@@ -215,10 +216,7 @@ export function summarizeRuns(rows: readonly (RunRow & Partial<RunDetail>)[]): S
     const packets = group.reduce((sum, r) => sum + r.packets, 0);
     const seconds = group.reduce((sum, r) => sum + r.seconds, 0);
     const base = stats.get(configKey({ ...first, workers: 1 }));
-    const speedup =
-      base !== undefined && group.length > 0
-        ? speedupOf({ mean: s.mean, halfWidth: Number.isFinite(s.halfWidth) ? s.halfWidth : 0 }, { mean: base.mean, halfWidth: Number.isFinite(base.halfWidth) ? base.halfWidth : 0 })
-        : null;
+    const speedup = base !== undefined && group.length > 0 ? speedupOf({ mean: s.mean, halfWidth: s.halfWidth }, { mean: base.mean, halfWidth: base.halfWidth }) : null;
     const extra: Partial<SummaryRow> = {};
     const fairness = group.map((r) => r.fairness).filter((f): f is number => typeof f === 'number');
     if (fairness.length > 0) extra.fairness = round(mean(fairness));
@@ -257,8 +255,8 @@ export function summarizeRuns(rows: readonly (RunRow & Partial<RunDetail>)[]): S
       usPerPacket: round((seconds * 1e6) / packets),
       runs: group.length,
       speedup: speedup && round(speedup.speedup),
-      speedupLow: speedup && round(speedup.speedupLow),
-      speedupHigh: speedup && round(speedup.speedupHigh),
+      speedupLow: speedup && speedup.speedupLow !== null ? round(speedup.speedupLow) : null,
+      speedupHigh: speedup && speedup.speedupHigh !== null ? round(speedup.speedupHigh) : null,
       oversubscribed: group.some((r) => r.oversubscribed === true),
       ...extra,
     };

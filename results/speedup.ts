@@ -8,16 +8,19 @@ export interface Measurement {
 
 export interface Speedup {
   speedup: number;
-  speedupLow: number;
-  speedupHigh: number;
+  /** Null when either side has no interval (one run): the noise cannot be judged. */
+  speedupLow: number | null;
+  speedupHigh: number | null;
 }
 
 /**
  * throughput(N) / throughput(1), with the error propagated from both intervals (relative errors
- * added in quadrature, first-order: δS/S = sqrt((δa/a)² + (δb/b)²)).
+ * added in quadrature, first-order: δS/S = sqrt((δa/a)² + (δb/b)²)). A side with an infinite
+ * half-width (one run) leaves the ratio without an interval.
  */
 export function speedupOf(parallel: Measurement, single: Measurement): Speedup {
   const s = parallel.mean / single.mean;
+  if (!Number.isFinite(parallel.halfWidth) || !Number.isFinite(single.halfWidth)) return { speedup: s, speedupLow: null, speedupHigh: null };
   const relative = Math.sqrt((parallel.halfWidth / parallel.mean) ** 2 + (single.halfWidth / single.mean) ** 2);
   return { speedup: s, speedupLow: s * (1 - relative), speedupHigh: s * (1 + relative) };
 }

@@ -9,17 +9,21 @@ import * as path from 'node:path';
 import { parseOptions, OptionError } from '../bench/options.js';
 import { RUN_COLUMNS } from '../results/rows.js';
 import { PAPER_STACKS } from '../stacks/spec.js';
+import { PROCESS_LIMIT_MS, withinLimit } from './time-limit.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xkbench-cli-'));
 const xkbench = path.join(process.cwd(), 'bin/xkbench.js');
 
 function run(args: string[], env: NodeJS.ProcessEnv = process.env): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [xkbench, ...args], { encoding: 'utf8', timeout: 120_000, env });
+  const r = spawnSync(process.execPath, [xkbench, ...args], { encoding: 'utf8', timeout: PROCESS_LIMIT_MS, env });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 const BAD: [string[], RegExp][] = [
   [['--bogus'], /unknown flag --bogus: allowed are .*--stacks/],
+  [['--durations', '1s'], /unknown flag --durations: did you mean --duration\?/],
+  [['--work', '2'], /unknown flag --work: did you mean --workers\?/],
+  [['-x'], /unknown flag -x/],
   [['--stacks', 'tcp/foo/ip/fddi'], /--stacks: unknown layer 'foo' .*md5 or ip/],
   [['--stacks', 'ip/tcp/fddi'], /'ip' cannot stand as the top layer/],
   [['--stacks', 'tcp/ip'], /without a link layer/],
@@ -148,6 +152,76 @@ for (const kind of ['throw', 'exit'] as const) {
   });
 }
 
+// Paths that must be refused at once: Node's recursive mkdir never returns on /proc/x/y, and reading
+// a FIFO or a device blocks. Each command runs under a time limit, so a hang fails the test.
+test('bad paths (--out, --pcap, --compare, the report folder) exit 2 with one line, without hanging', () => {
+  const fifo = path.join(dir, 'a-fifo');
+  spawnSync('mkfifo', [fifo], { timeout: 10_000 });
+  const report = path.join(process.cwd(), 'bin/xkbench-report.js');
+  const rows: [string, string[], RegExp][] = [
+    [xkbench, ['--out', '/proc/xk-nope'], /--out \/proc\/xk-nope is not a writable folder/],
+    [xkbench, ['--out', '/proc/xk-nope/deeper/still'], /--out \/proc\/xk-nope\/deeper\/still is not a writable folder/],
+    [xkbench, ['--out', '/dev/null/x'], /--out \/dev\/null\/x is not a writable folder: \/dev\/null is not a folder/],
+    [xkbench, ['--pcap', '/proc/xk-nope/capture.pcap'], /--pcap .*: folder \/proc\/xk-nope does not exist/],
+    [xkbench, ['--pcap', dir], /--pcap .* is a folder/],
+    [xkbench, ['--compare', '/dev/zero'], /--compare \/dev\/zero: not a regular file/],
+    [xkbench, ['--compare', '/proc/xk-nope'], /--compare \/proc\/xk-nope: cannot be read \(ENOENT\)/],
+    [report, ['/proc/xk-nope'], /\/proc\/xk-nope: cannot be read \(ENOENT\)/],
+    [report, ['/dev/zero'], /\/dev\/zero: not a regular file/],
+  ];
+  if (fs.existsSync(fifo)) rows.push([xkbench, ['--compare', fifo], /a-fifo: not a regular file/], [report, [fifo], /a-fifo: not a regular file/]);
+  for (const [command, args, message] of rows) {
+    const r = spawnSync(process.execPath, [command, ...args, ...(command === xkbench ? ['--runs', '1', '--duration', '10ms'] : [])], { encoding: 'utf8', timeout: 20_000 });
+    assert.is(r.error, undefined, `${args.join(' ')}: ended within the limit`);
+    assert.is(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+    assert.is(r.stderr.trim().split('\n').length, 1, 'one line');
+  }
+});
+
+test('-h, --help and --version answer and exit 0 whatever else is on the line; each command has them', () => {
+  const report = path.join(process.cwd(), 'bin/xkbench-report.js');
+  const fuzz = path.join(process.cwd(), 'bin/xkbench-fuzz.js');
+  for (const [command, args] of [
+    [xkbench, ['--help', '--runs', '0']],
+    [xkbench, ['--runs', '0', '-h']],
+    [xkbench, ['--bogus', '--help']],
+    [report, ['--help']],
+    [report, ['-h', '--threshold', 'lots']],
+    [fuzz, ['--help', '--iterations', '0']],
+  ] as const) {
+    const r = spawnSync(process.execPath, [command, ...args], { encoding: 'utf8', timeout: PROCESS_LIMIT_MS });
+    assert.is(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stdout, /^usage: xkbench(-report|-fuzz)? /);
+    assert.match(r.stdout, /-h, --help/);
+    assert.match(r.stdout, /--version/);
+    assert.ok(r.stdout.split('\n').every((line) => line.length <= 80), 'wrapped to 80 columns when not a terminal');
+  }
+  for (const command of [xkbench, report, fuzz]) {
+    const r = spawnSync(process.execPath, [command, '--version', '--runs', 'x'], { encoding: 'utf8', timeout: PROCESS_LIMIT_MS });
+    assert.is(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^xkbench(-report|-fuzz)? \d+\.\d+\.\d+ \(Node v\d+/);
+  }
+});
+
+test('the help groups the flags and names each one\'s default', () => {
+  const r = run(['--help']);
+  for (const group of ['What to run:', 'How long:', 'Parallelism:', 'Gateway stacks (packet screen, IPsec):', 'Output:', 'Comparison:', 'Help:']) assert.ok(r.stdout.includes(`\n${group}\n`), group);
+  assert.match(r.stdout, /--runs N +runs per configuration[\s\S]*?\(default: 5\)/);
+});
+
+test('a bin started without its build says in one line what to run, and exits 1', () => {
+  const copy = fs.mkdtempSync(path.join(dir, 'unbuilt-'));
+  fs.cpSync(path.join(process.cwd(), 'bin'), path.join(copy, 'bin'), { recursive: true });
+  fs.copyFileSync(path.join(process.cwd(), 'package.json'), path.join(copy, 'package.json'));
+  for (const bin of ['xkbench.js', 'xkbench-report.js', 'xkbench-fuzz.js']) {
+    const r = spawnSync(process.execPath, [path.join(copy, 'bin', bin), '--help'], { encoding: 'utf8', timeout: PROCESS_LIMIT_MS });
+    assert.is(r.status, 1, `${bin}: ${r.stderr}`);
+    assert.match(r.stderr, /^xkbench(-report|-fuzz)?: not built \(dist\/bench\/[a-z-]+\.js is missing\): run `npm run build` in /);
+    assert.is(r.stderr.trim().split('\n').length, 1);
+  }
+});
+
 test('an unwritable --out exits 2', () => {
   const file = path.join(dir, 'a-file');
   fs.writeFileSync(file, '');
@@ -200,10 +274,13 @@ test('a short run writes results.csv, results.json and report.md of the document
   }
   for (const key of ['version', 'commit', 'node', 'cpu', 'cpus', 'os', 'config', 'timestamp', 'enforcement', 'incomplete']) assert.ok(key in json.meta, key);
   assert.is(json.meta.incomplete, false);
-  assert.equal(JSON.parse(r.stdout).summary, json.summary, '--json prints the summary');
+  const printed = JSON.parse(r.stdout);
+  assert.equal(Object.keys(printed), ['summary', 'failures', 'invalidRuns', 'comparison', 'regressions', 'incomplete', 'out'], '--json prints one object with all a script needs');
+  assert.equal(printed.summary, json.summary, '--json prints the summary');
+  assert.equal([printed.failures, printed.invalidRuns, printed.comparison, printed.regressions, printed.incomplete, printed.out], [[], [], null, [], false, out]);
   const report = fs.readFileSync(path.join(out, 'report.md'), 'utf8');
   assert.match(report, /## Latency breakdown/);
-  assert.match(report, /\| TCP\/IP\/FDDI \|/);
+  assert.match(report, /\| TCP\/IP\/FDDI +\|/);
   assert.ok(fs.existsSync(path.join(dir, 'short-fddi.pcap')) && fs.existsSync(path.join(dir, 'short-eth.pcap')), 'one capture per link type');
   assert.equal(fs.readdirSync(out).sort(), ['charts', 'report.html', 'report.md', 'results.csv', 'results.json'], 'no temporary files left');
 });
@@ -295,7 +372,7 @@ for (const [signal, exitCode, mode, what] of [
     await new Promise((resolve) => setTimeout(resolve, 2500));
     child.kill(signal);
     // Returning at all shows the worker threads were ended: a thread left behind keeps Node alive.
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const code = await withinLimit(`xkbench ending after ${signal}`, PROCESS_LIMIT_MS, new Promise<number | null>((resolve) => child.on('exit', resolve)));
     assert.is(code, exitCode);
     const json = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
     assert.is(json.meta.incomplete, true);

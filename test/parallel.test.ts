@@ -49,7 +49,12 @@ test('speedup and its propagated error, worked by hand', () => {
   // 150 ± 6 (4%) over 100 ± 3 (3%): 1.5, relative error sqrt(0.04² + 0.03²) = 0.05.
   const s = speedupOf({ mean: 150, halfWidth: 6 }, { mean: 100, halfWidth: 3 });
   assert.is(s.speedup, 1.5);
-  assert.ok(Math.abs(s.speedupLow - 1.425) < 1e-12 && Math.abs(s.speedupHigh - 1.575) < 1e-12);
+  assert.ok(Math.abs(s.speedupLow! - 1.425) < 1e-12 && Math.abs(s.speedupHigh! - 1.575) < 1e-12);
+});
+
+test('a side measured once has no interval, so neither has the speedup (not a zero-width one)', () => {
+  const s = speedupOf({ mean: 150, halfWidth: Infinity }, { mean: 100, halfWidth: 3 });
+  assert.equal(s, { speedup: 1.5, speedupLow: null, speedupHigh: null });
 });
 
 test('Amdahl: a 1/16 serial fraction saturates at 16 processors', () => {

@@ -7,9 +7,10 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { findTool, testWithTool } from './tools.js';
 import { chartSpecs, latencyComponents, renderChart } from '../results/charts.js';
 import { compareResults } from '../results/compare.js';
-import { toActionBenchmark } from '../results/github-benchmark.js';
+import { toActionBenchmark, toThroughputBenchmark } from '../results/github-benchmark.js';
 import { ResultsFileError, type ResultsFile, readResults } from '../results/results-file.js';
 import type { SummaryRow } from '../results/rows.js';
 
@@ -112,19 +113,29 @@ test('--compare verdicts: identical is no change; 20% worse outside the interval
   assert.is(compareResults(better, now, 'baseline', 30).regressions.length, 0, 'a 20% drop is within a 30% threshold');
 });
 
-test('github-action-benchmark: customBiggerIsBetter entries, range and extra as strings', () => {
-  const entries = toActionBenchmark(resultsOf([row('des/tcp/md5/ip/fddi', 'recv', 'plp', 2, 30, { primitive: 'des', primitiveRatio: 0.95, primitiveRatioLow: 0.9, primitiveRatioHigh: 1 })]));
+test('github-action-benchmark: the tracked metrics in one file (Mbit/s in extra), throughput in another; range and extra as strings', () => {
+  const results = resultsOf([
+    row('des/tcp/md5/ip/fddi', 'recv', 'plp', 2, 30, { primitive: 'des', primitiveRatio: 0.95, primitiveRatioLow: 0.9, primitiveRatioHigh: 1, checksumRatio: 0.2, checksumRatioLow: 0.19, checksumRatioHigh: 0.21 }),
+    row('tcp/ip/fddi', 'send', 'plp', 2, 900, { checksumRatio: 0.5, checksumRatioLow: 0.45, checksumRatioHigh: 0.55 }),
+  ]);
+  const entries = toActionBenchmark(results);
   assert.equal(entries.map((e) => [e.name, e.unit]), [
-    ['des/tcp/md5/ip/fddi recv plp ×2 [cryptojs] throughput', 'Mbit/s'],
     ['des/tcp/md5/ip/fddi recv plp ×2 [cryptojs] speedup', 'x'],
     ['des/tcp/md5/ip/fddi recv plp ×2 [cryptojs] ÷ des', 'ratio'],
-  ]);
+    ['tcp/ip/fddi send plp ×2 [cryptojs] speedup', 'x'],
+    ['tcp/ip/fddi send plp ×2 [cryptojs] ÷ checksum', 'ratio'],
+  ], 'a crypto stack is tracked through its primitive, not the checksum pass; no raw Mbit/s');
   for (const e of entries) {
     assert.type(e.value, 'number');
     assert.type(e.range, 'string');
-    assert.type(e.extra, 'string');
+    assert.match(e.extra, /Mbit\/s \(machine-dependent/);
   }
-  assert.is(entries[1]!.range, '± 0.05');
+  assert.is(entries[0]!.range, '± 0.05');
+  const throughput = toThroughputBenchmark(results);
+  assert.equal(throughput.map((e) => [e.name, e.unit, e.value]), [
+    ['des/tcp/md5/ip/fddi recv plp ×2 [cryptojs] throughput', 'Mbit/s', 30],
+    ['tcp/ip/fddi send plp ×2 [cryptojs] throughput', 'Mbit/s', 900],
+  ]);
 });
 
 test('reading results: a missing file, bad JSON and a wrong shape are named', () => {
@@ -167,7 +178,9 @@ test('a run writes report.md, report.html, its charts, calibration and ratios; n
   const md = fs.readFileSync(path.join(runDir, 'report.md'), 'utf8');
   for (const c of charts) assert.ok(md.includes(`](charts/${c})`), `report.md links ${c}`);
   const entries = JSON.parse(fs.readFileSync(path.join(runDir, 'github-action-benchmark.json'), 'utf8'));
-  assert.ok(entries.length >= 4 * 3 && entries.every((e: Record<string, unknown>) => typeof e.range === 'string' && typeof e.extra === 'string'));
+  assert.is(entries.length, 2 + 4, 'two speedups (×2) and four md5 ratios');
+  assert.ok(entries.every((e: Record<string, unknown>) => typeof e.range === 'string' && typeof e.extra === 'string'));
+  assert.is(JSON.parse(fs.readFileSync(path.join(runDir, 'github-action-benchmark-throughput.json'), 'utf8')).length, 4);
 
   fs.rmSync(path.join(runDir, 'report.html'));
   fs.rmSync(path.join(runDir, 'charts'), { recursive: true });
@@ -180,7 +193,7 @@ test('a run writes report.md, report.html, its charts, calibration and ratios; n
   assert.not.match(html, /<script|https?:\/\/(?!www\.w3\.org)/, 'nothing to run or fetch');
 });
 
-test('--compare: a run against itself has no regression (exit 0); against a baseline 20% better it reports the regression and exits 1', () => {
+test('--compare: a run against itself has no regression (exit 0); against a baseline 20% better it reports the regression and exits 3', () => {
   const self = run(reportCommand, [runDir, '--compare', runDir, '--fail-on-regression']);
   assert.is(self.status, 0, self.stderr);
   assert.match(self.stdout, /0 regressions beyond 10%/);
@@ -192,8 +205,8 @@ test('--compare: a run against itself has no regression (exit 0); against a base
   const baseline = path.join(dir, 'better.json');
   fs.writeFileSync(baseline, JSON.stringify(scaledResults(readResults(runDir), 1.25)));
   const report = run(reportCommand, [pinned, '--compare', baseline, '--fail-on-regression']);
-  assert.is(report.status, 1, report.stdout + report.stderr);
-  assert.match(report.stdout, /\| regression \|/);
+  assert.is(report.status, 3, report.stdout + report.stderr);
+  assert.match(report.stdout, /\| regression +\|/);
   assert.match(report.stdout, /-20\.0%/);
   assert.match(report.stderr, /regression\(s\) against .*better\.json/);
   assert.is(run(reportCommand, [pinned, '--compare', baseline]).status, 0, 'reported, but only --fail-on-regression fails');
@@ -202,14 +215,16 @@ test('--compare: a run against itself has no regression (exit 0); against a base
   const far = path.join(dir, 'far-better.json');
   fs.writeFileSync(far, JSON.stringify(scaledResults(readResults(runDir), 4)));
   const bench = run(xkbench, [...benchArgs, '--out', path.join(dir, 'again'), '--compare', far, '--fail-on-regression']);
-  assert.is(bench.status, 1, bench.stderr);
+  assert.is(bench.status, 3, bench.stderr);
   assert.match(bench.stderr, /regression\(s\) against .*far-better\.json: tcp\/md5\/ip\/fddi send/);
   assert.ok(fs.existsSync(path.join(dir, 'again', 'comparison.json')));
 });
 
 test('npm run report: bad input exits 2 with one line', () => {
   for (const [args, message] of [
-    [[], /give exactly one run folder/],
+    [[], /give DIR: usage: xkbench-report DIR/],
+    [[runDir, runDir], /unexpected argument/],
+    [[runDir, '--compar', runDir], /unknown flag --compar: did you mean --compare\?/],
     [[path.join(dir, 'nowhere')], /nowhere: cannot be read/],
     [[runDir, '--bogus'], /unknown flag --bogus/],
     [[runDir, '--threshold', '5%'], /--threshold needs --compare/],
@@ -221,19 +236,11 @@ test('npm run report: bad input exits 2 with one line', () => {
   }
 });
 
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
-
-test('report.html renders in headless Chromium with every chart present as an SVG', () => {
-  if (CHROMIUM === undefined) {
-    // .ci/run installs Chromium and sets this, so there the check cannot be skipped.
-    assert.not.ok(process.env.XKBENCH_REQUIRE_CHROMIUM, 'Chromium is required (XKBENCH_REQUIRE_CHROMIUM) but not installed');
-    console.log('  (Chromium not installed: report.html not rendered here)');
-    return;
-  }
+testWithTool(test, findTool('chromium', 'chromium-browser'), 'Chromium', 'report.html renders in headless Chromium with every chart present as an SVG', (chromium) => {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'xkbench-chromium-'));
   const page = `file://${path.join(runDir, 'report.html')}`;
   const r = spawnSync(
-    CHROMIUM,
+    chromium,
     ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`, '--dump-dom', page],
     { encoding: 'utf8', timeout: 120_000 },
   );
