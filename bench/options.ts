@@ -7,7 +7,7 @@ import { PAPER_STACKS, StackSpecError, isGatewaySpec, isIpsecSpec, isScreenSpec,
 import { DISPATCH_POLICIES, DISPATCH_UNITS, type DispatchPolicy, type DispatchUnit, HASH_FIELDS, type HashField } from '../parallel/dispatch.js';
 import { Stack, endpointPair } from '../stacks/stack.js';
 import * as os from 'node:os';
-import { type CommandSpec, type FlagSpec, OptionError, parseCommandLine, usage as commandUsage } from './args.js';
+import { type CommandSpec, type FlagSpec, OptionError, parseCommandLine } from './args.js';
 
 export { OptionError };
 
@@ -122,10 +122,6 @@ export const FLAGS: Record<string, FlagSpec> = {
 
 /** The xkbench command: its name, its flags and their help. */
 export const XKBENCH: CommandSpec = { name: 'xkbench', npm: 'npm run bench --', operands: '', positionals: 0, flags: FLAGS };
-
-export function usage(): string {
-  return commandUsage(XKBENCH);
-}
 
 /** Parses a duration: a number with ms, s or m (a bare number is seconds). */
 export function parseDuration(flag: string, text: string): number {

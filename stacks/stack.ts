@@ -12,7 +12,6 @@ import { EthernetLayer, FddiLayer, type LinkLayer } from './layers/link.js';
 import { Md5AhLayer } from './layers/md5-ah.js';
 import { ScreenLayer } from './layers/screen.js';
 import { AhTunnelLayer, EspLayer } from './layers/ipsec.js';
-import { HmacMd5 } from './crypto/hmac-md5.js';
 import { ReplayWindow } from './replay-window.js';
 import { RuleTable, type ScreenRule, benchmarkRules } from './screen-rules.js';
 import type { TcpControlBlock } from './layers/tcp-control-block.js';
@@ -116,7 +115,7 @@ export class Stack {
     const macs = { localMac: parseMac(options.local.mac), remoteMac: parseMac(options.remote.mac) };
 
     const sa = () => ({ spi: options.spi ?? DEFAULT_SPI, localAddr, remoteAddr, enforceIcv: options.enforceIcv !== false });
-    const hmac = () => new HmacMd5(provider.createMd5(), keys.hmac ?? EXAMPLE_KEYS.hmac!);
+    const hmac = () => provider.createHmacMd5(keys.hmac ?? EXAMPLE_KEYS.hmac!);
     const saSequence = () => options.state?.saSequence ?? new CounterBlock();
     const replay = () => options.state?.replay ?? new ReplayWindow();
     const make = ({ name, rules, cipher }: LayerSpec): Layer => {

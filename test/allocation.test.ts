@@ -8,6 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { PROCESS_LIMIT_MS } from './time-limit.js';
 
 const probe = fileURLToPath(new URL('./allocation-probe.js', import.meta.url));
 const PACKETS = 200_000;
@@ -16,7 +17,7 @@ interface Probe { packets: number; bytes: number; allocated: number; scavenges: 
 
 function measure(spec: string, side: string, mode: string): Probe {
   const flags = ['--expose-gc', '--min-semi-space-size=64', '--max-semi-space-size=64'];
-  return JSON.parse(execFileSync(process.execPath, [...flags, probe, spec, side, String(PACKETS), mode], { encoding: 'utf8' })) as Probe;
+  return JSON.parse(execFileSync(process.execPath, [...flags, probe, spec, side, String(PACKETS), mode], { encoding: 'utf8', timeout: PROCESS_LIMIT_MS })) as Probe;
 }
 
 const PATHS: [spec: string, side: string, mode: 'single' | 'plp'][] = [

@@ -363,6 +363,7 @@ for (const [signal, exitCode, mode, what] of [
   ['SIGINT', 130, 'single', 'Ctrl-C (SIGINT)'],
   ['SIGTERM', 143, 'single', 'SIGTERM'],
   ['SIGTERM', 143, 'plp', 'SIGTERM during a run on worker threads'],
+  ['SIGHUP', 129, 'single', 'SIGHUP (the terminal closed)'],
 ] as const) {
   test(`${what} writes the finished runs, marked incomplete, whole, and exits ${exitCode}`, async () => {
     const out = path.join(dir, `interrupted-${signal}-${mode}`);
@@ -372,7 +373,8 @@ for (const [signal, exitCode, mode, what] of [
     await new Promise((resolve) => setTimeout(resolve, 2500));
     child.kill(signal);
     // Returning at all shows the worker threads were ended: a thread left behind keeps Node alive.
-    const code = await withinLimit(`xkbench ending after ${signal}`, PROCESS_LIMIT_MS, new Promise<number | null>((resolve) => child.on('exit', resolve)));
+    const ended = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const code = await withinLimit(`xkbench ending after ${signal}`, PROCESS_LIMIT_MS, ended).finally(() => child.kill('SIGKILL'));
     assert.is(code, exitCode);
     const json = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
     assert.is(json.meta.incomplete, true);

@@ -4,22 +4,26 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Worker } from 'node:worker_threads';
 import { WorkerCounters, CounterField } from '../parallel/counters.js';
+import { PROCESS_LIMIT_MS, withinLimit } from './time-limit.js';
 import type { LockStats } from '../parallel/mutex.js';
 import { amdahlSpeedup, jainFairness, saturationProcessors, speedupOf } from '../results/speedup.js';
 
 const script = new URL('./fixtures/parallel-worker.js', import.meta.url);
 
+/** Each worker's answer; a worker that hangs (a lost wake-up, say) fails the test at the limit and every thread is ended. */
 function runWorkers<T>(n: number, data: Record<string, unknown>): Promise<T[]> {
-  return Promise.all(
+  const workers: Worker[] = [];
+  const answers = Promise.all(
     Array.from({ length: n }, () => new Promise<T>((resolve, reject) => {
       const w = new Worker(script, { workerData: data });
-      w.once('message', (m) => {
-        resolve(m as T);
-        void w.terminate();
-      });
+      workers.push(w);
+      w.once('message', (m) => resolve(m as T));
       w.once('error', reject);
     })),
   );
+  return withinLimit(`${n} threads running ${String(data.job)}`, PROCESS_LIMIT_MS, answers).finally(() => {
+    for (const w of workers) void w.terminate();
+  });
 }
 
 test('mutex: 4 threads × 20 000 locked increments lose no update', async () => {

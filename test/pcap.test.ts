@@ -1,8 +1,9 @@
 // The pcap writer: a capture of a real transfer reads back frame for frame, every frame carries
-// valid IP and TCP checksums, and tshark (when installed) dissects it without complaint.
+// valid IP and TCP checksums, and tshark dissects every stack's capture without complaint (skipped,
+// and counted as skipped, where tshark is missing; .ci/run installs it).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -12,6 +13,8 @@ import { FDDI_HEADER_BYTES } from '../stacks/wire/fddi.js';
 import { ETH_HEADER_BYTES } from '../stacks/wire/ethernet.js';
 import { decodeIpv4Header } from '../stacks/wire/ipv4.js';
 import { concat, makePair, randomBytes, transfer } from './helpers.js';
+import { PROCESS_LIMIT_MS } from './time-limit.js';
+import { findTool, testWithTool } from './tools.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xkbench-pcap-'));
 
@@ -27,15 +30,6 @@ function capture(spec: string, file: string): { frames: number; data: Uint8Array
   assert.not.ok(fs.existsSync(file), 'nothing at the final path before close');
   writer.close();
   return { frames: pair.wire.toB.transmitted + pair.wire.toA.transmitted, data };
-}
-
-function hasTshark(): boolean {
-  try {
-    execFileSync('tshark', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 for (const [spec, linkType, linkBytes] of [
@@ -65,30 +59,48 @@ for (const [spec, linkType, linkBytes] of [
   });
 }
 
-test('tshark dissects the FDDI and Ethernet captures with good checksums (when tshark is installed)', () => {
-  if (!hasTshark()) {
-    console.log('  (tshark not installed: this check ran only our own reader above)');
-    return;
-  }
-  for (const spec of ['tcp/ip/fddi', 'tcp/ip/eth', 'udp/ip/eth']) {
+// Wireshark's dissectors read every stack's capture: the protocol chain each frame should have,
+// and IP, TCP and UDP checksums verified (status 1 = good; 0 bad, 2 unverified).
+const TSHARK_STACKS: [string, RegExp][] = [
+  ['tcp/ip/fddi', /^fddi:llc:ip:tcp(:data)?$/],
+  ['tcp/md5/ip/fddi', /^fddi:llc:ip:ah:tcp(:data)?$/],
+  ['des/tcp/md5/ip/fddi', /^fddi:llc:ip:ah:tcp(:data)?$/],
+  ['3des/tcp/md5/ip/fddi', /^fddi:llc:ip:ah:tcp(:data)?$/],
+  ['tcp/ip/eth', /^eth:ethertype:ip:tcp(:data)?$/],
+  ['3des/tcp/md5/ip/eth', /^eth:ethertype:ip:ah:tcp(:data)?$/],
+  ['udp/ip/fddi', /^fddi:llc:ip:udp:data$/],
+  ['udp/ip/eth', /^eth:ethertype:ip:udp:data$/],
+];
+const tshark = findTool('tshark');
+const PI_ERROR = 0x800000;
+
+for (const [spec, chain] of TSHARK_STACKS) {
+  testWithTool(test, tshark, 'tshark', `tshark dissects the ${spec} capture: protocol chain right, checksums good in every frame`, (command) => {
     const file = path.join(dir, `tshark-${spec.replaceAll('/', '-')}.pcap`);
     const { frames } = capture(spec, file);
-    const fields = execFileSync(
-      'tshark',
-      ['-r', file, '-o', 'ip.check_checksum:TRUE', '-o', 'tcp.check_checksum:TRUE', '-o', 'udp.check_checksum:TRUE', '-T', 'fields', '-e', 'frame.protocols', '-e', 'ip.checksum.status', '-e', 'tcp.checksum.status', '-e', 'udp.checksum.status'],
-      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
-    )
-      .trim()
-      .split('\n');
-    assert.is(fields.length, frames);
-    for (const line of fields) {
-      const [protocols, ipStatus, tcpStatus, udpStatus] = line.split('\t');
-      assert.match(protocols!, spec.endsWith('fddi') ? /^fddi:llc:ip:/ : /^eth:ethertype:ip:/);
-      assert.is(ipStatus, '1', `IP checksum good: ${line}`); // Wireshark's checksum status: 0 bad, 1 good, 2 unverified
-      assert.is(spec.startsWith('tcp') ? tcpStatus : udpStatus, '1', `transport checksum good: ${line}`);
+    const transport = spec.includes('udp') ? 'udp' : 'tcp';
+    const r = spawnSync(
+      command,
+      ['-r', file, '-o', 'ip.check_checksum:TRUE', `-o`, `${transport}.check_checksum:TRUE`, '-T', 'fields', '-e', 'frame.protocols', '-e', 'ip.checksum.status', '-e', `${transport}.checksum.status`, '-e', '_ws.malformed', '-e', '_ws.expert.severity'],
+      { encoding: 'utf8', timeout: PROCESS_LIMIT_MS },
+    );
+    assert.is(r.status, 0, r.stderr);
+    const lines = r.stdout.replace(/\n$/, '').split('\n');
+    assert.is(lines.length, frames, 'one line per frame');
+    const chains = new Map<string, number>();
+    for (const line of lines) {
+      const [protocols, ipStatus, transportStatus, malformed, severity] = line.split('\t');
+      assert.match(protocols!, chain, line);
+      assert.is(ipStatus, '1', `IP checksum good: ${line}`);
+      assert.is(transportStatus, '1', `${transport.toUpperCase()} checksum good: ${line}`);
+      assert.is(malformed, '', `not malformed: ${line}`);
+      // Expert info severities: 0x400000 note, 0x600000 warning, 0x800000 error (a bad checksum, a malformed field).
+      assert.ok((severity ?? '').split(',').every((v) => v === '' || Number(v) < PI_ERROR), `no expert error: ${line}`);
+      chains.set(protocols!, (chains.get(protocols!) ?? 0) + 1);
     }
-  }
-});
+    console.log(`  tshark ${spec}: ${frames} frames, ${[...chains].map(([c, n]) => `${c} ×${n}`).join(', ')}; IP and ${transport.toUpperCase()} checksums good in all ${frames}`);
+  });
+}
 
 test('a discarded capture leaves nothing behind', () => {
   const file = path.join(dir, 'discarded.pcap');

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { PROCESS_LIMIT_MS } from './time-limit.js';
 import { findTool, testWithTool } from './tools.js';
 import { chartSpecs, latencyComponents, renderChart } from '../results/charts.js';
 import { compareResults } from '../results/compare.js';
@@ -19,7 +20,7 @@ const xkbench = path.join(process.cwd(), 'bin/xkbench.js');
 const reportCommand = path.join(process.cwd(), 'bin/xkbench-report.js');
 
 function run(command: string, args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [command, ...args], { encoding: 'utf8', timeout: 180_000 });
+  const r = spawnSync(process.execPath, [command, ...args], { encoding: 'utf8', timeout: PROCESS_LIMIT_MS });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -11,6 +11,7 @@ import {
   checkCbcLength,
   checkKey,
 } from './provider.js';
+import { HmacMd5 } from './hmac-md5.js';
 
 interface BlockCipher {
   encryptBlock(words: number[], offset: number): void;
@@ -186,4 +187,5 @@ export const cryptoJsProvider: CryptoProvider = {
   name: 'cryptojs',
   createCipher: (name, key, instance) => new CryptoJsCbc(name, key, instance),
   createMd5: () => new CryptoJsMd5(),
+  createHmacMd5: (key) => new HmacMd5(new CryptoJsMd5(), key),
 };

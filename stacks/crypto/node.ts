@@ -7,10 +7,12 @@
 
 import * as crypto from 'node:crypto';
 import { copyBytes } from '../message.js';
+import { HMAC_MD5_96_BYTES, checkHmacKey } from './hmac-md5.js';
 import {
   type CbcCipher,
   type CipherName,
   type CryptoProvider,
+  type Mac,
   type Md5Hasher,
   checkCbcLength,
   checkKey,
@@ -114,8 +116,33 @@ class NodeMd5 implements Md5Hasher {
   }
 }
 
+/** HMAC-MD5 through OpenSSL's own HMAC: one Hmac object and one digest per MAC. */
+class NodeHmacMd5 implements Mac {
+  private hmac: crypto.Hmac | null = null;
+  private readonly key: Buffer;
+
+  constructor(key: Uint8Array) {
+    checkHmacKey(key);
+    this.key = Buffer.from(key);
+  }
+
+  begin(): void {
+    this.hmac = crypto.createHmac('md5', this.key);
+  }
+
+  update(bytes: Uint8Array, offset: number, length: number): void {
+    this.hmac!.update(bytes.subarray(offset, offset + length));
+  }
+
+  end(out: Uint8Array, offset: number, length = HMAC_MD5_96_BYTES): void {
+    copyBytes(out, offset, this.hmac!.digest(), 0, length);
+    this.hmac = null;
+  }
+}
+
 export const nodeProvider: CryptoProvider = {
   name: 'node',
   createCipher: (name, key, instance) => new NodeCbc(name, key, instance),
   createMd5: () => new NodeMd5(),
+  createHmacMd5: (key) => new NodeHmacMd5(key),
 };

@@ -34,11 +34,21 @@ export interface Md5Hasher {
   end(out: Uint8Array, offset: number): void;
 }
 
+/** A keyed MAC fed in pieces (HMAC-MD5, RFC 2104): begin, update..., end. */
+export interface Mac {
+  begin(): void;
+  update(bytes: Uint8Array, offset: number, length: number): void;
+  /** Writes the first `length` bytes of the MAC (16 for the whole, 12 for HMAC-MD5-96) at out[offset]. */
+  end(out: Uint8Array, offset: number, length?: number): void;
+}
+
 export interface CryptoProvider {
   readonly name: CryptoProviderName;
   /** `instance` keeps the IVs of different senders sharing a key apart (a worker id, say). */
   createCipher(name: CipherName, key: Uint8Array, instance: number): CbcCipher;
   createMd5(): Md5Hasher;
+  /** HMAC-MD5 under `key` (1 to 64 bytes). */
+  createHmacMd5(key: Uint8Array): Mac;
 }
 
 export function checkKey(name: CipherName, key: Uint8Array): void {

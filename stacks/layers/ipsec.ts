@@ -8,7 +8,8 @@
 // only a verified packet moves the window (checked again under the lock, so two workers cannot
 // both accept one sequence number).
 
-import { HMAC_MD5_96_BYTES, type HmacMd5 } from '../crypto/hmac-md5.js';
+import { HMAC_MD5_96_BYTES } from '../crypto/hmac-md5.js';
+import type { Mac } from '../crypto/provider.js';
 import { type CbcCipher, DES_BLOCK_BYTES } from '../crypto/provider.js';
 import type { CounterBlock } from '../counter-block.js';
 import { DropReason } from '../drops.js';
@@ -41,7 +42,7 @@ abstract class IpsecLayer extends Layer {
   constructor(
     ctx: LayerContext,
     protected readonly sa: SaConfig,
-    protected readonly hmac: HmacMd5,
+    protected readonly hmac: Mac,
     /** The SA's outbound sequence counter. */
     readonly sequence: CounterBlock,
     /** The SA's inbound anti-replay window. */
@@ -115,7 +116,7 @@ export class EspLayer extends IpsecLayer {
   override readonly trailerBytes = DES_BLOCK_BYTES + ESP_TRAILER_BYTES + ESP_ICV_BYTES;
   readonly sequenceOffset = EspOffset.seq;
 
-  constructor(ctx: LayerContext, sa: SaConfig, private readonly cipher: CbcCipher, hmac: HmacMd5, sequence: CounterBlock, window: ReplayWindow) {
+  constructor(ctx: LayerContext, sa: SaConfig, private readonly cipher: CbcCipher, hmac: Mac, sequence: CounterBlock, window: ReplayWindow) {
     super(ctx, sa, hmac, sequence, window, DropReason.EspReplay);
   }
 
@@ -190,7 +191,7 @@ export class AhTunnelLayer extends IpsecLayer {
   private readonly pseudoView = new DataView(this.pseudo.buffer);
   private readonly received = new Uint8Array(HMAC_MD5_96_BYTES);
 
-  constructor(ctx: LayerContext, sa: SaConfig, hmac: HmacMd5, sequence: CounterBlock, window: ReplayWindow) {
+  constructor(ctx: LayerContext, sa: SaConfig, hmac: Mac, sequence: CounterBlock, window: ReplayWindow) {
     super(ctx, sa, hmac, sequence, window, DropReason.AhReplay);
   }
 
