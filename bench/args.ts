@@ -173,17 +173,18 @@ export function wrap(text: string, width: number): string[] {
 }
 
 /**
- * The start every command shares: prints help or the version (exit 0), or parses the line; a bad
- * line is one message on stderr and exit 2. Returns the parsed line or the exit code.
+ * The start every command shares: prints help or the version (exit 0), or parses the line and
+ * reads it with `read` (the command's own checks); a bad line is one message on stderr and exit 2.
+ * Returns what `read` made, or the exit code.
  */
-export function startCommand(spec: CommandSpec, argv: readonly string[]): ParsedArgs | number {
+export function startCommand<T>(spec: CommandSpec, argv: readonly string[], read: (args: ParsedArgs) => T): T | number {
   const early = helpOrVersion(spec, argv);
   if (early !== null) {
     console.log(early);
     return 0;
   }
   try {
-    return parseCommandLine(spec, argv);
+    return read(parseCommandLine(spec, argv));
   } catch (err) {
     if (err instanceof OptionError) {
       console.error(`${spec.name}: ${err.message}`);

@@ -18,9 +18,9 @@ import { LEGACY_PROVIDER_FLAG, nodeHasSingleDes } from '../stacks/crypto/index.j
 import type { Msg } from '../stacks/message.js';
 import { Stack, endpointPair } from '../stacks/stack.js';
 import { runLayerBenchmarks } from './layers.js';
-import { helpOrVersion } from './args.js';
+import { startCommand } from './args.js';
 import { EXIT, exitForSignal } from './exit-codes.js';
-import { type BenchConfig, OptionError, XKBENCH, parseOptions } from './options.js';
+import { type BenchConfig, XKBENCH, configFrom } from './options.js';
 import { gitCommit, packageVersion } from './version.js';
 import { type BenchOutcome, type Configuration, type ProgressStatus, VerifyError, runBenchmarks } from './runner.js';
 
@@ -129,21 +129,8 @@ function buildMeta(config: BenchConfig, outcome: BenchOutcome, started: Date, ar
 }
 
 async function main(argv: string[]): Promise<number> {
-  const early = helpOrVersion(XKBENCH, argv);
-  if (early !== null) {
-    console.log(early);
-    return EXIT.ok;
-  }
-  let config: BenchConfig;
-  try {
-    config = parseOptions(argv);
-  } catch (err) {
-    if (err instanceof OptionError) {
-      console.error(`xkbench: ${err.message}`);
-      return EXIT.badInput;
-    }
-    throw err;
-  }
+  const config = startCommand(XKBENCH, argv, configFrom);
+  if (typeof config === 'number') return config;
   if (config.cryptos.includes('node') && config.stacks.some((s) => s.split('/').includes('des')) && !nodeHasSingleDes()) {
     console.error(`xkbench: --crypto node with a DES stack needs OpenSSL's legacy provider: run through the xkbench command or npm run bench, or set NODE_OPTIONS=${LEGACY_PROVIDER_FLAG}`);
     return EXIT.badInput;

@@ -69,18 +69,8 @@ function parse(args: ParsedArgs): FuzzConfig {
 }
 
 function main(argv: string[]): number {
-  const args = startCommand(FUZZ, argv);
-  if (typeof args === 'number') return args;
-  let config: FuzzConfig;
-  try {
-    config = parse(args);
-  } catch (err) {
-    if (err instanceof OptionError) {
-      console.error(`xkbench-fuzz: ${err.message}`);
-      return EXIT.badInput;
-    }
-    throw err;
-  }
+  const config = startCommand(FUZZ, argv, parse);
+  if (typeof config === 'number') return config;
   const results: Record<string, FuzzCounts & { seconds: number; problem: string | null }> = {};
   let failed = false;
   for (const spec of config.stacks) {

@@ -7,7 +7,7 @@ import { PAPER_STACKS, StackSpecError, isGatewaySpec, isIpsecSpec, isScreenSpec,
 import { DISPATCH_POLICIES, DISPATCH_UNITS, type DispatchPolicy, type DispatchUnit, HASH_FIELDS, type HashField } from '../parallel/dispatch.js';
 import { Stack, endpointPair } from '../stacks/stack.js';
 import * as os from 'node:os';
-import { type CommandSpec, type FlagSpec, OptionError, parseCommandLine } from './args.js';
+import { type CommandSpec, type FlagSpec, OptionError, type ParsedArgs, parseCommandLine } from './args.js';
 
 export { OptionError };
 
@@ -163,7 +163,11 @@ function unique<T>(flag: string, values: T[]): T[] {
 
 /** Parses argv (without node and script). Throws OptionError on anything wrong. */
 export function parseOptions(argv: readonly string[]): BenchConfig {
-  const args = parseCommandLine(XKBENCH, argv);
+  return configFrom(parseCommandLine(XKBENCH, argv));
+}
+
+/** The configuration a parsed command line asks for. Throws OptionError on anything wrong. */
+export function configFrom(args: ParsedArgs): BenchConfig {
   const given = args.given;
   const text = args.text;
 

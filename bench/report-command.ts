@@ -10,7 +10,7 @@ import { writeExtras, writeReports } from '../results/publish.js';
 import { ResultsFileError, readResults, resultsPath } from '../results/results-file.js';
 import { type CommandSpec, startCommand } from './args.js';
 import { EXIT } from './exit-codes.js';
-import { FLAGS, OptionError, comparisonOptions } from './options.js';
+import { FLAGS, comparisonOptions } from './options.js';
 
 const REPORT: CommandSpec = {
   name: 'xkbench-report',
@@ -22,19 +22,17 @@ const REPORT: CommandSpec = {
 };
 
 async function main(argv: string[]): Promise<number> {
-  const args = startCommand(REPORT, argv);
-  if (typeof args === 'number') return args;
-  let options: ReturnType<typeof comparisonOptions>;
+  const parsed = startCommand(REPORT, argv, (args) => ({ folder: args.positionals[0]!, options: comparisonOptions(args.text, args.has('--fail-on-regression')) }));
+  if (typeof parsed === 'number') return parsed;
+  const { folder, options } = parsed;
+  const out = path.dirname(resultsPath(folder));
   let results;
   let baseline = null;
-  const folder = args.positionals[0]!;
-  const out = path.dirname(resultsPath(folder));
   try {
-    options = comparisonOptions(args.text, args.has('--fail-on-regression'));
     results = readResults(folder);
     if (options.compare !== null) baseline = readResults(options.compare);
   } catch (err) {
-    if (err instanceof OptionError || err instanceof ResultsFileError) {
+    if (err instanceof ResultsFileError) {
       console.error(`xkbench-report: ${err.message}`);
       return EXIT.badInput;
     }
