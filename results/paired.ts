@@ -1,0 +1,48 @@
+// Ratios from measurements made in alternation, pair by pair. On these machines the CPU's speed
+// drifts within tens to hundreds of milliseconds, so two configurations timed minutes apart differ
+// by the drift as much as by themselves; two slices measured one right after the other share it.
+// A pair's ratio cancels the drift; the ratio of the pair means does not.
+
+import { mean, sampleStddev, studentTQuantile } from './stats.js';
+
+export type RatioMethod = 'paired t on log ratios' | 'Welch t on log means';
+
+export interface RatioEstimate {
+  /** b ÷ a: the geometric mean of the pairs' ratios (paired), or of the two samples' (unpaired). */
+  ratio: number;
+  /** The 90% (or `confidence`) interval; null with fewer than two pairs. */
+  low: number | null;
+  high: number | null;
+  pairs: number;
+  method: RatioMethod;
+}
+
+/**
+ * b ÷ a from slices measured in alternation: a[i] and b[i] are throughputs of one pair (adjacent in
+ * time, in either order). The interval is Student's t over the pairs' log ratios, so it is the same
+ * whichever side is called a, and a ratio's noise, which is multiplicative, is symmetric in it.
+ */
+export function pairedRatio(a: readonly number[], b: readonly number[], confidence = 0.9): RatioEstimate {
+  if (a.length !== b.length) throw new RangeError(`paired ratio: ${a.length} and ${b.length} slices are not pairs`);
+  const logs = a.map((x, i) => Math.log(b[i]! / x));
+  return fromLogs(mean(logs), logs.length < 2 ? null : sampleStddev(logs) / Math.sqrt(logs.length), logs.length - 1, logs.length, confidence, 'paired t on log ratios');
+}
+
+/** b ÷ a with the two samples taken as independent (Welch's t on the log means): what pairing is measured against. */
+export function unpairedRatio(a: readonly number[], b: readonly number[], confidence = 0.9): RatioEstimate {
+  const la = a.map(Math.log);
+  const lb = b.map(Math.log);
+  const n = Math.min(a.length, b.length);
+  if (la.length < 2 || lb.length < 2) return fromLogs(mean(lb) - mean(la), null, 0, n, confidence, 'Welch t on log means');
+  const va = sampleStddev(la) ** 2 / la.length;
+  const vb = sampleStddev(lb) ** 2 / lb.length;
+  const df = (va + vb) ** 2 / (va ** 2 / (la.length - 1) + vb ** 2 / (lb.length - 1));
+  return fromLogs(mean(lb) - mean(la), Math.sqrt(va + vb), df, n, confidence, 'Welch t on log means');
+}
+
+function fromLogs(logMean: number, standardError: number | null, df: number, pairs: number, confidence: number, method: RatioMethod): RatioEstimate {
+  const ratio = Math.exp(logMean);
+  if (standardError === null || !(df > 0)) return { ratio, low: null, high: null, pairs, method };
+  const half = studentTQuantile(1 - (1 - confidence) / 2, df) * standardError;
+  return { ratio, low: Math.exp(logMean - half), high: Math.exp(logMean + half), pairs, method };
+}
