@@ -10,10 +10,10 @@ import * as path from 'node:path';
 import { PROCESS_LIMIT_MS } from './time-limit.js';
 import { findTool, testWithTool } from './tools.js';
 import { chartSpecs, latencyComponents, renderChart } from '../results/charts.js';
-import { compareResults } from '../results/compare.js';
+import { compareResults, renderComparison } from '../results/compare.js';
 import { toActionBenchmark, toThroughputBenchmark } from '../results/github-benchmark.js';
 import { ResultsFileError, type ResultsFile, readResults } from '../results/results-file.js';
-import type { SummaryRow } from '../results/rows.js';
+import { type RunRow, type SummaryRow, summarizeRuns } from '../results/rows.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xkbench-report-'));
 const xkbench = path.join(process.cwd(), 'bin/xkbench.js');
@@ -112,6 +112,20 @@ test('--compare verdicts: identical is no change; 20% worse outside the interval
   assert.is(noisy.changes.find((c) => c.metric === 'speedup')!.verdict, 'noise');
   assert.is(noisy.regressions.length, 0);
   assert.is(compareResults(better, now, 'baseline', 30).regressions.length, 0, 'a 20% drop is within a 30% threshold');
+});
+
+test('one run has no interval: the speedup has none either, and a comparison cannot judge its noise', () => {
+  const run = (workers: number, run: number, throughputMbps: number): RunRow => ({ stack: 'tcp/ip/fddi', side: 'send', mode: 'plp', workers, connections: 1, packetSize: 4096, crypto: 'cryptojs', run, seconds: 1, packets: 1000, bytes: 4_096_000, throughputMbps, usPerPacket: 1 });
+  const [one, two] = summarizeRuns([run(1, 1, 1000), run(2, 1, 1500)]);
+  assert.equal([one!.ci90Low, one!.ci90High, two!.speedup, two!.speedupLow, two!.speedupHigh], [null, null, 1.5, null, null], 'not a zero-width interval');
+  const now = resultsOf([{ ...two!, speedup: 1.2 }]);
+  const old = resultsOf([row('tcp/ip/fddi', 'send', 'plp', 2, 1500, { speedup: 1.8, speedupLow: 1.75, speedupHigh: 1.85 })]);
+  const c = compareResults(old, now, 'old', 10);
+  const change = c.changes.find((x) => x.metric === 'speedup')!;
+  assert.equal([change.outsideNoise, change.verdict], [null, 'noise unknown']);
+  assert.is(c.regressions.length, 0, 'not counted as a regression');
+  assert.match(renderComparison(c), /1 tracked change beyond 10% cannot be judged against the noise: a side was measured in one run/);
+  assert.match(renderComparison(c), /slower, noise unknown \(one run\)/);
 });
 
 test('github-action-benchmark: the tracked metrics in one file (Mbit/s in extra), throughput in another; range and extra as strings', () => {
