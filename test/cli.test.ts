@@ -10,6 +10,7 @@ import { parseOptions, OptionError } from '../bench/options.js';
 import { RUN_COLUMNS } from '../results/rows.js';
 import { PAPER_STACKS } from '../stacks/spec.js';
 import { PROCESS_LIMIT_MS, withinLimit } from './time-limit.js';
+import { findTool, testWithTool } from './tools.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xkbench-cli-'));
 const xkbench = path.join(process.cwd(), 'bin/xkbench.js');
@@ -220,6 +221,26 @@ test('a bin started without its build says in one line what to run, and exits 1'
     assert.match(r.stderr, /^xkbench(-report|-fuzz)?: not built \(dist\/bench\/[a-z-]+\.js is missing\): run `npm run build` in /);
     assert.is(r.stderr.trim().split('\n').length, 1);
   }
+});
+
+// The progress line needs a terminal on stderr: util-linux's `script` gives the command one (its
+// stdout still goes to a file, as with --json > file) and records what the terminal showed.
+testWithTool(test, findTool('script'), 'script (util-linux)', 'the progress line is drawn on a terminal stderr, also with --json > file, and never under CI or TERM=dumb', (script) => {
+  const shown = (env: Record<string, string>): string => {
+    const record = path.join(dir, `tty-${Object.keys(env).join('-') || 'plain'}.txt`);
+    const json = path.join(dir, 'tty.json');
+    const command = [process.execPath, xkbench, '--mode', 'single', '--stacks', 'tcp/ip/fddi', '--side', 'send', '--runs', '2', '--warmup', '100ms', '--duration', '300ms', '--out', path.join(dir, 'tty'), '--json'].map((a) => `'${a}'`).join(' ');
+    const clean = { ...process.env };
+    delete clean.CI;
+    delete clean.TERM;
+    const r = spawnSync(script, ['-q', '-e', '-c', `${command} > '${json}'`, record], { env: { ...clean, TERM: 'xterm', ...env }, encoding: 'utf8', timeout: PROCESS_LIMIT_MS });
+    assert.is(r.status, 0, r.stderr);
+    assert.equal(Object.keys(JSON.parse(fs.readFileSync(json, 'utf8'))).slice(0, 1), ['summary'], 'stdout is the JSON alone');
+    return fs.readFileSync(record, 'utf8');
+  };
+  assert.match(shown({}), /\r\x1b\[2Ktcp\/ip\/fddi send single \[cryptojs\] {2}run 1\/2/);
+  assert.not.match(shown({ CI: 'true' }), /run 1\/2/);
+  assert.not.match(shown({ TERM: 'dumb' }), /run 1\/2/);
 });
 
 test('an unwritable --out exits 2', () => {
