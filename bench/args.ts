@@ -99,6 +99,14 @@ export function parseCommandLine(spec: CommandSpec, argv: readonly string[]): Pa
   };
 }
 
+/** A whole number from `min` to `max` given to `flag` (every command's counts, sizes and seeds). */
+export function parseInteger(flag: string, text: string, min: number, max: number): number {
+  if (!/^\d+$/.test(text.trim())) throw new OptionError(`${flag} '${text}' is not a whole number: allowed ${min} to ${max}`);
+  const value = Number(text);
+  if (value < min || value > max) throw new OptionError(`${flag} ${value} is out of range: allowed ${min} to ${max}`);
+  return value;
+}
+
 function unknownFlag(flag: string, known: string[]): string {
   const closest = closestFlag(flag, known);
   return closest !== null ? `unknown flag ${flag}: did you mean ${closest}? (see --help)` : `unknown flag ${flag}: allowed are ${known.join(', ')}`;

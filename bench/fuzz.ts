@@ -6,7 +6,7 @@
 import { FUZZ_STACKS, FuzzSource, type FuzzCounts, accountingProblem } from '../drivers/fuzz.js';
 import { CRYPTO_PROVIDERS, type CryptoProviderName } from '../stacks/crypto/index.js';
 import { StackSpecError, parseStackSpec, stackList } from '../stacks/spec.js';
-import { type CommandSpec, OptionError, type ParsedArgs, startCommand } from './args.js';
+import { type CommandSpec, OptionError, type ParsedArgs, parseInteger, startCommand } from './args.js';
 import { EXIT } from './exit-codes.js';
 
 interface FuzzConfig {
@@ -33,16 +33,11 @@ const FUZZ: CommandSpec = {
   },
 };
 
-function wholeNumber(flag: string, text: string, min: number, max: number): number {
-  if (!/^\d+$/.test(text.trim()) || Number(text) < min || Number(text) > max) throw new OptionError(`${flag} '${text}' is not a whole number from ${min} to ${max}`);
-  return Number(text);
-}
-
 function parse(args: ParsedArgs): FuzzConfig {
   const config: FuzzConfig = { iterations: 100_000, stacks: [...FUZZ_STACKS], crypto: 'node', seed: 1, json: args.has('--json'), enforceIcv: true };
   const text = args.text;
-  if (text('--iterations') !== undefined) config.iterations = wholeNumber('--iterations', text('--iterations')!, 1, 100_000_000);
-  if (text('--seed') !== undefined) config.seed = wholeNumber('--seed', text('--seed')!, 0, 0xffff_ffff);
+  if (text('--iterations') !== undefined) config.iterations = parseInteger('--iterations', text('--iterations')!, 1, 100_000_000);
+  if (text('--seed') !== undefined) config.seed = parseInteger('--seed', text('--seed')!, 0, 0xffff_ffff);
   const icv = text('--icv');
   if (icv !== undefined) {
     if (icv !== 'enforced' && icv !== 'computed') throw new OptionError(`--icv '${icv}' is not allowed: enforced or computed`);

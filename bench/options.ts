@@ -7,7 +7,7 @@ import { PAPER_STACKS, StackSpecError, isGatewaySpec, isIpsecSpec, isScreenSpec,
 import { DISPATCH_POLICIES, DISPATCH_UNITS, type DispatchPolicy, type DispatchUnit, HASH_FIELDS, type HashField } from '../parallel/dispatch.js';
 import { Stack, endpointPair } from '../stacks/stack.js';
 import * as os from 'node:os';
-import { type CommandSpec, type FlagSpec, OptionError, type ParsedArgs, parseCommandLine } from './args.js';
+import { type CommandSpec, type FlagSpec, OptionError, type ParsedArgs, parseCommandLine, parseInteger } from './args.js';
 
 export { OptionError };
 
@@ -128,13 +128,6 @@ export function parseDuration(flag: string, text: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
   if (m === null) throw new OptionError(`${flag} '${text}' is not a duration: give a number with ms, s or m, such as 500ms, 2s or 1m`);
   const value = Number(m[1]) * (m[2] === 'ms' ? 0.001 : m[2] === 'm' ? 60 : 1);
-  return value;
-}
-
-function parseInteger(flag: string, text: string, min: number, max: number): number {
-  if (!/^\d+$/.test(text.trim())) throw new OptionError(`${flag} '${text}' is not a whole number: allowed ${min} to ${max}`);
-  const value = Number(text);
-  if (value < min || value > max) throw new OptionError(`${flag} ${value} is out of range: allowed ${min} to ${max}`);
   return value;
 }
 
