@@ -27,7 +27,7 @@ export function calibrationPrimitives(stacks: readonly string[], cryptos: readon
 }
 
 /** Mbit/s of one primitive over about SAMPLE_MS (batches sized so the clock is read rarely). */
-function sampleMbps(primitive: Primitive, packetSize: number, sampleMs = SAMPLE_MS): number {
+export function sampleMbps(primitive: Primitive, packetSize: number, sampleMs = SAMPLE_MS): number {
   let t = performance.now();
   sink = (sink + primitive.run()) | 0;
   const once = Math.max(performance.now() - t, 1e-4);
@@ -52,7 +52,12 @@ export function calibrationPass(primitives: readonly Primitive[], packetSize: nu
     for (let i = 0; i < SAMPLES_PER_PASS; i++) list.push(sampleMbps(p, packetSize, sampleMs));
     samples.set(key, list);
   }
-  if (sink === 0x7fffffff) process.stderr.write(''); // reads the sink: the work stays observable
+  keepSink();
+}
+
+/** Reads the sink: the primitives' work stays observable, so the JIT cannot drop it. */
+export function keepSink(): void {
+  if (sink === 0x7fffffff) process.stderr.write('');
 }
 
 /**

@@ -10,6 +10,7 @@ import { prepareOutputFolder, timestampFolder, toCsv, writeAtomic } from '../res
 import { compareResults, renderComparison } from '../results/compare.js';
 import { writeExtras, writeReports } from '../results/publish.js';
 import { addRatios } from '../results/ratios.js';
+import { applyPairedRatios, pairedRatios } from '../results/paired-ratios.js';
 import { type ResultsFile, ResultsFileError, readResults } from '../results/results-file.js';
 import { amdahlTable, gatewaySections, latencyTables, parallelTables, throughputTable } from '../results/report.js';
 import { beneckeRows, scalingRows, shiehLaiRows } from '../results/model-report.js';
@@ -124,7 +125,11 @@ function buildMeta(config: BenchConfig, outcome: BenchOutcome, started: Date, ar
     enforcement: outcome.enforcement,
     method:
       'Application payload bits per second of wall-clock time over the steady window, after a warm-up that is excluded; ' +
-      'a new seed per run fills the data buffers; mean and 90% confidence interval (Student t) over runs.',
+      'a new seed per run fills the data buffers; mean and 90% confidence interval (Student t) over runs. ' +
+      `The configurations of a stack, side and crypto provider and the primitives they are divided by take turns in slices of ${Math.round(Math.min(config.sliceSeconds, config.durationSeconds) * 1000)} ms, in random order each round, the others parked; ` +
+      'a run\'s window is its slices. Speedups, PLP ÷ CLP, lock scopes and same-run ratios are geometric means of the rounds\' ratios with a 90% paired t interval on their logs (pairedRatios); ' +
+      'gateway stacks run whole windows, their ratios propagated from the run means.',
+    precision: { targetCiPercent: config.targetCiPercent, budgetSeconds: config.budgetSeconds, sliceMs: Math.round(config.sliceSeconds * 1000) },
   };
 }
 
@@ -211,9 +216,11 @@ async function main(argv: string[]): Promise<number> {
 
   const summary = summarizeRuns(outcome.rows);
   addRatios(summary, outcome.calibration, outcome.calibrationByConfiguration);
+  const paired = pairedRatios(outcome.slices, config.targetCiPercent);
+  applyPairedRatios(summary, paired);
   const meta = buildMeta(config, outcome, started, argv);
   const models = { benecke: beneckeRows(summary), shiehLai: shiehLaiRows(outcome.rows), scaling: scalingRows(summary) };
-  const results: ResultsFile = { runs: outcome.rows, summary, calibration: outcome.calibration, failures: outcome.failures, models, meta };
+  const results: ResultsFile = { runs: outcome.rows, summary, calibration: outcome.calibration, pairedRatios: paired, failures: outcome.failures, models, meta, slices: outcome.slices };
   writeAtomic(path.join(out, 'results.csv'), toCsv(outcome.rows, RUN_COLUMNS));
   writeAtomic(path.join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   const comparison = baseline !== null ? compareResults(baseline, results, config.compare!, config.thresholdPercent) : null;

@@ -37,6 +37,16 @@ export interface BenchConfig {
   warmupSeconds: number;
   durationSeconds: number;
   runs: number;
+  /**
+   * The precision target: after `runs` runs, a group of configurations gets more runs until every
+   * paired ratio's 90% half-width is within this percentage, or its share of the budget is spent.
+   * Null: exactly `runs` runs.
+   */
+  targetCiPercent: number | null;
+  /** What the whole benchmark may take, in seconds, with a precision target (null: 1.5 × the plan). */
+  budgetSeconds: number | null;
+  /** The length of one interleaved slice, in seconds. */
+  sliceSeconds: number;
   seed: number;
   profile: Profile;
   out: string | null;
@@ -68,14 +78,17 @@ export interface BenchConfig {
 /** Shieh & Lai's frame sizes (Table 4-1): the inner datagram, so that 1446 fills an Ethernet frame under ESP. */
 export const IPSEC_FRAME_SIZES = [512, 1024, 1446];
 
-const PROFILES: Record<Profile, { warmupSeconds: number; durationSeconds: number; runs: number }> = {
-  // Both modes at 1 and 2 workers for four stacks and two sides is 32 configurations: this keeps
-  // the default run within 5 minutes.
-  quick: { warmupSeconds: 0.5, durationSeconds: 1, runs: 5 },
-  paper: { warmupSeconds: 30, durationSeconds: 30, runs: 10 },
+const PROFILES: Record<Profile, { warmupSeconds: number; durationSeconds: number; runs: number; targetCiPercent: number | null }> = {
+  // Both modes at 1 and 2 workers for four stacks and two sides is 32 configurations: three runs
+  // are about 3 minutes, and the ±5% target may add runs up to 1.5 times that.
+  quick: { warmupSeconds: 0.5, durationSeconds: 1, runs: 3, targetCiPercent: 5 },
+  paper: { warmupSeconds: 30, durationSeconds: 30, runs: 10, targetCiPercent: 2 },
   // The CI regression check: seconds per stack, enough runs for an interval.
-  ci: { warmupSeconds: 0.3, durationSeconds: 0.5, runs: 4 },
+  ci: { warmupSeconds: 0.3, durationSeconds: 0.5, runs: 4, targetCiPercent: null },
 };
+
+/** Interleaved slices: short enough that the machine's speed barely drifts within a round. */
+const DEFAULT_SLICE_SECONDS = 0.05;
 
 const SIDES: readonly Side[] = ['send', 'recv'];
 const MAX_PACKET = 65_535;
@@ -95,10 +108,13 @@ export const FLAGS: Record<string, FlagSpec> = {
   '--crypto': { group: RUN, value: 'P', help: `crypto provider: ${CRYPTO_PROVIDERS.join(', ')}, or both comma-separated`, default: 'cryptojs' },
   '--verify': { group: RUN, help: 'strict mode: genuine frames only; any drop or data mismatch is an error' },
   '--layers': { group: RUN, help: 'per-layer microbenchmarks (tinybench) instead of the stack runs' },
-  '--profile': { group: TIME, value: 'P', help: 'quick (500ms warm-up, 1s, 5 runs), paper (30s, 30s, 10 runs) or ci (300ms, 500ms, 4 runs: the CI regression check); explicit flags win', default: 'quick' },
+  '--profile': { group: TIME, value: 'P', help: 'quick (500ms warm-up, 1s, 3 runs, target ±5%), paper (30s, 30s, 10 runs, ±2%) or ci (300ms, 500ms, 4 runs, no target: the regression check); explicit flags win', default: 'quick' },
   '--warmup': { group: TIME, value: 'T', help: 'warm-up before each run, excluded from the figures: 500ms, 1s, 2m', default: '500ms' },
   '--duration': { group: TIME, value: 'T', help: 'steady-state window of each run', default: '1s' },
-  '--runs': { group: TIME, value: 'N', help: 'runs per configuration, each with a new seed, 1 to 1000 (one run gives no interval)', default: '5' },
+  '--runs': { group: TIME, value: 'N', help: 'runs per configuration, each with a new seed, 1 to 1000 (with --target-ci the least); given alone, exactly N runs and no target', default: '3' },
+  '--target-ci': { group: TIME, value: 'P', help: "add runs until every paired ratio's 90% interval is within ±P% (speedups, PLP/CLP, lock scopes, same-run ratios), or the budget is spent, e.g. 5%", default: "the profile's" },
+  '--budget': { group: TIME, value: 'T', help: 'with a precision target: the most the whole benchmark may take, e.g. 5m', default: '1.5 times the planned runs' },
+  '--slice': { group: TIME, value: 'T', help: 'length of the slices in which the configurations of a stack and side, and their primitives, take turns: 10ms to 10s', default: '50ms' },
   '--seed': { group: TIME, value: 'S', help: 'first seed; run k uses seed + k - 1', default: '1' },
   '--workers': { group: PARALLEL, value: 'a,b', help: 'worker threads, comma-separated to sweep, 1 to 256; more than the cores are marked oversubscribed', default: `1 up to the ${cores()} cores` },
   '--connections': { group: PARALLEL, value: 'a,b', help: 'connections, comma-separated to sweep, e.g. 12,24,48,96,192,384 (plp runs one)', default: '12 for clp, 1 otherwise' },
@@ -237,6 +253,13 @@ export function configFrom(args: ParsedArgs): BenchConfig {
     if (most > fewest) throw new OptionError(`--workers ${most} exceeds --connections ${fewest}: clp needs a connection for every worker`);
   }
   const runs = text('--runs') !== undefined ? parseInteger('--runs', text('--runs')!, 1, 1000) : profile.runs;
+  // Explicit flags win: --runs alone asks for exactly that many runs.
+  const targetCiPercent = text('--target-ci') !== undefined ? parseTarget('--target-ci', text('--target-ci')!) : text('--runs') !== undefined ? null : profile.targetCiPercent;
+  const budgetSeconds = text('--budget') !== undefined ? parseDuration('--budget', text('--budget')!) : null;
+  if (budgetSeconds !== null && targetCiPercent === null) throw new OptionError('--budget needs a precision target (--target-ci): without one the runs asked for are run, all of them');
+  if (budgetSeconds !== null && budgetSeconds <= 0) throw new OptionError(`--budget ${text('--budget')} is too short: give more than 0, such as 5m`);
+  const sliceSeconds = text('--slice') !== undefined ? parseDuration('--slice', text('--slice')!) : DEFAULT_SLICE_SECONDS;
+  if (sliceSeconds < 0.01 || sliceSeconds > 10) throw new OptionError(`--slice ${text('--slice')} is out of range: allowed 10ms to 10s`);
   const seed = text('--seed') !== undefined ? parseInteger('--seed', text('--seed')!, 0, 0xffff_ffff) : 1;
   const warmupSeconds = text('--warmup') !== undefined ? parseDuration('--warmup', text('--warmup')!) : profile.warmupSeconds;
   const durationSeconds = text('--duration') !== undefined ? parseDuration('--duration', text('--duration')!) : profile.durationSeconds;
@@ -256,6 +279,9 @@ export function configFrom(args: ParsedArgs): BenchConfig {
     warmupSeconds,
     durationSeconds,
     runs,
+    targetCiPercent,
+    budgetSeconds,
+    sliceSeconds,
     seed,
     profile: profileText as Profile,
     out: text('--out') ?? null,
@@ -311,6 +337,13 @@ function gatewayOptions(text: (flag: string) => string | undefined, anyGateway: 
   const hashField = text('--hash-field') ?? 'checksum';
   if (!HASH_FIELDS.includes(hashField as HashField)) throw new OptionError(`--hash-field '${hashField}' is not a field: allowed are ${HASH_FIELDS.join(', ')}`);
   return { dispatches: dispatches as DispatchPolicy[], dispatchUnits: units as DispatchUnit[], hashField: hashField as HashField };
+}
+
+/** Parses a precision target: a percentage above 0 and at most 100, such as 5% or 5. */
+function parseTarget(flag: string, text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*%?$/.exec(text.trim());
+  if (m === null || !(Number(m[1]) > 0) || Number(m[1]) > 100) throw new OptionError(`${flag} '${text}' is not a precision target: give a percentage above 0% and at most 100%, such as 5%`);
+  return Number(m[1]);
 }
 
 /** Parses a threshold: a percentage such as 10% or 10 (percent), 0 to 1000. */

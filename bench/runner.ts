@@ -15,7 +15,10 @@ import { type CalibrationRow, type ConfigFields, type CrashPhase, type CrashRepo
 import type { WorkerTask } from '../parallel/worker.js';
 import { type BenchConfig, CLP_DEFAULT_CONNECTIONS, type Mode, cores } from './options.js';
 import { type Dispatch, dispatchLabel } from '../parallel/dispatch.js';
-import { isGatewaySpec, isIpsecSpec } from '../stacks/spec.js';
+import { dominantPrimitive, isGatewaySpec, isIpsecSpec } from '../stacks/spec.js';
+import type { Primitive } from './primitives.js';
+import type { SliceGroup } from '../results/paired-ratios.js';
+import { measureInterleaved } from './interleaved.js';
 import type { CrashRunResult, GatewayRunResult } from '../parallel/worker.js';
 
 export interface Configuration {
@@ -70,12 +73,14 @@ export interface BenchOutcome {
   failures: FailedConfiguration[];
   /** The primitives' raw throughput, timed before and after the stack runs (see calibration.ts). */
   calibration: CalibrationRow[];
-  /** The same, timed just before each configuration (by configKey): what its ratios divide by. */
+  /** The same, timed just before each gateway configuration (by configKey): what its ratios divide by. */
   calibrationByConfiguration: Map<string, CalibrationRow[]>;
+  /** Every configuration but the gateways', measured in interleaved slices: each group's Mbit/s round by round. */
+  slices: SliceGroup[];
 }
 
 type StackOutcome = Omit<BenchOutcome, 'calibration' | 'calibrationByConfiguration'>;
-type FinishedRows = Omit<StackOutcome, 'failures'>;
+type FinishedRows = Pick<StackOutcome, 'rows' | 'enforcement' | 'incomplete'>;
 
 export function configurations(config: BenchConfig): Configuration[] {
   const out: Configuration[] = [];
@@ -130,46 +135,8 @@ function gatewayConfigurations(config: BenchConfig, stack: string, crypto: Crypt
   return out;
 }
 
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-interface Measured {
-  seconds: number;
-  packets: number;
-  bytes: number;
-}
-
-/**
- * Runs the workloads in turn for `seconds`; answers what was done, or null when stopped.
- * Yields to the event loop every ~50 ms so that signals and the progress line get through.
- */
-async function drive(workloads: Workload[], seconds: number, usPerPacketGuess: number, tick: (fraction: number) => void, stop: () => boolean): Promise<Measured | null> {
-  let batch = batchFor(usPerPacketGuess);
-  const start = performance.now();
-  const end = start + seconds * 1000;
-  let packets = 0;
-  let bytes = 0;
-  let now = start;
-  let lastYield = start;
-  let w = 0;
-  while (now < end) {
-    bytes += workloads[w]!.run(batch);
-    packets += batch;
-    w = w + 1 === workloads.length ? 0 : w + 1;
-    now = performance.now();
-    if (now - lastYield > 50) {
-      batch = batchFor(((now - start) * 1000) / packets);
-      tick((now - start) / (end - start));
-      await yieldToEventLoop();
-      if (stop()) return null;
-      now = performance.now();
-      lastYield = now;
-    }
-  }
-  return { seconds: (now - start) / 1000, packets, bytes };
-}
-
 /** Everything a run row needs from one measured run, whichever engine ran it. */
-interface Measurement {
+export interface Measurement {
   seconds: number;
   packets: number;
   bytes: number;
@@ -192,62 +159,86 @@ export async function runBenchmarks(config: BenchConfig, hooks: RunnerHooks): Pr
   const samples = new Map<string, number[]>();
   calibrationPass(primitives, config.packetSize, samples);
   const byConfiguration = new Map<string, CalibrationRow[]>();
-  const outcome = await runStacks(config, { ...hooks, starting: (c) => byConfiguration.set(configKey(configFields(c, config.packetSize)), calibrateConfiguration(primitives, c.stack, c.crypto, config.packetSize)) });
+  const outcome = await runStacks(config, primitives, { ...hooks, starting: (c) => byConfiguration.set(configKey(configFields(c, config.packetSize)), calibrateConfiguration(primitives, c.stack, c.crypto, config.packetSize)) });
   if (!outcome.incomplete) calibrationPass(primitives, config.packetSize, samples);
   return { ...outcome, calibration: calibrationRows(primitives, samples), calibrationByConfiguration: byConfiguration };
 }
 
 /**
- * Configurations measured together: a speedup divides throughput at N workers by throughput at 1,
- * so their runs take turns (run 1 at each worker count, then run 2, …) and drift in the machine's
- * speed (a shared, noisy host) falls on both alike. Single-thread configurations stand alone.
+ * Configurations measured together. A gateway's speedup divides throughput at N workers by
+ * throughput at 1, so their runs take turns (run 1 at each worker count, then run 2, …). Every
+ * other stack's configurations of one side and crypto provider form one interleaved group.
  */
-function speedupGroups(configs: readonly Configuration[]): Configuration[][] {
-  const groups: Configuration[][] = [];
-  const key = (c: Configuration) => (c.mode === 'single' ? null : configKey({ ...configFields(c, 0), workers: 0 }));
+function measurementGroups(configs: readonly Configuration[]): { interleaved: boolean; members: Configuration[] }[] {
+  const groups: { interleaved: boolean; members: Configuration[] }[] = [];
+  const key = (c: Configuration) => (c.dispatch === undefined ? `${c.stack}|${c.side}|${c.crypto}` : configKey({ ...configFields(c, 0), workers: 0 }));
   for (const c of configs) {
     const last = groups[groups.length - 1];
-    if (last !== undefined && key(c) !== null && key(last[0]!) === key(c)) last.push(c);
-    else groups.push([c]);
+    if (last !== undefined && key(last.members[0]!) === key(c)) last.members.push(c);
+    else groups.push({ interleaved: c.dispatch === undefined, members: [c] });
   }
   return groups;
 }
 
-async function runStacks(config: BenchConfig, hooks: RunnerHooks): Promise<StackOutcome> {
+/** The primitives a group's same-run ratios divide by: the checksum pass and its stack's dominant primitive. */
+function groupPrimitives(primitives: readonly Primitive[], c: Configuration): Primitive[] {
+  const dominant = dominantPrimitive(c.stack);
+  return primitives.filter((p) => p.name === 'checksum' || (p.name === dominant && p.crypto === c.crypto));
+}
+
+/** Seconds one run of every configuration takes, as planned (the warm-ups, the windows, the primitives' slices). */
+export function plannedSeconds(config: BenchConfig): number {
   const configs = configurations(config);
   const perRun = config.warmupSeconds + config.durationSeconds;
-  const planned = configs.length * config.runs * perRun;
+  const groups = measurementGroups(configs).filter((g) => g.interleaved).length;
+  return config.runs * (configs.length * perRun + groups * 2 * config.durationSeconds);
+}
+
+async function runStacks(config: BenchConfig, primitives: readonly Primitive[], hooks: RunnerHooks): Promise<StackOutcome> {
+  const configs = configurations(config);
+  const perRun = config.warmupSeconds + config.durationSeconds;
+  const started = performance.now();
+  const planned = plannedSeconds(config);
+  const deadline = started + (config.budgetSeconds ?? 1.5 * planned) * 1000;
   const rows: RunDetail[] = [];
   const enforcement: (Enforcement & Configuration)[] = [];
   const failures: FailedConfiguration[] = [];
+  const slices: SliceGroup[] = [];
   const engine = new ParallelEngine();
-  let elapsedBefore = 0;
   const labelOf = (c: Configuration): string => {
     const how = c.dispatch !== undefined ? dispatchLabel(c.dispatch) : `${c.mode}${c.tcpLockScope === 'segment' ? '/segment' : ''}`;
     return `${c.stack} ${c.side} ${how}${c.mode === 'single' ? '' : ` ×${c.workers}`}${c.dispatch !== undefined ? '' : ` [${c.crypto}]`}`;
   };
+  const progress = (label: string, run: number, phase: ProgressStatus['phase']) => hooks.progress({ label, run, runs: config.runs, phase, elapsed: (performance.now() - started) / 1000, planned });
   try {
-    for (const group of speedupGroups(configs)) {
-      for (const c of group) {
-        enforcement.push({ ...c, ...enforcementFor({ spec: c.stack, side: c.side, verify: config.verify }) });
-        hooks.starting?.(c);
-      }
-      const first = group[0]!;
-      if (first.mode === 'single') {
-        const single = await runSingle(first, config, hooks, labelOf(first), () => elapsedBefore, planned);
-        elapsedBefore += single.runs.length * perRun;
-        if (single.stopped) return { ...finish(rows, enforcement, first, single.runs, config, true), failures };
-        finish(rows, enforcement, first, single.runs, config, false);
+    const groups = measurementGroups(configs);
+    for (const [g, group] of groups.entries()) {
+      for (const c of group.members) enforcement.push({ ...c, ...enforcementFor({ spec: c.stack, side: c.side, verify: config.verify }) });
+      for (const c of group.members) if (hooks.tap && c.mode !== 'single') capture(c, config, hooks.tap);
+      if (group.interleaved) {
+        const left = groups.slice(g).filter((x) => x.interleaved).length;
+        const outcome = await measureInterleaved(group.members, groupPrimitives(primitives, group.members[0]!), config, {
+          engine,
+          stopRequested: hooks.stopRequested,
+          progress,
+          label: labelOf,
+          tap: hooks.tap ?? null,
+          allowanceEnd: performance.now() + Math.max(0, deadline - performance.now()) / left,
+          failed: (f) => hooks.failed?.(f),
+        });
+        failures.push(...outcome.failures);
+        slices.push(outcome.slices);
+        for (const [c, runs] of outcome.measured) finish(rows, enforcement, c, runs, config, outcome.stopped);
+        if (outcome.stopped) return { rows, enforcement, incomplete: true, failures, slices };
         continue;
       }
-      for (const c of group) if (hooks.tap) capture(c, config, hooks.tap);
-      const measured = new Map<Configuration, Measurement[]>(group.map((c) => [c, []]));
+      for (const c of group.members) hooks.starting?.(c);
+      const measured = new Map<Configuration, Measurement[]>(group.members.map((c) => [c, []]));
       let stopped = false;
       for (let run = 1; run <= config.runs && !stopped; run++) {
-        for (const c of group) {
+        for (const c of group.members) {
           const done = measured.get(c);
           if (done === undefined) continue; // failed earlier
-          const start = elapsedBefore;
           const label = labelOf(c);
           let runs;
           try {
@@ -255,7 +246,7 @@ async function runStacks(config: BenchConfig, hooks: RunnerHooks): Promise<Stack
               { spec: c.stack, side: c.side, packetSize: c.packetSize ?? config.packetSize, crypto: c.crypto, verify: config.verify, tcpLockScope: c.tcpLockScope ?? 'state', runs: 1, seed: (config.seed + run - 1) >>> 0, warmupSeconds: config.warmupSeconds, durationSeconds: config.durationSeconds, mode: c.mode as 'clp' | 'plp', ...(c.dispatch !== undefined ? { dispatch: c.dispatch } : {}), ...crashTask(c, config) },
               c.workers,
               c.connections,
-              (p) => hooks.progress({ label, run, runs: config.runs, phase: p.phase === 'steady' ? 'steady' : 'warm-up', elapsed: start + (p.phase === 'steady' ? config.warmupSeconds : 0), planned }),
+              (p) => progress(label, run, p.phase === 'steady' ? 'steady' : 'warm-up'),
               hooks.stopRequested,
             );
           } catch (err) {
@@ -265,21 +256,19 @@ async function runStacks(config: BenchConfig, hooks: RunnerHooks): Promise<Stack
             failures.push({ ...c, error: (err as Error).message, ...(err instanceof WorkerFailure ? { endedAfterMs: err.endedAfterMs } : {}) });
             hooks.failed?.(failures[failures.length - 1]!);
             measured.delete(c);
-            elapsedBefore += (config.runs - run + 1) * perRun;
             continue;
           }
-          elapsedBefore += perRun;
           if (runs.length === 0) {
             stopped = true;
             break;
           }
-          done.push(...runs.map((r) => ({ ...r, fairness: c.mode === 'clp' ? r.fairness : null, perConnectionMbps: c.mode === 'clp' ? r.perConnectionMbps : null })));
+          done.push(...runs.map((r) => ({ ...r, fairness: null, perConnectionMbps: null })));
         }
       }
       for (const [c, runs] of measured) finish(rows, enforcement, c, runs, config, stopped);
-      if (stopped) return { rows, enforcement, incomplete: true, failures };
+      if (stopped) return { rows, enforcement, incomplete: true, failures, slices };
     }
-    return { rows, enforcement, incomplete: false, failures };
+    return { rows, enforcement, incomplete: false, failures, slices };
   } finally {
     await engine.close();
   }
@@ -421,61 +410,6 @@ function gatewayRun(workers: GatewayRunResult[], seconds: number, shared: boolea
     loadMaxMeanPackets: round(maxMean(byPackets)),
     selectUs: round(workers.reduce((s, w) => s + w.selectUs, 0) / workers.length),
   };
-}
-
-/** One thread, no pool: the connections served in turn (the benchmark runner's first mode). */
-async function runSingle(c: Configuration, config: BenchConfig, hooks: RunnerHooks, label: string, elapsed: () => number, planned: number): Promise<{ runs: Measurement[]; stopped: boolean }> {
-  const runs: Measurement[] = [];
-  let usGuess = 10;
-  for (let run = 1; run <= config.runs; run++) {
-    const seed = (config.seed + run - 1) >>> 0;
-    const workloads: Workload[] = [];
-    for (let k = 0; k < c.connections; k++) {
-      workloads.push(
-        createWorkload({ spec: c.stack, side: c.side, packetSize: config.packetSize, crypto: c.crypto, seed: (seed + k * 0x9e3779b9) >>> 0, verify: config.verify, connection: k }),
-      );
-    }
-    if (run === 1 && hooks.tap) {
-      const tap = hooks.tap;
-      for (const w of workloads) w.setTap((frame) => tap(c, frame));
-    }
-    const base = elapsed() + (run - 1) * (config.warmupSeconds + config.durationSeconds);
-    const report = (phase: ProgressStatus['phase'], offset: number, length: number) => (fraction: number) =>
-      hooks.progress({ label, run, runs: config.runs, phase, elapsed: base + offset + fraction * length, planned });
-
-    const warm = await drive(workloads, config.warmupSeconds, usGuess, report('warm-up', 0, config.warmupSeconds), hooks.stopRequested);
-    if (warm === null) return { runs, stopped: true };
-    if (warm.packets > 0) usGuess = (warm.seconds * 1e6) / warm.packets;
-    for (const w of workloads) w.setTap(null);
-    const before = workloads.map((w) => w.counters());
-    const memoryStart = process.memoryUsage();
-    const trace = new MemoryTrace(config.durationSeconds);
-    const progress = report('steady', config.warmupSeconds, config.durationSeconds);
-    const tick = (fraction: number) => {
-      progress(fraction);
-      const seconds = fraction * config.durationSeconds;
-      if (trace.due(seconds)) {
-        const now = process.memoryUsage();
-        trace.add(seconds, now.heapUsed, now.rss);
-      }
-    };
-    const steady = await drive(workloads, config.durationSeconds, usGuess, tick, hooks.stopRequested);
-    if (steady === null) return { runs, stopped: true };
-    const after = workloads.map((w) => w.counters());
-    const memoryEnd = process.memoryUsage();
-    const drops: Record<string, number> = {};
-    let dataErrors = 0;
-    let ignored = 0;
-    let outOfOrder = 0;
-    for (let k = 0; k < workloads.length; k++) {
-      outOfOrder += after[k]!.outOfOrder - before[k]!.outOfOrder;
-      for (const [name, n] of Object.entries(after[k]!.drops)) drops[name] = (drops[name] ?? 0) + n;
-      dataErrors += after[k]!.dataErrors;
-      ignored += after[k]!.digestMismatchesIgnored - before[k]!.digestMismatchesIgnored;
-    }
-    runs.push({ ...steady, drops, dataErrors, digestMismatchesIgnored: ignored, outOfOrder, observed: workloads.reduce((sum, w) => (sum + w.observed) | 0, 0), fairness: null, perConnectionMbps: null, lock: null, conservation: firstBroken(workloads, workloads.map((_, k) => k)), memory: memoryBetween(memoryStart, memoryEnd, trace), gateway: null });
-  }
-  return { runs, stopped: false };
 }
 
 /** For --pcap under plp and clp (whose frames live in the workers): a few hundred packets of the configuration, on this thread. */

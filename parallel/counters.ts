@@ -4,11 +4,8 @@
 export const CounterField = {
   packets: 0,
   bytes: 1,
-  lockAcquisitions: 2,
-  lockContended: 3,
-  lockWaitNs: 4,
-  lockHoldNs: 5,
-  drops: 6,
+  /** Interleaved measurement: shared-clock ms at which this worker ended its last slice. */
+  sliceStoppedAt: 2,
   /** This worker's heap used (bytes), refreshed a few times a second during a run (memory trace). */
   heapUsed: 7,
 } as const;

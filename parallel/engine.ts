@@ -4,21 +4,19 @@
 // steady window read from shared memory.
 
 import { Piscina } from 'piscina';
-import { jainFairness } from '../results/speedup.js';
 import { sharedConnectionBytes } from '../drivers/shared-connection.js';
-import { type MemoryBetween, MemoryTrace, type SharedAccount, sharedAccountProblem } from '../drivers/workload.js';
+import { type MemoryBetween, MemoryTrace } from '../drivers/workload.js';
 import { CounterField } from './counters.js';
 import type { LockStats } from './mutex.js';
 import { Mark, Phase, SharedRun, sharedNow } from './shared-run.js';
 import type { CrashRunResult, GatewayRunResult, WorkerResult, WorkerTask } from './worker.js';
 import { GATEWAY_SHARED_BYTES } from './dispatch.js';
 import { CrashBoard } from './crash.js';
+import { combineRuns } from './combine-runs.js';
+import { SlicedSession } from './sliced-session.js';
+import { WorkerFailure } from './worker-failure.js';
 
-/** A worker threw or its thread exited: the configuration ended, every thread of its pool gone. */
-export class WorkerFailure extends Error {
-  /** From the failure reaching the main thread to the other workers stopped and the pool destroyed. */
-  endedAfterMs = 0;
-}
+export { WorkerFailure };
 
 export type ClpPolicy = 'thread-per-connection' | 'processor-per-connection';
 
@@ -61,11 +59,16 @@ export function assignConnections(connections: number, workers: number): number[
   return owned;
 }
 
-export class ParallelEngine {
-  private readonly pools = new Map<number, Piscina>();
+/** The task of a configuration, without what the engine fills in for each worker. */
+export type ConfigurationTask = Omit<WorkerTask, 'buffer' | 'workers' | 'index' | 'connections'>;
 
-  private poolOf(threads: number): Piscina {
-    const existing = this.pools.get(threads);
+export class ParallelEngine {
+  /** By thread count and lane: configurations measured in alternation each need a pool of their own. */
+  private readonly pools = new Map<string, Piscina>();
+
+  private poolOf(threads: number, lane = 0): Piscina {
+    const key = `${threads}/${lane}`;
+    const existing = this.pools.get(key);
     if (existing !== undefined) return existing;
     const pool = new Piscina({
       filename: new URL('./worker.js', import.meta.url).href,
@@ -74,31 +77,51 @@ export class ParallelEngine {
       idleTimeout: Infinity,
       concurrentTasksPerWorker: 1,
     });
-    this.pools.set(threads, pool);
+    this.pools.set(key, pool);
     return pool;
+  }
+
+  /** Drops a pool whose worker failed: its shared state may be half-changed, a thread may be gone. */
+  private async discard(threads: number, lane: number): Promise<void> {
+    const key = `${threads}/${lane}`;
+    const pool = this.pools.get(key);
+    this.pools.delete(key);
+    await pool?.destroy();
+  }
+
+  /**
+   * Starts a configuration for interleaved measurement on its own pool (`lane` tells apart the
+   * configurations with the same thread count that alternate): the workers park until the
+   * session's commands (warm, slice, end of run).
+   */
+  open(task: ConfigurationTask, workers: number, connections: number, lane: number): SlicedSession {
+    const layout = this.layout(task, workers, connections);
+    const pool = this.poolOf(workers, lane);
+    const tasks = layout.owned.map((mine, index) => pool.run({ ...task, sliced: true, buffer: layout.buffer, workers, index, connections: mine } satisfies WorkerTask) as Promise<WorkerResult>);
+    return new SlicedSession(task, new SharedRun(layout.buffer, workers), tasks, { connections, owned: layout.owned, plp: layout.plp, gateway: layout.gateway }, () => this.discard(workers, lane));
+  }
+
+  /** The shared block and connection ownership a configuration runs with. */
+  private layout(task: ConfigurationTask, workers: number, connections: number): { buffer: SharedArrayBuffer; owned: number[][]; plp: boolean; gateway: boolean } {
+    const gateway = task.dispatch !== undefined;
+    const plp = task.mode === 'plp' && !gateway;
+    if (task.mode === 'clp' && connections < workers) throw new RangeError(`${workers} workers need at least as many connections, got ${connections}`);
+    if (plp && connections !== 1) throw new RangeError('packet-level parallelism runs one connection on all workers');
+    // PLP: the shared connection behind the counters; a gateway: the shared queue and SA.
+    const crashBytes = task.crash !== undefined ? CrashBoard.bytes(workers, task.crash.buckets) : 0;
+    const buffer = SharedRun.create(workers, plp ? sharedConnectionBytes(workers) : gateway ? GATEWAY_SHARED_BYTES + crashBytes : 0);
+    const owned = task.mode === 'plp' ? Array.from({ length: workers }, () => [0]) : assignConnections(connections, workers);
+    return { buffer, owned, plp, gateway };
   }
 
   /**
    * Runs one configuration on `workers` threads, each owning its share of `connections`.
    * Answers the finished runs; fewer than asked when `stopRequested` turned true.
    */
-  async run(
-    task: Omit<WorkerTask, 'buffer' | 'workers' | 'index' | 'connections'>,
-    workers: number,
-    connections: number,
-    onProgress: (p: ParallelProgress) => void,
-    stopRequested: () => boolean,
-  ): Promise<ParallelRun[]> {
-    const gateway = task.dispatch !== undefined;
-    const plp = task.mode === 'plp' && !gateway;
-    if (task.mode === 'clp' && connections < workers) throw new RangeError(`${workers} workers need at least as many connections, got ${connections}`);
-    if (plp && connections !== 1) throw new RangeError('packet-level parallelism runs one connection on all workers');
+  async run(task: ConfigurationTask, workers: number, connections: number, onProgress: (p: ParallelProgress) => void, stopRequested: () => boolean): Promise<ParallelRun[]> {
+    const { buffer, owned, plp, gateway } = this.layout(task, workers, connections);
     const pool = this.poolOf(workers);
-    // PLP: the shared connection behind the counters; a gateway: the shared queue and SA.
-    const crashBytes = task.crash !== undefined ? CrashBoard.bytes(workers, task.crash.buckets) : 0;
-    const buffer = SharedRun.create(workers, plp ? sharedConnectionBytes(workers) : gateway ? GATEWAY_SHARED_BYTES + crashBytes : 0);
     const shared = new SharedRun(buffer, workers);
-    const owned = task.mode === 'plp' ? Array.from({ length: workers }, () => [0]) : assignConnections(connections, workers);
     const tasks = owned.map((mine, index) => pool.run({ ...task, buffer, workers, index, connections: mine } satisfies WorkerTask) as Promise<WorkerResult>);
     let failure: WorkerFailure | null = null;
     let failedAt = 0;
@@ -131,60 +154,12 @@ export class ParallelEngine {
     if (failure !== null) {
       // A worker that threw may have left shared state half-changed, and one that exited is gone:
       // the next configuration gets a new pool.
-      this.pools.delete(workers);
-      await pool.destroy();
+      await this.discard(workers, 0);
       (failure as WorkerFailure).endedAfterMs = Math.round(performance.now() - failedAt);
       throw failure;
     }
     const results = (await all).map((r) => (r as PromiseFulfilledResult<WorkerResult>).value);
-    const finished = Math.min(...results.map((r) => r.runs.length));
-    const runs: ParallelRun[] = [];
-    for (let i = 0; i < finished; i++) {
-      const start = results[0]!.steadyStarts[i]!;
-      const end = Math.max(...results.map((r) => r.runs[i]!.stoppedAt));
-      const seconds = (end - start) / 1000;
-      const perConnection = new Array<number>(connections).fill(0);
-      const lock: LockStats | null = plp ? { acquisitions: 0, contended: 0, waitNs: 0, holdNs: 0 } : null;
-      const drops: Record<string, number> = {};
-      let packets = 0;
-      let bytes = 0;
-      let dataErrors = 0;
-      let digestMismatchesIgnored = 0;
-      let observed = 0;
-      // PLP workers share one control block, so each saw the same count: take the leader's.
-      let outOfOrder = plp ? results[0]!.runs[i]!.outOfOrder : 0;
-      const trace = traces.get(i + 1)?.points;
-      const memory: MemoryBetween = { heapStart: 0, heapEnd: 0, rssStart: 0, rssEnd: 0, ...(trace?.length ? { trace } : {}) };
-      let conservation: string | null = null;
-      const accounts: SharedAccount[] = [];
-      results.forEach((r, w) => {
-        const one = r.runs[i]!;
-        packets += one.packets;
-        bytes += one.bytes;
-        dataErrors += one.dataErrors;
-        digestMismatchesIgnored += one.digestMismatchesIgnored;
-        observed = (observed + one.observed) | 0;
-        if (!plp) outOfOrder += one.outOfOrder;
-        conservation ??= one.conservation;
-        if (one.account !== null) accounts.push(one.account);
-        memory.heapStart += one.memory.heapStart;
-        memory.heapEnd += one.memory.heapEnd;
-        memory.rssStart = Math.max(memory.rssStart, one.memory.rssStart);
-        memory.rssEnd = Math.max(memory.rssEnd, one.memory.rssEnd);
-        one.perConnection.forEach((b, j) => (perConnection[owned[w]![j]!]! += (b * 8) / seconds / 1e6));
-        if (lock !== null && one.lock !== null) {
-          lock.acquisitions += one.lock.acquisitions;
-          lock.contended += one.lock.contended;
-          lock.waitNs += one.lock.waitNs;
-          lock.holdNs += one.lock.holdNs;
-        }
-        for (const [name, n] of Object.entries(one.drops)) drops[name] = (drops[name] ?? 0) + n;
-      });
-      conservation ??= sharedAccountProblem(accounts);
-      const gatewayRuns = gateway ? results.map((r) => r.runs[i]!.gateway!) : null;
-      runs.push({ run: i + 1, seconds, packets, bytes, perConnectionMbps: perConnection, fairness: jainFairness(perConnection), drops, dataErrors, digestMismatchesIgnored, outOfOrder, observed, lock, memory, conservation, gateway: gatewayRuns, crash: results[0]!.runs[i]!.crash });
-    }
-    return runs;
+    return combineRuns(results, { connections, owned, plp, gateway, traces, secondsOf: (i) => (Math.max(...results.map((r) => r.runs[i]!.stoppedAt)) - results[0]!.steadyStarts[i]!) / 1000 });
   }
 
   async close(): Promise<void> {

@@ -1,16 +1,31 @@
 // The shared-memory block one parallel configuration runs on: a stop flag and the run/phase the
-// workers are in, the common clock marks, the start barrier and the per-worker counters.
+// workers are in, the common clock marks, the start barrier and the per-worker counters; and, for
+// interleaved measurement, the command the main thread gives its parked workers and their answers.
 
 import { SharedBarrier } from './barrier.js';
 import { WorkerCounters } from './counters.js';
 
-const CONTROL_BYTES = 32; // Int32: stop, run, phase
-const TIMES_BYTES = 32; // Float64: warm-up end, steady start, steady end
+const CONTROL_BYTES = 32; // Int32: stop, run, phase, command generation, command, acknowledgements
+const TIMES_BYTES = 40; // Float64: warm-up end, steady start, steady end, slice start, slice end
 const BARRIER_AT = CONTROL_BYTES + TIMES_BYTES;
 const COUNTERS_AT = 128;
 
 export const Phase = { Setup: 0, WarmUp: 1, Steady: 2, Done: 3 } as const;
-export const Mark = { warmupEnd: 0, steadyStart: 1, steadyEnd: 2 } as const;
+export const Mark = { warmupEnd: 0, steadyStart: 1, steadyEnd: 2, sliceStart: 3, sliceEnd: 4 } as const;
+
+/**
+ * What the main thread tells workers parked between slices: warm up the next run (and park),
+ * measure one slice (until Mark.sliceEnd, and park), end the run (and park), or return.
+ */
+export const Command = { none: 0, warm: 1, slice: 2, endRun: 3, quit: 4 } as const;
+export type CommandKind = (typeof Command)[keyof typeof Command];
+
+const STOP = 0;
+const RUN = 1;
+const PHASE = 2;
+const GENERATION = 3;
+const COMMAND = 4;
+const ACKS = 5;
 
 /** The most packets between two clock readings (a crash switch position keeps a few batches' margin). */
 export const MAX_BATCH = 256;
@@ -49,23 +64,63 @@ export class SharedRun {
   }
 
   get stopped(): boolean {
-    return Atomics.load(this.control, 0) !== 0;
+    return Atomics.load(this.control, STOP) !== 0;
   }
 
+  /** Stops the workers, also those parked waiting for a command. */
   stop(): void {
-    Atomics.store(this.control, 0, 1);
+    Atomics.store(this.control, STOP, 1);
+    Atomics.notify(this.control, GENERATION);
   }
 
   setProgress(run: number, phase: number): void {
-    Atomics.store(this.control, 1, run);
-    Atomics.store(this.control, 2, phase);
+    Atomics.store(this.control, RUN, run);
+    Atomics.store(this.control, PHASE, phase);
   }
 
   get run(): number {
-    return Atomics.load(this.control, 1);
+    return Atomics.load(this.control, RUN);
   }
 
   get phase(): number {
-    return Atomics.load(this.control, 2);
+    return Atomics.load(this.control, PHASE);
+  }
+
+  /** Main thread: gives the workers a command (they answer with acknowledge() when it is done). */
+  command(kind: CommandKind): void {
+    Atomics.store(this.control, ACKS, 0);
+    Atomics.store(this.control, COMMAND, kind);
+    Atomics.add(this.control, GENERATION, 1);
+    Atomics.notify(this.control, GENERATION);
+  }
+
+  /**
+   * Main thread: resolves true once every worker acknowledged the last command, false when
+   * `abandon()` turns true first (a worker failed, or a stop). Sleeps meanwhile (no polling
+   * while the workers run).
+   */
+  async acknowledged(abandon: () => boolean): Promise<boolean> {
+    for (;;) {
+      const acks = Atomics.load(this.control, ACKS);
+      if (acks >= this.workers) return true;
+      if (abandon() || this.stopped) return false;
+      await Atomics.waitAsync(this.control, ACKS, acks, 50).value;
+    }
+  }
+
+  /** Worker: this command is done. */
+  acknowledge(): void {
+    Atomics.add(this.control, ACKS, 1);
+    Atomics.notify(this.control, ACKS);
+  }
+
+  /** Worker: parks until a command newer than generation `seen` arrives; answers it (quit when stopped). */
+  nextCommand(seen: number): { kind: CommandKind; generation: number } {
+    for (;;) {
+      if (this.stopped) return { kind: Command.quit, generation: seen };
+      const generation = Atomics.load(this.control, GENERATION);
+      if (generation !== seen) return { kind: Atomics.load(this.control, COMMAND) as CommandKind, generation };
+      Atomics.wait(this.control, GENERATION, seen, 1000);
+    }
   }
 }

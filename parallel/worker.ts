@@ -2,6 +2,9 @@
 // the others at the start barrier, warms up, measures the common steady window and reports through
 // shared memory. Packets never cross threads as messages: each worker drives its own connections.
 //
+// Interleaved measurement (`sliced`): after the warm-up the workers park in Atomics.wait, and the
+// steady window is the slices the main thread asks for, while other configurations' workers park.
+//
 // Connection-level parallelism (CLP): the connections this worker owns, each a private stack, no
 // lock on the fast path. Packet-level parallelism (PLP): every worker works on the same connection,
 // whose TCP state sits in shared memory under an Atomics mutex; worker 0 opens it each run and the
@@ -18,7 +21,7 @@ import { CounterField } from './counters.js';
 import { type Dispatch, GATEWAY_SHARED_BYTES, ReplicatedSelector, SharedCursor } from './dispatch.js';
 import { CrashBoard, type CrashPlan, memberList } from './crash.js';
 import { AtomicsMutex, type LockStats } from './mutex.js';
-import { MAX_BATCH, Mark, Phase, SharedRun, batchFor, sharedNow } from './shared-run.js';
+import { Command, MAX_BATCH, Mark, Phase, SharedRun, batchFor, sharedNow } from './shared-run.js';
 
 export interface WorkerTask {
   buffer: SharedArrayBuffer;
@@ -42,6 +45,11 @@ export interface WorkerTask {
   dispatch?: Dispatch;
   /** Gateway stacks: a worker to crash and the heartbeat that may notice (with the timeline's buckets). */
   crash?: CrashPlan & { buckets: number; bucketMs: number };
+  /**
+   * Interleaved measurement: runs start on Command.warm and measure the slices the main thread
+   * commands until Command.endRun; `runs` and the durations are then the main thread's to decide.
+   */
+  sliced?: boolean;
 }
 
 /** What the crash board held at the end of a run (worker 0 reports it). */
@@ -271,6 +279,36 @@ function gatewayDelta(after: GatewayCounters, before: GatewayCounters): GatewayC
   };
 }
 
+/**
+ * A sliced run's steady window: parked between commands, each slice driven until Mark.sliceEnd and
+ * its packets, bytes and end published in this worker's counters. Answers the window's totals and
+ * the last command's generation when the run ends, or null when stopped.
+ */
+function measureSlices(task: WorkerTask, run: number, shared: SharedRun, workloads: Workload[], perConnection: number[], seen: number): { packets: number; bytes: number; generation: number } | null {
+  const slot = (field: number) => shared.counters.at(task.index, field);
+  let packets = 0;
+  let bytes = 0;
+  let fault = injectedFault(task, run);
+  for (;;) {
+    const next = shared.nextCommand(seen);
+    seen = next.generation;
+    if (next.kind === Command.endRun) return { packets, bytes, generation: seen };
+    if (next.kind !== Command.slice) return null;
+    let until = shared.marks[Mark.sliceEnd]!;
+    if (fault !== null) until = (shared.marks[Mark.sliceStart]! + until) / 2; // robustness tests: fail halfway through the first slice
+    const done = driveUntil(shared, workloads, until, perConnection, slot(CounterField.packets));
+    if (fault === 'exit') process.exit(70);
+    if (fault === 'throw') throw new Error('injected fault (XKBENCH_FAULT)');
+    fault = null;
+    packets += done.packets;
+    bytes += done.bytes;
+    shared.counters.f[slot(CounterField.packets)] = done.packets;
+    shared.counters.f[slot(CounterField.bytes)] = done.bytes;
+    shared.counters.f[slot(CounterField.sliceStoppedAt)] = sharedNow();
+    shared.acknowledge();
+  }
+}
+
 export default function runWorker(task: WorkerTask): WorkerResult {
   const shared = new SharedRun(task.buffer, task.workers);
   const abandon = () => shared.stopped;
@@ -286,7 +324,13 @@ export default function runWorker(task: WorkerTask): WorkerResult {
     });
   }
   const board = task.crash !== undefined ? new CrashBoard(task.buffer, SharedRun.extraOffset(task.workers) + GATEWAY_SHARED_BYTES, task.workers, task.crash.buckets, task.crash.bucketMs) : null;
-  for (let run = 1; run <= task.runs && !shared.stopped; run++) {
+  let seen = 0; // the last command's generation (sliced)
+  for (let run = 1; !shared.stopped; run++) {
+    if (task.sliced) {
+      const next = shared.nextCommand(seen);
+      seen = next.generation;
+      if (next.kind !== Command.warm) break;
+    } else if (run > task.runs) break;
     const seed = (task.seed + run - 1) >>> 0;
     let selector: ReplicatedSelector | null = null;
     const build = (): Workload[] => {
@@ -331,17 +375,26 @@ export default function runWorker(task: WorkerTask): WorkerResult {
     const gatewayBefore = gateway?.gatewayCounters() ?? null;
     const lockBefore = lock !== null ? { ...(lock as AtomicsMutex).stats } : null;
     const perConnection = workloads.map(() => 0);
-    const fault = injectedFault(task, run);
-    if (fault !== null) {
-      // Robustness tests: fail halfway through the steady window, as a crashing worker would.
-      driveUntil(shared, workloads, steadyStart + (task.durationSeconds * 1000) / 2, perConnection, packetsSlot);
-      if (fault === 'exit') process.exit(70);
-      throw new Error('injected fault (XKBENCH_FAULT)');
+    let done: { packets: number; bytes: number };
+    if (task.sliced) {
+      shared.acknowledge(); // warmed up, parked
+      const sliced = measureSlices(task, run, shared, workloads, perConnection, seen);
+      if (sliced === null) break;
+      seen = sliced.generation;
+      done = sliced;
+    } else {
+      const fault = injectedFault(task, run);
+      if (fault !== null) {
+        // Robustness tests: fail halfway through the steady window, as a crashing worker would.
+        driveUntil(shared, workloads, steadyStart + (task.durationSeconds * 1000) / 2, perConnection, packetsSlot);
+        if (fault === 'exit') process.exit(70);
+        throw new Error('injected fault (XKBENCH_FAULT)');
+      }
+      done =
+        board !== null && gateway !== null
+          ? driveGateway(shared, gateway, selector, board, task.crash!, task.index, steadyStart, shared.marks[Mark.steadyEnd]!, packetsSlot)
+          : driveUntil(shared, workloads, shared.marks[Mark.steadyEnd]!, perConnection, packetsSlot);
     }
-    const done =
-      board !== null && gateway !== null
-        ? driveGateway(shared, gateway, selector, board, task.crash!, task.index, steadyStart, shared.marks[Mark.steadyEnd]!, packetsSlot)
-        : driveUntil(shared, workloads, shared.marks[Mark.steadyEnd]!, perConnection, packetsSlot);
     const stoppedAt = sharedNow();
     const memoryEnd = process.memoryUsage();
     let gatewayResult: GatewayRunResult | null = null;
@@ -381,6 +434,7 @@ export default function runWorker(task: WorkerTask): WorkerResult {
     }
     result.runs.push({ ...done, stoppedAt, perConnection, drops, dataErrors, digestMismatchesIgnored, outOfOrder, observed: workloads.reduce((s, w) => (s + w.observed) | 0, 0), lock: lockUse, conservation: firstBroken(workloads, task.connections), account: workloads[0]?.sharedAccount() ?? null, memory: memoryBetween(memoryStart, memoryEnd), gateway: gatewayResult, crash: board !== null && task.index === 0 ? crashResult(board, steadyStart) : null });
     result.steadyStarts.push(steadyStart);
+    if (task.sliced) shared.acknowledge(); // the run's figures are in; parked for the next command
   }
   return result;
 }

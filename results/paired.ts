@@ -15,6 +15,9 @@ export interface RatioEstimate {
   high: number | null;
   pairs: number;
   method: RatioMethod;
+  /** The standard error of log(ratio) and its degrees of freedom (null: no interval). */
+  logStandardError: number | null;
+  df: number;
 }
 
 /**
@@ -40,9 +43,23 @@ export function unpairedRatio(a: readonly number[], b: readonly number[], confid
   return fromLogs(mean(lb) - mean(la), Math.sqrt(va + vb), df, n, confidence, 'Welch t on log means');
 }
 
+/**
+ * x ÷ y of two ratios estimated apart (each paired in itself, say two stacks' speedups): their log
+ * errors added in quadrature, degrees of freedom by Welch–Satterthwaite.
+ */
+export function ratioOfRatios(x: RatioEstimate, y: RatioEstimate, confidence = 0.9): RatioEstimate {
+  const logMean = Math.log(x.ratio) - Math.log(y.ratio);
+  const pairs = Math.min(x.pairs, y.pairs);
+  if (x.logStandardError === null || y.logStandardError === null) return fromLogs(logMean, null, 0, pairs, confidence, x.method);
+  const vx = x.logStandardError ** 2;
+  const vy = y.logStandardError ** 2;
+  const df = vx + vy === 0 ? Math.min(x.df, y.df) : (vx + vy) ** 2 / (vx ** 2 / x.df + vy ** 2 / y.df);
+  return fromLogs(logMean, Math.sqrt(vx + vy), df, pairs, confidence, x.method);
+}
+
 function fromLogs(logMean: number, standardError: number | null, df: number, pairs: number, confidence: number, method: RatioMethod): RatioEstimate {
   const ratio = Math.exp(logMean);
-  if (standardError === null || !(df > 0)) return { ratio, low: null, high: null, pairs, method };
+  if (standardError === null || !(df > 0)) return { ratio, low: null, high: null, pairs, method, logStandardError: null, df };
   const half = studentTQuantile(1 - (1 - confidence) / 2, df) * standardError;
-  return { ratio, low: Math.exp(logMean - half), high: Math.exp(logMean + half), pairs, method };
+  return { ratio, low: Math.exp(logMean - half), high: Math.exp(logMean + half), pairs, method, logStandardError: standardError, df };
 }

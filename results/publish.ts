@@ -72,6 +72,8 @@ export async function writeReports(out: string, results: ResultsFile, comparison
     failures: results.failures ?? [],
     comparison,
     runs: results.runs,
+    ...(results.pairedRatios ? { pairedRatios: results.pairedRatios } : {}),
+    targetCiPercent: (results.meta.precision as { targetCiPercent?: number | null } | undefined)?.targetCiPercent ?? null,
   });
   writeAtomic(path.join(out, 'report.md'), markdown);
   writeAtomic(path.join(out, 'report.html'), renderHtml(markdown, charts));

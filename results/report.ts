@@ -4,6 +4,7 @@
 import { type Comparison, renderComparison } from './compare.js';
 import type { CalibrationRow, MemoryUse, RunRow, SummaryRow } from './rows.js';
 import { table, withInterval } from './markdown.js';
+import type { PairedRatio } from './paired-ratios.js';
 import { beneckeRows, beneckeTable, crashTable, gatewayTable, scalingRows, scalingTable, shiehLaiRows, shiehLaiTable } from './model-report.js';
 
 /** What a report shows beside the tables: charts (files in charts/), calibration, a comparison. */
@@ -14,6 +15,33 @@ export interface ReportExtras {
   failures?: { stack: string; side: string; mode: string; workers: number; crypto: string; error: string; endedAfterMs?: number }[];
   /** The runs (Shieh & Lai's fit uses each run's throughput). */
   runs?: readonly RunRow[];
+  /** Ratios measured in alternation, and the precision target they were measured to (percent). */
+  pairedRatios?: readonly PairedRatio[];
+  targetCiPercent?: number | null;
+}
+
+const PAIRED_KINDS: Record<PairedRatio['kind'], string> = {
+  speedup: 'Speedups',
+  'plp-clp': 'PLP ÷ CLP',
+  'lock-scope': 'Lock scopes',
+  'speedup-vs-stack': "One stack's speedup ÷ another's",
+  checksum: 'Same-run ratio: ÷ checksum pass',
+  primitive: "Same-run ratio: ÷ the stack's primitive",
+};
+
+/** The paired ratios by kind: each with its 90% interval, half-width, pairs and whether it met the target. */
+export function pairedTables(ratios: readonly PairedRatio[], targetPercent: number | null): string {
+  const parts: string[] = [];
+  for (const [kind, title] of Object.entries(PAIRED_KINDS)) {
+    const mine = ratios.filter((r) => r.kind === kind);
+    if (mine.length === 0) continue;
+    const header = ['ratio', 'value (90%)', '±%', 'pairs', ...(targetPercent !== null ? [`within ±${targetPercent}%`] : [])];
+    // Three significant digits: a stack ÷ the checksum pass is a few ten-thousandths.
+    const digits = (x: number) => Math.max(2, 2 - Math.floor(Math.log10(Math.abs(x) || 1)));
+    const rows = mine.map((r) => [r.label, withInterval(r.ratio, r.low, r.high, digits(r.ratio)), r.halfWidthPercent === null ? '—' : r.halfWidthPercent.toFixed(1), String(r.pairs), ...(targetPercent !== null ? [r.metTarget ? 'yes' : 'no'] : [])]);
+    parts.push(`**${title}**`, '', table(header, rows), '');
+  }
+  return parts.join('\n');
 }
 
 export interface ReportMeta {
@@ -351,7 +379,7 @@ export function renderReport(summary: readonly SummaryRow[], meta: ReportMeta, e
       ? [
           '## PLP and CLP',
           '',
-          'Packet-level parallelism: one connection, any packet to any worker, TCP state under one lock. Connection-level: each connection owned by one worker. Speedup = throughput ÷ throughput at 1 worker, with the 90% error propagated; * = more workers than cores.',
+          'Packet-level parallelism: one connection, any packet to any worker, TCP state under one lock. Connection-level: each connection owned by one worker. Speedup = throughput ÷ throughput at 1 worker, with its 90% interval from slices measured in alternation (see Paired ratios), or propagated from the run means where it was not; * = more workers than cores.',
           '',
           parallelTables(summary),
           '',
@@ -364,6 +392,15 @@ export function renderReport(summary: readonly SummaryRow[], meta: ReportMeta, e
         ]
       : []),
     ...gatewaySections(summary, extras.runs ?? []),
+    ...(extras.pairedRatios && extras.pairedRatios.length > 0
+      ? [
+          '## Paired ratios (measured in alternation)',
+          '',
+          `Each ratio is the geometric mean of the ratios of slices taken one after the other (${extras.pairedRatios[0]!.method}); the pairs are the rounds both sides took part in.${extras.targetCiPercent != null ? ` Precision target: ±${extras.targetCiPercent}% (${extras.pairedRatios.filter((r) => r.metTarget).length} of ${extras.pairedRatios.length} met it).` : ''} One stack's speedup ÷ another's combines two paired estimates (their errors added).`,
+          '',
+          pairedTables(extras.pairedRatios, extras.targetCiPercent ?? null),
+        ]
+      : []),
     ...(charts.length > 0 ? ['## Charts', '', ...charts.map((c) => `![${c.title}](charts/${c.name}.svg)\n`), ''] : []),
     ...(extras.comparison ? ['## Compared with a baseline', '', renderComparison(extras.comparison), ''] : []),
     '## Latency breakdown (µs per packet)',

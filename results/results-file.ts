@@ -6,12 +6,17 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ReportMeta } from './report.js';
 import type { CalibrationRow, RunDetail, SummaryRow } from './rows.js';
+import type { PairedRatio, SliceGroup } from './paired-ratios.js';
 
 export interface ResultsFile {
   runs: RunDetail[];
   summary: SummaryRow[];
   /** Raw primitive throughput of the same run (absent in files older than the regression check). */
   calibration?: CalibrationRow[];
+  /** Ratios measured in alternation, slice by slice (absent in files older than interleaved measurement). */
+  pairedRatios?: PairedRatio[];
+  /** Each interleaved group's Mbit/s per member, round by round: what pairedRatios were computed from. */
+  slices?: SliceGroup[];
   /** Configurations that could not be measured (a worker threw or died), with the error. */
   failures?: { stack: string; side: string; mode: string; workers: number; connections: number; crypto: string; error: string; endedAfterMs?: number }[];
   /** Benecke's model and the Amdahl/USL fits, from the summary (predictions labelled as such). */

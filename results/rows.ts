@@ -162,6 +162,13 @@ export interface SummaryRow extends ConfigFields {
   primitiveRatio?: number;
   primitiveRatioLow?: number | null;
   primitiveRatioHigh?: number | null;
+  /**
+   * Interleaved measurement: the rounds of slices the row's ratios (speedup, checksumRatio,
+   * primitiveRatio) were paired over, and how their intervals were made. Absent where the ratios
+   * come from the runs' means (gateway stacks), their error propagated.
+   */
+  pairs?: number;
+  method?: string;
   /** Gateway stacks: means over runs of the run fields of the same names. */
   packetsPerSecond?: number;
   loadMaxMean?: number;

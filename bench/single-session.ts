@@ -1,0 +1,109 @@
+// A single-thread configuration measured in slices on the main thread, in alternation with the
+// parallel configurations and primitives of its group: warm() builds a run's drivers and warms them
+// up, slice() drives them for a few tens of milliseconds, endRun() turns the run's slices into its
+// figures (drops, conservation, memory) as a whole run has them.
+
+import { performance } from 'node:perf_hooks';
+import { MemoryTrace, type Workload, type WorkloadCounters, createWorkload, firstBroken, memoryBetween } from '../drivers/workload.js';
+import { batchFor } from '../parallel/shared-run.js';
+import type { SliceFigures } from '../parallel/sliced-session.js';
+import type { Msg } from '../stacks/message.js';
+import type { BenchConfig } from './options.js';
+import type { Configuration, Measurement } from './runner.js';
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+export class SingleSession {
+  private workloads: Workload[] = [];
+  private before: WorkloadCounters[] = [];
+  private memoryStart: NodeJS.MemoryUsage = process.memoryUsage();
+  private trace = new MemoryTrace(0);
+  private run = 0;
+  private usPerPacket = 10;
+  private current = { seconds: 0, packets: 0, bytes: 0 };
+  readonly runs: Measurement[] = [];
+
+  constructor(
+    private readonly c: Configuration,
+    private readonly config: BenchConfig,
+    private readonly stopRequested: () => boolean,
+    /** Sees the frames of the first run's warm-up (pcap). */
+    private readonly tap: ((frame: Msg) => void) | null = null,
+  ) {}
+
+  /** Builds the next run's drivers (a new seed) and warms them up; false when stopped. */
+  async warm(): Promise<boolean> {
+    this.run++;
+    const seed = (this.config.seed + this.run - 1) >>> 0;
+    this.workloads = Array.from({ length: this.c.connections }, (_, k) =>
+      createWorkload({ spec: this.c.stack, side: this.c.side, packetSize: this.config.packetSize, crypto: this.c.crypto, seed: (seed + k * 0x9e3779b9) >>> 0, verify: this.config.verify, connection: k }),
+    );
+    const tap = this.run === 1 ? this.tap : null;
+    if (tap !== null) for (const w of this.workloads) w.setTap(tap);
+    // Warm-up in pieces of about 50 ms, so that signals and the progress line get through.
+    const end = performance.now() + this.config.warmupSeconds * 1000;
+    while (performance.now() < end) {
+      const piece = this.drive(Math.min(50, end - performance.now()));
+      if (piece.packets > 0) this.usPerPacket = (piece.seconds * 1e6) / piece.packets;
+      await yieldToEventLoop();
+      if (this.stopRequested()) return false;
+    }
+    if (tap !== null) for (const w of this.workloads) w.setTap(null);
+    this.before = this.workloads.map((w) => w.counters());
+    this.memoryStart = process.memoryUsage();
+    this.trace = new MemoryTrace(this.config.durationSeconds);
+    this.current = { seconds: 0, packets: 0, bytes: 0 };
+    return true;
+  }
+
+  async slice(ms: number): Promise<SliceFigures | null> {
+    const figures = this.drive(ms);
+    this.current.seconds += figures.seconds;
+    this.current.packets += figures.packets;
+    this.current.bytes += figures.bytes;
+    if (this.trace.due(this.current.seconds)) {
+      const now = process.memoryUsage();
+      this.trace.add(this.current.seconds, now.heapUsed, now.rss);
+    }
+    return figures;
+  }
+
+  /** The run's figures from its slices. */
+  async endRun(): Promise<boolean> {
+    const after = this.workloads.map((w) => w.counters());
+    const memoryEnd = process.memoryUsage();
+    const drops: Record<string, number> = {};
+    let dataErrors = 0;
+    let ignored = 0;
+    let outOfOrder = 0;
+    after.forEach((a, k) => {
+      const b = this.before[k]!;
+      outOfOrder += a.outOfOrder - b.outOfOrder;
+      for (const [name, n] of Object.entries(a.drops)) drops[name] = (drops[name] ?? 0) + n;
+      dataErrors += a.dataErrors;
+      ignored += a.digestMismatchesIgnored - b.digestMismatchesIgnored;
+    });
+    const w = this.workloads;
+    this.runs.push({ ...this.current, drops, dataErrors, digestMismatchesIgnored: ignored, outOfOrder, observed: w.reduce((sum, x) => (sum + x.observed) | 0, 0), fairness: null, perConnectionMbps: null, lock: null, conservation: firstBroken(w, w.map((_, k) => k)), memory: memoryBetween(this.memoryStart, memoryEnd, this.trace), gateway: null });
+    return true;
+  }
+
+  /** Drives the connections in turn for `ms`, reading the clock about every 200 µs. */
+  private drive(ms: number): SliceFigures {
+    let batch = batchFor(this.usPerPacket);
+    const start = performance.now();
+    const end = start + ms;
+    let packets = 0;
+    let bytes = 0;
+    let now = start;
+    let k = 0;
+    while (now < end) {
+      bytes += this.workloads[k]!.run(batch);
+      packets += batch;
+      k = k + 1 === this.workloads.length ? 0 : k + 1;
+      now = performance.now();
+    }
+    if (packets > 0) this.usPerPacket = ((now - start) * 1000) / packets;
+    return { seconds: (now - start) / 1000, packets, bytes };
+  }
+}

@@ -1,0 +1,145 @@
+// The ratios a report makes, from slices measured in alternation (bench/runner.ts): each speedup,
+// PLP ÷ CLP, segment ÷ state lock scope, each configuration ÷ the checksum pass and ÷ its stack's
+// primitive, all paired round by round; and one stack's speedup ÷ another's, from two paired
+// estimates. The summary's speedup and same-run ratio fields take the paired figures.
+
+import { dominantPrimitive } from '../stacks/spec.js';
+import { type RatioEstimate, type RatioMethod, pairedRatio, ratioOfRatios } from './paired.js';
+import { type ConfigFields, type SummaryRow, configKey, round } from './rows.js';
+
+/** One configuration's (or primitive's) Mbit/s in each round of its group; null where it was not measured. */
+export interface SliceSeries {
+  /** A configuration's configKey, or a primitive's calibration key (checksum, md5 [cryptojs], …). */
+  key: string;
+  /** The configuration's fields (absent for a primitive). */
+  config?: ConfigFields;
+  mbps: (number | null)[];
+}
+
+/** The configurations of one stack, side and crypto provider, and their primitives, measured in alternation. */
+export interface SliceGroup {
+  stack: string;
+  side: string;
+  crypto: string;
+  /** The slice length in ms, and the rounds (one slice of each member, in random order). */
+  sliceMs: number;
+  rounds: number;
+  series: SliceSeries[];
+}
+
+export type PairedKind = 'speedup' | 'plp-clp' | 'lock-scope' | 'checksum' | 'primitive' | 'speedup-vs-stack';
+
+export interface PairedRatio {
+  kind: PairedKind;
+  /** What is divided by what, in words (row labels). */
+  label: string;
+  /** The numerator's and denominator's keys (configKey or primitive). */
+  of: string;
+  over: string;
+  ratio: number;
+  low: number | null;
+  high: number | null;
+  /** Half the 90% interval's width as a percentage of the ratio (null without an interval). */
+  halfWidthPercent: number | null;
+  pairs: number;
+  method: RatioMethod;
+  /** With a precision target: whether the half-width is within it. */
+  metTarget?: boolean;
+}
+
+/** b ÷ a over the rounds in which both were measured. */
+export function pairedFromSeries(a: SliceSeries, b: SliceSeries): RatioEstimate | null {
+  const x: number[] = [];
+  const y: number[] = [];
+  a.mbps.forEach((v, i) => {
+    const w = b.mbps[i];
+    if (v !== null && v > 0 && w !== null && w !== undefined && w > 0) {
+      x.push(v);
+      y.push(w);
+    }
+  });
+  return x.length === 0 ? null : pairedRatio(x, y);
+}
+
+function describe(c: ConfigFields): string {
+  const how = c.mode === 'plp' && c.tcpLockScope === 'segment' ? 'plp/segment' : c.mode;
+  return `${c.stack} ${c.side} ${how}${c.mode === 'single' ? '' : ` ×${c.workers}`}${c.mode === 'clp' ? ` ${c.connections} conns` : ''}`;
+}
+
+function entry(kind: PairedKind, label: string, of: string, over: string, e: RatioEstimate): PairedRatio {
+  const halfWidthPercent = e.low === null || e.high === null ? null : round(((e.high - e.low) / 2 / e.ratio) * 100);
+  return { kind, label, of, over, ratio: round(e.ratio), low: e.low === null ? null : round(e.low), high: e.high === null ? null : round(e.high), halfWidthPercent, pairs: e.pairs, method: e.method };
+}
+
+interface Estimated extends PairedRatio {
+  estimate: RatioEstimate;
+}
+
+/** Every paired ratio within one group. */
+function groupRatios(group: SliceGroup): Estimated[] {
+  const out: Estimated[] = [];
+  const configs = group.series.filter((s) => s.config !== undefined);
+  const byKey = new Map(group.series.map((s) => [s.key, s]));
+  const add = (kind: PairedKind, label: string, over: SliceSeries | undefined, of: SliceSeries) => {
+    if (over === undefined) return;
+    const e = pairedFromSeries(over, of);
+    if (e !== null) out.push({ ...entry(kind, label, of.key, over.key, e), estimate: e });
+  };
+  for (const s of configs) {
+    const c = s.config!;
+    if (c.workers > 1 && c.mode !== 'single') add('speedup', `${describe(c)} ÷ ×1`, byKey.get(configKey({ ...c, workers: 1 })), s);
+    if (c.mode === 'plp') {
+      const clp = configs.find((o) => o.config!.mode === 'clp' && o.config!.workers === c.workers);
+      if (clp !== undefined) add('plp-clp', `${describe(c)} ÷ ${describe(clp.config!)}`, clp, s);
+      if (c.tcpLockScope === 'segment') add('lock-scope', `${describe(c)} ÷ state lock`, byKey.get(configKey({ ...c, tcpLockScope: 'state' })), s);
+    }
+    add('checksum', `${describe(c)} ÷ checksum pass`, byKey.get('checksum'), s);
+    const primitive = dominantPrimitive(c.stack);
+    if (primitive !== null) add('primitive', `${describe(c)} ÷ ${primitive} alone`, byKey.get(`${primitive} [${c.crypto}]`), s);
+  }
+  return out;
+}
+
+/**
+ * The paired ratios of every group, and each stack's speedup ÷ the first stack's (same side,
+ * crypto, mode and workers); with `targetPercent`, whether each met it.
+ */
+export function pairedRatios(groups: readonly SliceGroup[], targetPercent: number | null = null): PairedRatio[] {
+  const all = groups.flatMap(groupRatios);
+  const speedups = all.filter((r) => r.kind === 'speedup');
+  const first = groups[0]?.stack;
+  const series = new Map(groups.flatMap((g) => g.series.map((s) => [s.key, s] as const)));
+  for (const r of speedups) {
+    const c = series.get(r.of)!.config!;
+    if (c.stack === first) continue;
+    const baseKey = configKey({ ...c, stack: first! });
+    const base = speedups.find((s) => s.of === baseKey);
+    if (base === undefined) continue;
+    const e = ratioOfRatios(r.estimate, base.estimate);
+    all.push({ ...entry('speedup-vs-stack', `speedup of ${describe(c)} ÷ of ${first}`, r.of, base.of, e), estimate: e });
+  }
+  return all.map(({ estimate: _estimate, ...r }) => (targetPercent === null ? r : { ...r, metTarget: r.halfWidthPercent !== null && r.halfWidthPercent <= targetPercent }));
+}
+
+/** Whether every ratio of the groups is within `targetPercent` (the precision target). */
+export function withinTarget(groups: readonly SliceGroup[], targetPercent: number): boolean {
+  return groups.flatMap(groupRatios).every((r) => r.halfWidthPercent !== null && r.halfWidthPercent <= targetPercent);
+}
+
+/**
+ * Puts the paired figures into the summary rows they belong to: speedup, checksumRatio and
+ * primitiveRatio with their intervals, and each row's pair count and method.
+ */
+export function applyPairedRatios(summary: SummaryRow[], ratios: readonly PairedRatio[]): void {
+  const rows = new Map(summary.map((r) => [configKey(r), r]));
+  for (const r of ratios) {
+    const row = rows.get(r.of);
+    if (row === undefined) continue;
+    if (r.kind === 'speedup') [row.speedup, row.speedupLow, row.speedupHigh] = [r.ratio, r.low, r.high];
+    else if (r.kind === 'checksum') [row.checksumRatio, row.checksumRatioLow, row.checksumRatioHigh] = [r.ratio, r.low, r.high];
+    else if (r.kind === 'primitive') [row.primitiveRatio, row.primitiveRatioLow, row.primitiveRatioHigh] = [r.ratio, r.low, r.high];
+    else continue;
+    row.pairs = Math.max(row.pairs ?? 0, r.pairs);
+    row.method = r.method;
+  }
+}
