@@ -29,6 +29,8 @@ export interface CommandSpec {
   operandHelp?: [string, string][];
   /** Allowed number of positionals. */
   positionals: number;
+  /** Other commands the program answers (`xkbench ab REF`), shown after the usage line. */
+  subcommands?: [string, string][];
   flags: Record<string, FlagSpec>;
 }
 
@@ -154,6 +156,7 @@ export function usage(spec: CommandSpec, width = terminalWidth()): string {
   };
   const out = [usageLine(spec)];
   for (const [name, text] of operands) out.push('', ...entry(name, text));
+  for (const [name, text] of spec.subcommands ?? []) out.push(`       ${spec.name} ${name}: ${text}`);
   const groups = [...new Set(names.map(([, f]) => f.group))];
   for (const group of groups) {
     out.push('', `${group}:`);

@@ -134,6 +134,7 @@ function buildMeta(config: BenchConfig, outcome: BenchOutcome, started: Date, ar
 }
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'ab') return (await import('./ab.js')).abMain(argv.slice(1));
   const config = startCommand(XKBENCH, argv, configFrom);
   if (typeof config === 'number') return config;
   if (config.cryptos.includes('node') && config.stacks.some((s) => s.split('/').includes('des')) && !nodeHasSingleDes()) {

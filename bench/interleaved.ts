@@ -1,15 +1,19 @@
 // Interleaved measurement of one group: the configurations of a stack, side and crypto provider
 // (every mode, worker count and lock scope) and the primitives their same-run ratios divide by.
-// Each run warms every configuration up, then takes rounds: one slice of each member, in an order
-// drawn at random each round, while the others are parked. A ratio of two members is then taken
-// round by round (results/paired-ratios.ts), so the machine's drift falls on both sides alike.
+// Each run opens every configuration afresh (new worker threads, a new seed) and warms it up, then
+// takes rounds: one slice of each member, in an order drawn at random each round, while the others
+// are parked. A ratio of two members is taken round by round, and its interval from the runs
+// (results/paired-ratios.ts): the machine's drift falls on both sides of a pair alike, and what
+// stays with one set of threads for a run (their JIT's luck, where the scheduler put them) varies
+// from run to run, so the runs show it.
 
 import { performance } from 'node:perf_hooks';
 import { Prng } from '../drivers/prng.js';
-import type { ParallelEngine, ParallelRun } from '../parallel/engine.js';
-import type { SliceFigures, SlicedSession } from '../parallel/sliced-session.js';
+import type { ConfigurationTask, ParallelEngine } from '../parallel/engine.js';
+import type { SliceFigures } from '../parallel/sliced-session.js';
 import { WorkerFailure } from '../parallel/worker-failure.js';
-import { type SliceGroup, type SliceSeries, withinTarget } from '../results/paired-ratios.js';
+import type { SliceGroup, SliceSeries } from '../results/paired-ratios.js';
+import { configKey } from '../results/rows.js';
 import type { Msg } from '../stacks/message.js';
 import { calibrationKey, keepSink, sampleMbps } from './calibration.js';
 import type { BenchConfig } from './options.js';
@@ -17,7 +21,6 @@ import type { Primitive } from './primitives.js';
 import type { Configuration, FailedConfiguration, Measurement } from './runner.js';
 import { configFields } from './runner.js';
 import { SingleSession } from './single-session.js';
-import { configKey } from '../results/rows.js';
 
 export interface GroupOutcome {
   measured: Map<Configuration, Measurement[]>;
@@ -27,84 +30,117 @@ export interface GroupOutcome {
 }
 
 export interface GroupContext {
-  engine: ParallelEngine;
   stopRequested: () => boolean;
   /** Told where the group is (cheap; called after each slice). */
   progress: (label: string, run: number, phase: 'warm-up' | 'steady') => void;
   label: (c: Configuration) => string;
-  /** Sees the frames of a single-thread configuration's first warm-up (pcap). */
-  tap: ((c: Configuration, frame: Msg) => void) | null;
   /** performance.now() by which this group should end its extra runs (the --budget share). */
   allowanceEnd: number;
+  /** After the runs asked for: whether the group's figures need another run (a precision target not yet met). */
+  wantsMore: (slices: SliceGroup) => boolean;
   failed: (failure: FailedConfiguration) => void;
 }
 
-interface Member {
-  config: Configuration;
-  key: string;
-  session: SingleSession | SlicedSession;
-  single: boolean;
+/** One run of one member: warm up, slices, end of run, then its figures. */
+export interface Session {
+  warm(): Promise<boolean>;
+  slice(ms: number): Promise<SliceFigures | null>;
+  endRun(): Promise<boolean>;
+  /** The run's figures (none when it did not end); the threads are let go. */
+  close(): Promise<Measurement[]>;
+  /** Ctrl-C: parked workers leave. */
+  stop(): void;
 }
 
-/** Measures `group` (same stack, side and crypto) with `primitives` in interleaved slices. */
-export async function measureInterleaved(group: readonly Configuration[], primitives: readonly Primitive[], config: BenchConfig, ctx: GroupContext): Promise<GroupOutcome> {
-  const first = group[0]!;
-  const lanes = new Map<number, number>();
-  const members: Member[] = group.map((c) => {
-    const key = configKey(configFields(c, config.packetSize));
-    if (c.mode === 'single') return { config: c, key, single: true, session: new SingleSession(c, config, ctx.stopRequested, ctx.tap ? (f) => ctx.tap!(c, f) : null) };
-    const lane = lanes.get(c.workers) ?? 0;
-    lanes.set(c.workers, lane + 1);
-    const task = { spec: c.stack, side: c.side, packetSize: c.packetSize ?? config.packetSize, crypto: c.crypto, verify: config.verify, tcpLockScope: c.tcpLockScope ?? 'state', runs: 0, seed: config.seed, warmupSeconds: config.warmupSeconds, durationSeconds: config.durationSeconds, mode: c.mode as 'clp' | 'plp' };
-    return { config: c, key, single: false, session: ctx.engine.open(task, c.workers, c.connections, lane) };
-  });
+/** One side of the alternation: a configuration (of this code or, for `ab`, of another) and how to open a run of it. */
+export interface Member {
+  config: Configuration;
+  /** Its series' key: the configKey, with a suffix where two members share a configuration. */
+  key: string;
+  open(run: number): Session;
+}
+
+/** The task a parallel configuration's workers run (run k's seed is seed + k - 1). */
+export function configurationTask(c: Configuration, config: BenchConfig, run = 1): ConfigurationTask {
+  return { spec: c.stack, side: c.side, packetSize: c.packetSize ?? config.packetSize, crypto: c.crypto, verify: config.verify, tcpLockScope: c.tcpLockScope ?? 'state', runs: 1, seed: (config.seed + run - 1) >>> 0, warmupSeconds: config.warmupSeconds, durationSeconds: config.durationSeconds, mode: c.mode as 'clp' | 'plp' };
+}
+
+/** A run of `c` on `engine` (a pool of its own), or on this thread for a single-thread configuration. */
+export function openRun(c: Configuration, config: BenchConfig, run: number, engine: Pick<ParallelEngine, 'open'>, Single: typeof SingleSession, stopRequested: () => boolean, tap: ((frame: Msg) => void) | null = null): Session {
+  if (c.mode === 'single') return new Single(c, config, run, stopRequested, run === 1 ? tap : null);
+  const session = engine.open(configurationTask(c, config, run), c.workers, c.connections);
+  return {
+    warm: () => session.warm(),
+    slice: (ms) => session.slice(ms),
+    endRun: () => session.endRun(),
+    stop: () => session.stop(),
+    close: async () => (await session.close()).map((r) => ({ ...r, fairness: c.mode === 'clp' ? r.fairness : null, perConnectionMbps: c.mode === 'clp' ? r.perConnectionMbps : null })),
+  };
+}
+
+/** The members of a group of this code's configurations. */
+export function groupMembers(group: readonly Configuration[], config: BenchConfig, engine: ParallelEngine, stopRequested: () => boolean, tap: ((c: Configuration, frame: Msg) => void) | null): Member[] {
+  return group.map((c) => ({ config: c, key: configKey(configFields(c, config.packetSize)), open: (run) => openRun(c, config, run, engine, SingleSession, stopRequested, tap ? (f) => tap(c, f) : null) }));
+}
+
+/** Measures `members` (one stack, side and crypto) with `primitives` in interleaved slices. */
+export async function measureInterleaved(members: readonly Member[], primitives: readonly Primitive[], config: BenchConfig, ctx: GroupContext): Promise<GroupOutcome> {
+  const first = members[0]!.config;
   const series = new Map<string, SliceSeries>();
   for (const m of members) series.set(m.key, { key: m.key, config: configFields(m.config, config.packetSize), mbps: [] });
   for (const p of primitives) series.set(calibrationKey(p.name, p.crypto), { key: calibrationKey(p.name, p.crypto), mbps: [] });
-  const slices: SliceGroup = { stack: first.stack, side: first.side, crypto: first.crypto, sliceMs: sliceMs(config), rounds: 0, series: [...series.values()] };
+  const slices: SliceGroup = { stack: first.stack, side: first.side, crypto: first.crypto, sliceMs: sliceMs(config), rounds: 0, runOfRound: [], series: [...series.values()] };
   const failures: FailedConfiguration[] = [];
-  const failed = new Set<Member>();
+  const measured = new Map<Configuration, Measurement[]>(members.map((m) => [m.config, []]));
   let live = [...members];
   const order = new Prng((config.seed ^ 0x5eed) >>> 0);
-
-  /** Runs one step of a member; a worker's failure ends that member (under --verify, everything). */
-  const step = async <T>(m: Member, work: () => Promise<T>): Promise<T | null> => {
-    try {
-      return await work();
-    } catch (err) {
-      if (!(err instanceof WorkerFailure) || config.verify) throw err;
-      const failure: FailedConfiguration = { ...m.config, error: err.message, endedAfterMs: err.endedAfterMs };
-      failures.push(failure);
-      failed.add(m);
-      ctx.failed(failure);
-      live = live.filter((x) => x !== m);
-      return null;
+  const shuffle = <T>(items: T[]): T[] => {
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = order.below(i + 1);
+      [items[i], items[j]] = [items[j]!, items[i]!];
     }
+    return items;
   };
 
   let stopped = false;
   let runMs = 0;
   for (let run = 1; !stopped && live.length > 0; run++) {
     const runStart = performance.now();
-    for (const m of [...live]) {
+    const sessions = new Map<Member, Session>();
+    /** Runs one step of a member; a worker's failure ends that member (under --verify, everything). */
+    const step = async <T>(m: Member, work: (s: Session) => Promise<T>): Promise<T | null> => {
+      try {
+        return await work(sessions.get(m)!);
+      } catch (err) {
+        if (!(err instanceof WorkerFailure) || config.verify) throw err;
+        const failure: FailedConfiguration = { ...m.config, error: err.message, endedAfterMs: err.endedAfterMs };
+        failures.push(failure);
+        ctx.failed(failure);
+        live = live.filter((x) => x !== m);
+        measured.delete(m.config);
+        sessions.delete(m);
+        return null;
+      }
+    };
+    // Opened and warmed in random order: no member is always the first or the last to start.
+    for (const m of shuffle([...live])) {
+      sessions.set(m, m.open(run));
       ctx.progress(ctx.label(m.config), run, 'warm-up');
-      if ((await step(m, () => m.session.warm())) === false || ctx.stopRequested()) stopped = true;
-      if (stopped) break;
+      if ((await step(m, (s) => s.warm())) === false || ctx.stopRequested()) {
+        stopped = true;
+        break;
+      }
     }
     const rounds = Math.max(1, Math.round(config.durationSeconds / (slices.sliceMs / 1000)));
     for (let r = 0; r < rounds && !stopped; r++) {
       const round = slices.rounds++;
+      slices.runOfRound.push(run);
       for (const s of series.values()) s.mbps.push(null);
-      const items: (Member | Primitive)[] = [...live, ...primitives];
-      for (let i = items.length - 1; i > 0; i--) {
-        const j = order.below(i + 1);
-        [items[i], items[j]] = [items[j]!, items[i]!];
-      }
-      for (const item of items) {
-        if ('session' in item) {
-          if (!live.includes(item)) continue;
-          const figures: SliceFigures | null | undefined = await step(item, () => item.session.slice(slices.sliceMs));
-          if (figures === undefined || figures === null) {
+      for (const item of shuffle<Member | Primitive>([...live, ...primitives])) {
+        if ('open' in item) {
+          if (!sessions.has(item)) continue;
+          const figures = await step(item, (s) => s.slice(slices.sliceMs));
+          if (figures === null) {
             if (ctx.stopRequested()) stopped = true;
             continue;
           }
@@ -118,24 +154,26 @@ export async function measureInterleaved(group: readonly Configuration[], primit
           break;
         }
       }
+      // A slice on this thread never leaves it: once a round, signals and the progress line get their turn.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (ctx.stopRequested()) stopped = true;
+    }
+    for (const m of [...sessions.keys()]) {
+      if (stopped) sessions.get(m)!.stop();
+      else await step(m, (s) => s.endRun());
+    }
+    for (const m of [...sessions.keys()]) {
+      const runs = await step(m, (s) => s.close());
+      if (runs !== null) measured.get(m.config)?.push(...runs);
     }
     if (stopped) break;
-    for (const m of [...live]) await step(m, () => m.session.endRun());
     runMs = Math.max(runMs, performance.now() - runStart);
     if (run < config.runs) continue;
     // The runs asked for are done: more only for a precision target not yet met, within the budget.
-    if (config.targetCiPercent === null || run >= MAX_RUNS || withinTarget([slices], config.targetCiPercent)) break;
+    if (run >= MAX_RUNS || !ctx.wantsMore(slices)) break;
     if (performance.now() + runMs > ctx.allowanceEnd) break;
   }
   keepSink();
-
-  const measured = new Map<Configuration, Measurement[]>();
-  for (const m of members) {
-    if (failed.has(m)) continue; // its pool is gone, its figures with it
-    if (stopped && !m.single) (m.session as SlicedSession).stop();
-    const runs = await step(m, async () => (m.single ? (m.session as SingleSession).runs : parallelMeasurements(m.config, await (m.session as SlicedSession).close())));
-    if (runs !== null) measured.set(m.config, runs);
-  }
   return { measured, failures, slices, stopped };
 }
 
@@ -145,8 +183,4 @@ const MAX_RUNS = 1000;
 /** The slice length in ms: --slice, but no longer than the steady window. */
 export function sliceMs(config: BenchConfig): number {
   return Math.min(config.sliceSeconds, config.durationSeconds) * 1000;
-}
-
-function parallelMeasurements(c: Configuration, runs: ParallelRun[]): Measurement[] {
-  return runs.map((r) => ({ ...r, fairness: c.mode === 'clp' ? r.fairness : null, perConnectionMbps: c.mode === 'clp' ? r.perConnectionMbps : null }));
 }

@@ -18,7 +18,8 @@ import { type Dispatch, dispatchLabel } from '../parallel/dispatch.js';
 import { dominantPrimitive, isGatewaySpec, isIpsecSpec } from '../stacks/spec.js';
 import type { Primitive } from './primitives.js';
 import type { SliceGroup } from '../results/paired-ratios.js';
-import { measureInterleaved } from './interleaved.js';
+import { groupMembers, measureInterleaved } from './interleaved.js';
+import { withinTarget } from '../results/paired-ratios.js';
 import type { CrashRunResult, GatewayRunResult } from '../parallel/worker.js';
 
 export interface Configuration {
@@ -217,12 +218,13 @@ async function runStacks(config: BenchConfig, primitives: readonly Primitive[], 
       for (const c of group.members) if (hooks.tap && c.mode !== 'single') capture(c, config, hooks.tap);
       if (group.interleaved) {
         const left = groups.slice(g).filter((x) => x.interleaved).length;
-        const outcome = await measureInterleaved(group.members, groupPrimitives(primitives, group.members[0]!), config, {
-          engine,
+        const members = groupMembers(group.members, config, engine, hooks.stopRequested, hooks.tap ?? null);
+        const target = config.targetCiPercent;
+        const outcome = await measureInterleaved(members, groupPrimitives(primitives, group.members[0]!), config, {
+          wantsMore: (slices) => target !== null && !withinTarget([slices], target),
           stopRequested: hooks.stopRequested,
           progress,
           label: labelOf,
-          tap: hooks.tap ?? null,
           allowanceEnd: performance.now() + Math.max(0, deadline - performance.now()) / left,
           failed: (f) => hooks.failed?.(f),
         });

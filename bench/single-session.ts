@@ -1,7 +1,7 @@
-// A single-thread configuration measured in slices on the main thread, in alternation with the
-// parallel configurations and primitives of its group: warm() builds a run's drivers and warms them
-// up, slice() drives them for a few tens of milliseconds, endRun() turns the run's slices into its
-// figures (drops, conservation, memory) as a whole run has them.
+// One run of a single-thread configuration, measured in slices on the main thread in alternation
+// with the parallel configurations and primitives of its group: warm() builds the run's drivers and
+// warms them up, slice() drives them for a few tens of milliseconds, endRun() turns the slices
+// into the run's figures (drops, conservation, memory) as a whole run has them.
 
 import { performance } from 'node:perf_hooks';
 import { MemoryTrace, type Workload, type WorkloadCounters, createWorkload, firstBroken, memoryBetween } from '../drivers/workload.js';
@@ -18,27 +18,27 @@ export class SingleSession {
   private before: WorkloadCounters[] = [];
   private memoryStart: NodeJS.MemoryUsage = process.memoryUsage();
   private trace = new MemoryTrace(0);
-  private run = 0;
   private usPerPacket = 10;
   private current = { seconds: 0, packets: 0, bytes: 0 };
-  readonly runs: Measurement[] = [];
+  private readonly runs: Measurement[] = [];
 
   constructor(
     private readonly c: Configuration,
     private readonly config: BenchConfig,
+    /** Run k uses seed + k - 1. */
+    private readonly run: number,
     private readonly stopRequested: () => boolean,
-    /** Sees the frames of the first run's warm-up (pcap). */
+    /** Sees the frames of the warm-up (pcap). */
     private readonly tap: ((frame: Msg) => void) | null = null,
   ) {}
 
-  /** Builds the next run's drivers (a new seed) and warms them up; false when stopped. */
+  /** Builds the run's drivers and warms them up; false when stopped. */
   async warm(): Promise<boolean> {
-    this.run++;
     const seed = (this.config.seed + this.run - 1) >>> 0;
     this.workloads = Array.from({ length: this.c.connections }, (_, k) =>
       createWorkload({ spec: this.c.stack, side: this.c.side, packetSize: this.config.packetSize, crypto: this.c.crypto, seed: (seed + k * 0x9e3779b9) >>> 0, verify: this.config.verify, connection: k }),
     );
-    const tap = this.run === 1 ? this.tap : null;
+    const tap = this.tap;
     if (tap !== null) for (const w of this.workloads) w.setTap(tap);
     // Warm-up in pieces of about 50 ms, so that signals and the progress line get through.
     const end = performance.now() + this.config.warmupSeconds * 1000;
@@ -87,6 +87,14 @@ export class SingleSession {
     this.runs.push({ ...this.current, drops, dataErrors, digestMismatchesIgnored: ignored, outOfOrder, observed: w.reduce((sum, x) => (sum + x.observed) | 0, 0), fairness: null, perConnectionMbps: null, lock: null, conservation: firstBroken(w, w.map((_, k) => k)), memory: memoryBetween(this.memoryStart, memoryEnd, this.trace), gateway: null });
     return true;
   }
+
+  /** The run's figures, once it ended. */
+  async close(): Promise<Measurement[]> {
+    return this.runs;
+  }
+
+  /** Nothing runs between slices on this thread. */
+  stop(): void {}
 
   /** Drives the connections in turn for `ms`, reading the clock about every 200 µs. */
   private drive(ms: number): SliceFigures {

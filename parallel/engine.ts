@@ -62,43 +62,40 @@ export function assignConnections(connections: number, workers: number): number[
 /** The task of a configuration, without what the engine fills in for each worker. */
 export type ConfigurationTask = Omit<WorkerTask, 'buffer' | 'workers' | 'index' | 'connections'>;
 
-export class ParallelEngine {
-  /** By thread count and lane: configurations measured in alternation each need a pool of their own. */
-  private readonly pools = new Map<string, Piscina>();
+/** `threads` workers, started at once and never retired while the pool lives. */
+function newPool(threads: number): Piscina {
+  return new Piscina({ filename: new URL('./worker.js', import.meta.url).href, minThreads: threads, maxThreads: threads, idleTimeout: Infinity, concurrentTasksPerWorker: 1 });
+}
 
-  private poolOf(threads: number, lane = 0): Piscina {
-    const key = `${threads}/${lane}`;
-    const existing = this.pools.get(key);
+export class ParallelEngine {
+  /** Whole-window runs (gateway stacks): a pool for each thread count, kept while the JIT is warm. */
+  private readonly pools = new Map<number, Piscina>();
+
+  private poolOf(threads: number): Piscina {
+    const existing = this.pools.get(threads);
     if (existing !== undefined) return existing;
-    const pool = new Piscina({
-      filename: new URL('./worker.js', import.meta.url).href,
-      minThreads: threads,
-      maxThreads: threads,
-      idleTimeout: Infinity,
-      concurrentTasksPerWorker: 1,
-    });
-    this.pools.set(key, pool);
+    const pool = newPool(threads);
+    this.pools.set(threads, pool);
     return pool;
   }
 
   /** Drops a pool whose worker failed: its shared state may be half-changed, a thread may be gone. */
-  private async discard(threads: number, lane: number): Promise<void> {
-    const key = `${threads}/${lane}`;
-    const pool = this.pools.get(key);
-    this.pools.delete(key);
+  private async discard(threads: number): Promise<void> {
+    const pool = this.pools.get(threads);
+    this.pools.delete(threads);
     await pool?.destroy();
   }
 
   /**
-   * Starts a configuration for interleaved measurement on its own pool (`lane` tells apart the
-   * configurations with the same thread count that alternate): the workers park until the
-   * session's commands (warm, slice, end of run).
+   * Starts one run of a configuration for interleaved measurement, on a pool of its own (new
+   * threads: what one set of threads brings to a run, such as its JIT's luck, does not carry over
+   * to the next run): the workers park until the session's commands (warm, slice, end of run).
    */
-  open(task: ConfigurationTask, workers: number, connections: number, lane: number): SlicedSession {
+  open(task: ConfigurationTask, workers: number, connections: number): SlicedSession {
     const layout = this.layout(task, workers, connections);
-    const pool = this.poolOf(workers, lane);
+    const pool = newPool(workers);
     const tasks = layout.owned.map((mine, index) => pool.run({ ...task, sliced: true, buffer: layout.buffer, workers, index, connections: mine } satisfies WorkerTask) as Promise<WorkerResult>);
-    return new SlicedSession(task, new SharedRun(layout.buffer, workers), tasks, { connections, owned: layout.owned, plp: layout.plp, gateway: layout.gateway }, () => this.discard(workers, lane));
+    return new SlicedSession(task, new SharedRun(layout.buffer, workers), tasks, { connections, owned: layout.owned, plp: layout.plp, gateway: layout.gateway }, () => pool.destroy());
   }
 
   /** The shared block and connection ownership a configuration runs with. */
@@ -154,7 +151,7 @@ export class ParallelEngine {
     if (failure !== null) {
       // A worker that threw may have left shared state half-changed, and one that exited is gone:
       // the next configuration gets a new pool.
-      await this.discard(workers, 0);
+      await this.discard(workers);
       (failure as WorkerFailure).endedAfterMs = Math.round(performance.now() - failedAt);
       throw failure;
     }

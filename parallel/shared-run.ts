@@ -40,6 +40,23 @@ export function sharedNow(): number {
   return performance.timeOrigin + performance.now();
 }
 
+/**
+ * A SharedArrayBuffer whose first byte starts a page, so that the 64-byte lines the layout keeps
+ * apart (each worker's counters, the lock, the control block) are lines of the machine too. A plain
+ * SharedArrayBuffer comes from malloc, 16-byte aligned: where its start fell decided whether two
+ * workers' counters shared a line, and PLP's throughput moved by up to a quarter from one
+ * allocation to the next. A shared WebAssembly memory is allocated in whole pages.
+ */
+export function alignedSharedBuffer(bytes: number): SharedArrayBuffer {
+  const pages = Math.max(1, Math.ceil(bytes / WASM_PAGE_BYTES));
+  return new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true }).buffer as SharedArrayBuffer;
+}
+
+const WASM_PAGE_BYTES = 65_536;
+
+// The part of the WebAssembly API used here (the project's lib has no WebAssembly types).
+declare const WebAssembly: { Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => { buffer: ArrayBuffer | SharedArrayBuffer } };
+
 export class SharedRun {
   readonly control: Int32Array;
   readonly marks: Float64Array;
@@ -48,7 +65,7 @@ export class SharedRun {
 
   /** A block for `workers`, with `extraBytes` behind the counters (a shared connection). */
   static create(workers: number, extraBytes = 0): SharedArrayBuffer {
-    return new SharedArrayBuffer(SharedRun.extraOffset(workers) + extraBytes);
+    return alignedSharedBuffer(SharedRun.extraOffset(workers) + extraBytes);
   }
 
   /** Where the extra bytes start: after the counters, on a 64-byte line. */

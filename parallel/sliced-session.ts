@@ -1,6 +1,6 @@
-// One parallel configuration measured in slices, in alternation with others: its workers warm up
-// a run and park in Atomics.wait; each slice() wakes them for a few tens of milliseconds and reads
-// what they did from shared memory; endRun() closes the run. While one configuration's slice runs,
+// One run of a parallel configuration measured in slices, in alternation with others: its workers
+// warm up and park in Atomics.wait; each slice() wakes them for a few tens of milliseconds and
+// reads what they did from shared memory; endRun() ends the run and close() lets the threads go. While one configuration's slice runs,
 // every other configuration's workers are parked, so slices taken one after the other share the
 // machine's speed of that moment (see results/paired.ts).
 
@@ -35,7 +35,8 @@ export class SlicedSession {
     private readonly shared: SharedRun,
     tasks: Promise<WorkerResult>[],
     private readonly combine: Omit<CombineOptions, 'traces' | 'secondsOf'>,
-    private readonly discardPool: () => Promise<void>,
+    /** Ends the session's threads (its pool is its own). */
+    private readonly destroyPool: () => Promise<void>,
   ) {
     tasks.forEach((t, index) =>
       t.catch((err: unknown) => {
@@ -88,6 +89,7 @@ export class SlicedSession {
     }
     const settled = await this.settled;
     await this.failed();
+    await this.destroyPool();
     const results = settled.map((r) => (r as PromiseFulfilledResult<WorkerResult>).value);
     const runs = combineRuns(results, { ...this.combine, traces: new Map([...this.traces].map(([run, t]) => [run, { points: t.points }])), secondsOf: (i) => this.runSeconds[i]! });
     return runs.slice(0, this.runSeconds.length);
@@ -114,7 +116,7 @@ export class SlicedSession {
     await this.settled;
     if (!this.discarded) {
       this.discarded = true;
-      await this.discardPool();
+      await this.destroyPool();
     }
     if (failure.endedAfterMs === 0) failure.endedAfterMs = Math.round(performance.now() - this.failedAt);
     throw failure;

@@ -4,7 +4,7 @@
 // estimates. The summary's speedup and same-run ratio fields take the paired figures.
 
 import { dominantPrimitive } from '../stacks/spec.js';
-import { type RatioEstimate, type RatioMethod, pairedRatio, ratioOfRatios } from './paired.js';
+import { type RatioEstimate, type RatioMethod, clusteredPairedRatio, ratioOfRatios } from './paired.js';
 import { type ConfigFields, type SummaryRow, configKey, round } from './rows.js';
 
 /** One configuration's (or primitive's) Mbit/s in each round of its group; null where it was not measured. */
@@ -24,6 +24,8 @@ export interface SliceGroup {
   /** The slice length in ms, and the rounds (one slice of each member, in random order). */
   sliceMs: number;
   rounds: number;
+  /** The run each round belongs to (1-based): a run's members share their threads and seed. */
+  runOfRound: number[];
   series: SliceSeries[];
 }
 
@@ -47,18 +49,20 @@ export interface PairedRatio {
   metTarget?: boolean;
 }
 
-/** b ÷ a over the rounds in which both were measured. */
-export function pairedFromSeries(a: SliceSeries, b: SliceSeries): RatioEstimate | null {
+/** b ÷ a over the rounds in which both were measured, each run's rounds one cluster. */
+export function pairedFromSeries(a: SliceSeries, b: SliceSeries, runOfRound: readonly number[]): RatioEstimate | null {
   const x: number[] = [];
   const y: number[] = [];
+  const runs: number[] = [];
   a.mbps.forEach((v, i) => {
     const w = b.mbps[i];
     if (v !== null && v > 0 && w !== null && w !== undefined && w > 0) {
       x.push(v);
       y.push(w);
+      runs.push(runOfRound[i] ?? 1);
     }
   });
-  return x.length === 0 ? null : pairedRatio(x, y);
+  return x.length === 0 ? null : clusteredPairedRatio(x, y, runs);
 }
 
 function describe(c: ConfigFields): string {
@@ -82,7 +86,7 @@ function groupRatios(group: SliceGroup): Estimated[] {
   const byKey = new Map(group.series.map((s) => [s.key, s]));
   const add = (kind: PairedKind, label: string, over: SliceSeries | undefined, of: SliceSeries) => {
     if (over === undefined) return;
-    const e = pairedFromSeries(over, of);
+    const e = pairedFromSeries(over, of, group.runOfRound);
     if (e !== null) out.push({ ...entry(kind, label, of.key, over.key, e), estimate: e });
   };
   for (const s of configs) {

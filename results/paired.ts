@@ -3,9 +3,9 @@
 // by the drift as much as by themselves; two slices measured one right after the other share it.
 // A pair's ratio cancels the drift; the ratio of the pair means does not.
 
-import { mean, sampleStddev, studentTQuantile } from './stats.js';
+import { mean, sampleStddev, studentTCdf, studentTQuantile } from './stats.js';
 
-export type RatioMethod = 'paired t on log ratios' | 'Welch t on log means';
+export type RatioMethod = 'paired t on log ratios' | 'Welch t on log means' | 'paired t on the runs\' mean log ratios';
 
 export interface RatioEstimate {
   /** b ÷ a: the geometric mean of the pairs' ratios (paired), or of the two samples' (unpaired). */
@@ -29,6 +29,26 @@ export function pairedRatio(a: readonly number[], b: readonly number[], confiden
   if (a.length !== b.length) throw new RangeError(`paired ratio: ${a.length} and ${b.length} slices are not pairs`);
   const logs = a.map((x, i) => Math.log(b[i]! / x));
   return fromLogs(mean(logs), logs.length < 2 ? null : sampleStddev(logs) / Math.sqrt(logs.length), logs.length - 1, logs.length, confidence, 'paired t on log ratios');
+}
+
+/**
+ * b ÷ a from pairs that come in runs (`run[i]` is pair i's): within a run, pairs share what stays
+ * with a run, such as its threads' JIT and placement, so they are not independent of each other;
+ * the runs are. The ratio is the geometric mean over the pairs; its interval is Student's t over
+ * the runs' mean log ratios (runs − 1 degrees of freedom), so it widens by as much as the runs
+ * disagree. With one run, the pairs of that run give the interval (paired t).
+ */
+export function clusteredPairedRatio(a: readonly number[], b: readonly number[], run: readonly number[], confidence = 0.9): RatioEstimate {
+  if (a.length !== b.length || a.length !== run.length) throw new RangeError(`paired ratio: ${a.length} and ${b.length} slices in ${run.length} runs are not pairs`);
+  const byRun = new Map<number, number[]>();
+  a.forEach((x, i) => {
+    const logs = byRun.get(run[i]!) ?? byRun.set(run[i]!, []).get(run[i]!)!;
+    logs.push(Math.log(b[i]! / x));
+  });
+  if (byRun.size < 2) return pairedRatio(a, b, confidence);
+  const means = [...byRun.values()].map(mean);
+  const logMean = mean(a.map((x, i) => Math.log(b[i]! / x)));
+  return fromLogs(logMean, sampleStddev(means) / Math.sqrt(means.length), means.length - 1, a.length, confidence, "paired t on the runs' mean log ratios");
 }
 
 /** b ÷ a with the two samples taken as independent (Welch's t on the log means): what pairing is measured against. */
@@ -62,4 +82,24 @@ function fromLogs(logMean: number, standardError: number | null, df: number, pai
   if (standardError === null || !(df > 0)) return { ratio, low: null, high: null, pairs, method, logStandardError: null, df };
   const half = studentTQuantile(1 - (1 - confidence) / 2, df) * standardError;
   return { ratio, low: Math.exp(logMean - half), high: Math.exp(logMean + half), pairs, method, logStandardError: standardError, df };
+}
+
+/** Two-sided p-value of the hypothesis that the true ratio is 1 (Student t on the log ratio, as the interval). */
+export function ratioPValue(e: RatioEstimate): number {
+  if (e.logStandardError === null) return 1;
+  if (e.logStandardError === 0) return e.ratio === 1 ? 1 : 0;
+  const t = Math.abs(Math.log(e.ratio)) / e.logStandardError;
+  return Math.min(1, 2 * (1 - studentTCdf(t, e.df)));
+}
+
+/** Holm's step-down adjustment: p-values that keep the family-wise error at the level tested. */
+export function holmAdjusted(p: readonly number[]): number[] {
+  const order = p.map((x, i) => [x, i] as const).sort((a, b) => a[0] - b[0]);
+  const adjusted = new Array<number>(p.length);
+  let running = 0;
+  order.forEach(([x, i], k) => {
+    running = Math.max(running, Math.min(1, x * (p.length - k)));
+    adjusted[i] = running;
+  });
+  return adjusted;
 }

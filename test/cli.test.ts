@@ -41,6 +41,11 @@ const BAD: [string[], RegExp][] = [
   [['--warmup', '5h'], /--warmup '5h' is not a duration/],
   [['--profile', 'slow'], /--profile 'slow' is not a profile: allowed are quick, paper/],
   [['--runs'], /--runs needs a value/],
+  [['--target-ci', '0%'], /--target-ci '0%' is not a precision target: give a percentage above 0% and at most 100%/],
+  [['--target-ci', 'tight'], /--target-ci 'tight' is not a precision target/],
+  [['--runs', '3', '--budget', '2m'], /--budget needs a precision target \(--target-ci\)/],
+  [['--budget', '0s'], /--budget 0s is too short/],
+  [['--slice', '5ms'], /--slice 5ms is out of range: allowed 10ms to 10s/],
   [['--verify=yes'], /--verify takes no value/],
   [['--runs', '2', '--runs', '3'], /--runs is given twice/],
   [['stray'], /unexpected argument 'stray'/],
@@ -208,7 +213,8 @@ test('-h, --help and --version answer and exit 0 whatever else is on the line; e
 test('the help groups the flags and names each one\'s default', () => {
   const r = run(['--help']);
   for (const group of ['What to run:', 'How long:', 'Parallelism:', 'Gateway stacks (packet screen, IPsec):', 'Output:', 'Comparison:', 'Help:']) assert.ok(r.stdout.includes(`\n${group}\n`), group);
-  assert.match(r.stdout, /--runs N +runs per configuration[\s\S]*?\(default: 5\)/);
+  assert.match(r.stdout, /--runs N +runs per configuration[\s\S]*?\(default: 4\)/);
+  assert.match(r.stdout, /--target-ci P +add runs until every paired\s+ratio's[\s\S]*?\(default: the\s+profile's\)/);
 });
 
 test('a bin started without its build says in one line what to run, and exits 1', () => {
@@ -255,7 +261,11 @@ test('defaults and profiles', () => {
   const quick = parseOptions([]);
   assert.equal(quick.stacks, [...PAPER_STACKS]);
   assert.equal(quick.sides, ['send', 'recv']);
-  assert.equal([quick.warmupSeconds, quick.durationSeconds, quick.runs, quick.packetSize], [0.5, 1, 5, 4096]);
+  assert.equal([quick.warmupSeconds, quick.durationSeconds, quick.runs, quick.packetSize], [0.5, 0.5, 4, 4096]);
+  assert.equal([quick.targetCiPercent, quick.budgetSeconds, quick.sliceSeconds], [5, null, 0.05], 'the quick profile aims at ±5%, within 1.5 × its plan');
+  assert.is(parseOptions(['--runs', '3']).targetCiPercent, null, '--runs alone: exactly that many runs');
+  assert.equal([parseOptions(['--runs', '3', '--target-ci', '2%', '--budget', '2m']).targetCiPercent, parseOptions(['--target-ci', '2', '--budget', '2m']).budgetSeconds], [2, 120]);
+  assert.is(parseOptions(['--profile', 'ci']).targetCiPercent, null);
   assert.equal(quick.modes, ['plp', 'clp']);
   assert.equal(quick.workers, Array.from({ length: os.availableParallelism() }, (_, i) => i + 1));
   assert.is(quick.connections, null);
@@ -268,7 +278,7 @@ test('defaults and profiles', () => {
 test('--help lists every flag', () => {
   const r = run(['--help']);
   assert.is(r.status, 0);
-  for (const flag of ['--stacks', '--side', '--packet-size', '--connections', '--crypto', '--warmup', '--duration', '--runs', '--seed', '--profile', '--out', '--pcap', '--verify', '--json', '--quiet', '--layers']) {
+  for (const flag of ['--stacks', '--side', '--packet-size', '--connections', '--crypto', '--warmup', '--duration', '--runs', '--target-ci', '--budget', '--slice', '--seed', '--profile', '--out', '--pcap', '--verify', '--json', '--quiet', '--layers']) {
     assert.ok(r.stdout.includes(flag), flag);
   }
 });
@@ -281,7 +291,7 @@ test('a short run writes results.csv, results.json and report.md of the document
   assert.is(csv[0], RUN_COLUMNS.join(','));
   assert.is(csv.length, 1 + 2 * 2 * 2);
   const json = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
-  assert.equal(Object.keys(json).sort(), ['calibration', 'failures', 'meta', 'models', 'runs', 'summary']);
+  assert.equal(Object.keys(json).sort(), ['calibration', 'failures', 'meta', 'models', 'pairedRatios', 'runs', 'slices', 'summary']);
   assert.is(json.runs.length, 8);
   for (const row of json.runs) {
     for (const column of RUN_COLUMNS) assert.ok(column in row, column);

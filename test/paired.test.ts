@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Prng } from '../drivers/prng.js';
-import { pairedRatio, unpairedRatio } from '../results/paired.js';
+import { clusteredPairedRatio, holmAdjusted, pairedRatio, ratioOfRatios, ratioPValue, unpairedRatio } from '../results/paired.js';
 
 test('worked by hand: equal pair ratios give that ratio and a zero-width interval; one pair gives none', () => {
   const r = pairedRatio([100, 110, 90], [150, 165, 135]);
@@ -16,7 +16,7 @@ test('worked by hand: equal pair ratios give that ratio and a zero-width interva
   assert.ok(Math.abs(wide.ratio - 1) < 1e-12);
   const half = 6.313751514675 * Math.LN2;
   assert.ok(Math.abs(wide.low! - Math.exp(-half)) < 1e-6 && Math.abs(wide.high! - Math.exp(half)) < 1e-6, `${wide.low} ${wide.high}`);
-  assert.equal(pairedRatio([3], [6]), { ratio: 2, low: null, high: null, pairs: 1, method: 'paired t on log ratios' });
+  assert.equal(pairedRatio([3], [6]), { ratio: 2, low: null, high: null, pairs: 1, method: 'paired t on log ratios', logStandardError: null, df: 0 });
   assert.throws(() => pairedRatio([1, 2], [1]), /not pairs/);
 });
 
@@ -83,6 +83,80 @@ test('synthetic drift and noise: the paired 90% interval covers the true ratio a
   console.log(`  paired: coverage ${(100 * coverage).toFixed(1)}%, mean relative width ${(100 * width / trials).toFixed(1)}%; unpaired: coverage ${(100 * coveredUnpaired / trials).toFixed(1)}%, width ${(100 * widthUnpaired / trials).toFixed(1)}%`);
   assert.ok(coverage >= 0.886, `paired coverage ${coverage}`);
   assert.ok(width < 0.8 * widthUnpaired, `paired width ${width / trials} against unpaired ${widthUnpaired / trials}`);
+});
+
+/**
+ * Runs of `pairs` slices each, as the runner takes them: every run brings new threads, and what
+ * stays with them for the run (measured here: ±2–6% between two runs of the same code, now and
+ * then 15–20%) multiplies that run's b by a factor of its own, log-normal with `runSd`.
+ */
+function runsOfSlices(prng: Prng, runs: number, pairs: number, truth: number, runSd: number): { a: number[]; b: number[]; run: number[] } {
+  const out = { a: [] as number[], b: [] as number[], run: [] as number[] };
+  for (let r = 1; r <= runs; r++) {
+    const effect = Math.exp(runSd * gaussian(prng));
+    const { a, b } = slices(prng, pairs, truth * effect);
+    out.a.push(...a);
+    out.b.push(...b);
+    out.run.push(...a.map(() => r));
+  }
+  return out;
+}
+
+test('runs with effects of their own: the interval from the runs covers the true ratio about 90% of the time; pairs pooled across runs would not', () => {
+  const prng = new Prng(1202);
+  const trials = 4000;
+  const truth = 0.9;
+  let covered = 0;
+  let coveredPooled = 0;
+  for (let t = 0; t < trials; t++) {
+    const { a, b, run } = runsOfSlices(prng, 5, 10, truth, 0.04);
+    const c = clusteredPairedRatio(a, b, run);
+    const p = pairedRatio(a, b);
+    assert.is(c.method, "paired t on the runs' mean log ratios");
+    assert.is(c.pairs, 50);
+    if (c.low! <= truth && truth <= c.high!) covered++;
+    if (p.low! <= truth && truth <= p.high!) coveredPooled++;
+  }
+  console.log(`  clustered by run: coverage ${(100 * covered / trials).toFixed(1)}%; pairs pooled: ${(100 * coveredPooled / trials).toFixed(1)}%`);
+  assert.ok(covered / trials >= 0.886, `coverage ${covered / trials}`);
+  assert.ok(coveredPooled / trials < 0.8, 'pooling pairs across runs understates the noise (which is why the runs are the unit)');
+});
+
+test('one run: the runs cannot give an interval, its pairs do', () => {
+  const c = clusteredPairedRatio([100, 110, 90], [150, 160, 140], [1, 1, 1]);
+  assert.equal(c, pairedRatio([100, 110, 90], [150, 160, 140]));
+  assert.throws(() => clusteredPairedRatio([1, 2], [1, 2], [1]), /not pairs/);
+});
+
+test('worked by hand: the interval is t over the runs\' mean log ratios, the ratio the mean over all pairs', () => {
+  // Runs of log ratios {ln 2, ln 2} and {ln 4}: run means ln 2 and ln 4; pairs' mean (2 ln 2 + ln 4) / 3.
+  const c = clusteredPairedRatio([1, 1, 1], [2, 2, 4], [1, 1, 2]);
+  assert.ok(Math.abs(c.ratio - Math.exp((2 * Math.log(2) + Math.log(4)) / 3)) < 1e-12);
+  const se = Math.abs(Math.log(4) - Math.log(2)) / Math.sqrt(2) / Math.sqrt(2); // sd of {ln 2, ln 4} ÷ √2
+  assert.ok(Math.abs(c.logStandardError! - se) < 1e-12);
+  assert.is(c.df, 1);
+  // t(0.95, 1) = 6.3138
+  assert.ok(Math.abs(Math.log(c.high! / c.ratio) - 6.313751514675 * se) < 1e-6);
+});
+
+test('a ratio of two independent estimates: logs subtract, errors add in quadrature (Welch–Satterthwaite df)', () => {
+  const x = pairedRatio([10, 10, 10, 10], [20, 22, 18, 21]);
+  const y = pairedRatio([10, 10, 10, 10], [10, 12, 9, 11]);
+  const r = ratioOfRatios(x, y);
+  assert.ok(Math.abs(r.ratio - x.ratio / y.ratio) < 1e-12);
+  assert.ok(Math.abs(r.logStandardError! - Math.hypot(x.logStandardError!, y.logStandardError!)) < 1e-12);
+  assert.ok(r.df >= Math.min(x.df, y.df) && r.df <= x.df + y.df);
+  assert.is(ratioOfRatios(x, pairedRatio([1], [2])).low, null, 'no interval when one side has none');
+});
+
+test('p-values: a ratio of 1 gives 1; one whose 90% interval just touches 1 gives 0.10; Holm scales the smallest by the count', () => {
+  const same = pairedRatio([1, 2, 3], [1, 2, 3]);
+  assert.is(ratioPValue(same), 1);
+  const e = pairedRatio([10, 10, 10, 10], [11, 12, 10.5, 11.5]);
+  const shifted = { ...e, ratio: e.low! === null ? 1 : e.ratio / e.low! }; // moves the interval's low end to 1
+  assert.ok(Math.abs(ratioPValue(shifted) - 0.1) < 1e-6, String(ratioPValue(shifted)));
+  assert.equal(holmAdjusted([0.01, 0.04, 0.03]), [0.03, 0.06, 0.06]);
+  assert.equal(holmAdjusted([0.5, 0.2]), [0.5, 0.4]);
 });
 
 test.run();
