@@ -16,7 +16,7 @@ import { EXIT } from './exit-codes.js';
 import { type BenchConfig, FLAGS, configFrom, parseThreshold } from './options.js';
 import { configFields, configurations } from './runner.js';
 import type { Configuration } from './runner.js';
-import { type Member, measureInterleaved, openRun } from './interleaved.js';
+import { type GroupOutcome, MAX_RUNS, type Member, measureInterleaved, openRun } from './interleaved.js';
 import { ParallelEngine } from '../parallel/engine.js';
 import { SingleSession } from './single-session.js';
 import { pairedFromSeries } from '../results/paired-ratios.js';
@@ -177,6 +177,7 @@ async function measure(config: BenchConfig, engine: ParallelEngine, old: { engin
   const started = performance.now();
   const budget = config.budgetSeconds !== null ? config.budgetSeconds * 1000 : Infinity;
   const measured: { c: Configuration; key: string; estimate: RatioEstimate }[] = [];
+  const target = config.targetCiPercent;
   for (const [i, c] of configs.entries()) {
     const key = configKey(configFields(c, config.packetSize));
     const member = (version: 'new' | 'old'): Member => ({
@@ -185,19 +186,13 @@ async function measure(config: BenchConfig, engine: ParallelEngine, old: { engin
       open: (run) => (version === 'new' ? openRun(c, config, run, engine, SingleSession, stopRequested) : openRun(c, config, run, old.engine, old.Single, stopRequested)),
     });
     const members = [member('new'), member('old')];
-    const target = config.targetCiPercent;
-    const outcome = await measureInterleaved(members, [], config, {
-      stopRequested,
-      progress: () => {},
-      label: () => '',
-      allowanceEnd: started + (budget - (performance.now() - started)) / (configs.length - i),
-      wantsMore: (slices) => {
-        if (target === null) return false;
-        const e = pairedFromSeries(slices.series[1]!, slices.series[0]!, slices.runOfRound);
-        return e === null || e.low === null || e.high === null || ((e.high - e.low) / 2 / e.ratio) * 100 > target;
-      },
-      failed: () => {},
-    });
+    const ctx = { stopRequested, progress: () => {}, label: () => '', failed: () => {} };
+    const outcome = await measureInterleaved(members, [], config, ctx, config.runs);
+    // A precision target: more runs while this configuration's share of the budget lasts.
+    const allowanceEnd = performance.now() + (started + budget - performance.now()) / (configs.length - i);
+    while (target !== null && !outcome.stopped && outcome.failures.length === 0 && lastRunOf(outcome) < MAX_RUNS && halfWidthPercent(outcome) > target && performance.now() + outcome.runMs <= allowanceEnd) {
+      await measureInterleaved(members, [], config, ctx, 1, outcome);
+    }
     if (outcome.stopped) return null;
     if (outcome.failures.length > 0) throw new Error(`${outcome.failures[0]!.stack}: ${outcome.failures[0]!.error}`);
     const [fresh, before] = outcome.slices.series;
@@ -224,6 +219,17 @@ async function measure(config: BenchConfig, engine: ParallelEngine, old: { engin
       verdict: 'no significant change',
     };
   });
+}
+
+/** new ÷ old's 90% half-width in percent (Infinity without an interval). */
+function halfWidthPercent(outcome: GroupOutcome): number {
+  const [fresh, before] = outcome.slices.series;
+  const e = pairedFromSeries(before!, fresh!, outcome.slices.runOfRound);
+  return e === null || e.low === null || e.high === null ? Infinity : ((e.high - e.low) / 2 / e.ratio) * 100;
+}
+
+function lastRunOf(outcome: GroupOutcome): number {
+  return outcome.slices.runOfRound[outcome.slices.runOfRound.length - 1] ?? 0;
 }
 
 /** Family-wise level of the significance column (Holm over the configurations). */

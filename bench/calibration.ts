@@ -6,7 +6,7 @@
 import { summarize } from '../results/stats.js';
 import type { CalibrationRow } from '../results/rows.js';
 import type { CryptoProviderName } from '../stacks/crypto/index.js';
-import { dominantPrimitive } from '../stacks/spec.js';
+import { cryptoPrimitives, dominantPrimitive } from '../stacks/spec.js';
 import { type Primitive, checksumPrimitive, cryptoPrimitive } from './primitives.js';
 
 /** Samples per pass; one pass runs before the stack runs and one after. */
@@ -20,7 +20,7 @@ export function calibrationPrimitives(stacks: readonly string[], cryptos: readon
   const primitives: Primitive[] = [checksumPrimitive(packetSize)];
   for (const crypto of cryptos) {
     for (const name of ['md5', 'des', '3des'] as const) {
-      if (stacks.some((s) => dominantPrimitive(s) === name)) primitives.push(cryptoPrimitive(name, crypto, packetSize));
+      if (stacks.some((s) => cryptoPrimitives(s).includes(name))) primitives.push(cryptoPrimitive(name, crypto, packetSize));
     }
   }
   return primitives;

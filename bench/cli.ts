@@ -12,7 +12,7 @@ import { writeExtras, writeReports } from '../results/publish.js';
 import { addRatios } from '../results/ratios.js';
 import { applyPairedRatios, pairedRatios } from '../results/paired-ratios.js';
 import { type ResultsFile, ResultsFileError, readResults } from '../results/results-file.js';
-import { amdahlTable, gatewaySections, latencyTables, parallelTables, throughputTable } from '../results/report.js';
+import { amdahlTable, gatewaySections, latencyTables, pairedTables, parallelTables, throughputTable } from '../results/report.js';
 import { beneckeRows, scalingRows, shiehLaiRows } from '../results/model-report.js';
 import { RUN_COLUMNS, summarizeRuns } from '../results/rows.js';
 import { LEGACY_PROVIDER_FLAG, nodeHasSingleDes } from '../stacks/crypto/index.js';
@@ -240,6 +240,9 @@ async function main(argv: string[]): Promise<number> {
     console.log('');
     const parallel = parallelTables(summary);
     if (parallel) console.log(`${parallel}\n\n${amdahlTable(summary)}\n`);
+    // The comparisons the tables above do not show, measured in alternation (all of them in report.md).
+    const comparisons = pairedTables(paired.filter((r) => r.kind === 'plp-clp' || r.kind === 'lock-scope' || r.kind === 'speedup-vs-stack' || r.kind === 'primitives'), config.targetCiPercent);
+    if (comparisons) console.log(`${comparisons}`);
     const gateway = gatewaySections(summary, outcome.rows);
     if (gateway.length > 0) console.log(gateway.join('\n'));
     console.log(latencyTables(summary));

@@ -27,6 +27,9 @@ export interface GroupOutcome {
   failures: FailedConfiguration[];
   slices: SliceGroup;
   stopped: boolean;
+  /** The members still measured (a failed one is dropped), and how long the last run took (ms). */
+  live: Member[];
+  runMs: number;
 }
 
 export interface GroupContext {
@@ -34,10 +37,6 @@ export interface GroupContext {
   /** Told where the group is (cheap; called after each slice). */
   progress: (label: string, run: number, phase: 'warm-up' | 'steady') => void;
   label: (c: Configuration) => string;
-  /** performance.now() by which this group should end its extra runs (the --budget share). */
-  allowanceEnd: number;
-  /** After the runs asked for: whether the group's figures need another run (a precision target not yet met). */
-  wantsMore: (slices: SliceGroup) => boolean;
   failed: (failure: FailedConfiguration) => void;
 }
 
@@ -83,17 +82,16 @@ export function groupMembers(group: readonly Configuration[], config: BenchConfi
   return group.map((c) => ({ config: c, key: configKey(configFields(c, config.packetSize)), open: (run) => openRun(c, config, run, engine, SingleSession, stopRequested, tap ? (f) => tap(c, f) : null) }));
 }
 
-/** Measures `members` (one stack, side and crypto) with `primitives` in interleaved slices. */
-export async function measureInterleaved(members: readonly Member[], primitives: readonly Primitive[], config: BenchConfig, ctx: GroupContext): Promise<GroupOutcome> {
-  const first = members[0]!.config;
-  const series = new Map<string, SliceSeries>();
-  for (const m of members) series.set(m.key, { key: m.key, config: configFields(m.config, config.packetSize), mbps: [] });
-  for (const p of primitives) series.set(calibrationKey(p.name, p.crypto), { key: calibrationKey(p.name, p.crypto), mbps: [] });
-  const slices: SliceGroup = { stack: first.stack, side: first.side, crypto: first.crypto, sliceMs: sliceMs(config), rounds: 0, runOfRound: [], series: [...series.values()] };
-  const failures: FailedConfiguration[] = [];
-  const measured = new Map<Configuration, Measurement[]>(members.map((m) => [m.config, []]));
-  let live = [...members];
-  const order = new Prng((config.seed ^ 0x5eed) >>> 0);
+/**
+ * Measures `members` (one stack, side and crypto) with `primitives` in interleaved slices: `runs`
+ * more runs, added to `resume` (the group's earlier runs) when given.
+ */
+export async function measureInterleaved(members: readonly Member[], primitives: readonly Primitive[], config: BenchConfig, ctx: GroupContext, runs: number, resume?: GroupOutcome): Promise<GroupOutcome> {
+  const outcome = resume ?? newOutcome(members, primitives, config);
+  const { slices, measured, failures } = outcome;
+  const series = new Map(slices.series.map((s) => [s.key, s]));
+  const firstRun = (slices.runOfRound[slices.runOfRound.length - 1] ?? 0) + 1;
+  const order = new Prng((config.seed ^ 0x5eed ^ Math.imul(firstRun, 0x9e3779b9)) >>> 0);
   const shuffle = <T>(items: T[]): T[] => {
     for (let i = items.length - 1; i > 0; i--) {
       const j = order.below(i + 1);
@@ -102,9 +100,7 @@ export async function measureInterleaved(members: readonly Member[], primitives:
     return items;
   };
 
-  let stopped = false;
-  let runMs = 0;
-  for (let run = 1; !stopped && live.length > 0; run++) {
+  for (let run = firstRun; run < firstRun + runs && !outcome.stopped && outcome.live.length > 0; run++) {
     const runStart = performance.now();
     const sessions = new Map<Member, Session>();
     /** Runs one step of a member; a worker's failure ends that member (under --verify, everything). */
@@ -116,14 +112,15 @@ export async function measureInterleaved(members: readonly Member[], primitives:
         const failure: FailedConfiguration = { ...m.config, error: err.message, endedAfterMs: err.endedAfterMs };
         failures.push(failure);
         ctx.failed(failure);
-        live = live.filter((x) => x !== m);
+        outcome.live = outcome.live.filter((x) => x !== m);
         measured.delete(m.config);
         sessions.delete(m);
         return null;
       }
     };
+    let stopped = false;
     // Opened and warmed in random order: no member is always the first or the last to start.
-    for (const m of shuffle([...live])) {
+    for (const m of shuffle([...outcome.live])) {
       sessions.set(m, m.open(run));
       ctx.progress(ctx.label(m.config), run, 'warm-up');
       if ((await step(m, (s) => s.warm())) === false || ctx.stopRequested()) {
@@ -136,7 +133,7 @@ export async function measureInterleaved(members: readonly Member[], primitives:
       const round = slices.rounds++;
       slices.runOfRound.push(run);
       for (const s of series.values()) s.mbps.push(null);
-      for (const item of shuffle<Member | Primitive>([...live, ...primitives])) {
+      for (const item of shuffle<Member | Primitive>([...outcome.live, ...primitives])) {
         if ('open' in item) {
           if (!sessions.has(item)) continue;
           const figures = await step(item, (s) => s.slice(slices.sliceMs));
@@ -163,22 +160,34 @@ export async function measureInterleaved(members: readonly Member[], primitives:
       else await step(m, (s) => s.endRun());
     }
     for (const m of [...sessions.keys()]) {
-      const runs = await step(m, (s) => s.close());
-      if (runs !== null) measured.get(m.config)?.push(...runs);
+      const ended = await step(m, (s) => s.close());
+      if (ended !== null) measured.get(m.config)?.push(...ended);
     }
-    if (stopped) break;
-    runMs = Math.max(runMs, performance.now() - runStart);
-    if (run < config.runs) continue;
-    // The runs asked for are done: more only for a precision target not yet met, within the budget.
-    if (run >= MAX_RUNS || !ctx.wantsMore(slices)) break;
-    if (performance.now() + runMs > ctx.allowanceEnd) break;
+    outcome.stopped = stopped;
+    outcome.runMs = performance.now() - runStart;
   }
   keepSink();
-  return { measured, failures, slices, stopped };
+  return outcome;
+}
+
+function newOutcome(members: readonly Member[], primitives: readonly Primitive[], config: BenchConfig): GroupOutcome {
+  const first = members[0]!.config;
+  const series: SliceSeries[] = [
+    ...members.map((m) => ({ key: m.key, config: configFields(m.config, config.packetSize), mbps: [] })),
+    ...primitives.map((p) => ({ key: calibrationKey(p.name, p.crypto), mbps: [] })),
+  ];
+  return {
+    measured: new Map(members.map((m) => [m.config, []])),
+    failures: [],
+    slices: { stack: first.stack, side: first.side, crypto: first.crypto, sliceMs: sliceMs(config), rounds: 0, runOfRound: [], series },
+    stopped: false,
+    live: [...members],
+    runMs: 0,
+  };
 }
 
 /** The most runs a precision target may add up to. */
-const MAX_RUNS = 1000;
+export const MAX_RUNS = 1000;
 
 /** The slice length in ms: --slice, but no longer than the steady window. */
 export function sliceMs(config: BenchConfig): number {

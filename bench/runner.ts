@@ -1,11 +1,12 @@
-// Runs the configurations: for each stack × side × crypto provider, `runs` runs, each with a new
-// seed: build the drivers, warm up (excluded), then measure the steady window on the wall clock.
+// Runs the configurations: for each stack × side × crypto provider, `runs` runs (more for a
+// precision target), each with a new seed: build the drivers, warm up (excluded), then measure the
+// steady window on the wall clock, in slices taken in turn with the group's other configurations
+// (interleaved.ts), or whole for gateway stacks.
 
 import { calibrateConfiguration, calibrationPass, calibrationPrimitives, calibrationRows } from './calibration.js';
 import { performance } from 'node:perf_hooks';
-import { type Enforcement, type MemoryBetween, MemoryTrace, type Workload, createWorkload, describeDrops, enforcementFor, firstBroken, memoryBetween } from '../drivers/workload.js';
+import { type Enforcement, type MemoryBetween, createWorkload, describeDrops, enforcementFor } from '../drivers/workload.js';
 import { ParallelEngine, WorkerFailure } from '../parallel/engine.js';
-import { batchFor } from '../parallel/shared-run.js';
 import type { LockStats } from '../parallel/mutex.js';
 import type { TcpLockScope } from '../stacks/layers/tcp.js';
 import type { Side } from '../drivers/workload.js';
@@ -15,11 +16,10 @@ import { type CalibrationRow, type ConfigFields, type CrashPhase, type CrashRepo
 import type { WorkerTask } from '../parallel/worker.js';
 import { type BenchConfig, CLP_DEFAULT_CONNECTIONS, type Mode, cores } from './options.js';
 import { type Dispatch, dispatchLabel } from '../parallel/dispatch.js';
-import { dominantPrimitive, isGatewaySpec, isIpsecSpec } from '../stacks/spec.js';
+import { cryptoPrimitives, isGatewaySpec, isIpsecSpec } from '../stacks/spec.js';
 import type { Primitive } from './primitives.js';
-import type { SliceGroup } from '../results/paired-ratios.js';
-import { groupMembers, measureInterleaved } from './interleaved.js';
-import { withinTarget } from '../results/paired-ratios.js';
+import { type SliceGroup, widestHalfWidth } from '../results/paired-ratios.js';
+import { type GroupContext, type GroupOutcome, MAX_RUNS, type Member, groupMembers, measureInterleaved } from './interleaved.js';
 import type { CrashRunResult, GatewayRunResult } from '../parallel/worker.js';
 
 export interface Configuration {
@@ -44,7 +44,7 @@ export interface RunnerHooks {
   stopRequested(): boolean;
   /** Sees frames of the first run of each configuration (pcap). */
   tap?: (config: Configuration, frame: Msg) => void;
-  /** Called before each configuration starts (calibration). */
+  /** Called before each gateway configuration starts (its calibration; the others have their primitives in their slices). */
   starting?: (config: Configuration) => void;
   /** Told at once when a configuration fails (the run goes on with the next). */
   failed?: (failure: FailedConfiguration) => void;
@@ -181,13 +181,13 @@ function measurementGroups(configs: readonly Configuration[]): { interleaved: bo
   return groups;
 }
 
-/** The primitives a group's same-run ratios divide by: the checksum pass and its stack's dominant primitive. */
+/** The primitives a group's same-run ratios divide by: the checksum pass and every crypto primitive of its stack. */
 function groupPrimitives(primitives: readonly Primitive[], c: Configuration): Primitive[] {
-  const dominant = dominantPrimitive(c.stack);
-  return primitives.filter((p) => p.name === 'checksum' || (p.name === dominant && p.crypto === c.crypto));
+  const used: string[] = cryptoPrimitives(c.stack);
+  return primitives.filter((p) => p.name === 'checksum' || (used.includes(p.name) && p.crypto === c.crypto));
 }
 
-/** Seconds one run of every configuration takes, as planned (the warm-ups, the windows, the primitives' slices). */
+/** Seconds the runs asked for take, as planned: the warm-ups, the windows, the primitives' slices. */
 export function plannedSeconds(config: BenchConfig): number {
   const configs = configurations(config);
   const perRun = config.warmupSeconds + config.durationSeconds;
@@ -197,7 +197,6 @@ export function plannedSeconds(config: BenchConfig): number {
 
 async function runStacks(config: BenchConfig, primitives: readonly Primitive[], hooks: RunnerHooks): Promise<StackOutcome> {
   const configs = configurations(config);
-  const perRun = config.warmupSeconds + config.durationSeconds;
   const started = performance.now();
   const planned = plannedSeconds(config);
   const deadline = started + (config.budgetSeconds ?? 1.5 * planned) * 1000;
@@ -211,69 +210,90 @@ async function runStacks(config: BenchConfig, primitives: readonly Primitive[], 
     return `${c.stack} ${c.side} ${how}${c.mode === 'single' ? '' : ` ×${c.workers}`}${c.dispatch !== undefined ? '' : ` [${c.crypto}]`}`;
   };
   const progress = (label: string, run: number, phase: ProgressStatus['phase']) => hooks.progress({ label, run, runs: config.runs, phase, elapsed: (performance.now() - started) / 1000, planned });
+  const ctx: GroupContext = { stopRequested: hooks.stopRequested, progress, label: labelOf, failed: (f) => hooks.failed?.(f) };
   try {
-    const groups = measurementGroups(configs);
-    for (const [g, group] of groups.entries()) {
+    // Each group's figures, kept until the end so that the rows come out in group order.
+    const done: { measured: Map<Configuration, Measurement[]>; stopped: boolean }[] = [];
+    const sliced: { members: Member[]; primitives: Primitive[]; outcome: GroupOutcome }[] = [];
+    let stopped = false;
+    for (const group of measurementGroups(configs)) {
       for (const c of group.members) enforcement.push({ ...c, ...enforcementFor({ spec: c.stack, side: c.side, verify: config.verify }) });
       for (const c of group.members) if (hooks.tap && c.mode !== 'single') capture(c, config, hooks.tap);
       if (group.interleaved) {
-        const left = groups.slice(g).filter((x) => x.interleaved).length;
         const members = groupMembers(group.members, config, engine, hooks.stopRequested, hooks.tap ?? null);
-        const target = config.targetCiPercent;
-        const outcome = await measureInterleaved(members, groupPrimitives(primitives, group.members[0]!), config, {
-          wantsMore: (slices) => target !== null && !withinTarget([slices], target),
-          stopRequested: hooks.stopRequested,
-          progress,
-          label: labelOf,
-          allowanceEnd: performance.now() + Math.max(0, deadline - performance.now()) / left,
-          failed: (f) => hooks.failed?.(f),
-        });
-        failures.push(...outcome.failures);
-        slices.push(outcome.slices);
-        for (const [c, runs] of outcome.measured) finish(rows, enforcement, c, runs, config, outcome.stopped);
-        if (outcome.stopped) return { rows, enforcement, incomplete: true, failures, slices };
-        continue;
-      }
-      for (const c of group.members) hooks.starting?.(c);
-      const measured = new Map<Configuration, Measurement[]>(group.members.map((c) => [c, []]));
-      let stopped = false;
-      for (let run = 1; run <= config.runs && !stopped; run++) {
-        for (const c of group.members) {
-          const done = measured.get(c);
-          if (done === undefined) continue; // failed earlier
-          const label = labelOf(c);
-          let runs;
-          try {
-            runs = await engine.run(
-              { spec: c.stack, side: c.side, packetSize: c.packetSize ?? config.packetSize, crypto: c.crypto, verify: config.verify, tcpLockScope: c.tcpLockScope ?? 'state', runs: 1, seed: (config.seed + run - 1) >>> 0, warmupSeconds: config.warmupSeconds, durationSeconds: config.durationSeconds, mode: c.mode as 'clp' | 'plp', ...(c.dispatch !== undefined ? { dispatch: c.dispatch } : {}), ...crashTask(c, config) },
-              c.workers,
-              c.connections,
-              (p) => progress(label, run, p.phase === 'steady' ? 'steady' : 'warm-up'),
-              hooks.stopRequested,
-            );
-          } catch (err) {
-            // The engine stopped the other workers and dropped the pool; this configuration has no
-            // figures, the others are measured on a new pool.
-            if (config.verify) throw err;
-            failures.push({ ...c, error: (err as Error).message, ...(err instanceof WorkerFailure ? { endedAfterMs: err.endedAfterMs } : {}) });
-            hooks.failed?.(failures[failures.length - 1]!);
-            measured.delete(c);
-            continue;
-          }
-          if (runs.length === 0) {
-            stopped = true;
-            break;
-          }
-          done.push(...runs.map((r) => ({ ...r, fairness: null, perConnectionMbps: null })));
-        }
-      }
-      for (const [c, runs] of measured) finish(rows, enforcement, c, runs, config, stopped);
-      if (stopped) return { rows, enforcement, incomplete: true, failures, slices };
+        const mine = groupPrimitives(primitives, group.members[0]!);
+        const outcome = await measureInterleaved(members, mine, config, ctx, config.runs);
+        sliced.push({ members, primitives: mine, outcome });
+        done.push(outcome);
+      } else done.push(await runWholeWindows(group.members, config, hooks, engine, progress, labelOf, failures));
+      stopped = done[done.length - 1]!.stopped;
+      if (stopped) break;
     }
-    return { rows, enforcement, incomplete: false, failures, slices };
+    // The precision target: one more run at a time for the group whose widest interval is furthest
+    // from it, while the budget lasts (runs are independent: a group can take one later).
+    const target = config.targetCiPercent;
+    while (!stopped && target !== null) {
+      const widths = sliced.filter((g) => g.outcome.live.length > 0 && g.outcome.slices.runOfRound.length > 0 && lastRun(g.outcome) < MAX_RUNS).map((g) => ({ g, width: widestHalfWidth([g.outcome.slices]) }));
+      const worst = widths.filter((x) => x.width > target).sort((x, y) => y.width - x.width)[0];
+      if (worst === undefined || performance.now() + worst.g.outcome.runMs > deadline) break;
+      await measureInterleaved(worst.g.members, worst.g.primitives, config, ctx, 1, worst.g.outcome);
+      stopped = worst.g.outcome.stopped;
+    }
+    for (const g of sliced) {
+      failures.push(...g.outcome.failures);
+      slices.push(g.outcome.slices);
+    }
+    for (const d of done) for (const [c, runs] of d.measured) finish(rows, enforcement, c, runs, config, stopped);
+    return { rows, enforcement, incomplete: stopped, failures, slices };
   } finally {
     await engine.close();
   }
+}
+
+/**
+ * Gateway stacks: each run a whole steady window, the worker counts of a configuration taking
+ * turns (run 1 at each worker count, then run 2, …) so that drift falls on all alike.
+ */
+async function runWholeWindows(group: readonly Configuration[], config: BenchConfig, hooks: RunnerHooks, engine: ParallelEngine, progress: (label: string, run: number, phase: ProgressStatus['phase']) => void, labelOf: (c: Configuration) => string, failures: FailedConfiguration[]): Promise<{ measured: Map<Configuration, Measurement[]>; stopped: boolean }> {
+  for (const c of group) hooks.starting?.(c);
+  const measured = new Map<Configuration, Measurement[]>(group.map((c) => [c, []]));
+  let stopped = false;
+  for (let run = 1; run <= config.runs && !stopped; run++) {
+    for (const c of group) {
+      const done = measured.get(c);
+      if (done === undefined) continue; // failed earlier
+      const label = labelOf(c);
+      let runs;
+      try {
+        runs = await engine.run(
+          { spec: c.stack, side: c.side, packetSize: c.packetSize ?? config.packetSize, crypto: c.crypto, verify: config.verify, tcpLockScope: c.tcpLockScope ?? 'state', runs: 1, seed: (config.seed + run - 1) >>> 0, warmupSeconds: config.warmupSeconds, durationSeconds: config.durationSeconds, mode: c.mode as 'clp' | 'plp', ...(c.dispatch !== undefined ? { dispatch: c.dispatch } : {}), ...crashTask(c, config) },
+          c.workers,
+          c.connections,
+          (p) => progress(label, run, p.phase === 'steady' ? 'steady' : 'warm-up'),
+          hooks.stopRequested,
+        );
+      } catch (err) {
+        // The engine stopped the other workers and dropped the pool; this configuration has no
+        // figures, the others are measured on a new pool.
+        if (config.verify) throw err;
+        failures.push({ ...c, error: (err as Error).message, ...(err instanceof WorkerFailure ? { endedAfterMs: err.endedAfterMs } : {}) });
+        hooks.failed?.(failures[failures.length - 1]!);
+        measured.delete(c);
+        continue;
+      }
+      if (runs.length === 0) {
+        stopped = true;
+        break;
+      }
+      done.push(...runs.map((r) => ({ ...r, fairness: null, perConnectionMbps: null })));
+    }
+  }
+  return { measured, stopped };
+}
+
+/** The number of the last run a group measured. */
+function lastRun(outcome: GroupOutcome): number {
+  return outcome.slices.runOfRound[outcome.slices.runOfRound.length - 1] ?? 0;
 }
 
 /** Turns measured runs into rows (throwing under --verify when a run broke a rule). */

@@ -27,6 +27,7 @@ const PAIRED_KINDS: Record<PairedRatio['kind'], string> = {
   'speedup-vs-stack': "One stack's speedup ÷ another's",
   checksum: 'Same-run ratio: ÷ checksum pass',
   primitive: "Same-run ratio: ÷ the stack's primitive",
+  primitives: "Same-run ratio: ÷ all the stack's primitives, one after the other",
 };
 
 /** The paired ratios by kind: each with its 90% interval, half-width, pairs and whether it met the target. */

@@ -190,6 +190,13 @@ export function parseStackLayers(spec: string): LayerSpec[] {
 }
 
 /** The primitive that dominates a stack's cost: its cipher, else its digest; null for neither. */
+/** Every crypto primitive a stack runs on each packet (a gateway's transforms included), dominant first. */
+export function cryptoPrimitives(spec: string): ('md5' | 'des' | '3des')[] {
+  const top = parseStackLayers(spec)[0]!;
+  const used = top.name === 'esp' ? [top.cipher!, 'md5'] : top.name === 'ah' ? ['md5'] : parseStackSpec(spec);
+  return (['3des', 'des', 'md5'] as const).filter((p) => used.includes(p));
+}
+
 export function dominantPrimitive(spec: string): 'md5' | 'des' | '3des' | null {
   const top = parseStackLayers(spec)[0]!;
   if (top.name === 'esp') return top.cipher!;

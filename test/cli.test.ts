@@ -257,6 +257,17 @@ test('an unwritable --out exits 2', () => {
   assert.match(r.stderr, /--out .* is not a writable folder/);
 });
 
+test('--target-ci out of reach: runs are added until the budget is spent, and the report says which ratios met the target', () => {
+  const far = path.join(dir, 'target-far');
+  const r = run(['--stacks', 'tcp/ip/fddi', '--side', 'send', '--mode', 'plp', '--workers', '1,2', '--runs', '2', '--warmup', '50ms', '--duration', '100ms', '--quiet', '--target-ci', '0.001%', '--budget', '6s', '--out', far]);
+  assert.is(r.status, 0, r.stderr);
+  const b = JSON.parse(fs.readFileSync(path.join(far, 'results.json'), 'utf8'));
+  assert.ok(b.summary.every((s: { runs: number }) => s.runs > 2), `runs added: ${b.summary.map((s: { runs: number }) => s.runs)}`);
+  assert.ok(b.pairedRatios.length > 0 && b.pairedRatios.every((x: { metTarget: boolean }) => x.metTarget === false));
+  assert.equal(b.meta.precision, { targetCiPercent: 0.001, budgetSeconds: 6, sliceMs: 50 });
+  assert.match(fs.readFileSync(path.join(far, 'report.md'), 'utf8'), /Precision target: ±0\.001% \(0 of \d+ met it\)/);
+});
+
 test('defaults and profiles', () => {
   const quick = parseOptions([]);
   assert.equal(quick.stacks, [...PAPER_STACKS]);
