@@ -18,7 +18,7 @@ import { type BenchConfig, CLP_DEFAULT_CONNECTIONS, type Mode, cores } from './o
 import { type Dispatch, dispatchLabel } from '../parallel/dispatch.js';
 import { cryptoPrimitives, isGatewaySpec, isIpsecSpec } from '../stacks/spec.js';
 import type { Primitive } from './primitives.js';
-import { type SliceGroup, widestHalfWidth } from '../results/paired-ratios.js';
+import { type SliceGroup, pairedRatios } from '../results/paired-ratios.js';
 import { type GroupContext, type GroupOutcome, MAX_RUNS, type Member, groupMembers, measureInterleaved } from './interleaved.js';
 import type { CrashRunResult, GatewayRunResult } from '../parallel/worker.js';
 
@@ -214,7 +214,7 @@ async function runStacks(config: BenchConfig, primitives: readonly Primitive[], 
   try {
     // Each group's figures, kept until the end so that the rows come out in group order.
     const done: { measured: Map<Configuration, Measurement[]>; stopped: boolean }[] = [];
-    const sliced: { members: Member[]; primitives: Primitive[]; outcome: GroupOutcome }[] = [];
+    const sliced: SlicedGroup[] = [];
     let stopped = false;
     for (const group of measurementGroups(configs)) {
       for (const c of group.members) enforcement.push({ ...c, ...enforcementFor({ spec: c.stack, side: c.side, verify: config.verify }) });
@@ -229,15 +229,14 @@ async function runStacks(config: BenchConfig, primitives: readonly Primitive[], 
       stopped = done[done.length - 1]!.stopped;
       if (stopped) break;
     }
-    // The precision target: one more run at a time for the group whose widest interval is furthest
-    // from it, while the budget lasts (runs are independent: a group can take one later).
+    // The precision target: one more run at a time for the group whose ratio is furthest from it,
+    // while the budget lasts (runs are independent: a group can take one later).
     const target = config.targetCiPercent;
     while (!stopped && target !== null) {
-      const widths = sliced.filter((g) => g.outcome.live.length > 0 && g.outcome.slices.runOfRound.length > 0 && lastRun(g.outcome) < MAX_RUNS).map((g) => ({ g, width: widestHalfWidth([g.outcome.slices]) }));
-      const worst = widths.filter((x) => x.width > target).sort((x, y) => y.width - x.width)[0];
-      if (worst === undefined || performance.now() + worst.g.outcome.runMs > deadline) break;
-      await measureInterleaved(worst.g.members, worst.g.primitives, config, ctx, 1, worst.g.outcome);
-      stopped = worst.g.outcome.stopped;
+      const next = groupToWiden(sliced, target);
+      if (next === null || performance.now() + next.outcome.runMs > deadline) break;
+      await measureInterleaved(next.members, next.primitives, config, ctx, 1, next.outcome);
+      stopped = next.outcome.stopped;
     }
     for (const g of sliced) {
       failures.push(...g.outcome.failures);
@@ -291,9 +290,29 @@ async function runWholeWindows(group: readonly Configuration[], config: BenchCon
   return { measured, stopped };
 }
 
-/** The number of the last run a group measured. */
-function lastRun(outcome: GroupOutcome): number {
-  return outcome.slices.runOfRound[outcome.slices.runOfRound.length - 1] ?? 0;
+interface SlicedGroup {
+  members: Member[];
+  primitives: Primitive[];
+  outcome: GroupOutcome;
+}
+
+/**
+ * The group whose ratio misses `target` by most (null when all meet it): the group the ratio
+ * belongs to, or, for one stack's speedup ÷ another's, the one whose own ratios are wider.
+ */
+function groupToWiden(groups: readonly SlicedGroup[], target: number): SlicedGroup | null {
+  const open = groups.filter((g) => g.outcome.live.length > 0 && (g.outcome.slices.runOfRound[g.outcome.slices.runOfRound.length - 1] ?? MAX_RUNS) < MAX_RUNS);
+  const groupOf = (key: string) => open.find((g) => g.outcome.slices.series.some((s) => s.key === key));
+  const width = (g: SlicedGroup) => Math.max(0, ...pairedRatios([g.outcome.slices]).map((r) => r.halfWidthPercent ?? Infinity));
+  let worst: { group: SlicedGroup; miss: number } | null = null;
+  for (const r of pairedRatios(groups.map((g) => g.outcome.slices), target)) {
+    if (r.metTarget) continue;
+    const candidates = [groupOf(r.of), ...(r.kind === 'speedup-vs-stack' ? [groupOf(r.over)] : [])].filter((g) => g !== undefined);
+    const group = candidates.sort((a, b) => width(b) - width(a))[0];
+    const miss = r.halfWidthPercent ?? Infinity;
+    if (group !== undefined && (worst === null || miss > worst.miss)) worst = { group, miss };
+  }
+  return worst?.group ?? null;
 }
 
 /** Turns measured runs into rows (throwing under --verify when a run broke a rule). */

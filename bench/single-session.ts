@@ -20,7 +20,7 @@ export class SingleSession {
   private trace = new MemoryTrace(0);
   private usPerPacket = 10;
   private current = { seconds: 0, packets: 0, bytes: 0 };
-  private readonly runs: Measurement[] = [];
+  private ended: Measurement | null = null;
 
   constructor(
     private readonly c: Configuration,
@@ -84,13 +84,13 @@ export class SingleSession {
       ignored += a.digestMismatchesIgnored - b.digestMismatchesIgnored;
     });
     const w = this.workloads;
-    this.runs.push({ ...this.current, drops, dataErrors, digestMismatchesIgnored: ignored, outOfOrder, observed: w.reduce((sum, x) => (sum + x.observed) | 0, 0), fairness: null, perConnectionMbps: null, lock: null, conservation: firstBroken(w, w.map((_, k) => k)), memory: memoryBetween(this.memoryStart, memoryEnd, this.trace), gateway: null });
+    this.ended = { ...this.current, drops, dataErrors, digestMismatchesIgnored: ignored, outOfOrder, observed: w.reduce((sum, x) => (sum + x.observed) | 0, 0), fairness: null, perConnectionMbps: null, lock: null, conservation: firstBroken(w, w.map((_, k) => k)), memory: memoryBetween(this.memoryStart, memoryEnd, this.trace), gateway: null };
     return true;
   }
 
   /** The run's figures, once it ended. */
   async close(): Promise<Measurement[]> {
-    return this.runs;
+    return this.ended === null ? [] : [this.ended];
   }
 
   /** Nothing runs between slices on this thread. */

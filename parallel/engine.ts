@@ -1,7 +1,7 @@
-// The main thread's side of parallel runs: a piscina pool with minThreads = maxThreads = N and no
-// idle timeout for each N, kept for the whole benchmark so the workers' JIT stays warm while the
-// runner takes turns between worker counts; one long-lived task per worker per call; the common
-// steady window read from shared memory.
+// The main thread's side of parallel runs, one long-lived task per worker, figures read from shared
+// memory. Interleaved runs (open): a piscina pool of its own per run, minThreads = maxThreads = N,
+// driven slice by slice through a SlicedSession. Whole-window runs (run, gateway stacks): a pool
+// for each N kept for the whole benchmark, so the workers' JIT stays warm between worker counts.
 
 import { Piscina } from 'piscina';
 import { sharedConnectionBytes } from '../drivers/shared-connection.js';

@@ -1,8 +1,8 @@
 // One run of a parallel configuration measured in slices, in alternation with others: its workers
 // warm up and park in Atomics.wait; each slice() wakes them for a few tens of milliseconds and
-// reads what they did from shared memory; endRun() ends the run and close() lets the threads go. While one configuration's slice runs,
-// every other configuration's workers are parked, so slices taken one after the other share the
-// machine's speed of that moment (see results/paired.ts).
+// reads what they did from shared memory; endRun() ends the run and close() lets the threads go.
+// While one configuration's slice runs, every other configuration's workers are parked, so slices
+// taken one after the other share the machine's speed of that moment (see results/paired.ts).
 
 import { MemoryTrace } from '../drivers/workload.js';
 import { type CombineOptions, combineRuns } from './combine-runs.js';
@@ -23,10 +23,10 @@ export class SlicedSession {
   private failure: WorkerFailure | null = null;
   private failedAt = 0;
   private readonly settled: Promise<PromiseSettledResult<WorkerResult>[]>;
-  /** Seconds of each finished run's slices, and of the run under way. */
-  private readonly runSeconds: number[] = [];
-  private current = 0;
-  private readonly traces = new Map<number, MemoryTrace>();
+  /** The run's slices so far, in seconds, and whether it ended. */
+  private seconds = 0;
+  private ended = false;
+  private readonly trace: MemoryTrace;
   private closed = false;
   private discarded = false;
 
@@ -48,12 +48,11 @@ export class SlicedSession {
       }),
     );
     this.settled = Promise.allSettled(tasks);
+    this.trace = new MemoryTrace(task.durationSeconds);
   }
 
-  /** Builds the next run's drivers and warms them up; false when stopped. Throws WorkerFailure. */
+  /** Builds the run's drivers and warms them up; false when stopped. Throws WorkerFailure. */
   async warm(): Promise<boolean> {
-    this.current = 0;
-    this.traces.set(this.runSeconds.length + 1, new MemoryTrace(this.task.durationSeconds));
     return this.give(Command.warm);
   }
 
@@ -67,20 +66,19 @@ export class SlicedSession {
     let stoppedAt = start;
     for (let w = 0; w < this.shared.workers; w++) stoppedAt = Math.max(stoppedAt, counters.f[counters.at(w, CounterField.sliceStoppedAt)]!);
     const seconds = (stoppedAt - start) / 1000;
-    this.current += seconds;
-    const trace = this.traces.get(this.runSeconds.length + 1);
-    if (trace?.due(this.current)) trace.add(this.current, counters.sum(CounterField.heapUsed), process.memoryUsage.rss());
+    this.seconds += seconds;
+    if (this.trace.due(this.seconds)) this.trace.add(this.seconds, counters.sum(CounterField.heapUsed), process.memoryUsage.rss());
     return { seconds, packets: counters.sum(CounterField.packets), bytes: counters.sum(CounterField.bytes) };
   }
 
   /** Ends the run under way (the workers add up its figures); false when stopped. Throws WorkerFailure. */
   async endRun(): Promise<boolean> {
     if (!(await this.give(Command.endRun))) return false;
-    this.runSeconds.push(this.current);
+    this.ended = true;
     return true;
   }
 
-  /** Lets the workers go; answers the runs that ended. Throws WorkerFailure. */
+  /** Lets the workers go; answers the run's figures (none when it did not end). Throws WorkerFailure. */
   async close(): Promise<ParallelRun[]> {
     if (!this.closed) {
       this.closed = true;
@@ -91,8 +89,8 @@ export class SlicedSession {
     await this.failed();
     await this.destroyPool();
     const results = settled.map((r) => (r as PromiseFulfilledResult<WorkerResult>).value);
-    const runs = combineRuns(results, { ...this.combine, traces: new Map([...this.traces].map(([run, t]) => [run, { points: t.points }])), secondsOf: (i) => this.runSeconds[i]! });
-    return runs.slice(0, this.runSeconds.length);
+    if (!this.ended) return [];
+    return combineRuns(results, { ...this.combine, traces: new Map([[1, { points: this.trace.points }]]), secondsOf: () => this.seconds });
   }
 
   /** Stops the workers (Ctrl-C): they leave their park; close() then answers the runs that ended. */

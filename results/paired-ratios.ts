@@ -147,11 +147,6 @@ export function pairedRatios(groups: readonly SliceGroup[], targetPercent: numbe
   return all.map(({ estimate: _estimate, ...r }) => (targetPercent === null ? r : { ...r, metTarget: r.halfWidthPercent !== null && r.halfWidthPercent <= targetPercent }));
 }
 
-/** The widest 90% half-width (percent) of the groups' ratios: what a precision target is held against (Infinity: a ratio without an interval). */
-export function widestHalfWidth(groups: readonly SliceGroup[]): number {
-  return Math.max(0, ...groups.flatMap(groupRatios).map((r) => r.halfWidthPercent ?? Infinity));
-}
-
 /**
  * Puts the paired figures into the summary rows they belong to: speedup, checksumRatio and
  * primitiveRatio with their intervals, and each row's pair count and method.
