@@ -17,7 +17,7 @@ import { type BenchConfig, FLAGS, configFrom, parseThreshold } from './options.j
 import { configFields, configurations } from './runner.js';
 import type { Configuration } from './runner.js';
 import { type GroupOutcome, MAX_RUNS, type Member, measureInterleaved, openRun } from './interleaved.js';
-import { ParallelEngine } from '../parallel/engine.js';
+import { ParallelEngine, SLICED_PROTOCOL } from '../parallel/engine.js';
 import { SingleSession } from './single-session.js';
 import { pairedFromSeries } from '../results/paired-ratios.js';
 import { type RatioEstimate, holmAdjusted, ratioPValue } from '../results/paired.js';
@@ -90,6 +90,15 @@ function checkoutOf(ref: string, quiet: boolean): { dir: string; commit: string 
   } catch {
     throw new OptionError(`'${ref}' is neither a commit of ${root} nor a built checkout's folder`);
   }
+  // Refused before anything is built: the commit's engine must measure as this code does.
+  let source = '';
+  try {
+    source = execFileSync('git', ['show', `${commit}:parallel/engine.ts`], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch {
+    /* no engine there at all */
+  }
+  const theirs = /export const SLICED_PROTOCOL = (\d+);/.exec(source)?.[1];
+  if (Number(theirs) !== SLICED_PROTOCOL) throw new OptionError(protocolMismatch(ref, theirs === undefined ? undefined : Number(theirs)));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `xkbench-ab-${commit.slice(0, 12)}-`));
   const cleanup = () => {
     try {
@@ -115,16 +124,17 @@ function checkoutOf(ref: string, quiet: boolean): { dir: string; commit: string 
   return { dir, commit, cleanup };
 }
 
+function protocolMismatch(ref: string, theirs: number | undefined): string {
+  return `${ref} predates this interleaved measurement (${theirs === undefined ? 'none' : `protocol ${theirs}`}, this code protocol ${SLICED_PROTOCOL}): ab compares builds that measure alike; use --compare for older results`;
+}
+
 /** REF's engine and single-thread session, loaded from its build; refused when REF predates sliced sessions. */
 async function loadOld(dir: string, ref: string): Promise<{ engine: ParallelEngine; Single: typeof SingleSession }> {
   const engineFile = path.join(dir, 'dist', 'parallel', 'engine.js');
   const singleFile = path.join(dir, 'dist', 'bench', 'single-session.js');
-  const engineModule = (await import(pathToFileURL(engineFile).href)) as { ParallelEngine: typeof ParallelEngine };
+  const engineModule = (await import(pathToFileURL(engineFile).href)) as { ParallelEngine: typeof ParallelEngine; SLICED_PROTOCOL?: number };
+  if (engineModule.SLICED_PROTOCOL !== SLICED_PROTOCOL || !fs.existsSync(singleFile)) throw new OptionError(protocolMismatch(ref, engineModule.SLICED_PROTOCOL));
   const engine = new engineModule.ParallelEngine();
-  if (typeof engine.open !== 'function' || !fs.existsSync(singleFile)) {
-    await engine.close();
-    throw new OptionError(`${ref} predates interleaved measurement (its engine has no sliced sessions): ab compares commits from the one that brought them on; use --compare for older results`);
-  }
   const singleModule = (await import(pathToFileURL(singleFile).href)) as { SingleSession: typeof SingleSession };
   return { engine, Single: singleModule.SingleSession };
 }

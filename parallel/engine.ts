@@ -59,6 +59,12 @@ export function assignConnections(connections: number, workers: number): number[
   return owned;
 }
 
+/**
+ * What `xkbench ab` needs another build's engine to do alike: one run per open(), on threads of its
+ * own. A build whose engine says another number (or none) measures differently and is refused.
+ */
+export const SLICED_PROTOCOL = 2;
+
 /** The task of a configuration, without what the engine fills in for each worker. */
 export type ConfigurationTask = Omit<WorkerTask, 'buffer' | 'workers' | 'index' | 'connections'>;
 

@@ -41,14 +41,24 @@ test('what ab cannot compare is refused in one line, exit 2, before any work', (
     [[], /xkbench ab: give REF: usage: xkbench ab REF/],
     [['no-such-ref-anywhere'], /'no-such-ref-anywhere' is neither a commit of .* nor a built checkout's folder/],
     [[dir], /not a built xkbench checkout \(no dist\/parallel\/engine\.js\)/],
-    [[old, '--runs', '1'], /predates interleaved measurement/],
+    [[old, '--runs', '1'], /predates this interleaved measurement \(none, this code protocol \d+\)/],
     [[process.cwd(), '--stacks', 'screen(10)/ip/eth'], /--stacks screen\(10\)\/ip\/eth: ab compares stacks measured in slices/],
     [[process.cwd(), '--threshold', 'lots'], /--threshold 'lots' is not a percentage/],
-  ] as const) {
+  ] as [string[], RegExp][]) {
     const r = ab([...args]);
     assert.is(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, message);
     assert.is(r.stderr.trim().split('\n').length, 1, 'one line');
+  }
+  // A commit from before interleaved measurement (the first commit, unless this clone is shallow)
+  // is refused from its source, before anything is built.
+  const git = (...args: string[]) => spawnSync('git', args, { encoding: 'utf8', timeout: 10_000 }).stdout.trim();
+  if (git('rev-parse', '--is-shallow-repository') === 'false') {
+    const first = git('rev-list', '--max-parents=0', 'HEAD').split('\n')[0]!;
+    const r = ab([first]);
+    assert.is(r.status, 2, r.stderr);
+    assert.match(r.stderr, /predates this interleaved measurement \(none, this code protocol \d+\)/);
+    assert.not.match(r.stderr, /building/, 'refused before building');
   }
   const help = ab(['--help']);
   assert.is(help.status, 0);
