@@ -11,16 +11,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type CommandSpec, OptionError, type ParsedArgs, parseCommandLine, startCommand } from './args.js';
+import { type CommandSpec, OptionError, type ParsedArgs, startCommand } from './args.js';
 import { EXIT } from './exit-codes.js';
 import { type BenchConfig, FLAGS, configFrom, parseThreshold } from './options.js';
-import { configFields, configurations } from './runner.js';
-import type { Configuration } from './runner.js';
-import { type GroupOutcome, MAX_RUNS, type Member, measureInterleaved, openRun } from './interleaved.js';
+import { type Configuration, configFields, configurations } from './runner.js';
+import { type GroupOutcome, MAX_RUNS, type Member, lastRun, measureInterleaved, openRun } from './interleaved.js';
 import { ParallelEngine, SLICED_PROTOCOL } from '../parallel/engine.js';
 import { SingleSession } from './single-session.js';
 import { pairedFromSeries } from '../results/paired-ratios.js';
-import { type RatioEstimate, holmAdjusted, ratioPValue } from '../results/paired.js';
+import { type RatioEstimate, halfWidthPercent, holmAdjusted, ratioPValue } from '../results/paired.js';
 import { configKey, round } from '../results/rows.js';
 import { table, withInterval } from '../results/markdown.js';
 import { rowLabel } from '../results/compare.js';
@@ -200,7 +199,7 @@ async function measure(config: BenchConfig, engine: ParallelEngine, old: { engin
     const outcome = await measureInterleaved(members, [], config, ctx, config.runs);
     // A precision target: more runs while this configuration's share of the budget lasts.
     const allowanceEnd = performance.now() + (started + budget - performance.now()) / (configs.length - i);
-    while (target !== null && !outcome.stopped && outcome.failures.length === 0 && lastRunOf(outcome) < MAX_RUNS && halfWidthPercent(outcome) > target && performance.now() + outcome.runMs <= allowanceEnd) {
+    while (target !== null && !outcome.stopped && outcome.failures.length === 0 && lastRun(outcome) < MAX_RUNS && widthOf(outcome) > target && performance.now() + outcome.runMs <= allowanceEnd) {
       await measureInterleaved(members, [], config, ctx, 1, outcome);
     }
     if (outcome.stopped) return null;
@@ -232,14 +231,10 @@ async function measure(config: BenchConfig, engine: ParallelEngine, old: { engin
 }
 
 /** new ÷ old's 90% half-width in percent (Infinity without an interval). */
-function halfWidthPercent(outcome: GroupOutcome): number {
+function widthOf(outcome: GroupOutcome): number {
   const [fresh, before] = outcome.slices.series;
   const e = pairedFromSeries(before!, fresh!, outcome.slices.runOfRound);
-  return e === null || e.low === null || e.high === null ? Infinity : ((e.high - e.low) / 2 / e.ratio) * 100;
-}
-
-function lastRunOf(outcome: GroupOutcome): number {
-  return outcome.slices.runOfRound[outcome.slices.runOfRound.length - 1] ?? 0;
+  return (e === null ? null : halfWidthPercent(e)) ?? Infinity;
 }
 
 /** Family-wise level of the significance column (Holm over the configurations). */
@@ -274,9 +269,4 @@ function report(rows: AbRow[], options: AbOptions, commit: string | null): numbe
   else if (!config.quiet) console.log(markdown);
   if (regressions.length > 0) console.error(`xkbench ab: ${regressions.length} regression(s) beyond ${thresholdPercent}%: ${regressions.map((r) => `${r.configuration} ${r.changePercent.toFixed(1)}%`).join('; ')}`);
   return regressions.length > 0 ? EXIT.regression : EXIT.ok;
-}
-
-/** Used by tests: the parsed options without running anything. */
-export function parseAb(argv: readonly string[]): AbOptions {
-  return readAbOptions(parseCommandLine(AB, argv));
 }

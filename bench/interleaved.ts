@@ -90,7 +90,7 @@ export async function measureInterleaved(members: readonly Member[], primitives:
   const outcome = resume ?? newOutcome(members, primitives, config);
   const { slices, measured, failures } = outcome;
   const series = new Map(slices.series.map((s) => [s.key, s]));
-  const firstRun = (slices.runOfRound[slices.runOfRound.length - 1] ?? 0) + 1;
+  const firstRun = lastRun(outcome) + 1;
   const order = new Prng((config.seed ^ 0x5eed ^ Math.imul(firstRun, 0x9e3779b9)) >>> 0);
   const shuffle = <T>(items: T[]): T[] => {
     for (let i = items.length - 1; i > 0; i--) {
@@ -184,6 +184,11 @@ function newOutcome(members: readonly Member[], primitives: readonly Primitive[]
     live: [...members],
     runMs: 0,
   };
+}
+
+/** The number of the last run a group measured (0 before its first). */
+export function lastRun(outcome: GroupOutcome): number {
+  return outcome.slices.runOfRound[outcome.slices.runOfRound.length - 1] ?? 0;
 }
 
 /** The most runs a precision target may add up to. */

@@ -38,8 +38,9 @@ export interface BenchConfig {
   durationSeconds: number;
   runs: number;
   /**
-   * The precision target: after `runs` runs, a group of configurations gets more runs until every
-   * paired ratio's 90% half-width is within this percentage, or its share of the budget is spent.
+   * The precision target: after `runs` runs, groups of configurations get more runs, the furthest
+   * from the target first, until every paired ratio's 90% half-width is within this percentage or
+   * the budget is spent.
    * Null: exactly `runs` runs.
    */
   targetCiPercent: number | null;

@@ -19,7 +19,7 @@ import { type Dispatch, dispatchLabel } from '../parallel/dispatch.js';
 import { cryptoPrimitives, isGatewaySpec, isIpsecSpec } from '../stacks/spec.js';
 import type { Primitive } from './primitives.js';
 import { type SliceGroup, pairedRatios } from '../results/paired-ratios.js';
-import { type GroupContext, type GroupOutcome, MAX_RUNS, type Member, groupMembers, measureInterleaved } from './interleaved.js';
+import { type GroupContext, type GroupOutcome, MAX_RUNS, type Member, groupMembers, lastRun, measureInterleaved } from './interleaved.js';
 import type { CrashRunResult, GatewayRunResult } from '../parallel/worker.js';
 
 export interface Configuration {
@@ -301,7 +301,7 @@ interface SlicedGroup {
  * belongs to, or, for one stack's speedup ÷ another's, the one whose own ratios are wider.
  */
 function groupToWiden(groups: readonly SlicedGroup[], target: number): SlicedGroup | null {
-  const open = groups.filter((g) => g.outcome.live.length > 0 && (g.outcome.slices.runOfRound[g.outcome.slices.runOfRound.length - 1] ?? MAX_RUNS) < MAX_RUNS);
+  const open = groups.filter((g) => g.outcome.live.length > 0 && lastRun(g.outcome) < MAX_RUNS);
   const groupOf = (key: string) => open.find((g) => g.outcome.slices.series.some((s) => s.key === key));
   const width = (g: SlicedGroup) => Math.max(0, ...pairedRatios([g.outcome.slices]).map((r) => r.halfWidthPercent ?? Infinity));
   let worst: { group: SlicedGroup; miss: number } | null = null;

@@ -4,7 +4,7 @@
 // estimates. The summary's speedup and same-run ratio fields take the paired figures.
 
 import { cryptoPrimitives, dominantPrimitive } from '../stacks/spec.js';
-import { type RatioEstimate, type RatioMethod, clusteredPairedRatio, ratioOfRatios } from './paired.js';
+import { type RatioEstimate, type RatioMethod, clusteredPairedRatio, halfWidthPercent, ratioOfRatios } from './paired.js';
 import { type ConfigFields, type SummaryRow, configKey, round } from './rows.js';
 
 /** One configuration's (or primitive's) Mbit/s in each round of its group; null where it was not measured. */
@@ -71,8 +71,8 @@ function describe(c: ConfigFields): string {
 }
 
 function entry(kind: PairedKind, label: string, of: string, over: string, e: RatioEstimate): PairedRatio {
-  const halfWidthPercent = e.low === null || e.high === null ? null : round(((e.high - e.low) / 2 / e.ratio) * 100);
-  return { kind, label, of, over, ratio: round(e.ratio), low: e.low === null ? null : round(e.low), high: e.high === null ? null : round(e.high), halfWidthPercent, pairs: e.pairs, method: e.method };
+  const half = halfWidthPercent(e);
+  return { kind, label, of, over, ratio: round(e.ratio), low: e.low === null ? null : round(e.low), high: e.high === null ? null : round(e.high), halfWidthPercent: half === null ? null : round(half), pairs: e.pairs, method: e.method };
 }
 
 interface Estimated extends PairedRatio {

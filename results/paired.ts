@@ -84,6 +84,11 @@ function fromLogs(logMean: number, standardError: number | null, df: number, pai
   return { ratio, low: Math.exp(logMean - half), high: Math.exp(logMean + half), pairs, method, logStandardError: standardError, df };
 }
 
+/** Half the 90% interval's width as a percentage of the ratio; null without an interval. */
+export function halfWidthPercent(e: RatioEstimate): number | null {
+  return e.low === null || e.high === null ? null : ((e.high - e.low) / 2 / e.ratio) * 100;
+}
+
 /** Two-sided p-value of the hypothesis that the true ratio is 1 (Student t on the log ratio, as the interval). */
 export function ratioPValue(e: RatioEstimate): number {
   if (e.logStandardError === null) return 1;
