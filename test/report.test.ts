@@ -267,4 +267,6 @@ testWithTool(test, findTool('chromium', 'chromium-browser'), 'Chromium', 'report
   assert.match(r.stdout, /<h1[^>]*>xkbench results<\/h1>/);
 });
 
+test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
 test.run();
