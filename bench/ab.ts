@@ -15,7 +15,7 @@ import { type CommandSpec, OptionError, type ParsedArgs, startCommand } from './
 import { EXIT } from './exit-codes.js';
 import { type BenchConfig, FLAGS, configFrom, parseThreshold } from './options.js';
 import { type Configuration, configFields, configurations } from './runner.js';
-import { type GroupOutcome, MAX_RUNS, type Member, lastRun, measureInterleaved, openRun } from './interleaved.js';
+import { type GroupOutcome, MAX_RUNS, type Member, lastRun, measureInterleaved, openRun, sliceMs } from './interleaved.js';
 import { ParallelEngine, SLICED_PROTOCOL } from '../parallel/engine.js';
 import { SingleSession } from './single-session.js';
 import { pairedFromSeries } from '../results/paired-ratios.js';
@@ -251,7 +251,7 @@ function report(rows: AbRow[], options: AbOptions, commit: string | null): numbe
   const regressions = rows.filter((r) => r.verdict === 'regression');
   const result = { new: gitCommit(), old: commit ?? options.ref, thresholdPercent, significance: `paired t on the runs' mean log ratios, two-sided, Holm-adjusted over ${rows.length} configurations at ${SIGNIFICANCE}`, rows, regressions: regressions.map((r) => r.configuration) };
   const markdown = [
-    `new ${result.new?.slice(0, 12) ?? 'this checkout'} ÷ old ${commit?.slice(0, 12) ?? options.ref}: slices of ${Math.round(Math.min(config.sliceSeconds, config.durationSeconds) * 1000)} ms in alternation; ratio = geometric mean of the rounds' ratios, 90% interval and p (paired t, Holm-adjusted) from the runs.`,
+    `new ${result.new?.slice(0, 12) ?? 'this checkout'} ÷ old ${commit?.slice(0, 12) ?? options.ref}: slices of ${Math.round(sliceMs(config))} ms in alternation; ratio = geometric mean of the rounds' ratios, 90% interval and p (paired t, Holm-adjusted) from the runs.`,
     '',
     table(
       ['configuration', 'new ÷ old (90%)', 'change', 'pairs', 'p (Holm)', 'verdict'],

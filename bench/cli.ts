@@ -11,6 +11,7 @@ import { compareResults, renderComparison } from '../results/compare.js';
 import { writeExtras, writeReports } from '../results/publish.js';
 import { addRatios } from '../results/ratios.js';
 import { applyPairedRatios, pairedRatios } from '../results/paired-ratios.js';
+import { sliceMs } from './interleaved.js';
 import { type ResultsFile, ResultsFileError, readResults } from '../results/results-file.js';
 import { amdahlTable, gatewaySections, latencyTables, pairedTables, parallelTables, throughputTable } from '../results/report.js';
 import { beneckeRows, scalingRows, shiehLaiRows } from '../results/model-report.js';
@@ -126,7 +127,7 @@ function buildMeta(config: BenchConfig, outcome: BenchOutcome, started: Date, ar
     method:
       'Application payload bits per second of wall-clock time over the steady window, after a warm-up that is excluded; ' +
       'a new seed per run fills the data buffers; mean and 90% confidence interval (Student t) over runs. ' +
-      `The configurations of a stack, side and crypto provider and the primitives they are divided by take turns in slices of ${Math.round(Math.min(config.sliceSeconds, config.durationSeconds) * 1000)} ms, in random order each round, the others parked; ` +
+      `The configurations of a stack, side and crypto provider and the primitives they are divided by take turns in slices of ${Math.round(sliceMs(config))} ms, in random order each round, the others parked; ` +
       'a run\'s window is its slices. Speedups, PLP ÷ CLP, lock scopes and same-run ratios are geometric means of the rounds\' ratios with a 90% interval from the runs (Student t over each run\'s mean log ratio; each run on new threads; pairedRatios); ' +
       'gateway stacks run whole windows, their ratios propagated from the run means.',
     precision: { targetCiPercent: config.targetCiPercent, budgetSeconds: config.budgetSeconds, sliceMs: Math.round(config.sliceSeconds * 1000) },

@@ -350,16 +350,22 @@ function gatewayOptions(text: (flag: string) => string | undefined, anyGateway: 
 
 /** Parses a precision target: a percentage above 0 and at most 100, such as 5% or 5. */
 function parseTarget(flag: string, text: string): number {
+  const p = percentage(text);
+  if (p === null || !(p > 0) || p > 100) throw new OptionError(`${flag} '${text}' is not a precision target: give a percentage above 0% and at most 100%, such as 5%`);
+  return p;
+}
+
+/** A percentage as given: 10% or 10 (percent); null when it is not one. */
+function percentage(text: string): number | null {
   const m = /^(\d+(?:\.\d+)?)\s*%?$/.exec(text.trim());
-  if (m === null || !(Number(m[1]) > 0) || Number(m[1]) > 100) throw new OptionError(`${flag} '${text}' is not a precision target: give a percentage above 0% and at most 100%, such as 5%`);
-  return Number(m[1]);
+  return m === null ? null : Number(m[1]);
 }
 
 /** Parses a threshold: a percentage such as 10% or 10 (percent), 0 to 1000. */
 export function parseThreshold(flag: string, text: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*%?$/.exec(text.trim());
-  if (m === null || Number(m[1]) > 1000) throw new OptionError(`${flag} '${text}' is not a percentage: give 0% to 1000%, such as 10%`);
-  return Number(m[1]);
+  const p = percentage(text);
+  if (p === null || p > 1000) throw new OptionError(`${flag} '${text}' is not a percentage: give 0% to 1000%, such as 10%`);
+  return p;
 }
 
 export function parseFormats(flag: string, text: string): OutputFormat[] {

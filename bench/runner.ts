@@ -303,7 +303,8 @@ interface SlicedGroup {
 function groupToWiden(groups: readonly SlicedGroup[], target: number): SlicedGroup | null {
   const open = groups.filter((g) => g.outcome.live.length > 0 && lastRun(g.outcome) < MAX_RUNS);
   const groupOf = (key: string) => open.find((g) => g.outcome.slices.series.some((s) => s.key === key));
-  const width = (g: SlicedGroup) => Math.max(0, ...pairedRatios([g.outcome.slices]).map((r) => r.halfWidthPercent ?? Infinity));
+  const widths = new Map(open.map((g) => [g, Math.max(0, ...pairedRatios([g.outcome.slices]).map((r) => r.halfWidthPercent ?? Infinity))]));
+  const width = (g: SlicedGroup) => widths.get(g)!;
   let worst: { group: SlicedGroup; miss: number } | null = null;
   for (const r of pairedRatios(groups.map((g) => g.outcome.slices), target)) {
     if (r.metTarget) continue;
