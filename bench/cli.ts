@@ -24,6 +24,7 @@ import { startCommand } from './args.js';
 import { EXIT, exitForSignal } from './exit-codes.js';
 import { type BenchConfig, XKBENCH, configFrom } from './options.js';
 import { gitCommit, packageVersion } from './version.js';
+import { estimatePlan, planLine } from './plan.js';
 import { type BenchOutcome, type Configuration, type ProgressStatus, VerifyError, runBenchmarks } from './runner.js';
 
 function formatSeconds(s: number): string {
@@ -120,7 +121,7 @@ function buildMeta(config: BenchConfig, outcome: BenchOutcome, started: Date, ar
     modes: {
       single: 'one thread, no pool; connections served in turn',
       plp: 'packet-level: one connection on all workers; TCP control block, reassembly queue, IP identification and AH sequence in shared memory; TCP state under an Atomics mutex; segments delivered to the application in stream order',
-      clp: `connection-level (${config.clp}): each connection owned by one worker, no lock on the fast path`,
+      clp: `connection-level (${config.clp.join(', ')}): each connection owned by one worker, no lock on the fast path`,
     },
     incomplete: outcome.incomplete,
     enforcement: outcome.enforcement,
@@ -131,6 +132,7 @@ function buildMeta(config: BenchConfig, outcome: BenchOutcome, started: Date, ar
       'a run\'s window is its slices. Speedups, PLP ÷ CLP, lock scopes and same-run ratios are geometric means of the rounds\' ratios with a 90% interval from the runs (Student t over each run\'s mean log ratio; each run on new threads; pairedRatios); ' +
       'gateway stacks run whole windows, their ratios propagated from the run means.',
     precision: { targetCiPercent: config.targetCiPercent, budgetSeconds: config.budgetSeconds, sliceMs: Math.round(config.sliceSeconds * 1000) },
+    plan: { ...estimatePlan(config), fitted: config.fitted, tookSeconds: Math.round((Date.now() - started.getTime()) / 100) / 10 },
   };
 }
 
@@ -193,6 +195,9 @@ async function main(argv: string[]): Promise<number> {
   process.on('SIGTERM', onSignal);
   process.on('SIGHUP', onSignal);
 
+  // The plan before any work: what will run, on how many threads, and about how long.
+  if (!config.quiet && !config.json) console.error(`xkbench: ${planLine(config, estimatePlan(config), config.fitted)}`);
+  else if (config.fitted.length > 0) console.error(`xkbench: plan changed to fit: ${config.fitted.join(', ')}`);
   const progress = new ProgressLine(process.stderr.isTTY === true && !config.quiet && process.env.TERM !== 'dumb' && !process.env.CI);
   let outcome: BenchOutcome;
   try {

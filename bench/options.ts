@@ -7,6 +7,7 @@ import { PAPER_STACKS, StackSpecError, isGatewaySpec, isIpsecSpec, isScreenSpec,
 import { DISPATCH_POLICIES, DISPATCH_UNITS, type DispatchPolicy, type DispatchUnit, HASH_FIELDS, type HashField } from '../parallel/dispatch.js';
 import { Stack, endpointPair } from '../stacks/stack.js';
 import * as os from 'node:os';
+import { THREAD_MEMORY_MIB, defaultWorkerSweep, fitPlan, thinned, threadMemoryProblem } from './plan.js';
 import { type CommandSpec, type FlagSpec, OptionError, type ParsedArgs, parseCommandLine, parseInteger } from './args.js';
 
 export { OptionError };
@@ -18,19 +19,24 @@ export type Mode = 'single' | 'plp' | 'clp';
 export type ClpPolicy = 'thread-per-connection' | 'processor-per-connection';
 export const MODES: readonly Mode[] = ['single', 'plp', 'clp'];
 const CLP_POLICIES: readonly ClpPolicy[] = ['thread-per-connection', 'processor-per-connection'];
-/** CLP's default connection count: the paper's 12. */
-export const CLP_DEFAULT_CONNECTIONS = 12;
+/** The most threads one configuration may start (thread-per-connection: one per connection). */
+export const MAX_THREADS = 1024;
 
 export interface BenchConfig {
   stacks: string[];
   sides: Side[];
   packetSize: number;
-  /** Connection counts to sweep; null: each mode's default (single and plp 1, clp 12). */
+  /** Connection counts to sweep; null: each mode's default (single and plp 1, clp 12 or the most workers). */
   connections: number[] | null;
   modes: Mode[];
   /** Worker counts to sweep (plp, and clp processor-per-connection). */
   workers: number[];
-  clp: ClpPolicy;
+  /** CLP: the policies to run (thread-per-connection, processor-per-connection, or both). */
+  clp: ClpPolicy[];
+  /** The cores the plan is made for (os.availableParallelism() unless a test says otherwise). */
+  cores: number;
+  /** What --budget changed to fit the plan (empty when it fitted as asked). */
+  fitted: string[];
   /** PLP: the TCP lock scopes to sweep. */
   tcpLockScopes: ('state' | 'segment')[];
   cryptos: CryptoProviderName[];
@@ -115,12 +121,12 @@ export const FLAGS: Record<string, FlagSpec> = {
   '--duration': { group: TIME, value: 'T', help: "steady-state window of each run (its slices' time)", default: '500ms' },
   '--runs': { group: TIME, value: 'N', help: 'runs per configuration, each with a new seed and new threads, 1 to 1000 (with --target-ci the least); given alone, exactly N runs and no target', default: '4' },
   '--target-ci': { group: TIME, value: 'P', help: "add runs until every paired ratio's 90% interval is within ±P% (speedups, PLP/CLP, lock scopes, same-run ratios), or the budget is spent, e.g. 5%", default: "the profile's" },
-  '--budget': { group: TIME, value: 'T', help: 'with a precision target: the most the whole benchmark may take, e.g. 5m', default: '1.5 times the planned runs' },
+  '--budget': { group: TIME, value: 'T', help: 'the most the whole benchmark may take, e.g. 5m: shorter windows, fewer worker counts or fewer runs until the plan fits (said before any work, and in meta.plan); with a precision target, its added runs stop there too', default: 'no limit; a target stops at 1.5 times the plan' },
   '--slice': { group: TIME, value: 'T', help: 'length of the slices in which the configurations of a stack and side, and their primitives, take turns: 10ms to 10s', default: '50ms' },
   '--seed': { group: TIME, value: 'S', help: 'first seed; run k uses seed + k - 1', default: '1' },
-  '--workers': { group: PARALLEL, value: 'a,b', help: 'worker threads, comma-separated to sweep, 1 to 256; more than the cores are marked oversubscribed', default: `1 up to the ${cores()} cores` },
-  '--connections': { group: PARALLEL, value: 'a,b', help: 'connections, comma-separated to sweep, e.g. 12,24,48,96,192,384 (plp runs one)', default: '12 for clp, 1 otherwise' },
-  '--clp': { group: PARALLEL, value: 'P', help: 'thread-per-connection (threads = connections) or processor-per-connection (threads = --workers, connections spread evenly)', default: 'processor-per-connection' },
+  '--workers': { group: PARALLEL, value: 'a,b', help: `worker threads, comma-separated to sweep, 1 to ${MAX_THREADS}; more than the cores are marked oversubscribed`, default: `1, 2, 4, … and the cores: here ${defaultWorkerSweep(cores()).join(',')}` },
+  '--connections': { group: PARALLEL, value: 'a,b', help: `connections, comma-separated to sweep, 1 to ${MAX_THREADS}, e.g. 12,24,48,96,192,384 (plp runs one)`, default: 'for clp 12, or the most workers if more; 1 otherwise' },
+  '--clp': { group: PARALLEL, value: 'P', help: 'thread-per-connection (threads = connections), processor-per-connection (threads = --workers, connections spread evenly), or both comma-separated (one chart)', default: 'processor-per-connection' },
   '--tcp-lock-scope': { group: PARALLEL, value: 'S', help: "plp: state (the lock covers TCP state only, checksums outside) or segment (all of TCP's work on a segment); state,segment compares both", default: 'state' },
   '--dispatch': { group: GATEWAY, value: 'P', help: `${DISPATCH_POLICIES.join(', ')}: shared queue, Benecke's flat hash selection, Shieh & Lai's round-robin or shortest queue first; comma-separated to compare`, default: 'flat-hash' },
   '--dispatch-unit': { group: GATEWAY, value: 'U', help: "packet (each packet placed on its own) or session (a session's packets follow its first); packet,session compares both", default: 'packet' },
@@ -148,11 +154,11 @@ export const XKBENCH: CommandSpec = {
   subcommands: [['ab REF', 'this code against commit REF, in alternation (ab --help)']],
 };
 
-/** Parses a duration: a number with ms, s or m (a bare number is seconds). */
+/** Parses a duration: a number with ms, s, m or h (a bare number is seconds). */
 export function parseDuration(flag: string, text: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
-  if (m === null) throw new OptionError(`${flag} '${text}' is not a duration: give a number with ms, s or m, such as 500ms, 2s or 1m`);
-  const value = Number(m[1]) * (m[2] === 'ms' ? 0.001 : m[2] === 'm' ? 60 : 1);
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (m === null) throw new OptionError(`${flag} '${text}' is not a duration: give a number with ms, s, m or h, such as 500ms, 2s, 1m or 1h`);
+  const value = Number(m[1]) * (m[2] === 'ms' ? 0.001 : m[2] === 'm' ? 60 : m[2] === 'h' ? 3600 : 1);
   return value;
 }
 
@@ -179,13 +185,13 @@ function unique<T>(flag: string, values: T[]): T[] {
   return values;
 }
 
-/** Parses argv (without node and script). Throws OptionError on anything wrong. */
-export function parseOptions(argv: readonly string[]): BenchConfig {
-  return configFrom(parseCommandLine(XKBENCH, argv));
+/** Parses argv (without node and script) for a machine of `cores` cores. Throws OptionError on anything wrong. */
+export function parseOptions(argv: readonly string[], machineCores = cores(), memoryBytes = os.totalmem()): BenchConfig {
+  return configFrom(parseCommandLine(XKBENCH, argv), machineCores, memoryBytes);
 }
 
-/** The configuration a parsed command line asks for. Throws OptionError on anything wrong. */
-export function configFrom(args: ParsedArgs): BenchConfig {
+/** The configuration a parsed command line asks for, on a machine of `machineCores` cores and `memoryBytes` of memory. Throws OptionError on anything wrong. */
+export function configFrom(args: ParsedArgs, machineCores = cores(), memoryBytes = os.totalmem()): BenchConfig {
   const given = args.given;
   const text = args.text;
 
@@ -241,10 +247,11 @@ export function configFrom(args: ParsedArgs): BenchConfig {
   const modes = unique('--mode', list(text('--mode') ?? 'plp,clp'));
   for (const m of modes) if (!MODES.includes(m as Mode)) throw new OptionError(`--mode '${m}' is not a mode: allowed are ${MODES.join(', ')}`);
   if (modes.length === 0) throw new OptionError(`--mode names no mode: allowed are ${MODES.join(', ')}`);
-  const workers = text('--workers') !== undefined ? integerList('--workers', text('--workers')!, 1, 256) : Array.from({ length: cores() }, (_, i) => i + 1);
-  const connections = text('--connections') !== undefined ? integerList('--connections', text('--connections')!, 1, 1024) : null;
-  const clp = text('--clp') ?? 'processor-per-connection';
-  if (!CLP_POLICIES.includes(clp as ClpPolicy)) throw new OptionError(`--clp '${clp}' is not a policy: allowed are ${CLP_POLICIES.join(', ')}`);
+  const workers = text('--workers') !== undefined ? integerList('--workers', text('--workers')!, 1, MAX_THREADS) : defaultWorkerSweep(machineCores);
+  const connections = text('--connections') !== undefined ? integerList('--connections', text('--connections')!, 1, MAX_THREADS) : null;
+  const clp = unique('--clp', list(text('--clp') ?? 'processor-per-connection'));
+  for (const policy of clp) if (!CLP_POLICIES.includes(policy as ClpPolicy)) throw new OptionError(`--clp '${policy}' is not a policy: allowed are ${CLP_POLICIES.join(', ')}`);
+  if (clp.length === 0) throw new OptionError(`--clp names no policy: allowed are ${CLP_POLICIES.join(', ')}`);
   const tcpLockScopes = unique('--tcp-lock-scope', list(text('--tcp-lock-scope') ?? 'state'));
   for (const scope of tcpLockScopes) {
     if (scope !== 'state' && scope !== 'segment') throw new OptionError(`--tcp-lock-scope '${scope}' is not a scope: allowed are state, segment`);
@@ -253,11 +260,8 @@ export function configFrom(args: ParsedArgs): BenchConfig {
   if (connections !== null && connections.some((c) => c > 1) && modes.length === 1 && modes[0] === 'plp') {
     throw new OptionError('--connections: plp runs one connection on all workers; more connections are for clp and single');
   }
-  if (clp === 'thread-per-connection' && modes.includes('clp') && (connections ?? [CLP_DEFAULT_CONNECTIONS]).some((c) => c > 256)) {
-    throw new OptionError('--clp thread-per-connection: at most 256 connections (one thread each)');
-  }
-  if (modes.includes('clp') && clp === 'processor-per-connection') {
-    const fewest = Math.min(...(connections ?? [CLP_DEFAULT_CONNECTIONS]));
+  if (modes.includes('clp') && clp.includes('processor-per-connection') && connections !== null) {
+    const fewest = Math.min(...connections);
     const most = Math.max(...workers);
     if (most > fewest) throw new OptionError(`--workers ${most} exceeds --connections ${fewest}: clp needs a connection for every worker`);
   }
@@ -265,7 +269,6 @@ export function configFrom(args: ParsedArgs): BenchConfig {
   // Explicit flags win: --runs alone asks for exactly that many runs.
   const targetCiPercent = text('--target-ci') !== undefined ? parseTarget('--target-ci', text('--target-ci')!) : text('--runs') !== undefined ? null : profile.targetCiPercent;
   const budgetSeconds = text('--budget') !== undefined ? parseDuration('--budget', text('--budget')!) : null;
-  if (budgetSeconds !== null && targetCiPercent === null) throw new OptionError('--budget needs a precision target (--target-ci): without one the runs asked for are run, all of them');
   if (budgetSeconds !== null && budgetSeconds <= 0) throw new OptionError(`--budget ${text('--budget')} is too short: give more than 0, such as 5m`);
   const sliceSeconds = text('--slice') !== undefined ? parseDuration('--slice', text('--slice')!) : DEFAULT_SLICE_SECONDS;
   if (sliceSeconds < 0.01 || sliceSeconds > 10) throw new OptionError(`--slice ${text('--slice')} is out of range: allowed 10ms to 10s`);
@@ -275,14 +278,16 @@ export function configFrom(args: ParsedArgs): BenchConfig {
   if (durationSeconds < 0.01) throw new OptionError(`--duration ${text('--duration')} is too short: at least 10ms`);
   if (durationSeconds > 24 * 3600 || warmupSeconds > 24 * 3600) throw new OptionError('--duration and --warmup are at most 24 hours');
 
-  return {
+  const config: BenchConfig = {
     stacks,
     sides: sides as Side[],
     packetSize,
     connections,
     modes: modes as Mode[],
     workers,
-    clp: clp as ClpPolicy,
+    clp: clp as ClpPolicy[],
+    cores: machineCores,
+    fitted: [],
     tcpLockScopes: tcpLockScopes as ('state' | 'segment')[],
     cryptos: cryptos as CryptoProviderName[],
     warmupSeconds,
@@ -305,6 +310,18 @@ export function configFrom(args: ParsedArgs): BenchConfig {
     frameSizes,
     ...crashOptions(text, gateways.length > 0, workers, durationSeconds),
   };
+  // The default sweep is thinned until a run's threads fit in memory; numbers given are refused.
+  let fittedConfig = config;
+  const thinnedForMemory: string[] = [];
+  if (text('--workers') === undefined && text('--connections') === undefined) {
+    while (threadMemoryProblem(fittedConfig, memoryBytes) !== null && fittedConfig.workers.length > 2) fittedConfig = { ...fittedConfig, workers: thinned(fittedConfig.workers) };
+    if (fittedConfig !== config) thinnedForMemory.push(`workers ${config.workers.join(',')} → ${fittedConfig.workers.join(',')} (memory: ${THREAD_MEMORY_MIB} MiB a thread)`);
+  }
+  const memory = threadMemoryProblem(fittedConfig, memoryBytes);
+  if (memory !== null) throw new OptionError(memory);
+  if (budgetSeconds === null) return { ...fittedConfig, fitted: thinnedForMemory };
+  const { config: fitted, changes } = fitPlan(fittedConfig, budgetSeconds);
+  return { ...fitted, fitted: [...thinnedForMemory, ...changes] };
 }
 
 /** --kill-worker K@T and --heartbeat MS (gateway stacks). */

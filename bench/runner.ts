@@ -14,28 +14,16 @@ import type { CryptoProviderName } from '../stacks/crypto/index.js';
 import type { Msg } from '../stacks/message.js';
 import { type CalibrationRow, type ConfigFields, type CrashPhase, type CrashReport, type RunDetail, configKey, round } from '../results/rows.js';
 import type { WorkerTask } from '../parallel/worker.js';
-import { type BenchConfig, CLP_DEFAULT_CONNECTIONS, type Mode, cores } from './options.js';
+import type { BenchConfig } from './options.js';
+import { type Configuration, configFields, configurations, estimatePlan, measurementGroups } from './plan.js';
+
+export { type Configuration, configFields, configurations };
 import { type Dispatch, dispatchLabel } from '../parallel/dispatch.js';
 import { cryptoPrimitives, isGatewaySpec, isIpsecSpec } from '../stacks/spec.js';
 import type { Primitive } from './primitives.js';
 import { type SliceGroup, pairedRatios } from '../results/paired-ratios.js';
 import { type GroupContext, type GroupOutcome, MAX_RUNS, type Member, groupMembers, lastRun, measureInterleaved } from './interleaved.js';
 import type { CrashRunResult, GatewayRunResult } from '../parallel/worker.js';
-
-export interface Configuration {
-  stack: string;
-  side: Side;
-  crypto: CryptoProviderName;
-  mode: Mode;
-  workers: number;
-  connections: number;
-  /** PLP only: what TCP's lock covers. */
-  tcpLockScope?: TcpLockScope;
-  /** Gateway stacks: how packets reach the workers. */
-  dispatch?: Dispatch;
-  /** Gateway stacks: the packet size of their own (IPsec's frame size; 0 for a screen's mixed sizes) instead of --packet-size. */
-  packetSize?: number;
-}
 
 export interface RunnerHooks {
   /** Called often while measuring (cheap): what runs and how far along it is. */
@@ -83,59 +71,6 @@ export interface BenchOutcome {
 type StackOutcome = Omit<BenchOutcome, 'calibration' | 'calibrationByConfiguration'>;
 type FinishedRows = Pick<StackOutcome, 'rows' | 'enforcement' | 'incomplete'>;
 
-export function configurations(config: BenchConfig): Configuration[] {
-  const out: Configuration[] = [];
-  for (const crypto of config.cryptos) {
-    for (const stack of config.stacks) {
-      if (isGatewaySpec(stack)) {
-        // A packet screen uses no crypto provider: measured once, under the first.
-        if (isIpsecSpec(stack) || crypto === config.cryptos[0]) out.push(...gatewayConfigurations(config, stack, crypto));
-        continue;
-      }
-      for (const side of config.sides) {
-        for (const mode of config.modes) {
-          const connectionCounts = mode === 'plp' ? [1] : (config.connections ?? [mode === 'clp' ? CLP_DEFAULT_CONNECTIONS : 1]);
-          for (const connections of connectionCounts) {
-            const workerCounts = mode === 'single' ? [1] : mode === 'clp' && config.clp === 'thread-per-connection' ? [connections] : config.workers;
-            for (const workers of workerCounts) {
-              if (mode === 'plp') for (const tcpLockScope of config.tcpLockScopes) out.push({ stack, side, crypto, mode, workers, connections, tcpLockScope });
-              else out.push({ stack, side, crypto, mode, workers, connections });
-            }
-          }
-        }
-      }
-    }
-  }
-  return out;
-}
-
-/** The fields that identify a configuration's rows. */
-export function configFields(c: Configuration, packetSize: number): ConfigFields {
-  const { dispatch, ...rest } = c;
-  return { ...rest, packetSize: c.packetSize ?? packetSize, ...(dispatch !== undefined ? { dispatch: dispatchLabel(dispatch) } : {}) };
-}
-
-/**
- * A gateway stack's configurations: each side it has (a screen only receives), each frame size
- * (IPsec; a screen's traffic mix has its own sizes, written as packet size 0), each dispatch policy
- * and unit, each worker count.
- */
-function gatewayConfigurations(config: BenchConfig, stack: string, crypto: CryptoProviderName): Configuration[] {
-  const out: Configuration[] = [];
-  const ipsec = isIpsecSpec(stack);
-  for (const side of ipsec ? config.sides : (['recv'] as const)) {
-    for (const packetSize of ipsec ? config.frameSizes : [0]) {
-      for (const policy of config.dispatches) {
-        for (const unit of config.dispatchUnits) {
-          if (policy === 'shared' && unit === 'session') continue; // the shared queue knows no sessions
-          for (const workers of config.workers) out.push({ stack, side, crypto, mode: 'plp', workers, connections: 1, packetSize, dispatch: { policy, unit, hashField: config.hashField } });
-        }
-      }
-    }
-  }
-  return out;
-}
-
 /** Everything a run row needs from one measured run, whichever engine ran it. */
 export interface Measurement {
   seconds: number;
@@ -165,40 +100,16 @@ export async function runBenchmarks(config: BenchConfig, hooks: RunnerHooks): Pr
   return { ...outcome, calibration: calibrationRows(primitives, samples), calibrationByConfiguration: byConfiguration };
 }
 
-/**
- * Configurations measured together. A gateway's speedup divides throughput at N workers by
- * throughput at 1, so their runs take turns (run 1 at each worker count, then run 2, …). Every
- * other stack's configurations of one side and crypto provider form one interleaved group.
- */
-function measurementGroups(configs: readonly Configuration[]): { interleaved: boolean; members: Configuration[] }[] {
-  const groups: { interleaved: boolean; members: Configuration[] }[] = [];
-  const key = (c: Configuration) => (c.dispatch === undefined ? `${c.stack}|${c.side}|${c.crypto}` : configKey({ ...configFields(c, 0), workers: 0 }));
-  for (const c of configs) {
-    const last = groups[groups.length - 1];
-    if (last !== undefined && key(last.members[0]!) === key(c)) last.members.push(c);
-    else groups.push({ interleaved: c.dispatch === undefined, members: [c] });
-  }
-  return groups;
-}
-
 /** The primitives a group's same-run ratios divide by: the checksum pass and every crypto primitive of its stack. */
 function groupPrimitives(primitives: readonly Primitive[], c: Configuration): Primitive[] {
   const used: string[] = cryptoPrimitives(c.stack);
   return primitives.filter((p) => p.name === 'checksum' || (used.includes(p.name) && p.crypto === c.crypto));
 }
 
-/** Seconds the runs asked for take, as planned: the warm-ups, the windows, the primitives' slices. */
-export function plannedSeconds(config: BenchConfig): number {
-  const configs = configurations(config);
-  const perRun = config.warmupSeconds + config.durationSeconds;
-  const groups = measurementGroups(configs).filter((g) => g.interleaved).length;
-  return config.runs * (configs.length * perRun + groups * 2 * config.durationSeconds);
-}
-
 async function runStacks(config: BenchConfig, primitives: readonly Primitive[], hooks: RunnerHooks): Promise<StackOutcome> {
   const configs = configurations(config);
   const started = performance.now();
-  const planned = plannedSeconds(config);
+  const planned = estimatePlan(config).seconds;
   const deadline = started + (config.budgetSeconds ?? 1.5 * planned) * 1000;
   const rows: RunDetail[] = [];
   const enforcement: (Enforcement & Configuration)[] = [];
@@ -346,7 +257,7 @@ function finish(rows: RunDetail[], enforcement: BenchOutcome['enforcement'], c: 
       dataErrors: m.dataErrors,
       valid,
       observed: m.observed,
-      oversubscribed: c.workers > cores(),
+      oversubscribed: c.workers > config.cores,
     };
     const mb = (bytes: number): number => round(bytes / 1048576);
     row.memory = { heapStartMB: mb(m.memory.heapStart), heapEndMB: mb(m.memory.heapEnd), rssStartMB: mb(m.memory.rssStart), rssEndMB: mb(m.memory.rssEnd) };
@@ -361,7 +272,7 @@ function finish(rows: RunDetail[], enforcement: BenchOutcome['enforcement'], c: 
     if (m.crash) row.crash = crashReport(m.crash, c, config);
     if (m.conservation !== null) row.conservation = m.conservation;
     if (c.mode === 'clp') {
-      row.clp = config.clp;
+      row.clp = c.clp ?? 'processor-per-connection';
       row.fairness = m.fairness === null ? null : round(m.fairness);
       row.perConnectionMbps = (m.perConnectionMbps ?? []).map(round);
     }

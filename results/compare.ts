@@ -58,7 +58,7 @@ export interface Comparison {
  * unless it has its usual value): names in github-action-benchmark.json and --compare.
  */
 export function rowLabel(s: ConfigFields): string {
-  const scope = s.tcpLockScope === 'segment' ? ' (segment lock)' : '';
+  const scope = s.tcpLockScope === 'segment' ? ' (segment lock)' : s.mode === 'clp' && s.clp === 'thread-per-connection' ? ' thread-per-connection' : '';
   const dispatch = s.dispatch !== undefined ? ` ${s.dispatch}` : '';
   const conns = s.connections === 1 ? '' : ` ${s.connections} conns`;
   const size = s.packetSize === 4096 ? '' : s.packetSize === 0 ? ' mix' : ` ${s.packetSize} B`;

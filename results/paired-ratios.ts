@@ -66,7 +66,7 @@ export function pairedFromSeries(a: SliceSeries, b: SliceSeries, runOfRound: rea
 }
 
 function describe(c: ConfigFields): string {
-  const how = c.mode === 'plp' && c.tcpLockScope === 'segment' ? 'plp/segment' : c.mode;
+  const how = c.mode === 'plp' && c.tcpLockScope === 'segment' ? 'plp/segment' : c.mode === 'clp' && c.clp === 'thread-per-connection' ? 'clp/thread-per-connection' : c.mode;
   return `${c.stack} ${c.side} ${how}${c.mode === 'single' ? '' : ` ×${c.workers}`}${c.mode === 'clp' ? ` ${c.connections} conns` : ''}`;
 }
 
@@ -93,7 +93,7 @@ function groupRatios(group: SliceGroup): Estimated[] {
     const c = s.config!;
     if (c.workers > 1 && c.mode !== 'single') add('speedup', `${describe(c)} ÷ ×1`, byKey.get(configKey({ ...c, workers: 1 })), s);
     if (c.mode === 'plp') {
-      const clp = configs.find((o) => o.config!.mode === 'clp' && o.config!.workers === c.workers);
+      const clp = configs.find((o) => o.config!.mode === 'clp' && o.config!.clp !== 'thread-per-connection' && o.config!.workers === c.workers);
       if (clp !== undefined) add('plp-clp', `${describe(c)} ÷ ${describe(clp.config!)}`, clp, s);
       if (c.tcpLockScope === 'segment') add('lock-scope', `${describe(c)} ÷ state lock`, byKey.get(configKey({ ...c, tcpLockScope: 'state' })), s);
     }

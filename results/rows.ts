@@ -17,6 +17,8 @@ export interface ConfigFields {
   tcpLockScope?: string;
   /** Gateway stacks (packet screen): the dispatch policy, e.g. flat-hash(checksum), rr/session, shared. */
   dispatch?: string;
+  /** CLP: thread-per-connection or processor-per-connection. */
+  clp?: string;
 }
 
 export interface RunRow extends ConfigFields {
@@ -203,7 +205,9 @@ export interface CalibrationRow {
 /** Identifies a configuration across runs and files (what --compare matches rows by). */
 export function configKey(r: ConfigFields): string {
   const key = [r.stack, r.side, r.mode, r.workers, r.connections, r.packetSize, r.crypto, r.tcpLockScope ?? ''].join('|');
-  return r.dispatch === undefined ? key : `${key}|${r.dispatch}`;
+  // Processor-per-connection (the default) keeps the key it always had.
+  const policy = r.mode === 'clp' && r.clp === 'thread-per-connection' ? '|thread-per-connection' : '';
+  return (r.dispatch === undefined ? key : `${key}|${r.dispatch}`) + policy;
 }
 
 /** One summary row per stack × side × mode × workers × connections (× packet size × crypto). */
@@ -256,6 +260,7 @@ export function summarizeRuns(rows: readonly (RunRow & Partial<RunDetail>)[]): S
       crypto: first.crypto,
       ...(first.tcpLockScope !== undefined ? { tcpLockScope: first.tcpLockScope } : {}),
       ...(first.dispatch !== undefined ? { dispatch: first.dispatch } : {}),
+      ...(first.clp !== undefined ? { clp: first.clp } : {}),
       meanMbps: round(s.mean),
       ci90Low: Number.isFinite(s.low) ? round(s.low) : null,
       ci90High: Number.isFinite(s.high) ? round(s.high) : null,

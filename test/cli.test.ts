@@ -38,19 +38,21 @@ const BAD: [string[], RegExp][] = [
   [['--connections', 'many'], /--connections 'many' is not a whole number/],
   [['--duration', 'soon'], /--duration 'soon' is not a duration/],
   [['--duration', '0s'], /--duration 0s is too short/],
-  [['--warmup', '5h'], /--warmup '5h' is not a duration/],
+  [['--warmup', '5d'], /--warmup '5d' is not a duration/],
   [['--profile', 'slow'], /--profile 'slow' is not a profile: allowed are quick, paper/],
   [['--runs'], /--runs needs a value/],
   [['--target-ci', '0%'], /--target-ci '0%' is not a precision target: give a percentage above 0% and at most 100%/],
   [['--target-ci', 'tight'], /--target-ci 'tight' is not a precision target/],
-  [['--runs', '3', '--budget', '2m'], /--budget needs a precision target \(--target-ci\)/],
+  [['--runs', '3', '--budget', '1s'], /--budget 1s is too short for these stacks and modes: the smallest plan \(\d+ worker counts?, 2 runs of 200ms\) takes about \d/],
+  [['--mode', 'clp', '--clp', 'thread-per-connection', '--connections', '2000'], /--connections 2000 is out of range: allowed 1 to 1024/],
+  [['--clp', 'processor-per-connection,processor-per-connection'], /--clp names 'processor-per-connection' twice/],
   [['--budget', '0s'], /--budget 0s is too short/],
   [['--slice', '5ms'], /--slice 5ms is out of range: allowed 10ms to 10s/],
   [['--verify=yes'], /--verify takes no value/],
   [['--runs', '2', '--runs', '3'], /--runs is given twice/],
   [['stray'], /unexpected argument 'stray'/],
   [['--mode', 'smp'], /--mode 'smp' is not a mode: allowed are single, plp, clp/],
-  [['--workers', '0'], /--workers 0 is out of range: allowed 1 to 256/],
+  [['--workers', '0'], /--workers 0 is out of range: allowed 1 to 1024/],
   [['--workers', '1,x'], /--workers 'x' is not a whole number/],
   [['--clp', 'thread-per-packet'], /--clp 'thread-per-packet' is not a policy: allowed are thread-per-connection, processor-per-connection/],
   [['--tcp-lock-scope', 'global'], /--tcp-lock-scope 'global' is not a scope: allowed are state, segment/],
@@ -75,13 +77,13 @@ const BAD: [string[], RegExp][] = [
   [['--stacks', 'screen(10)/ip/eth', '--workers', '2', '--kill-worker', '1@5s', '--duration', '2s'], /must fall inside the steady window/],
   [['--stacks', 'screen(10)/ip/eth', '--heartbeat', '0'], /--heartbeat 0 is out of range: allowed 1 to 60000/],
   [['--heartbeat', '20'], /--heartbeat applies to gateway stacks/],
-  [['--workers', '-1'], /--workers '-1' is not a whole number: allowed 1 to 256/],
-  [['--workers', '100000'], /--workers 100000 is out of range: allowed 1 to 256/],
+  [['--workers', '-1'], /--workers '-1' is not a whole number: allowed 1 to 1024/],
+  [['--workers', '100000'], /--workers 100000 is out of range: allowed 1 to 1024/],
   [['--connections', '0'], /--connections 0 is out of range: allowed 1 to 1024/],
   [['--packet-size', '99999999'], /--packet-size 99999999 is out of range: allowed 1 to 65535/],
   [['--packet-size', '4400'], /--packet-size 4400 does not fit one frame of tcp\/ip\/fddi: allowed 1 to 4312/],
   [['--duration', '-1s'], /--duration '-1s' is not a duration/],
-  [['--duration', '25h'], /--duration '25h' is not a duration/],
+  [['--duration', '25h'], /--duration and --warmup are at most 24 hours/],
   [['--duration', '1500m'], /--duration and --warmup are at most 24 hours/],
   [['--seed', '-1'], /--seed '-1' is not a whole number/],
   [['--stacks', ','], /--stacks names no stack/],
@@ -278,7 +280,8 @@ test('defaults and profiles', () => {
   assert.equal([parseOptions(['--runs', '3', '--target-ci', '2%', '--budget', '2m']).targetCiPercent, parseOptions(['--target-ci', '2', '--budget', '2m']).budgetSeconds], [2, 120]);
   assert.is(parseOptions(['--profile', 'ci']).targetCiPercent, null);
   assert.equal(quick.modes, ['plp', 'clp']);
-  assert.equal(quick.workers, Array.from({ length: os.availableParallelism() }, (_, i) => i + 1));
+  assert.is(quick.cores, os.availableParallelism());
+  assert.is(quick.workers[quick.workers.length - 1], os.availableParallelism(), 'the default sweep ends at the cores');
   assert.is(quick.connections, null);
   const paper = parseOptions(['--profile', 'paper', '--runs', '3']);
   assert.equal([paper.warmupSeconds, paper.durationSeconds, paper.runs], [30, 30, 3]);

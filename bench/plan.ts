@@ -1,0 +1,255 @@
+// The plan: which configurations a command line asks for, how they are grouped for measurement,
+// how long that takes (an estimate printed before any work), and how a plan is fitted into a
+// budget. Pure functions of the configuration and the core count, so that the plan for a 64- or
+// 256-core machine can be worked out (and tested) on any machine.
+
+import type { Side } from '../drivers/workload.js';
+import { type Dispatch, dispatchLabel } from '../parallel/dispatch.js';
+import { configKey } from '../results/rows.js';
+import type { CryptoProviderName } from '../stacks/crypto/index.js';
+import type { TcpLockScope } from '../stacks/layers/tcp.js';
+import { cryptoPrimitives, isGatewaySpec, isIpsecSpec } from '../stacks/spec.js';
+import * as os from 'node:os';
+import { OptionError } from './args.js';
+import type { BenchConfig, ClpPolicy, Mode } from './options.js';
+
+export interface Configuration {
+  stack: string;
+  side: Side;
+  crypto: CryptoProviderName;
+  mode: Mode;
+  workers: number;
+  connections: number;
+  /** CLP only: how connections map to threads. */
+  clp?: ClpPolicy;
+  /** PLP only: what TCP's lock covers. */
+  tcpLockScope?: TcpLockScope;
+  /** Gateway stacks: how packets reach the workers. */
+  dispatch?: Dispatch;
+  /** Gateway stacks: the packet size of their own (IPsec's frame size; 0 for a screen's mixed sizes) instead of --packet-size. */
+  packetSize?: number;
+}
+
+export function configurations(config: BenchConfig): Configuration[] {
+  const out: Configuration[] = [];
+  for (const crypto of config.cryptos) {
+    for (const stack of config.stacks) {
+      if (isGatewaySpec(stack)) {
+        // A packet screen uses no crypto provider: measured once, under the first.
+        if (isIpsecSpec(stack) || crypto === config.cryptos[0]) out.push(...gatewayConfigurations(config, stack, crypto));
+        continue;
+      }
+      for (const side of config.sides) {
+        for (const mode of config.modes) {
+          const connectionCounts = mode === 'plp' ? [1] : mode === 'clp' ? clpConnections(config) : (config.connections ?? [1]);
+          for (const connections of connectionCounts) {
+            if (mode === 'plp') {
+              for (const workers of config.workers) for (const tcpLockScope of config.tcpLockScopes) out.push({ stack, side, crypto, mode, workers, connections, tcpLockScope });
+            } else if (mode === 'clp') {
+              for (const clp of config.clp) {
+                const workerCounts = clp === 'thread-per-connection' ? [connections] : config.workers;
+                for (const workers of workerCounts) out.push({ stack, side, crypto, mode, workers, connections, clp });
+              }
+            } else out.push({ stack, side, crypto, mode, workers: 1, connections });
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * A gateway stack's configurations: each side it has (a screen only receives), each frame size
+ * (IPsec; a screen's traffic mix has its own sizes, written as packet size 0), each dispatch policy
+ * and unit, each worker count.
+ */
+function gatewayConfigurations(config: BenchConfig, stack: string, crypto: CryptoProviderName): Configuration[] {
+  const out: Configuration[] = [];
+  const ipsec = isIpsecSpec(stack);
+  for (const side of ipsec ? config.sides : (['recv'] as const)) {
+    for (const packetSize of ipsec ? config.frameSizes : [0]) {
+      for (const policy of config.dispatches) {
+        for (const unit of config.dispatchUnits) {
+          if (policy === 'shared' && unit === 'session') continue; // the shared queue knows no sessions
+          for (const workers of config.workers) out.push({ stack, side, crypto, mode: 'plp', workers, connections: 1, packetSize, dispatch: { policy, unit, hashField: config.hashField } });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+export interface MeasurementGroup {
+  /** Measured in interleaved slices (every stack but the gateways, which run whole windows). */
+  interleaved: boolean;
+  members: Configuration[];
+}
+
+/**
+ * Configurations measured together. A gateway's speedup divides throughput at N workers by
+ * throughput at 1, so their runs take turns (run 1 at each worker count, then run 2, …). Every
+ * other stack's configurations of one side and crypto provider form one interleaved group; when
+ * several connection counts are swept, each count is a group of its own, so that a run does not
+ * keep the threads of every count alive at once (thread-per-connection at 12 … 384 would be 756).
+ */
+export function measurementGroups(configs: readonly Configuration[]): MeasurementGroup[] {
+  const counts = new Set(configs.filter((c) => c.mode !== 'plp').map((c) => c.connections));
+  const byCount = counts.size > 1;
+  const key = (c: Configuration) => (c.dispatch === undefined ? `${c.stack}|${c.side}|${c.crypto}${byCount ? `|${c.connections}` : ''}` : configKey({ ...configFields(c, 0), workers: 0 }));
+  const groups = new Map<string, MeasurementGroup>();
+  for (const c of configs) {
+    const k = key(c);
+    const group = groups.get(k);
+    if (group !== undefined) group.members.push(c);
+    else groups.set(k, { interleaved: c.dispatch === undefined, members: [c] });
+  }
+  return [...groups.values()];
+}
+
+/** The fields that identify a configuration's rows. */
+export function configFields(c: Configuration, packetSize: number) {
+  const { dispatch, ...rest } = c;
+  return { ...rest, packetSize: c.packetSize ?? packetSize, ...(dispatch !== undefined ? { dispatch: dispatchLabel(dispatch) } : {}) };
+}
+
+/** CLP's default connection count: the paper's 12, or more when more workers are swept. */
+export const CLP_DEFAULT_CONNECTIONS = 12;
+
+/** The connection counts CLP runs: --connections, or the paper's 12 raised to the most workers swept. */
+export function clpConnections(config: Pick<BenchConfig, 'connections' | 'workers'>): number[] {
+  return config.connections ?? [Math.max(CLP_DEFAULT_CONNECTIONS, ...config.workers)];
+}
+
+/** The default worker sweep: 1, 2, 4, … below the cores, and the core count. */
+export function defaultWorkerSweep(cores: number): number[] {
+  const sweep: number[] = [];
+  for (let n = 1; n < cores; n *= 2) sweep.push(n);
+  sweep.push(cores);
+  return sweep;
+}
+
+/**
+ * CPU seconds it takes to start one worker thread (a V8 isolate, our modules loaded): measured on
+ * the 2-vCPU development machine, 2 to 192 threads took 40–46 ms each, both cores busy.
+ */
+const THREAD_START_CPU_SECONDS = 0.085;
+
+export interface PlanEstimate {
+  configurations: number;
+  groups: number;
+  runs: number;
+  /** The most threads alive at once (one group's run). */
+  peakThreads: number;
+  /** Seconds for the runs asked for, and its parts. */
+  seconds: number;
+  warmupSeconds: number;
+  sliceSeconds: number;
+  threadStartSeconds: number;
+}
+
+/** How long the runs asked for take (the precision target may add runs, up to the budget). */
+export function estimatePlan(config: BenchConfig): PlanEstimate {
+  const groups = measurementGroups(configurations(config));
+  let warmup = 0;
+  let slices = 0;
+  let starts = 0;
+  let peakThreads = 0;
+  for (const g of groups) {
+    const threads = g.members.reduce((sum, c) => sum + (c.mode === 'single' ? 0 : c.workers), 0);
+    peakThreads = Math.max(peakThreads, g.interleaved ? threads : Math.max(...g.members.map((c) => c.workers)));
+    starts += (threads * THREAD_START_CPU_SECONDS) / Math.max(1, Math.min(config.cores, threads));
+    warmup += g.members.length * config.warmupSeconds;
+    // An interleaved group's window is its rounds: a slice of each member and primitive each.
+    const primitives = g.interleaved ? 1 + cryptoPrimitives(g.members[0]!.stack).length : 0;
+    slices += (g.members.length + primitives) * config.durationSeconds;
+  }
+  const runs = config.runs;
+  return {
+    configurations: groups.reduce((n, g) => n + g.members.length, 0),
+    groups: groups.length,
+    runs,
+    peakThreads,
+    seconds: runs * (warmup + slices + starts),
+    warmupSeconds: runs * warmup,
+    sliceSeconds: runs * slices,
+    threadStartSeconds: runs * starts,
+  };
+}
+
+/**
+ * Resident memory one busy worker thread costs, in MiB: its isolate, heap and our modules
+ * (measured: RSS growth ÷ threads, an idle piscina thread 12.4–14.1 MiB; busy, see README).
+ */
+export const THREAD_MEMORY_MIB = 24;
+
+/** Why the threads one run keeps alive would not fit in this machine's memory (three quarters of it), or null. */
+export function threadMemoryProblem(config: BenchConfig, totalBytes = os.totalmem()): string | null {
+  const threads = estimatePlan(config).peakThreads;
+  const needMiB = threads * THREAD_MEMORY_MIB;
+  const allowMiB = (0.75 * totalBytes) / 1048576;
+  if (needMiB <= allowMiB) return null;
+  const most = Math.floor(allowMiB / THREAD_MEMORY_MIB);
+  return `--workers/--connections: one run keeps ${threads} threads alive, about ${(needMiB / 1024).toFixed(1)} GiB at ${THREAD_MEMORY_MIB} MiB a thread, more than three quarters of this machine's ${(totalBytes / 2 ** 30).toFixed(1)} GiB: allowed up to about ${most} threads at once (fewer connections, or one connection count a run)`;
+}
+
+/** The least a window may be fitted down to: four rounds of slices. */
+const MIN_WINDOW_SLICES = 4;
+/** The fewest runs a fitted plan keeps: two give an interval (a wide one). */
+const MIN_FITTED_RUNS = 2;
+
+/**
+ * Fits the plan into `budgetSeconds`: shorter windows (fewer pairs) down to four rounds, then fewer
+ * worker counts (1 and the most are kept, the ones between thinned), then fewer runs down to two.
+ * Answers the fitted configuration and what was changed, in words; throws OptionError when even the
+ * smallest plan does not fit.
+ */
+export function fitPlan(config: BenchConfig, budgetSeconds: number): { config: BenchConfig; changes: string[] } {
+  // With a precision target the budget also holds the runs it adds: the plan gets two thirds of it.
+  const room = config.targetCiPercent !== null ? budgetSeconds / 1.5 : budgetSeconds;
+  const fits = (c: BenchConfig) => estimatePlan(c).seconds <= room;
+  if (fits(config)) return { config, changes: [] };
+  const changes: string[] = [];
+  let fitted = { ...config };
+  const floor = Math.min(config.durationSeconds, MIN_WINDOW_SLICES * config.sliceSeconds);
+  const atFloor = { ...fitted, durationSeconds: floor };
+  if (fits(atFloor)) {
+    // The longest window that fits: the estimate is linear in it.
+    const a = estimatePlan(atFloor).seconds;
+    const b = estimatePlan(fitted).seconds;
+    const window = floor + ((config.durationSeconds - floor) * (room - a)) / (b - a);
+    fitted = { ...fitted, durationSeconds: Math.max(floor, Math.floor(window * 1000) / 1000) };
+  } else fitted = atFloor;
+  if (fitted.durationSeconds !== config.durationSeconds) changes.push(`window ${seconds(config.durationSeconds)} → ${seconds(fitted.durationSeconds)} (fewer pairs)`);
+  while (!fits(fitted) && fitted.workers.length > 2) fitted = { ...fitted, workers: thinned(fitted.workers) };
+  if (fitted.workers.length !== config.workers.length) changes.push(`workers ${config.workers.join(',')} → ${fitted.workers.join(',')}`);
+  while (!fits(fitted) && fitted.runs > MIN_FITTED_RUNS) fitted = { ...fitted, runs: fitted.runs - 1 };
+  if (fitted.runs !== config.runs) changes.push(`runs ${config.runs} → ${fitted.runs}`);
+  if (!fits(fitted)) {
+    const least = estimatePlan(fitted).seconds * (budgetSeconds / room);
+    throw new OptionError(`--budget ${seconds(budgetSeconds)} is too short for these stacks and modes: the smallest plan (${fitted.workers.length} worker counts, ${fitted.runs} runs of ${seconds(fitted.durationSeconds)}) takes about ${seconds(least)}; give more, or fewer --stacks or --side`);
+  }
+  return { config: fitted, changes };
+}
+
+/** Every other worker count between the first and the last dropped (1,2,4,8,16 → 1,4,16). */
+export function thinned(workers: readonly number[]): number[] {
+  const last = workers.length - 1;
+  return workers.filter((_, i) => i === 0 || i === last || i % 2 === 0);
+}
+
+/** A duration for people: 450ms, 2.5s, 3m 05s, 1h 02m. */
+export function seconds(s: number): string {
+  if (s < 1) return `${Math.round(s * 1000)}ms`;
+  if (s < 60) return `${Number(s.toFixed(s < 10 ? 2 : 1))}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ${String(Math.round(s % 60)).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h ${String(Math.round((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+/** The plan in one line, printed before any work. */
+export function planLine(config: BenchConfig, estimate: PlanEstimate, changes: readonly string[]): string {
+  const parts = [`warm-ups ${seconds(estimate.warmupSeconds)}`, `windows ${seconds(estimate.sliceSeconds)}`, `thread starts ${seconds(estimate.threadStartSeconds)}`];
+  const extra = config.targetCiPercent !== null ? `; the ±${config.targetCiPercent}% target may add runs, up to ${seconds(config.budgetSeconds ?? 1.5 * estimate.seconds)} in all` : '';
+  const fitted = changes.length > 0 ? `; to fit${config.budgetSeconds !== null ? ` --budget ${seconds(config.budgetSeconds)}` : ''}: ${changes.join(', ')}` : '';
+  return `plan: ${estimate.configurations} configurations × ${estimate.runs} runs on ${config.cores} cores (workers ${config.workers.join(',')}, up to ${estimate.peakThreads} threads at once) ≈ ${seconds(estimate.seconds)} (${parts.join(', ')})${extra}${fitted}`;
+}

@@ -1,0 +1,82 @@
+// The plan for machines this one is not: the default worker sweep, CLP's connections and the time
+// estimate for 1 to 256 cores, the budget fitting the plan, and defaults that never refuse.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parseOptions } from '../bench/options.js';
+import { clpConnections, configurations, defaultWorkerSweep, estimatePlan, measurementGroups } from '../bench/plan.js';
+
+const GiB = 2 ** 30;
+
+// cores → default sweep, CLP connections, configurations, threads alive at once, estimated seconds
+// (4 GiB a core). The estimate: per run, each member's warm-up (0.5 s), each member's and primitive's
+// share of the window (0.5 s each), and thread start-up (85 ms of CPU a thread, spread over the cores).
+const TABLE: [number, number[], number, number, number, number][] = [
+  [1, [1], 12, 16, 2, 105.4],
+  [2, [1, 2], 12, 32, 6, 172.2],
+  [16, [1, 2, 4, 8, 16], 16, 80, 62, 366.5],
+  [64, [1, 2, 4, 8, 16, 32, 64], 64, 112, 254, 494.8],
+  [256, [1, 2, 4, 8, 16, 32, 64, 128, 256], 256, 144, 1022, 622.9],
+];
+
+for (const [cores, sweep, connections, configs, threads, seconds] of TABLE) {
+  test(`${cores} cores: workers ${sweep.join(',')}, clp ${connections} connections, ${configs} configurations, ≈ ${seconds} s`, () => {
+    const config = parseOptions([], cores, cores * 4 * GiB);
+    assert.equal(config.workers, sweep);
+    assert.equal(defaultWorkerSweep(cores), sweep);
+    assert.equal(clpConnections(config), [connections]);
+    assert.ok(connections >= Math.max(...config.workers), 'a connection for every worker');
+    const plan = estimatePlan(config);
+    assert.is(plan.configurations, configs);
+    assert.is(configurations(config).length, configs);
+    assert.is(plan.peakThreads, threads);
+    assert.is(Math.round(plan.seconds * 10) / 10, seconds);
+    assert.is(Math.round((plan.warmupSeconds + plan.sliceSeconds + plan.threadStartSeconds) * 1000), Math.round(plan.seconds * 1000), 'the parts add up');
+    assert.equal(config.fitted, []);
+  });
+}
+
+test('the defaults never refuse: 1 to 300 cores, 1 to 8 GiB a core', () => {
+  for (let cores = 1; cores <= 300; cores++) {
+    for (const perCore of [1, 8]) {
+      const config = parseOptions([], cores, Math.max(4, cores * perCore) * GiB);
+      assert.is(config.workers[config.workers.length - 1], cores);
+      assert.ok(config.workers[0] === 1);
+      assert.ok(Math.max(...clpConnections(config)) >= Math.max(...config.workers));
+    }
+  }
+});
+
+test('256 cores in 24 GiB: the default sweep is thinned until a run\'s threads fit, and says so', () => {
+  const config = parseOptions([], 256, 24 * GiB);
+  assert.equal(config.workers, [1, 4, 16, 64, 256]);
+  assert.match(config.fitted.join(), /workers 1,2,4,8,16,32,64,128,256 → 1,4,16,64,256 \(memory/);
+  assert.throws(() => parseOptions(['--workers', '1,128,256'], 256, 24 * GiB), /one run keeps \d+ threads alive/);
+});
+
+test('--budget fits the plan: shorter windows, then fewer worker counts, then fewer runs; the estimate stays within it', () => {
+  for (const cores of [1, 2, 16, 64, 256]) {
+    for (const budget of ['2m', '4m', '10m']) {
+      const config = parseOptions(['--budget', budget, '--runs', '4'], cores, cores * 4 * GiB);
+      const limit = budget === '2m' ? 120 : budget === '4m' ? 240 : 600;
+      assert.ok(estimatePlan(config).seconds <= limit, `${cores} cores, ${budget}: ${estimatePlan(config).seconds}`);
+      assert.ok(config.workers.includes(1) && config.workers.includes(cores), 'the ends of the sweep are kept');
+    }
+  }
+  const fitted = parseOptions(['--budget', '4m'], 64, 256 * GiB);
+  assert.equal(fitted.workers, [1, 16, 64]);
+  assert.is(fitted.durationSeconds, 0.2);
+  assert.equal(fitted.fitted, ['window 500ms → 200ms (fewer pairs)', 'workers 1,2,4,8,16,32,64 → 1,16,64']);
+  assert.ok(estimatePlan(fitted).seconds <= 240 / 1.5, 'with a target, the runs asked for take two thirds of the budget');
+  const roomy = parseOptions(['--budget', '1h'], 2, 24 * GiB);
+  assert.equal([roomy.workers, roomy.durationSeconds, roomy.runs, roomy.fitted], [[1, 2], 0.5, 4, []]);
+});
+
+test('several connection counts are measured a count at a time: thread-per-connection 12…384 keeps one count\'s threads alive', () => {
+  const config = parseOptions(['--stacks', 'tcp/ip/fddi', '--side', 'send', '--mode', 'clp', '--clp', 'thread-per-connection,processor-per-connection', '--connections', '12,24,48,96,192,384'], 2, 24 * GiB);
+  const groups = measurementGroups(configurations(config));
+  assert.is(groups.length, 6);
+  assert.equal(groups.map((g) => g.members.map((c) => `${c.clp} ${c.workers}`)), [12, 24, 48, 96, 192, 384].map((n) => [`thread-per-connection ${n}`, 'processor-per-connection 1', 'processor-per-connection 2']));
+  assert.is(estimatePlan(config).peakThreads, 387);
+});
+
+test.run();
