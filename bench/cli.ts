@@ -13,7 +13,7 @@ import { addRatios } from '../results/ratios.js';
 import { applyPairedRatios, pairedRatios } from '../results/paired-ratios.js';
 import { sliceMs } from './interleaved.js';
 import { type ResultsFile, ResultsFileError, readResults } from '../results/results-file.js';
-import { amdahlTable, gatewaySections, latencyTables, pairedTables, parallelTables, throughputTable } from '../results/report.js';
+import { amdahlTable, connectionsTable, cpuTable, gatewaySections, latencyTables, pairedTables, parallelTables, throughputTable } from '../results/report.js';
 import { beneckeRows, scalingRows, shiehLaiRows } from '../results/model-report.js';
 import { RUN_COLUMNS, summarizeRuns } from '../results/rows.js';
 import { LEGACY_PROVIDER_FLAG, nodeHasSingleDes } from '../stacks/crypto/index.js';
@@ -25,6 +25,7 @@ import { EXIT, exitForSignal } from './exit-codes.js';
 import { type BenchConfig, XKBENCH, configFrom } from './options.js';
 import { gitCommit, packageVersion } from './version.js';
 import { estimatePlan, planLine } from './plan.js';
+import { cpuSource } from '../parallel/thread-cpu.js';
 import { type BenchOutcome, type Configuration, type ProgressStatus, VerifyError, runBenchmarks } from './runner.js';
 
 function formatSeconds(s: number): string {
@@ -132,6 +133,8 @@ function buildMeta(config: BenchConfig, outcome: BenchOutcome, started: Date, ar
       'a run\'s window is its slices. Speedups, PLP ÷ CLP, lock scopes and same-run ratios are geometric means of the rounds\' ratios with a 90% interval from the runs (Student t over each run\'s mean log ratio; each run on new threads; pairedRatios); ' +
       'gateway stacks run whole windows, their ratios propagated from the run means.',
     precision: { targetCiPercent: config.targetCiPercent, budgetSeconds: config.budgetSeconds, sliceMs: Math.round(config.sliceSeconds * 1000) },
+    cpuSource: cpuSource(),
+    cpuAccounting: cpuSource() === 'none' ? 'no per-thread CPU time on this system (no /proc/thread-self/schedstat, no process.threadCpuUsage): the CPU columns are absent' : cpuSource() === 'threadCpuUsage' ? 'process.threadCpuUsage: on-CPU time only, no run-queue wait' : '/proc/thread-self/schedstat: on-CPU and run-queue wait ns per thread, read at the start and end of every slice',
     plan: { ...estimatePlan(config), fitted: config.fitted, tookSeconds: Math.round((Date.now() - started.getTime()) / 100) / 10 },
   };
 }
@@ -246,8 +249,12 @@ async function main(argv: string[]): Promise<number> {
     console.log('');
     const parallel = parallelTables(summary);
     if (parallel) console.log(`${parallel}\n\n${amdahlTable(summary)}\n`);
+    const fig11 = connectionsTable(summary, outcome.rows);
+    if (fig11) console.log(`CLP against connections (Fig. 11):\n\n${fig11}\n`);
+    const cpu = cpuTable(summary);
+    if (cpu) console.log(`Where the speedups come from (threads busy × per-packet CPU cost):\n\n${cpu}\n`);
     // The comparisons the tables above do not show, measured in alternation (all of them in report.md).
-    const comparisons = pairedTables(paired.filter((r) => r.kind === 'plp-clp' || r.kind === 'lock-scope' || r.kind === 'speedup-vs-stack' || r.kind === 'primitives'), config.targetCiPercent);
+    const comparisons = pairedTables(paired.filter((r) => r.kind === 'plp-clp' || r.kind === 'clp-policy' || r.kind === 'lock-scope' || r.kind === 'speedup-vs-stack' || r.kind === 'primitives'), config.targetCiPercent);
     if (comparisons) console.log(`${comparisons}`);
     const gateway = gatewaySections(summary, outcome.rows);
     if (gateway.length > 0) console.log(gateway.join('\n'));

@@ -61,7 +61,7 @@ export interface Member {
 
 /** The task a parallel configuration's workers run (run k's seed is seed + k - 1). */
 export function configurationTask(c: Configuration, config: BenchConfig, run = 1): ConfigurationTask {
-  return { spec: c.stack, side: c.side, packetSize: c.packetSize ?? config.packetSize, crypto: c.crypto, verify: config.verify, tcpLockScope: c.tcpLockScope ?? 'state', runs: 1, seed: (config.seed + run - 1) >>> 0, warmupSeconds: config.warmupSeconds, durationSeconds: config.durationSeconds, mode: c.mode as 'clp' | 'plp' };
+  return { spec: c.stack, side: c.side, packetSize: c.packetSize ?? config.packetSize, crypto: c.crypto, verify: config.verify, tcpLockScope: c.tcpLockScope ?? 'state', runs: 1, seed: (config.seed + run - 1) >>> 0, warmupSeconds: config.warmupSeconds, warmupCpuMs: config.warmupCpuSeconds * 1000, durationSeconds: config.durationSeconds, mode: c.mode as 'clp' | 'plp' };
 }
 
 /** A run of `c` on `engine` (a pool of its own), or on this thread for a single-thread configuration. */

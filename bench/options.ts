@@ -41,6 +41,8 @@ export interface BenchConfig {
   tcpLockScopes: ('state' | 'segment')[];
   cryptos: CryptoProviderName[];
   warmupSeconds: number;
+  /** Warm-up by work: each thread warms up until it has had this much CPU time (and 64 packets). */
+  warmupCpuSeconds: number;
   durationSeconds: number;
   runs: number;
   /**
@@ -95,6 +97,13 @@ const PROFILES: Record<Profile, { warmupSeconds: number; durationSeconds: number
   ci: { warmupSeconds: 0.3, durationSeconds: 0.5, runs: 4, targetCiPercent: null },
 };
 
+/**
+ * CPU time each thread warms up for at least: per-packet cost measured on a fresh thread settles
+ * after about 32 000 packets of tcp/ip/fddi (~70 ms of CPU), 256 of the MD5 stack (~20 ms), and
+ * 64 of 3DES (5.1 → 4.4 ms a packet).
+ */
+const DEFAULT_WARMUP_CPU_SECONDS = 0.1;
+
 /** Interleaved slices: short enough that the machine's speed barely drifts within a round. */
 const DEFAULT_SLICE_SECONDS = 0.05;
 
@@ -118,13 +127,14 @@ export const FLAGS: Record<string, FlagSpec> = {
   '--layers': { group: RUN, help: 'per-layer microbenchmarks (tinybench) instead of the stack runs' },
   '--profile': { group: TIME, value: 'P', help: 'quick (500ms warm-up, 500ms, 4 runs, target ±5%), paper (30s, 30s, 10 runs, ±2%) or ci (300ms, 500ms, 4 runs, no target: the regression check); explicit flags win', default: 'quick' },
   '--warmup': { group: TIME, value: 'T', help: 'warm-up before each run, excluded from the figures: 500ms, 1s, 2m', default: '500ms' },
+  '--warmup-cpu': { group: TIME, value: 'T', help: 'warm-up by work: every thread warms up until it has had T on the CPU and 64 packets, so that its JIT has settled however many threads share the cores (the warm-up lasts at least --warmup)', default: '100ms' },
   '--duration': { group: TIME, value: 'T', help: "steady-state window of each run (its slices' time)", default: '500ms' },
   '--runs': { group: TIME, value: 'N', help: 'runs per configuration, each with a new seed and new threads, 1 to 1000 (with --target-ci the least); given alone, exactly N runs and no target', default: '4' },
   '--target-ci': { group: TIME, value: 'P', help: "add runs until every paired ratio's 90% interval is within ±P% (speedups, PLP/CLP, lock scopes, same-run ratios), or the budget is spent, e.g. 5%", default: "the profile's" },
   '--budget': { group: TIME, value: 'T', help: 'the most the whole benchmark may take, e.g. 5m: shorter windows, fewer worker counts or fewer runs until the plan fits (said before any work, and in meta.plan); with a precision target, its added runs stop there too', default: 'no limit; a target stops at 1.5 times the plan' },
   '--slice': { group: TIME, value: 'T', help: 'length of the slices in which the configurations of a stack and side, and their primitives, take turns: 10ms to 10s', default: '50ms' },
   '--seed': { group: TIME, value: 'S', help: 'first seed; run k uses seed + k - 1', default: '1' },
-  '--workers': { group: PARALLEL, value: 'a,b', help: `worker threads, comma-separated to sweep, 1 to ${MAX_THREADS}; more than the cores are marked oversubscribed`, default: `1, 2, 4, … and the cores: here ${defaultWorkerSweep(cores()).join(',')}` },
+  '--workers': { group: PARALLEL, value: 'a,b', help: `worker threads, comma-separated to sweep, 1 to ${MAX_THREADS}, or cores for this machine's (e.g. 1,cores); more than the cores are marked oversubscribed`, default: `1, 2, 4, … and the cores: here ${defaultWorkerSweep(cores()).join(',')}` },
   '--connections': { group: PARALLEL, value: 'a,b', help: `connections, comma-separated to sweep, 1 to ${MAX_THREADS}, e.g. 12,24,48,96,192,384 (plp runs one)`, default: 'for clp 12, or the most workers if more; 1 otherwise' },
   '--clp': { group: PARALLEL, value: 'P', help: 'thread-per-connection (threads = connections), processor-per-connection (threads = --workers, connections spread evenly), or both comma-separated (one chart)', default: 'processor-per-connection' },
   '--tcp-lock-scope': { group: PARALLEL, value: 'S', help: "plp: state (the lock covers TCP state only, checksums outside) or segment (all of TCP's work on a segment); state,segment compares both", default: 'state' },
@@ -247,7 +257,8 @@ export function configFrom(args: ParsedArgs, machineCores = cores(), memoryBytes
   const modes = unique('--mode', list(text('--mode') ?? 'plp,clp'));
   for (const m of modes) if (!MODES.includes(m as Mode)) throw new OptionError(`--mode '${m}' is not a mode: allowed are ${MODES.join(', ')}`);
   if (modes.length === 0) throw new OptionError(`--mode names no mode: allowed are ${MODES.join(', ')}`);
-  const workers = text('--workers') !== undefined ? integerList('--workers', text('--workers')!, 1, MAX_THREADS) : defaultWorkerSweep(machineCores);
+  // `cores` stands for this machine's core count (npm run bench:fig11 runs processor-per-connection on all of them).
+  const workers = text('--workers') !== undefined ? integerList('--workers', text('--workers')!.replace(/\bcores\b/g, String(machineCores)), 1, MAX_THREADS) : defaultWorkerSweep(machineCores);
   const connections = text('--connections') !== undefined ? integerList('--connections', text('--connections')!, 1, MAX_THREADS) : null;
   const clp = unique('--clp', list(text('--clp') ?? 'processor-per-connection'));
   for (const policy of clp) if (!CLP_POLICIES.includes(policy as ClpPolicy)) throw new OptionError(`--clp '${policy}' is not a policy: allowed are ${CLP_POLICIES.join(', ')}`);
@@ -274,6 +285,8 @@ export function configFrom(args: ParsedArgs, machineCores = cores(), memoryBytes
   if (sliceSeconds < 0.01 || sliceSeconds > 10) throw new OptionError(`--slice ${text('--slice')} is out of range: allowed 10ms to 10s`);
   const seed = text('--seed') !== undefined ? parseInteger('--seed', text('--seed')!, 0, 0xffff_ffff) : 1;
   const warmupSeconds = text('--warmup') !== undefined ? parseDuration('--warmup', text('--warmup')!) : profile.warmupSeconds;
+  const warmupCpuSeconds = text('--warmup-cpu') !== undefined ? parseDuration('--warmup-cpu', text('--warmup-cpu')!) : DEFAULT_WARMUP_CPU_SECONDS;
+  if (warmupCpuSeconds > 3600) throw new OptionError(`--warmup-cpu ${text('--warmup-cpu')} is too long: at most 1h`);
   const durationSeconds = text('--duration') !== undefined ? parseDuration('--duration', text('--duration')!) : profile.durationSeconds;
   if (durationSeconds < 0.01) throw new OptionError(`--duration ${text('--duration')} is too short: at least 10ms`);
   if (durationSeconds > 24 * 3600 || warmupSeconds > 24 * 3600) throw new OptionError('--duration and --warmup are at most 24 hours');
@@ -291,6 +304,7 @@ export function configFrom(args: ParsedArgs, machineCores = cores(), memoryBytes
     tcpLockScopes: tcpLockScopes as ('state' | 'segment')[],
     cryptos: cryptos as CryptoProviderName[],
     warmupSeconds,
+    warmupCpuSeconds,
     durationSeconds,
     runs,
     targetCiPercent,

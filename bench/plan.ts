@@ -159,7 +159,11 @@ export function estimatePlan(config: BenchConfig): PlanEstimate {
     const threads = g.members.reduce((sum, c) => sum + (c.mode === 'single' ? 0 : c.workers), 0);
     peakThreads = Math.max(peakThreads, g.interleaved ? threads : Math.max(...g.members.map((c) => c.workers)));
     starts += (threads * THREAD_START_CPU_SECONDS) / Math.max(1, Math.min(config.cores, threads));
-    warmup += g.members.length * config.warmupSeconds;
+    // Warm-up by work: at least --warmup, and until every thread has had --warmup-cpu on a core.
+    for (const c of g.members) {
+      const n = c.mode === 'single' ? 1 : c.workers;
+      warmup += Math.max(config.warmupSeconds, (n * config.warmupCpuSeconds) / Math.min(config.cores, n));
+    }
     // An interleaved group's window is its rounds: a slice of each member and primitive each.
     const primitives = g.interleaved ? 1 + cryptoPrimitives(g.members[0]!.stack).length : 0;
     slices += (g.members.length + primitives) * config.durationSeconds;

@@ -22,8 +22,9 @@ import { type Dispatch, dispatchLabel } from '../parallel/dispatch.js';
 import { cryptoPrimitives, isGatewaySpec, isIpsecSpec } from '../stacks/spec.js';
 import type { Primitive } from './primitives.js';
 import { type SliceGroup, pairedRatios } from '../results/paired-ratios.js';
-import { type GroupContext, type GroupOutcome, MAX_RUNS, type Member, groupMembers, lastRun, measureInterleaved } from './interleaved.js';
+import { type GroupContext, type GroupOutcome, MAX_RUNS, type Member, configurationTask, groupMembers, lastRun, measureInterleaved } from './interleaved.js';
 import type { CrashRunResult, GatewayRunResult } from '../parallel/worker.js';
+import type { RunCpu } from '../parallel/thread-cpu.js';
 
 export interface RunnerHooks {
   /** Called often while measuring (cheap): what runs and how far along it is. */
@@ -88,6 +89,8 @@ export interface Measurement {
   conservation: string | null;
   gateway: GatewayRunResult[] | null;
   crash?: CrashRunResult | null;
+  /** The threads' CPU time over the window (every mode; absent from another build's runs under ab). */
+  cpu?: RunCpu;
 }
 
 export async function runBenchmarks(config: BenchConfig, hooks: RunnerHooks): Promise<BenchOutcome> {
@@ -176,7 +179,7 @@ async function runWholeWindows(group: readonly Configuration[], config: BenchCon
       let runs;
       try {
         runs = await engine.run(
-          { spec: c.stack, side: c.side, packetSize: c.packetSize ?? config.packetSize, crypto: c.crypto, verify: config.verify, tcpLockScope: c.tcpLockScope ?? 'state', runs: 1, seed: (config.seed + run - 1) >>> 0, warmupSeconds: config.warmupSeconds, durationSeconds: config.durationSeconds, mode: c.mode as 'clp' | 'plp', ...(c.dispatch !== undefined ? { dispatch: c.dispatch } : {}), ...crashTask(c, config) },
+          { ...configurationTask(c, config, run), ...(c.dispatch !== undefined ? { dispatch: c.dispatch } : {}), ...crashTask(c, config) },
           c.workers,
           c.connections,
           (p) => progress(label, run, p.phase === 'steady' ? 'steady' : 'warm-up'),
@@ -270,6 +273,7 @@ function finish(rows: RunDetail[], enforcement: BenchOutcome['enforcement'], c: 
       if (isIpsecSpec(c.stack) && c.side === 'recv') row.gateway.replayDropped = REPLAY_DROPS.reduce((sum, reason) => sum + (m.drops[reason] ?? 0), 0);
     }
     if (m.crash) row.crash = crashReport(m.crash, c, config);
+    if (m.cpu !== undefined) row.cpu = m.cpu;
     if (m.conservation !== null) row.conservation = m.conservation;
     if (c.mode === 'clp') {
       row.clp = c.clp ?? 'processor-per-connection';

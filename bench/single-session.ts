@@ -6,6 +6,8 @@
 import { performance } from 'node:perf_hooks';
 import { MemoryTrace, type Workload, type WorkloadCounters, createWorkload, firstBroken, memoryBetween } from '../drivers/workload.js';
 import { batchFor } from '../parallel/shared-run.js';
+import { CpuAccount, ThreadCpu, runCpu } from '../parallel/thread-cpu.js';
+import { round } from '../results/rows.js';
 import type { SliceFigures } from '../parallel/sliced-session.js';
 import type { Msg } from '../stacks/message.js';
 import type { BenchConfig } from './options.js';
@@ -21,6 +23,7 @@ export class SingleSession {
   private usPerPacket = 10;
   private current = { seconds: 0, packets: 0, bytes: 0 };
   private ended: Measurement | null = null;
+  private readonly account = new CpuAccount(new ThreadCpu());
 
   constructor(
     private readonly c: Configuration,
@@ -40,13 +43,19 @@ export class SingleSession {
     );
     const tap = this.tap;
     if (tap !== null) for (const w of this.workloads) w.setTap(tap);
-    // Warm-up in pieces of about 50 ms, so that signals and the progress line get through.
+    // Warm-up by work (at least --warmup, and until this thread has had --warmup-cpu), in pieces of
+    // about 50 ms, so that signals and the progress line get through.
     const end = performance.now() + this.config.warmupSeconds * 1000;
-    while (performance.now() < end) {
-      const piece = this.drive(Math.min(50, end - performance.now()));
+    this.account.startWarmup();
+    let packets = 0;
+    for (;;) {
+      const piece = this.drive(Math.max(1, Math.min(50, end - performance.now())));
+      packets += piece.packets;
       if (piece.packets > 0) this.usPerPacket = (piece.seconds * 1e6) / piece.packets;
+      const warmed = this.account.warmedUp(packets, this.config.warmupCpuSeconds * 1000);
       await yieldToEventLoop();
       if (this.stopRequested()) return false;
+      if (warmed && performance.now() >= end) break;
     }
     if (tap !== null) for (const w of this.workloads) w.setTap(null);
     this.before = this.workloads.map((w) => w.counters());
@@ -57,7 +66,9 @@ export class SingleSession {
   }
 
   async slice(ms: number): Promise<SliceFigures | null> {
+    this.account.startSlice();
     const figures = this.drive(ms);
+    this.account.endSlice(figures.packets);
     this.current.seconds += figures.seconds;
     this.current.packets += figures.packets;
     this.current.bytes += figures.bytes;
@@ -84,12 +95,13 @@ export class SingleSession {
       ignored += a.digestMismatchesIgnored - b.digestMismatchesIgnored;
     });
     const w = this.workloads;
-    this.ended = { ...this.current, drops, dataErrors, digestMismatchesIgnored: ignored, outOfOrder, observed: w.reduce((sum, x) => (sum + x.observed) | 0, 0), fairness: null, perConnectionMbps: null, lock: null, conservation: firstBroken(w, w.map((_, k) => k)), memory: memoryBetween(this.memoryStart, memoryEnd, this.trace), gateway: null };
+    this.ended = { ...this.current, drops, dataErrors, digestMismatchesIgnored: ignored, outOfOrder, observed: w.reduce((sum, x) => (sum + x.observed) | 0, 0), fairness: null, perConnectionMbps: null, lock: null, conservation: firstBroken(w, w.map((_, k) => k)), memory: memoryBetween(this.memoryStart, memoryEnd, this.trace), gateway: null, cpu: runCpu([this.account.figures], this.current.seconds, this.current.packets, round) };
     return true;
   }
 
   /** The run's figures, once it ended. */
   async close(): Promise<Measurement[]> {
+    this.account.close();
     return this.ended === null ? [] : [this.ended];
   }
 

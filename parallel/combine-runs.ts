@@ -4,6 +4,8 @@
 import { jainFairness } from '../results/speedup.js';
 import { type MemoryBetween, type SharedAccount, sharedAccountProblem } from '../drivers/workload.js';
 import type { LockStats } from './mutex.js';
+import { runCpu } from './thread-cpu.js';
+import { round } from '../results/rows.js';
 import type { ParallelRun } from './engine.js';
 import type { WorkerResult } from './worker.js';
 
@@ -64,7 +66,8 @@ export function combineRuns(results: readonly WorkerResult[], o: CombineOptions)
     });
     conservation ??= sharedAccountProblem(accounts);
     const gatewayRuns = o.gateway ? results.map((r) => r.runs[i]!.gateway!) : null;
-    runs.push({ run: i + 1, seconds, packets, bytes, perConnectionMbps: perConnection, fairness: jainFairness(perConnection), drops, dataErrors, digestMismatchesIgnored, outOfOrder, observed, lock, memory, conservation, gateway: gatewayRuns, crash: results[0]!.runs[i]!.crash });
+    const cpu = runCpu(results.map((r) => r.runs[i]!.cpu), seconds, packets, round);
+    runs.push({ run: i + 1, seconds, packets, bytes, cpu, perConnectionMbps: perConnection, fairness: jainFairness(perConnection), drops, dataErrors, digestMismatchesIgnored, outOfOrder, observed, lock, memory, conservation, gateway: gatewayRuns, crash: results[0]!.runs[i]!.crash });
   }
   return runs;
 }

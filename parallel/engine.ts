@@ -15,6 +15,7 @@ import { CrashBoard } from './crash.js';
 import { combineRuns } from './combine-runs.js';
 import { SlicedSession } from './sliced-session.js';
 import { WorkerFailure } from './worker-failure.js';
+import type { RunCpu } from './thread-cpu.js';
 
 export { WorkerFailure };
 
@@ -40,6 +41,8 @@ export interface ParallelRun {
   conservation: string | null;
   /** Bytes: every worker's heap used added up, and the process's RSS, at the steady window's start and end. */
   memory: MemoryBetween;
+  /** Each thread's CPU time over the window, added up (thread-cpu.ts). */
+  cpu: RunCpu;
   /** Gateway stacks: each worker's counts and selection cost, by worker index. */
   gateway: GatewayRunResult[] | null;
   /** --kill-worker / --heartbeat: the crash board's timeline. */

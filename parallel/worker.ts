@@ -21,6 +21,7 @@ import { CounterField } from './counters.js';
 import { type Dispatch, GATEWAY_SHARED_BYTES, ReplicatedSelector, SharedCursor } from './dispatch.js';
 import { CrashBoard, type CrashPlan, memberList } from './crash.js';
 import { AtomicsMutex, type LockStats } from './mutex.js';
+import { CpuAccount, ThreadCpu, type ThreadCpuFigures } from './thread-cpu.js';
 import { Command, MAX_BATCH, Mark, Phase, SharedRun, batchFor, sharedNow } from './shared-run.js';
 
 export interface WorkerTask {
@@ -37,6 +38,8 @@ export interface WorkerTask {
   /** Seed of run 1; run k uses seed + k - 1 (and each connection its own stream from it). */
   seed: number;
   warmupSeconds: number;
+  /** Warm-up by work: each thread warms up until it has had this much CPU time (and a few packets), however long --warmup is. */
+  warmupCpuMs: number;
   durationSeconds: number;
   verify: boolean;
   mode: 'clp' | 'plp';
@@ -94,6 +97,8 @@ export interface WorkerRunResult {
   account: SharedAccount | null;
   /** At the steady window's start and end (heapUsed is this thread's heap). */
   memory: MemoryBetween;
+  /** This thread's CPU over the window and its warm-up. */
+  cpu: ThreadCpuFigures;
   /** Gateway stacks only. */
   gateway: GatewayRunResult | null;
   /** --kill-worker / --heartbeat runs, worker 0 only. */
@@ -142,6 +147,26 @@ function driveUntil(run: SharedRun, workloads: Workload[], until: number, perCon
     publishProgress(run, slot, packets, now);
   }
   return { packets, bytes };
+}
+
+/**
+ * The warm-up, by work: until the shared clock reaches `until` and this thread has had its share
+ * of the CPU (`account.warmedUp`), so that its JIT has settled however many threads share the cores.
+ */
+function warmUp(run: SharedRun, workloads: Workload[], until: number, minCpuMs: number, account: CpuAccount, slot: number): void {
+  account.startWarmup();
+  let packets = 0;
+  let batch = 1;
+  const started = sharedNow();
+  let now = started;
+  while (!run.stopped) {
+    for (let k = 0; k < workloads.length; k++) workloads[k]!.run(batch);
+    packets += batch * workloads.length;
+    now = sharedNow();
+    if (account.warmedUp(packets, minCpuMs) && now >= until) break;
+    batch = batchFor((((now - started) * 1000) / packets) * workloads.length);
+    publishProgress(run, slot, packets, now);
+  }
 }
 
 /**
@@ -284,7 +309,7 @@ function gatewayDelta(after: GatewayCounters, before: GatewayCounters): GatewayC
  * its packets, bytes and end published in this worker's counters. Answers the window's totals and
  * the last command's generation when the run ends, or null when stopped.
  */
-function measureSlices(task: WorkerTask, run: number, shared: SharedRun, workloads: Workload[], perConnection: number[], seen: number): { packets: number; bytes: number; generation: number } | null {
+function measureSlices(task: WorkerTask, run: number, shared: SharedRun, workloads: Workload[], perConnection: number[], seen: number, account: CpuAccount): { packets: number; bytes: number; generation: number } | null {
   const slot = (field: number) => shared.counters.at(task.index, field);
   let packets = 0;
   let bytes = 0;
@@ -296,7 +321,9 @@ function measureSlices(task: WorkerTask, run: number, shared: SharedRun, workloa
     if (next.kind !== Command.slice) return null;
     let until = shared.marks[Mark.sliceEnd]!;
     if (fault !== null) until = (shared.marks[Mark.sliceStart]! + until) / 2; // robustness tests: fail halfway through the first slice
+    account.startSlice();
     const done = driveUntil(shared, workloads, until, perConnection, slot(CounterField.packets));
+    account.endSlice(done.packets);
     if (fault === 'exit') process.exit(70);
     if (fault === 'throw') throw new Error('injected fault (XKBENCH_FAULT)');
     fault = null;
@@ -325,6 +352,7 @@ export default function runWorker(task: WorkerTask): WorkerResult {
   }
   const board = task.crash !== undefined ? new CrashBoard(task.buffer, SharedRun.extraOffset(task.workers) + GATEWAY_SHARED_BYTES, task.workers, task.crash.buckets, task.crash.bucketMs) : null;
   let seen = 0; // the last command's generation (sliced)
+  const account = new CpuAccount(new ThreadCpu()); // opened on this thread: it reads this thread's figures
   for (let run = 1; !shared.stopped; run++) {
     if (task.sliced) {
       const next = shared.nextCommand(seen);
@@ -359,7 +387,7 @@ export default function runWorker(task: WorkerTask): WorkerResult {
       shared.setProgress(run, Phase.WarmUp);
     });
     if (shared.stopped) break;
-    driveUntil(shared, workloads, shared.marks[Mark.warmupEnd]!, null, packetsSlot);
+    warmUp(shared, workloads, shared.marks[Mark.warmupEnd]!, task.warmupCpuMs, account, packetsSlot);
     shared.barrier.arriveAndWait(BARRIER_TIMEOUT_MS, abandon, () => {
       const now = sharedNow();
       shared.marks[Mark.steadyStart] = now;
@@ -378,7 +406,7 @@ export default function runWorker(task: WorkerTask): WorkerResult {
     let done: { packets: number; bytes: number };
     if (task.sliced) {
       shared.acknowledge(); // warmed up, parked
-      const sliced = measureSlices(task, run, shared, workloads, perConnection, seen);
+      const sliced = measureSlices(task, run, shared, workloads, perConnection, seen, account);
       if (sliced === null) break;
       seen = sliced.generation;
       done = sliced;
@@ -390,10 +418,12 @@ export default function runWorker(task: WorkerTask): WorkerResult {
         if (fault === 'exit') process.exit(70);
         throw new Error('injected fault (XKBENCH_FAULT)');
       }
+      account.startSlice();
       done =
         board !== null && gateway !== null
           ? driveGateway(shared, gateway, selector, board, task.crash!, task.index, steadyStart, shared.marks[Mark.steadyEnd]!, packetsSlot)
           : driveUntil(shared, workloads, shared.marks[Mark.steadyEnd]!, perConnection, packetsSlot);
+      account.endSlice(done.packets);
     }
     const stoppedAt = sharedNow();
     const memoryEnd = process.memoryUsage();
@@ -432,9 +462,10 @@ export default function runWorker(task: WorkerTask): WorkerResult {
         holdNs: now.holdNs - lockBefore.holdNs,
       };
     }
-    result.runs.push({ ...done, stoppedAt, perConnection, drops, dataErrors, digestMismatchesIgnored, outOfOrder, observed: workloads.reduce((s, w) => (s + w.observed) | 0, 0), lock: lockUse, conservation: firstBroken(workloads, task.connections), account: workloads[0]?.sharedAccount() ?? null, memory: memoryBetween(memoryStart, memoryEnd), gateway: gatewayResult, crash: board !== null && task.index === 0 ? crashResult(board, steadyStart) : null });
+    result.runs.push({ ...done, stoppedAt, perConnection, drops, dataErrors, digestMismatchesIgnored, outOfOrder, observed: workloads.reduce((s, w) => (s + w.observed) | 0, 0), lock: lockUse, conservation: firstBroken(workloads, task.connections), account: workloads[0]?.sharedAccount() ?? null, memory: memoryBetween(memoryStart, memoryEnd), cpu: { ...account.figures }, gateway: gatewayResult, crash: board !== null && task.index === 0 ? crashResult(board, steadyStart) : null });
     result.steadyStarts.push(steadyStart);
     if (task.sliced) shared.acknowledge(); // the run's figures are in; parked for the next command
   }
+  account.close();
   return result;
 }

@@ -152,21 +152,24 @@ function latencyChart(group: string, rows: readonly SummaryRow[]): ChartSpec {
   };
 }
 
-function connectionsChart(rows: readonly SummaryRow[]): ChartSpec {
+/** The paper's Fig. 11: CLP against connections, one line per stack and policy (processor-per-connection with its workers). */
+function connectionsChart(rows: readonly SummaryRow[], field: 'mbps' | 'fairness'): ChartSpec {
+  const mbps = field === 'mbps';
+  const series = (s: SummaryRow) => `${s.stack} ${s.mode === 'clp' ? (s.clp ?? 'processor-per-connection') : s.mode}${s.clp === 'thread-per-connection' ? '' : ` ×${s.workers}`}${s.crypto === 'cryptojs' ? '' : ` [${s.crypto}]`}`;
   return {
-    name: 'connections',
-    title: 'Throughput against connections',
+    name: mbps ? 'connections' : 'fairness-connections',
+    title: mbps ? 'Throughput against connections' : "Jain's fairness index against connections",
     spec: {
       $schema: SCHEMA,
-      title: 'Throughput against connections (Mbit/s)',
-      data: { values: rows.map((s) => ({ side: s.side, connections: s.connections, series: `${s.stack} ${s.mode} ×${s.workers}${s.crypto === 'cryptojs' ? '' : ` [${s.crypto}]`}`, mbps: s.meanMbps })) },
+      title: mbps ? 'Throughput against connections (Mbit/s)' : "Fairness between connections (Jain's index)",
+      data: { values: rows.map((s) => ({ side: s.side, connections: s.connections, series: series(s), mbps: s.meanMbps, fairness: s.fairness ?? null })) },
       facet: { column: { field: 'side', type: 'nominal', title: null, sort: ['send', 'recv'] } },
       spec: {
         ...PANEL,
         mark: { type: 'line', point: true },
         encoding: {
           x: { field: 'connections', type: 'quantitative', scale: { type: 'log' }, title: 'connections' },
-          y: { field: 'mbps', type: 'quantitative', title: 'Mbit/s', scale: { type: 'log' } },
+          y: mbps ? { field: 'mbps', type: 'quantitative', title: 'Mbit/s', scale: { type: 'log' } } : { field: 'fairness', type: 'quantitative', title: "Jain's index", scale: { domain: [0, 1] } },
           color: { field: 'series', type: 'nominal', title: null, legend: { labelLimit: 320 } },
         },
       },
@@ -174,10 +177,19 @@ function connectionsChart(rows: readonly SummaryRow[]): ChartSpec {
   };
 }
 
+/** Rows of a connection sweep: those whose stack, side, mode, policy and crypto were measured at more than one connection count. */
+function connectionSweep(summary: readonly SummaryRow[]): SummaryRow[] {
+  const key = (s: SummaryRow) => `${s.stack}|${s.side}|${s.mode}|${s.clp ?? ''}|${s.clp === 'thread-per-connection' ? '' : s.workers}|${s.crypto}|${s.tcpLockScope ?? ''}`;
+  const counts = new Map<string, Set<number>>();
+  for (const s of summary) if (s.dispatch === undefined) counts.set(key(s), (counts.get(key(s)) ?? new Set()).add(s.connections));
+  return summary.filter((s) => s.dispatch === undefined && counts.get(key(s))!.size > 1);
+}
+
 /** Every chart the summary has data for. */
 export function chartSpecs(summary: readonly SummaryRow[]): ChartSpec[] {
   const charts: ChartSpec[] = [];
-  const parallel = summary.filter((s) => s.mode !== 'single');
+  // Thread-per-connection has no worker sweep (its threads are its connections): it is in Fig. 11's chart.
+  const parallel = summary.filter((s) => s.mode !== 'single' && s.clp !== 'thread-per-connection');
   for (const stack of new Set(parallel.map((s) => s.stack))) {
     const rows = parallel.filter((s) => s.stack === stack);
     // A connection sweep belongs to its own chart; here, each mode at its first connection count.
@@ -193,8 +205,9 @@ export function chartSpecs(summary: readonly SummaryRow[]): ChartSpec[] {
     groups.set(key, [...(groups.get(key) ?? []), s]);
   }
   for (const [key, rows] of groups) charts.push(latencyChart(key, rows));
-  const sweep = summary.filter((s) => summary.some((t) => t !== s && t.stack === s.stack && t.side === s.side && t.mode === s.mode && t.workers === s.workers && t.crypto === s.crypto && t.connections !== s.connections));
-  if (sweep.length > 0) charts.push(connectionsChart(sweep));
+  const sweep = connectionSweep(summary);
+  if (sweep.length > 0) charts.push(connectionsChart(sweep, 'mbps'));
+  if (sweep.some((s) => s.fairness !== undefined)) charts.push(connectionsChart(sweep.filter((s) => s.fairness !== undefined), 'fairness'));
   return charts;
 }
 

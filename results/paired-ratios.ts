@@ -29,7 +29,7 @@ export interface SliceGroup {
   series: SliceSeries[];
 }
 
-export type PairedKind = 'speedup' | 'plp-clp' | 'lock-scope' | 'checksum' | 'primitive' | 'primitives' | 'speedup-vs-stack';
+export type PairedKind = 'speedup' | 'plp-clp' | 'clp-policy' | 'lock-scope' | 'checksum' | 'primitive' | 'primitives' | 'speedup-vs-stack';
 
 export interface PairedRatio {
   kind: PairedKind;
@@ -96,6 +96,11 @@ function groupRatios(group: SliceGroup): Estimated[] {
       const clp = configs.find((o) => o.config!.mode === 'clp' && o.config!.clp !== 'thread-per-connection' && o.config!.workers === c.workers);
       if (clp !== undefined) add('plp-clp', `${describe(c)} ÷ ${describe(clp.config!)}`, clp, s);
       if (c.tcpLockScope === 'segment') add('lock-scope', `${describe(c)} ÷ state lock`, byKey.get(configKey({ ...c, tcpLockScope: 'state' })), s);
+    }
+    if (c.mode === 'clp' && c.clp === 'thread-per-connection') {
+      // Fig. 11: the two policies at the same connection count (processor-per-connection on the most workers).
+      const ppc = configs.filter((o) => o.config!.mode === 'clp' && o.config!.clp !== 'thread-per-connection' && o.config!.connections === c.connections).sort((a, b) => b.config!.workers - a.config!.workers)[0];
+      if (ppc !== undefined) add('clp-policy', `${describe(c)} ÷ ${describe(ppc.config!)}`, ppc, s);
     }
     add('checksum', `${describe(c)} ÷ checksum pass`, byKey.get('checksum'), s);
     const primitive = dominantPrimitive(c.stack);

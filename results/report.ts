@@ -23,6 +23,7 @@ export interface ReportExtras {
 const PAIRED_KINDS: Record<PairedRatio['kind'], string> = {
   speedup: 'Speedups',
   'plp-clp': 'PLP ÷ CLP',
+  'clp-policy': 'Thread-per-connection ÷ processor-per-connection (Fig. 11)',
   'lock-scope': 'Lock scopes',
   'speedup-vs-stack': "One stack's speedup ÷ another's",
   checksum: 'Same-run ratio: ÷ checksum pass',
@@ -55,6 +56,8 @@ export interface ReportMeta {
   incomplete: boolean;
   command: string;
   enforcement: { stack: string; side: string; enforced: string[]; computedOnly: string[]; genuineFrames: boolean }[];
+  /** Where the threads' CPU times came from (schedstat, threadCpuUsage or none). */
+  cpuSource?: string;
 }
 
 function fmt(x: number | null, digits = 1): string {
@@ -66,6 +69,7 @@ function fmt(x: number | null, digits = 1): string {
 /** The mode, with PLP's lock scope when it is not the default. */
 function modeLabel(s: SummaryRow): string {
   if (s.dispatch !== undefined) return s.dispatch;
+  if (s.mode === 'clp' && s.clp === 'thread-per-connection') return 'clp (thread-per-connection)';
   return s.tcpLockScope === 'segment' ? 'plp (segment lock)' : s.mode;
 }
 
@@ -100,7 +104,8 @@ export function throughputTable(summary: readonly SummaryRow[]): string {
  * ideal linear speedup (the paper's Fig. 3–10 as tables).
  */
 export function parallelTables(summary: readonly SummaryRow[]): string {
-  const parallel = summary.filter((s) => (s.mode === 'plp' || s.mode === 'clp') && s.dispatch === undefined);
+  // Thread-per-connection has no worker sweep (its threads are its connections): see connectionsTable.
+  const parallel = summary.filter((s) => (s.mode === 'plp' || s.mode === 'clp') && s.dispatch === undefined && s.clp !== 'thread-per-connection');
   if (parallel.length === 0) return '';
   const parts: string[] = [];
   const cryptos = [...new Set(parallel.map((s) => s.crypto))];
@@ -142,6 +147,40 @@ export function parallelTables(summary: readonly SummaryRow[]): string {
 }
 
 /**
+ * The paper's Fig. 11 as a table: CLP at each connection count under each policy, with Jain's
+ * index, the threads a run kept alive and the process's RSS, and each thread's CPU cost per packet
+ * cold (its first packets), at the window's start and at its end (medians over threads).
+ */
+export function connectionsTable(summary: readonly SummaryRow[], runs: readonly RunRow[] = []): string {
+  const rows = summary.filter((s) => s.mode === 'clp' && s.dispatch === undefined);
+  const policies = new Set(rows.map((s) => s.clp ?? 'processor-per-connection'));
+  const counts = new Set(rows.map((s) => s.connections));
+  if (counts.size < 2 && policies.size < 2) return '';
+  const rss = (s: SummaryRow) => {
+    const mine = (runs as (RunRow & { clp?: string; memory?: MemoryUse })[]).filter((r) => r.stack === s.stack && r.side === s.side && r.mode === 'clp' && r.workers === s.workers && r.connections === s.connections && r.crypto === s.crypto && (r.clp ?? 'processor-per-connection') === (s.clp ?? 'processor-per-connection') && r.memory !== undefined);
+    return mine.length === 0 ? null : Math.max(...mine.map((r) => r.memory!.rssEndMB));
+  };
+  return table(
+    ['stack', 'side', 'connections', 'policy', 'threads', 'Mbit/s', '90% CI', "Jain's index", 'RSS MB', 'CPU µs/packet per thread: cold → start → end'],
+    [...rows]
+      .sort((a, b) => a.stack.localeCompare(b.stack) || a.side.localeCompare(b.side) || a.connections - b.connections || (a.clp ?? '').localeCompare(b.clp ?? ''))
+      .map((s) => [
+        s.stack,
+        s.side,
+        String(s.connections),
+        s.clp ?? 'processor-per-connection',
+        `${s.workers}${s.oversubscribed ? '*' : ''}`,
+        fmt(s.meanMbps),
+        s.ci90Low === null ? 'n/a' : `${fmt(s.ci90Low)} – ${fmt(s.ci90High)}`,
+        s.fairness === undefined ? '—' : s.fairness.toFixed(3),
+        fmt(rss(s), 0),
+        s.threadStartUs === undefined ? '—' : `${fmt(s.threadColdUs ?? null, 1)} → ${fmt(s.threadStartUs, 1)} → ${fmt(s.threadEndUs ?? null, 1)}`,
+      ]),
+    ['l', 'l', 'r', 'l', 'r', 'r', 'r', 'r', 'r', 'r'],
+  );
+}
+
+/**
  * Amdahl's bound from PLP's lock: with the TCP lock held a fraction f of the time on one worker,
  * the locked component saturates at 1/f processors, and n processors give at most 1/(f + (1-f)/n).
  */
@@ -173,6 +212,34 @@ export function lockTable(summary: readonly SummaryRow[]): string {
       s.outOfOrderShare === undefined ? '—' : percent(s.outOfOrderShare),
     ]),
     ['l', 'l', 'r', 'l', 'r', 'r', 'r', 'r'],
+  );
+}
+
+/**
+ * Each speedup decomposed from the threads' own CPU time: threads busy (Σ on-CPU ÷ window, at N ÷
+ * at 1) × per-packet CPU cost (at 1 ÷ at N). Spinning on a lock shows as cost growth, sleeping in
+ * Atomics.wait as lost utilisation, too many threads for the cores as run-queue wait.
+ */
+export function cpuTable(summary: readonly SummaryRow[]): string {
+  const rows = summary.filter((s) => s.busyRatio !== undefined && s.costRatio !== undefined && s.dispatch === undefined);
+  if (rows.length === 0) return '';
+  const one = (s: SummaryRow) => summary.find((o) => o.stack === s.stack && o.side === s.side && o.mode === s.mode && o.crypto === s.crypto && o.connections === s.connections && o.tcpLockScope === s.tcpLockScope && o.clp === s.clp && o.workers === 1);
+  return table(
+    ['stack', 'side', 'mode', 'workers', 'speedup', 'threads busy ×', 'per-packet cost ×', 'busy × cost', 'busy threads', 'CPU µs/packet at 1 → N', 'run-queue wait'],
+    rows.map((s) => [
+      s.stack,
+      s.side,
+      `${modeLabel(s)}${s.crypto !== 'cryptojs' ? ` [${s.crypto}]` : ''}`,
+      `${s.workers}${s.oversubscribed ? '*' : ''}`,
+      s.speedup === null ? 'n/a' : s.speedup.toFixed(2),
+      s.busyRatio!.toFixed(2),
+      s.costRatio!.toFixed(2),
+      (s.busyRatio! * s.costRatio!).toFixed(2),
+      s.busyThreads === undefined ? '—' : s.busyThreads.toFixed(2),
+      `${fmt(one(s)?.cpuUsPerPacket ?? null, 2)} → ${fmt(s.cpuUsPerPacket ?? null, 2)}`,
+      s.runQueueShare === undefined ? '—' : percent(s.runQueueShare),
+    ]),
+    ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
   );
 }
 
@@ -389,6 +456,26 @@ export function renderReport(summary: readonly SummaryRow[], meta: ReportMeta, e
           amdahlTable(summary),
           '',
           lockTable(summary),
+          '',
+          ...(cpuTable(summary)
+            ? [
+                '### Where the speedups come from (CPU accounting)',
+                '',
+                `Each thread read its own scheduler statistics (${meta.cpuSource ?? 'schedstat'}) at the start and end of every slice. Speedup ≈ *threads busy* (Σ on-CPU time ÷ window, at N ÷ at 1) × *per-packet cost* (CPU µs per packet at 1 ÷ at N): a lock spun on shows as cost growth (below 1), sleeping in Atomics.wait as threads not busy, more threads than cores as run-queue wait. The product is the ratio of the packet rates over all runs; the speedup column is the paired estimate. On-CPU time varies as much as wall-clock time on a shared machine: this explains a speedup, it does not make it more precise.`,
+                '',
+                cpuTable(summary),
+                '',
+              ]
+            : []),
+        ]
+      : []),
+    ...(connectionsTable(summary, extras.runs ?? [])
+      ? [
+          '## CLP against connections (the paper\'s Fig. 11)',
+          '',
+          'Thread-per-connection runs a thread for every connection; processor-per-connection runs the workers and spreads the connections over them. Each connection count was measured as a group of its own (its threads alive together), every thread warmed up by work (`--warmup-cpu`) before the window opened. RSS: the process at the window\'s end, every thread of the group alive. Per-thread cost: CPU µs per packet over a thread\'s first 16 packets (cold), in the window\'s first slice and in its last; medians over threads and runs.',
+          '',
+          connectionsTable(summary, extras.runs ?? []),
           '',
         ]
       : []),

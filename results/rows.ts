@@ -1,6 +1,7 @@
 // The rows a benchmark writes: one per run (results.csv and results.json "runs") and one per
 // configuration (results.json "summary"). Field names are a contract read by other tools.
 
+import type { RunCpu } from '../parallel/thread-cpu.js';
 import { speedupOf } from './speedup.js';
 import { mean, summarize } from './stats.js';
 
@@ -73,6 +74,8 @@ export interface RunDetail extends RunRow {
   gateway?: GatewayRun;
   /** --kill-worker / --heartbeat: throughput and loss before, during and after the crash. */
   crash?: CrashReport;
+  /** Each thread's CPU time over the window (on-CPU and run-queue wait), added up: utilisation, µs per packet. */
+  cpu?: RunCpu;
   /** PLP: the connection's TCP lock over the steady window, all workers together. */
   lock?: {
     acquisitions: number;
@@ -151,6 +154,20 @@ export interface SummaryRow extends ConfigFields {
   lockContendedShare?: number;
   /** Receive side: mean share of packets that reached TCP out of order. */
   outOfOrderShare?: number;
+  /** CPU accounting, pooled over runs: threads busy (Σ on-CPU ÷ window), on-CPU µs per packet; the mean run-queue wait share. */
+  busyThreads?: number;
+  cpuUsPerPacket?: number;
+  runQueueShare?: number;
+  /**
+   * The speedup decomposed (workers > 1): threads busy at N ÷ at 1, and CPU cost per packet at 1
+   * ÷ at N. Their product is the ratio of the pooled packet rates (usPerPacket at 1 ÷ at N).
+   */
+  busyRatio?: number;
+  costRatio?: number;
+  /** Per thread CPU µs per packet, medians over threads and runs: cold (first warm-up packets), at the window's start and at its end. */
+  threadColdUs?: number;
+  threadStartUs?: number;
+  threadEndUs?: number;
   /**
    * Throughput ÷ the same run's plain checksum pass (RFC 1071 over the packet), with the 90%
    * error propagated: a figure that means something across machines (calibration).
@@ -244,6 +261,7 @@ export function summarizeRuns(rows: readonly (RunRow & Partial<RunDetail>)[]): S
       const replay = gateways.filter((g) => g.replayDropped !== undefined);
       if (replay.length > 0) extra.replayDropShare = round(replay.reduce((s, g) => s + g.replayDropped!, 0) / group.filter((r) => r.gateway?.replayDropped !== undefined).reduce((s, r) => s + r.packets, 0));
     }
+    Object.assign(extra, cpuSummary(group, stats.get(configKey({ ...first, workers: 1 })) !== undefined ? groups.get(configKey({ ...first, workers: 1 })) : undefined, first.workers));
     const locks = group.map((r) => r.lock).filter((l) => l !== undefined);
     if (locks.length > 0) {
       extra.lockHeldFraction = round(mean(locks.map((l) => l.heldFraction)));
@@ -273,6 +291,40 @@ export function summarizeRuns(rows: readonly (RunRow & Partial<RunDetail>)[]): S
       ...extra,
     };
   });
+}
+
+/** The CPU accounting of a summary row, and its speedup's decomposition against the row at 1 worker. */
+function cpuSummary(group: readonly Partial<RunDetail>[], atOne: readonly Partial<RunDetail>[] | undefined, workers: number): Partial<SummaryRow> {
+  // Pooled over runs (as usPerPacket is): busy ÷ cost is then packets ÷ seconds exactly.
+  const figures = (rows: readonly Partial<RunDetail>[]) => {
+    const known = rows.filter((r) => r.cpu !== undefined && r.cpu.busyThreads !== null && r.seconds !== undefined && r.packets !== undefined);
+    if (known.length === 0) return null;
+    const seconds = known.reduce((s, r) => s + r.seconds!, 0);
+    const cpuSeconds = known.reduce((s, r) => s + r.cpu!.busyThreads! * r.seconds!, 0);
+    const shares = known.map((r) => r.cpu!.runQueueShare).filter((x) => x !== null);
+    return { busy: cpuSeconds / seconds, cost: (cpuSeconds * 1e6) / known.reduce((s, r) => s + r.packets!, 0), runQueue: shares.length > 0 ? mean(shares) : null, cpu: known.map((r) => r.cpu!) };
+  };
+  const mine = figures(group);
+  if (mine === null) return {};
+  const perThread = (pick: (c: RunCpu) => (number | null)[]) => median(mine.cpu.flatMap((c) => pick(c)).filter((x) => x !== null));
+  const out: Partial<SummaryRow> = { busyThreads: round(mine.busy), cpuUsPerPacket: round(mine.cost), ...(mine.runQueue !== null ? { runQueueShare: round(mine.runQueue) } : {}) };
+  for (const [field, pick] of [['threadColdUs', (c: RunCpu) => c.coldUs], ['threadStartUs', (c: RunCpu) => c.startUs], ['threadEndUs', (c: RunCpu) => c.endUs]] as const) {
+    const m = perThread(pick);
+    if (m !== null) out[field] = round(m);
+  }
+  const one = atOne !== undefined && workers > 1 ? figures(atOne) : null;
+  if (one !== null) {
+    out.busyRatio = round(mine.busy / one.busy);
+    out.costRatio = round(one.cost / mine.cost);
+  }
+  return out;
+}
+
+function median(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** Rounds to 4 significant decimals for files people read; keeps small values meaningful. */

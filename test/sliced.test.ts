@@ -1,6 +1,7 @@
 // Interleaved measurement on real worker threads: a run's figures are the sum of its slices, the
 // parked workers do nothing between slices, every thread ends, and the shared block starts a page.
 import { test } from 'uvu';
+import * as fs from 'node:fs';
 import * as assert from 'uvu/assert';
 import { ParallelEngine } from '../parallel/engine.js';
 import { alignedSharedBuffer } from '../parallel/shared-run.js';
@@ -35,6 +36,14 @@ for (const c of [
       assert.ok(Math.abs(run!.seconds - slices.reduce((sum, s) => sum + s!.seconds, 0)) < 1e-9, 'the window is the slices');
       assert.is(run!.conservation, null);
       assert.equal(run!.drops, {});
+      // CPU accounting: every thread's figures, and a warm-up by work of at least --warmup-cpu (100 ms) on each.
+      assert.is(run!.cpu.utilisation.length, c.workers);
+      if (fs.existsSync('/proc/thread-self/schedstat')) {
+        assert.is(run!.cpu.source, 'schedstat');
+        assert.ok(run!.cpu.warmupCpuMs.every((ms) => ms !== null && ms >= 100), `warm-up CPU ms: ${run!.cpu.warmupCpuMs.join(', ')}`);
+        assert.ok(run!.cpu.utilisation.every((u) => u !== null && u > 0), 'every thread was on the CPU in the window');
+        assert.ok(run!.cpu.startUs.every((u) => u !== null && u > 0) && run!.cpu.endUs.every((u) => u !== null && u > 0));
+      }
     };
     await withinLimit(`${c.stack} sliced`, PROCESS_LIMIT_MS, work()).finally(() => engine.close());
   });
