@@ -28,7 +28,7 @@ import { gitCommit, packageRoot } from './version.js';
 import { isGatewaySpec } from '../stacks/spec.js';
 
 const AB_FLAGS = Object.fromEntries(
-  ['--stacks', '--side', '--mode', '--packet-size', '--crypto', '--workers', '--connections', '--clp', '--tcp-lock-scope', '--profile', '--warmup', '--duration', '--runs', '--target-ci', '--budget', '--slice', '--seed', '--json', '--quiet', '--out'].map((f) => [f, FLAGS[f]!]),
+  ['--stacks', '--side', '--mode', '--packet-size', '--crypto', '--workers', '--connections', '--clp', '--tcp-lock-scope', '--profile', '--warmup', '--warmup-cpu', '--duration', '--runs', '--target-ci', '--budget', '--slice', '--seed', '--json', '--quiet', '--out'].map((f) => [f, FLAGS[f]!]),
 );
 AB_FLAGS['--profile'] = { ...FLAGS['--profile']!, default: 'ci' };
 AB_FLAGS['--threshold'] = { group: 'Comparison', value: 'P', help: 'a configuration is a regression when new ÷ old is below 1 − P with its whole 90% interval below it (exit 3)', default: '5%' };

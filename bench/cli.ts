@@ -25,6 +25,7 @@ import { EXIT, exitForSignal } from './exit-codes.js';
 import { type BenchConfig, XKBENCH, configFrom } from './options.js';
 import { gitCommit, packageVersion } from './version.js';
 import { estimatePlan, planLine } from './plan.js';
+import { findings } from '../results/findings.js';
 import { cpuSource } from '../parallel/thread-cpu.js';
 import { type BenchOutcome, type Configuration, type ProgressStatus, VerifyError, runBenchmarks } from './runner.js';
 
@@ -261,6 +262,9 @@ async function main(argv: string[]): Promise<number> {
     console.log(latencyTables(summary));
     console.log('');
     if (comparison !== null) console.log(`${renderComparison(comparison, true)}\n`);
+    // What the reader came for, last, where the eye lands when the run ends (report.md leads with it).
+    const said = findings(summary);
+    if (said.length > 0) console.log(`Findings:\n${said.map((line) => `- ${line.replace(/\*\*/g, '')}`).join('\n')}\n`);
     console.log(`results: ${path.join(out, 'results.csv')}, results.json, ${written.filter((f) => !f.includes('/')).join(', ')} and ${written.filter((f) => f.includes('/')).length} charts${pcaps.length ? `; capture: ${pcaps.join(', ')}` : ''}`);
   }
   if (comparison !== null && comparison.regressions.length > 0) {

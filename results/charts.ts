@@ -12,13 +12,34 @@ export interface ChartSpec {
   /** File name without .svg: letters, digits and dashes. */
   name: string;
   title: string;
+  /** The chart in words, for a reader who cannot see it (alt text, aria-label). */
+  description: string;
   spec: TopLevelSpec;
 }
 
 export interface RenderedChart {
   name: string;
   title: string;
+  description: string;
   svg: string;
+}
+
+/** A figure for the text alternatives: three significant digits. */
+function figure(x: number): string {
+  return Math.abs(x) >= 100 ? x.toFixed(0) : Number(x.toPrecision(3)).toString();
+}
+
+/** Points as words: per panel and series, x → y pairs ("send: plp 1 → 1, 2 → 1.47; …"). */
+function describePoints(values: readonly Record<string, unknown>[], panel: string, series: string, x: string, y: string): string {
+  const panels = new Map<string, Map<string, string[]>>();
+  for (const v of values) {
+    if (typeof v[y] !== 'number') continue;
+    const p = String(v[panel]);
+    const lines = panels.get(p) ?? panels.set(p, new Map()).get(p)!;
+    const name = String(v[series]);
+    lines.set(name, [...(lines.get(name) ?? []), `${v[x]} → ${figure(v[y] as number)}`]);
+  }
+  return [...panels].map(([p, lines]) => `${p}: ${[...lines].map(([name, points]) => `${name} ${points.join(', ')}`).join('; ')}`).join('. ');
 }
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
@@ -40,13 +61,15 @@ function seriesOf(rows: readonly SummaryRow[]): (s: SummaryRow) => string {
 function throughputChart(stack: string, rows: readonly SummaryRow[]): ChartSpec {
   const series = seriesOf(rows);
   const x = { field: 'workers', type: 'quantitative', title: 'workers', axis: { tickMinStep: 1 } } as const;
+  const values = rows.map((s) => ({ side: s.side, workers: s.workers, series: series(s), mbps: s.meanMbps, low: s.ci90Low ?? s.meanMbps, high: s.ci90High ?? s.meanMbps }));
   return {
     name: `throughput-${slug(stack)}`,
     title: `${stack}: throughput against workers`,
+    description: `${stack}, Mbit/s against workers. ${describePoints(values, 'side', 'series', 'workers', 'mbps')}.`,
     spec: {
       $schema: SCHEMA,
       title: `${stack}: throughput (Mbit/s, 90% interval)`,
-      data: { values: rows.map((s) => ({ side: s.side, workers: s.workers, series: series(s), mbps: s.meanMbps, low: s.ci90Low ?? s.meanMbps, high: s.ci90High ?? s.meanMbps })) },
+      data: { values },
       facet: { column: { field: 'side', type: 'nominal', title: null, sort: ['send', 'recv'] } },
       spec: {
         ...PANEL,
@@ -71,6 +94,7 @@ function speedupChart(stack: string, rows: readonly SummaryRow[]): ChartSpec {
   return {
     name: `speedup-${slug(stack)}`,
     title: `${stack}: speedup against workers`,
+    description: `${stack}, speedup against workers. ${describePoints(values.filter((v) => v.series !== 'ideal (linear)'), 'side', 'series', 'workers', 'speedup')}. Ideal: the worker count.`,
     spec: {
       $schema: SCHEMA,
       title: `${stack}: speedup (throughput ÷ 1 worker, 90% interval)`,
@@ -127,27 +151,84 @@ function isSubsequence(short: readonly string[], long: readonly string[]): boole
   return i === short.length;
 }
 
+/**
+ * The latency breakdown, a panel per stack with a y scale of its own (3DES's thousands of µs would
+ * flatten TCP/IP's few), send and receive side by side in each, the increments stacked on their base.
+ */
 function latencyChart(group: string, rows: readonly SummaryRow[]): ChartSpec {
+  const values = latencyComponents(rows);
+  const stacks = [...new Set(rows.map((s) => s.stack))].sort((a, b) => (rows.find((s) => s.stack === a)?.usPerPacket ?? 0) - (rows.find((s) => s.stack === b)?.usPerPacket ?? 0));
+  const totals = stacks.map((stack) => `${stack} ${['send', 'recv'].map((side) => rows.find((s) => s.stack === stack && s.side === side)).filter((s) => s !== undefined).map((s) => `${s!.side} ${figure(s!.usPerPacket)}`).join(', ')}`);
   return {
     name: `latency-${slug(group)}`,
     title: `Latency breakdown, ${group}`,
+    description: `µs per packet at one worker, ${group}: ${totals.join('; ')}. Each bar is the stack below it plus the increment of its extra layers.`,
     spec: {
       $schema: SCHEMA,
-      title: `Latency breakdown (µs per packet at 1 worker), ${group}`,
-      data: { values: latencyComponents(rows) },
-      facet: { column: { field: 'side', type: 'nominal', title: null, sort: ['send', 'recv'] } },
+      title: `Latency breakdown (µs per packet at 1 worker), ${group}: each panel its own scale`,
+      data: { values },
+      facet: { column: { field: 'stack', type: 'nominal', title: null, sort: stacks, header: { labelAngle: 0, labelLimit: 0 } } },
       spec: {
-        ...PANEL,
+        width: 120,
+        height: PANEL.height,
         mark: 'bar',
         encoding: {
-          x: { field: 'stack', type: 'nominal', title: null, sort: { field: 'us', op: 'sum', order: 'ascending' }, axis: { labelAngle: -30 } },
+          x: { field: 'side', type: 'nominal', title: null, sort: ['send', 'recv'], axis: { labelAngle: 0 } },
           y: { field: 'us', type: 'quantitative', title: 'µs per packet', stack: 'zero' },
           color: { field: 'component', type: 'nominal', title: 'part', legend: { labelLimit: 320 } },
           order: { field: 'order', type: 'quantitative' },
-          tooltip: [{ field: 'stack' }, { field: 'component' }, { field: 'us', format: '.2f' }],
+          tooltip: [{ field: 'stack' }, { field: 'side' }, { field: 'component' }, { field: 'us', format: '.2f' }],
         },
       },
-      resolve: { scale: { x: 'independent' } },
+      resolve: { scale: { y: 'independent' } },
+    },
+  };
+}
+
+/**
+ * The report's first chart: speedup against workers for every stack, both sides, PLP and CLP
+ * beside the ideal line, as small panels on one scale (the paper's Fig. 3–10 at a glance).
+ */
+export function overviewChart(summary: readonly SummaryRow[]): ChartSpec | null {
+  const candidates = summary.filter((s) => s.dispatch === undefined && s.clp !== 'thread-per-connection' && (s.mode === 'clp' || (s.mode === 'plp' && s.tcpLockScope !== 'segment')) && s.speedup !== null);
+  // A connection sweep has its own chart: here each line at its first connection count.
+  const first = new Map<string, number>();
+  for (const s of candidates) if (!first.has(`${s.stack}|${s.side}|${s.mode}|${s.crypto}`)) first.set(`${s.stack}|${s.side}|${s.mode}|${s.crypto}`, s.connections);
+  const rows = candidates.filter((s) => first.get(`${s.stack}|${s.side}|${s.mode}|${s.crypto}`) === s.connections);
+  const workers = [...new Set(rows.map((s) => s.workers))].sort((a, b) => a - b);
+  if (workers.length < 2) return null;
+  const cryptos = new Set(rows.map((s) => s.crypto)).size > 1;
+  const stackOf = (s: SummaryRow) => `${s.stack}${cryptos ? ` [${s.crypto}]` : ''}`;
+  const values: Record<string, unknown>[] = rows.map((s) => ({ stack: stackOf(s), side: s.side, workers: s.workers, series: s.mode.toUpperCase(), speedup: s.speedup }));
+  const panels = new Set(rows.map((s) => `${stackOf(s)}|${s.side}`));
+  for (const panel of panels) {
+    const [stack, side] = panel.split('|');
+    for (const w of workers) values.push({ stack, side, workers: w, series: 'ideal', speedup: w });
+  }
+  const stacks = [...new Set(rows.map(stackOf))];
+  const x = { field: 'workers', type: 'quantitative', title: 'workers', axis: { tickMinStep: 1 }, scale: workers[workers.length - 1]! > 8 ? { type: 'log' as const, base: 2 } : {} } as const;
+  return {
+    name: 'overview',
+    title: 'Speedup at a glance: PLP, CLP and ideal for each stack and side',
+    description: `Speedup against workers, PLP and CLP against the ideal. ${stacks
+      .map((stack) => `${stack}: ${['send', 'recv'].map((side) => describePoints(values.filter((v) => v.stack === stack && v.side === side && v.series !== 'ideal' && v.workers !== 1), 'side', 'series', 'workers', 'speedup')).filter((t) => t !== '').join('; ')}`)
+      .join('. ')}.`,
+    spec: {
+      $schema: SCHEMA,
+      title: 'Speedup (throughput ÷ 1 worker) against workers',
+      data: { values },
+      facet: { row: { field: 'side', type: 'nominal', title: null, sort: ['send', 'recv'] }, column: { field: 'stack', type: 'nominal', title: null, sort: stacks, header: { labelLimit: 180 } } },
+      spec: {
+        width: 150,
+        height: 110,
+        mark: { type: 'line', point: true },
+        encoding: {
+          x,
+          y: { field: 'speedup', type: 'quantitative', title: 'speedup' },
+          color: { field: 'series', type: 'nominal', title: null, scale: { domain: ['PLP', 'CLP', 'ideal'], range: ['#1f77b4', '#ff7f0e', '#999999'] } },
+          strokeDash: { condition: { test: "datum.series === 'ideal'", value: [4, 4] }, value: [1, 0] },
+        },
+      },
     },
   };
 }
@@ -156,13 +237,15 @@ function latencyChart(group: string, rows: readonly SummaryRow[]): ChartSpec {
 function connectionsChart(rows: readonly SummaryRow[], field: 'mbps' | 'fairness'): ChartSpec {
   const mbps = field === 'mbps';
   const series = (s: SummaryRow) => `${s.stack} ${s.mode === 'clp' ? (s.clp ?? 'processor-per-connection') : s.mode}${s.clp === 'thread-per-connection' ? '' : ` ×${s.workers}`}${s.crypto === 'cryptojs' ? '' : ` [${s.crypto}]`}`;
+  const values = rows.map((s) => ({ side: s.side, connections: s.connections, series: series(s), mbps: s.meanMbps, fairness: s.fairness ?? null }));
   return {
     name: mbps ? 'connections' : 'fairness-connections',
     title: mbps ? 'Throughput against connections' : "Jain's fairness index against connections",
+    description: `${mbps ? 'Mbit/s' : "Jain's fairness index"} against connections. ${describePoints(values, 'side', 'series', 'connections', field)}.`,
     spec: {
       $schema: SCHEMA,
       title: mbps ? 'Throughput against connections (Mbit/s)' : "Fairness between connections (Jain's index)",
-      data: { values: rows.map((s) => ({ side: s.side, connections: s.connections, series: series(s), mbps: s.meanMbps, fairness: s.fairness ?? null })) },
+      data: { values },
       facet: { column: { field: 'side', type: 'nominal', title: null, sort: ['send', 'recv'] } },
       spec: {
         ...PANEL,
@@ -187,7 +270,8 @@ function connectionSweep(summary: readonly SummaryRow[]): SummaryRow[] {
 
 /** Every chart the summary has data for. */
 export function chartSpecs(summary: readonly SummaryRow[]): ChartSpec[] {
-  const charts: ChartSpec[] = [];
+  const overview = overviewChart(summary);
+  const charts: ChartSpec[] = overview !== null ? [overview] : [];
   // Thread-per-connection has no worker sweep (its threads are its connections): it is in Fig. 11's chart.
   const parallel = summary.filter((s) => s.mode !== 'single' && s.clp !== 'thread-per-connection');
   for (const stack of new Set(parallel.map((s) => s.stack))) {
@@ -216,7 +300,7 @@ export async function renderChart(chart: ChartSpec): Promise<RenderedChart> {
   const view = new vega.View(vega.parse(compile(chart.spec).spec), { renderer: 'none' });
   try {
     const svg = await view.toSVG();
-    return { name: chart.name, title: chart.title, svg };
+    return { name: chart.name, title: chart.title, description: chart.description, svg };
   } finally {
     view.finalize();
   }

@@ -23,6 +23,8 @@ th { background: #f3f3f3; }
 code { background: #f5f5f5; padding: 1px 4px; }
 figure { margin: 1.2em 0; }
 figcaption { color: #555; font-size: 13px; }
+details.section > summary { cursor: pointer; }
+details.section > summary > h2 { display: inline; }
 `;
 
 /** report.md turned into one HTML page, each chart's image link replaced by the SVG itself. */
@@ -33,11 +35,13 @@ export function renderHtml(markdown: string, charts: readonly RenderedChart[]): 
       image(token: Tokens.Image): string {
         const chart = byFile.get(token.href);
         if (chart === undefined) return `<img src="${escapeHtml(token.href)}" alt="${escapeHtml(token.text)}">`;
-        return `<figure id="${chart.name}" class="chart">${chart.svg}<figcaption>${escapeHtml(chart.title)}</figcaption></figure>`;
+        // The chart's text alternative (its description, the Markdown's alt text) on the SVG itself.
+        const svg = chart.svg.replace(/^<svg /, `<svg role="img" aria-label="${escapeHtml(chart.description)}" `);
+        return `<figure id="${chart.name}" class="chart">${svg}<figcaption>${escapeHtml(chart.title)}</figcaption></figure>`;
       },
     },
   });
-  const body = marked.parse(markdown, { async: false });
+  const body = collapsible(marked.parse(markdown, { async: false }));
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -50,6 +54,22 @@ ${body}
 </body>
 </html>
 `;
+}
+
+/**
+ * The page leads with its findings; every section after them folds into a <details> whose summary
+ * is the section's heading, so the tables are a click away and do not push the findings down.
+ */
+export function collapsible(html: string): string {
+  const parts = html.split(/(?=<h2[ >])/);
+  const findings = parts.findIndex((p) => /^<h2[^>]*>Findings<\/h2>/.test(p));
+  return parts
+    .map((part, i) => {
+      const heading = /^(<h2[^>]*>[\s\S]*?<\/h2>)([\s\S]*)$/.exec(part);
+      if (heading === null || i <= findings) return part;
+      return `<details class="section"><summary>${heading[1]}</summary>${heading[2]}</details>\n`;
+    })
+    .join('');
 }
 
 function escapeHtml(text: string): string {
@@ -67,7 +87,7 @@ export async function writeReports(out: string, results: ResultsFile, comparison
   for (const file of fs.readdirSync(folder)) if (file.endsWith('.svg') && !names.has(file)) fs.rmSync(path.join(folder, file));
   for (const c of charts) writeAtomic(path.join(folder, `${c.name}.svg`), `${c.svg}\n`);
   const markdown = renderReport(results.summary, results.meta, {
-    charts: charts.map((c) => ({ name: c.name, title: c.title })),
+    charts: charts.map((c) => ({ name: c.name, title: c.title, description: c.description })),
     calibration: results.calibration ?? [],
     failures: results.failures ?? [],
     comparison,

@@ -5,11 +5,12 @@ import { type Comparison, renderComparison } from './compare.js';
 import type { CalibrationRow, MemoryUse, RunRow, SummaryRow } from './rows.js';
 import { table, withInterval } from './markdown.js';
 import type { PairedRatio } from './paired-ratios.js';
+import { findings } from './findings.js';
 import { beneckeRows, beneckeTable, crashTable, gatewayTable, scalingRows, scalingTable, shiehLaiRows, shiehLaiTable } from './model-report.js';
 
 /** What a report shows beside the tables: charts (files in charts/), calibration, a comparison. */
 export interface ReportExtras {
-  charts?: { name: string; title: string }[];
+  charts?: { name: string; title: string; description: string }[];
   calibration?: CalibrationRow[];
   comparison?: Comparison | null;
   failures?: { stack: string; side: string; mode: string; workers: number; crypto: string; error: string; endedAfterMs?: number }[];
@@ -426,6 +427,9 @@ export function renderReport(summary: readonly SummaryRow[], meta: ReportMeta, e
     .map((e) => `- ${e.stack} ${e.side}: enforced ${e.enforced.join(', ')}${e.computedOnly.length ? `; computed, not enforced: ${e.computedOnly.join(', ')}` : ''}${e.genuineFrames ? '' : '; frames replayed from templates'}`)
     .join('\n');
   const memory = memoryTable(extras.runs ?? []);
+  const overview = charts.find((c) => c.name === 'overview');
+  const image = (c: { name: string; description: string }) => `![${c.description.replace(/[[\]]/g, '')}](charts/${c.name}.svg)`;
+  const said = findings(summary);
   return [
     '# xkbench results',
     '',
@@ -437,6 +441,17 @@ export function renderReport(summary: readonly SummaryRow[], meta: ReportMeta, e
     '',
     `\`${meta.command}\``,
     '',
+    ...(said.length > 0 || overview !== undefined
+      ? [
+          '## Findings',
+          '',
+          ...said.flatMap((line) => [`- ${line}`]),
+          '',
+          ...(overview !== undefined ? [image(overview), ''] : []),
+          'Speedups are paired estimates with their 90% interval (below: how they were measured). The Amdahl bound takes the lock as the only serial part; the CPU accounting splits a speedup into the threads that were busy and what a packet cost them.',
+          '',
+        ]
+      : []),
     '## Throughput',
     '',
     'Application payload, Mbit/s of wall-clock time in the steady window; mean and 90% confidence interval (Student t) over runs.',
@@ -489,7 +504,7 @@ export function renderReport(summary: readonly SummaryRow[], meta: ReportMeta, e
           pairedTables(extras.pairedRatios, extras.targetCiPercent ?? null),
         ]
       : []),
-    ...(charts.length > 0 ? ['## Charts', '', ...charts.map((c) => `![${c.title}](charts/${c.name}.svg)\n`), ''] : []),
+    ...(charts.some((c) => c !== overview) ? ['## Charts', '', ...charts.filter((c) => c !== overview).map((c) => `${image(c)}\n`), ''] : []),
     ...(extras.comparison ? ['## Compared with a baseline', '', renderComparison(extras.comparison), ''] : []),
     '## Latency breakdown (µs per packet)',
     '',

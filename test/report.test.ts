@@ -80,9 +80,12 @@ test('charts: throughput and speedup per stack with more than one worker count, 
   const specs = chartSpecs(summary);
   assert.equal(
     specs.map((c) => c.name),
-    ['throughput-tcp-ip-fddi', 'speedup-tcp-ip-fddi', 'latency-cryptojs-plp-1-connection', 'latency-cryptojs-clp-12-connections', 'latency-cryptojs-clp-96-connections', 'connections'],
+    ['overview', 'throughput-tcp-ip-fddi', 'speedup-tcp-ip-fddi', 'latency-cryptojs-plp-1-connection', 'latency-cryptojs-clp-12-connections', 'latency-cryptojs-clp-96-connections', 'connections'],
   );
-  const speedup = await renderChart(specs[1]!);
+  const speedup = await renderChart(specs[2]!);
+  assert.ok(specs.every((c) => c.description.length > 20), 'every chart has a text alternative');
+  assert.match(specs[2]!.description, /send: plp 1 → 1, 2 → 1\.8; clp 1 → 1, 2 → 1\.8/);
+  assert.equal((specs[0]!.spec as { data: { values: { series: string; workers: number; speedup: number }[] } }).data.values.filter((v) => v.series === 'CLP').map((v) => [v.workers, v.speedup]), [[1, 1], [2, 1.8]], 'the overview: each line at its first connection count');
   assert.match(speedup.svg, /^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
   assert.match(speedup.svg, /tcp\/ip\/fddi: speedup/);
   assert.match(speedup.svg, /ideal \(linear\)/);
@@ -265,6 +268,17 @@ testWithTool(test, findTool('chromium', 'chromium-browser'), 'Chromium', 'report
   const rendered = (r.stdout.match(/<figure id="[^"]+" class="chart"><svg[^>]*class="marks"/g) ?? []).length;
   assert.is(rendered, charts, 'every chart is an SVG in the rendered page');
   assert.match(r.stdout, /<h1[^>]*>xkbench results<\/h1>/);
+  // The page leads with what the reader came for: the findings and the speedup panel, then the tables, folded.
+  const dom = r.stdout;
+  const at = (pattern: RegExp) => dom.search(pattern);
+  assert.ok(at(/<h1[^>]*>xkbench results/) < at(/<h2[^>]*>Findings<\/h2>/), 'the title, then the findings');
+  assert.ok(at(/<h2[^>]*>Findings<\/h2>/) < at(/<li><strong>tcp\/md5\/ip\/fddi<\/strong>/), 'a sentence per stack under the findings');
+  assert.ok(at(/<li><strong>tcp\/md5\/ip\/fddi<\/strong>/) < at(/<figure id="overview"/), 'the sentences, then the speedup panel');
+  assert.ok(at(/<figure id="overview"/) < at(/<table/), 'the speedup panel before any table');
+  assert.ok(at(/<figure id="overview"/) < at(/<details class="section"><summary><h2[^>]*>Throughput<\/h2>/), 'the tables folded below');
+  assert.not.ok(/<details[^>]*>[\s\S]*<h2[^>]*>Findings/.test(dom), 'the findings are not folded');
+  const svgs = dom.match(/<svg[^>]*>/g) ?? [];
+  assert.ok(svgs.length >= charts && svgs.filter((svg) => /role="img" aria-label="[^"]{20,}"/.test(svg)).length === charts, 'every chart has a text alternative');
 });
 
 test.after(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -1,0 +1,67 @@
+// What a reader came for, in words: one sentence per stack with its speedups at the most workers
+// measured, PLP's lock share and the Amdahl bound it sets, and what the CPU accounting says the
+// speedup is made of. Generated from the summary, so it says only what the figures say.
+
+import type { SummaryRow } from './rows.js';
+
+/** The rows a stack's sentence reads: PLP (state lock) and CLP processor-per-connection, not the gateways. */
+function parallelRows(summary: readonly SummaryRow[], stack: string, crypto: string): SummaryRow[] {
+  return summary.filter((s) => s.stack === stack && s.crypto === crypto && s.dispatch === undefined && s.clp !== 'thread-per-connection' && (s.mode === 'clp' || (s.mode === 'plp' && s.tcpLockScope !== 'segment')));
+}
+
+function times(x: number): string {
+  return `${x.toFixed(2)}×`;
+}
+
+function withInterval(s: SummaryRow): string {
+  if (s.speedup === null) return 'n/a';
+  return s.speedupLow !== null && s.speedupHigh !== null ? `${times(s.speedup)} (${s.speedupLow.toFixed(2)}–${s.speedupHigh.toFixed(2)})` : times(s.speedup);
+}
+
+const SIDE_WORD: Record<string, string> = { send: 'sending', recv: 'receiving' };
+
+/** Why a speedup falls short of its worker count, from the CPU accounting: the largest shortfall named. */
+export function explanation(s: SummaryRow): string | null {
+  if (s.busyRatio === undefined || s.costRatio === undefined) return null;
+  const parts = `${times(s.busyRatio)} from threads busy × ${times(s.costRatio)} from per-packet cost`;
+  const reasons: string[] = [];
+  if (s.costRatio < 0.9) reasons.push(`each packet cost ${Math.round((1 / s.costRatio - 1) * 100)}% more CPU${s.mode === 'plp' ? ' (spinning on the lock, cache lines moving between cores)' : ''}`);
+  if (s.busyRatio < 0.9 * s.workers) reasons.push(`the threads were on a CPU ${s.busyThreads !== undefined ? `${s.busyThreads.toFixed(2)} of ${s.workers}` : 'less than'} on average${s.runQueueShare !== undefined && s.runQueueShare > 0.05 ? `, ${Math.round(s.runQueueShare * 100)}% of the window waiting for one` : s.mode === 'plp' ? ' (waiting for the lock)' : ''}`);
+  return reasons.length > 0 ? `${parts}: ${reasons.join(', and ')}` : parts;
+}
+
+/** One sentence per stack and crypto provider that ran PLP or CLP at more than one worker count. */
+export function findings(summary: readonly SummaryRow[]): string[] {
+  const out: string[] = [];
+  const keys = [...new Set(summary.filter((s) => s.dispatch === undefined && s.mode !== 'single').map((s) => `${s.stack}|${s.crypto}`))];
+  const cryptos = new Set(keys.map((k) => k.split('|')[1]));
+  for (const key of keys) {
+    const [stack, crypto] = key.split('|') as [string, string];
+    const rows = parallelRows(summary, stack, crypto);
+    const most = Math.max(...rows.map((s) => s.workers));
+    if (most < 2) continue;
+    const at = (mode: string, side: string) => rows.find((s) => s.mode === mode && s.side === side && s.workers === most);
+    const sides = (['send', 'recv'] as const).filter((side) => at('plp', side) !== undefined || at('clp', side) !== undefined);
+    const modes = (['plp', 'clp'] as const).filter((mode) => sides.some((side) => at(mode, side) !== undefined));
+    const clauses = modes.map((mode) => `${mode.toUpperCase()} ${sides.map((side) => `${at(mode, side) ? withInterval(at(mode, side)!) : '—'}${sides.length > 1 ? ` ${SIDE_WORD[side]}` : ''}`).join(' and ')}`);
+    const sentence = [`**${stack}**${cryptos.size > 1 ? ` [${crypto}]` : ''}: at ${most} workers ${sides.length === 1 ? `(${SIDE_WORD[sides[0]!]}) ` : ''}speedup ${clauses.join('; ')}`];
+    // PLP's lock at one worker and the Amdahl bound it puts on PLP at the most workers.
+    const locks = sides.map((side) => ({ side, one: rows.find((s) => s.mode === 'plp' && s.side === side && s.workers === 1 && s.lockHeldFraction !== undefined) })).filter((l) => l.one !== undefined);
+    if (locks.length > 0) {
+      const bound = (f: number) => `Amdahl bound ${times(1 / (f + (1 - f) / most))}`;
+      const pct = (f: number) => `${f < 0.01 ? (f * 100).toFixed(1) : Math.round(f * 100)}%`;
+      if (locks.length === 1) {
+        const f = locks[0]!.one!.lockHeldFraction!;
+        sentence.push(`PLP's lock is held ${pct(f)} of the time at one worker (${bound(f)})`);
+      } else {
+        const described = locks.map(({ side, one }) => `${pct(one!.lockHeldFraction!)}${side === locks[0]!.side ? ' of the time' : ''} ${SIDE_WORD[side]} (${bound(one!.lockHeldFraction!)})`);
+        sentence.push(`PLP's lock is held at one worker ${described.join(' and ')}`);
+      }
+    }
+    // The CPU accounting of the PLP speedup furthest below its bound, or else of the weakest speedup.
+    const weakest = modes.flatMap((mode) => sides.map((side) => at(mode, side))).filter((s) => s !== undefined && s.speedup !== null && explanation(s) !== null).sort((a, b) => a!.speedup! - b!.speedup!)[0];
+    if (weakest !== undefined) sentence.push(`${weakest.mode.toUpperCase()} ${SIDE_WORD[weakest.side]} is ${explanation(weakest)}`);
+    out.push(`${sentence.join('; ')}.`);
+  }
+  return out;
+}
