@@ -136,7 +136,7 @@ function buildMeta(config: BenchConfig, outcome: BenchOutcome, started: Date, ar
     precision: { targetCiPercent: config.targetCiPercent, budgetSeconds: config.budgetSeconds, sliceMs: Math.round(config.sliceSeconds * 1000) },
     cpuSource: cpuSource(),
     cpuAccounting: cpuSource() === 'none' ? 'no per-thread CPU time on this system (no /proc/thread-self/schedstat, no process.threadCpuUsage): the CPU columns are absent' : cpuSource() === 'threadCpuUsage' ? 'process.threadCpuUsage: on-CPU time only, no run-queue wait' : '/proc/thread-self/schedstat: on-CPU and run-queue wait ns per thread, read at the start and end of every slice',
-    plan: { ...estimatePlan(config), fitted: config.fitted, tookSeconds: Math.round((Date.now() - started.getTime()) / 100) / 10 },
+    plan: { ...estimatePlan(config), fitted: config.fitted, plannedRunsTookSeconds: Math.round(outcome.plannedPassSeconds * 10) / 10, tookSeconds: Math.round((Date.now() - started.getTime()) / 100) / 10 },
   };
 }
 

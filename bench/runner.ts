@@ -67,6 +67,8 @@ export interface BenchOutcome {
   calibrationByConfiguration: Map<string, CalibrationRow[]>;
   /** Every configuration but the gateways', measured in interleaved slices: each group's Mbit/s round by round. */
   slices: SliceGroup[];
+  /** Seconds the runs asked for took (before a precision target's added runs): what the plan estimated. */
+  plannedPassSeconds: number;
 }
 
 type StackOutcome = Omit<BenchOutcome, 'calibration' | 'calibrationByConfiguration'>;
@@ -143,6 +145,7 @@ async function runStacks(config: BenchConfig, primitives: readonly Primitive[], 
       stopped = done[done.length - 1]!.stopped;
       if (stopped) break;
     }
+    const plannedPassSeconds = (performance.now() - started) / 1000;
     // The precision target: one more run at a time for the group whose ratio is furthest from it,
     // while the budget lasts (runs are independent: a group can take one later).
     const target = config.targetCiPercent;
@@ -157,7 +160,7 @@ async function runStacks(config: BenchConfig, primitives: readonly Primitive[], 
       slices.push(g.outcome.slices);
     }
     for (const d of done) for (const [c, runs] of d.measured) finish(rows, enforcement, c, runs, config, stopped);
-    return { rows, enforcement, incomplete: stopped, failures, slices };
+    return { rows, enforcement, incomplete: stopped, failures, slices, plannedPassSeconds };
   } finally {
     await engine.close();
   }
