@@ -200,7 +200,7 @@ async function main(argv: string[]): Promise<number> {
   process.on('SIGHUP', onSignal);
 
   // The plan before any work: what will run, on how many threads, and about how long.
-  if (!config.quiet && !config.json) console.error(`xkbench: ${planLine(config, estimatePlan(config), config.fitted)}`);
+  if (!config.quiet) console.error(`xkbench: ${planLine(config, estimatePlan(config), config.fitted)}`);
   else if (config.fitted.length > 0) console.error(`xkbench: plan changed to fit: ${config.fitted.join(', ')}`);
   const progress = new ProgressLine(process.stderr.isTTY === true && !config.quiet && process.env.TERM !== 'dumb' && !process.env.CI);
   let outcome: BenchOutcome;
