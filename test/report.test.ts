@@ -192,7 +192,7 @@ test('a run writes report.md, report.html, its charts, calibration and ratios; n
     assert.is(s.primitive, 'md5');
   }
   const charts = fs.readdirSync(path.join(runDir, 'charts')).sort();
-  assert.equal(charts, ['latency-cryptojs-clp-12-connections.svg', 'latency-cryptojs-plp-1-connection.svg', 'speedup-tcp-md5-ip-fddi.svg', 'throughput-tcp-md5-ip-fddi.svg']);
+  assert.equal(charts, ['latency-cryptojs-clp-12-connections.svg', 'latency-cryptojs-plp-1-connection.svg', 'overview.svg', 'speedup-tcp-md5-ip-fddi.svg', 'throughput-tcp-md5-ip-fddi.svg']);
   const md = fs.readFileSync(path.join(runDir, 'report.md'), 'utf8');
   for (const c of charts) assert.ok(md.includes(`](charts/${c})`), `report.md links ${c}`);
   const entries = JSON.parse(fs.readFileSync(path.join(runDir, 'github-action-benchmark.json'), 'utf8'));
