@@ -182,10 +182,11 @@ export function estimatePlan(config: BenchConfig): PlanEstimate {
 }
 
 /**
- * Resident memory one busy worker thread costs, in MiB: its isolate, heap and our modules
- * (measured: RSS growth ÷ threads, an idle piscina thread 12.4–14.1 MiB; busy, see README).
+ * Resident memory one busy worker thread costs, in MiB, with its connections' state: measured with
+ * npm run bench:fig11 (the process's RSS against the threads alive, 14 to 386): 15.3 MB a thread
+ * for tcp/ip/fddi, 11.5 for the MD5 stack, 9.9–10.2 for DES and 3DES; an idle piscina thread 12.4–14.1.
  */
-export const THREAD_MEMORY_MIB = 24;
+export const THREAD_MEMORY_MIB = 16;
 
 /** Why the threads one run keeps alive would not fit in this machine's memory (three quarters of it), or null. */
 export function threadMemoryProblem(config: BenchConfig, totalBytes = os.totalmem()): string | null {

@@ -46,11 +46,12 @@ test('the defaults never refuse: 1 to 300 cores, 1 to 8 GiB a core', () => {
   }
 });
 
-test('256 cores in 24 GiB: the default sweep is thinned until a run\'s threads fit, and says so', () => {
-  const config = parseOptions([], 256, 24 * GiB);
+test('256 cores in 16 GiB: the default sweep is thinned until a run\'s threads fit, and says so; numbers given are refused', () => {
+  const config = parseOptions([], 256, 16 * GiB);
   assert.equal(config.workers, [1, 4, 16, 64, 256]);
-  assert.match(config.fitted.join(), /workers 1,2,4,8,16,32,64,128,256 → 1,4,16,64,256 \(memory/);
-  assert.throws(() => parseOptions(['--workers', '1,128,256'], 256, 24 * GiB), /one run keeps \d+ threads alive/);
+  assert.match(config.fitted.join(), /workers 1,2,4,8,16,32,64,128,256 → 1,4,16,64,256 \(memory: 16 MiB a thread\)/);
+  assert.throws(() => parseOptions(['--workers', '1,128,256'], 256, 8 * GiB), /one run keeps 770 threads alive, about 12\.0 GiB at 16 MiB a thread, more than three quarters of this machine's 8\.0 GiB: allowed up to about 384 threads at once/);
+  assert.not.throws(() => parseOptions(['--stacks', 'tcp/ip/fddi', '--side', 'send', '--mode', 'clp', '--clp', 'thread-per-connection,processor-per-connection', '--connections', '384', '--workers', '2'], 2, 24 * GiB), 'Fig. 11\'s 384 threads fit in 24 GiB');
 });
 
 test('--budget fits the plan: shorter windows, then fewer worker counts, then fewer runs; the estimate stays within it', () => {
