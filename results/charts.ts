@@ -236,8 +236,10 @@ export function overviewChart(summary: readonly SummaryRow[]): ChartSpec | null 
 /** The paper's Fig. 11: CLP against connections, one line per stack and policy (processor-per-connection with its workers). */
 function connectionsChart(rows: readonly SummaryRow[], field: 'mbps' | 'fairness'): ChartSpec {
   const mbps = field === 'mbps';
-  const series = (s: SummaryRow) => `${s.stack} ${s.mode === 'clp' ? (s.clp ?? 'processor-per-connection') : s.mode}${s.clp === 'thread-per-connection' ? '' : ` ×${s.workers}`}${s.crypto === 'cryptojs' ? '' : ` [${s.crypto}]`}`;
-  const values = rows.map((s) => ({ side: s.side, connections: s.connections, series: series(s), mbps: s.meanMbps, fairness: s.fairness ?? null }));
+  // Colour the stack, dash the policy: eight long names in one legend would be cut short.
+  const stack = (s: SummaryRow) => `${s.stack}${s.crypto === 'cryptojs' ? '' : ` [${s.crypto}]`}`;
+  const policy = (s: SummaryRow) => (s.mode !== 'clp' ? `${s.mode} ×${s.workers}` : s.clp === 'thread-per-connection' ? 'thread-per-connection' : `processor-per-connection ×${s.workers}`);
+  const values = rows.map((s) => ({ side: s.side, connections: s.connections, stack: stack(s), policy: policy(s), series: `${stack(s)} ${policy(s)}`, mbps: s.meanMbps, fairness: s.fairness ?? null }));
   return {
     name: mbps ? 'connections' : 'fairness-connections',
     title: mbps ? 'Throughput against connections' : "Jain's fairness index against connections",
@@ -253,12 +255,20 @@ function connectionsChart(rows: readonly SummaryRow[], field: 'mbps' | 'fairness
         encoding: {
           x: { field: 'connections', type: 'quantitative', scale: { type: 'log' }, title: 'connections' },
           y: mbps ? { field: 'mbps', type: 'quantitative', title: 'Mbit/s', scale: { type: 'log' } } : { field: 'fairness', type: 'quantitative', title: "Jain's index", scale: { domain: [0, 1] } },
-          color: { field: 'series', type: 'nominal', title: null, legend: { labelLimit: 320 } },
+          color: { field: 'stack', type: 'nominal', title: 'stack', legend: { labelLimit: 320 } },
+          strokeDash: { field: 'policy', type: 'nominal', title: 'policy', legend: DASH_LEGEND },
+          detail: { field: 'series', type: 'nominal' },
         },
       },
     },
   };
 }
+
+/**
+ * A legend of dashes: vega-lite leaves a strokeDash legend's symbols without a stroke (invisible)
+ * and its Legend type has no `encode`, which vega itself honours.
+ */
+const DASH_LEGEND = { labelLimit: 320, symbolType: 'stroke', symbolStrokeWidth: 2, symbolSize: 400, encode: { symbols: { update: { stroke: { value: '#444' } } } } } as unknown as { labelLimit: number };
 
 /** Rows of a connection sweep: those whose stack, side, mode, policy and crypto were measured at more than one connection count. */
 function connectionSweep(summary: readonly SummaryRow[]): SummaryRow[] {

@@ -37,8 +37,9 @@ export function findings(summary: readonly SummaryRow[]): string[] {
   const cryptos = new Set(keys.map((k) => k.split('|')[1]));
   for (const key of keys) {
     const [stack, crypto] = key.split('|') as [string, string];
-    const rows = parallelRows(summary, stack, crypto);
-    const most = Math.max(...rows.map((s) => s.workers));
+    // Speedups need a run at one worker: a stack measured at one worker count has none to tell.
+    const rows = parallelRows(summary, stack, crypto).filter((s) => s.speedup !== null);
+    const most = Math.max(...rows.map((s) => s.workers), 0);
     if (most < 2) continue;
     const at = (mode: string, side: string) => rows.find((s) => s.mode === mode && s.side === side && s.workers === most);
     const sides = (['send', 'recv'] as const).filter((side) => at('plp', side) !== undefined || at('clp', side) !== undefined);
@@ -62,6 +63,34 @@ export function findings(summary: readonly SummaryRow[]): string[] {
     const weakest = modes.flatMap((mode) => sides.map((side) => at(mode, side))).filter((s) => s !== undefined && s.speedup !== null && explanation(s) !== null).sort((a, b) => a!.speedup! - b!.speedup!)[0];
     if (weakest !== undefined) sentence.push(`${weakest.mode.toUpperCase()} ${SIDE_WORD[weakest.side]} is ${explanation(weakest)}`);
     out.push(`${sentence.join('; ')}.`);
+  }
+  return [...out, ...connectionFindings(summary)];
+}
+
+/** Fig. 11: for each stack and side swept over connections, each CLP policy from the fewest connections to the most. */
+function connectionFindings(summary: readonly SummaryRow[]): string[] {
+  const out: string[] = [];
+  const clp = summary.filter((s) => s.mode === 'clp' && s.dispatch === undefined);
+  const policyOf = (s: SummaryRow) => s.clp ?? 'processor-per-connection';
+  const cryptos = new Set(clp.map((s) => s.crypto));
+  for (const key of new Set(clp.map((s) => `${s.stack}|${s.side}|${s.crypto}`))) {
+    const [stack, side, crypto] = key.split('|') as [string, string, string];
+    const rows = clp.filter((s) => s.stack === stack && s.side === side && s.crypto === crypto);
+    const counts = [...new Set(rows.map((s) => s.connections))].sort((a, b) => a - b);
+    if (counts.length < 2) continue;
+    const [fewest, most] = [counts[0]!, counts[counts.length - 1]!];
+    const clauses: string[] = [];
+    for (const policy of ['thread-per-connection', 'processor-per-connection']) {
+      const mine = rows.filter((s) => policyOf(s) === policy);
+      // Processor-per-connection at its most workers.
+      const pick = (n: number) => mine.filter((s) => s.connections === n).sort((a, b) => b.workers - a.workers)[0];
+      const [a, b] = [pick(fewest), pick(most)];
+      if (a === undefined || b === undefined) continue;
+      const jain = (s: SummaryRow) => (s.fairness === undefined ? '' : `, Jain ${s.fairness.toFixed(3)}`);
+      const mbps = (x: number) => (x >= 100 ? x.toFixed(0) : x.toPrecision(3));
+      clauses.push(`${policy}${policy === 'processor-per-connection' ? ` on ${b.workers} threads` : ''} ${mbps(a.meanMbps)} Mbit/s${jain(a)} → ${mbps(b.meanMbps)}${jain(b)}`);
+    }
+    if (clauses.length > 0) out.push(`**${stack}**${cryptos.size > 1 ? ` [${crypto}]` : ''} ${SIDE_WORD[side]}, ${fewest} → ${most} connections: ${clauses.join('; ')}.`);
   }
   return out;
 }

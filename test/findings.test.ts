@@ -28,6 +28,14 @@ test('explanations name lost utilisation and run-queue wait; one worker count sa
   assert.equal(findings([row('plp', 'send', 1), row('clp', 'send', 1)]), []);
 });
 
+test('a connection sweep: each policy from the fewest connections to the most, with Jain\'s index; no speedup sentence without one worker', () => {
+  const sweep = [12, 384].flatMap((n) => [
+    row('clp', 'send', n, { connections: n, clp: 'thread-per-connection', meanMbps: n === 12 ? 869 : 477, fairness: n === 12 ? 0.999 : 0.647, speedup: null, speedupLow: null, speedupHigh: null }),
+    row('clp', 'send', 2, { connections: n, clp: 'processor-per-connection', meanMbps: n === 12 ? 983 : 625, fairness: 1, speedup: null, speedupLow: null, speedupHigh: null }),
+  ]);
+  assert.equal(findings(sweep), ['**tcp/ip/fddi** sending, 12 → 384 connections: thread-per-connection 869 Mbit/s, Jain 0.999 → 477, Jain 0.647; processor-per-connection on 2 threads 983 Mbit/s, Jain 1.000 → 625, Jain 1.000.']);
+});
+
 test('the HTML page folds every section after the findings, headings kept as the summaries', () => {
   const html = '<h1>xkbench results</h1><p>meta</p><h2>Findings</h2><ul><li>x</li></ul><h2>Throughput</h2><table></table><h2>Charts</h2><figure></figure>';
   assert.is(collapsible(html), '<h1>xkbench results</h1><p>meta</p><h2>Findings</h2><ul><li>x</li></ul><details class="section"><summary><h2>Throughput</h2></summary><table></table></details>\n<details class="section"><summary><h2>Charts</h2></summary><figure></figure></details>\n');
