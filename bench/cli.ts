@@ -13,6 +13,7 @@ import { addRatios } from '../results/ratios.js';
 import { applyPairedRatios, pairedRatios } from '../results/paired-ratios.js';
 import { sliceMs } from './interleaved.js';
 import { type ResultsFile, ResultsFileError, readResults } from '../results/results-file.js';
+import { RESULTS_FORMAT_VERSION } from '../results/schema.js';
 import { amdahlTable, connectionsTable, cpuTable, gatewaySections, latencyTables, pairedTables, parallelTables, throughputTable } from '../results/report.js';
 import { beneckeRows, scalingRows, shiehLaiRows } from '../results/model-report.js';
 import { RUN_COLUMNS, summarizeRuns } from '../results/rows.js';
@@ -231,7 +232,7 @@ async function main(argv: string[]): Promise<number> {
   applyPairedRatios(summary, paired);
   const meta = buildMeta(config, outcome, started, argv);
   const models = { benecke: beneckeRows(summary), shiehLai: shiehLaiRows(outcome.rows), scaling: scalingRows(summary) };
-  const results: ResultsFile = { runs: outcome.rows, summary, calibration: outcome.calibration, pairedRatios: paired, failures: outcome.failures, models, meta, slices: outcome.slices };
+  const results: ResultsFile = { formatVersion: RESULTS_FORMAT_VERSION, runs: outcome.rows, summary, calibration: outcome.calibration, pairedRatios: paired, failures: outcome.failures, models, meta, slices: outcome.slices };
   writeAtomic(path.join(out, 'results.csv'), toCsv(outcome.rows, RUN_COLUMNS));
   writeAtomic(path.join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   const comparison = baseline !== null ? compareResults(baseline, results, config.compare!, config.thresholdPercent) : null;

@@ -3,7 +3,7 @@
 // not overlap). Only metrics that mean something across machines are tracked for regressions:
 // speedups and same-run ratios. Raw Mbit/s is shown, and flagged when CPU or Node differ.
 
-import type { ResultsFile } from './results-file.js';
+import type { ResultsFile } from './schema.js';
 import { table, withInterval } from './markdown.js';
 import { type ConfigFields, type SummaryRow, configKey } from './rows.js';
 

@@ -6,7 +6,7 @@
 // github-action-benchmark-throughput.json.
 
 import { type MetricName, isTracked, metric, rowLabel } from './compare.js';
-import type { ResultsFile } from './results-file.js';
+import type { ResultsFile } from './schema.js';
 import type { SummaryRow } from './rows.js';
 
 export interface ActionBenchmarkEntry {

@@ -11,7 +11,7 @@ import type { Comparison } from './compare.js';
 import { toActionBenchmark, toThroughputBenchmark } from './github-benchmark.js';
 import { writeAtomic } from './output.js';
 import { renderReport } from './report.js';
-import type { ResultsFile } from './results-file.js';
+import type { ResultsFile } from './schema.js';
 
 export const CHARTS_FOLDER = 'charts';
 

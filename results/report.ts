@@ -6,6 +6,9 @@ import type { CalibrationRow, MemoryUse, RunRow, SummaryRow } from './rows.js';
 import { table, withInterval } from './markdown.js';
 import type { PairedRatio } from './paired-ratios.js';
 import { findings } from './findings.js';
+import type { ReportMeta } from './schema.js';
+
+export type { ReportMeta };
 import { beneckeRows, beneckeTable, crashTable, gatewayTable, scalingRows, scalingTable, shiehLaiRows, shiehLaiTable } from './model-report.js';
 
 /** What a report shows beside the tables: charts (files in charts/), calibration, a comparison. */
@@ -45,20 +48,6 @@ export function pairedTables(ratios: readonly PairedRatio[], targetPercent: numb
     parts.push(`**${title}**`, '', table(header, rows), '');
   }
   return parts.join('\n');
-}
-
-export interface ReportMeta {
-  timestamp: string;
-  node: string;
-  cpu: string;
-  cpus: number;
-  os: string;
-  commit: string | null;
-  incomplete: boolean;
-  command: string;
-  enforcement: { stack: string; side: string; enforced: string[]; computedOnly: string[]; genuineFrames: boolean }[];
-  /** Where the threads' CPU times came from (schedstat, threadCpuUsage or none). */
-  cpuSource?: string;
 }
 
 function fmt(x: number | null, digits = 1): string {

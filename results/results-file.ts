@@ -1,28 +1,11 @@
-// results.json: what a run writes and what `npm run report` and `--compare` read back. Reading
+// Reading results.json back (its shape is schema.ts): for `npm run report` and `--compare`. Reading
 // checks the shape, so a wrong or corrupt file is named with what is wrong, never a stack trace.
 
-import type { BeneckeRow, ScalingRow, ShiehLaiRow } from './model-report.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ReportMeta } from './report.js';
-import type { CalibrationRow, RunDetail, SummaryRow } from './rows.js';
-import type { PairedRatio, SliceGroup } from './paired-ratios.js';
+import { RESULTS_FORMAT_VERSION, type ResultsFile } from './schema.js';
 
-export interface ResultsFile {
-  runs: RunDetail[];
-  summary: SummaryRow[];
-  /** Raw primitive throughput of the same run (absent in files older than the regression check). */
-  calibration?: CalibrationRow[];
-  /** Ratios measured in alternation, slice by slice (absent in files older than interleaved measurement). */
-  pairedRatios?: PairedRatio[];
-  /** Each interleaved group's Mbit/s per member, round by round: what pairedRatios were computed from. */
-  slices?: SliceGroup[];
-  /** Configurations that could not be measured (a worker threw or died), with the error. */
-  failures?: { stack: string; side: string; mode: string; workers: number; connections: number; crypto: string; error: string; endedAfterMs?: number }[];
-  /** Benecke's model and the Amdahl/USL fits, from the summary (predictions labelled as such). */
-  models?: { benecke: BeneckeRow[]; shiehLai: ShiehLaiRow[]; scaling: ScalingRow[] };
-  meta: ReportMeta & Record<string, unknown>;
-}
+export type { ResultsFile };
 
 export class ResultsFileError extends Error {
   override name = 'ResultsFileError';
@@ -69,5 +52,7 @@ function shapeProblem(data: unknown): string | null {
     for (const field of ['workers', 'connections', 'packetSize', 'meanMbps'] as const) if (typeof r[field] !== 'number') return `summary[${i}].${field} is not a number`;
   }
   if (d.calibration !== undefined && !Array.isArray(d.calibration)) return "'calibration' is not an array";
+  if (d.formatVersion !== undefined && !(Number.isInteger(d.formatVersion) && (d.formatVersion as number) >= 0)) return "'formatVersion' is not a whole number";
+  if (typeof d.formatVersion === 'number' && d.formatVersion > RESULTS_FORMAT_VERSION) return `formatVersion ${d.formatVersion} is newer than this xkbench reads (up to ${RESULTS_FORMAT_VERSION}): update xkbench`;
   return null;
 }

@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseOptions, OptionError } from '../bench/options.js';
 import { RUN_COLUMNS } from '../results/rows.js';
+import { RESULTS_FORMAT_VERSION } from '../results/schema.js';
 import { PAPER_STACKS } from '../stacks/spec.js';
 import { PROCESS_LIMIT_MS, withinLimit } from './time-limit.js';
 import { findTool, testWithTool } from './tools.js';
@@ -130,7 +131,10 @@ test('a missing or corrupt --compare file exits 2 before any work, naming the fi
   fs.writeFileSync(corrupt, '{"summary": [');
   const wrongShape = path.join(dir, 'wrong-shape.json');
   fs.writeFileSync(wrongShape, JSON.stringify({ summary: [{ stack: 'tcp/ip/fddi' }], runs: [], meta: {} }));
+  const newer = path.join(dir, 'newer.json');
+  fs.writeFileSync(newer, JSON.stringify({ formatVersion: 99, summary: [], runs: [], meta: {} }));
   for (const [file, message] of [
+    [newer, /--compare .*newer\.json: not an xkbench results\.json: formatVersion 99 is newer than this xkbench reads \(up to 1\): update xkbench/],
     [path.join(dir, 'absent.json'), /--compare .*absent\.json: cannot be read \(ENOENT\)/],
     [corrupt, /--compare .*corrupt\.json: not valid JSON/],
     [wrongShape, /--compare .*wrong-shape\.json: not an xkbench results\.json: summary\[0\]\.side is not a string/],
@@ -305,7 +309,8 @@ test('a short run writes results.csv, results.json and report.md of the document
   assert.is(csv[0], RUN_COLUMNS.join(','));
   assert.is(csv.length, 1 + 2 * 2 * 2);
   const json = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
-  assert.equal(Object.keys(json).sort(), ['calibration', 'failures', 'meta', 'models', 'pairedRatios', 'runs', 'slices', 'summary']);
+  assert.equal(Object.keys(json).sort(), ['calibration', 'failures', 'formatVersion', 'meta', 'models', 'pairedRatios', 'runs', 'slices', 'summary']);
+  assert.is(json.formatVersion, RESULTS_FORMAT_VERSION);
   assert.is(json.runs.length, 8);
   for (const row of json.runs) {
     for (const column of RUN_COLUMNS) assert.ok(column in row, column);
