@@ -1,7 +1,7 @@
 // The command line: every flag is checked before any work starts; a bad one is an OptionError
 // (exit 2) naming the flag, what was given and what is allowed.
 
-import type { Side } from '../drivers/workload.js';
+import type { Side } from '../drivers/workload-contract.js';
 import { CRYPTO_PROVIDERS, type CryptoProviderName } from '../stacks/crypto/index.js';
 import { PAPER_STACKS, StackSpecError, isGatewaySpec, isIpsecSpec, isScreenSpec, parseStackSpec, stackList } from '../stacks/spec.js';
 import { DISPATCH_POLICIES, DISPATCH_UNITS, type DispatchPolicy, type DispatchUnit, HASH_FIELDS, type HashField } from '../parallel/dispatch.js';

@@ -3,7 +3,7 @@
 // budget. Pure functions of the configuration and the core count, so that the plan for a 64- or
 // 256-core machine can be worked out (and tested) on any machine.
 
-import type { Side } from '../drivers/workload.js';
+import type { Side } from '../drivers/workload-contract.js';
 import { type Dispatch, dispatchLabel } from '../parallel/dispatch.js';
 import { configKey } from '../results/rows.js';
 import type { CryptoProviderName } from '../stacks/crypto/index.js';

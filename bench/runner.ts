@@ -5,11 +5,12 @@
 
 import { calibrateConfiguration, calibrationPass, calibrationPrimitives, calibrationRows } from './calibration.js';
 import { performance } from 'node:perf_hooks';
-import { type Enforcement, type MemoryBetween, createWorkload, describeDrops, enforcementFor } from '../drivers/workload.js';
+import { createWorkload, describeDrops, enforcementFor } from '../drivers/workload.js';
+import type { Enforcement } from '../drivers/workload-contract.js';
+import type { MemoryBetween } from '../parallel/memory-trace.js';
 import { ParallelEngine, WorkerFailure } from '../parallel/engine.js';
 import type { LockStats } from '../parallel/mutex.js';
 import type { TcpLockScope } from '../stacks/layers/tcp.js';
-import type { Side } from '../drivers/workload.js';
 import type { CryptoProviderName } from '../stacks/crypto/index.js';
 import type { Msg } from '../stacks/message.js';
 import { type CalibrationRow, type ConfigFields, type CrashPhase, type CrashReport, type RunDetail, configKey, round } from '../results/rows.js';

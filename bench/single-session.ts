@@ -4,7 +4,9 @@
 // into the run's figures (drops, conservation, memory) as a whole run has them.
 
 import { performance } from 'node:perf_hooks';
-import { MemoryTrace, type Workload, type WorkloadCounters, createWorkload, firstBroken, memoryBetween } from '../drivers/workload.js';
+import { createWorkload } from '../drivers/workload.js';
+import { type Workload, type WorkloadCounters, firstBroken } from '../drivers/workload-contract.js';
+import { MemoryTrace, memoryBetween } from '../parallel/memory-trace.js';
 import { batchFor } from '../parallel/shared-run.js';
 import { CpuAccount, ThreadCpu, runCpu } from '../parallel/thread-cpu.js';
 import { round } from '../results/rows.js';

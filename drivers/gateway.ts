@@ -22,7 +22,7 @@ import { isIpsecSpec } from '../stacks/spec.js';
 import { Stack, endpointPair } from '../stacks/stack.js';
 import { IPV4_HEADER_BYTES } from '../stacks/wire/ipv4.js';
 import { MIX_FRAMES, type TrafficMix, buildTrafficMix } from './traffic-mix.js';
-import type { Enforcement, SharedAccount, Workload, WorkloadCounters, WorkloadOptions } from './workload.js';
+import type { Enforcement, SharedAccount, Workload, WorkloadCounters, WorkloadOptions } from './workload-contract.js';
 
 /** Decides, on the frame as received, whether this node processes it. */
 export interface PacketOwner {

@@ -2,7 +2,8 @@
 // bytes, drops and lock use added up over the workers, per-connection Mbit/s, memory, conservation.
 
 import { jainFairness } from '../results/speedup.js';
-import { type MemoryBetween, type SharedAccount, sharedAccountProblem } from '../drivers/workload.js';
+import { type SharedAccount, sharedAccountProblem } from '../drivers/workload-contract.js';
+import type { MemoryBetween } from './memory-trace.js';
 import type { LockStats } from './mutex.js';
 import { runCpu } from './thread-cpu.js';
 import { round } from '../results/rows.js';

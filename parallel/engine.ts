@@ -5,7 +5,7 @@
 
 import { Piscina } from 'piscina';
 import { sharedConnectionBytes } from '../drivers/shared-connection.js';
-import { type MemoryBetween, MemoryTrace } from '../drivers/workload.js';
+import { type MemoryBetween, MemoryTrace } from './memory-trace.js';
 import { CounterField } from './counters.js';
 import type { LockStats } from './mutex.js';
 import { Mark, Phase, SharedRun, sharedNow } from './shared-run.js';

@@ -4,7 +4,7 @@
 // While one configuration's slice runs, every other configuration's workers are parked, so slices
 // taken one after the other share the machine's speed of that moment (see results/paired.ts).
 
-import { MemoryTrace } from '../drivers/workload.js';
+import { MemoryTrace } from './memory-trace.js';
 import { type CombineOptions, combineRuns } from './combine-runs.js';
 import { CounterField } from './counters.js';
 import type { ConfigurationTask, ParallelRun } from './engine.js';

@@ -14,7 +14,9 @@ import { type GatewayCounters, GatewayWorkload, LocalCursor, type PacketOwner, t
 import { CounterBlock } from '../stacks/counter-block.js';
 import { ReplayWindow } from '../stacks/replay-window.js';
 import { type SharedConnection, sharedConnection } from '../drivers/shared-connection.js';
-import { type MemoryBetween, type SharedAccount, type Side, type Workload, createWorkload, firstBroken, memoryBetween } from '../drivers/workload.js';
+import { createWorkload } from '../drivers/workload.js';
+import { type SharedAccount, type Side, type Workload, firstBroken } from '../drivers/workload-contract.js';
+import { type MemoryBetween, memoryBetween } from './memory-trace.js';
 import type { CryptoProviderName } from '../stacks/crypto/index.js';
 import type { TcpLockScope } from '../stacks/layers/tcp.js';
 import { CounterField } from './counters.js';

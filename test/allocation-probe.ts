@@ -4,7 +4,8 @@
 // just before, nothing is collected during the run, so the bytes gained are the bytes allocated.
 import { getHeapSpaceStatistics } from 'node:v8';
 import { PerformanceObserver, constants } from 'node:perf_hooks';
-import { createWorkload, type Side } from '../drivers/workload.js';
+import { createWorkload } from '../drivers/workload.js';
+import type { Side } from '../drivers/workload-contract.js';
 import { MAX_BATCH } from '../parallel/shared-run.js';
 import { AtomicsMutex } from '../parallel/mutex.js';
 import { sharedConnection, sharedConnectionBytes } from '../drivers/shared-connection.js';

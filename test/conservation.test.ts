@@ -3,7 +3,8 @@
 // sides; a count that does not add up is reported, naming what is off.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createWorkload, sharedAccountProblem, type Side } from '../drivers/workload.js';
+import { createWorkload } from '../drivers/workload.js';
+import { sharedAccountProblem, type Side } from '../drivers/workload-contract.js';
 import { Tcb } from '../stacks/layers/tcp-control-block.js';
 import { PAPER_STACKS } from '../stacks/spec.js';
 
