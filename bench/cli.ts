@@ -109,6 +109,7 @@ function capturePathProblem(file: string): string | null {
 
 function buildMeta(config: BenchConfig, outcome: BenchOutcome, started: Date, argv: string[]) {
   const cpus = os.cpus();
+  const source = cpuSource();
   return {
     tool: 'xkbench',
     version: packageVersion(),
@@ -135,8 +136,8 @@ function buildMeta(config: BenchConfig, outcome: BenchOutcome, started: Date, ar
       'a run\'s window is its slices. Speedups, PLP ÷ CLP, lock scopes and same-run ratios are geometric means of the rounds\' ratios with a 90% interval from the runs (Student t over each run\'s mean log ratio; each run on new threads; pairedRatios); ' +
       'gateway stacks run whole windows, their ratios propagated from the run means.',
     precision: { targetCiPercent: config.targetCiPercent, budgetSeconds: config.budgetSeconds, sliceMs: Math.round(config.sliceSeconds * 1000) },
-    cpuSource: cpuSource(),
-    cpuAccounting: cpuSource() === 'none' ? 'no per-thread CPU time on this system (no /proc/thread-self/schedstat, no process.threadCpuUsage): the CPU columns are absent' : cpuSource() === 'threadCpuUsage' ? 'process.threadCpuUsage: on-CPU time only, no run-queue wait' : '/proc/thread-self/schedstat: on-CPU and run-queue wait ns per thread, read at the start and end of every slice',
+    cpuSource: source,
+    cpuAccounting: source === 'none' ? 'no per-thread CPU time on this system (no /proc/thread-self/schedstat, no process.threadCpuUsage): the CPU columns are absent' : source === 'threadCpuUsage' ? 'process.threadCpuUsage: on-CPU time only, no run-queue wait' : '/proc/thread-self/schedstat: on-CPU and run-queue wait ns per thread, read at the start and end of every slice',
     plan: { ...estimatePlan(config), fitted: config.fitted, plannedRunsTookSeconds: Math.round(outcome.plannedPassSeconds * 10) / 10, tookSeconds: Math.round((Date.now() - started.getTime()) / 100) / 10 },
   };
 }

@@ -20,7 +20,7 @@ export type ClpPolicy = 'thread-per-connection' | 'processor-per-connection';
 export const MODES: readonly Mode[] = ['single', 'plp', 'clp'];
 const CLP_POLICIES: readonly ClpPolicy[] = ['thread-per-connection', 'processor-per-connection'];
 /** The most threads one configuration may start (thread-per-connection: one per connection). */
-export const MAX_THREADS = 1024;
+const MAX_THREADS = 1024;
 
 export interface BenchConfig {
   stacks: string[];

@@ -114,7 +114,7 @@ export function configFields(c: Configuration, packetSize: number) {
 }
 
 /** CLP's default connection count: the paper's 12, or more when more workers are swept. */
-export const CLP_DEFAULT_CONNECTIONS = 12;
+const CLP_DEFAULT_CONNECTIONS = 12;
 
 /** The connection counts CLP runs: --connections, or the paper's 12 raised to the most workers swept. */
 export function clpConnections(config: Pick<BenchConfig, 'connections' | 'workers'>): number[] {

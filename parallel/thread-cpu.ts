@@ -100,7 +100,7 @@ export interface ThreadCpuFigures {
 /** The warm-up's first packets, whose cost is the cold cost (before any JIT). */
 const COLD_PACKETS = 16;
 /** The least packets a warm-up gives each thread, whatever the CPU time. */
-export const MIN_WARMUP_PACKETS = 64;
+const MIN_WARMUP_PACKETS = 64;
 
 /**
  * Accounts one thread's CPU over a run: the warm-up (until it has had its share of the CPU) and

@@ -189,7 +189,7 @@ function latencyChart(group: string, rows: readonly SummaryRow[]): ChartSpec {
  * The report's first chart: speedup against workers for every stack, both sides, PLP and CLP
  * beside the ideal line, as small panels on one scale (the paper's Fig. 3–10 at a glance).
  */
-export function overviewChart(summary: readonly SummaryRow[]): ChartSpec | null {
+function overviewChart(summary: readonly SummaryRow[]): ChartSpec | null {
   const candidates = summary.filter((s) => s.dispatch === undefined && s.clp !== 'thread-per-connection' && (s.mode === 'clp' || (s.mode === 'plp' && s.tcpLockScope !== 'segment')) && s.speedup !== null);
   // A connection sweep has its own chart: here each line at its first connection count.
   const first = new Map<string, number>();

@@ -13,7 +13,8 @@ function times(x: number): string {
   return `${x.toFixed(2)}×`;
 }
 
-function withInterval(s: SummaryRow): string {
+/** A speedup with its 90% interval, as the sentences write it: 1.47× (1.42–1.52). */
+function speedupText(s: SummaryRow): string {
   if (s.speedup === null) return 'n/a';
   return s.speedupLow !== null && s.speedupHigh !== null ? `${times(s.speedup)} (${s.speedupLow.toFixed(2)}–${s.speedupHigh.toFixed(2)})` : times(s.speedup);
 }
@@ -44,7 +45,7 @@ export function findings(summary: readonly SummaryRow[]): string[] {
     const at = (mode: string, side: string) => rows.find((s) => s.mode === mode && s.side === side && s.workers === most);
     const sides = (['send', 'recv'] as const).filter((side) => at('plp', side) !== undefined || at('clp', side) !== undefined);
     const modes = (['plp', 'clp'] as const).filter((mode) => sides.some((side) => at(mode, side) !== undefined));
-    const clauses = modes.map((mode) => `${mode.toUpperCase()} ${sides.map((side) => `${at(mode, side) ? withInterval(at(mode, side)!) : '—'}${sides.length > 1 ? ` ${SIDE_WORD[side]}` : ''}`).join(' and ')}`);
+    const clauses = modes.map((mode) => `${mode.toUpperCase()} ${sides.map((side) => `${at(mode, side) ? speedupText(at(mode, side)!) : '—'}${sides.length > 1 ? ` ${SIDE_WORD[side]}` : ''}`).join(' and ')}`);
     const sentence = [`**${stack}**${cryptos.size > 1 ? ` [${crypto}]` : ''}: at ${most} workers ${sides.length === 1 ? `(${SIDE_WORD[sides[0]!]}) ` : ''}speedup ${clauses.join('; ')}`];
     // PLP's lock at one worker and the Amdahl bound it puts on PLP at the most workers.
     const locks = sides.map((side) => ({ side, one: rows.find((s) => s.mode === 'plp' && s.side === side && s.workers === 1 && s.lockHeldFraction !== undefined) })).filter((l) => l.one !== undefined);

@@ -2,7 +2,7 @@
 // and 2 (µs per packet, and the increment over the TCP/IP baseline of the same link).
 
 import { type Comparison, renderComparison } from './compare.js';
-import type { CalibrationRow, MemoryUse, RunRow, SummaryRow } from './rows.js';
+import { type CalibrationRow, type MemoryUse, type RunRow, type SummaryRow, configKey } from './rows.js';
 import { table, withInterval } from './markdown.js';
 import type { PairedRatio } from './paired-ratios.js';
 import { findings } from './findings.js';
@@ -147,7 +147,7 @@ export function connectionsTable(summary: readonly SummaryRow[], runs: readonly 
   const counts = new Set(rows.map((s) => s.connections));
   if (counts.size < 2 && policies.size < 2) return '';
   const rss = (s: SummaryRow) => {
-    const mine = (runs as (RunRow & { clp?: string; memory?: MemoryUse })[]).filter((r) => r.stack === s.stack && r.side === s.side && r.mode === 'clp' && r.workers === s.workers && r.connections === s.connections && r.crypto === s.crypto && (r.clp ?? 'processor-per-connection') === (s.clp ?? 'processor-per-connection') && r.memory !== undefined);
+    const mine = (runs as (RunRow & { memory?: MemoryUse })[]).filter((r) => r.memory !== undefined && configKey(r) === configKey(s));
     return mine.length === 0 ? null : Math.max(...mine.map((r) => r.memory!.rssEndMB));
   };
   return table(
@@ -213,7 +213,7 @@ export function lockTable(summary: readonly SummaryRow[]): string {
 export function cpuTable(summary: readonly SummaryRow[]): string {
   const rows = summary.filter((s) => s.busyRatio !== undefined && s.costRatio !== undefined && s.dispatch === undefined);
   if (rows.length === 0) return '';
-  const one = (s: SummaryRow) => summary.find((o) => o.stack === s.stack && o.side === s.side && o.mode === s.mode && o.crypto === s.crypto && o.connections === s.connections && o.tcpLockScope === s.tcpLockScope && o.clp === s.clp && o.workers === 1);
+  const one = (s: SummaryRow) => summary.find((o) => configKey(o) === configKey({ ...s, workers: 1 }));
   return table(
     ['stack', 'side', 'mode', 'workers', 'speedup', 'threads busy ×', 'per-packet cost ×', 'busy × cost', 'busy threads', 'CPU µs/packet at 1 → N', 'run-queue wait'],
     rows.map((s) => [
@@ -434,7 +434,7 @@ export function renderReport(summary: readonly SummaryRow[], meta: ReportMeta, e
       ? [
           '## Findings',
           '',
-          ...said.flatMap((line) => [`- ${line}`]),
+          ...said.map((line) => `- ${line}`),
           '',
           ...(overview !== undefined ? [image(overview), ''] : []),
           'Speedups are paired estimates with their 90% interval (below: how they were measured). The Amdahl bound takes the lock as the only serial part; the CPU accounting splits a speedup into the threads that were busy and what a packet cost them.',

@@ -261,7 +261,7 @@ export function summarizeRuns(rows: readonly (RunRow & Partial<RunDetail>)[]): S
       const replay = gateways.filter((g) => g.replayDropped !== undefined);
       if (replay.length > 0) extra.replayDropShare = round(replay.reduce((s, g) => s + g.replayDropped!, 0) / group.filter((r) => r.gateway?.replayDropped !== undefined).reduce((s, r) => s + r.packets, 0));
     }
-    Object.assign(extra, cpuSummary(group, stats.get(configKey({ ...first, workers: 1 })) !== undefined ? groups.get(configKey({ ...first, workers: 1 })) : undefined, first.workers));
+    Object.assign(extra, cpuSummary(group, groups.get(configKey({ ...first, workers: 1 })), first.workers));
     const locks = group.map((r) => r.lock).filter((l) => l !== undefined);
     if (locks.length > 0) {
       extra.lockHeldFraction = round(mean(locks.map((l) => l.heldFraction)));
