@@ -182,7 +182,7 @@ async function main(argv: string[]): Promise<number> {
   }
   let captures: Captures | null = null;
   if (config.pcap !== null) {
-    const linkTypes = new Map(config.stacks.map((s) => [s, new Stack(s, endpointPair()[0]).link.linkType]));
+    const linkTypes = new Map(config.stacks.map((s) => [s, new Stack(s, endpointPair()[0]).linkType]));
     captures = new Captures(config.pcap, linkTypes);
   }
 

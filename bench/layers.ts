@@ -66,7 +66,7 @@ function addLayerBenches(bench: Bench, spec: string, crypto: CryptoProviderName,
   const a = new Stack(spec, { ...oa, crypto });
   const b = new Stack(spec, { ...ob, crypto });
   const wire = new Loopback(a, b);
-  if (a.tcp) wire.handshake();
+  if (a.transport === 'tcp') wire.handshake();
   b.application = { pop: (m) => void (sink = (sink + m.length) | 0) };
 
   // One genuine exchange, recording what reaches each layer on the way down and up.
@@ -90,7 +90,7 @@ function addLayerBenches(bench: Bench, spec: string, crypto: CryptoProviderName,
   msg.resetPayload(packetSize);
   new Prng(7).fill(msg.bytes, msg.head, packetSize);
   if (a.send(msg) !== SendStatus.Sent) throw new Error(`${spec}: could not send the sample packet`);
-  const savedTcb = b.tcp?.tcb.f.slice();
+  const savedTcb = b.tcb?.f.slice();
   wire.pump();
   for (const layer of [...a.layers, ...b.layers]) {
     // Back to the prototype's methods.
@@ -106,7 +106,7 @@ function addLayerBenches(bench: Bench, spec: string, crypto: CryptoProviderName,
     if (!only.has(layer.name)) continue;
     const length = down.get(layer)!;
     const stub = layer.below ? new StubBelow(layer.below, a.drops) : null;
-    const f = a.tcp?.tcb.f;
+    const f = a.tcb?.f;
     const name = `push ${layer.name} [${crypto}]`;
     names.set(name, [layer.name, 'push']);
     bench.add(
@@ -138,7 +138,7 @@ function addLayerBenches(bench: Bench, spec: string, crypto: CryptoProviderName,
     frame.srcAddr = s.srcAddr;
     frame.dstAddr = s.dstAddr;
   };
-  const tcb = b.tcp?.tcb.f;
+  const tcb = b.tcb?.f;
   for (const layer of b.layers) {
     if (!only.has(layer.name)) continue;
     const snapshot = up.get(layer)!;

@@ -7,7 +7,7 @@ import type { Side } from '../drivers/workload-contract.js';
 import { type Dispatch, dispatchLabel } from '../parallel/dispatch.js';
 import { configKey } from '../results/rows.js';
 import type { CryptoProviderName } from '../stacks/crypto/index.js';
-import type { TcpLockScope } from '../stacks/layers/tcp.js';
+import type { TcpLockScope } from '../stacks/stack-options.js';
 import { cryptoPrimitives, isGatewaySpec, isIpsecSpec } from '../stacks/spec.js';
 import * as os from 'node:os';
 import { OptionError } from './args.js';

@@ -5,12 +5,13 @@
 
 import { calibrateConfiguration, calibrationPass, calibrationPrimitives, calibrationRows } from './calibration.js';
 import { performance } from 'node:perf_hooks';
-import { createWorkload, describeDrops, enforcementFor } from '../drivers/workload.js';
+import { createWorkload, describeDrops } from '../drivers/workload.js';
+import { enforcementFor } from '../drivers/workload-contract.js';
 import type { Enforcement } from '../drivers/workload-contract.js';
 import type { MemoryBetween } from '../parallel/memory-trace.js';
 import { ParallelEngine, WorkerFailure } from '../parallel/engine.js';
 import type { LockStats } from '../parallel/mutex.js';
-import type { TcpLockScope } from '../stacks/layers/tcp.js';
+import type { TcpLockScope } from '../stacks/stack-options.js';
 import type { CryptoProviderName } from '../stacks/crypto/index.js';
 import type { Msg } from '../stacks/message.js';
 import { type CalibrationRow, type ConfigFields, type CrashPhase, type CrashReport, type RunDetail, configKey, round } from '../results/rows.js';

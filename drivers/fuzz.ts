@@ -19,21 +19,17 @@ import { EspOffset } from '../stacks/wire/esp.js';
 import { IPV4_HEADER_BYTES, IP_PROTO_TCP, IP_PROTO_UDP, Ipv4Offset } from '../stacks/wire/ipv4.js';
 import { TcpOffset } from '../stacks/wire/tcp.js';
 import { UdpOffset } from '../stacks/wire/udp.js';
+import { LAYER_KINDS } from '../stacks/registry.js';
 import { FrameQueue, Loopback } from './loopback.js';
 import { Prng } from './prng.js';
 import { type TrafficMix, buildTrafficMix } from './traffic-mix.js';
 
-/** Every kind of stack: the paper's over both links, UDP, the packet screen and both IPsec tunnels. */
-export const FUZZ_STACKS = [
+/** Every kind of stack: the paper's over both links, and those each layer's kind names (UDP, DES without MD5, the packet screen, both IPsec tunnels). */
+export const FUZZ_STACKS: readonly string[] = [
   ...PAPER_STACKS,
   ...PAPER_STACKS.map((s) => s.replace(/fddi$/, 'eth')),
-  'des/tcp/ip/fddi',
-  'udp/ip/fddi',
-  'screen(100)/ip/eth',
-  'esp(3des,md5)/ip/eth',
-  'esp(des,md5)/ip/fddi',
-  'ah(md5)/ip/eth',
-] as const;
+  ...LAYER_KINDS.flatMap((kind) => kind.fuzzStacks),
+];
 
 export const MUTATIONS = ['genuine', 'bit-flips', 'truncate', 'extend', 'field-edge', 'random-frame', 'reorder'] as const;
 export type Mutation = (typeof MUTATIONS)[number];
@@ -210,8 +206,8 @@ export class FuzzSource {
     c.byMutation[mutation]++;
     const dropsBefore = receiver.drops.total;
     const deliveredBefore = this.appMessages;
-    const queuedBefore = receiver.tcp?.tcb.stats().outOfOrder ?? 0;
-    const blockedBefore = receiver.screen?.blocked ?? 0;
+    const queuedBefore = receiver.tcb?.stats().outOfOrder ?? 0;
+    const blockedBefore = receiver.blocked;
     c.offered++;
     try {
       receiver.receive(this.frame);
@@ -224,8 +220,8 @@ export class FuzzSource {
     if (dropped > 1) c.doubleCounted++;
     if (dropped > 0) c.dropped++;
     else if (this.appMessages > deliveredBefore) c.delivered++;
-    else if ((receiver.tcp?.tcb.stats().outOfOrder ?? 0) > queuedBefore) c.queued++;
-    else if ((receiver.screen?.blocked ?? 0) > blockedBefore) c.blocked++;
+    else if ((receiver.tcb?.stats().outOfOrder ?? 0) > queuedBefore) c.queued++;
+    else if ((receiver.blocked) > blockedBefore) c.blocked++;
     else c.withoutData++;
     // The receiver's ACKs go back to the sender, so its window stays open.
     this.wire?.pump();
@@ -365,7 +361,9 @@ export class FuzzSource {
 
   /** Where the transport header stands: right behind IP (and a transport AH); inside a tunnel, none is visible (-1). */
   private transportAt(ip: number): number {
-    return this.kind === 'ipsec-peer' ? -1 : ip + IPV4_HEADER_BYTES + (this.receiver.md5 !== null ? AH_MD5_BYTES : 0);
+    if (this.kind === 'ipsec-peer') return -1;
+    const receiver = this.receiver;
+    return receiver.transport === null ? ip + IPV4_HEADER_BYTES : ip - receiver.linkHeaderBytes + receiver.headerOffset(receiver.transport);
   }
 
   /** Recomputes the IPv4 header checksum and (when the frame still holds it) the TCP or UDP checksum. */

@@ -22,7 +22,7 @@ import { isIpsecSpec } from '../stacks/spec.js';
 import { Stack, endpointPair } from '../stacks/stack.js';
 import { IPV4_HEADER_BYTES } from '../stacks/wire/ipv4.js';
 import { MIX_FRAMES, type TrafficMix, buildTrafficMix } from './traffic-mix.js';
-import type { Enforcement, SharedAccount, Workload, WorkloadCounters, WorkloadOptions } from './workload-contract.js';
+import { type Enforcement, type SharedAccount, type Workload, type WorkloadCounters, type WorkloadOptions, enforcementFor } from './workload-contract.js';
 
 /** Decides, on the frame as received, whether this node processes it. */
 export interface PacketOwner {
@@ -116,7 +116,7 @@ export class GatewayWorkload implements Workload {
     this.stack.application = { pop: count };
     this.stack.attach({ transmit: count });
     this.mix = buildTrafficMix(options.spec, upstream, options.seed, this.ipsec ? options.packetSize : null);
-    this.sequenceAt = this.mix.linkHeaderBytes + IPV4_HEADER_BYTES + (this.stack.ipsec?.sequenceOffset ?? 0);
+    this.sequenceAt = this.mix.linkHeaderBytes + IPV4_HEADER_BYTES + (this.stack.securityAssociation?.sequenceOffset ?? 0);
     if (!this.ipsec) {
       this.ring = this.mix.frames;
       this.ringHeader = this.mix.linkHeaderBytes;
@@ -146,7 +146,7 @@ export class GatewayWorkload implements Workload {
    * each worker's peer stands for the one upstream gateway.
    */
   private encapsulateInto(msg: Msg, datagram: Uint8Array, position: number): void {
-    this.peer!.ipsec!.sequence.f[0] = position | 0;
+    this.peer!.securityAssociation!.setPacketsSent(position);
     const frame = this.encapsulate(datagram);
     msg.loadFrame(frame.bytes, frame.head, frame.length, this.ringHeader);
   }
@@ -163,7 +163,7 @@ export class GatewayWorkload implements Workload {
     const header = this.ringHeader;
     const msg = this.msg;
     const stack = this.stack;
-    const ipsec = stack.ipsec;
+    const ipsec = stack.securityAssociation;
     const sending = this.options.side === 'send';
     const fresh = this.peer !== null && this.options.verify;
     const stamp = this.peer !== null && !this.options.verify;
@@ -203,22 +203,15 @@ export class GatewayWorkload implements Workload {
   }
 
   gatewayCounters(): GatewayCounters {
-    const screen = this.stack.screen;
-    return { seen: this.seen, seenBytes: this.seenBytes, kept: this.kept, keptBytes: this.keptBytes, passed: screen?.passed ?? 0, blocked: screen?.blocked ?? 0 };
+    return { seen: this.seen, seenBytes: this.seenBytes, kept: this.kept, keptBytes: this.keptBytes, passed: this.stack.passed, blocked: this.stack.blocked };
   }
 
   counters(): WorkloadCounters {
-    return { packets: this.kept, bytes: this.keptBytes, drops: this.stack.drops.toRecord(), digestMismatchesIgnored: this.stack.ipsec?.mismatchesIgnored ?? 0, dataErrors: 0, outOfOrder: 0 };
+    return { packets: this.kept, bytes: this.keptBytes, drops: this.stack.drops.toRecord(), digestMismatchesIgnored: this.stack.mismatchesIgnored, dataErrors: 0, outOfOrder: 0 };
   }
 
-  static readonly enforcement: Enforcement = {
-    enforced: ['link header and addresses', 'ip header checksum', 'screen rules (first match; blocked packets counted apart)'],
-    computedOnly: [],
-    genuineFrames: true,
-  };
-
   enforcement(): Enforcement {
-    return GatewayWorkload.enforcement;
+    return enforcementFor(this.options);
   }
 
   setTap(tap: ((frame: Msg) => void) | null): void {

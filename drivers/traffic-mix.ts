@@ -103,7 +103,7 @@ export function buildTrafficMix(spec: string, peer: StackOptions, seed: number, 
   const sender = new Stack(`udp/ip/${linkName}`, peer);
   const pool = new BufferPool(1);
   const msg = pool.get()!;
-  const storageBytes = MIX_FRAMES * (sender.linkHeaderBytes + sender.link.mtu + 64);
+  const storageBytes = MIX_FRAMES * (sender.linkHeaderBytes + sender.mtu + 64);
   const storage = new Uint8Array(storageBytes);
   const frames: Uint8Array[] = [];
   const flowOf = new Uint16Array(MIX_FRAMES);
@@ -124,7 +124,7 @@ export function buildTrafficMix(spec: string, peer: StackOptions, seed: number, 
     const transport = tcp ? TCP_HEADER_BYTES : UDP_HEADER_BYTES;
     // Sizes from Benecke's list, or all alike (Shieh & Lai's frames: the datagram's whole size).
     const drawn = MIX_SIZES[prng.below(MIX_SIZES.length)]!;
-    const userBytes = datagramBytes !== null ? datagramBytes - IPV4_HEADER_BYTES - transport : Math.min(drawn, sender.link.mtu - IPV4_HEADER_BYTES - transport);
+    const userBytes = datagramBytes !== null ? datagramBytes - IPV4_HEADER_BYTES - transport : Math.min(drawn, sender.mtu - IPV4_HEADER_BYTES - transport);
     const head = msg.resetPayload(userBytes);
     prng.fill(msg.bytes, head, userBytes);
     const th = msg.push(transport);
@@ -143,7 +143,7 @@ export function buildTrafficMix(spec: string, peer: StackOptions, seed: number, 
     writeIpv4Header(msg.bytes, msg.view, iph, IPV4_HEADER_BYTES + length, idents[f]!++, flow.protocol, flow.src, flow.dst);
     flowOf[i] = f;
     ipBytes[i] = IPV4_HEADER_BYTES + length;
-    sender.link.push(msg);
+    sender.sendDatagram(msg);
   }
   return { frames, flowOf, ipBytes, flows, linkHeaderBytes: sender.linkHeaderBytes };
 }

@@ -2,8 +2,10 @@
 // enforces, and the conservation checks over its counts (one connection, or a shared one's sums).
 
 import type { CryptoProviderName } from '../stacks/crypto/index.js';
-import type { TcpLockScope } from '../stacks/layers/tcp.js';
+import type { TcpLockScope } from '../stacks/stack-options.js';
 import type { Msg } from '../stacks/message.js';
+import { layerKind } from '../stacks/registry.js';
+import { isGatewaySpec, parseStackLayers } from '../stacks/spec.js';
 
 export type Side = 'send' | 'recv';
 
@@ -91,4 +93,18 @@ export function firstBroken(workloads: readonly Workload[], connections: readonl
     if (broken !== null) return `connection ${connections[k]}: ${broken}`;
   }
   return null;
+}
+
+/** What a run of these drivers enforces (a failure drops the packet) and what it only computes. */
+export function enforcementFor(options: Pick<WorkloadOptions, 'spec' | 'side' | 'verify'>): Enforcement {
+  const run = { side: options.side, verify: options.verify };
+  const enforced: string[] = [];
+  const computedOnly: string[] = [];
+  for (const layer of parseStackLayers(options.spec).reverse()) {
+    const checks = layerKind(layer.name)!.checks?.(layer, run);
+    enforced.push(...(checks?.enforced ?? []));
+    computedOnly.push(...(checks?.computedOnly ?? []));
+  }
+  if (options.verify) enforced.push('application data equals what was sent');
+  return { enforced, computedOnly, genuineFrames: isGatewaySpec(options.spec) || options.verify || options.side === 'send' };
 }

@@ -7,19 +7,18 @@
 
 import type { CryptoProviderName } from '../stacks/crypto/index.js';
 import { type FrameSink, SendStatus, type Upper } from '../stacks/layer.js';
-import type { TcpLockScope } from '../stacks/layers/tcp.js';
+import type { TcpLockScope } from '../stacks/stack-options.js';
 import { RCV_WINDOW, Tcb, seqGt } from '../stacks/layers/tcp-control-block.js';
 import { BufferPool, DEFAULT_SLOT_BYTES, type Msg } from '../stacks/message.js';
-import { isGatewaySpec, parseStackSpec } from '../stacks/spec.js';
+import { isGatewaySpec } from '../stacks/spec.js';
 import { GatewayWorkload } from './gateway.js';
 import { Stack, type StackOptions, endpointPair } from '../stacks/stack.js';
-import { AH_MD5_BYTES } from '../stacks/wire/ah.js';
 import { IPV4_HEADER_BYTES, Ipv4Offset } from '../stacks/wire/ipv4.js';
 import { TcpOffset } from '../stacks/wire/tcp.js';
 import { FrameQueue, Loopback, deliverAll } from './loopback.js';
 import { Prng } from './prng.js';
 import { REORDER_SLOTS, type SharedConnection, SharedWord, WORKER_MESSAGES } from './shared-connection.js';
-import type { Enforcement, SharedAccount, Side, Workload, WorkloadCounters, WorkloadOptions } from './workload-contract.js';
+import { type Enforcement, type SharedAccount, type Side, type Workload, type WorkloadCounters, type WorkloadOptions, enforcementFor } from './workload-contract.js';
 
 /**
  * The application's data: MESSAGES messages of random bytes (the paper's random-filled buffers),
@@ -64,26 +63,9 @@ function endpoints(connection: number, worker = 0): [StackOptions, StackOptions]
   return [a, b];
 }
 
-/** What a run of these drivers enforces (a failure drops the packet) and what it only computes. */
-export function enforcementFor(options: Pick<WorkloadOptions, 'spec' | 'side' | 'verify'>): Enforcement {
-  if (isGatewaySpec(options.spec)) return GatewayWorkload.enforcement;
-  const names = parseStackSpec(options.spec);
-  const enforced = ['link header and addresses', 'ip header checksum'];
-  const computedOnly: string[] = [];
-  if (names.includes('tcp')) enforced.push('tcp checksum', 'tcp sequence and window');
-  if (names.includes('udp')) enforced.push('udp checksum');
-  if (names.includes('md5')) {
-    if (options.verify || options.side === 'send') enforced.push('md5 digest');
-    else computedOnly.push('md5 digest (templates replayed with advancing sequence numbers cannot match)');
-  }
-  if (names.includes('des') || names.includes('3des')) enforced.push(`${names[0]} padding`);
-  if (options.verify) enforced.push('application data equals what was sent');
-  return { enforced, computedOnly, genuineFrames: options.verify || options.side === 'send' };
-}
-
 /** Byte offset of the transport header in a frame of this stack. */
 function transportOffset(stack: Stack): number {
-  return stack.linkHeaderBytes + IPV4_HEADER_BYTES + (stack.md5 !== null ? AH_MD5_BYTES : 0);
+  return stack.headerOffset(stack.transport!);
 }
 
 /** Options that put a stack's TCP, IP and AH state on the shared connection (one end of it). */
@@ -194,13 +176,13 @@ function connectedPair(options: WorkloadOptions, receiverEnforcesDigest: boolean
   const receiver = new Stack(options.spec, { ...ob, crypto: options.crypto, enforceDigest: receiverEnforcesDigest });
   checkPacketSize(sender, options.packetSize);
   const wire = new Loopback(sender, receiver, 64);
-  if (sender.tcp !== null) wire.handshake();
+  if (sender.transport === 'tcp') wire.handshake();
   return { sender, receiver, wire };
 }
 
 function checkPacketSize(stack: Stack, packetSize: number): void {
   if (packetSize > stack.maxPayload) {
-    throw new RangeError(`packet size ${packetSize} does not fit one ${stack.link.name} frame of stack ${stack.spec}: at most ${stack.maxPayload} bytes`);
+    throw new RangeError(`packet size ${packetSize} does not fit one ${stack.linkName} frame of stack ${stack.spec}: at most ${stack.maxPayload} bytes`);
   }
 }
 
@@ -227,8 +209,8 @@ abstract class BaseWorkload implements Workload {
       for (const [name, count] of Object.entries(stack.drops.toRecord())) drops[name] = (drops[name] ?? 0) + count;
     }
     let ignored = 0;
-    for (const stack of this.stacks()) ignored += stack.md5?.mismatchesIgnored ?? 0;
-    const outOfOrder = this.measuredReceiver()?.tcp?.tcb.stats().outOfOrder ?? 0;
+    for (const stack of this.stacks()) ignored += stack.mismatchesIgnored;
+    const outOfOrder = this.measuredReceiver()?.tcb?.stats().outOfOrder ?? 0;
     return { packets: this.packets, bytes: this.bytes, drops, digestMismatchesIgnored: ignored, dataErrors: this.dataErrors, outOfOrder };
   }
 
@@ -314,13 +296,13 @@ class SendWorkload extends BaseWorkload {
       receiver = new Stack(options.spec, { ...ob, crypto: options.crypto });
       checkPacketSize(sender, options.packetSize);
       wire = new Loopback(sender, receiver, 64);
-      if (sender.tcp !== null && receiver.tcp !== null) {
+      if (sender.transport === 'tcp' && receiver.transport === 'tcp') {
         if (shared.leader) {
           wire.handshake();
-          shared.peerTcb.f.set(receiver.tcp.tcb.f);
-          Atomics.store(shared.words, SharedWord.maxAck, sender.tcp.tcb.f[4]!); // snd_nxt
+          shared.peerTcb.f.set(receiver.tcb!.f);
+          Atomics.store(shared.words, SharedWord.maxAck, sender.tcb!.f[Tcb.sndNxt]!);
         } else {
-          receiver.tcp.tcb.f.set(shared.peerTcb.f);
+          receiver.tcb!.f.set(shared.peerTcb.f);
         }
       }
     }
@@ -342,9 +324,9 @@ class SendWorkload extends BaseWorkload {
 
   /** Sent messages = frames on the wire; the sender's snd_nxt is the wire's last byte; snd_una is the peer's rcv_nxt. */
   override conservation(): string | null {
-    if (this.wire !== null || this.sender.tcp === null || this.peer.tcp === null) return null;
+    if (this.wire !== null || this.sender.transport !== 'tcp' || this.peer.transport !== 'tcp') return null;
     if (this.framesOut !== this.packets) return `${this.packets} messages sent but ${this.framesOut} frames reached the wire`;
-    const s = this.sender.tcp.tcb.f;
+    const s = this.sender.tcb!.f;
     if (this.shared !== null) {
       // PLP: every worker has stopped (end barrier); all sequence space taken reached some wire.
       const maxAck = Atomics.load(this.shared.words, SharedWord.maxAck);
@@ -352,7 +334,7 @@ class SendWorkload extends BaseWorkload {
     }
     const sndNxt = s[Tcb.sndNxt]!;
     const sndUna = s[Tcb.sndUna]!;
-    const peerRcvNxt = this.peer.tcp.tcb.f[Tcb.rcvNxt]!;
+    const peerRcvNxt = this.peer.tcb!.f[Tcb.rcvNxt]!;
     if (this.framesOut > 0 && sndNxt !== this.lastEnd) return `the sender's snd_nxt ${sndNxt >>> 0} is not the end of the last segment on the wire ${this.lastEnd >>> 0}`;
     if (sndUna !== peerRcvNxt) return `the sender counts ${sndUna >>> 0} acknowledged, the receiver ${peerRcvNxt >>> 0}: ${((peerRcvNxt - sndUna) | 0)} bytes acknowledged but not taken`;
     return null;
@@ -368,14 +350,14 @@ class SendWorkload extends BaseWorkload {
   /** Consumes frames; every second TCP segment, has the peer acknowledge everything so far. */
   private sink(): FrameSink {
     const tcpAt = transportOffset(this.sender);
-    const peerTcp = this.peer.tcp;
+    const peer = this.peer.transport === 'tcp' ? this.peer : null;
     return {
       transmit: (frame: Msg) => {
         if (this.tap !== null) this.tap(frame);
         const view = frame.view;
         const ip = frame.head + this.sender.linkHeaderBytes;
         this.observed = (this.observed + view.getUint16(ip + Ipv4Offset.checksum)) | 0;
-        if (peerTcp === null) return;
+        if (peer === null) return;
         const at = frame.head + tcpAt;
         const headerBytes = (view.getUint8(at + TcpOffset.dataOffsetFlags) >>> 4) << 2;
         const dataBytes = view.getUint16(ip + Ipv4Offset.totalLength) - (tcpAt - this.sender.linkHeaderBytes) - headerBytes;
@@ -385,7 +367,7 @@ class SendWorkload extends BaseWorkload {
         this.ackUpTo = this.shared === null ? end : raiseTo(this.shared.words, SharedWord.maxAck, end);
         if (++this.pendingSegments === 2) {
           this.pendingSegments = 0;
-          peerTcp.acknowledgeUpTo(this.ackUpTo);
+          peer.acknowledgeUpTo(this.ackUpTo);
         }
       },
     };
@@ -414,11 +396,11 @@ class SendWorkload extends BaseWorkload {
       if (windowClosed && this.peer.tick()) this.wire.pump();
       return;
     }
-    if (windowClosed && this.peer.tcp !== null) {
+    if (windowClosed && this.peer.transport === 'tcp') {
       if (this.shared !== null) this.ackUpTo = Atomics.load(this.shared.words, SharedWord.maxAck);
       if (this.pendingSegments > 0 || this.shared !== null) {
         this.pendingSegments = 0; // the delayed-ACK timer of a real receiver
-        this.peer.tcp.acknowledgeUpTo(this.ackUpTo);
+        this.peer.acknowledgeUpTo(this.ackUpTo);
       }
     }
     if (this.acks.frames.length > 0) deliverAll(this.acks, this.sender);
@@ -481,15 +463,15 @@ class ReceiveWorkload extends BaseWorkload {
       this.templates.push(this.wire.toB.frames.shift()!);
     }
     for (const t of this.templates) this.templateFrames.push(t.bytes.subarray(t.head, t.tail));
-    this.nextSeq = this.receiver.tcp?.tcb.f[9] ?? 0; // rcv_nxt: the first template's sequence number
-    if (shared !== null && this.receiver.tcp !== null) {
+    this.nextSeq = this.receiver.tcb?.f[Tcb.rcvNxt] ?? 0; // rcv_nxt: the first template's sequence number
+    if (shared !== null && this.receiver.transport === 'tcp') {
       // Packet-level parallelism: the templates came from a private pair; the measured receiver
       // is this worker's stack on the shared connection, which the leader sets to the same state.
       const [, ob] = endpoints(options.connection ?? 0, shared.worker);
       const private_ = this.receiver;
       this.receiver = new Stack(options.spec, { ...ob, crypto: options.crypto, enforceDigest: false, ...onShared(shared, 'measured', options.tcpLockScope, messages) });
       if (shared.leader) {
-        shared.measuredTcb.f.set(private_.tcp!.tcb.f);
+        shared.measuredTcb.f.set(private_.tcb!.f);
         Atomics.store(shared.words, SharedWord.nextSeq, this.nextSeq);
         Atomics.store(shared.words, SharedWord.committed, this.nextSeq);
         Atomics.store(shared.words, SharedWord.parked, 0);
@@ -545,14 +527,14 @@ class ReceiveWorkload extends BaseWorkload {
   /** Frames offered = messages delivered + frames dropped (by reason) + segments still queued; bytes = messages × size. */
   override sharedAccount(): SharedAccount | null {
     if (this.shared === null || this.options.verify) return null;
-    const queued = this.shared.leader ? (this.receiver.tcp?.tcb.f[Tcb.reassCount] ?? 0) : 0;
+    const queued = this.shared.leader ? (this.receiver.tcb?.f[Tcb.reassCount] ?? 0) : 0;
     return { offered: this.packets, delivered: this.messages, dropped: this.receiver.drops.total, queued };
   }
 
   override conservation(): string | null {
     if (this.shared !== null || this.options.verify) return null;
     const dropped = this.receiver.drops.total;
-    const queued = this.receiver.tcp?.tcb.f[Tcb.reassCount] ?? 0;
+    const queued = this.receiver.tcb?.f[Tcb.reassCount] ?? 0;
     if (this.packets !== this.messages + dropped + queued) {
       return `${this.packets} frames offered, but ${this.messages} delivered + ${dropped} dropped + ${queued} queued = ${this.messages + dropped + queued}`;
     }
@@ -585,7 +567,7 @@ class ReceiveWorkload extends BaseWorkload {
       const frame = this.frame;
       // (the measured receiver: under packet-level parallelism, the stack on the shared connection)
       const linkBytes = receiver.linkHeaderBytes;
-      const tcpAt = receiver.tcp !== null ? transportOffset(receiver) : -1;
+      const tcpAt = receiver.transport === 'tcp' ? transportOffset(receiver) : -1;
       for (let i = 0; i < packets; i++) {
         frame.loadFrameView(this.templateFrames[this.template]!, linkBytes);
         if (this.shared !== null && tcpAt >= 0) {
@@ -684,8 +666,8 @@ class SharedVerifyWorkload extends BaseWorkload {
     if (options.packetSize < 4) throw new RangeError('--verify with several workers needs packets of at least 4 bytes (each carries its number)');
     this.wire = new Loopback(this.sender, this.receiver, 64);
     if (shared.leader) {
-      if (this.sender.tcp !== null) this.wire.handshake();
-      Atomics.store(shared.words, SharedWord.committed, this.receiver.tcp?.tcb.f[9] ?? 0);
+      if (this.sender.transport === 'tcp') this.wire.handshake();
+      Atomics.store(shared.words, SharedWord.committed, this.receiver.tcb?.f[Tcb.rcvNxt] ?? 0);
       Atomics.store(shared.words, SharedWord.parked, 0);
       Atomics.store(shared.words, SharedWord.messageIndex, 0);
     }
@@ -697,7 +679,7 @@ class SharedVerifyWorkload extends BaseWorkload {
     };
     const credit = (bytes: number): void => void (this.delivered += bytes);
     this.receiver.application =
-      this.receiver.tcp !== null
+      this.receiver.transport === 'tcp'
         ? inOrderApplication(shared, check, credit, () => void this.dataErrors++)
         : { pop: (m: Msg) => (check(m), credit(m.length)) };
   }

@@ -18,7 +18,7 @@ import { createWorkload } from '../drivers/workload.js';
 import { type SharedAccount, type Side, type Workload, firstBroken } from '../drivers/workload-contract.js';
 import { type MemoryBetween, memoryBetween } from './memory-trace.js';
 import type { CryptoProviderName } from '../stacks/crypto/index.js';
-import type { TcpLockScope } from '../stacks/layers/tcp.js';
+import type { TcpLockScope } from '../stacks/stack-options.js';
 import { CounterField } from './counters.js';
 import { type Dispatch, GATEWAY_SHARED_BYTES, ReplicatedSelector, SharedCursor } from './dispatch.js';
 import { CrashBoard, type CrashPlan, memberList } from './crash.js';

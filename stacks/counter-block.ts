@@ -12,6 +12,12 @@ export class CounterBlock {
     this.shared = buffer instanceof SharedArrayBuffer;
   }
 
+  /** Sets the counter (a driver restarting a sequence at a stream position). */
+  set(value: number): void {
+    if (this.shared) Atomics.store(this.f, 0, value | 0);
+    else this.f[0] = value | 0;
+  }
+
   /** The current value (unsigned), advancing the counter by one. */
   next(): number {
     return (this.shared ? Atomics.add(this.f, 0, 1) : this.f[0]!++) >>> 0;

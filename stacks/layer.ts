@@ -2,7 +2,7 @@
 // contract between a stack and what sits above (the application) and below (a driver).
 
 import type { Msg } from './message.js';
-import type { DropCounters } from './drops.js';
+import type { DropCounters, DropGroup, GroupDrops } from './drops.js';
 
 /** What `push` answers. Only `Sent` means the message went down to the driver. */
 export const SendStatus = {
@@ -32,6 +32,10 @@ export const ControlOp = {
    * back are delivered (and decrypted) by several threads, not all by the one that filled it.
    */
   DeliverQueued: 5,
+  /** Packets the layer's rules blocked (a packet screen answers; arg ignored). */
+  Blocked: 6,
+  /** Packets the layer's rules passed (a packet screen answers; arg ignored). */
+  Passed: 7,
 } as const;
 export type ControlOp = (typeof ControlOp)[keyof typeof ControlOp];
 
@@ -71,6 +75,21 @@ export interface TransportEndpoints {
   remotePort: number;
 }
 
+/**
+ * A tunnel's security association (ESP, AH): the sequence state a dispatch replica keeps in step
+ * for packets other workers process.
+ */
+export interface SecurityAssociation {
+  /** Where the sequence number sits, from the start of the tunnel's header. */
+  readonly sequenceOffset: number;
+  /** Inbound: moves the replay window past the sequence number of the header at `at`. */
+  trackInbound(view: DataView, at: number): void;
+  /** Outbound: uses up one sequence number. */
+  trackOutbound(): void;
+  /** Sets the packets sent so far to `count`: the next packet carries `count + 1`. */
+  setPacketsSent(count: number): void;
+}
+
 /** Set-up context shared by the layers of one stack instance. */
 export interface LayerContext {
   readonly drops: DropCounters;
@@ -88,14 +107,28 @@ export abstract class Layer implements Upper {
 
   above: Upper = DISCARD;
   below: Layer | null = null;
+  /** Digests or ICVs this layer computed but, not enforcing them, let through unmatched. */
+  mismatchesIgnored = 0;
 
-  constructor(protected readonly ctx: LayerContext) {}
+  /** This layer's drop counters: `this.drops.count(code)` with a code of its drop group. */
+  protected readonly drops: GroupDrops;
+
+  constructor(
+    protected readonly ctx: LayerContext,
+    /** The reasons for which this layer drops a message (declared in its file). */
+    dropGroup: DropGroup = NO_DROPS,
+  ) {
+    this.drops = ctx.drops.group(dropGroup);
+  }
 
   /** Sends a message down: prepend this layer's header, then `below.push`. */
   abstract push(msg: Msg): SendStatus;
 
   /** Delivers a message up: check and strip this layer's header, then `above.pop`; or count a drop. */
   abstract pop(msg: Msg): void;
+
+  /** Tells the layer the IP protocol of the layer above it (a layer that carries it answers). */
+  setUpperProtocol(_protocol: number): void {}
 
   /** Set-up once the stack is wired, top layer last (lower layers are ready first). */
   open(): void {}
@@ -105,6 +138,9 @@ export abstract class Layer implements Upper {
     return this.below === null ? -1 : this.below.control(op, arg);
   }
 }
+
+/** The drop group of a layer that drops nothing. */
+const NO_DROPS: DropGroup = { header: 'none', reasons: [] };
 
 /** An application that consumes nothing (the default `above`, so pop never checks for null). */
 const DISCARD: Upper = { pop() {} };

@@ -60,6 +60,9 @@ function portRange(range: [number, number] | undefined, what: string): [number, 
   return [lo, hi];
 }
 
+/** The most rules a screen may have (ip-filter lists of a few thousand rules were the large ones). */
+export const MAX_SCREEN_RULES = 10_000;
+
 export class RuleTable {
   readonly words: Int32Array;
   readonly count: number;

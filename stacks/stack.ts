@@ -1,177 +1,68 @@
 // Builds a protocol stack from a spec and wires it x-kernel style: each layer's `below` is the
 // next one down, each `above` the next one up; the link layer transmits through a driver and the
-// top layer delivers to the application.
+// top layer delivers to the application. What a driver needs of the layers it reaches through a
+// named method here, never by holding a layer.
 
-import { CounterBlock } from './counter-block.js';
-import { cryptoProvider, type CryptoProviderName } from './crypto/index.js';
+import { cryptoProvider } from './crypto/index.js';
 import { DropCounters } from './drops.js';
-import { ControlOp, type FrameSink, type Layer, type Lock, NO_LOCK, SendStatus, type Upper } from './layer.js';
-import { DesLayer } from './layers/des.js';
-import { IpLayer } from './layers/ipv4.js';
-import { EthernetLayer, FddiLayer, type LinkLayer } from './layers/link.js';
-import { Md5AhLayer } from './layers/md5-ah.js';
-import { ScreenLayer } from './layers/screen.js';
-import { AhTunnelLayer, EspLayer } from './layers/ipsec.js';
-import { ReplayWindow } from './replay-window.js';
-import { RuleTable, type ScreenRule, benchmarkRules } from './screen-rules.js';
+import { ControlOp, type FrameSink, type Layer, NO_LOCK, type SecurityAssociation, SendStatus, type Upper } from './layer.js';
+import type { LayerKind } from './layer-kind.js';
+import type { LinkLayer } from './layers/link.js';
 import type { TcpControlBlock } from './layers/tcp-control-block.js';
-import { TcpLayer, type TcpLockScope } from './layers/tcp.js';
-import { UdpLayer } from './layers/udp.js';
-import type { BufferPool, Msg } from './message.js';
-import { type LayerName, type LayerSpec, parseStackLayers } from './spec.js';
+import type { TcpLayer } from './layers/tcp.js';
+import type { Msg } from './message.js';
+import { layerKind } from './registry.js';
+import { parseStackLayers } from './spec.js';
+import { EXAMPLE_KEYS, type StackOptions } from './stack-options.js';
 import { parseIpv4, parseMac } from './wire/address.js';
 
-export interface Endpoint {
-  mac: string;
-  ip: string;
-  port: number;
-}
-
-export interface StackKeys {
-  /** 8 bytes. */
-  des: Uint8Array;
-  /** 24 bytes: K1, K2, K3 for EDE. */
-  tdes: Uint8Array;
-  /** Keyed MD5 when set; plain MD5 (the paper's choice) when absent. */
-  md5?: Uint8Array;
-  /** IPsec's HMAC-MD5-96 key (esp, ah): 16 bytes. */
-  hmac?: Uint8Array;
-}
-
-function hex(text: string): Uint8Array {
-  return Uint8Array.from(Buffer.from(text, 'hex'));
-}
-
-/** Keys of the published examples (FIPS 81, NIST SP 800-67): for tests and benchmarks, not secrets. */
-export const EXAMPLE_KEYS: StackKeys = {
-  des: hex('0123456789abcdef'),
-  tdes: hex('0123456789abcdef23456789abcdef01456789abcdef0123'),
-  hmac: hex('000102030405060708090a0b0c0d0e0f'),
-};
-
-export interface StackOptions {
-  local: Endpoint;
-  remote: Endpoint;
-  crypto?: CryptoProviderName;
-  keys?: StackKeys;
-  /** AH security parameter index (both ends use the same SA). */
-  spi?: number;
-  /** TCP initial send sequence number. */
-  iss?: number;
-  /** Keeps the IVs of senders sharing a key apart (a worker id). */
-  instance?: number;
-  drops?: DropCounters;
-  /** False: MD5 digests are computed and compared but mismatches only counted (template replay). */
-  enforceDigest?: boolean;
-  /** Guards shared state under packet-level parallelism; a no-op otherwise. */
-  lock?: Lock;
-  /** What TCP's lock covers: its state only (default) or all its work on a segment. */
-  tcpLockScope?: TcpLockScope;
-  /** State blocks to use instead of private ones (shared memory under packet-level parallelism). */
-  state?: { tcb?: TcpControlBlock; ipIdent?: CounterBlock; ahSequence?: CounterBlock; saSequence?: CounterBlock; replay?: ReplayWindow };
-  /** IPsec receive side: false computes ICVs but only counts mismatches (template replay). */
-  enforceIcv?: boolean;
-  /** Where TCP takes its own two messages from (beside a shared control block's ring, under PLP). */
-  messages?: BufferPool;
-  /** screen(N): these rules instead of the benchmark's N (tests); their count must be N. */
-  screenRules?: readonly ScreenRule[];
-}
-
-/** Two ends of one point-to-point link, for tests and drivers. */
-export function endpointPair(): [StackOptions, StackOptions] {
-  const a: Endpoint = { mac: '02:00:00:00:00:01', ip: '10.0.0.1', port: 5001 };
-  const b: Endpoint = { mac: '02:00:00:00:00:02', ip: '10.0.0.2', port: 5002 };
-  return [
-    { local: a, remote: b, iss: 0x1000_0000, instance: 1 },
-    { local: b, remote: a, iss: 0x7000_0000, instance: 2 },
-  ];
-}
-
-export const DEFAULT_SPI = 0x100;
+export { DEFAULT_SPI, EXAMPLE_KEYS, endpointPair, type Endpoint, type StackKeys, type StackOptions } from './stack-options.js';
 
 export class Stack {
   /** Top first, as in the spec. */
   readonly layers: Layer[];
-  readonly names: LayerName[];
-  readonly link: LinkLayer;
-  /** Null for a gateway stack (a packet screen), which ends no connection. */
-  readonly transport: TcpLayer | UdpLayer | null;
-  readonly tcp: TcpLayer | null;
-  readonly md5: Md5AhLayer | null;
-  readonly screen: ScreenLayer | null;
-  readonly ipsec: EspLayer | AhTunnelLayer | null;
+  readonly names: string[];
+  /** The transport the stack ends connections with; null for a gateway (it forwards packets). */
+  readonly transport: 'tcp' | 'udp' | null;
   readonly drops: DropCounters;
+  private readonly kinds: LayerKind[];
+  private readonly link: LinkLayer;
+  private readonly tcp: TcpLayer | null;
+  private readonly sa: SecurityAssociation | null;
 
-  constructor(readonly spec: string, options: StackOptions) {
+  constructor(
+    readonly spec: string,
+    options: StackOptions,
+  ) {
     const specs = parseStackLayers(spec);
     this.names = specs.map((l) => l.name);
+    this.kinds = specs.map((l) => layerKind(l.name)!);
     const drops = options.drops ?? new DropCounters();
-    const ctx = { drops, lock: options.lock ?? NO_LOCK };
-    const provider = cryptoProvider(options.crypto ?? 'cryptojs');
-    const keys = options.keys ?? EXAMPLE_KEYS;
     const localAddr = parseIpv4(options.local.ip);
     const remoteAddr = parseIpv4(options.remote.ip);
-    const ports = { localAddr, remoteAddr, localPort: options.local.port, remotePort: options.remote.port };
-    const macs = { localMac: parseMac(options.local.mac), remoteMac: parseMac(options.remote.mac) };
-
-    const sa = () => ({ spi: options.spi ?? DEFAULT_SPI, localAddr, remoteAddr, enforceIcv: options.enforceIcv !== false });
-    const hmac = () => provider.createHmacMd5(keys.hmac ?? EXAMPLE_KEYS.hmac!);
-    const saSequence = () => options.state?.saSequence ?? new CounterBlock();
-    const replay = () => options.state?.replay ?? new ReplayWindow();
-    const make = ({ name, rules, cipher }: LayerSpec): Layer => {
-      switch (name) {
-        case 'esp':
-          return new EspLayer(ctx, sa(), provider.createCipher(cipher!, cipher === 'des' ? keys.des : keys.tdes, options.instance ?? 0), hmac(), saSequence(), replay());
-        case 'ah':
-          return new AhTunnelLayer(ctx, sa(), hmac(), saSequence(), replay());
-        case 'des':
-          return new DesLayer(ctx, provider.createCipher('des', keys.des, options.instance ?? 0));
-        case '3des':
-          return new DesLayer(ctx, provider.createCipher('3des', keys.tdes, options.instance ?? 0));
-        case 'tcp':
-          return new TcpLayer(ctx, { ...ports, iss: options.iss ?? 0, lockScope: options.tcpLockScope ?? 'state' }, options.state?.tcb, options.messages);
-        case 'udp':
-          return new UdpLayer(ctx, ports);
-        case 'md5':
-          return new Md5AhLayer(
-            ctx,
-            {
-              localAddr,
-              remoteAddr,
-              spi: options.spi ?? DEFAULT_SPI,
-              enforce: options.enforceDigest !== false,
-              ...(keys.md5 ? { key: keys.md5 } : {}),
-            },
-            provider.createMd5(),
-            options.state?.ahSequence ?? new CounterBlock(),
-          );
-        case 'screen': {
-          const list = options.screenRules ?? benchmarkRules(rules!);
-          if (list.length !== rules) throw new RangeError(`screen(${rules}) was given ${list.length} rules`);
-          return new ScreenLayer(ctx, new RuleTable(list));
-        }
-        case 'ip':
-          return new IpLayer(ctx, { localAddr, remoteAddr }, options.state?.ipIdent ?? new CounterBlock());
-        case 'fddi':
-          return new FddiLayer(ctx, macs);
-        case 'eth':
-          return new EthernetLayer(ctx, macs);
-      }
+    const shared = {
+      ctx: { drops, lock: options.lock ?? NO_LOCK },
+      options,
+      provider: cryptoProvider(options.crypto ?? 'cryptojs'),
+      keys: options.keys ?? EXAMPLE_KEYS,
+      ends: { localAddr, remoteAddr, localPort: options.local.port, remotePort: options.remote.port },
+      macs: { localMac: parseMac(options.local.mac), remoteMac: parseMac(options.remote.mac) },
+      instance: options.instance ?? 0,
     };
-    this.layers = specs.map(make);
+    this.layers = specs.map((layerSpec, i) => this.kinds[i]!.build({ ...shared, spec: layerSpec }));
     for (let i = 0; i + 1 < this.layers.length; i++) {
       const upper = this.layers[i]!;
       const lower = this.layers[i + 1]!;
       upper.below = lower;
       lower.above = upper;
-      if (lower instanceof IpLayer || lower instanceof Md5AhLayer) lower.setUpperProtocol(upper.ipProtocol);
+      lower.setUpperProtocol(upper.ipProtocol);
     }
     this.link = this.layers[this.layers.length - 1] as LinkLayer;
-    this.transport = this.layers.find((l): l is TcpLayer | UdpLayer => l instanceof TcpLayer || l instanceof UdpLayer) ?? null;
-    this.tcp = this.transport instanceof TcpLayer ? this.transport : null;
-    this.screen = this.layers.find((l): l is ScreenLayer => l instanceof ScreenLayer) ?? null;
-    this.ipsec = this.layers.find((l): l is EspLayer | AhTunnelLayer => l instanceof EspLayer || l instanceof AhTunnelLayer) ?? null;
-    this.md5 = this.layers.find((l): l is Md5AhLayer => l instanceof Md5AhLayer) ?? null;
+    const transportAt = this.kinds.findIndex((kind) => kind.transport !== undefined);
+    this.transport = this.kinds[transportAt]?.transport ?? null;
+    this.tcp = this.transport === 'tcp' ? (this.layers[transportAt] as TcpLayer) : null;
+    const saAt = this.kinds.findIndex((kind) => kind.securityAssociation === true);
+    this.sa = saAt < 0 ? null : (this.layers[saAt] as Layer & SecurityAssociation);
     this.drops = drops;
     for (let i = this.layers.length - 1; i >= 0; i--) this.layers[i]!.open();
   }
@@ -196,6 +87,33 @@ export class Stack {
     return this.link.headerBytes;
   }
 
+  /** The link layer's name as the spec writes it (fddi, eth). */
+  get linkName(): string {
+    return this.link.name;
+  }
+
+  /** pcap LINKTYPE_* of the frames this stack sends. */
+  get linkType(): number {
+    return this.link.linkType;
+  }
+
+  /** The largest network datagram one frame carries. */
+  get mtu(): number {
+    return this.link.mtu;
+  }
+
+  /**
+   * Bytes in front of the named layer's header in a frame this stack sends: the headers of the
+   * layers below it (for tcp over md5 over ip over eth, 14 + 20 + 24). -1 when it has no such layer.
+   */
+  headerOffset(name: string): number {
+    const at = this.names.indexOf(name);
+    if (at < 0) return -1;
+    let bytes = 0;
+    for (let i = at + 1; i < this.layers.length; i++) bytes += this.layers[i]!.headerBytes;
+    return bytes;
+  }
+
   /** The largest application message one push carries. */
   get maxPayload(): number {
     return this.top.control(ControlOp.MaxPayload, 0);
@@ -204,6 +122,11 @@ export class Stack {
   /** Sends the message's payload (msg.head..msg.tail) down the stack. */
   send(msg: Msg): SendStatus {
     return this.top.push(msg);
+  }
+
+  /** Sends a whole network datagram (msg.head is its first byte) out through the link layer. */
+  sendDatagram(msg: Msg): SendStatus {
+    return this.link.push(msg);
   }
 
   /** True when a message of `length` bytes would be sent now. */
@@ -238,6 +161,44 @@ export class Stack {
 
   get connected(): boolean {
     return this.tcp === null || this.tcp.established;
+  }
+
+  /**
+   * The TCP connection's state block (null without TCP): read its fields by name (`Tcb.rcvNxt`).
+   * Packet-level parallelism shares it between threads; drivers copy it whole between ends.
+   */
+  get tcb(): TcpControlBlock | null {
+    return this.tcp?.tcb ?? null;
+  }
+
+  /**
+   * For a driver that plays the receiving peer: takes everything TCP received below `seq` as
+   * consumed, and sends the ACK for it.
+   */
+  acknowledgeUpTo(seq: number): void {
+    this.tcp?.acknowledgeUpTo(seq);
+  }
+
+  /** Digests and ICVs computed but not enforced (template replay) that did not match. */
+  get mismatchesIgnored(): number {
+    let sum = 0;
+    for (const layer of this.layers) sum += layer.mismatchesIgnored;
+    return sum;
+  }
+
+  /** Packets the stack's rules blocked (a packet screen); 0 for a stack without rules. */
+  get blocked(): number {
+    return Math.max(0, this.top.control(ControlOp.Blocked, 0));
+  }
+
+  /** Packets the stack's rules passed (a packet screen); 0 for a stack without rules. */
+  get passed(): number {
+    return Math.max(0, this.top.control(ControlOp.Passed, 0));
+  }
+
+  /** The IPsec tunnel's security association (esp, ah); null for a stack without one. */
+  get securityAssociation(): SecurityAssociation | null {
+    return this.sa;
   }
 }
 

@@ -3,7 +3,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Prng } from '../drivers/prng.js';
-import { DropCounters, DropReason, dropLayer, DROP_REASON_NAMES } from '../stacks/drops.js';
+import { DropCounters } from '../stacks/drops.js';
+import { DROP_REASON_NAMES, dropLayer } from '../stacks/registry.js';
 import { DesLayer } from '../stacks/layers/des.js';
 import { NO_LOCK, SendStatus } from '../stacks/layer.js';
 import { BufferPool, type Msg } from '../stacks/message.js';
@@ -40,17 +41,17 @@ function guardian(spec: string, linkBytes: number, at: number): string {
   return spec.includes('udp') ? 'udp' : 'tcp';
 }
 
-/** Feeds `frame` to b and answers the one drop it caused (or fails). */
-function dropOf(pair: Pair, frame: Msg): DropReason {
-  const before = pair.b.drops.counts.slice();
+/** Feeds `frame` to b and answers the name of the one drop it caused (or fails). */
+function dropOf(pair: Pair, frame: Msg): string {
+  const before = pair.b.drops.toRecord();
   const delivered = pair.received.length;
   pair.b.receive(frame);
   assert.is(pair.received.length, delivered, 'damaged data was delivered');
-  const after = pair.b.drops.counts;
-  const changed = [...after.keys()].filter((i) => after[i] !== before[i]);
+  const after = pair.b.drops.toRecord();
+  const changed = Object.keys(after).filter((name) => after[name] !== before[name]);
   assert.is(changed.length, 1, 'exactly one drop counter moves');
-  assert.is(after[changed[0]!]! - before[changed[0]!]!, 1);
-  return changed[0] as DropReason;
+  assert.is(after[changed[0]!]! - (before[changed[0]!] ?? 0), 1);
+  return changed[0]!;
 }
 
 for (const spec of SPECS) {
@@ -64,8 +65,8 @@ for (const spec of SPECS) {
       copy.loadFrame(frame.bytes, frame.head, frame.length, pair.b.linkHeaderBytes);
       copy.bytes[copy.head + at]! ^= 0x80 >> (bit & 7);
       const reason = dropOf(pair, copy);
-      assert.is(dropLayer(reason), guardian(spec, pair.b.linkHeaderBytes, at), `bit ${bit} (byte ${at}) → ${DROP_REASON_NAMES[reason]}`);
-      seenReasons.add(DROP_REASON_NAMES[reason]!);
+      assert.is(dropLayer(reason), guardian(spec, pair.b.linkHeaderBytes, at), `bit ${bit} (byte ${at}) → ${reason}`);
+      seenReasons.add(reason);
     }
     // The genuine frame still goes through afterwards: the drops changed no state.
     pair.b.receive(frame);
@@ -80,14 +81,14 @@ for (const spec of SPECS) {
     const copy = pair.wire.toB.clone(frame);
     for (const cut of [1, 2, 7, 8, 100, frame.length - 34, frame.length - 21, frame.length - 14, frame.length - 3, frame.length]) {
       copy.loadFrame(frame.bytes, frame.head, frame.length - cut, pair.b.linkHeaderBytes);
-      const reason = DROP_REASON_NAMES[dropOf(pair, copy)]!;
+      const reason = dropOf(pair, copy);
       assert.ok(['link-runt', 'ip-header-length', 'ip-total-length'].includes(reason), `cut ${cut}: ${reason}`);
     }
     const mtu = spec.endsWith('eth') ? 1514 : 4373;
     for (const extra of [1, 4, 64, mtu]) {
       copy.loadFrame(frame.bytes, frame.head, frame.length, pair.b.linkHeaderBytes);
       copy.tail += extra;
-      const reason = DROP_REASON_NAMES[dropOf(pair, copy)]!;
+      const reason = dropOf(pair, copy);
       assert.is(reason, frame.length + extra > mtu ? 'link-giant' : 'ip-total-length', `extended by ${extra}`);
     }
   });
@@ -162,11 +163,11 @@ test('DES: a corrupted last block or a bad length is caught by the DES layer its
 });
 
 test('every drop reason has a name and a layer', () => {
-  for (const value of Object.values(DropReason)) {
-    assert.ok(DROP_REASON_NAMES[value], `reason ${value}`);
-    assert.ok(['link', 'ip', 'ah', 'tcp', 'udp', 'des', 'screen', 'esp'].includes(dropLayer(value)));
+  for (const name of DROP_REASON_NAMES) {
+    assert.ok(/^[a-z]+-[a-z-]+$/.test(name), `reason ${name}`);
+    assert.ok(['link', 'ip', 'ah', 'tcp', 'udp', 'des', 'screen', 'esp'].includes(dropLayer(name)));
   }
-  assert.is(Object.keys(DropReason).length, DROP_REASON_NAMES.length);
+  assert.is(new Set(DROP_REASON_NAMES).size, DROP_REASON_NAMES.length);
 });
 
 test.run();

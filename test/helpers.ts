@@ -32,7 +32,7 @@ export function makePair(spec: string, options: PairOptions = {}): Pair {
   const wire = new Loopback(a, b, 512);
   const received: Uint8Array[] = [];
   b.application = { pop: (m: Msg) => void received.push(m.toBytes()) };
-  if (a.tcp !== null && options.connect !== false) wire.handshake();
+  if (a.transport === 'tcp' && options.connect !== false) wire.handshake();
   return { a, b, wire, received };
 }
 

@@ -20,10 +20,10 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xkbench-pcap-'));
 
 function capture(spec: string, file: string): { frames: number; data: Uint8Array } {
   const pair = makePair(spec, { connect: false });
-  const writer = new PcapWriter(file, pair.a.link.linkType);
+  const writer = new PcapWriter(file, pair.a.linkType);
   pair.wire.toB.tap = (frame) => writer.write(frame);
   pair.wire.toA.tap = (frame) => writer.write(frame);
-  if (pair.a.tcp !== null) pair.wire.handshake();
+  if (pair.a.transport === 'tcp') pair.wire.handshake();
   const data = randomBytes(64 * 1024, 5);
   transfer(pair, data, Math.min(4096, pair.a.maxPayload), 'in-order');
   assert.ok(Buffer.from(concat(pair.received)).equals(Buffer.from(data)));

@@ -28,7 +28,7 @@ for (const crypto of CRYPTO_PROVIDERS) {
           assert.is(got.length, DATA.length);
           assert.ok(Buffer.from(got).equals(Buffer.from(DATA)), 'data differs');
           const drops = pair.b.drops.toRecord();
-          const stats = pair.b.tcp!.tcb.stats();
+          const stats = pair.b.tcb!.stats();
           if (delivery === 'duplicates') {
             assert.ok(drops['tcp-duplicate']! > 0, 'duplicates were sent');
             assert.equal(Object.keys(drops), ['tcp-duplicate']);
@@ -76,8 +76,8 @@ for (const spec of ['udp/ip/eth', 'udp/md5/ip/fddi', 'des/udp/md5/ip/fddi', '3de
 
 test('handshake: SYN and SYN-ACK carry the MSS; both ends ESTABLISHED; MSS accounts for AH', () => {
   const pair = makePair('tcp/md5/ip/fddi');
-  assert.is(pair.a.tcp!.tcb.state, TcpConnState.Established);
-  assert.is(pair.b.tcp!.tcb.state, TcpConnState.Established);
+  assert.is(pair.a.tcb!.state, TcpConnState.Established);
+  assert.is(pair.b.tcb!.state, TcpConnState.Established);
   assert.is(pair.a.maxPayload, 4352 - 20 - 28 - 20);
   assert.is(makePair('tcp/ip/eth').a.maxPayload, 1460);
   assert.is(makePair('des/tcp/ip/eth').a.maxPayload, 1447); // 8 IV + 1447 + 1 pad = 1456 <= 1460
@@ -86,17 +86,17 @@ test('handshake: SYN and SYN-ACK carry the MSS; both ends ESTABLISHED; MSS accou
 test('an ACK goes back for every second segment; a lone segment is ACKed by the fast timer', () => {
   const pair = makePair('tcp/ip/fddi');
   const msg = new BufferPool(1).get();
-  const acksBefore = pair.b.tcp!.tcb.stats().acksOut;
+  const acksBefore = pair.b.tcb!.stats().acksOut;
   for (let i = 0; i < 5; i++) {
     msg.resetPayload(1000);
     assert.is(pair.a.send(msg), SendStatus.Sent);
   }
   pair.wire.pump();
-  assert.is(pair.b.tcp!.tcb.stats().acksOut - acksBefore, 2);
+  assert.is(pair.b.tcb!.stats().acksOut - acksBefore, 2);
   assert.ok(pair.b.tick(), 'the fifth segment is owed an ACK');
   assert.not.ok(pair.b.tick(), 'and only one');
   pair.wire.pump();
-  assert.is(pair.a.tcp!.tcb.f[3], pair.a.tcp!.tcb.f[4], 'snd_una caught up with snd_nxt');
+  assert.is(pair.a.tcb!.f[Tcb.sndUna], pair.a.tcb!.f[Tcb.sndNxt], 'snd_una caught up with snd_nxt');
 });
 
 test('a closed window answers WouldBlock and leaves the message untouched', () => {
@@ -168,7 +168,7 @@ test('counter blocks (IP identification, AH sequence) advance once per take, sha
 test('two stacks given the same state blocks share one TCP connection (the packet-level parallelism hook)', () => {
   const shared = makePair('tcp/ip/fddi');
   const [, ob] = endpointPair();
-  const twin = new Stack('tcp/ip/fddi', { ...ob, state: { tcb: shared.b.tcp!.tcb } }).attach(shared.wire.toA);
+  const twin = new Stack('tcp/ip/fddi', { ...ob, state: { tcb: shared.b.tcb! } }).attach(shared.wire.toA);
   const got: number[] = [];
   twin.application = { pop: (m) => void got.push(m.length) };
   const msg = new BufferPool(1).get();
@@ -195,7 +195,7 @@ test('out-of-order data is copied into the ring outside the lock: nobody deliver
   let hookFired = false;
   const lock: Lock = {
     acquire: () => {
-      const f = b.tcp!.tcb.f;
+      const f = b.tcb!.f;
       if (!hookFired && f[Tcb.reassCount]! > 0 && f[Tcb.reass + 2] === 1) {
         hookFired = true;
         for (const frame of [frames[0]!, frames[1]!, duplicate!]) twin!.receive(frame);
@@ -207,7 +207,7 @@ test('out-of-order data is copied into the ring outside the lock: nobody deliver
   const wire = new Loopback(a, b, 64);
   wire.handshake();
   b.application = { pop: (m) => void order.push(`a:${m.length}`) };
-  twin = new Stack('tcp/ip/fddi', { ...ob, state: { tcb: b.tcp!.tcb } }).attach(wire.toA);
+  twin = new Stack('tcp/ip/fddi', { ...ob, state: { tcb: b.tcb! } }).attach(wire.toA);
   twin.application = { pop: (m) => void order.push(`b:${m.length}`) };
   const msg = new BufferPool(1).get();
   for (const length of [100, 101, 102]) {
@@ -220,7 +220,7 @@ test('out-of-order data is copied into the ring outside the lock: nobody deliver
   assert.ok(hookFired, 'the other thread ran while the copy was pending');
   assert.equal(order, ['b:100', 'b:101', 'a:102']);
   assert.equal(twin.drops.toRecord(), { 'tcp-duplicate': 1 });
-  assert.is(b.tcp!.tcb.f[Tcb.reassCount], 0);
+  assert.is(b.tcb!.f[Tcb.reassCount], 0);
 });
 
 test('copyBytes: between buffers at any alignment, and within one buffer (overlapping either way) through a view of part of it', () => {

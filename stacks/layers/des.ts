@@ -4,9 +4,17 @@
 
 import type { CbcCipher } from '../crypto/provider.js';
 import { DES_BLOCK_BYTES } from '../crypto/provider.js';
-import { DropReason } from '../drops.js';
+import { dropGroup } from '../drops.js';
 import { ControlOp, Layer, type LayerContext, SendStatus } from '../layer.js';
 import type { Msg } from '../message.js';
+import type { LayerKind } from '../layer-kind.js';
+
+/** Why this layer drops a message (reported as des-<reason>). */
+export const DES_DROPS = dropGroup('des', {
+  Length: 'length', // not a whole number of 8-byte blocks behind an IV
+  Padding: 'padding', // padding check failed: wrong key or corrupted ciphertext
+});
+const Drop = DES_DROPS.code;
 
 const IV_BYTES = DES_BLOCK_BYTES;
 
@@ -20,7 +28,7 @@ export class DesLayer extends Layer {
   override readonly trailerBytes = DES_BLOCK_BYTES;
 
   constructor(ctx: LayerContext, private readonly cipher: CbcCipher) {
-    super(ctx);
+    super(ctx, DES_DROPS);
   }
 
   get name(): string {
@@ -57,16 +65,34 @@ export class DesLayer extends Layer {
 
   pop(msg: Msg): void {
     const length = msg.length - IV_BYTES;
-    if (length < DES_BLOCK_BYTES || length % DES_BLOCK_BYTES !== 0) return this.ctx.drops.count(DropReason.DesLength);
+    if (length < DES_BLOCK_BYTES || length % DES_BLOCK_BYTES !== 0) return this.drops.count(Drop.Length);
     const at = msg.head;
     const bytes = msg.bytes;
     this.cipher.decrypt(bytes, at, length);
     const pad = bytes[msg.tail - 1]!;
     let bad = pad === 0 || pad > DES_BLOCK_BYTES ? 1 : 0;
     for (let i = 2; i <= pad && bad === 0; i++) if (bytes[msg.tail - i] !== pad) bad = 1;
-    if (bad !== 0) return this.ctx.drops.count(DropReason.DesPadding);
+    if (bad !== 0) return this.drops.count(Drop.Padding);
     msg.head = at + IV_BYTES;
     msg.tail -= pad;
     this.above.pop(msg);
   }
 }
+
+/** DES or 3DES above a transport: the message's padding is what the layer itself checks. */
+function desKind(name: 'des' | '3des'): LayerKind {
+  return {
+    name,
+    below: ['tcp', 'udp'],
+    top: true,
+    gateway: false,
+    build: (b) => new DesLayer(b.ctx, b.provider.createCipher(name, name === 'des' ? b.keys.des : b.keys.tdes, b.instance)),
+    drops: DES_DROPS,
+    checks: () => ({ enforced: [`${name} padding`], computedOnly: [] }),
+    primitives: () => [name],
+    fuzzStacks: name === 'des' ? ['des/tcp/ip/fddi'] : [],
+  };
+}
+
+export const DES_KIND = desKind('des');
+export const TDES_KIND = desKind('3des');

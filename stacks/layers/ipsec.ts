@@ -11,14 +11,27 @@
 import { HMAC_MD5_96_BYTES } from '../crypto/hmac-md5.js';
 import type { Mac } from '../crypto/provider.js';
 import { type CbcCipher, DES_BLOCK_BYTES } from '../crypto/provider.js';
-import type { CounterBlock } from '../counter-block.js';
-import { DropReason } from '../drops.js';
-import { ControlOp, Layer, type LayerContext, SendStatus } from '../layer.js';
+import { type DropGroup, dropGroup } from '../drops.js';
+import { ControlOp, Layer, type LayerContext, type SecurityAssociation, SendStatus } from '../layer.js';
 import type { Msg } from '../message.js';
-import { ReplayVerdict, type ReplayWindow } from '../replay-window.js';
 import { AH_HMAC_BYTES, AH_HMAC_PAYLOAD_LENGTH, AhOffset, writeAhPseudoHeader } from '../wire/ah.js';
 import { IP_PROTO_AH, IPV4_HEADER_BYTES } from '../wire/ipv4.js';
 import { ESP_HEADER_BYTES, ESP_ICV_BYTES, ESP_IV_BYTES, ESP_TRAILER_BYTES, EspOffset, IP_PROTO_ESP, IP_PROTO_IPIP, espOverhead, espPadding } from '../wire/esp.js';
+import { CounterBlock } from '../counter-block.js';
+import type { LayerBuild, LayerKind, RunKind } from '../layer-kind.js';
+import { ReplayVerdict, ReplayWindow } from '../replay-window.js';
+import { DEFAULT_SPI, EXAMPLE_KEYS } from '../stack-options.js';
+import { AH_DROPS } from './md5-ah.js';
+
+/** Why this layer drops a message (reported as esp-<reason>). */
+export const ESP_DROPS = dropGroup('esp', {
+  Length: 'length', // too short, or ciphertext that is not whole 8-byte blocks
+  Spi: 'spi', // no security association with this SPI
+  Replay: 'replay', // sequence number 0, already received, or older than the 64-packet window
+  Icv: 'icv', // HMAC-MD5-96 does not match
+  Padding: 'padding', // padding, pad length or next header wrong after decryption
+});
+const Drop = ESP_DROPS.code;
 
 export interface SaConfig {
   spi: number;
@@ -33,9 +46,7 @@ export interface SaConfig {
   enforceIcv?: boolean;
 }
 
-abstract class IpsecLayer extends Layer {
-  /** ICVs that did not match but were let through (only when not enforcing). */
-  mismatchesIgnored = 0;
+abstract class IpsecLayer extends Layer implements SecurityAssociation {
   protected readonly computed = new Uint8Array(16);
   protected readonly enforce: boolean;
 
@@ -47,9 +58,10 @@ abstract class IpsecLayer extends Layer {
     readonly sequence: CounterBlock,
     /** The SA's inbound anti-replay window. */
     readonly window: ReplayWindow,
-    private readonly replayDrop: DropReason,
+    dropGroup: DropGroup,
+    private readonly replayDrop: number,
   ) {
-    super(ctx);
+    super(ctx, dropGroup);
     this.enforce = sa.enforceIcv !== false;
   }
 
@@ -74,6 +86,10 @@ abstract class IpsecLayer extends Layer {
     this.sequence.next();
   }
 
+  setPacketsSent(count: number): void {
+    this.sequence.set(count);
+  }
+
   /** The window's verdict on `seq` (under the SA's lock). */
   protected replayed(seq: number): boolean {
     const lock = this.ctx.lock;
@@ -81,7 +97,7 @@ abstract class IpsecLayer extends Layer {
     const verdict = this.window.check(seq);
     lock.release();
     if (verdict === ReplayVerdict.Fresh) return false;
-    this.ctx.drops.count(this.replayDrop);
+    this.drops.count(this.replayDrop);
     return true;
   }
 
@@ -92,12 +108,12 @@ abstract class IpsecLayer extends Layer {
     const fresh = this.window.check(seq) === ReplayVerdict.Fresh;
     if (fresh) this.window.accept(seq);
     lock.release();
-    if (!fresh) this.ctx.drops.count(this.replayDrop);
+    if (!fresh) this.drops.count(this.replayDrop);
     return fresh;
   }
 
   /** Compares the ICV at bytes[at..] with `computed`; answers true when the packet may go on. */
-  protected icvAccepted(bytes: Uint8Array, at: number, drop: DropReason): boolean {
+  protected icvAccepted(bytes: Uint8Array, at: number, drop: number): boolean {
     let diff = 0;
     for (let i = 0; i < HMAC_MD5_96_BYTES; i++) diff |= bytes[at + i]! ^ this.computed[i]!;
     if (diff === 0) return true;
@@ -105,7 +121,7 @@ abstract class IpsecLayer extends Layer {
       this.mismatchesIgnored++;
       return true;
     }
-    this.ctx.drops.count(drop);
+    this.drops.count(drop);
     return false;
   }
 }
@@ -117,7 +133,7 @@ export class EspLayer extends IpsecLayer {
   readonly sequenceOffset = EspOffset.seq;
 
   constructor(ctx: LayerContext, sa: SaConfig, private readonly cipher: CbcCipher, hmac: Mac, sequence: CounterBlock, window: ReplayWindow) {
-    super(ctx, sa, hmac, sequence, window, DropReason.EspReplay);
+    super(ctx, sa, hmac, sequence, window, ESP_DROPS, Drop.Replay);
   }
 
   get name(): string {
@@ -158,9 +174,9 @@ export class EspLayer extends IpsecLayer {
   pop(msg: Msg): void {
     const at = msg.head;
     const sealed = msg.length - ESP_HEADER_BYTES - ESP_IV_BYTES - ESP_ICV_BYTES;
-    if (sealed < DES_BLOCK_BYTES || sealed % DES_BLOCK_BYTES !== 0) return this.ctx.drops.count(DropReason.EspLength);
+    if (sealed < DES_BLOCK_BYTES || sealed % DES_BLOCK_BYTES !== 0) return this.drops.count(Drop.Length);
     const view = msg.view;
-    if (view.getUint32(at + EspOffset.spi) !== this.sa.spi) return this.ctx.drops.count(DropReason.EspSpi);
+    if (view.getUint32(at + EspOffset.spi) !== this.sa.spi) return this.drops.count(Drop.Spi);
     const seq = view.getUint32(at + EspOffset.seq);
     if (this.replayed(seq)) return;
     const bytes = msg.bytes;
@@ -169,13 +185,13 @@ export class EspLayer extends IpsecLayer {
     hmac.begin();
     hmac.update(bytes, at, icvAt - at);
     hmac.end(this.computed, 0);
-    if (!this.icvAccepted(bytes, icvAt, DropReason.EspIcv) || !this.acceptOnce(seq)) return;
+    if (!this.icvAccepted(bytes, icvAt, Drop.Icv) || !this.acceptOnce(seq)) return;
     const ivAt = at + ESP_HEADER_BYTES;
     this.cipher.decrypt(bytes, ivAt, sealed);
     const pad = bytes[icvAt - 2]!;
-    if (pad + ESP_TRAILER_BYTES > sealed || bytes[icvAt - 1] !== IP_PROTO_IPIP) return this.ctx.drops.count(DropReason.EspPadding);
+    if (pad + ESP_TRAILER_BYTES > sealed || bytes[icvAt - 1] !== IP_PROTO_IPIP) return this.drops.count(Drop.Padding);
     const padAt = icvAt - ESP_TRAILER_BYTES - pad;
-    for (let k = 0; k < pad; k++) if (bytes[padAt + k] !== k + 1) return this.ctx.drops.count(DropReason.EspPadding);
+    for (let k = 0; k < pad; k++) if (bytes[padAt + k] !== k + 1) return this.drops.count(Drop.Padding);
     msg.head = ivAt + ESP_IV_BYTES;
     msg.tail = padAt;
     this.above.pop(msg);
@@ -192,7 +208,7 @@ export class AhTunnelLayer extends IpsecLayer {
   private readonly received = new Uint8Array(HMAC_MD5_96_BYTES);
 
   constructor(ctx: LayerContext, sa: SaConfig, hmac: Mac, sequence: CounterBlock, window: ReplayWindow) {
-    super(ctx, sa, hmac, sequence, window, DropReason.AhReplay);
+    super(ctx, sa, hmac, sequence, window, AH_DROPS, AH_DROPS.code.Replay);
   }
 
   override control(op: ControlOp, arg: number): number {
@@ -217,8 +233,8 @@ export class AhTunnelLayer extends IpsecLayer {
   pop(msg: Msg): void {
     const at = msg.head;
     const view = msg.view;
-    if (msg.length < AH_HMAC_BYTES || view.getUint8(at + AhOffset.payloadLength) !== AH_HMAC_PAYLOAD_LENGTH) return this.ctx.drops.count(DropReason.AhLength);
-    if (view.getUint32(at + AhOffset.spi) !== this.sa.spi) return this.ctx.drops.count(DropReason.AhSpi);
+    if (msg.length < AH_HMAC_BYTES || view.getUint8(at + AhOffset.payloadLength) !== AH_HMAC_PAYLOAD_LENGTH) return this.drops.count(AH_DROPS.code.Length);
+    if (view.getUint32(at + AhOffset.spi) !== this.sa.spi) return this.drops.count(AH_DROPS.code.Spi);
     const seq = view.getUint32(at + AhOffset.seq);
     if (this.replayed(seq)) return;
     // The ICV is computed with the ICV field zero: the received one is kept aside meanwhile.
@@ -230,8 +246,8 @@ export class AhTunnelLayer extends IpsecLayer {
     }
     this.mac(msg, at, msg.srcAddr, msg.dstAddr);
     bytes.set(this.received, icv);
-    if (!this.icvAccepted(bytes, icv, DropReason.AhDigest)) return;
-    if (view.getUint8(at + AhOffset.nextHeader) !== IP_PROTO_IPIP) return this.ctx.drops.count(DropReason.AhNextHeader);
+    if (!this.icvAccepted(bytes, icv, AH_DROPS.code.Digest)) return;
+    if (view.getUint8(at + AhOffset.nextHeader) !== IP_PROTO_IPIP) return this.drops.count(AH_DROPS.code.NextHeader);
     if (!this.acceptOnce(seq)) return;
     msg.head = at + AH_HMAC_BYTES;
     this.above.pop(msg);
@@ -247,3 +263,64 @@ export class AhTunnelLayer extends IpsecLayer {
     hmac.end(this.computed, 0, 16);
   }
 }
+
+/** The security association both ends of a tunnel share, and its HMAC-MD5-96 key. */
+function sa(b: LayerBuild): SaConfig {
+  return { spi: b.options.spi ?? DEFAULT_SPI, localAddr: b.ends.localAddr, remoteAddr: b.ends.remoteAddr, enforceIcv: b.options.enforceIcv !== false };
+}
+
+function hmac(b: LayerBuild): Mac {
+  return b.provider.createHmacMd5(b.keys.hmac ?? EXAMPLE_KEYS.hmac!);
+}
+
+/** The SA's sequence counter and replay window: shared ones under packet-level parallelism. */
+function saState(b: LayerBuild): [CounterBlock, ReplayWindow] {
+  return [b.options.state?.saSequence ?? new CounterBlock(), b.options.state?.replay ?? new ReplayWindow()];
+}
+
+/** A gateway's received tunnel packets: replayed templates carry ICVs their new sequence numbers break. */
+function icvChecks(header: 'esp' | 'ah', run: RunKind): { enforced: string[]; computedOnly: string[] } {
+  const icv = `${header} icv (hmac-md5-96)`;
+  const replayed = run.side === 'recv' && !run.verify;
+  return {
+    enforced: [`${header} spi and anti-replay window`, ...(replayed ? [] : [icv])],
+    computedOnly: replayed ? [`${icv} (templates replayed with advancing sequence numbers cannot match)`] : [],
+  };
+}
+
+export const ESP_KIND: LayerKind = {
+  name: 'esp',
+  form: 'esp(cipher,auth): esp(3des,md5) or esp(des,md5) (CBC with HMAC-MD5-96)',
+  parseSetting: (setting) => {
+    const [cipher, auth, ...rest] = setting.split(',').map((a) => a.trim());
+    return (cipher === 'des' || cipher === '3des') && auth === 'md5' && rest.length === 0 ? { cipher, auth } : 'is not a transform';
+  },
+  below: ['ip'],
+  top: true,
+  gateway: true,
+  securityAssociation: true,
+  build: (b) =>
+    new EspLayer(b.ctx, sa(b), b.provider.createCipher(b.spec.cipher!, b.spec.cipher === 'des' ? b.keys.des : b.keys.tdes, b.instance), hmac(b), ...saState(b)),
+  drops: ESP_DROPS,
+  checks: (_spec, run) => {
+    const { enforced, computedOnly } = icvChecks('esp', run);
+    return { enforced: [...enforced, 'esp padding'], computedOnly };
+  },
+  primitives: (spec) => [spec.cipher!, 'md5'],
+  fuzzStacks: ['esp(3des,md5)/ip/eth', 'esp(des,md5)/ip/fddi'],
+};
+
+export const AH_KIND: LayerKind = {
+  name: 'ah',
+  form: 'ah(auth): ah(md5) (HMAC-MD5-96)',
+  parseSetting: (setting) => (setting.trim() === 'md5' ? { auth: 'md5' } : 'is not a transform'),
+  below: ['ip'],
+  top: true,
+  gateway: true,
+  securityAssociation: true,
+  build: (b) => new AhTunnelLayer(b.ctx, sa(b), hmac(b), ...saState(b)),
+  drops: AH_DROPS,
+  checks: (_spec, run) => icvChecks('ah', run),
+  primitives: () => ['md5'],
+  fuzzStacks: ['ah(md5)/ip/eth'],
+};

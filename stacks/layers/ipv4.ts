@@ -5,11 +5,24 @@
 // traffic that is not addressed to it.
 
 import { fold, onesSum } from '../checksum.js';
-import { DropReason } from '../drops.js';
+import { dropGroup } from '../drops.js';
 import { ControlOp, Layer, type LayerContext, SendStatus } from '../layer.js';
 import { CounterBlock } from '../counter-block.js';
 import type { Msg } from '../message.js';
 import { IP_FLAG_MF, IP_FRAGMENT_OFFSET_MASK, IPV4_HEADER_BYTES, Ipv4Offset, writeIpv4Header } from '../wire/ipv4.js';
+import type { LayerKind } from '../layer-kind.js';
+
+/** Why this layer drops a message (reported as ip-<reason>). */
+export const IP_DROPS = dropGroup('ip', {
+  Version: 'version',
+  HeaderLength: 'header-length',
+  Checksum: 'checksum',
+  TotalLength: 'total-length',
+  Fragment: 'fragment', // fragments are not reassembled: every stack sends whole datagrams (DF set)
+  Destination: 'destination',
+  Protocol: 'protocol',
+});
+const Drop = IP_DROPS.code;
 
 export interface IpEndpoints {
   localAddr: number;
@@ -30,7 +43,7 @@ export class IpLayer extends Layer {
     /** The identification counter: shared between threads under packet-level parallelism. */
     readonly ident = new CounterBlock(),
   ) {
-    super(ctx);
+    super(ctx, IP_DROPS);
   }
 
   override open(): void {
@@ -39,7 +52,7 @@ export class IpLayer extends Layer {
   }
 
   /** Called by the stack builder: demultiplexing is to one upper protocol per stack; 0 forwards all. */
-  setUpperProtocol(protocol: number): void {
+  override setUpperProtocol(protocol: number): void {
     this.protocol = protocol;
   }
 
@@ -63,24 +76,24 @@ export class IpLayer extends Layer {
     const view = msg.view;
     const at = msg.head;
     const available = msg.length;
-    if (available < IPV4_HEADER_BYTES) return this.ctx.drops.count(DropReason.IpHeaderLength);
+    if (available < IPV4_HEADER_BYTES) return this.drops.count(Drop.HeaderLength);
     const versionIhl = view.getUint8(at);
-    if (versionIhl >>> 4 !== 4) return this.ctx.drops.count(DropReason.IpVersion);
+    if (versionIhl >>> 4 !== 4) return this.drops.count(Drop.Version);
     const headerBytes = (versionIhl & 0x0f) << 2;
-    if (headerBytes < IPV4_HEADER_BYTES || headerBytes > available) return this.ctx.drops.count(DropReason.IpHeaderLength);
-    if (fold(onesSum(msg.bytes, at, headerBytes)) !== 0xffff) return this.ctx.drops.count(DropReason.IpChecksum);
+    if (headerBytes < IPV4_HEADER_BYTES || headerBytes > available) return this.drops.count(Drop.HeaderLength);
+    if (fold(onesSum(msg.bytes, at, headerBytes)) !== 0xffff) return this.drops.count(Drop.Checksum);
     const totalLength = view.getUint16(at + Ipv4Offset.totalLength);
     if (totalLength < headerBytes || totalLength > available || (totalLength < available && available > this.minPayload)) {
-      return this.ctx.drops.count(DropReason.IpTotalLength);
+      return this.drops.count(Drop.TotalLength);
     }
     if ((view.getUint16(at + Ipv4Offset.flagsFragment) & (IP_FLAG_MF | IP_FRAGMENT_OFFSET_MASK)) !== 0) {
-      return this.ctx.drops.count(DropReason.IpFragment);
+      return this.drops.count(Drop.Fragment);
     }
     const dst = view.getUint32(at + Ipv4Offset.dst);
     const protocol = view.getUint8(at + Ipv4Offset.protocol);
     if (this.protocol !== 0) {
-      if (dst !== this.ends.localAddr) return this.ctx.drops.count(DropReason.IpDestination);
-      if (protocol !== this.protocol) return this.ctx.drops.count(DropReason.IpProtocol);
+      if (dst !== this.ends.localAddr) return this.drops.count(Drop.Destination);
+      if (protocol !== this.protocol) return this.drops.count(Drop.Protocol);
     }
     msg.srcAddr = view.getUint32(at + Ipv4Offset.src);
     msg.dstAddr = dst;
@@ -90,3 +103,14 @@ export class IpLayer extends Layer {
     this.above.pop(msg);
   }
 }
+
+export const IP_KIND: LayerKind = {
+  name: 'ip',
+  below: ['fddi', 'eth'],
+  top: false,
+  gateway: false,
+  build: ({ ctx, ends, options }) => new IpLayer(ctx, ends, options.state?.ipIdent ?? new CounterBlock()),
+  drops: IP_DROPS,
+  checks: () => ({ enforced: ['ip header checksum'], computedOnly: [] }),
+  fuzzStacks: [],
+};

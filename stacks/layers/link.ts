@@ -2,7 +2,7 @@
 // point-to-point in-memory link: it sends to its peer's address and accepts frames only from it.
 // There is no FCS: the adapter computes and checks it, and captures (pcap) carry frames without it.
 
-import { DropReason } from '../drops.js';
+import { dropGroup } from '../drops.js';
 import { ControlOp, type FrameSink, Layer, type LayerContext, SendStatus } from '../layer.js';
 import type { Msg } from '../message.js';
 import { type MacAddress, macEquals, nonCanonicalMac } from '../wire/address.js';
@@ -17,6 +17,19 @@ import {
   LLC_UI,
   writeFddiHeader,
 } from '../wire/fddi.js';
+import type { LayerKind } from '../layer-kind.js';
+
+/** Why this layer drops a message (reported as link-<reason>). */
+export const LINK_DROPS = dropGroup('link', {
+  Runt: 'runt', // shorter than the link header
+  Giant: 'giant', // longer than the link MTU allows
+  FrameControl: 'frame-control', // FDDI frame control is not an LLC frame
+  Destination: 'destination', // destination address is not ours
+  Source: 'source', // source address is not the peer of this point-to-point link
+  Llc: 'llc', // 802.2 LLC/SNAP header is not AA-AA-03 / OUI 0
+  Type: 'type', // ethertype is not IPv4
+});
+const Drop = LINK_DROPS.code;
 
 export interface LinkEndpoints {
   localMac: MacAddress;
@@ -43,7 +56,7 @@ export abstract class LinkLayer extends Layer {
   protected readonly wire: LinkEndpoints;
 
   constructor(ctx: LayerContext, ends: LinkEndpoints, toWire: (mac: MacAddress) => MacAddress = (mac) => mac) {
-    super(ctx);
+    super(ctx, LINK_DROPS);
     this.wire = { localMac: toWire(ends.localMac), remoteMac: toWire(ends.remoteMac) };
   }
 
@@ -68,13 +81,13 @@ export abstract class LinkLayer extends Layer {
   pop(msg: Msg): void {
     const view = msg.view;
     const at = msg.head;
-    const drops = this.ctx.drops;
-    if (msg.length < this.headerBytes) return drops.count(DropReason.LinkRunt);
-    if (msg.length > this.headerBytes + this.mtu) return drops.count(DropReason.LinkGiant);
+    const drops = this.drops;
+    if (msg.length < this.headerBytes) return drops.count(Drop.Runt);
+    if (msg.length > this.headerBytes + this.mtu) return drops.count(Drop.Giant);
     const bad = this.checkHeader(view, at);
-    if (bad >= 0) return drops.count(bad as DropReason);
-    if (!macEquals(view, at + this.dstOffset, this.wire.localMac)) return drops.count(DropReason.LinkDestination);
-    if (!macEquals(view, at + this.srcOffset, this.wire.remoteMac)) return drops.count(DropReason.LinkSource);
+    if (bad >= 0) return drops.count(bad);
+    if (!macEquals(view, at + this.dstOffset, this.wire.localMac)) return drops.count(Drop.Destination);
+    if (!macEquals(view, at + this.srcOffset, this.wire.remoteMac)) return drops.count(Drop.Source);
     msg.head = at + this.headerBytes;
     this.above.pop(msg);
   }
@@ -100,9 +113,9 @@ export class FddiLayer extends LinkLayer {
   }
 
   protected checkHeader(view: DataView, at: number): number {
-    if (view.getUint8(at + FddiOffset.fc) !== FDDI_FC_LLC_ASYNC) return DropReason.LinkFrameControl;
-    if (view.getUint32(at + FddiOffset.dsap) !== LLC_SNAP_UI || view.getUint16(at + FddiOffset.oui + 1) !== 0) return DropReason.LinkLlc;
-    if (view.getUint16(at + FddiOffset.type) !== ETHERTYPE_IPV4) return DropReason.LinkType;
+    if (view.getUint8(at + FddiOffset.fc) !== FDDI_FC_LLC_ASYNC) return Drop.FrameControl;
+    if (view.getUint32(at + FddiOffset.dsap) !== LLC_SNAP_UI || view.getUint16(at + FddiOffset.oui + 1) !== 0) return Drop.Llc;
+    if (view.getUint16(at + FddiOffset.type) !== ETHERTYPE_IPV4) return Drop.Type;
     return -1;
   }
 }
@@ -124,6 +137,23 @@ export class EthernetLayer extends LinkLayer {
   }
 
   protected checkHeader(view: DataView, at: number): number {
-    return view.getUint16(at + EthOffset.type) !== ETHERTYPE_IPV4 ? DropReason.LinkType : -1;
+    return view.getUint16(at + EthOffset.type) !== ETHERTYPE_IPV4 ? Drop.Type : -1;
   }
 }
+
+/** A link layer: the bottom of every stack. */
+function linkKind(name: 'fddi' | 'eth', make: (ctx: LayerContext, ends: LinkEndpoints) => LinkLayer): LayerKind {
+  return {
+    name,
+    below: [],
+    top: false,
+    gateway: false,
+    build: ({ ctx, macs }) => make(ctx, macs),
+    drops: LINK_DROPS,
+    checks: () => ({ enforced: ['link header and addresses'], computedOnly: [] }),
+    fuzzStacks: [],
+  };
+}
+
+export const FDDI_KIND = linkKind('fddi', (ctx, ends) => new FddiLayer(ctx, ends));
+export const ETH_KIND = linkKind('eth', (ctx, ends) => new EthernetLayer(ctx, ends));

@@ -5,12 +5,24 @@
 // with a zero ICV, and the payload. IP's identification is not covered: it is assigned below AH.
 
 import type { Md5Hasher } from '../crypto/provider.js';
-import { DropReason } from '../drops.js';
+import { dropGroup } from '../drops.js';
 import { ControlOp, Layer, type LayerContext, SendStatus } from '../layer.js';
 import { CounterBlock } from '../counter-block.js';
 import type { Msg } from '../message.js';
 import { AH_MD5_BYTES, AH_MD5_PAYLOAD_LENGTH, AhOffset, MD5_ICV_BYTES, writeAhHeader, writeAhPseudoHeader } from '../wire/ah.js';
 import { IP_PROTO_AH, IPV4_HEADER_BYTES } from '../wire/ipv4.js';
+import type { LayerKind } from '../layer-kind.js';
+import { DEFAULT_SPI } from '../stack-options.js';
+
+/** Why this layer drops a message (reported as ah-<reason>). */
+export const AH_DROPS = dropGroup('ah', {
+  Length: 'length', // too short, or a payload length that is not MD5's
+  Spi: 'spi', // no security association with this SPI
+  Digest: 'digest',
+  NextHeader: 'next-header',
+  Replay: 'replay', // as EspReplay, for AH
+});
+const Drop = AH_DROPS.code;
 
 export interface Md5AhConfig {
   localAddr: number;
@@ -39,7 +51,6 @@ export class Md5AhLayer extends Layer {
   private readonly keyBlock: Uint8Array | null;
   private readonly enforce: boolean;
   /** Digests that did not match but were let through (only when not enforcing). */
-  mismatchesIgnored = 0;
 
   constructor(
     ctx: LayerContext,
@@ -48,7 +59,7 @@ export class Md5AhLayer extends Layer {
     /** The sequence counter: shared between threads under packet-level parallelism. */
     readonly sequence = new CounterBlock(),
   ) {
-    super(ctx);
+    super(ctx, AH_DROPS);
     this.enforce = config.enforce !== false;
     if (config.key !== undefined) {
       if (config.key.length === 0 || config.key.length > 64) throw new RangeError('md5: a key of 1 to 64 bytes is required for keyed MD5');
@@ -60,7 +71,7 @@ export class Md5AhLayer extends Layer {
   }
 
   /** Called by the stack builder with the protocol number of the layer above. */
-  setUpperProtocol(protocol: number): void {
+  override setUpperProtocol(protocol: number): void {
     this.nextHeader = protocol;
   }
 
@@ -81,9 +92,9 @@ export class Md5AhLayer extends Layer {
     const view = msg.view;
     const at = msg.head;
     if (msg.length < AH_MD5_BYTES || view.getUint8(at + AhOffset.payloadLength) !== AH_MD5_PAYLOAD_LENGTH) {
-      return this.ctx.drops.count(DropReason.AhLength);
+      return this.drops.count(Drop.Length);
     }
-    if (view.getUint32(at + AhOffset.spi) !== this.config.spi) return this.ctx.drops.count(DropReason.AhSpi);
+    if (view.getUint32(at + AhOffset.spi) !== this.config.spi) return this.drops.count(Drop.Spi);
     const icv = at + AhOffset.icv;
     const bytes = msg.bytes;
     for (let i = 0; i < MD5_ICV_BYTES; i++) {
@@ -94,10 +105,10 @@ export class Md5AhLayer extends Layer {
     let diff = 0;
     for (let i = 0; i < MD5_ICV_BYTES; i++) diff |= this.received[i]! ^ this.computed[i]!;
     if (diff !== 0) {
-      if (this.enforce) return this.ctx.drops.count(DropReason.AhDigest);
+      if (this.enforce) return this.drops.count(Drop.Digest);
       this.mismatchesIgnored++;
     }
-    if (view.getUint8(at + AhOffset.nextHeader) !== this.nextHeader) return this.ctx.drops.count(DropReason.AhNextHeader);
+    if (view.getUint8(at + AhOffset.nextHeader) !== this.nextHeader) return this.drops.count(Drop.NextHeader);
     msg.head = at + AH_MD5_BYTES;
     this.above.pop(msg);
   }
@@ -114,3 +125,30 @@ export class Md5AhLayer extends Layer {
     md5.end(out, outAt);
   }
 }
+
+export const MD5_KIND: LayerKind = {
+  name: 'md5',
+  below: ['ip'],
+  top: false,
+  gateway: false,
+  build: ({ ctx, ends, options, keys, provider }) =>
+    new Md5AhLayer(
+      ctx,
+      {
+        localAddr: ends.localAddr,
+        remoteAddr: ends.remoteAddr,
+        spi: options.spi ?? DEFAULT_SPI,
+        enforce: options.enforceDigest !== false,
+        ...(keys.md5 ? { key: keys.md5 } : {}),
+      },
+      provider.createMd5(),
+      options.state?.ahSequence ?? new CounterBlock(),
+    ),
+  drops: AH_DROPS,
+  checks: (_spec, run) =>
+    run.verify || run.side === 'send'
+      ? { enforced: ['md5 digest'], computedOnly: [] }
+      : { enforced: [], computedOnly: ['md5 digest (templates replayed with advancing sequence numbers cannot match)'] },
+  primitives: () => ['md5'],
+  fuzzStacks: [],
+};

@@ -4,13 +4,20 @@
 // counted apart from drops: blocking is the screen's work, not a fault. A TCP or UDP packet too
 // short to hold the ports and flags the rules read is dropped as malformed.
 
-import { DropReason } from '../drops.js';
-import { Layer, type LayerContext, SendStatus } from '../layer.js';
+import { dropGroup } from '../drops.js';
+import { ControlOp, Layer, type LayerContext, SendStatus } from '../layer.js';
 import type { Msg } from '../message.js';
-import { type RuleTable, ScreenAction } from '../screen-rules.js';
 import { IP_PROTO_TCP, IP_PROTO_UDP } from '../wire/ipv4.js';
 import { TcpOffset } from '../wire/tcp.js';
 import { UDP_HEADER_BYTES } from '../wire/udp.js';
+import type { LayerKind } from '../layer-kind.js';
+import { MAX_SCREEN_RULES, RuleTable, ScreenAction, benchmarkRules } from '../screen-rules.js';
+
+/** Why this layer drops a message (reported as screen-<reason>). */
+export const SCREEN_DROPS = dropGroup('screen', {
+  Short: 'short', // a TCP or UDP packet too short for the ports and flags the rules read
+});
+const Drop = SCREEN_DROPS.code;
 
 /** The byte that holds TCP's six flags (below them, in the same 16-bit word, the data offset). */
 const TCP_FLAGS_BYTE = TcpOffset.dataOffsetFlags + 1;
@@ -23,7 +30,13 @@ export class ScreenLayer extends Layer {
   blocked = 0;
 
   constructor(ctx: LayerContext, readonly rules: RuleTable) {
-    super(ctx);
+    super(ctx, SCREEN_DROPS);
+  }
+
+  override control(op: ControlOp, arg: number): number {
+    if (op === ControlOp.Blocked) return this.blocked;
+    if (op === ControlOp.Passed) return this.passed;
+    return super.control(op, arg);
   }
 
   /** A screen forwards what arrives; nothing is sent from above it. */
@@ -42,7 +55,7 @@ export class ScreenLayer extends Layer {
     packet[5] = -1;
     if (protocol === IP_PROTO_TCP || protocol === IP_PROTO_UDP) {
       const at = msg.head;
-      if (msg.length < (protocol === IP_PROTO_TCP ? TCP_FLAGS_BYTE + 1 : UDP_HEADER_BYTES)) return this.ctx.drops.count(DropReason.ScreenShort);
+      if (msg.length < (protocol === IP_PROTO_TCP ? TCP_FLAGS_BYTE + 1 : UDP_HEADER_BYTES)) return this.drops.count(Drop.Short);
       const view = msg.view;
       packet[3] = view.getUint16(at);
       packet[4] = view.getUint16(at + 2);
@@ -56,3 +69,21 @@ export class ScreenLayer extends Layer {
     this.above.pop(msg);
   }
 }
+
+export const SCREEN_KIND: LayerKind = {
+  name: 'screen',
+  form: `screen(N), N filter rules from 0 to ${MAX_SCREEN_RULES}, e.g. screen(100)`,
+  parseSetting: (setting) => (/^\d+$/.test(setting) && Number(setting) <= MAX_SCREEN_RULES ? { rules: Number(setting) } : 'is not a rule count'),
+  below: ['ip'],
+  top: true,
+  gateway: true,
+  build: ({ ctx, spec, options }) => {
+    const rules = spec.rules!;
+    const list = options.screenRules ?? benchmarkRules(rules);
+    if (list.length !== rules) throw new RangeError(`screen(${rules}) was given ${list.length} rules`);
+    return new ScreenLayer(ctx, new RuleTable(list));
+  },
+  drops: SCREEN_DROPS,
+  checks: () => ({ enforced: ['screen rules (first match; blocked packets counted apart)'], computedOnly: [] }),
+  fuzzStacks: ['screen(100)/ip/eth'],
+};

@@ -12,9 +12,10 @@
 // congestion control, FIN/close, urgent data and RFC 1323 options.
 
 import { fold, internetChecksum, onesSum, pseudoHeaderSum } from '../checksum.js';
-import { DropReason } from '../drops.js';
+import { dropGroup } from '../drops.js';
 import { ControlOp, Layer, type LayerContext, type TransportEndpoints, type Lock, NO_LOCK, SendStatus } from '../layer.js';
 import { BufferPool, type Msg, copyBytes } from '../message.js';
+import type { TcpLockScope } from '../stack-options.js';
 import { IP_PROTO_TCP } from '../wire/ipv4.js';
 import {
   TCP_HEADER_BYTES,
@@ -39,6 +40,21 @@ import {
   seqLeq,
   seqLt,
 } from './tcp-control-block.js';
+import type { LayerKind } from '../layer-kind.js';
+
+/** Why this layer drops a message (reported as tcp-<reason>). */
+export const TCP_DROPS = dropGroup('tcp', {
+  Length: 'length', // shorter than a TCP header, or a data offset outside the segment
+  Checksum: 'checksum',
+  Port: 'port', // not this connection's ports
+  Option: 'option', // a malformed option
+  State: 'state', // a segment the connection's state does not accept (RST, stray SYN, no ACK, ...)
+  Duplicate: 'duplicate', // old or duplicate data: already received
+  OutOfWindow: 'out-of-window', // beyond the receive window
+  AckUnsent: 'ack-unsent', // acknowledges data never sent
+  ReassemblyFull: 'reassembly-full', // out-of-order queue has no free entry
+});
+const Drop = TCP_DROPS.code;
 
 /** RFC 1122 §4.2.2.6: the MSS assumed when the peer sends none. */
 const DEFAULT_PEER_MSS = 536;
@@ -52,13 +68,6 @@ const SEND_SYN_ACK = 8;
 /** Out-of-order data was queued: copy it into the ring (pendingSeq/pendingAt/pendingLength). */
 const COPY_IN = 16;
 const DROP_SHIFT = 8;
-
-/**
- * What the lock covers: `state`, only the connection state (checksums outside: crypto and
- * checksums of different segments overlap); `segment`, all of TCP's work on a segment (the
- * paper's "single locked, serial component").
- */
-export type TcpLockScope = 'state' | 'segment';
 
 export interface TcpEndpoints extends TransportEndpoints {
   /** Initial send sequence number. */
@@ -92,7 +101,7 @@ export class TcpLayer extends Layer {
   private pathMss = 0;
 
   constructor(ctx: LayerContext, private readonly ends: TcpEndpoints, tcb?: TcpControlBlock, messages?: BufferPool) {
-    super(ctx);
+    super(ctx, TCP_DROPS);
     const wholeSegment = ends.lockScope === 'segment';
     this.lock = ctx.lock;
     this.segmentLock = wholeSegment ? ctx.lock : NO_LOCK;
@@ -223,7 +232,7 @@ export class TcpLayer extends Layer {
     if ((action & PULL_QUEUE) !== 0) this.deliverQueued();
     if ((action & SEND_SYN_ACK) !== 0) this.sendSegment(TcpFlag.SYN | TcpFlag.ACK, this.tcb.f[Tcb.iss]!, this.tcb.f[Tcb.rcvNxt]!, RCV_WINDOW, this.pathMss);
     else if ((action & SEND_ACK) !== 0) this.sendAck();
-    if (action >>> DROP_SHIFT !== 0) this.ctx.drops.count(((action >>> DROP_SHIFT) - 1) as DropReason);
+    if (action >>> DROP_SHIFT !== 0) this.drops.count((action >>> DROP_SHIFT) - 1);
   }
 
   /** Checks the segment and runs the state machine; answers what to do next (see input()). */
@@ -231,16 +240,16 @@ export class TcpLayer extends Layer {
     const view = msg.view;
     const at = msg.head;
     const length = msg.length;
-    if (length < TCP_HEADER_BYTES) return drop(DropReason.TcpLength);
+    if (length < TCP_HEADER_BYTES) return drop(Drop.Length);
     const headerBytes = (view.getUint8(at + TcpOffset.dataOffsetFlags) >>> 4) << 2;
-    if (headerBytes < TCP_HEADER_BYTES || headerBytes > length) return drop(DropReason.TcpLength);
+    if (headerBytes < TCP_HEADER_BYTES || headerBytes > length) return drop(Drop.Length);
     const pseudo = pseudoHeaderSum(msg.srcAddr, msg.dstAddr, IP_PROTO_TCP, length);
-    if (fold(onesSum(msg.bytes, at, length, pseudo)) !== 0xffff) return drop(DropReason.TcpChecksum);
-    if (view.getUint16(at + TcpOffset.dstPort) !== this.ends.localPort) return drop(DropReason.TcpPort);
+    if (fold(onesSum(msg.bytes, at, length, pseudo)) !== 0xffff) return drop(Drop.Checksum);
+    if (view.getUint16(at + TcpOffset.dstPort) !== this.ends.localPort) return drop(Drop.Port);
     let mss = 0;
     if (headerBytes > TCP_HEADER_BYTES) {
       mss = readTcpMss(view, at, headerBytes);
-      if (mss < 0) return drop(DropReason.TcpOption);
+      if (mss < 0) return drop(Drop.Option);
     }
     this.innerLock.acquire();
     try {
@@ -265,7 +274,7 @@ export class TcpLayer extends Layer {
     let dataLength = msg.length - headerBytes;
     const state = f[Tcb.state]!;
 
-    if (state !== TcpConnState.Listen && srcPort !== f[Tcb.remotePort]) return drop(DropReason.TcpPort);
+    if (state !== TcpConnState.Listen && srcPort !== f[Tcb.remotePort]) return drop(Drop.Port);
     f[Tcb.segsIn]!++;
 
     // Header prediction (Net/2 tcp_input): in-order, nothing unusual, window unchanged.
@@ -295,10 +304,10 @@ export class TcpLayer extends Layer {
 
     switch (state) {
       case TcpConnState.Closed:
-        return drop(DropReason.TcpState);
+        return drop(Drop.State);
       case TcpConnState.Listen: {
-        if ((flags & (TcpFlag.RST | TcpFlag.ACK | TcpFlag.SYN)) !== TcpFlag.SYN) return drop(DropReason.TcpState);
-        if (srcPort !== this.ends.remotePort) return drop(DropReason.TcpPort);
+        if ((flags & (TcpFlag.RST | TcpFlag.ACK | TcpFlag.SYN)) !== TcpFlag.SYN) return drop(Drop.State);
+        if (srcPort !== this.ends.remotePort) return drop(Drop.Port);
         const iss = this.ends.iss | 0;
         f[Tcb.remotePort] = srcPort;
         f[Tcb.irs] = seq;
@@ -316,13 +325,13 @@ export class TcpLayer extends Layer {
       }
       case TcpConnState.SynSent: {
         const ackOk = (flags & TcpFlag.ACK) !== 0 && seqGt(ack, f[Tcb.iss]!) && seqLeq(ack, f[Tcb.sndMax]!);
-        if ((flags & TcpFlag.ACK) !== 0 && !ackOk) return drop(DropReason.TcpState);
+        if ((flags & TcpFlag.ACK) !== 0 && !ackOk) return drop(Drop.State);
         if ((flags & TcpFlag.RST) !== 0) {
           if (ackOk) f[Tcb.state] = TcpConnState.Closed;
-          return drop(DropReason.TcpState);
+          return drop(Drop.State);
         }
         // A SYN without ACK would be a simultaneous open, which set-up never does.
-        if ((flags & TcpFlag.SYN) === 0 || !ackOk) return drop(DropReason.TcpState);
+        if ((flags & TcpFlag.SYN) === 0 || !ackOk) return drop(Drop.State);
         f[Tcb.irs] = seq;
         f[Tcb.rcvNxt] = (seq + 1) | 0;
         f[Tcb.sndUna] = ack;
@@ -336,7 +345,7 @@ export class TcpLayer extends Layer {
     }
 
     // SYN_RECEIVED and ESTABLISHED (Net/2 from "trim segment to fit the window" on).
-    if ((flags & TcpFlag.SYN) !== 0) return drop(DropReason.TcpState);
+    if ((flags & TcpFlag.SYN) !== 0) return drop(Drop.State);
     let dataAt = at + headerBytes;
     let answer = 0;
     let dropReason = -1;
@@ -349,7 +358,7 @@ export class TcpLayer extends Layer {
         if (dataLength > 0) {
           f[Tcb.duplicates]!++;
           answer |= SEND_ACK;
-          dropReason = DropReason.TcpDuplicate;
+          dropReason = Drop.Duplicate;
         }
         dataLength = 0;
       } else {
@@ -360,17 +369,17 @@ export class TcpLayer extends Layer {
     }
     excess = (seq + dataLength - this.windowEnd(rcvNxt)) | 0;
     if (excess > 0) {
-      if (excess >= dataLength && dataLength > 0) return drop(DropReason.TcpOutOfWindow) | SEND_ACK;
+      if (excess >= dataLength && dataLength > 0) return drop(Drop.OutOfWindow) | SEND_ACK;
       dataLength -= Math.min(excess, dataLength);
     }
     if ((flags & TcpFlag.RST) !== 0) {
       f[Tcb.state] = TcpConnState.Closed;
-      return drop(DropReason.TcpState);
+      return drop(Drop.State);
     }
-    if ((flags & TcpFlag.ACK) === 0) return drop(DropReason.TcpState);
+    if ((flags & TcpFlag.ACK) === 0) return drop(Drop.State);
 
     if (state === TcpConnState.SynReceived) {
-      if (!(seqGt(ack, f[Tcb.sndUna]!) && seqLeq(ack, f[Tcb.sndMax]!))) return drop(DropReason.TcpState);
+      if (!(seqGt(ack, f[Tcb.sndUna]!) && seqLeq(ack, f[Tcb.sndMax]!))) return drop(Drop.State);
       f[Tcb.state] = TcpConnState.Established;
       f[Tcb.sndWnd] = win;
       f[Tcb.sndWl1] = seq;
@@ -380,7 +389,7 @@ export class TcpLayer extends Layer {
     if (seqLeq(ack, f[Tcb.sndUna]!)) {
       if (dataLength === 0 && win === f[Tcb.sndWnd]) f[Tcb.duplicateAcks]!++;
     } else if (seqGt(ack, f[Tcb.sndMax]!)) {
-      return drop(DropReason.TcpAckUnsent) | SEND_ACK;
+      return drop(Drop.AckUnsent) | SEND_ACK;
     } else {
       f[Tcb.sndUna] = ack;
     }
@@ -398,7 +407,7 @@ export class TcpLayer extends Layer {
       if (dataLength === 0) {
         f[Tcb.duplicates]!++;
         answer |= SEND_ACK;
-        dropReason = DropReason.TcpDuplicate;
+        dropReason = Drop.Duplicate;
       }
     }
     if (dataLength > 0) {
@@ -490,9 +499,9 @@ export class TcpLayer extends Layer {
     }
     if (length <= 0) {
       f[Tcb.duplicates]!++;
-      return DropReason.TcpDuplicate;
+      return Drop.Duplicate;
     }
-    if (count === REASS_SLOTS) return DropReason.TcpReassemblyFull;
+    if (count === REASS_SLOTS) return Drop.ReassemblyFull;
     f.copyWithin(entry(slot + 1), entry(slot), entry(count));
     const at = entry(slot);
     f[at] = seq;
@@ -729,6 +738,19 @@ function entry(slot: number): number {
   return Tcb.reass + REASS_ENTRY * slot;
 }
 
-function drop(reason: DropReason): number {
-  return (reason + 1) << DROP_SHIFT;
+function drop(code: number): number {
+  return (code + 1) << DROP_SHIFT;
 }
+
+export const TCP_KIND: LayerKind = {
+  name: 'tcp',
+  below: ['md5', 'ip'],
+  top: true,
+  gateway: false,
+  transport: 'tcp',
+  build: ({ ctx, ends, options }) =>
+    new TcpLayer(ctx, { ...ends, iss: options.iss ?? 0, lockScope: options.tcpLockScope ?? 'state' }, options.state?.tcb, options.messages),
+  drops: TCP_DROPS,
+  checks: () => ({ enforced: ['tcp checksum', 'tcp sequence and window'], computedOnly: [] }),
+  fuzzStacks: [],
+};

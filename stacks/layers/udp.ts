@@ -2,11 +2,21 @@
 // ("no checksum") from the peer is refused unless the layer is told to accept it.
 
 import { fold, internetChecksum, onesSum, pseudoHeaderSum } from '../checksum.js';
-import { DropReason } from '../drops.js';
+import { dropGroup } from '../drops.js';
 import { ControlOp, Layer, type LayerContext, type TransportEndpoints, SendStatus } from '../layer.js';
 import type { Msg } from '../message.js';
 import { IP_PROTO_UDP } from '../wire/ipv4.js';
 import { UDP_HEADER_BYTES, UdpOffset, writeUdpHeader } from '../wire/udp.js';
+import type { LayerKind } from '../layer-kind.js';
+
+/** Why this layer drops a message (reported as udp-<reason>). */
+export const UDP_DROPS = dropGroup('udp', {
+  Length: 'length',
+  Checksum: 'checksum',
+  NoChecksum: 'no-checksum', // checksum 0 ("none") where our peer always sends one
+  Port: 'port',
+});
+const Drop = UDP_DROPS.code;
 
 export interface UdpEndpoints extends TransportEndpoints {
   /** Accept datagrams that carry no checksum (RFC 768 allows it). Default: refuse. */
@@ -20,7 +30,7 @@ export class UdpLayer extends Layer {
   private maxPayload = 0;
 
   constructor(ctx: LayerContext, private readonly ends: UdpEndpoints) {
-    super(ctx);
+    super(ctx, UDP_DROPS);
   }
 
   override open(): void {
@@ -47,20 +57,32 @@ export class UdpLayer extends Layer {
   pop(msg: Msg): void {
     const view = msg.view;
     const at = msg.head;
-    if (msg.length < UDP_HEADER_BYTES) return this.ctx.drops.count(DropReason.UdpLength);
+    if (msg.length < UDP_HEADER_BYTES) return this.drops.count(Drop.Length);
     const length = view.getUint16(at + UdpOffset.length);
-    if (length < UDP_HEADER_BYTES || length > msg.length) return this.ctx.drops.count(DropReason.UdpLength);
+    if (length < UDP_HEADER_BYTES || length > msg.length) return this.drops.count(Drop.Length);
     msg.tail = at + length;
     if (view.getUint16(at + UdpOffset.checksum) === 0) {
-      if (this.ends.acceptZeroChecksum !== true) return this.ctx.drops.count(DropReason.UdpNoChecksum);
+      if (this.ends.acceptZeroChecksum !== true) return this.drops.count(Drop.NoChecksum);
     } else {
       const pseudo = pseudoHeaderSum(msg.srcAddr, msg.dstAddr, IP_PROTO_UDP, length);
-      if (fold(onesSum(msg.bytes, at, length, pseudo)) !== 0xffff) return this.ctx.drops.count(DropReason.UdpChecksum);
+      if (fold(onesSum(msg.bytes, at, length, pseudo)) !== 0xffff) return this.drops.count(Drop.Checksum);
     }
     if (view.getUint16(at + UdpOffset.dstPort) !== this.ends.localPort || view.getUint16(at + UdpOffset.srcPort) !== this.ends.remotePort) {
-      return this.ctx.drops.count(DropReason.UdpPort);
+      return this.drops.count(Drop.Port);
     }
     msg.head = at + UDP_HEADER_BYTES;
     this.above.pop(msg);
   }
 }
+
+export const UDP_KIND: LayerKind = {
+  name: 'udp',
+  below: ['md5', 'ip'],
+  top: true,
+  gateway: false,
+  transport: 'udp',
+  build: ({ ctx, ends }) => new UdpLayer(ctx, ends),
+  drops: UDP_DROPS,
+  checks: () => ({ enforced: ['udp checksum'], computedOnly: [] }),
+  fuzzStacks: ['udp/ip/fddi'],
+};

@@ -1,0 +1,37 @@
+// Every kind of layer, once. A new layer is its own file (the class and its kind) plus one line
+// here; the spec parser, the stack builder, drops, enforcement, the fuzzer and the reports read
+// this list. The order is the one error messages list the layers in.
+
+import { reasonNames } from './drops.js';
+import type { CryptoPrimitive, LayerKind } from './layer-kind.js';
+import { DES_KIND, TDES_KIND } from './layers/des.js';
+import { AH_KIND, ESP_KIND } from './layers/ipsec.js';
+import { IP_KIND } from './layers/ipv4.js';
+import { ETH_KIND, FDDI_KIND } from './layers/link.js';
+import { MD5_KIND } from './layers/md5-ah.js';
+import { SCREEN_KIND } from './layers/screen.js';
+import { TCP_KIND } from './layers/tcp.js';
+import { UDP_KIND } from './layers/udp.js';
+
+export const LAYER_KINDS: readonly LayerKind[] = [DES_KIND, TDES_KIND, TCP_KIND, UDP_KIND, MD5_KIND, SCREEN_KIND, ESP_KIND, AH_KIND, IP_KIND, FDDI_KIND, ETH_KIND];
+
+const BY_NAME = new Map(LAYER_KINDS.map((kind) => [kind.name, kind]));
+
+/** The kind of a layer name, or undefined for a name no layer has. */
+export function layerKind(name: string): LayerKind | undefined {
+  return BY_NAME.get(name);
+}
+
+/** The layer names, in registry order. */
+export const LAYER_NAMES: readonly string[] = LAYER_KINDS.map((kind) => kind.name);
+
+/** Crypto primitives from the dearest per byte to the cheapest: a stack's dominant one comes first. */
+export const PRIMITIVES_BY_COST: readonly CryptoPrimitive[] = ['3des', 'des', 'md5'];
+
+/** Every drop reason's report name, each header's once (FDDI and Ethernet share the link's). */
+export const DROP_REASON_NAMES: readonly string[] = [...new Map(LAYER_KINDS.map((kind) => [kind.drops.header, kind.drops])).values()].flatMap(reasonNames);
+
+/** The header a drop reason belongs to: the first word of its name (`tcp-checksum` → `tcp`). */
+export function dropLayer(reason: string): string {
+  return reason.split('-')[0]!;
+}

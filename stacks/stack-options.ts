@@ -1,0 +1,86 @@
+// What a stack is built from: its two ends' addresses, keys, crypto provider, and the state blocks
+// and locks that packet-level parallelism shares. Read by the stack builder and every layer kind.
+
+import type { CounterBlock } from './counter-block.js';
+import type { CryptoProviderName } from './crypto/index.js';
+import type { DropCounters } from './drops.js';
+import type { Lock } from './layer.js';
+import type { TcpControlBlock } from './layers/tcp-control-block.js';
+import type { BufferPool } from './message.js';
+import type { ReplayWindow } from './replay-window.js';
+import type { ScreenRule } from './screen-rules.js';
+
+/**
+ * What TCP's lock covers under packet-level parallelism: `state`, only the connection state
+ * (checksums outside: crypto and checksums of different segments overlap); `segment`, all of TCP's
+ * work on a segment (the paper's "single locked, serial component").
+ */
+export type TcpLockScope = 'state' | 'segment';
+
+export interface Endpoint {
+  mac: string;
+  ip: string;
+  port: number;
+}
+
+export interface StackKeys {
+  /** 8 bytes. */
+  des: Uint8Array;
+  /** 24 bytes: K1, K2, K3 for EDE. */
+  tdes: Uint8Array;
+  /** Keyed MD5 when set; plain MD5 (the paper's choice) when absent. */
+  md5?: Uint8Array;
+  /** IPsec's HMAC-MD5-96 key (esp, ah): 16 bytes. */
+  hmac?: Uint8Array;
+}
+
+function hex(text: string): Uint8Array {
+  return Uint8Array.from(Buffer.from(text, 'hex'));
+}
+
+/** Keys of the published examples (FIPS 81, NIST SP 800-67): for tests and benchmarks, not secrets. */
+export const EXAMPLE_KEYS: StackKeys = {
+  des: hex('0123456789abcdef'),
+  tdes: hex('0123456789abcdef23456789abcdef01456789abcdef0123'),
+  hmac: hex('000102030405060708090a0b0c0d0e0f'),
+};
+
+export interface StackOptions {
+  local: Endpoint;
+  remote: Endpoint;
+  crypto?: CryptoProviderName;
+  keys?: StackKeys;
+  /** AH security parameter index (both ends use the same SA). */
+  spi?: number;
+  /** TCP initial send sequence number. */
+  iss?: number;
+  /** Keeps the IVs of senders sharing a key apart (a worker id). */
+  instance?: number;
+  drops?: DropCounters;
+  /** False: MD5 digests are computed and compared but mismatches only counted (template replay). */
+  enforceDigest?: boolean;
+  /** Guards shared state under packet-level parallelism; a no-op otherwise. */
+  lock?: Lock;
+  /** What TCP's lock covers: its state only (default) or all its work on a segment. */
+  tcpLockScope?: TcpLockScope;
+  /** State blocks to use instead of private ones (shared memory under packet-level parallelism). */
+  state?: { tcb?: TcpControlBlock; ipIdent?: CounterBlock; ahSequence?: CounterBlock; saSequence?: CounterBlock; replay?: ReplayWindow };
+  /** IPsec receive side: false computes ICVs but only counts mismatches (template replay). */
+  enforceIcv?: boolean;
+  /** Where TCP takes its own two messages from (beside a shared control block's ring, under PLP). */
+  messages?: BufferPool;
+  /** screen(N): these rules instead of the benchmark's N (tests); their count must be N. */
+  screenRules?: readonly ScreenRule[];
+}
+
+/** Two ends of one point-to-point link, for tests and drivers. */
+export function endpointPair(): [StackOptions, StackOptions] {
+  const a: Endpoint = { mac: '02:00:00:00:00:01', ip: '10.0.0.1', port: 5001 };
+  const b: Endpoint = { mac: '02:00:00:00:00:02', ip: '10.0.0.2', port: 5002 };
+  return [
+    { local: a, remote: b, iss: 0x1000_0000, instance: 1 },
+    { local: b, remote: a, iss: 0x7000_0000, instance: 2 },
+  ];
+}
+
+export const DEFAULT_SPI = 0x100;
