@@ -133,8 +133,7 @@ function addLayerBenches(bench: Bench, spec: string, crypto: CryptoProviderName,
   const frame = new BufferPool(1).get();
   const restore = (s: Snapshot): void => {
     copyBytes(frame.bytes, frame.slotStart + s.head, s.bytes, 0, s.bytes.length);
-    frame.head = frame.slotStart + s.head;
-    frame.tail = frame.slotStart + s.tail;
+    frame.setRange(frame.slotStart + s.head, frame.slotStart + s.tail);
     frame.srcAddr = s.srcAddr;
     frame.dstAddr = s.dstAddr;
   };

@@ -271,13 +271,13 @@ export class FuzzSource {
         break;
       }
       case 'truncate':
-        f.tail = f.head + p.below(f.length);
+        f.trimTo(p.below(f.length));
         break;
       case 'extend': {
         const room = f.slotEnd - f.tail;
         const extra = 1 + p.below(Math.max(1, Math.min(room, 512)));
         p.fill(f.bytes, f.tail, Math.min(extra, room));
-        f.tail += Math.min(extra, room);
+        f.append(Math.min(extra, room));
         break;
       }
       case 'field-edge':

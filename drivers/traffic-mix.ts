@@ -127,7 +127,7 @@ export function buildTrafficMix(spec: string, peer: StackOptions, seed: number, 
     const userBytes = datagramBytes !== null ? datagramBytes - IPV4_HEADER_BYTES - transport : Math.min(drawn, sender.mtu - IPV4_HEADER_BYTES - transport);
     const head = msg.resetPayload(userBytes);
     prng.fill(msg.bytes, head, userBytes);
-    const th = msg.push(transport);
+    const th = msg.prepend(transport);
     const length = transport + userBytes;
     if (tcp) {
       // Mostly data segments; about one in fifty opens a connection (SYN), which the screen's ssh rules look at.
@@ -139,7 +139,7 @@ export function buildTrafficMix(spec: string, peer: StackOptions, seed: number, 
       const sum = internetChecksum(msg.bytes, th, length, pseudoHeaderSum(flow.src, flow.dst, IP_PROTO_UDP, length));
       msg.view.setUint16(th + UdpOffset.checksum, sum === 0 ? 0xffff : sum);
     }
-    const iph = msg.push(IPV4_HEADER_BYTES);
+    const iph = msg.prepend(IPV4_HEADER_BYTES);
     writeIpv4Header(msg.bytes, msg.view, iph, IPV4_HEADER_BYTES + length, idents[f]!++, flow.protocol, flow.src, flow.dst);
     flowOf[i] = f;
     ipBytes[i] = IPV4_HEADER_BYTES + length;

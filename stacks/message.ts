@@ -8,10 +8,10 @@ export const DEFAULT_HEADROOM = 192;
 export const DEFAULT_SLOT_BYTES = 8192;
 
 export class Msg {
-  /** First byte of live data (absolute offset in `bytes`). Moves down on push, up on pop. */
-  head = 0;
-  /** One past the last byte of live data. */
-  tail = 0;
+  // The live data is [start, end): only this class moves them, through the bounds-checked methods
+  // below, so no layer can leave a message pointing outside its slot.
+  private start = 0;
+  private end = 0;
   /** IPv4 source and destination of a received packet, set by the IP layer for the layers above. */
   srcAddr = 0;
   dstAddr = 0;
@@ -35,31 +35,55 @@ export class Msg {
     readonly slotEnd: number,
   ) {}
 
+  /** First byte of live data (absolute offset in `bytes`). Moves down on prepend, up on strip. */
+  get head(): number {
+    return this.start;
+  }
+
+  /** One past the last byte of live data. */
+  get tail(): number {
+    return this.end;
+  }
+
   get length(): number {
-    return this.tail - this.head;
+    return this.end - this.start;
   }
 
-  /** Prepends `n` bytes of header; returns the header's offset. */
-  push(n: number): number {
-    const head = this.head - n;
-    if (head < this.slotStart) throw new RangeError(`message headroom exhausted pushing ${n} bytes`);
-    this.head = head;
+  /** Makes room for `n` bytes of header in front of the data; returns the header's offset. */
+  prepend(n: number): number {
+    const head = this.start - n;
+    if (head < this.slotStart) throw new RangeError(`message headroom exhausted prepending ${n} bytes`);
+    this.start = head;
     return head;
   }
 
-  /** Strips `n` bytes of header; returns the stripped header's offset. */
-  pop(n: number): number {
-    const head = this.head;
-    this.head = head + n;
+  /** Removes `n` bytes of header from the front (a layer going up); returns their offset. */
+  strip(n: number): number {
+    const head = this.start;
+    if (n < 0 || head + n > this.end) throw new RangeError(`cannot strip ${n} bytes from a ${this.end - head}-byte message`);
+    this.start = head + n;
     return head;
+  }
+
+  /** Keeps the first `length` bytes and drops the rest (link padding, a cipher's padding, a lie in a length field). */
+  trimTo(length: number): void {
+    if (length < 0 || length > this.end - this.start) throw new RangeError(`cannot trim a ${this.end - this.start}-byte message to ${length} bytes`);
+    this.end = this.start + length;
   }
 
   /** Appends `n` bytes at the tail (padding); returns their offset. */
   append(n: number): number {
-    const tail = this.tail;
+    const tail = this.end;
     if (tail + n > this.slotEnd) throw new RangeError(`message tailroom exhausted appending ${n} bytes`);
-    this.tail = tail + n;
+    this.end = tail + n;
     return tail;
+  }
+
+  /** Sets the live data to [head, tail) of the slot (a driver putting back a frame it saved). */
+  setRange(head: number, tail: number): void {
+    if (head < this.slotStart || tail < head || tail > this.slotEnd) throw new RangeError(`range [${head}, ${tail}) is outside the slot [${this.slotStart}, ${this.slotEnd})`);
+    this.start = head;
+    this.end = tail;
   }
 
   /**
@@ -70,8 +94,8 @@ export class Msg {
   resetPayload(length: number, headroom = DEFAULT_HEADROOM): number {
     const head = this.slotStart + headroom;
     if (head + length > this.slotEnd) throw new RangeError(`payload of ${length} bytes does not fit a ${this.slotEnd - this.slotStart}-byte slot`);
-    this.head = head;
-    this.tail = head + length;
+    this.start = head;
+    this.end = head + length;
     this.srcAddr = 0;
     this.dstAddr = 0;
     return head;
@@ -87,8 +111,8 @@ export class Msg {
     if (head < this.slotStart || head + length > this.slotEnd) {
       throw new RangeError(`frame of ${length} bytes does not fit a ${this.slotEnd - this.slotStart}-byte slot`);
     }
-    this.head = head;
-    this.tail = head + length;
+    this.start = head;
+    this.end = head + length;
     this.srcAddr = 0;
     this.dstAddr = 0;
     return head;

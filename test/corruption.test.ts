@@ -87,7 +87,7 @@ for (const spec of SPECS) {
     const mtu = spec.endsWith('eth') ? 1514 : 4373;
     for (const extra of [1, 4, 64, mtu]) {
       copy.loadFrame(frame.bytes, frame.head, frame.length, pair.b.linkHeaderBytes);
-      copy.tail += extra;
+      copy.append(extra);
       const reason = dropOf(pair, copy);
       assert.is(reason, frame.length + extra > mtu ? 'link-giant' : 'ip-total-length', `extended by ${extra}`);
     }
@@ -103,7 +103,7 @@ for (const spec of SPECS) {
       // A genuine frame with random bytes overwritten from a random point on, at a random length.
       const from = prng.below(frame.length);
       prng.fill(copy.bytes, copy.head + from, frame.length - from);
-      copy.tail = copy.head + prng.below(frame.length + 40);
+      copy.setRange(copy.head, copy.head + prng.below(frame.length + 40));
       const before = pair.b.drops.total + pair.received.length;
       pair.b.receive(copy);
       assert.is(pair.b.drops.total + pair.received.length, before + 1, 'each frame is delivered or dropped, once');
@@ -144,7 +144,7 @@ test('DES: a corrupted last block or a bad length is caught by the DES layer its
       msg.resetPayload(length);
       const at = msg.append(8 - (length % 8));
       msg.bytes.fill(8 - (length % 8), at, msg.tail);
-      const iv = msg.push(8);
+      const iv = msg.prepend(8);
       cryptoProvider('cryptojs').createCipher(name, key, 0).encrypt(msg.bytes, iv, msg.length - 8);
     };
     encrypt(64);
@@ -155,7 +155,7 @@ test('DES: a corrupted last block or a bad length is caught by the DES layer its
     msg.bytes[msg.tail - 9]! ^= 0x01;
     des.pop(msg);
     encrypt(64);
-    msg.tail -= 3;
+    msg.trimTo(msg.length - 3);
     des.pop(msg);
     assert.equal(drops.toRecord(), { 'des-padding': 1, 'des-length': 1 });
     assert.equal(got, [64]);

@@ -58,7 +58,7 @@ export class DesLayer extends Layer {
     }
     const padAt = msg.append(pad);
     msg.bytes.fill(pad, padAt, padAt + pad);
-    const at = msg.push(IV_BYTES);
+    const at = msg.prepend(IV_BYTES);
     this.cipher.encrypt(msg.bytes, at, length + pad);
     return this.below!.push(msg);
   }
@@ -73,8 +73,8 @@ export class DesLayer extends Layer {
     let bad = pad === 0 || pad > DES_BLOCK_BYTES ? 1 : 0;
     for (let i = 2; i <= pad && bad === 0; i++) if (bytes[msg.tail - i] !== pad) bad = 1;
     if (bad !== 0) return this.drops.count(Drop.Padding);
-    msg.head = at + IV_BYTES;
-    msg.tail -= pad;
+    msg.strip(IV_BYTES);
+    msg.trimTo(length - pad);
     this.above.pop(msg);
   }
 }

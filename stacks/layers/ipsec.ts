@@ -158,9 +158,9 @@ export class EspLayer extends IpsecLayer {
     for (let k = 0; k < pad; k++) bytes[padAt + k] = k + 1;
     bytes[padAt + pad] = pad;
     bytes[padAt + pad + 1] = IP_PROTO_IPIP;
-    const ivAt = msg.push(ESP_IV_BYTES);
+    const ivAt = msg.prepend(ESP_IV_BYTES);
     this.cipher.encrypt(bytes, ivAt, payload + pad + ESP_TRAILER_BYTES);
-    const at = msg.push(ESP_HEADER_BYTES);
+    const at = msg.prepend(ESP_HEADER_BYTES);
     msg.view.setUint32(at + EspOffset.spi, this.sa.spi);
     msg.view.setUint32(at + EspOffset.seq, this.nextSequence());
     const icvAt = msg.append(ESP_ICV_BYTES);
@@ -192,8 +192,8 @@ export class EspLayer extends IpsecLayer {
     if (pad + ESP_TRAILER_BYTES > sealed || bytes[icvAt - 1] !== IP_PROTO_IPIP) return this.drops.count(Drop.Padding);
     const padAt = icvAt - ESP_TRAILER_BYTES - pad;
     for (let k = 0; k < pad; k++) if (bytes[padAt + k] !== k + 1) return this.drops.count(Drop.Padding);
-    msg.head = ivAt + ESP_IV_BYTES;
-    msg.tail = padAt;
+    msg.strip(ESP_HEADER_BYTES + ESP_IV_BYTES);
+    msg.trimTo(padAt - msg.head);
     this.above.pop(msg);
   }
 }
@@ -219,7 +219,7 @@ export class AhTunnelLayer extends IpsecLayer {
 
   push(msg: Msg): SendStatus {
     if (this.below!.control(ControlOp.MaxPayload, 0) < msg.length + AH_HMAC_BYTES) return SendStatus.TooBig;
-    const at = msg.push(AH_HMAC_BYTES);
+    const at = msg.prepend(AH_HMAC_BYTES);
     const view = msg.view;
     view.setUint32(at, (IP_PROTO_IPIP << 24) | (AH_HMAC_PAYLOAD_LENGTH << 16));
     view.setUint32(at + AhOffset.spi, this.sa.spi);
@@ -249,7 +249,7 @@ export class AhTunnelLayer extends IpsecLayer {
     if (!this.icvAccepted(bytes, icv, AH_DROPS.code.Digest)) return;
     if (view.getUint8(at + AhOffset.nextHeader) !== IP_PROTO_IPIP) return this.drops.count(AH_DROPS.code.NextHeader);
     if (!this.acceptOnce(seq)) return;
-    msg.head = at + AH_HMAC_BYTES;
+    msg.strip(AH_HMAC_BYTES);
     this.above.pop(msg);
   }
 

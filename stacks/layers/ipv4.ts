@@ -67,7 +67,7 @@ export class IpLayer extends Layer {
 
   push(msg: Msg): SendStatus {
     const id = this.ident.next();
-    const at = msg.push(IPV4_HEADER_BYTES);
+    const at = msg.prepend(IPV4_HEADER_BYTES);
     writeIpv4Header(msg.bytes, msg.view, at, msg.length, id, this.protocol, this.ends.localAddr, this.ends.remoteAddr);
     return this.below!.push(msg);
   }
@@ -98,8 +98,8 @@ export class IpLayer extends Layer {
     msg.srcAddr = view.getUint32(at + Ipv4Offset.src);
     msg.dstAddr = dst;
     msg.protocol = protocol;
-    msg.tail = at + totalLength; // strips link padding
-    msg.head = at + headerBytes;
+    msg.trimTo(totalLength); // strips link padding
+    msg.strip(headerBytes);
     this.above.pop(msg);
   }
 }

@@ -88,7 +88,7 @@ export abstract class LinkLayer extends Layer {
     if (bad >= 0) return drops.count(bad);
     if (!macEquals(view, at + this.dstOffset, this.wire.localMac)) return drops.count(Drop.Destination);
     if (!macEquals(view, at + this.srcOffset, this.wire.remoteMac)) return drops.count(Drop.Source);
-    msg.head = at + this.headerBytes;
+    msg.strip(this.headerBytes);
     this.above.pop(msg);
   }
 }
@@ -109,7 +109,7 @@ export class FddiLayer extends LinkLayer {
   }
 
   protected writeHeader(msg: Msg): void {
-    writeFddiHeader(msg.view, msg.push(FDDI_HEADER_BYTES), this.wire.remoteMac, this.wire.localMac, ETHERTYPE_IPV4);
+    writeFddiHeader(msg.view, msg.prepend(FDDI_HEADER_BYTES), this.wire.remoteMac, this.wire.localMac, ETHERTYPE_IPV4);
   }
 
   protected checkHeader(view: DataView, at: number): number {
@@ -131,7 +131,7 @@ export class EthernetLayer extends LinkLayer {
   protected readonly srcOffset = EthOffset.src;
 
   protected writeHeader(msg: Msg): void {
-    writeEthHeader(msg.view, msg.push(ETH_HEADER_BYTES), this.wire.remoteMac, this.wire.localMac, ETHERTYPE_IPV4);
+    writeEthHeader(msg.view, msg.prepend(ETH_HEADER_BYTES), this.wire.remoteMac, this.wire.localMac, ETHERTYPE_IPV4);
     const short = ETH_MIN_FRAME - msg.length;
     if (short > 0) msg.bytes.fill(0, msg.append(short), msg.tail);
   }

@@ -82,7 +82,7 @@ export class Md5AhLayer extends Layer {
 
   push(msg: Msg): SendStatus {
     const seq = (this.sequence.next() + 1) >>> 0; // RFC 2402: the first packet is 1
-    const at = msg.push(AH_MD5_BYTES);
+    const at = msg.prepend(AH_MD5_BYTES);
     writeAhHeader(msg.view, at, this.nextHeader, this.config.spi, seq);
     this.digest(msg, at, this.config.localAddr, this.config.remoteAddr, msg.bytes, at + AhOffset.icv);
     return this.below!.push(msg);
@@ -109,7 +109,7 @@ export class Md5AhLayer extends Layer {
       this.mismatchesIgnored++;
     }
     if (view.getUint8(at + AhOffset.nextHeader) !== this.nextHeader) return this.drops.count(Drop.NextHeader);
-    msg.head = at + AH_MD5_BYTES;
+    msg.strip(AH_MD5_BYTES);
     this.above.pop(msg);
   }
 

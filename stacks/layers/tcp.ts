@@ -213,7 +213,7 @@ export class TcpLayer extends Layer {
     f[Tcb.segsOut]!++;
     this.innerLock.release();
 
-    const at = msg.push(TCP_HEADER_BYTES);
+    const at = msg.prepend(TCP_HEADER_BYTES);
     writeTcpHeader(msg.view, at, this.ends.localPort, this.ends.remotePort, seq, ack, TcpFlag.ACK | TcpFlag.PSH, window);
     this.fillChecksum(msg, at);
     return SendStatus.Sent;
@@ -294,7 +294,7 @@ export class TcpLayer extends Layer {
       } else if (ack === f[Tcb.sndUna] && f[Tcb.reassCount] === 0) {
         f[Tcb.predictedData]!++;
         f[Tcb.rcvNxt] = (seq + dataLength) | 0;
-        msg.head = at + headerBytes;
+        msg.strip(headerBytes);
         msg.streamSeq = seq;
         msg.streamNext = f[Tcb.rcvNxt]!;
         this.delivered(dataLength);
@@ -413,8 +413,8 @@ export class TcpLayer extends Layer {
     if (dataLength > 0) {
       if (seq === rcvNxt) {
         f[Tcb.rcvNxt] = (seq + dataLength) | 0;
-        msg.head = dataAt;
-        msg.tail = dataAt + dataLength;
+        msg.strip(dataAt - at);
+        msg.trimTo(dataLength);
         msg.streamSeq = seq;
         msg.streamNext = (seq + dataLength) | 0;
         this.delivered(dataLength);
@@ -719,7 +719,7 @@ export class TcpLayer extends Layer {
   private sendSegment(flags: number, seq: number, ack: number, window: number, mss: number): void {
     const msg = this.ctlMsg;
     msg.resetPayload(0);
-    const at = msg.push(mss === 0 ? TCP_HEADER_BYTES : TCP_HEADER_BYTES + TCP_MSS_OPTION_BYTES);
+    const at = msg.prepend(mss === 0 ? TCP_HEADER_BYTES : TCP_HEADER_BYTES + TCP_MSS_OPTION_BYTES);
     writeTcpHeader(msg.view, at, this.ends.localPort, this.ends.remotePort, seq, ack, flags, window, mss);
     this.fillChecksum(msg, at);
     this.tcb.f[Tcb.acksOut]!++;

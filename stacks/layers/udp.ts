@@ -45,7 +45,7 @@ export class UdpLayer extends Layer {
 
   push(msg: Msg): SendStatus {
     if (msg.length > this.maxPayload) return SendStatus.TooBig;
-    const at = msg.push(UDP_HEADER_BYTES);
+    const at = msg.prepend(UDP_HEADER_BYTES);
     const length = msg.length;
     writeUdpHeader(msg.view, at, this.ends.localPort, this.ends.remotePort, length);
     const pseudo = pseudoHeaderSum(this.ends.localAddr, this.ends.remoteAddr, IP_PROTO_UDP, length);
@@ -60,7 +60,7 @@ export class UdpLayer extends Layer {
     if (msg.length < UDP_HEADER_BYTES) return this.drops.count(Drop.Length);
     const length = view.getUint16(at + UdpOffset.length);
     if (length < UDP_HEADER_BYTES || length > msg.length) return this.drops.count(Drop.Length);
-    msg.tail = at + length;
+    msg.trimTo(length);
     if (view.getUint16(at + UdpOffset.checksum) === 0) {
       if (this.ends.acceptZeroChecksum !== true) return this.drops.count(Drop.NoChecksum);
     } else {
@@ -70,7 +70,7 @@ export class UdpLayer extends Layer {
     if (view.getUint16(at + UdpOffset.dstPort) !== this.ends.localPort || view.getUint16(at + UdpOffset.srcPort) !== this.ends.remotePort) {
       return this.drops.count(Drop.Port);
     }
-    msg.head = at + UDP_HEADER_BYTES;
+    msg.strip(UDP_HEADER_BYTES);
     this.above.pop(msg);
   }
 }
