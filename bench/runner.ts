@@ -5,7 +5,8 @@
 
 import { calibrateConfiguration, calibrationPass, calibrationPrimitives, calibrationRows } from './calibration.js';
 import { performance } from 'node:perf_hooks';
-import { createWorkload, describeDrops } from '../drivers/workload.js';
+import { createWorkload } from '../drivers/workload.js';
+import { describeDrops } from '../stacks/drops.js';
 import { enforcementFor } from '../drivers/workload-contract.js';
 import type { Enforcement } from '../drivers/workload-contract.js';
 import type { MemoryBetween } from '../parallel/memory-trace.js';

@@ -16,9 +16,9 @@ import { PAPER_STACKS, isIpsecSpec, isScreenSpec, parseStackSpec } from '../stac
 import { Stack, endpointPair } from '../stacks/stack.js';
 import { AH_MD5_BYTES, AhOffset } from '../stacks/wire/ah.js';
 import { EspOffset } from '../stacks/wire/esp.js';
-import { IPV4_HEADER_BYTES, IP_PROTO_TCP, IP_PROTO_UDP, Ipv4Offset } from '../stacks/wire/ipv4.js';
-import { TcpOffset } from '../stacks/wire/tcp.js';
-import { UdpOffset } from '../stacks/wire/udp.js';
+import { IPV4_HEADER_BYTES, IP_PROTO_TCP, IP_PROTO_UDP, Ipv4Offset, ipv4Dst, ipv4Protocol, ipv4Src, refreshIpv4Checksum } from '../stacks/wire/ipv4.js';
+import { TCP_HEADER_BYTES, TcpOffset, setTcpChecksum } from '../stacks/wire/tcp.js';
+import { UDP_HEADER_BYTES, UdpOffset, setUdpChecksum } from '../stacks/wire/udp.js';
 import { LAYER_KINDS } from '../stacks/registry.js';
 import { FrameQueue, Loopback } from './loopback.js';
 import { Prng } from './prng.js';
@@ -373,16 +373,16 @@ export class FuzzSource {
     const ip = f.head + this.receiver.linkHeaderBytes;
     const transport = this.transportAt(ip);
     if (ip + IPV4_HEADER_BYTES > f.tail) return;
-    view.setUint16(ip + Ipv4Offset.checksum, 0);
-    view.setUint16(ip + Ipv4Offset.checksum, internetChecksum(f.bytes, ip, IPV4_HEADER_BYTES));
-    const protocol = view.getUint8(ip + Ipv4Offset.protocol);
-    const at = protocol === IP_PROTO_TCP ? TcpOffset.checksum : protocol === IP_PROTO_UDP ? UdpOffset.checksum : -1;
-    if (transport < 0 || at < 0 || transport + at + 2 > f.tail) return;
+    refreshIpv4Checksum(f.bytes, view, ip);
+    const protocol = ipv4Protocol(view, ip);
+    const tcp = protocol === IP_PROTO_TCP;
+    const headerBytes = tcp ? TCP_HEADER_BYTES : protocol === IP_PROTO_UDP ? UDP_HEADER_BYTES : -1;
+    if (transport < 0 || headerBytes < 0 || transport + headerBytes > f.tail) return;
     const length = f.tail - transport;
-    view.setUint16(transport + at, 0);
-    const pseudo = pseudoHeaderSum(view.getUint32(ip + Ipv4Offset.src), view.getUint32(ip + Ipv4Offset.dst), protocol, length);
-    const sum = internetChecksum(f.bytes, transport, length, pseudo);
-    view.setUint16(transport + at, protocol === IP_PROTO_UDP && sum === 0 ? 0xffff : sum);
+    const setChecksum = tcp ? setTcpChecksum : setUdpChecksum;
+    setChecksum(view, transport, 0);
+    const sum = internetChecksum(f.bytes, transport, length, pseudoHeaderSum(ipv4Src(view, ip), ipv4Dst(view, ip), protocol, length));
+    setChecksum(view, transport, !tcp && sum === 0 ? 0xffff : sum);
   }
 }
 

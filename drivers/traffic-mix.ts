@@ -10,8 +10,8 @@ import { internetChecksum, pseudoHeaderSum } from '../stacks/checksum.js';
 import { BufferPool } from '../stacks/message.js';
 import { Stack, type StackOptions } from '../stacks/stack.js';
 import { IP_PROTO_TCP, IP_PROTO_UDP, IPV4_HEADER_BYTES, writeIpv4Header } from '../stacks/wire/ipv4.js';
-import { TCP_HEADER_BYTES, TcpFlag, TcpOffset, writeTcpHeader } from '../stacks/wire/tcp.js';
-import { UDP_HEADER_BYTES, UdpOffset, writeUdpHeader } from '../stacks/wire/udp.js';
+import { TCP_HEADER_BYTES, TcpFlag, setTcpChecksum, writeTcpHeader } from '../stacks/wire/tcp.js';
+import { UDP_HEADER_BYTES, setUdpChecksum, writeUdpHeader } from '../stacks/wire/udp.js';
 import { Prng } from './prng.js';
 
 /** User-data sizes of Benecke's Fig. 2 and 4, bytes. */
@@ -133,11 +133,11 @@ export function buildTrafficMix(spec: string, peer: StackOptions, seed: number, 
       // Mostly data segments; about one in fifty opens a connection (SYN), which the screen's ssh rules look at.
       const flags = prng.below(50) === 0 ? TcpFlag.SYN : TcpFlag.ACK | TcpFlag.PSH;
       writeTcpHeader(msg.view, th, flow.srcPort, flow.dstPort, prng.next(), prng.next(), flags, 65535);
-      msg.view.setUint16(th + TcpOffset.checksum, internetChecksum(msg.bytes, th, length, pseudoHeaderSum(flow.src, flow.dst, IP_PROTO_TCP, length)));
+      setTcpChecksum(msg.view, th, internetChecksum(msg.bytes, th, length, pseudoHeaderSum(flow.src, flow.dst, IP_PROTO_TCP, length)));
     } else {
       writeUdpHeader(msg.view, th, flow.srcPort, flow.dstPort, length);
       const sum = internetChecksum(msg.bytes, th, length, pseudoHeaderSum(flow.src, flow.dst, IP_PROTO_UDP, length));
-      msg.view.setUint16(th + UdpOffset.checksum, sum === 0 ? 0xffff : sum);
+      setUdpChecksum(msg.view, th, sum === 0 ? 0xffff : sum);
     }
     const iph = msg.prepend(IPV4_HEADER_BYTES);
     writeIpv4Header(msg.bytes, msg.view, iph, IPV4_HEADER_BYTES + length, idents[f]!++, flow.protocol, flow.src, flow.dst);

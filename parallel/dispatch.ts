@@ -16,7 +16,7 @@
 // state another could change. Everything is allocated at set-up.
 
 import type { Msg } from '../stacks/message.js';
-import { IP_PROTO_TCP, IP_PROTO_UDP, Ipv4Offset } from '../stacks/wire/ipv4.js';
+import { IP_PROTO_TCP, IP_PROTO_UDP, ipv4Checksum, ipv4Dst, ipv4HeaderBytes, ipv4Ident, ipv4Protocol, ipv4Src } from '../stacks/wire/ipv4.js';
 import type { PacketOwner, StreamCursor } from '../drivers/gateway.js';
 
 export const DISPATCH_POLICIES = ['shared', 'flat-hash', 'rr', 'sqf'] as const;
@@ -42,10 +42,10 @@ export function dispatchLabel(d: Dispatch): string {
 /** The 5-tuple of the IP packet at `ip`, mixed to 32 bits (ports 0 for other protocols). */
 function flowHash(view: DataView, ip: number, ipLength: number): number {
   if (ipLength < 20) return 0;
-  const protocol = view.getUint8(ip + Ipv4Offset.protocol);
-  const transport = ip + ((view.getUint8(ip) & 0x0f) << 2);
+  const protocol = ipv4Protocol(view, ip);
+  const transport = ip + ipv4HeaderBytes(view, ip);
   const ports = (protocol === IP_PROTO_TCP || protocol === IP_PROTO_UDP) && transport + 4 <= ip + ipLength ? view.getInt32(transport) : 0;
-  let h = view.getInt32(ip + Ipv4Offset.src) ^ Math.imul(view.getInt32(ip + Ipv4Offset.dst), 0x9e3779b1) ^ Math.imul(ports, 0x85ebca6b) ^ protocol;
+  let h = ipv4Src(view, ip) ^ Math.imul(ipv4Dst(view, ip), 0x9e3779b1) ^ Math.imul(ports, 0x85ebca6b) ^ protocol;
   h = Math.imul(h ^ (h >>> 16), 0x45d9f3b);
   h = Math.imul(h ^ (h >>> 16), 0x45d9f3b);
   return (h ^ (h >>> 16)) >>> 0;
@@ -129,7 +129,7 @@ export class ReplicatedSelector implements PacketOwner {
       let h: number;
       if (d.unit === 'session' || d.hashField === '5-tuple') h = flowHash(view, ip, ipLength);
       else if (ipLength < 20) h = 0;
-      else h = view.getUint16(ip + (d.hashField === 'checksum' ? Ipv4Offset.checksum : Ipv4Offset.id));
+      else h = d.hashField === 'checksum' ? ipv4Checksum(view, ip) : ipv4Ident(view, ip);
       return this.members[h % this.memberCount]!;
     }
     const size = ipLength;

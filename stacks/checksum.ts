@@ -75,3 +75,14 @@ export function internetChecksum(bytes: Uint8Array, offset: number, length: numb
 export function pseudoHeaderSum(src: number, dst: number, protocol: number, length: number): number {
   return (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff) + protocol + length;
 }
+
+/**
+ * Updates the 16-bit Internet checksum at `checksumAt` for a 32-bit field that changed from `old`
+ * to `next`, without summing the packet again (RFC 1624, eqn. 3: HC' = ~(~HC + ~m + m')).
+ */
+export function updateChecksum32(view: DataView, checksumAt: number, old: number, next: number): void {
+  let sum = ~view.getUint16(checksumAt) & 0xffff;
+  sum += (~(old >>> 16) & 0xffff) + (~old & 0xffff) + (next >>> 16) + (next & 0xffff);
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  view.setUint16(checksumAt, ~sum & 0xffff);
+}

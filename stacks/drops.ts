@@ -78,3 +78,9 @@ export class GroupDrops {
     this.counts[this.base + code]!++;
   }
 }
+
+/** Drop counters by name (a DropCounters record), for messages. */
+export function describeDrops(drops: Record<string, number>): string {
+  const entries = Object.entries(drops);
+  return entries.length === 0 ? 'none' : entries.map(([k, v]) => `${k} ${v}`).join(', ');
+}

@@ -1,13 +1,14 @@
 // Each header: written by the function the layer sends with, read back field by field.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { fold, onesSum } from '../stacks/checksum.js';
+import { fold, internetChecksum, onesSum, pseudoHeaderSum } from '../stacks/checksum.js';
+import { BufferPool } from '../stacks/message.js';
 import { formatIpv4, formatMac, nonCanonicalMac, parseIpv4, parseMac } from '../stacks/wire/address.js';
 import { AH_MD5_BYTES, AH_MD5_PAYLOAD_LENGTH, decodeAhHeader, writeAhHeader } from '../stacks/wire/ah.js';
 import { decodeEthHeader, writeEthHeader } from '../stacks/wire/ethernet.js';
 import { ETHERTYPE_IPV4, FDDI_HEADER_BYTES, decodeFddiHeader, writeFddiHeader } from '../stacks/wire/fddi.js';
-import { IP_FLAG_DF, IP_PROTO_TCP, decodeIpv4Header, writeIpv4Header } from '../stacks/wire/ipv4.js';
-import { TcpFlag, decodeTcpHeader, readTcpMss, writeTcpHeader } from '../stacks/wire/tcp.js';
+import { IP_FLAG_DF, IP_PROTO_TCP, decodeIpv4Header, ipv4Checksum, ipv4Dst, ipv4HeaderBytes, ipv4Ident, ipv4Protocol, ipv4Src, ipv4TotalLength, refreshIpv4Checksum, writeIpv4Header } from '../stacks/wire/ipv4.js';
+import { TcpFlag, decodeTcpHeader, readTcpMss, setTcpChecksum, setTcpSeq, tcpHeaderBytes, tcpSeq, writeTcpHeader } from '../stacks/wire/tcp.js';
 import { decodeUdpHeader, writeUdpHeader } from '../stacks/wire/udp.js';
 
 function buffer(n = 128) {
@@ -121,6 +122,55 @@ test('AH header round trip: 28 bytes, payload length 5, ICV zeroed', () => {
   assert.equal(h, { nextHeader: 6, payloadLength: AH_MD5_PAYLOAD_LENGTH, reserved: 0, spi: 0x100, seq: 0xfffffffe, icv: new Uint8Array(16) });
   assert.is(AH_MD5_PAYLOAD_LENGTH, 5);
   assert.is(bytes[AH_MD5_BYTES], 0xee);
+});
+
+test('IPv4 getters read what the header holds; a refreshed checksum verifies', () => {
+  const { bytes, view } = buffer();
+  writeIpv4Header(bytes, view, 4, 60, 0xbeef, IP_PROTO_TCP, parseIpv4('10.0.0.1'), parseIpv4('192.168.1.200'));
+  const h = decodeIpv4Header(view, 4);
+  assert.equal(
+    [ipv4HeaderBytes(view, 4), ipv4TotalLength(view, 4), ipv4Ident(view, 4), ipv4Protocol(view, 4), ipv4Checksum(view, 4), ipv4Src(view, 4), ipv4Dst(view, 4)],
+    [h.ihl * 4, h.totalLength, h.id, h.protocol, h.checksum, h.src, h.dst],
+  );
+  assert.is(ipv4Dst(view, 4), 0xc0a801c8, 'unsigned');
+  bytes[4 + 8] = 3; // the TTL, changed by hand
+  refreshIpv4Checksum(bytes, view, 4);
+  assert.is(fold(onesSum(bytes, 4, 20)), 0xffff);
+});
+
+test('setTcpSeq keeps the checksum valid (RFC 1624), across wrap and carry, as a full recomputation would', () => {
+  const { bytes, view } = buffer(128);
+  const src = parseIpv4('10.0.0.1');
+  const dst = parseIpv4('10.0.0.2');
+  const length = 20 + 40;
+  for (let i = 20; i < length; i++) bytes[8 + i] = (i * 37) & 0xff;
+  for (const [from, to] of [[0, 1], [0xfffffff0, 0x10], [0x12345678, 0xedcba987], [0xffff0000, 0x0000ffff], [7, 7]] as const) {
+    writeTcpHeader(view, 8, 5001, 5002, from, 99, TcpFlag.ACK, 1000);
+    setTcpChecksum(view, 8, internetChecksum(bytes, 8, length, pseudoHeaderSum(src, dst, IP_PROTO_TCP, length)));
+    setTcpSeq(view, 8, to);
+    assert.is(tcpSeq(view, 8), to >>> 0);
+    assert.is(fold(onesSum(bytes, 8, length, pseudoHeaderSum(src, dst, IP_PROTO_TCP, length))), 0xffff, `${from} → ${to}`);
+    assert.is(tcpHeaderBytes(view, 8), 20);
+  }
+});
+
+test('messages: prepend, strip, trimTo and append move the data only within the slot', () => {
+  const msg = new BufferPool(1, 256).get();
+  const at = msg.resetPayload(10, 64);
+  assert.is(msg.prepend(20), at - 20);
+  assert.is(msg.length, 30);
+  assert.is(msg.strip(20), at - 20);
+  assert.is(msg.head, at);
+  msg.trimTo(4);
+  assert.equal([msg.head, msg.tail], [at, at + 4]);
+  assert.is(msg.append(6), at + 4);
+  assert.is(msg.length, 10);
+  assert.throws(() => msg.strip(11), /cannot strip 11 bytes from a 10-byte message/);
+  assert.throws(() => msg.trimTo(11), /cannot trim a 10-byte message to 11 bytes/);
+  assert.throws(() => msg.prepend(65), /headroom exhausted/);
+  assert.throws(() => msg.append(256), /tailroom exhausted/);
+  assert.throws(() => msg.setRange(msg.slotStart - 1, msg.tail), /outside the slot/);
+  assert.equal([msg.head, msg.tail], [at, at + 10], 'a refused move changes nothing');
 });
 
 test.run();

@@ -24,6 +24,7 @@ import {
   TcpFlag,
   TcpOffset,
   readTcpMss,
+  tcpHeaderBytes,
   writeTcpHeader,
 } from '../wire/tcp.js';
 import {
@@ -241,7 +242,7 @@ export class TcpLayer extends Layer {
     const at = msg.head;
     const length = msg.length;
     if (length < TCP_HEADER_BYTES) return drop(Drop.Length);
-    const headerBytes = (view.getUint8(at + TcpOffset.dataOffsetFlags) >>> 4) << 2;
+    const headerBytes = tcpHeaderBytes(view, at);
     if (headerBytes < TCP_HEADER_BYTES || headerBytes > length) return drop(Drop.Length);
     const pseudo = pseudoHeaderSum(msg.srcAddr, msg.dstAddr, IP_PROTO_TCP, length);
     if (fold(onesSum(msg.bytes, at, length, pseudo)) !== 0xffff) return drop(Drop.Checksum);

@@ -25,6 +25,45 @@ export const Ipv4Offset = {
   dst: 16,
 } as const;
 
+// One field of the header at `at`, read or written in place.
+
+/** The header's length in bytes, from its IHL (in 32-bit words). */
+export function ipv4HeaderBytes(view: DataView, at: number): number {
+  return (view.getUint8(at + Ipv4Offset.versionIhl) & 0x0f) << 2;
+}
+
+export function ipv4TotalLength(view: DataView, at: number): number {
+  return view.getUint16(at + Ipv4Offset.totalLength);
+}
+
+export function ipv4Ident(view: DataView, at: number): number {
+  return view.getUint16(at + Ipv4Offset.id);
+}
+
+export function ipv4Protocol(view: DataView, at: number): number {
+  return view.getUint8(at + Ipv4Offset.protocol);
+}
+
+export function ipv4Checksum(view: DataView, at: number): number {
+  return view.getUint16(at + Ipv4Offset.checksum);
+}
+
+/** Source address (unsigned). */
+export function ipv4Src(view: DataView, at: number): number {
+  return view.getUint32(at + Ipv4Offset.src);
+}
+
+/** Destination address (unsigned). */
+export function ipv4Dst(view: DataView, at: number): number {
+  return view.getUint32(at + Ipv4Offset.dst);
+}
+
+/** Recomputes the header checksum of a 20-byte header (after a field was changed by hand). */
+export function refreshIpv4Checksum(bytes: Uint8Array, view: DataView, at: number): void {
+  view.setUint16(at + Ipv4Offset.checksum, 0);
+  view.setUint16(at + Ipv4Offset.checksum, internetChecksum(bytes, at, IPV4_HEADER_BYTES));
+}
+
 export interface Ipv4Header {
   version: number;
   ihl: number;

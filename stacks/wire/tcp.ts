@@ -1,5 +1,8 @@
 // TCP header (RFC 793 §3.1) and the MSS option (kind 2). The checksum covers the pseudo-header
-// and the whole segment; the layer fills it in after the header is written.
+// and the whole segment; the layer fills it in after the header is written. The getters and
+// setters read and write one field of the header at `at` in place, allocating nothing.
+
+import { updateChecksum32 } from '../checksum.js';
 
 export const TCP_HEADER_BYTES = 20;
 export const TCP_MAX_HEADER_BYTES = 60;
@@ -20,6 +23,27 @@ export const TcpOffset = {
   urgent: 18,
   options: 20,
 } as const;
+
+/** The header's length in bytes, from its data offset (in 32-bit words). */
+export function tcpHeaderBytes(view: DataView, at: number): number {
+  return (view.getUint8(at + TcpOffset.dataOffsetFlags) >>> 4) << 2;
+}
+
+/** The sequence number (unsigned). */
+export function tcpSeq(view: DataView, at: number): number {
+  return view.getUint32(at + TcpOffset.seq);
+}
+
+/** Sets the sequence number and updates the checksum to match (RFC 1624), as a sender rewriting a segment would. */
+export function setTcpSeq(view: DataView, at: number, seq: number): void {
+  const next = seq >>> 0;
+  updateChecksum32(view, at + TcpOffset.checksum, view.getUint32(at + TcpOffset.seq), next);
+  view.setUint32(at + TcpOffset.seq, next);
+}
+
+export function setTcpChecksum(view: DataView, at: number, checksum: number): void {
+  view.setUint16(at + TcpOffset.checksum, checksum);
+}
 
 export interface TcpHeader {
   srcPort: number;
@@ -88,11 +112,11 @@ export function readTcpMss(view: DataView, offset: number, headerBytes: number):
 
 export function decodeTcpHeader(view: DataView, offset: number): TcpHeader {
   const dataOffsetFlags = view.getUint16(offset + TcpOffset.dataOffsetFlags);
-  const dataOffset = dataOffsetFlags >>> 12;
+  const dataOffset = tcpHeaderBytes(view, offset) >>> 2;
   return {
     srcPort: view.getUint16(offset + TcpOffset.srcPort),
     dstPort: view.getUint16(offset + TcpOffset.dstPort),
-    seq: view.getUint32(offset + TcpOffset.seq),
+    seq: tcpSeq(view, offset),
     ack: view.getUint32(offset + TcpOffset.ack),
     dataOffset,
     flags: dataOffsetFlags & 0x3f,

@@ -4,6 +4,10 @@ export const UDP_HEADER_BYTES = 8;
 
 export const UdpOffset = { srcPort: 0, dstPort: 2, length: 4, checksum: 6 } as const;
 
+export function setUdpChecksum(view: DataView, at: number, checksum: number): void {
+  view.setUint16(at + UdpOffset.checksum, checksum);
+}
+
 export interface UdpHeader {
   srcPort: number;
   dstPort: number;

@@ -1,0 +1,90 @@
+// The commit protocol of packet-level parallelism on the shared connection's words and reorder
+// table (shared-connection.ts): the highest sequence number acknowledged, and the application's
+// in-order commit of segments that threads deliver concurrently.
+
+import type { Upper } from '../stacks/layer.js';
+import { seqGt } from '../stacks/layers/tcp-control-block.js';
+import type { Msg } from '../stacks/message.js';
+import { REORDER_SLOTS, type SharedConnection, SharedWord } from './shared-connection.js';
+
+/** Raises words[at] to `value` if that is later in sequence space; answers the result. */
+export function raiseTo(words: Int32Array, at: number, value: number): number {
+  for (;;) {
+    const current = Atomics.load(words, at);
+    if (!seqGt(value, current)) return current;
+    if (Atomics.compareExchange(words, at, current, value) === current) return value;
+  }
+}
+
+/** How long a thread waits for another to fill a gap before it calls the stream broken. */
+export const STALL_MS = 10_000;
+
+/**
+ * The application end under packet-level parallelism. Threads deliver segments concurrently (their
+ * decryption overlaps); each checks its message at once, then commits it in stream order: if the
+ * stream before it is not yet consumed, the message is parked in a small shared reorder table and
+ * the thread moves on; whoever fills the gap commits what was parked behind it. So data is consumed
+ * once and in order without one thread waiting for another. `consume` answers the bytes to credit
+ * (the caller's share of the committed stream); a segment already committed or parked is a duplicate.
+ */
+export function inOrderApplication(shared: SharedConnection, check: (m: Msg) => void, credit: (bytes: number) => void, duplicate: () => void): Upper {
+  const words = shared.words;
+  const table = shared.reorder;
+  return {
+    pop: (m: Msg) => {
+      check(m);
+      const seq = m.streamSeq;
+      const lock = shared.reorderLock;
+      let deadline = 0;
+      lock.acquire();
+      try {
+        let committed = words[SharedWord.committed]!;
+        let parked = words[SharedWord.parked]!;
+        // A full table: wait (lock released) for the thread holding the gap to commit it.
+        while (seq !== committed && parked === REORDER_SLOTS && !seqGt(committed, seq)) {
+          lock.release();
+          if (deadline === 0) deadline = Date.now() + STALL_MS;
+          else if (Date.now() > deadline) {
+            lock.acquire(); // the finally below releases it
+            throw new Error(`in-order delivery stalled at ${committed >>> 0}: a segment before ${seq >>> 0} was lost`);
+          }
+          Atomics.wait(words, SharedWord.committed, committed, 1);
+          lock.acquire();
+          committed = words[SharedWord.committed]!;
+          parked = words[SharedWord.parked]!;
+        }
+        if (seqGt(committed, seq)) return duplicate();
+        if (seq !== committed) {
+          for (let i = 0; i < parked; i++) if (table[3 * i] === seq) return duplicate();
+          table[3 * parked] = seq;
+          table[3 * parked + 1] = m.streamNext;
+          table[3 * parked + 2] = m.length;
+          words[SharedWord.parked] = parked + 1;
+          return;
+        }
+        let bytes = m.length;
+        committed = m.streamNext;
+        // Commit what was parked behind this segment.
+        for (let i = 0; i < parked; ) {
+          if (table[3 * i] !== committed) {
+            i++;
+            continue;
+          }
+          committed = table[3 * i + 1]!;
+          bytes += table[3 * i + 2]!;
+          parked--;
+          table[3 * i] = table[3 * parked]!;
+          table[3 * i + 1] = table[3 * parked + 1]!;
+          table[3 * i + 2] = table[3 * parked + 2]!;
+          i = 0;
+        }
+        words[SharedWord.parked] = parked;
+        Atomics.store(words, SharedWord.committed, committed);
+        Atomics.notify(words, SharedWord.committed);
+        credit(bytes);
+      } finally {
+        lock.release();
+      }
+    },
+  };
+}

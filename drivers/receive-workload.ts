@@ -1,0 +1,209 @@
+// The receive side around one connection (paper §3.3): the source replays frames built from
+// templates at set-up, with sequence numbers advancing and the TCP checksum kept valid, so every
+// receive-side computation (checksums, MD5, decryption) runs on every packet. With `verify`, a real
+// sender makes every frame instead.
+
+import { SendStatus } from '../stacks/layer.js';
+import { RCV_WINDOW, Tcb } from '../stacks/layers/tcp-control-block.js';
+import { BufferPool, type Msg } from '../stacks/message.js';
+import { Stack } from '../stacks/stack.js';
+import { setTcpSeq, tcpHeaderBytes } from '../stacks/wire/tcp.js';
+import { BaseWorkload } from './base-workload.js';
+import { connectedPair, countingSink, endpoints, onShared, sharedMessages } from './connection-setup.js';
+import type { Loopback } from './loopback.js';
+import { STALL_MS, inOrderApplication } from './plp-commit.js';
+import { type SharedConnection, SharedWord } from './shared-connection.js';
+import type { SharedAccount, WorkloadOptions } from './workload-contract.js';
+
+const TEMPLATES = 8;
+/** Segments a PLP source keeps in flight at most: well inside the receiver's out-of-order queue. */
+const MAX_IN_FLIGHT = 32;
+
+/**
+ * Receive side: the measured receiver takes frames from a source. Without `verify` the source
+ * replays templates (genuine frames captured at set-up) with the sequence number advanced and the
+ * TCP checksum updated (RFC 1624); with `verify` a real sender makes every frame.
+ */
+export class ReceiveWorkload extends BaseWorkload {
+  private readonly sender: Stack;
+  private readonly receiver: Stack;
+  private readonly wire: Loopback;
+  private readonly templates: Msg[] = [];
+  /** Each template's frame bytes, viewed once so replaying it copies natively without allocating. */
+  private readonly templateFrames: Uint8Array[] = [];
+  /** The frame the source fills; under PLP in the shared block, beside the reassembly ring. */
+  private frame: Msg;
+  private nextSeq = 0;
+  private template = 0;
+  private delivered = 0;
+  /** Application messages delivered (template replay on one thread). */
+  private messages = 0;
+  private readonly shared: SharedConnection | null;
+  /** TCP data bytes of each template (what the sequence number advances by). */
+  private readonly segmentBytes: number[] = [];
+
+  constructor(options: WorkloadOptions, shared: SharedConnection | null = null) {
+    super(options);
+    this.shared = shared;
+    const { sender, receiver, wire } = connectedPair(options, options.verify, shared?.worker ?? 0);
+    this.sender = sender;
+    this.receiver = receiver;
+    this.wire = wire;
+    const messages = shared !== null ? sharedMessages(shared) : new BufferPool(1);
+    this.frame = messages.get();
+    if (options.verify) {
+      const check = this.checkingApplication();
+      this.receiver.application = {
+        pop: (m: Msg) => {
+          this.delivered += m.length;
+          check.pop(m);
+        },
+      };
+      return;
+    }
+    this.receiver.application = {
+      pop: (m: Msg) => {
+        this.delivered += m.length;
+        this.messages++;
+        this.observed = (this.observed + m.bytes[m.tail - 1]!) | 0;
+      },
+    };
+    // Templates: consecutive genuine segments with varied random data (the paper's random-filled buffers).
+    for (let i = 0; i < TEMPLATES; i++) {
+      this.fill();
+      if (this.sender.send(this.msg) !== SendStatus.Sent) throw new Error(`${options.spec}: could not build frame templates`);
+      this.templates.push(this.wire.toB.frames.shift()!);
+    }
+    for (const t of this.templates) this.templateFrames.push(t.bytes.subarray(t.head, t.tail));
+    this.nextSeq = this.receiver.tcb?.f[Tcb.rcvNxt] ?? 0; // rcv_nxt: the first template's sequence number
+    if (shared !== null && this.receiver.transport === 'tcp') {
+      // Packet-level parallelism: the templates came from a private pair; the measured receiver
+      // is this worker's stack on the shared connection, which the leader sets to the same state.
+      const [, ob] = endpoints(options.connection ?? 0, shared.worker);
+      const private_ = this.receiver;
+      this.receiver = new Stack(options.spec, { ...ob, crypto: options.crypto, enforceDigest: false, ...onShared(shared, 'measured', options.tcpLockScope, messages) });
+      if (shared.leader) {
+        shared.measuredTcb.f.set(private_.tcb!.f);
+        Atomics.store(shared.words, SharedWord.nextSeq, this.nextSeq);
+        Atomics.store(shared.words, SharedWord.committed, this.nextSeq);
+        Atomics.store(shared.words, SharedWord.parked, 0);
+      }
+      const tcpAt = this.receiver.headerOffset('tcp');
+      for (const t of this.templates) this.segmentBytes.push(t.length - tcpAt - tcpHeaderBytes(t.view, t.head + tcpAt));
+      this.receiver.application = inOrderApplication(
+        shared,
+        (m) => {
+          this.messages++;
+          this.observed = (this.observed + m.bytes[m.tail - 1]!) | 0;
+        },
+        (bytes) => void (this.delivered += bytes),
+        () => void this.dataErrors++,
+      );
+    }
+    this.receiver.attach(countingSink(this));
+  }
+
+  /**
+   * The next sequence number from the shared counter, as a sender would send it: only within the
+   * window the receiving application leaves (data not yet consumed counts against it, as in a
+   * socket buffer) and a bounded number of segments, since nothing here retransmits.
+   */
+  private takeSequence(length: number): number {
+    const words = this.shared!.words;
+    const limit = Math.min(RCV_WINDOW, MAX_IN_FLIGHT * length);
+    let deadline = 0;
+    for (let spins = 0; ; spins++) {
+      const next = Atomics.load(words, SharedWord.nextSeq);
+      if (((next + length - Atomics.load(words, SharedWord.committed)) | 0) <= limit) {
+        if (Atomics.compareExchange(words, SharedWord.nextSeq, next, (next + length) | 0) === next) return next;
+        continue;
+      }
+      if (spins > 1000) {
+        if (deadline === 0) deadline = Date.now() + STALL_MS;
+        else if (Date.now() > deadline) throw new Error(`${this.options.spec}: the receive window stayed closed`);
+      }
+    }
+  }
+
+  protected stacks(): Stack[] {
+    return [this.sender, this.receiver];
+  }
+
+  protected override measuredReceiver(): Stack {
+    return this.receiver;
+  }
+
+  /** Frames offered = messages delivered + frames dropped (by reason) + segments still queued; bytes = messages × size. */
+  override sharedAccount(): SharedAccount | null {
+    if (this.shared === null || this.options.verify) return null;
+    const queued = this.shared.leader ? (this.receiver.tcb?.f[Tcb.reassCount] ?? 0) : 0;
+    return { offered: this.packets, delivered: this.messages, dropped: this.receiver.drops.total, queued };
+  }
+
+  override conservation(): string | null {
+    if (this.shared !== null || this.options.verify) return null;
+    const dropped = this.receiver.drops.total;
+    const queued = this.receiver.tcb?.f[Tcb.reassCount] ?? 0;
+    if (this.packets !== this.messages + dropped + queued) {
+      return `${this.packets} frames offered, but ${this.messages} delivered + ${dropped} dropped + ${queued} queued = ${this.messages + dropped + queued}`;
+    }
+    if (this.delivered !== this.messages * this.options.packetSize) return `${this.messages} messages delivered ${this.delivered} bytes, not ${this.messages} × ${this.options.packetSize}`;
+    return null;
+  }
+
+  setTap(tap: ((frame: Msg) => void) | null): void {
+    this.tap = tap;
+    if (this.options.verify) {
+      this.wire.toB.tap = tap;
+      this.wire.toA.tap = tap;
+    }
+  }
+
+
+  run(packets: number): number {
+    const before = this.delivered;
+    if (this.options.verify) {
+      const settle = (): void => {
+        this.wire.pump();
+        if (this.receiver.tick()) this.wire.pump();
+      };
+      for (let i = 0; i < packets; i++) {
+        this.sendNext(this.sender, settle);
+        this.wire.pump();
+      }
+    } else {
+      const receiver = this.receiver;
+      const frame = this.frame;
+      // (the measured receiver: under packet-level parallelism, the stack on the shared connection)
+      const linkBytes = receiver.linkHeaderBytes;
+      const tcpAt = receiver.transport === 'tcp' ? receiver.headerOffset('tcp') : -1;
+      for (let i = 0; i < packets; i++) {
+        frame.loadFrameView(this.templateFrames[this.template]!, linkBytes);
+        if (this.shared !== null && tcpAt >= 0) {
+          // Help deliver what a filled gap released, then take the next segment from the shared counter.
+          while (receiver.deliverQueued());
+          advanceSequence(frame, frame.head + tcpAt, this.takeSequence(this.segmentBytes[this.template]!));
+        } else if (tcpAt >= 0) {
+          this.nextSeq = advanceSequence(frame, frame.head + tcpAt, this.nextSeq);
+        }
+        this.template = (this.template + 1) % TEMPLATES;
+        if (this.tap !== null) this.tap(frame);
+        receiver.receive(frame);
+      }
+    }
+    const bytes = this.delivered - before;
+    this.packets += packets;
+    this.bytes += bytes;
+    return bytes;
+  }
+}
+
+/**
+ * Sets the segment's sequence number to `seq` (its checksum updated to match) and answers the
+ * sequence number after its data.
+ */
+function advanceSequence(frame: Msg, tcpAt: number, seq: number): number {
+  const view = frame.view;
+  setTcpSeq(view, tcpAt, seq);
+  return (seq + (frame.tail - tcpAt) - tcpHeaderBytes(view, tcpAt)) | 0;
+}

@@ -1,0 +1,160 @@
+// The send side around one connection (paper §3.3): the sink consumes frames as fast as possible
+// and acknowledges like a TCP receiver, so the sender's window stays open. With `verify`, a real
+// peer stack receives and checks everything instead.
+
+import type { FrameSink } from '../stacks/layer.js';
+import { Tcb } from '../stacks/layers/tcp-control-block.js';
+import type { Msg } from '../stacks/message.js';
+import { Stack } from '../stacks/stack.js';
+import { ipv4Checksum, ipv4TotalLength } from '../stacks/wire/ipv4.js';
+import { tcpHeaderBytes, tcpSeq } from '../stacks/wire/tcp.js';
+import { BaseWorkload } from './base-workload.js';
+import { checkPacketSize, connectedPair, endpoints, onShared, sharedMessages } from './connection-setup.js';
+import { type FrameQueue, Loopback, deliverAll } from './loopback.js';
+import { raiseTo } from './plp-commit.js';
+import { type SharedConnection, SharedWord } from './shared-connection.js';
+import type { WorkloadOptions } from './workload-contract.js';
+
+/**
+ * Send side: the measured sender pushes messages to a sink. The sink acknowledges every second
+ * segment through a real peer TCP (its ACK frames carry valid checksums and digests), queued and
+ * handed to the sender after each push, so ACK processing is part of the sender's work.
+ */
+export class SendWorkload extends BaseWorkload {
+  private readonly sender: Stack;
+  private readonly peer: Stack;
+  private readonly acks: FrameQueue;
+  private readonly wire: Loopback | null = null;
+  private pendingSegments = 0;
+  private ackUpTo = 0;
+  /** Data frames the sink took, and the sequence number after the last one. */
+  private framesOut = 0;
+  private lastEnd = 0;
+  private readonly shared: SharedConnection | null;
+
+  constructor(options: WorkloadOptions, shared: SharedConnection | null = null) {
+    super(options);
+    this.shared = shared;
+    let sender: Stack;
+    let receiver: Stack;
+    let wire: Loopback;
+    if (shared === null) {
+      ({ sender, receiver, wire } = connectedPair(options, true));
+    } else {
+      // Packet-level parallelism: this worker's sender works on the shared connection; its peer,
+      // which only builds ACKs, is private and starts from the leader's peer state.
+      const [oa, ob] = endpoints(options.connection ?? 0, shared.worker);
+      sender = new Stack(options.spec, { ...oa, crypto: options.crypto, ...onShared(shared, 'measured', options.tcpLockScope, sharedMessages(shared)) });
+      receiver = new Stack(options.spec, { ...ob, crypto: options.crypto });
+      checkPacketSize(sender, options.packetSize);
+      wire = new Loopback(sender, receiver, 64);
+      if (sender.transport === 'tcp' && receiver.transport === 'tcp') {
+        if (shared.leader) {
+          wire.handshake();
+          shared.peerTcb.f.set(receiver.tcb!.f);
+          Atomics.store(shared.words, SharedWord.maxAck, sender.tcb!.f[Tcb.sndNxt]!);
+        } else {
+          receiver.tcb!.f.set(shared.peerTcb.f);
+        }
+      }
+    }
+    this.sender = sender;
+    this.peer = receiver;
+    this.acks = wire.toA;
+    if (options.verify) {
+      // The peer receives and checks everything; its ACKs come back over the wire.
+      this.wire = wire;
+      this.peer.application = this.checkingApplication();
+    } else {
+      this.sender.attach(this.sink());
+    }
+  }
+
+  protected stacks(): Stack[] {
+    return [this.sender, this.peer];
+  }
+
+  /** Sent messages = frames on the wire; the sender's snd_nxt is the wire's last byte; snd_una is the peer's rcv_nxt. */
+  override conservation(): string | null {
+    if (this.wire !== null || this.sender.transport !== 'tcp' || this.peer.transport !== 'tcp') return null;
+    if (this.framesOut !== this.packets) return `${this.packets} messages sent but ${this.framesOut} frames reached the wire`;
+    const s = this.sender.tcb!.f;
+    if (this.shared !== null) {
+      // PLP: every worker has stopped (end barrier); all sequence space taken reached some wire.
+      const maxAck = Atomics.load(this.shared.words, SharedWord.maxAck);
+      return this.shared.leader && s[Tcb.sndNxt] !== maxAck ? `the shared snd_nxt ${s[Tcb.sndNxt]! >>> 0} is not the end of the last segment any worker sent ${maxAck >>> 0}` : null;
+    }
+    const sndNxt = s[Tcb.sndNxt]!;
+    const sndUna = s[Tcb.sndUna]!;
+    const peerRcvNxt = this.peer.tcb!.f[Tcb.rcvNxt]!;
+    if (this.framesOut > 0 && sndNxt !== this.lastEnd) return `the sender's snd_nxt ${sndNxt >>> 0} is not the end of the last segment on the wire ${this.lastEnd >>> 0}`;
+    if (sndUna !== peerRcvNxt) return `the sender counts ${sndUna >>> 0} acknowledged, the receiver ${peerRcvNxt >>> 0}: ${((peerRcvNxt - sndUna) | 0)} bytes acknowledged but not taken`;
+    return null;
+  }
+
+  setTap(tap: ((frame: Msg) => void) | null): void {
+    this.tap = tap;
+    this.acks.tap = tap;
+    if (this.wire !== null) this.wire.toB.tap = tap;
+  }
+
+
+  /** Consumes frames; every second TCP segment, has the peer acknowledge everything so far. */
+  private sink(): FrameSink {
+    const linkBytes = this.sender.linkHeaderBytes;
+    const tcpAt = this.sender.transport === 'tcp' ? this.sender.headerOffset('tcp') : -1;
+    const peer = this.peer.transport === 'tcp' ? this.peer : null;
+    return {
+      transmit: (frame: Msg) => {
+        if (this.tap !== null) this.tap(frame);
+        const view = frame.view;
+        const ip = frame.head + linkBytes;
+        this.observed = (this.observed + ipv4Checksum(view, ip)) | 0;
+        if (peer === null) return;
+        const at = frame.head + tcpAt;
+        const dataBytes = ipv4TotalLength(view, ip) - (tcpAt - linkBytes) - tcpHeaderBytes(view, at);
+        const end = (tcpSeq(view, at) + dataBytes) | 0;
+        this.framesOut++;
+        this.lastEnd = end;
+        this.ackUpTo = this.shared === null ? end : raiseTo(this.shared.words, SharedWord.maxAck, end);
+        if (++this.pendingSegments === 2) {
+          this.pendingSegments = 0;
+          peer.acknowledgeUpTo(this.ackUpTo);
+        }
+      },
+    };
+  }
+
+  run(packets: number): number {
+    const sender = this.sender;
+    let bytes = 0;
+    const settleClosed = this.settleClosed;
+    for (let i = 0; i < packets; i++) {
+      this.sendNext(sender, settleClosed);
+      bytes += this.options.packetSize;
+      this.settle(false);
+    }
+    this.packets += packets;
+    this.bytes += bytes;
+    return bytes;
+  }
+
+  private readonly settleClosed = (): void => this.settle(true);
+
+  /** Delivers what is queued toward the sender (and, verifying, toward the peer). */
+  private settle(windowClosed: boolean): void {
+    if (this.wire !== null) {
+      this.wire.pump();
+      if (windowClosed && this.peer.tick()) this.wire.pump();
+      return;
+    }
+    if (windowClosed && this.peer.transport === 'tcp') {
+      if (this.shared !== null) this.ackUpTo = Atomics.load(this.shared.words, SharedWord.maxAck);
+      if (this.pendingSegments > 0 || this.shared !== null) {
+        this.pendingSegments = 0; // the delayed-ACK timer of a real receiver
+        this.peer.acknowledgeUpTo(this.ackUpTo);
+      }
+    }
+    if (this.acks.frames.length > 0) deliverAll(this.acks, this.sender);
+  }
+}
