@@ -23,12 +23,14 @@ import { Stack, endpointPair } from '../stacks/stack.js';
 import { runLayerBenchmarks } from './layers.js';
 import { startCommand } from './args.js';
 import { EXIT, exitForSignal } from './exit-codes.js';
-import { type BenchConfig, XKBENCH, configFrom } from './options.js';
+import type { BenchConfig } from './config.js';
+import { XKBENCH, configFrom } from './options.js';
 import { gitCommit, packageVersion } from './version.js';
 import { estimatePlan, planLine } from './plan.js';
 import { findings } from '../results/findings.js';
 import { cpuSource } from '../parallel/thread-cpu.js';
-import { type BenchOutcome, type Configuration, type ProgressStatus, VerifyError, runBenchmarks } from './runner.js';
+import type { Configuration } from './plan.js';
+import { type BenchOutcome, type ProgressStatus, VerifyError, runBenchmarks } from './runner.js';
 
 function formatSeconds(s: number): string {
   const total = Math.max(0, Math.round(s));

@@ -9,17 +9,18 @@
 
 import { performance } from 'node:perf_hooks';
 import { Prng } from '../drivers/prng.js';
-import type { ConfigurationTask, ParallelEngine } from '../parallel/engine.js';
+import type { ParallelEngine } from '../parallel/engine.js';
+import type { ConfigurationTask } from '../parallel/parallel-run.js';
 import type { SliceFigures } from '../parallel/sliced-session.js';
 import { WorkerFailure } from '../parallel/worker-failure.js';
 import type { SliceGroup, SliceSeries } from '../results/paired-ratios.js';
 import { configKey } from '../results/rows.js';
 import type { Msg } from '../stacks/message.js';
 import { calibrationKey, keepSink, sampleMbps } from './calibration.js';
-import type { BenchConfig } from './options.js';
+import type { BenchConfig } from './config.js';
 import type { Primitive } from './primitives.js';
-import type { Configuration, FailedConfiguration, Measurement } from './runner.js';
-import { configFields } from './runner.js';
+import type { FailedConfiguration, Measurement } from './measurement.js';
+import { type Configuration, configFields } from './plan.js';
 import { SingleSession } from './single-session.js';
 
 export interface GroupOutcome {

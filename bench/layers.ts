@@ -16,7 +16,7 @@ import { BufferPool, type Msg, copyBytes } from '../stacks/message.js';
 import { Stack, endpointPair } from '../stacks/stack.js';
 import { prepareOutputFolder, timestampFolder, writeAtomic } from '../results/output.js';
 import { table } from '../results/markdown.js';
-import type { BenchConfig } from './options.js';
+import type { BenchConfig } from './config.js';
 import { type Primitive, checksumPrimitive, cryptoPrimitive } from './primitives.js';
 
 const BATCH = 8; // calls per timed iteration, so the timer's own cost is spread thin

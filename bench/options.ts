@@ -11,78 +11,12 @@ import { THREAD_MEMORY_MIB, defaultWorkerSweep, fitPlan, thinned, threadMemoryPr
 import { type CommandSpec, type FlagSpec, OptionError, type ParsedArgs, parseCommandLine, parseInteger } from './args.js';
 
 export { OptionError };
+import type { ClpPolicy } from '../parallel/parallel-run.js';
+import { type BenchConfig, type Mode, type OutputFormat, type Profile, MODES, OUTPUT_FORMATS } from './config.js';
 
-export type Profile = 'quick' | 'paper' | 'ci';
-export type OutputFormat = 'github-action-benchmark';
-export const OUTPUT_FORMATS: readonly OutputFormat[] = ['github-action-benchmark'];
-export type Mode = 'single' | 'plp' | 'clp';
-export type ClpPolicy = 'thread-per-connection' | 'processor-per-connection';
-export const MODES: readonly Mode[] = ['single', 'plp', 'clp'];
 const CLP_POLICIES: readonly ClpPolicy[] = ['thread-per-connection', 'processor-per-connection'];
 /** The most threads one configuration may start (thread-per-connection: one per connection). */
 const MAX_THREADS = 1024;
-
-export interface BenchConfig {
-  stacks: string[];
-  sides: Side[];
-  packetSize: number;
-  /** Connection counts to sweep; null: each mode's default (single and plp 1, clp 12 or the most workers). */
-  connections: number[] | null;
-  modes: Mode[];
-  /** Worker counts to sweep (plp, and clp processor-per-connection). */
-  workers: number[];
-  /** CLP: the policies to run (thread-per-connection, processor-per-connection, or both). */
-  clp: ClpPolicy[];
-  /** The cores the plan is made for (os.availableParallelism() unless a test says otherwise). */
-  cores: number;
-  /** What --budget changed to fit the plan (empty when it fitted as asked). */
-  fitted: string[];
-  /** PLP: the TCP lock scopes to sweep. */
-  tcpLockScopes: ('state' | 'segment')[];
-  cryptos: CryptoProviderName[];
-  warmupSeconds: number;
-  /** Warm-up by work: each thread warms up until it has had this much CPU time (and 64 packets). */
-  warmupCpuSeconds: number;
-  durationSeconds: number;
-  runs: number;
-  /**
-   * The precision target: after `runs` runs, groups of configurations get more runs, the furthest
-   * from the target first, until every paired ratio's 90% half-width is within this percentage or
-   * the budget is spent.
-   * Null: exactly `runs` runs.
-   */
-  targetCiPercent: number | null;
-  /** What the whole benchmark may take, in seconds, with a precision target (null: 1.5 × the plan). */
-  budgetSeconds: number | null;
-  /** The length of one interleaved slice, in seconds. */
-  sliceSeconds: number;
-  seed: number;
-  profile: Profile;
-  out: string | null;
-  pcap: string | null;
-  verify: boolean;
-  json: boolean;
-  quiet: boolean;
-  layers: boolean;
-  help: boolean;
-  /** A results.json or run folder to compare the new results with. */
-  compare: string | null;
-  /** A change smaller than this (percent) is not counted. */
-  thresholdPercent: number;
-  failOnRegression: boolean;
-  /** Extra result files to write. */
-  formats: OutputFormat[];
-  /** Gateway stacks (packet screen): the dispatch policies and units to sweep, and flat-hash's field. */
-  dispatches: DispatchPolicy[];
-  dispatchUnits: DispatchUnit[];
-  hashField: HashField;
-  /** IPsec gateway stacks: the inner datagram sizes to sweep (Shieh & Lai's Table 4-1). */
-  frameSizes: number[];
-  /** Gateway stacks: crash this worker this many seconds into each steady window. */
-  killWorker: { worker: number; atSeconds: number } | null;
-  /** Gateway stacks: heartbeat period in ms (survivors re-divide the hash space after a crash). */
-  heartbeatMs: number | null;
-}
 
 /** Shieh & Lai's frame sizes (Table 4-1): the inner datagram, so that 1446 fills an Ethernet frame under ESP. */
 export const IPSEC_FRAME_SIZES = [512, 1024, 1446];

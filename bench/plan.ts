@@ -11,7 +11,8 @@ import type { TcpLockScope } from '../stacks/stack-options.js';
 import { cryptoPrimitives, isGatewaySpec, isIpsecSpec } from '../stacks/spec.js';
 import * as os from 'node:os';
 import { OptionError } from './args.js';
-import type { BenchConfig, ClpPolicy, Mode } from './options.js';
+import type { ClpPolicy } from '../parallel/parallel-run.js';
+import type { BenchConfig, Mode } from './config.js';
 
 export interface Configuration {
   stack: string;

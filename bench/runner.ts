@@ -17,10 +17,10 @@ import type { CryptoProviderName } from '../stacks/crypto/index.js';
 import type { Msg } from '../stacks/message.js';
 import { type CalibrationRow, type ConfigFields, type CrashPhase, type CrashReport, type RunDetail, configKey, round } from '../results/rows.js';
 import type { WorkerTask } from '../parallel/worker.js';
-import type { BenchConfig } from './options.js';
+import type { BenchConfig } from './config.js';
+import type { FailedConfiguration, Measurement } from './measurement.js';
 import { type Configuration, configFields, configurations, estimatePlan, measurementGroups } from './plan.js';
 
-export { type Configuration, configFields, configurations };
 import { type Dispatch, dispatchLabel } from '../parallel/dispatch.js';
 import { cryptoPrimitives, isGatewaySpec, isIpsecSpec } from '../stacks/spec.js';
 import type { Primitive } from './primitives.js';
@@ -52,13 +52,6 @@ export interface ProgressStatus {
   planned: number;
 }
 
-/** A configuration that could not be measured (a worker threw or died); the others go on. */
-export interface FailedConfiguration extends Configuration {
-  error: string;
-  /** A worker's failure: ms from it reaching the main thread to the configuration ended, its pool destroyed. */
-  endedAfterMs?: number;
-}
-
 export interface BenchOutcome {
   rows: RunDetail[];
   enforcement: (Enforcement & Configuration)[];
@@ -76,27 +69,6 @@ export interface BenchOutcome {
 
 type StackOutcome = Omit<BenchOutcome, 'calibration' | 'calibrationByConfiguration'>;
 type FinishedRows = Pick<StackOutcome, 'rows' | 'enforcement' | 'incomplete'>;
-
-/** Everything a run row needs from one measured run, whichever engine ran it. */
-export interface Measurement {
-  seconds: number;
-  packets: number;
-  bytes: number;
-  drops: Record<string, number>;
-  dataErrors: number;
-  digestMismatchesIgnored: number;
-  observed: number;
-  outOfOrder: number;
-  fairness: number | null;
-  perConnectionMbps: number[] | null;
-  lock: LockStats | null;
-  memory: MemoryBetween;
-  conservation: string | null;
-  gateway: GatewayRunResult[] | null;
-  crash?: CrashRunResult | null;
-  /** The threads' CPU time over the window (every mode; absent from another build's runs under ab). */
-  cpu?: RunCpu;
-}
 
 export async function runBenchmarks(config: BenchConfig, hooks: RunnerHooks): Promise<BenchOutcome> {
   const primitives = calibrationPrimitives(config.stacks, config.cryptos, config.packetSize);

@@ -12,8 +12,9 @@ import { CpuAccount, ThreadCpu, runCpu } from '../parallel/thread-cpu.js';
 import { round } from '../results/rows.js';
 import type { SliceFigures } from '../parallel/sliced-session.js';
 import type { Msg } from '../stacks/message.js';
-import type { BenchConfig } from './options.js';
-import type { Configuration, Measurement } from './runner.js';
+import type { BenchConfig } from './config.js';
+import type { Measurement } from './measurement.js';
+import type { Configuration } from './plan.js';
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 

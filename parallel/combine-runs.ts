@@ -7,7 +7,7 @@ import type { MemoryBetween } from './memory-trace.js';
 import type { LockStats } from './mutex.js';
 import { runCpu } from './thread-cpu.js';
 import { round } from '../results/rows.js';
-import type { ParallelRun } from './engine.js';
+import type { ParallelRun } from './parallel-run.js';
 import type { WorkerResult } from './worker.js';
 
 export interface CombineOptions {

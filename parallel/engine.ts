@@ -15,45 +15,9 @@ import { CrashBoard } from './crash.js';
 import { combineRuns } from './combine-runs.js';
 import { SlicedSession } from './sliced-session.js';
 import { WorkerFailure } from './worker-failure.js';
-import type { RunCpu } from './thread-cpu.js';
+import type { ConfigurationTask, ParallelProgress, ParallelRun } from './parallel-run.js';
 
 export { WorkerFailure };
-
-export type ClpPolicy = 'thread-per-connection' | 'processor-per-connection';
-
-export interface ParallelRun {
-  run: number;
-  seconds: number;
-  packets: number;
-  bytes: number;
-  /** Mbit/s of each connection over the common window. */
-  perConnectionMbps: number[];
-  fairness: number;
-  drops: Record<string, number>;
-  dataErrors: number;
-  digestMismatchesIgnored: number;
-  observed: number;
-  /** Data segments that reached the measured receiving TCP out of order (receive side). */
-  outOfOrder: number;
-  /** PLP: the TCP lock over all workers in the steady window (null for CLP). */
-  lock: LockStats | null;
-  /** The first conservation failure any worker found, or null. */
-  conservation: string | null;
-  /** Bytes: every worker's heap used added up, and the process's RSS, at the steady window's start and end. */
-  memory: MemoryBetween;
-  /** Each thread's CPU time over the window, added up (thread-cpu.ts). */
-  cpu: RunCpu;
-  /** Gateway stacks: each worker's counts and selection cost, by worker index. */
-  gateway: GatewayRunResult[] | null;
-  /** --kill-worker / --heartbeat: the crash board's timeline. */
-  crash: CrashRunResult | null;
-}
-
-export interface ParallelProgress {
-  run: number;
-  phase: 'warm-up' | 'steady' | 'setup';
-  packets: number;
-}
 
 /** Which connections each of `workers` threads owns: connection k goes to thread k mod workers. */
 export function assignConnections(connections: number, workers: number): number[][] {
@@ -67,9 +31,6 @@ export function assignConnections(connections: number, workers: number): number[
  * own. A build whose engine says another number (or none) measures differently and is refused.
  */
 export const SLICED_PROTOCOL = 2;
-
-/** The task of a configuration, without what the engine fills in for each worker. */
-export type ConfigurationTask = Omit<WorkerTask, 'buffer' | 'workers' | 'index' | 'connections'>;
 
 /** `threads` workers, started at once and never retired while the pool lives. */
 function newPool(threads: number): Piscina {

@@ -7,7 +7,7 @@
 import { MemoryTrace } from './memory-trace.js';
 import { type CombineOptions, combineRuns } from './combine-runs.js';
 import { CounterField } from './counters.js';
-import type { ConfigurationTask, ParallelRun } from './engine.js';
+import type { ConfigurationTask, ParallelRun } from './parallel-run.js';
 import { Command, type CommandKind, Mark, SharedRun, sharedNow } from './shared-run.js';
 import { WorkerFailure } from './worker-failure.js';
 import type { WorkerResult } from './worker.js';

@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseOptions } from '../bench/options.js';
-import { configFields, configurations } from '../bench/runner.js';
+import { configFields, configurations } from '../bench/plan.js';
 import { rowLabel } from '../results/compare.js';
 import { configKey } from '../results/rows.js';
 

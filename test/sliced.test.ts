@@ -7,7 +7,7 @@ import { ParallelEngine } from '../parallel/engine.js';
 import { alignedSharedBuffer } from '../parallel/shared-run.js';
 import { configurationTask } from '../bench/interleaved.js';
 import { parseOptions } from '../bench/options.js';
-import type { Configuration } from '../bench/runner.js';
+import type { Configuration } from '../bench/plan.js';
 import { PROCESS_LIMIT_MS, withinLimit } from './time-limit.js';
 
 const config = parseOptions(['--stacks', 'tcp/ip/fddi', '--runs', '1', '--warmup', '100ms', '--duration', '200ms']);
