@@ -45,6 +45,8 @@ export interface ParsedArgs {
   positionals: string[];
   /** The value of a flag that takes one, if given. */
   text(flag: string): string | undefined;
+  /** The value given to `flag` as `read` makes it, or `otherwise` when the flag is absent. */
+  value<T>(flag: string, read: (text: string) => T, otherwise: T): T;
   has(flag: string): boolean;
 }
 
@@ -98,6 +100,10 @@ export function parseCommandLine(spec: CommandSpec, argv: readonly string[]): Pa
       return typeof v === 'string' ? v : undefined;
     },
     has: (flag) => given.has(flag),
+    value: (flag, read, otherwise) => {
+      const v = given.get(flag);
+      return typeof v === 'string' ? read(v) : otherwise;
+    },
   };
 }
 

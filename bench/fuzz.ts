@@ -36,8 +36,8 @@ const FUZZ: CommandSpec = {
 function parse(args: ParsedArgs): FuzzConfig {
   const config: FuzzConfig = { iterations: 100_000, stacks: [...FUZZ_STACKS], crypto: 'node', seed: 1, json: args.has('--json'), enforceIcv: true };
   const text = args.text;
-  if (text('--iterations') !== undefined) config.iterations = parseInteger('--iterations', text('--iterations')!, 1, 100_000_000);
-  if (text('--seed') !== undefined) config.seed = parseInteger('--seed', text('--seed')!, 0, 0xffff_ffff);
+  config.iterations = args.value('--iterations', (t) => parseInteger('--iterations', t, 1, 100_000_000), config.iterations);
+  config.seed = args.value('--seed', (t) => parseInteger('--seed', t, 0, 0xffff_ffff), config.seed);
   const icv = text('--icv');
   if (icv !== undefined) {
     if (icv !== 'enforced' && icv !== 'computed') throw new OptionError(`--icv '${icv}' is not allowed: enforced or computed`);
@@ -48,8 +48,9 @@ function parse(args: ParsedArgs): FuzzConfig {
     if (!CRYPTO_PROVIDERS.includes(crypto as CryptoProviderName)) throw new OptionError(`--crypto '${crypto}' is not a provider: allowed are ${CRYPTO_PROVIDERS.join(', ')}`);
     config.crypto = crypto as CryptoProviderName;
   }
-  if (text('--stacks') !== undefined) {
-    config.stacks = stackList(text('--stacks')!);
+  const stacks = text('--stacks');
+  if (stacks !== undefined) {
+    config.stacks = stackList(stacks);
     if (config.stacks.length === 0) throw new OptionError('--stacks names no stack');
     for (const spec of config.stacks) {
       try {

@@ -9,8 +9,7 @@ import { Bench } from 'tinybench';
 import { Loopback } from '../drivers/loopback.js';
 import { Prng } from '../drivers/prng.js';
 import { type CryptoProviderName, cryptoProvider } from '../stacks/crypto/index.js';
-import type { DropCounters } from '../stacks/drops.js';
-import { type ControlOp, type FrameSink, Layer, NO_LOCK, SendStatus } from '../stacks/layer.js';
+import { type ControlOp, type FrameSink, type Layer, type Lower, NOTHING_BELOW, SendStatus } from '../stacks/layer.js';
 import { Tcb } from '../stacks/layers/tcp-control-block.js';
 import { BufferPool, type Msg, copyBytes } from '../stacks/message.js';
 import { Stack, endpointPair } from '../stacks/stack.js';
@@ -25,18 +24,13 @@ const BATCH = 8; // calls per timed iteration, so the timer's own cost is spread
 let sink = 0;
 
 /** Stands below a layer being timed: takes the message, answers control questions as the real one. */
-class StubBelow extends Layer {
-  readonly name = 'stub';
-  readonly headerBytes = 0;
-  constructor(readonly real: Layer, drops: DropCounters) {
-    super({ drops, lock: NO_LOCK });
-  }
+class StubBelow implements Lower {
+  constructor(readonly real: Lower) {}
   push(msg: Msg): SendStatus {
     sink = (sink + msg.length) | 0;
     return SendStatus.Sent;
   }
-  pop(): void {}
-  override control(op: ControlOp, arg: number): number {
+  control(op: ControlOp, arg: number): number {
     return this.real.control(op, arg);
   }
 }
@@ -105,7 +99,7 @@ function addLayerBenches(bench: Bench, spec: string, crypto: CryptoProviderName,
     const layer = a.layers[i]!;
     if (!only.has(layer.name)) continue;
     const length = down.get(layer)!;
-    const stub = layer.below ? new StubBelow(layer.below, a.drops) : null;
+    const stub = layer.below !== NOTHING_BELOW ? new StubBelow(layer.below) : null;
     const f = a.tcb?.f;
     const name = `push ${layer.name} [${crypto}]`;
     names.set(name, [layer.name, 'push']);

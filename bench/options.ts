@@ -138,6 +138,7 @@ export function parseOptions(argv: readonly string[], machineCores = cores(), me
 export function configFrom(args: ParsedArgs, machineCores = cores(), memoryBytes = os.totalmem()): BenchConfig {
   const given = args.given;
   const text = args.text;
+  const value = args.value;
 
   const profileText = text('--profile') ?? 'quick';
   if (!(profileText in PROFILES)) throw new OptionError(`--profile '${profileText}' is not a profile: allowed are ${Object.keys(PROFILES).join(', ')}`);
@@ -166,7 +167,7 @@ export function configFrom(args: ParsedArgs, machineCores = cores(), memoryBytes
   }
   const ipsecStacks = stacks.filter(isIpsecSpec);
   if (ipsecStacks.length === 0 && text('--frame-sizes') !== undefined) throw new OptionError('--frame-sizes applies to IPsec gateway stacks, such as esp(3des,md5)/ip/eth; --stacks names none');
-  const frameSizes = text('--frame-sizes') !== undefined ? integerList('--frame-sizes', text('--frame-sizes')!, 64, MAX_PACKET) : IPSEC_FRAME_SIZES;
+  const frameSizes = value('--frame-sizes', (t) => integerList('--frame-sizes', t, 64, MAX_PACKET), IPSEC_FRAME_SIZES);
   for (const spec of ipsecStacks) {
     const fits = new Stack(spec, endpointPair()[0]).maxPayload;
     const over = frameSizes.find((size) => size > fits);
@@ -180,7 +181,7 @@ export function configFrom(args: ParsedArgs, machineCores = cores(), memoryBytes
   }
   if (cryptos.length === 0) throw new OptionError(`--crypto names no provider: allowed are ${CRYPTO_PROVIDERS.join(', ')}`);
 
-  const packetSize = text('--packet-size') !== undefined ? parseInteger('--packet-size', text('--packet-size')!, 1, MAX_PACKET) : 4096;
+  const packetSize = value('--packet-size', (t) => parseInteger('--packet-size', t, 1, MAX_PACKET), 4096);
   for (const spec of stacks) {
     if (isGatewaySpec(spec)) continue; // its traffic mix sets the sizes (16 to 1472 bytes of user data)
     const fits = new Stack(spec, endpointPair()[0]).maxPayload;
@@ -192,8 +193,8 @@ export function configFrom(args: ParsedArgs, machineCores = cores(), memoryBytes
   for (const m of modes) if (!MODES.includes(m as Mode)) throw new OptionError(`--mode '${m}' is not a mode: allowed are ${MODES.join(', ')}`);
   if (modes.length === 0) throw new OptionError(`--mode names no mode: allowed are ${MODES.join(', ')}`);
   // `cores` stands for this machine's core count (npm run bench:fig11 runs processor-per-connection on all of them).
-  const workers = text('--workers') !== undefined ? integerList('--workers', text('--workers')!.replace(/\bcores\b/g, String(machineCores)), 1, MAX_THREADS) : defaultWorkerSweep(machineCores);
-  const connections = text('--connections') !== undefined ? integerList('--connections', text('--connections')!, 1, MAX_THREADS) : null;
+  const workers = value('--workers', (t) => integerList('--workers', t.replace(/\bcores\b/g, String(machineCores)), 1, MAX_THREADS), defaultWorkerSweep(machineCores));
+  const connections = value('--connections', (t) => integerList('--connections', t, 1, MAX_THREADS), null);
   const clp = unique('--clp', list(text('--clp') ?? 'processor-per-connection'));
   for (const policy of clp) if (!CLP_POLICIES.includes(policy as ClpPolicy)) throw new OptionError(`--clp '${policy}' is not a policy: allowed are ${CLP_POLICIES.join(', ')}`);
   if (clp.length === 0) throw new OptionError(`--clp names no policy: allowed are ${CLP_POLICIES.join(', ')}`);
@@ -210,18 +211,18 @@ export function configFrom(args: ParsedArgs, machineCores = cores(), memoryBytes
     const most = Math.max(...workers);
     if (most > fewest) throw new OptionError(`--workers ${most} exceeds --connections ${fewest}: clp needs a connection for every worker`);
   }
-  const runs = text('--runs') !== undefined ? parseInteger('--runs', text('--runs')!, 1, 1000) : profile.runs;
+  const runs = value('--runs', (t) => parseInteger('--runs', t, 1, 1000), profile.runs);
   // Explicit flags win: --runs alone asks for exactly that many runs.
-  const targetCiPercent = text('--target-ci') !== undefined ? parseTarget('--target-ci', text('--target-ci')!) : text('--runs') !== undefined ? null : profile.targetCiPercent;
-  const budgetSeconds = text('--budget') !== undefined ? parseDuration('--budget', text('--budget')!) : null;
+  const targetCiPercent = value('--target-ci', (t) => parseTarget('--target-ci', t), text('--runs') !== undefined ? null : profile.targetCiPercent);
+  const budgetSeconds = value('--budget', (t) => parseDuration('--budget', t), null);
   if (budgetSeconds !== null && budgetSeconds <= 0) throw new OptionError(`--budget ${text('--budget')} is too short: give more than 0, such as 5m`);
-  const sliceSeconds = text('--slice') !== undefined ? parseDuration('--slice', text('--slice')!) : DEFAULT_SLICE_SECONDS;
+  const sliceSeconds = value('--slice', (t) => parseDuration('--slice', t), DEFAULT_SLICE_SECONDS);
   if (sliceSeconds < 0.01 || sliceSeconds > 10) throw new OptionError(`--slice ${text('--slice')} is out of range: allowed 10ms to 10s`);
-  const seed = text('--seed') !== undefined ? parseInteger('--seed', text('--seed')!, 0, 0xffff_ffff) : 1;
-  const warmupSeconds = text('--warmup') !== undefined ? parseDuration('--warmup', text('--warmup')!) : profile.warmupSeconds;
-  const warmupCpuSeconds = text('--warmup-cpu') !== undefined ? parseDuration('--warmup-cpu', text('--warmup-cpu')!) : DEFAULT_WARMUP_CPU_SECONDS;
+  const seed = value('--seed', (t) => parseInteger('--seed', t, 0, 0xffff_ffff), 1);
+  const warmupSeconds = value('--warmup', (t) => parseDuration('--warmup', t), profile.warmupSeconds);
+  const warmupCpuSeconds = value('--warmup-cpu', (t) => parseDuration('--warmup-cpu', t), DEFAULT_WARMUP_CPU_SECONDS);
   if (warmupCpuSeconds > 3600) throw new OptionError(`--warmup-cpu ${text('--warmup-cpu')} is too long: at most 1h`);
-  const durationSeconds = text('--duration') !== undefined ? parseDuration('--duration', text('--duration')!) : profile.durationSeconds;
+  const durationSeconds = value('--duration', (t) => parseDuration('--duration', t), profile.durationSeconds);
   if (durationSeconds < 0.01) throw new OptionError(`--duration ${text('--duration')} is too short: at least 10ms`);
   if (durationSeconds > 24 * 3600 || warmupSeconds > 24 * 3600) throw new OptionError('--duration and --warmup are at most 24 hours');
 
@@ -253,7 +254,7 @@ export function configFrom(args: ParsedArgs, machineCores = cores(), memoryBytes
     quiet: given.has('--quiet'),
     layers: given.has('--layers'),
     help: given.has('--help'),
-    ...comparisonOptions(text, given.has('--fail-on-regression')),
+    ...comparisonOptions(args),
     ...gateway,
     frameSizes,
     ...crashOptions(text, gateways.length > 0, workers, durationSeconds),
@@ -341,14 +342,16 @@ export function parseFormats(flag: string, text: string): OutputFormat[] {
 }
 
 /** --compare, --threshold, --fail-on-regression and --format (shared with `npm run report`). */
-export function comparisonOptions(text: (flag: string) => string | undefined, failOnRegression: boolean): Pick<BenchConfig, 'compare' | 'thresholdPercent' | 'failOnRegression' | 'formats'> {
+export function comparisonOptions(args: ParsedArgs): Pick<BenchConfig, 'compare' | 'thresholdPercent' | 'failOnRegression' | 'formats'> {
+  const { text, value } = args;
+  const failOnRegression = args.has('--fail-on-regression');
   const compare = text('--compare') ?? null;
   if (compare === null && text('--threshold') !== undefined) throw new OptionError('--threshold needs --compare: it says which changes count');
   if (compare === null && failOnRegression) throw new OptionError('--fail-on-regression needs --compare: a baseline to regress from');
   return {
     compare,
-    thresholdPercent: text('--threshold') !== undefined ? parseThreshold('--threshold', text('--threshold')!) : 10,
+    thresholdPercent: value('--threshold', (t) => parseThreshold('--threshold', t), 10),
     failOnRegression,
-    formats: text('--format') !== undefined ? parseFormats('--format', text('--format')!) : [],
+    formats: value('--format', (t) => parseFormats('--format', t), []),
   };
 }

@@ -22,7 +22,7 @@ const REPORT: CommandSpec = {
 };
 
 async function main(argv: string[]): Promise<number> {
-  const parsed = startCommand(REPORT, argv, (args) => ({ folder: args.positionals[0]!, options: comparisonOptions(args.text, args.has('--fail-on-regression')) }));
+  const parsed = startCommand(REPORT, argv, (args) => ({ folder: args.positionals[0]!, options: comparisonOptions(args) }));
   if (typeof parsed === 'number') return parsed;
   const { folder, options } = parsed;
   const out = path.dirname(resultsPath(folder));

@@ -4,7 +4,7 @@
 import type { CryptoProviderName } from '../stacks/crypto/index.js';
 import type { TcpLockScope } from '../stacks/stack-options.js';
 import type { Msg } from '../stacks/message.js';
-import { layerKind } from '../stacks/registry.js';
+import { kindOf } from '../stacks/registry.js';
 import { isGatewaySpec, parseStackLayers } from '../stacks/spec.js';
 
 export type Side = 'send' | 'recv';
@@ -101,7 +101,7 @@ export function enforcementFor(options: Pick<WorkloadOptions, 'spec' | 'side' | 
   const enforced: string[] = [];
   const computedOnly: string[] = [];
   for (const layer of parseStackLayers(options.spec).reverse()) {
-    const checks = layerKind(layer.name)!.checks?.(layer, run);
+    const checks = kindOf(layer.name).checks?.(layer, run);
     enforced.push(...(checks?.enforced ?? []));
     computedOnly.push(...(checks?.computedOnly ?? []));
   }

@@ -90,6 +90,18 @@ export interface SecurityAssociation {
   setPacketsSent(count: number): void;
 }
 
+/** What a layer sends down to and asks control questions of: the next layer. */
+export interface Lower {
+  push(msg: Msg): SendStatus;
+  control(op: ControlOp, arg: number): number;
+}
+
+/** Below a link layer (and a layer not wired yet): sends nothing, answers nothing (-1). */
+export const NOTHING_BELOW: Lower = {
+  push: () => SendStatus.NotConnected,
+  control: () => -1,
+};
+
 /** Set-up context shared by the layers of one stack instance. */
 export interface LayerContext {
   readonly drops: DropCounters;
@@ -106,7 +118,7 @@ export abstract class Layer implements Upper {
   readonly ipProtocol: number = 0;
 
   above: Upper = DISCARD;
-  below: Layer | null = null;
+  below: Lower = NOTHING_BELOW;
   /** Digests or ICVs this layer computed but, not enforcing them, let through unmatched. */
   mismatchesIgnored = 0;
 
@@ -135,7 +147,7 @@ export abstract class Layer implements Upper {
 
   /** Answers a control operation, or passes it to the layer below. */
   control(op: ControlOp, arg: number): number {
-    return this.below === null ? -1 : this.below.control(op, arg);
+    return this.below.control(op, arg);
   }
 }
 

@@ -22,6 +22,13 @@ export function layerKind(name: string): LayerKind | undefined {
   return BY_NAME.get(name);
 }
 
+/** The kind of a layer name the spec parser accepted (throws for any other: a programming error). */
+export function kindOf(name: string): LayerKind {
+  const kind = BY_NAME.get(name);
+  if (kind === undefined) throw new Error(`no layer is named '${name}'`);
+  return kind;
+}
+
 /** The layer names, in registry order. */
 export const LAYER_NAMES: readonly string[] = LAYER_KINDS.map((kind) => kind.name);
 

@@ -7,7 +7,7 @@
 import type { CryptoPrimitive, LayerKind, LayerSpec } from './layer-kind.js';
 import { AH_KIND, ESP_KIND } from './layers/ipsec.js';
 import { SCREEN_KIND } from './layers/screen.js';
-import { LAYER_KINDS, LAYER_NAMES, PRIMITIVES_BY_COST, layerKind } from './registry.js';
+import { LAYER_KINDS, LAYER_NAMES, PRIMITIVES_BY_COST, kindOf, layerKind } from './registry.js';
 
 export type { LayerSpec } from './layer-kind.js';
 /** A layer's name as a spec writes it (stacks/registry.ts lists them). */
@@ -146,12 +146,12 @@ export function parseStackLayers(spec: string): LayerSpec[] {
 
 /** The kind of a spec's top layer. */
 function topKind(spec: string): LayerKind {
-  return layerKind(parseStackSpec(spec)[0]!)!;
+  return kindOf(parseStackSpec(spec)[0]!);
 }
 
 /** Every crypto primitive a stack runs on each packet (a gateway's transforms included), dominant first. */
 export function cryptoPrimitives(spec: string): CryptoPrimitive[] {
-  const used = new Set(parseStackLayers(spec).flatMap((layer) => layerKind(layer.name)!.primitives?.(layer) ?? []));
+  const used = new Set(parseStackLayers(spec).flatMap((layer) => kindOf(layer.name).primitives?.(layer) ?? []));
   return PRIMITIVES_BY_COST.filter((p) => used.has(p));
 }
 

@@ -39,7 +39,7 @@ function hex(text: string): Uint8Array {
 }
 
 /** Keys of the published examples (FIPS 81, NIST SP 800-67): for tests and benchmarks, not secrets. */
-export const EXAMPLE_KEYS: StackKeys = {
+export const EXAMPLE_KEYS: StackKeys & Required<Pick<StackKeys, 'hmac'>> = {
   des: hex('0123456789abcdef'),
   tdes: hex('0123456789abcdef23456789abcdef01456789abcdef0123'),
   hmac: hex('000102030405060708090a0b0c0d0e0f'),

@@ -11,7 +11,7 @@ import type { LinkLayer } from './layers/link.js';
 import type { TcpControlBlock } from './layers/tcp-control-block.js';
 import type { TcpLayer } from './layers/tcp.js';
 import type { Msg } from './message.js';
-import { layerKind } from './registry.js';
+import { kindOf } from './registry.js';
 import { parseStackLayers } from './spec.js';
 import { EXAMPLE_KEYS, type StackOptions } from './stack-options.js';
 import { parseIpv4, parseMac } from './wire/address.js';
@@ -36,7 +36,7 @@ export class Stack {
   ) {
     const specs = parseStackLayers(spec);
     this.names = specs.map((l) => l.name);
-    this.kinds = specs.map((l) => layerKind(l.name)!);
+    this.kinds = specs.map((l) => kindOf(l.name));
     const drops = options.drops ?? new DropCounters();
     const localAddr = parseIpv4(options.local.ip);
     const remoteAddr = parseIpv4(options.remote.ip);

@@ -11,6 +11,7 @@ import { AtomicsMutex } from '../parallel/mutex.js';
 import { sharedConnection, sharedConnectionBytes } from '../drivers/shared-connection.js';
 
 const [spec, side, packetsText, mode] = process.argv.slice(2);
+if (spec === undefined || side === undefined) throw new Error('usage: allocation-probe SPEC SIDE PACKETS [plp]');
 const packets = Number(packetsText);
 // plp: the path a PLP worker runs, on a shared connection with its Atomics lock (one worker here).
 const shared = mode === 'plp' ? sharedConnection(new SharedArrayBuffer(sharedConnectionBytes(1)), 0, 0, (buffer, at) => new AtomicsMutex(buffer, at)) : null;

@@ -39,11 +39,11 @@ export class DesLayer extends Layer {
     switch (op) {
       case ControlOp.MaxPayload: {
         // The largest length whose padded form plus IV fits what the layer below takes.
-        const below = this.below!.control(op, arg) - IV_BYTES;
+        const below = this.below.control(op, arg) - IV_BYTES;
         return below - (below % DES_BLOCK_BYTES) - 1;
       }
       case ControlOp.CanSend:
-        return this.below!.control(op, desWireLength(arg));
+        return this.below.control(op, desWireLength(arg));
       default:
         return super.control(op, arg);
     }
@@ -53,14 +53,14 @@ export class DesLayer extends Layer {
     const length = msg.length;
     const pad = DES_BLOCK_BYTES - (length % DES_BLOCK_BYTES);
     // Ask first: once encrypted in place, the message cannot be handed back unchanged.
-    if (this.below!.control(ControlOp.CanSend, IV_BYTES + length + pad) === 0) {
-      return this.below!.control(ControlOp.MaxPayload, 0) < IV_BYTES + length + pad ? SendStatus.TooBig : SendStatus.WouldBlock;
+    if (this.below.control(ControlOp.CanSend, IV_BYTES + length + pad) === 0) {
+      return this.below.control(ControlOp.MaxPayload, 0) < IV_BYTES + length + pad ? SendStatus.TooBig : SendStatus.WouldBlock;
     }
     const padAt = msg.append(pad);
     msg.bytes.fill(pad, padAt, padAt + pad);
     const at = msg.prepend(IV_BYTES);
     this.cipher.encrypt(msg.bytes, at, length + pad);
-    return this.below!.push(msg);
+    return this.below.push(msg);
   }
 
   pop(msg: Msg): void {

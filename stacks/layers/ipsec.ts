@@ -142,16 +142,16 @@ export class EspLayer extends IpsecLayer {
 
   override control(op: ControlOp, arg: number): number {
     if (op === ControlOp.MaxPayload) {
-      const below = this.below!.control(op, arg) - ESP_HEADER_BYTES - ESP_IV_BYTES - ESP_ICV_BYTES;
+      const below = this.below.control(op, arg) - ESP_HEADER_BYTES - ESP_IV_BYTES - ESP_ICV_BYTES;
       return below - (below % DES_BLOCK_BYTES) - ESP_TRAILER_BYTES;
     }
-    if (op === ControlOp.CanSend) return this.below!.control(op, arg + espOverhead(arg));
+    if (op === ControlOp.CanSend) return this.below.control(op, arg + espOverhead(arg));
     return super.control(op, arg);
   }
 
   push(msg: Msg): SendStatus {
     const payload = msg.length;
-    if (this.below!.control(ControlOp.MaxPayload, 0) < payload + espOverhead(payload)) return SendStatus.TooBig;
+    if (this.below.control(ControlOp.MaxPayload, 0) < payload + espOverhead(payload)) return SendStatus.TooBig;
     const pad = espPadding(payload);
     const bytes = msg.bytes;
     const padAt = msg.append(pad + ESP_TRAILER_BYTES);
@@ -168,7 +168,7 @@ export class EspLayer extends IpsecLayer {
     hmac.begin();
     hmac.update(bytes, at, icvAt - at);
     hmac.end(bytes, icvAt);
-    return this.below!.push(msg);
+    return this.below.push(msg);
   }
 
   pop(msg: Msg): void {
@@ -212,13 +212,13 @@ export class AhTunnelLayer extends IpsecLayer {
   }
 
   override control(op: ControlOp, arg: number): number {
-    if (op === ControlOp.MaxPayload) return this.below!.control(op, arg) - AH_HMAC_BYTES;
-    if (op === ControlOp.CanSend) return this.below!.control(op, arg + AH_HMAC_BYTES);
+    if (op === ControlOp.MaxPayload) return this.below.control(op, arg) - AH_HMAC_BYTES;
+    if (op === ControlOp.CanSend) return this.below.control(op, arg + AH_HMAC_BYTES);
     return super.control(op, arg);
   }
 
   push(msg: Msg): SendStatus {
-    if (this.below!.control(ControlOp.MaxPayload, 0) < msg.length + AH_HMAC_BYTES) return SendStatus.TooBig;
+    if (this.below.control(ControlOp.MaxPayload, 0) < msg.length + AH_HMAC_BYTES) return SendStatus.TooBig;
     const at = msg.prepend(AH_HMAC_BYTES);
     const view = msg.view;
     view.setUint32(at, (IP_PROTO_IPIP << 24) | (AH_HMAC_PAYLOAD_LENGTH << 16));
@@ -227,7 +227,7 @@ export class AhTunnelLayer extends IpsecLayer {
     msg.bytes.fill(0, at + AhOffset.icv, at + AH_HMAC_BYTES);
     this.mac(msg, at, this.sa.localAddr, this.sa.remoteAddr);
     msg.bytes.set(this.computed.subarray(0, HMAC_MD5_96_BYTES), at + AhOffset.icv);
-    return this.below!.push(msg);
+    return this.below.push(msg);
   }
 
   pop(msg: Msg): void {
@@ -270,7 +270,7 @@ function sa(b: LayerBuild): SaConfig {
 }
 
 function hmac(b: LayerBuild): Mac {
-  return b.provider.createHmacMd5(b.keys.hmac ?? EXAMPLE_KEYS.hmac!);
+  return b.provider.createHmacMd5(b.keys.hmac ?? EXAMPLE_KEYS.hmac);
 }
 
 /** The SA's sequence counter and replay window: shared ones under packet-level parallelism. */

@@ -47,8 +47,8 @@ export class IpLayer extends Layer {
   }
 
   override open(): void {
-    this.mtu = this.below!.control(ControlOp.MaxPayload, 0);
-    this.minPayload = this.below!.control(ControlOp.MinPayload, 0);
+    this.mtu = this.below.control(ControlOp.MaxPayload, 0);
+    this.minPayload = this.below.control(ControlOp.MinPayload, 0);
   }
 
   /** Called by the stack builder: demultiplexing is to one upper protocol per stack; 0 forwards all. */
@@ -69,7 +69,7 @@ export class IpLayer extends Layer {
     const id = this.ident.next();
     const at = msg.prepend(IPV4_HEADER_BYTES);
     writeIpv4Header(msg.bytes, msg.view, at, msg.length, id, this.protocol, this.ends.localAddr, this.ends.remoteAddr);
-    return this.below!.push(msg);
+    return this.below.push(msg);
   }
 
   pop(msg: Msg): void {

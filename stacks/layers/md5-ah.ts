@@ -76,7 +76,7 @@ export class Md5AhLayer extends Layer {
   }
 
   override control(op: ControlOp, arg: number): number {
-    if (op === ControlOp.MaxPayload) return this.below!.control(op, arg) - AH_MD5_BYTES;
+    if (op === ControlOp.MaxPayload) return this.below.control(op, arg) - AH_MD5_BYTES;
     return super.control(op, arg);
   }
 
@@ -85,7 +85,7 @@ export class Md5AhLayer extends Layer {
     const at = msg.prepend(AH_MD5_BYTES);
     writeAhHeader(msg.view, at, this.nextHeader, this.config.spi, seq);
     this.digest(msg, at, this.config.localAddr, this.config.remoteAddr, msg.bytes, at + AhOffset.icv);
-    return this.below!.push(msg);
+    return this.below.push(msg);
   }
 
   pop(msg: Msg): void {

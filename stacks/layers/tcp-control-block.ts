@@ -60,6 +60,20 @@ export const RCV_RING_BYTES = 65536;
 export const RCV_WINDOW = 65535;
 const FIELD_COUNT = Tcb.reass + REASS_ENTRY * REASS_SLOTS;
 
+/** A connection's counts, as `TcpControlBlock.stats()` reads them. */
+export interface TcpStats {
+  segsIn: number;
+  segsOut: number;
+  acksOut: number;
+  predictedAcks: number;
+  predictedData: number;
+  outOfOrder: number;
+  duplicates: number;
+  duplicateAcks: number;
+  reassDelivered: number;
+  reassQueued: number;
+}
+
 export class TcpControlBlock {
   static readonly BYTES = FIELD_COUNT * 4 + RCV_RING_BYTES;
 
@@ -77,7 +91,7 @@ export class TcpControlBlock {
   }
 
   /** Statistics by name (unsigned), for reports and tests. */
-  stats(): Record<string, number> {
+  stats(): TcpStats {
     const f = this.f;
     return {
       segsIn: f[Tcb.segsIn]! >>> 0,

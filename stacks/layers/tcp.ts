@@ -115,7 +115,7 @@ export class TcpLayer extends Layer {
   }
 
   override open(): void {
-    this.pathMss = this.below!.control(ControlOp.MaxPayload, 0) - TCP_HEADER_BYTES;
+    this.pathMss = this.below.control(ControlOp.MaxPayload, 0) - TCP_HEADER_BYTES;
     if (this.pathMss <= 0) throw new RangeError('tcp: the layers below leave no room for a segment');
     const f = this.tcb.f;
     this.sendMss = Math.min(this.pathMss, f[Tcb.peerMss]! > 0 ? f[Tcb.peerMss]! : this.pathMss);
@@ -183,7 +183,7 @@ export class TcpLayer extends Layer {
     } finally {
       this.segmentLock.release();
     }
-    return status === SendStatus.Sent ? this.below!.push(msg) : status;
+    return status === SendStatus.Sent ? this.below.push(msg) : status;
   }
 
   /** Takes sequence space for the message and writes the header in front of it. */
@@ -724,7 +724,7 @@ export class TcpLayer extends Layer {
     writeTcpHeader(msg.view, at, this.ends.localPort, this.ends.remotePort, seq, ack, flags, window, mss);
     this.fillChecksum(msg, at);
     this.tcb.f[Tcb.acksOut]!++;
-    this.below!.push(msg);
+    this.below.push(msg);
   }
 
   private fillChecksum(msg: Msg, at: number): void {

@@ -34,7 +34,7 @@ export class UdpLayer extends Layer {
   }
 
   override open(): void {
-    this.maxPayload = Math.min(0xffff, this.below!.control(ControlOp.MaxPayload, 0)) - UDP_HEADER_BYTES;
+    this.maxPayload = Math.min(0xffff, this.below.control(ControlOp.MaxPayload, 0)) - UDP_HEADER_BYTES;
   }
 
   override control(op: ControlOp, arg: number): number {
@@ -51,7 +51,7 @@ export class UdpLayer extends Layer {
     const pseudo = pseudoHeaderSum(this.ends.localAddr, this.ends.remoteAddr, IP_PROTO_UDP, length);
     const sum = internetChecksum(msg.bytes, at, length, pseudo);
     msg.view.setUint16(at + UdpOffset.checksum, sum === 0 ? 0xffff : sum);
-    return this.below!.push(msg);
+    return this.below.push(msg);
   }
 
   pop(msg: Msg): void {
