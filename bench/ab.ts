@@ -29,17 +29,49 @@ import { gitCommit, packageRoot } from './version.js';
 import { isGatewaySpec } from '../stacks/spec.js';
 
 const AB_FLAGS = Object.fromEntries(
-  ['--stacks', '--side', '--mode', '--packet-size', '--crypto', '--workers', '--connections', '--clp', '--tcp-lock-scope', '--profile', '--warmup', '--warmup-cpu', '--duration', '--runs', '--target-ci', '--budget', '--slice', '--seed', '--json', '--quiet', '--out'].map((f) => [f, FLAGS[f]!]),
+  [
+    '--stacks',
+    '--side',
+    '--mode',
+    '--packet-size',
+    '--crypto',
+    '--workers',
+    '--connections',
+    '--clp',
+    '--tcp-lock-scope',
+    '--profile',
+    '--warmup',
+    '--warmup-cpu',
+    '--duration',
+    '--runs',
+    '--target-ci',
+    '--budget',
+    '--slice',
+    '--seed',
+    '--json',
+    '--quiet',
+    '--out',
+  ].map((f) => [f, FLAGS[f]!]),
 );
 AB_FLAGS['--profile'] = { ...FLAGS['--profile']!, default: 'ci' };
-AB_FLAGS['--threshold'] = { group: 'Comparison', value: 'P', help: 'a configuration is a regression when new ÷ old is below 1 − P with its whole 90% interval below it (exit 3)', default: '5%' };
+AB_FLAGS['--threshold'] = {
+  group: 'Comparison',
+  value: 'P',
+  help: 'a configuration is a regression when new ÷ old is below 1 − P with its whole 90% interval below it (exit 3)',
+  default: '5%',
+};
 AB_FLAGS['--out'] = { ...FLAGS['--out']!, help: 'write ab.json and ab.md into this folder', default: 'none' };
 
 export const AB: CommandSpec = {
   name: 'xkbench ab',
   npm: 'npm run ab --',
   operands: 'REF',
-  operandHelp: [['REF', 'a commit (anything git names: HEAD~1, a tag, a hash) built in a temporary git worktree, or the folder of a built checkout; this code is "new", REF "old"']],
+  operandHelp: [
+    [
+      'REF',
+      'a commit (anything git names: HEAD~1, a tag, a hash) built in a temporary git worktree, or the folder of a built checkout; this code is "new", REF "old"',
+    ],
+  ],
   positionals: 1,
   flags: AB_FLAGS,
 };
@@ -70,30 +102,45 @@ export interface AbRow {
 function readAbOptions(args: ParsedArgs): AbOptions {
   const threshold = args.text('--threshold');
   // The benchmark flags mean what they mean for xkbench; --threshold is ab's own, and ab's profile is ci.
-  const benchArgs: ParsedArgs = { ...args, text: (flag) => (flag === '--threshold' ? undefined : flag === '--profile' ? (args.text(flag) ?? 'ci') : args.text(flag)) };
+  const benchArgs: ParsedArgs = {
+    ...args,
+    text: (flag) => (flag === '--threshold' ? undefined : flag === '--profile' ? (args.text(flag) ?? 'ci') : args.text(flag)),
+  };
   const config = configFrom(benchArgs);
   const gateway = config.stacks.find(isGatewaySpec);
-  if (gateway !== undefined) throw new OptionError(`--stacks ${gateway}: ab compares stacks measured in slices; gateway stacks run whole windows (compare them with --compare)`);
+  if (gateway !== undefined)
+    throw new OptionError(
+      `--stacks ${gateway}: ab compares stacks measured in slices; gateway stacks run whole windows (compare them with --compare)`,
+    );
   return { ref: args.positionals[0]!, config, thresholdPercent: threshold !== undefined ? parseThreshold('--threshold', threshold) : 5 };
 }
 
 /** A built checkout of REF: the folder itself when REF is one, else a worktree built now (removed by cleanup). */
 function checkoutOf(ref: string, quiet: boolean): { dir: string; commit: string | null; cleanup: () => void } {
   if (fs.existsSync(ref) && fs.statSync(ref).isDirectory()) {
-    if (!fs.existsSync(path.join(ref, 'dist', 'parallel', 'engine.js'))) throw new OptionError(`${ref}: not a built xkbench checkout (no dist/parallel/engine.js): run npm ci there, or give a commit`);
+    if (!fs.existsSync(path.join(ref, 'dist', 'parallel', 'engine.js')))
+      throw new OptionError(`${ref}: not a built xkbench checkout (no dist/parallel/engine.js): run npm ci there, or give a commit`);
     return { dir: path.resolve(ref), commit: null, cleanup: () => {} };
   }
   const root = packageRoot;
   let commit: string;
   try {
-    commit = execFileSync('git', ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    commit = execFileSync('git', ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     throw new OptionError(`'${ref}' is neither a commit of ${root} nor a built checkout's folder`);
   }
   // Refused before anything is built: the commit's engine must measure as this code does.
   let source = '';
   try {
-    source = execFileSync('git', ['show', `${commit}:parallel/engine.ts`], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    source = execFileSync('git', ['show', `${commit}:parallel/engine.ts`], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
   } catch {
     /* no engine there at all */
   }
@@ -112,11 +159,20 @@ function checkoutOf(ref: string, quiet: boolean): { dir: string; commit: string 
     const say = (text: string) => quiet || console.error(`xkbench ab: ${text}`);
     say(`building ${commit.slice(0, 12)} in ${dir}`);
     execFileSync('git', ['worktree', 'add', '--detach', '--quiet', dir, commit], { cwd: root, stdio: 'ignore' });
-    const sameLock = fs.readFileSync(path.join(dir, 'package-lock.json'), 'utf8') === fs.readFileSync(path.join(root, 'package-lock.json'), 'utf8');
+    const sameLock =
+      fs.readFileSync(path.join(dir, 'package-lock.json'), 'utf8') === fs.readFileSync(path.join(root, 'package-lock.json'), 'utf8');
     // The same dependencies: ours serve; other ones are installed for REF alone.
-    if (sameLock && fs.existsSync(path.join(root, 'node_modules'))) fs.symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
-    else execFileSync('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund', '--silent'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
-    execFileSync(process.execPath, [path.join(dir, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+    if (sameLock && fs.existsSync(path.join(root, 'node_modules')))
+      fs.symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+    else
+      execFileSync('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund', '--silent'], {
+        cwd: dir,
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+    execFileSync(process.execPath, [path.join(dir, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], {
+      cwd: dir,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
   } catch (err) {
     cleanup();
     throw new Error(`building ${ref} (${commit.slice(0, 12)}) failed: ${(err as Error).message.split('\n')[0]}`);
@@ -132,8 +188,12 @@ function protocolMismatch(ref: string, theirs: number | undefined): string {
 async function loadOld(dir: string, ref: string): Promise<{ engine: ParallelEngine; Single: typeof SingleSession }> {
   const engineFile = path.join(dir, 'dist', 'parallel', 'engine.js');
   const singleFile = path.join(dir, 'dist', 'bench', 'single-session.js');
-  const engineModule = (await import(pathToFileURL(engineFile).href)) as { ParallelEngine: typeof ParallelEngine; SLICED_PROTOCOL?: number };
-  if (engineModule.SLICED_PROTOCOL !== SLICED_PROTOCOL || !fs.existsSync(singleFile)) throw new OptionError(protocolMismatch(ref, engineModule.SLICED_PROTOCOL));
+  const engineModule = (await import(pathToFileURL(engineFile).href)) as {
+    ParallelEngine: typeof ParallelEngine;
+    SLICED_PROTOCOL?: number;
+  };
+  if (engineModule.SLICED_PROTOCOL !== SLICED_PROTOCOL || !fs.existsSync(singleFile))
+    throw new OptionError(protocolMismatch(ref, engineModule.SLICED_PROTOCOL));
   const engine = new engineModule.ParallelEngine();
   const singleModule = (await import(pathToFileURL(singleFile).href)) as { SingleSession: typeof SingleSession };
   return { engine, Single: singleModule.SingleSession };
@@ -182,7 +242,12 @@ export async function abMain(argv: readonly string[]): Promise<number> {
 }
 
 /** Every configuration, this code's and REF's in alternation; null when stopped. */
-async function measure(config: BenchConfig, engine: ParallelEngine, old: { engine: ParallelEngine; Single: typeof SingleSession }, stopRequested: () => boolean): Promise<AbRow[] | null> {
+async function measure(
+  config: BenchConfig,
+  engine: ParallelEngine,
+  old: { engine: ParallelEngine; Single: typeof SingleSession },
+  stopRequested: () => boolean,
+): Promise<AbRow[] | null> {
   const configs = configurations(config);
   const started = performance.now();
   const budget = config.budgetSeconds !== null ? config.budgetSeconds * 1000 : Infinity;
@@ -193,14 +258,24 @@ async function measure(config: BenchConfig, engine: ParallelEngine, old: { engin
     const member = (version: 'new' | 'old'): Member => ({
       config: c,
       key: `${key}|${version}`,
-      open: (run) => (version === 'new' ? openRun(c, config, run, engine, SingleSession, stopRequested) : openRun(c, config, run, old.engine, old.Single, stopRequested)),
+      open: (run) =>
+        version === 'new'
+          ? openRun(c, config, run, engine, SingleSession, stopRequested)
+          : openRun(c, config, run, old.engine, old.Single, stopRequested),
     });
     const members = [member('new'), member('old')];
     const ctx = { stopRequested, progress: () => {}, label: () => '', failed: () => {} };
     const outcome = await measureInterleaved(members, [], config, ctx, config.runs);
     // A precision target: more runs while this configuration's share of the budget lasts.
     const allowanceEnd = performance.now() + (started + budget - performance.now()) / (configs.length - i);
-    while (target !== null && !outcome.stopped && outcome.failures.length === 0 && lastRun(outcome) < MAX_RUNS && widthOf(outcome) > target && performance.now() + outcome.runMs <= allowanceEnd) {
+    while (
+      target !== null &&
+      !outcome.stopped &&
+      outcome.failures.length === 0 &&
+      lastRun(outcome) < MAX_RUNS &&
+      widthOf(outcome) > target &&
+      performance.now() + outcome.runMs <= allowanceEnd
+    ) {
       await measureInterleaved(members, [], config, ctx, 1, outcome);
     }
     if (outcome.stopped) return null;
@@ -250,17 +325,33 @@ function report(rows: AbRow[], options: AbOptions, commit: string | null): numbe
     else if (r.significant) r.verdict = r.ratio < 1 ? 'slower, within the threshold' : 'faster, within the threshold';
   }
   const regressions = rows.filter((r) => r.verdict === 'regression');
-  const result = { new: gitCommit(), old: commit ?? options.ref, thresholdPercent, significance: `paired t on the runs' mean log ratios, two-sided, Holm-adjusted over ${rows.length} configurations at ${SIGNIFICANCE}`, rows, regressions: regressions.map((r) => r.configuration) };
+  const result = {
+    new: gitCommit(),
+    old: commit ?? options.ref,
+    thresholdPercent,
+    significance: `paired t on the runs' mean log ratios, two-sided, Holm-adjusted over ${rows.length} configurations at ${SIGNIFICANCE}`,
+    rows,
+    regressions: regressions.map((r) => r.configuration),
+  };
   const markdown = [
     `new ${result.new?.slice(0, 12) ?? 'this checkout'} ÷ old ${commit?.slice(0, 12) ?? options.ref}: slices of ${Math.round(sliceMs(config))} ms in alternation; ratio = geometric mean of the rounds' ratios, 90% interval and p (paired t, Holm-adjusted) from the runs.`,
     '',
     table(
       ['configuration', 'new ÷ old (90%)', 'change', 'pairs', 'p (Holm)', 'verdict'],
-      rows.map((r) => [r.configuration, withInterval(r.ratio, r.low, r.high, 3), `${r.changePercent >= 0 ? '+' : ''}${r.changePercent.toFixed(1)}%`, String(r.pairs), r.pHolm < 0.001 ? '<0.001' : r.pHolm.toFixed(3), r.verdict]),
+      rows.map((r) => [
+        r.configuration,
+        withInterval(r.ratio, r.low, r.high, 3),
+        `${r.changePercent >= 0 ? '+' : ''}${r.changePercent.toFixed(1)}%`,
+        String(r.pairs),
+        r.pHolm < 0.001 ? '<0.001' : r.pHolm.toFixed(3),
+        r.verdict,
+      ]),
       ['l', 'r', 'r', 'r', 'r', 'l'],
     ),
     '',
-    regressions.length > 0 ? `${regressions.length} regression(s) beyond ${thresholdPercent}%: ${regressions.map((r) => r.configuration).join('; ')}` : `no regression beyond ${thresholdPercent}%`,
+    regressions.length > 0
+      ? `${regressions.length} regression(s) beyond ${thresholdPercent}%: ${regressions.map((r) => r.configuration).join('; ')}`
+      : `no regression beyond ${thresholdPercent}%`,
   ].join('\n');
   if (config.out !== null) {
     writeAtomic(path.join(config.out, 'ab.json'), `${JSON.stringify(result, null, 2)}\n`);
@@ -268,6 +359,9 @@ function report(rows: AbRow[], options: AbOptions, commit: string | null): numbe
   }
   if (config.json) console.log(JSON.stringify(result, null, 2));
   else if (!config.quiet) console.log(markdown);
-  if (regressions.length > 0) console.error(`xkbench ab: ${regressions.length} regression(s) beyond ${thresholdPercent}%: ${regressions.map((r) => `${r.configuration} ${r.changePercent.toFixed(1)}%`).join('; ')}`);
+  if (regressions.length > 0)
+    console.error(
+      `xkbench ab: ${regressions.length} regression(s) beyond ${thresholdPercent}%: ${regressions.map((r) => `${r.configuration} ${r.changePercent.toFixed(1)}%`).join('; ')}`,
+    );
   return regressions.length > 0 ? EXIT.regression : EXIT.ok;
 }

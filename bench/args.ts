@@ -62,15 +62,27 @@ export function helpOrVersion(spec: CommandSpec, argv: readonly string[]): strin
 /** Parses argv against the command's flags; throws OptionError, one line, on anything wrong. */
 export function parseCommandLine(spec: CommandSpec, argv: readonly string[]): ParsedArgs {
   const flags = { ...spec.flags, ...HELP_FLAGS };
-  const options = Object.fromEntries(Object.entries(flags).map(([flag, f]) => [flag.slice(2), { type: f.value !== undefined ? ('string' as const) : ('boolean' as const) }]));
-  const { tokens } = parseArgs({ args: [...argv], options: { ...options, h: { type: 'boolean' } }, strict: false, allowPositionals: true, tokens: true });
+  const options = Object.fromEntries(
+    Object.entries(flags).map(([flag, f]) => [flag.slice(2), { type: f.value !== undefined ? ('string' as const) : ('boolean' as const) }]),
+  );
+  const { tokens } = parseArgs({
+    args: [...argv],
+    options: { ...options, h: { type: 'boolean' } },
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
   const given = new Map<string, string | true>();
   const positionals: string[] = [];
   for (const token of tokens) {
     if (token.kind === 'option-terminator') continue;
     if (token.kind === 'positional') {
       if (positionals.length >= spec.positionals) {
-        throw new OptionError(spec.positionals === 0 ? `unexpected argument '${token.value}': flags start with --; see --help` : `unexpected argument '${token.value}': ${usageLine(spec)}`);
+        throw new OptionError(
+          spec.positionals === 0
+            ? `unexpected argument '${token.value}': flags start with --; see --help`
+            : `unexpected argument '${token.value}': ${usageLine(spec)}`,
+        );
       }
       positionals.push(token.value);
       continue;
@@ -117,7 +129,9 @@ export function parseInteger(flag: string, text: string, min: number, max: numbe
 
 function unknownFlag(flag: string, known: string[]): string {
   const closest = closestFlag(flag, known);
-  return closest !== null ? `unknown flag ${flag}: did you mean ${closest}? (see --help)` : `unknown flag ${flag}: allowed are ${known.join(', ')}`;
+  return closest !== null
+    ? `unknown flag ${flag}: did you mean ${closest}? (see --help)`
+    : `unknown flag ${flag}: allowed are ${known.join(', ')}`;
 }
 
 /** The known flag nearest to a mistyped one (edit distance, or a prefix), or null when none is near. */
@@ -137,7 +151,8 @@ function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++)
+      row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
     previous = row;
   }
   return previous[b.length]!;
@@ -151,7 +166,9 @@ function usageLine(spec: CommandSpec): string {
 /** The help text: flags by group, each with its value, what it does and its default, wrapped to `width`. */
 export function usage(spec: CommandSpec, width = terminalWidth()): string {
   const flags = { ...spec.flags, ...HELP_FLAGS };
-  const names = Object.entries(flags).map(([flag, f]) => [flag === '--help' ? '-h, --help' : flag + (f.value ? ` ${f.value}` : ''), f] as const);
+  const names = Object.entries(flags).map(
+    ([flag, f]) => [flag === '--help' ? '-h, --help' : flag + (f.value ? ` ${f.value}` : ''), f] as const,
+  );
   const operands = spec.operandHelp ?? [];
   const column = Math.min(30, Math.max(...names.map(([n]) => n.length), ...operands.map(([n]) => n.length)) + 4);
   const entry = (name: string, text: string): string[] => {
@@ -166,7 +183,8 @@ export function usage(spec: CommandSpec, width = terminalWidth()): string {
   const groups = [...new Set(names.map(([, f]) => f.group))];
   for (const group of groups) {
     out.push('', `${group}:`);
-    for (const [name, f] of names.filter(([, x]) => x.group === group)) out.push(...entry(name, f.default !== undefined ? `${f.help} (default: ${f.default})` : f.help));
+    for (const [name, f] of names.filter(([, x]) => x.group === group))
+      out.push(...entry(name, f.default !== undefined ? `${f.help} (default: ${f.default})` : f.help));
   }
   return out.join('\n');
 }

@@ -44,7 +44,12 @@ export function sampleMbps(primitive: Primitive, packetSize: number, sampleMs = 
 }
 
 /** Times every primitive SAMPLES_PER_PASS times; adds the samples to `samples` (by key). */
-export function calibrationPass(primitives: readonly Primitive[], packetSize: number, samples: Map<string, number[]>, sampleMs = SAMPLE_MS): void {
+export function calibrationPass(
+  primitives: readonly Primitive[],
+  packetSize: number,
+  samples: Map<string, number[]>,
+  sampleMs = SAMPLE_MS,
+): void {
   for (const p of primitives) {
     sampleMbps(p, packetSize, sampleMs); // warm-up
     const key = calibrationKey(p.name, p.crypto);
@@ -65,7 +70,12 @@ export function keepSink(): void {
  * primitive), timed just before the configuration runs: the machine's mood of that moment, not
  * of minutes earlier. Answers their rows.
  */
-export function calibrateConfiguration(primitives: readonly Primitive[], stack: string, crypto: string, packetSize: number): CalibrationRow[] {
+export function calibrateConfiguration(
+  primitives: readonly Primitive[],
+  stack: string,
+  crypto: string,
+  packetSize: number,
+): CalibrationRow[] {
   const dominant = dominantPrimitive(stack);
   const mine = primitives.filter((p) => p.name === 'checksum' || (p.name === dominant && p.crypto === crypto));
   const samples = new Map<string, number[]>();

@@ -14,7 +14,16 @@ import { applyPairedRatios, pairedRatios } from '../results/paired-ratios.js';
 import { sliceMs } from './interleaved.js';
 import { type ResultsFile, ResultsFileError, readResults } from '../results/results-file.js';
 import { RESULTS_FORMAT_VERSION } from '../results/schema.js';
-import { amdahlTable, connectionsTable, cpuTable, gatewaySections, latencyTables, pairedTables, parallelTables, throughputTable } from '../results/report.js';
+import {
+  amdahlTable,
+  connectionsTable,
+  cpuTable,
+  gatewaySections,
+  latencyTables,
+  pairedTables,
+  parallelTables,
+  throughputTable,
+} from '../results/report.js';
 import { beneckeRows, scalingRows, shiehLaiRows } from '../results/model-report.js';
 import { RUN_COLUMNS, summarizeRuns } from '../results/rows.js';
 import { LEGACY_PROVIDER_FLAG, nodeHasSingleDes } from '../stacks/crypto/index.js';
@@ -68,7 +77,10 @@ class Captures {
   private readonly counts = new Map<string, number>();
   static readonly FRAMES_PER_CONFIGURATION = 1000;
 
-  constructor(private readonly file: string, private readonly linkTypes: Map<string, number>) {}
+  constructor(
+    private readonly file: string,
+    private readonly linkTypes: Map<string, number>,
+  ) {}
 
   tap(config: Configuration, frame: Msg): void {
     const key = `${config.stack}|${config.side}|${config.crypto}`;
@@ -100,7 +112,8 @@ class Captures {
 function capturePathProblem(file: string): string | null {
   const dir = path.dirname(path.resolve(file));
   if (fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory() !== true) return `folder ${dir} does not exist`;
-  if (fs.statSync(file, { throwIfNoEntry: false })?.isDirectory() === true) return `is a folder: give a file name, such as ${path.join(file, 'capture.pcap')}`;
+  if (fs.statSync(file, { throwIfNoEntry: false })?.isDirectory() === true)
+    return `is a folder: give a file name, such as ${path.join(file, 'capture.pcap')}`;
   try {
     fs.accessSync(dir, fs.constants.W_OK);
   } catch {
@@ -135,12 +148,26 @@ function buildMeta(config: BenchConfig, outcome: BenchOutcome, started: Date, ar
       'Application payload bits per second of wall-clock time over the steady window, after a warm-up that is excluded; ' +
       'a new seed per run fills the data buffers; mean and 90% confidence interval (Student t) over runs. ' +
       `The configurations of a stack, side and crypto provider and the primitives they are divided by take turns in slices of ${Math.round(sliceMs(config))} ms, in random order each round, the others parked; ` +
-      'a run\'s window is its slices. Speedups, PLP ÷ CLP, lock scopes and same-run ratios are geometric means of the rounds\' ratios with a 90% interval from the runs (Student t over each run\'s mean log ratio; each run on new threads; pairedRatios); ' +
+      "a run's window is its slices. Speedups, PLP ÷ CLP, lock scopes and same-run ratios are geometric means of the rounds' ratios with a 90% interval from the runs (Student t over each run's mean log ratio; each run on new threads; pairedRatios); " +
       'gateway stacks run whole windows, their ratios propagated from the run means.',
-    precision: { targetCiPercent: config.targetCiPercent, budgetSeconds: config.budgetSeconds, sliceMs: Math.round(config.sliceSeconds * 1000) },
+    precision: {
+      targetCiPercent: config.targetCiPercent,
+      budgetSeconds: config.budgetSeconds,
+      sliceMs: Math.round(config.sliceSeconds * 1000),
+    },
     cpuSource: source,
-    cpuAccounting: source === 'none' ? 'no per-thread CPU time on this system (no /proc/thread-self/schedstat, no process.threadCpuUsage): the CPU columns are absent' : source === 'threadCpuUsage' ? 'process.threadCpuUsage: on-CPU time only, no run-queue wait' : '/proc/thread-self/schedstat: on-CPU and run-queue wait ns per thread, read at the start and end of every slice',
-    plan: { ...estimatePlan(config), fitted: config.fitted, plannedRunsTookSeconds: Math.round(outcome.plannedPassSeconds * 10) / 10, tookSeconds: Math.round((Date.now() - started.getTime()) / 100) / 10 },
+    cpuAccounting:
+      source === 'none'
+        ? 'no per-thread CPU time on this system (no /proc/thread-self/schedstat, no process.threadCpuUsage): the CPU columns are absent'
+        : source === 'threadCpuUsage'
+          ? 'process.threadCpuUsage: on-CPU time only, no run-queue wait'
+          : '/proc/thread-self/schedstat: on-CPU and run-queue wait ns per thread, read at the start and end of every slice',
+    plan: {
+      ...estimatePlan(config),
+      fitted: config.fitted,
+      plannedRunsTookSeconds: Math.round(outcome.plannedPassSeconds * 10) / 10,
+      tookSeconds: Math.round((Date.now() - started.getTime()) / 100) / 10,
+    },
   };
 }
 
@@ -149,7 +176,9 @@ async function main(argv: string[]): Promise<number> {
   const config = startCommand(XKBENCH, argv, configFrom);
   if (typeof config === 'number') return config;
   if (config.cryptos.includes('node') && config.stacks.some((s) => s.split('/').includes('des')) && !nodeHasSingleDes()) {
-    console.error(`xkbench: --crypto node with a DES stack needs OpenSSL's legacy provider: run through the xkbench command or npm run bench, or set NODE_OPTIONS=${LEGACY_PROVIDER_FLAG}`);
+    console.error(
+      `xkbench: --crypto node with a DES stack needs OpenSSL's legacy provider: run through the xkbench command or npm run bench, or set NODE_OPTIONS=${LEGACY_PROVIDER_FLAG}`,
+    );
     return EXIT.badInput;
   }
   let baseline: ResultsFile | null = null;
@@ -214,7 +243,9 @@ async function main(argv: string[]): Promise<number> {
       stopRequested: () => stopSignal !== null,
       failed: (f) => {
         progress.clear();
-        console.error(`xkbench: ${f.stack} ${f.side} ${f.mode} ×${f.workers} [${f.crypto}] failed: ${f.error}${f.endedAfterMs !== undefined ? ` (ended ${f.endedAfterMs} ms later, pool replaced)` : ''}; its figures are missing, the other configurations go on`);
+        console.error(
+          `xkbench: ${f.stack} ${f.side} ${f.mode} ×${f.workers} [${f.crypto}] failed: ${f.error}${f.endedAfterMs !== undefined ? ` (ended ${f.endedAfterMs} ms later, pool replaced)` : ''}; its figures are missing, the other configurations go on`,
+        );
       },
       ...(captures ? { tap: (c: Configuration, f: Msg) => captures!.tap(c, f) } : {}),
     });
@@ -235,19 +266,47 @@ async function main(argv: string[]): Promise<number> {
   applyPairedRatios(summary, paired);
   const meta = buildMeta(config, outcome, started, argv);
   const models = { benecke: beneckeRows(summary), shiehLai: shiehLaiRows(outcome.rows), scaling: scalingRows(summary) };
-  const results: ResultsFile = { formatVersion: RESULTS_FORMAT_VERSION, runs: outcome.rows, summary, calibration: outcome.calibration, pairedRatios: paired, failures: outcome.failures, models, meta, slices: outcome.slices };
+  const results: ResultsFile = {
+    formatVersion: RESULTS_FORMAT_VERSION,
+    runs: outcome.rows,
+    summary,
+    calibration: outcome.calibration,
+    pairedRatios: paired,
+    failures: outcome.failures,
+    models,
+    meta,
+    slices: outcome.slices,
+  };
   writeAtomic(path.join(out, 'results.csv'), toCsv(outcome.rows, RUN_COLUMNS));
   writeAtomic(path.join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   const comparison = baseline !== null ? compareResults(baseline, results, config.compare!, config.thresholdPercent) : null;
   const written = await writeReports(out, results, comparison);
   written.push(...writeExtras(out, results, comparison, config.formats));
   const pcaps = captures?.close() ?? [];
-  if (captures !== null && pcaps.length === 0) console.error('xkbench: --pcap: no frame was captured (frames are taken during the warm-up of each configuration\'s first run: give --warmup above 0)');
+  if (captures !== null && pcaps.length === 0)
+    console.error(
+      "xkbench: --pcap: no frame was captured (frames are taken during the warm-up of each configuration's first run: give --warmup above 0)",
+    );
 
   const invalid = outcome.rows.filter((r) => !r.valid);
   if (config.json) {
-    const invalidRuns = invalid.map((r) => ({ stack: r.stack, side: r.side, mode: r.mode, workers: r.workers, run: r.run, ...(r.conservation ? { conservation: r.conservation } : {}) }));
-    const json = { summary, failures: outcome.failures, invalidRuns, comparison, regressions: comparison?.regressions ?? [], incomplete: outcome.incomplete, out };
+    const invalidRuns = invalid.map((r) => ({
+      stack: r.stack,
+      side: r.side,
+      mode: r.mode,
+      workers: r.workers,
+      run: r.run,
+      ...(r.conservation ? { conservation: r.conservation } : {}),
+    }));
+    const json = {
+      summary,
+      failures: outcome.failures,
+      invalidRuns,
+      comparison,
+      regressions: comparison?.regressions ?? [],
+      incomplete: outcome.incomplete,
+      out,
+    };
     console.log(JSON.stringify(json, null, 2));
   } else if (!config.quiet) {
     console.log(throughputTable(summary));
@@ -259,7 +318,17 @@ async function main(argv: string[]): Promise<number> {
     const cpu = cpuTable(summary);
     if (cpu) console.log(`Where the speedups come from (threads busy × per-packet CPU cost):\n\n${cpu}\n`);
     // The comparisons the tables above do not show, measured in alternation (all of them in report.md).
-    const comparisons = pairedTables(paired.filter((r) => r.kind === 'plp-clp' || r.kind === 'clp-policy' || r.kind === 'lock-scope' || r.kind === 'speedup-vs-stack' || r.kind === 'primitives'), config.targetCiPercent);
+    const comparisons = pairedTables(
+      paired.filter(
+        (r) =>
+          r.kind === 'plp-clp' ||
+          r.kind === 'clp-policy' ||
+          r.kind === 'lock-scope' ||
+          r.kind === 'speedup-vs-stack' ||
+          r.kind === 'primitives',
+      ),
+      config.targetCiPercent,
+    );
     if (comparisons) console.log(`${comparisons}`);
     const gateway = gatewaySections(summary, outcome.rows);
     if (gateway.length > 0) console.log(gateway.join('\n'));
@@ -269,20 +338,28 @@ async function main(argv: string[]): Promise<number> {
     // What the reader came for, last, where the eye lands when the run ends (report.md leads with it).
     const said = findings(summary);
     if (said.length > 0) console.log(`Findings:\n${said.map((line) => `- ${line.replace(/\*\*/g, '')}`).join('\n')}\n`);
-    console.log(`results: ${path.join(out, 'results.csv')}, results.json, ${written.filter((f) => !f.includes('/')).join(', ')} and ${written.filter((f) => f.includes('/')).length} charts${pcaps.length ? `; capture: ${pcaps.join(', ')}` : ''}`);
+    console.log(
+      `results: ${path.join(out, 'results.csv')}, results.json, ${written.filter((f) => !f.includes('/')).join(', ')} and ${written.filter((f) => f.includes('/')).length} charts${pcaps.length ? `; capture: ${pcaps.join(', ')}` : ''}`,
+    );
   }
   if (comparison !== null && comparison.regressions.length > 0) {
-    console.error(`xkbench: ${comparison.regressions.length} regression(s) against ${config.compare}: ${comparison.regressions.map((r) => `${r.row} ${r.metric} ${r.changePercent.toFixed(1)}%`).join('; ')}`);
+    console.error(
+      `xkbench: ${comparison.regressions.length} regression(s) against ${config.compare}: ${comparison.regressions.map((r) => `${r.row} ${r.metric} ${r.changePercent.toFixed(1)}%`).join('; ')}`,
+    );
   }
   if (invalid.length > 0) {
-    console.error(`xkbench: ${invalid.length} run(s) marked invalid (dropped packets, wrong data or broken conservation): ${invalid.map((r) => `${r.stack} ${r.side} run ${r.run}${r.conservation ? ` (${r.conservation})` : ''}`).join(', ')}`);
+    console.error(
+      `xkbench: ${invalid.length} run(s) marked invalid (dropped packets, wrong data or broken conservation): ${invalid.map((r) => `${r.stack} ${r.side} run ${r.run}${r.conservation ? ` (${r.conservation})` : ''}`).join(', ')}`,
+    );
   }
   if (outcome.incomplete) {
     console.error(`xkbench: stopped by ${stopSignal}; the ${outcome.rows.length} finished run(s) are written to ${out}, marked incomplete`);
     return exitForSignal(stopSignal ?? 'SIGINT');
   }
   if (outcome.failures.length > 0) {
-    console.error(`xkbench: ${outcome.failures.length} configuration(s) failed (listed in results.json "failures" and report.md); the ${outcome.rows.length} runs that finished are written to ${out}`);
+    console.error(
+      `xkbench: ${outcome.failures.length} configuration(s) failed (listed in results.json "failures" and report.md); the ${outcome.rows.length} runs that finished are written to ${out}`,
+    );
     return EXIT.failed;
   }
   if (invalid.length > 0) return EXIT.failed;

@@ -62,11 +62,32 @@ export interface Member {
 
 /** The task a parallel configuration's workers run (run k's seed is seed + k - 1). */
 export function configurationTask(c: Configuration, config: BenchConfig, run = 1): ConfigurationTask {
-  return { spec: c.stack, side: c.side, packetSize: c.packetSize ?? config.packetSize, crypto: c.crypto, verify: config.verify, tcpLockScope: c.tcpLockScope ?? 'state', runs: 1, seed: (config.seed + run - 1) >>> 0, warmupSeconds: config.warmupSeconds, warmupCpuMs: config.warmupCpuSeconds * 1000, durationSeconds: config.durationSeconds, mode: c.mode as 'clp' | 'plp' };
+  return {
+    spec: c.stack,
+    side: c.side,
+    packetSize: c.packetSize ?? config.packetSize,
+    crypto: c.crypto,
+    verify: config.verify,
+    tcpLockScope: c.tcpLockScope ?? 'state',
+    runs: 1,
+    seed: (config.seed + run - 1) >>> 0,
+    warmupSeconds: config.warmupSeconds,
+    warmupCpuMs: config.warmupCpuSeconds * 1000,
+    durationSeconds: config.durationSeconds,
+    mode: c.mode as 'clp' | 'plp',
+  };
 }
 
 /** A run of `c` on `engine` (a pool of its own), or on this thread for a single-thread configuration. */
-export function openRun(c: Configuration, config: BenchConfig, run: number, engine: Pick<ParallelEngine, 'open'>, Single: typeof SingleSession, stopRequested: () => boolean, tap: ((frame: Msg) => void) | null = null): Session {
+export function openRun(
+  c: Configuration,
+  config: BenchConfig,
+  run: number,
+  engine: Pick<ParallelEngine, 'open'>,
+  Single: typeof SingleSession,
+  stopRequested: () => boolean,
+  tap: ((frame: Msg) => void) | null = null,
+): Session {
   if (c.mode === 'single') return new Single(c, config, run, stopRequested, run === 1 ? tap : null);
   const session = engine.open(configurationTask(c, config, run), c.workers, c.connections);
   return {
@@ -74,20 +95,42 @@ export function openRun(c: Configuration, config: BenchConfig, run: number, engi
     slice: (ms) => session.slice(ms),
     endRun: () => session.endRun(),
     stop: () => session.stop(),
-    close: async () => (await session.close()).map((r) => ({ ...r, fairness: c.mode === 'clp' ? r.fairness : null, perConnectionMbps: c.mode === 'clp' ? r.perConnectionMbps : null })),
+    close: async () =>
+      (await session.close()).map((r) => ({
+        ...r,
+        fairness: c.mode === 'clp' ? r.fairness : null,
+        perConnectionMbps: c.mode === 'clp' ? r.perConnectionMbps : null,
+      })),
   };
 }
 
 /** The members of a group of this code's configurations. */
-export function groupMembers(group: readonly Configuration[], config: BenchConfig, engine: ParallelEngine, stopRequested: () => boolean, tap: ((c: Configuration, frame: Msg) => void) | null): Member[] {
-  return group.map((c) => ({ config: c, key: configKey(configFields(c, config.packetSize)), open: (run) => openRun(c, config, run, engine, SingleSession, stopRequested, tap ? (f) => tap(c, f) : null) }));
+export function groupMembers(
+  group: readonly Configuration[],
+  config: BenchConfig,
+  engine: ParallelEngine,
+  stopRequested: () => boolean,
+  tap: ((c: Configuration, frame: Msg) => void) | null,
+): Member[] {
+  return group.map((c) => ({
+    config: c,
+    key: configKey(configFields(c, config.packetSize)),
+    open: (run) => openRun(c, config, run, engine, SingleSession, stopRequested, tap ? (f) => tap(c, f) : null),
+  }));
 }
 
 /**
  * Measures `members` (one stack, side and crypto) with `primitives` in interleaved slices: `runs`
  * more runs, added to `resume` (the group's earlier runs) when given.
  */
-export async function measureInterleaved(members: readonly Member[], primitives: readonly Primitive[], config: BenchConfig, ctx: GroupContext, runs: number, resume?: GroupOutcome): Promise<GroupOutcome> {
+export async function measureInterleaved(
+  members: readonly Member[],
+  primitives: readonly Primitive[],
+  config: BenchConfig,
+  ctx: GroupContext,
+  runs: number,
+  resume?: GroupOutcome,
+): Promise<GroupOutcome> {
   const outcome = resume ?? newOutcome(members, primitives, config);
   const { slices, measured, failures } = outcome;
   const series = new Map(slices.series.map((s) => [s.key, s]));

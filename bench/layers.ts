@@ -55,7 +55,14 @@ export interface LayerRow {
 const discard: FrameSink = { transmit: (f) => void (sink = (sink + f.length) | 0) };
 
 /** Builds a connected pair for `spec` and the benches for each of its layers. */
-function addLayerBenches(bench: Bench, spec: string, crypto: CryptoProviderName, packetSize: number, only: Set<string>, names: Map<string, [string, 'push' | 'pop']>): void {
+function addLayerBenches(
+  bench: Bench,
+  spec: string,
+  crypto: CryptoProviderName,
+  packetSize: number,
+  only: Set<string>,
+  names: Map<string, [string, 'push' | 'pop']>,
+): void {
   const [oa, ob] = endpointPair();
   const a = new Stack(spec, { ...oa, crypto });
   const b = new Stack(spec, { ...ob, crypto });
@@ -76,7 +83,13 @@ function addLayerBenches(bench: Bench, spec: string, crypto: CryptoProviderName,
   for (const layer of b.layers) {
     const pop = layer.pop.bind(layer);
     layer.pop = (msg: Msg) => {
-      up.set(layer, { bytes: msg.bytes.slice(msg.head, msg.tail), head: msg.head - msg.slotStart, tail: msg.tail - msg.slotStart, srcAddr: msg.srcAddr, dstAddr: msg.dstAddr });
+      up.set(layer, {
+        bytes: msg.bytes.slice(msg.head, msg.tail),
+        head: msg.head - msg.slotStart,
+        tail: msg.tail - msg.slotStart,
+        srcAddr: msg.srcAddr,
+        dstAddr: msg.dstAddr,
+      });
       pop(msg);
     };
   }
@@ -165,7 +178,12 @@ function addLayerBenches(bench: Bench, spec: string, crypto: CryptoProviderName,
   if (b.drops.total !== 0) throw new Error(`${spec}: unexpected drops ${JSON.stringify(b.drops.toRecord())}`);
 }
 
-function addPrimitiveBenches(bench: Bench, crypto: CryptoProviderName, packetSize: number, names: Map<string, [string, 'push' | 'pop']>): void {
+function addPrimitiveBenches(
+  bench: Bench,
+  crypto: CryptoProviderName,
+  packetSize: number,
+  names: Map<string, [string, 'push' | 'pop']>,
+): void {
   const tasks: [string, Primitive][] = [
     ['checksum (RFC 1071)', checksumPrimitive(packetSize)],
     [`md5 digest [${crypto}]`, cryptoPrimitive('md5', crypto, packetSize)],
@@ -183,7 +201,12 @@ function addPrimitiveBenches(bench: Bench, crypto: CryptoProviderName, packetSiz
 
 export async function runLayerBenchmarks(config: BenchConfig): Promise<LayerRow[]> {
   const link = config.stacks.every((s) => s.endsWith('/eth')) ? 'eth' : 'fddi';
-  const bench = new Bench({ time: Math.min(1000, config.durationSeconds * 250), warmupTime: Math.min(300, config.warmupSeconds * 100), iterations: 5, warmupIterations: 2 });
+  const bench = new Bench({
+    time: Math.min(1000, config.durationSeconds * 250),
+    warmupTime: Math.min(300, config.warmupSeconds * 100),
+    iterations: 5,
+    warmupIterations: 2,
+  });
   const names = new Map<string, [string, 'push' | 'pop']>();
   for (const crypto of config.cryptos) {
     addPrimitiveBenches(bench, crypto, config.packetSize, names);
@@ -218,7 +241,10 @@ export async function runLayerBenchmarks(config: BenchConfig): Promise<LayerRow[
   ];
   const out = config.out ?? path.join('results', timestampFolder(new Date()));
   prepareOutputFolder(out);
-  writeAtomic(path.join(out, 'layers.json'), `${JSON.stringify({ rows, packetSize: config.packetSize, node: process.version }, null, 2)}\n`);
+  writeAtomic(
+    path.join(out, 'layers.json'),
+    `${JSON.stringify({ rows, packetSize: config.packetSize, node: process.version }, null, 2)}\n`,
+  );
   writeAtomic(path.join(out, 'layers.md'), `${lines.join('\n')}\n`);
   if (config.json) console.log(JSON.stringify({ layers: rows, out }, null, 2));
   else if (!config.quiet) console.log(`${lines.join('\n')}\n\nwritten: ${path.join(out, 'layers.md')}, layers.json`);

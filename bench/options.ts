@@ -4,7 +4,14 @@
 import type { Side } from '../drivers/workload-contract.js';
 import { CRYPTO_PROVIDERS, type CryptoProviderName } from '../stacks/crypto/index.js';
 import { PAPER_STACKS, StackSpecError, isGatewaySpec, isIpsecSpec, isScreenSpec, parseStackSpec, stackList } from '../stacks/spec.js';
-import { DISPATCH_POLICIES, DISPATCH_UNITS, type DispatchPolicy, type DispatchUnit, HASH_FIELDS, type HashField } from '../parallel/dispatch.js';
+import {
+  DISPATCH_POLICIES,
+  DISPATCH_UNITS,
+  type DispatchPolicy,
+  type DispatchUnit,
+  HASH_FIELDS,
+  type HashField,
+} from '../parallel/dispatch.js';
 import { Stack, endpointPair } from '../stacks/stack.js';
 import * as os from 'node:os';
 import { THREAD_MEMORY_MIB, defaultWorkerSweep, fitPlan, thinned, threadMemoryProblem } from './plan.js';
@@ -52,40 +59,167 @@ const OUTPUT = 'Output';
 const COMPARE = 'Comparison';
 
 export const FLAGS: Record<string, FlagSpec> = {
-  '--stacks': { group: RUN, value: 'a,b', help: 'stack specs, comma-separated, top layer first, e.g. tcp/ip/fddi, des/tcp/md5/ip/eth, udp/ip/fddi, screen(100)/ip/eth, esp(3des,md5)/ip/eth, ah(md5)/ip/eth', default: `the paper's four, ${PAPER_STACKS.join(', ')}` },
+  '--stacks': {
+    group: RUN,
+    value: 'a,b',
+    help: 'stack specs, comma-separated, top layer first, e.g. tcp/ip/fddi, des/tcp/md5/ip/eth, udp/ip/fddi, screen(100)/ip/eth, esp(3des,md5)/ip/eth, ah(md5)/ip/eth',
+    default: `the paper's four, ${PAPER_STACKS.join(', ')}`,
+  },
   '--side': { group: RUN, value: 'S', help: 'send, recv, or send,recv', default: 'send,recv' },
-  '--mode': { group: RUN, value: 'M', help: 'plp (packet-level: one connection, any packet to any worker), clp (connection-level: a connection per worker), single (one thread, no pool); comma-separated', default: 'plp,clp' },
-  '--packet-size': { group: RUN, value: 'N', help: 'application bytes per packet, at most what one frame of each stack carries', default: '4096' },
-  '--crypto': { group: RUN, value: 'P', help: `crypto provider: ${CRYPTO_PROVIDERS.join(', ')}, or both comma-separated`, default: 'cryptojs' },
+  '--mode': {
+    group: RUN,
+    value: 'M',
+    help: 'plp (packet-level: one connection, any packet to any worker), clp (connection-level: a connection per worker), single (one thread, no pool); comma-separated',
+    default: 'plp,clp',
+  },
+  '--packet-size': {
+    group: RUN,
+    value: 'N',
+    help: 'application bytes per packet, at most what one frame of each stack carries',
+    default: '4096',
+  },
+  '--crypto': {
+    group: RUN,
+    value: 'P',
+    help: `crypto provider: ${CRYPTO_PROVIDERS.join(', ')}, or both comma-separated`,
+    default: 'cryptojs',
+  },
   '--verify': { group: RUN, help: 'strict mode: genuine frames only; any drop or data mismatch is an error' },
   '--layers': { group: RUN, help: 'per-layer microbenchmarks (tinybench) instead of the stack runs' },
-  '--profile': { group: TIME, value: 'P', help: 'quick (500ms warm-up, 500ms, 4 runs, target ±5%), paper (30s, 30s, 10 runs, ±2%) or ci (300ms, 500ms, 4 runs, no target: the regression check); explicit flags win', default: 'quick' },
+  '--profile': {
+    group: TIME,
+    value: 'P',
+    help: 'quick (500ms warm-up, 500ms, 4 runs, target ±5%), paper (30s, 30s, 10 runs, ±2%) or ci (300ms, 500ms, 4 runs, no target: the regression check); explicit flags win',
+    default: 'quick',
+  },
   '--warmup': { group: TIME, value: 'T', help: 'warm-up before each run, excluded from the figures: 500ms, 1s, 2m', default: '500ms' },
-  '--warmup-cpu': { group: TIME, value: 'T', help: 'warm-up by work: every thread warms up until it has had T on the CPU and 64 packets, so that its JIT has settled however many threads share the cores (the warm-up lasts at least --warmup)', default: '100ms' },
+  '--warmup-cpu': {
+    group: TIME,
+    value: 'T',
+    help: 'warm-up by work: every thread warms up until it has had T on the CPU and 64 packets, so that its JIT has settled however many threads share the cores (the warm-up lasts at least --warmup)',
+    default: '100ms',
+  },
   '--duration': { group: TIME, value: 'T', help: "steady-state window of each run (its slices' time)", default: '500ms' },
-  '--runs': { group: TIME, value: 'N', help: 'runs per configuration, each with a new seed and new threads, 1 to 1000 (with --target-ci the least); given alone, exactly N runs and no target', default: '4' },
-  '--target-ci': { group: TIME, value: 'P', help: "add runs until every paired ratio's 90% interval is within ±P% (speedups, PLP/CLP, lock scopes, same-run ratios), or the budget is spent, e.g. 5%", default: "the profile's" },
-  '--budget': { group: TIME, value: 'T', help: 'the most the whole benchmark may take, e.g. 5m: shorter windows, fewer worker counts or fewer runs until the plan fits (said before any work, and in meta.plan); with a precision target, its added runs stop there too', default: 'no limit; a target stops at 1.5 times the plan' },
-  '--slice': { group: TIME, value: 'T', help: 'length of the slices in which the configurations of a stack and side, and their primitives, take turns: 10ms to 10s', default: '50ms' },
+  '--runs': {
+    group: TIME,
+    value: 'N',
+    help: 'runs per configuration, each with a new seed and new threads, 1 to 1000 (with --target-ci the least); given alone, exactly N runs and no target',
+    default: '4',
+  },
+  '--target-ci': {
+    group: TIME,
+    value: 'P',
+    help: "add runs until every paired ratio's 90% interval is within ±P% (speedups, PLP/CLP, lock scopes, same-run ratios), or the budget is spent, e.g. 5%",
+    default: "the profile's",
+  },
+  '--budget': {
+    group: TIME,
+    value: 'T',
+    help: 'the most the whole benchmark may take, e.g. 5m: shorter windows, fewer worker counts or fewer runs until the plan fits (said before any work, and in meta.plan); with a precision target, its added runs stop there too',
+    default: 'no limit; a target stops at 1.5 times the plan',
+  },
+  '--slice': {
+    group: TIME,
+    value: 'T',
+    help: 'length of the slices in which the configurations of a stack and side, and their primitives, take turns: 10ms to 10s',
+    default: '50ms',
+  },
   '--seed': { group: TIME, value: 'S', help: 'first seed; run k uses seed + k - 1', default: '1' },
-  '--workers': { group: PARALLEL, value: 'a,b', help: `worker threads, comma-separated to sweep, 1 to ${MAX_THREADS}, or cores for this machine's (e.g. 1,cores); more than the cores are marked oversubscribed`, default: `1, 2, 4, … and the cores: here ${defaultWorkerSweep(cores()).join(',')}` },
-  '--connections': { group: PARALLEL, value: 'a,b', help: `connections, comma-separated to sweep, 1 to ${MAX_THREADS}, e.g. 12,24,48,96,192,384 (plp runs one)`, default: 'for clp 12, or the most workers if more; 1 otherwise' },
-  '--clp': { group: PARALLEL, value: 'P', help: 'thread-per-connection (threads = connections), processor-per-connection (threads = --workers, connections spread evenly), or both comma-separated (one chart)', default: 'processor-per-connection' },
-  '--tcp-lock-scope': { group: PARALLEL, value: 'S', help: "plp: state (the lock covers TCP state only, checksums outside) or segment (all of TCP's work on a segment); state,segment compares both", default: 'state' },
-  '--dispatch': { group: GATEWAY, value: 'P', help: `${DISPATCH_POLICIES.join(', ')}: shared queue, Benecke's flat hash selection, Shieh & Lai's round-robin or shortest queue first; comma-separated to compare`, default: 'flat-hash' },
-  '--dispatch-unit': { group: GATEWAY, value: 'U', help: "packet (each packet placed on its own) or session (a session's packets follow its first); packet,session compares both", default: 'packet' },
-  '--hash-field': { group: GATEWAY, value: 'F', help: `what flat-hash reads: ${HASH_FIELDS.join(', ')} (per session always the 5-tuple)`, default: "checksum, the IP header checksum as in Benecke's prototype" },
-  '--frame-sizes': { group: GATEWAY, value: 'a,b', help: "IPsec stacks: inner datagram bytes, comma-separated, as in Shieh & Lai's Table 4-1", default: IPSEC_FRAME_SIZES.join(',') },
-  '--kill-worker': { group: GATEWAY, value: 'K@T', help: 'crash worker K (0-based) T into each steady window, e.g. 1@2s; configurations with fewer than K + 1 workers run as usual' },
-  '--heartbeat': { group: GATEWAY, value: 'MS', help: 'every worker beats every MS milliseconds; a worker silent for 3 beats is taken for dead and the survivors divide the packets anew, e.g. 20', default: 'none, static selection' },
-  '--out': { group: OUTPUT, value: 'DIR', help: 'folder for results.csv, results.json, report.md, report.html and charts/', default: 'results/<timestamp>/' },
-  '--pcap': { group: OUTPUT, value: 'FILE', help: 'write the first frames of each configuration to this pcap file (one per link type); its folder must exist' },
-  '--json': { group: OUTPUT, help: 'print one JSON object on stdout instead of the tables: summary, failures, comparison, regressions, incomplete, out' },
+  '--workers': {
+    group: PARALLEL,
+    value: 'a,b',
+    help: `worker threads, comma-separated to sweep, 1 to ${MAX_THREADS}, or cores for this machine's (e.g. 1,cores); more than the cores are marked oversubscribed`,
+    default: `1, 2, 4, … and the cores: here ${defaultWorkerSweep(cores()).join(',')}`,
+  },
+  '--connections': {
+    group: PARALLEL,
+    value: 'a,b',
+    help: `connections, comma-separated to sweep, 1 to ${MAX_THREADS}, e.g. 12,24,48,96,192,384 (plp runs one)`,
+    default: 'for clp 12, or the most workers if more; 1 otherwise',
+  },
+  '--clp': {
+    group: PARALLEL,
+    value: 'P',
+    help: 'thread-per-connection (threads = connections), processor-per-connection (threads = --workers, connections spread evenly), or both comma-separated (one chart)',
+    default: 'processor-per-connection',
+  },
+  '--tcp-lock-scope': {
+    group: PARALLEL,
+    value: 'S',
+    help: "plp: state (the lock covers TCP state only, checksums outside) or segment (all of TCP's work on a segment); state,segment compares both",
+    default: 'state',
+  },
+  '--dispatch': {
+    group: GATEWAY,
+    value: 'P',
+    help: `${DISPATCH_POLICIES.join(', ')}: shared queue, Benecke's flat hash selection, Shieh & Lai's round-robin or shortest queue first; comma-separated to compare`,
+    default: 'flat-hash',
+  },
+  '--dispatch-unit': {
+    group: GATEWAY,
+    value: 'U',
+    help: "packet (each packet placed on its own) or session (a session's packets follow its first); packet,session compares both",
+    default: 'packet',
+  },
+  '--hash-field': {
+    group: GATEWAY,
+    value: 'F',
+    help: `what flat-hash reads: ${HASH_FIELDS.join(', ')} (per session always the 5-tuple)`,
+    default: "checksum, the IP header checksum as in Benecke's prototype",
+  },
+  '--frame-sizes': {
+    group: GATEWAY,
+    value: 'a,b',
+    help: "IPsec stacks: inner datagram bytes, comma-separated, as in Shieh & Lai's Table 4-1",
+    default: IPSEC_FRAME_SIZES.join(','),
+  },
+  '--kill-worker': {
+    group: GATEWAY,
+    value: 'K@T',
+    help: 'crash worker K (0-based) T into each steady window, e.g. 1@2s; configurations with fewer than K + 1 workers run as usual',
+  },
+  '--heartbeat': {
+    group: GATEWAY,
+    value: 'MS',
+    help: 'every worker beats every MS milliseconds; a worker silent for 3 beats is taken for dead and the survivors divide the packets anew, e.g. 20',
+    default: 'none, static selection',
+  },
+  '--out': {
+    group: OUTPUT,
+    value: 'DIR',
+    help: 'folder for results.csv, results.json, report.md, report.html and charts/',
+    default: 'results/<timestamp>/',
+  },
+  '--pcap': {
+    group: OUTPUT,
+    value: 'FILE',
+    help: 'write the first frames of each configuration to this pcap file (one per link type); its folder must exist',
+  },
+  '--json': {
+    group: OUTPUT,
+    help: 'print one JSON object on stdout instead of the tables: summary, failures, comparison, regressions, incomplete, out',
+  },
   '--quiet': { group: OUTPUT, help: 'no progress line and no tables' },
-  '--format': { group: OUTPUT, value: 'F', help: 'also write github-action-benchmark.json (tracked metrics) and github-action-benchmark-throughput.json (Mbit/s), customBiggerIsBetter, with: github-action-benchmark' },
-  '--compare': { group: COMPARE, value: 'OLD', help: 'a results.json or run folder: each summary row old against new, the change in %, whether it is outside the noise (90% intervals) and beyond --threshold' },
-  '--threshold': { group: COMPARE, value: 'P', help: 'with --compare: changes smaller than this are not counted, e.g. 10%', default: '10%' },
-  '--fail-on-regression': { group: COMPARE, help: 'with --compare: exit 3 when a tracked metric (speedup, same-run ratio) regresses beyond the threshold and outside the noise' },
+  '--format': {
+    group: OUTPUT,
+    value: 'F',
+    help: 'also write github-action-benchmark.json (tracked metrics) and github-action-benchmark-throughput.json (Mbit/s), customBiggerIsBetter, with: github-action-benchmark',
+  },
+  '--compare': {
+    group: COMPARE,
+    value: 'OLD',
+    help: 'a results.json or run folder: each summary row old against new, the change in %, whether it is outside the noise (90% intervals) and beyond --threshold',
+  },
+  '--threshold': {
+    group: COMPARE,
+    value: 'P',
+    help: 'with --compare: changes smaller than this are not counted, e.g. 10%',
+    default: '10%',
+  },
+  '--fail-on-regression': {
+    group: COMPARE,
+    help: 'with --compare: exit 3 when a tracked metric (speedup, same-run ratio) regresses beyond the threshold and outside the noise',
+  },
 };
 
 /** The xkbench command: its name, its flags and their help. */
@@ -101,7 +235,8 @@ export const XKBENCH: CommandSpec = {
 /** Parses a duration: a number with ms, s, m or h (a bare number is seconds). */
 export function parseDuration(flag: string, text: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  if (m === null) throw new OptionError(`${flag} '${text}' is not a duration: give a number with ms, s, m or h, such as 500ms, 2s, 1m or 1h`);
+  if (m === null)
+    throw new OptionError(`${flag} '${text}' is not a duration: give a number with ms, s, m or h, such as 500ms, 2s, 1m or 1h`);
   const value = Number(m[1]) * (m[2] === 'ms' ? 0.001 : m[2] === 'm' ? 60 : m[2] === 'h' ? 3600 : 1);
   return value;
 }
@@ -111,13 +246,19 @@ export function cores(): number {
 }
 
 function integerList(flag: string, text: string, min: number, max: number): number[] {
-  const values = unique(flag, list(text).map((v) => parseInteger(flag, v, min, max)));
+  const values = unique(
+    flag,
+    list(text).map((v) => parseInteger(flag, v, min, max)),
+  );
   if (values.length === 0) throw new OptionError(`${flag} names no value: allowed ${min} to ${max}`);
   return values;
 }
 
 function list(text: string): string[] {
-  return text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 function unique<T>(flag: string, values: T[]): T[] {
@@ -141,7 +282,8 @@ export function configFrom(args: ParsedArgs, machineCores = cores(), memoryBytes
   const value = args.value;
 
   const profileText = text('--profile') ?? 'quick';
-  if (!(profileText in PROFILES)) throw new OptionError(`--profile '${profileText}' is not a profile: allowed are ${Object.keys(PROFILES).join(', ')}`);
+  if (!(profileText in PROFILES))
+    throw new OptionError(`--profile '${profileText}' is not a profile: allowed are ${Object.keys(PROFILES).join(', ')}`);
   const profile = PROFILES[profileText as Profile];
 
   const stacks = unique('--stacks', stackList(text('--stacks') ?? PAPER_STACKS.join(',')));
@@ -166,18 +308,23 @@ export function configFrom(args: ParsedArgs, machineCores = cores(), memoryBytes
     throw new OptionError(`--side send: ${screens[0]} forwards the packets that arrive, it has no send side; add recv`);
   }
   const ipsecStacks = stacks.filter(isIpsecSpec);
-  if (ipsecStacks.length === 0 && text('--frame-sizes') !== undefined) throw new OptionError('--frame-sizes applies to IPsec gateway stacks, such as esp(3des,md5)/ip/eth; --stacks names none');
+  if (ipsecStacks.length === 0 && text('--frame-sizes') !== undefined)
+    throw new OptionError('--frame-sizes applies to IPsec gateway stacks, such as esp(3des,md5)/ip/eth; --stacks names none');
   const frameSizes = value('--frame-sizes', (t) => integerList('--frame-sizes', t, 64, MAX_PACKET), IPSEC_FRAME_SIZES);
   for (const spec of ipsecStacks) {
     const fits = new Stack(spec, endpointPair()[0]).maxPayload;
     const over = frameSizes.find((size) => size > fits);
-    if (over !== undefined) throw new OptionError(`--frame-sizes ${over} does not fit one frame of ${spec}: allowed 64 to ${fits} (the inner datagram, with the tunnel's headers, must fit the link's MTU)`);
+    if (over !== undefined)
+      throw new OptionError(
+        `--frame-sizes ${over} does not fit one frame of ${spec}: allowed 64 to ${fits} (the inner datagram, with the tunnel's headers, must fit the link's MTU)`,
+      );
   }
   const gateway = gatewayOptions(text, gateways.length > 0);
 
   const cryptos = unique('--crypto', list(text('--crypto') ?? 'cryptojs'));
   for (const c of cryptos) {
-    if (!CRYPTO_PROVIDERS.includes(c as CryptoProviderName)) throw new OptionError(`--crypto '${c}' is not a provider: allowed are ${CRYPTO_PROVIDERS.join(', ')}`);
+    if (!CRYPTO_PROVIDERS.includes(c as CryptoProviderName))
+      throw new OptionError(`--crypto '${c}' is not a provider: allowed are ${CRYPTO_PROVIDERS.join(', ')}`);
   }
   if (cryptos.length === 0) throw new OptionError(`--crypto names no provider: allowed are ${CRYPTO_PROVIDERS.join(', ')}`);
 
@@ -190,17 +337,25 @@ export function configFrom(args: ParsedArgs, machineCores = cores(), memoryBytes
     }
   }
   const modes = unique('--mode', list(text('--mode') ?? 'plp,clp'));
-  for (const m of modes) if (!MODES.includes(m as Mode)) throw new OptionError(`--mode '${m}' is not a mode: allowed are ${MODES.join(', ')}`);
+  for (const m of modes)
+    if (!MODES.includes(m as Mode)) throw new OptionError(`--mode '${m}' is not a mode: allowed are ${MODES.join(', ')}`);
   if (modes.length === 0) throw new OptionError(`--mode names no mode: allowed are ${MODES.join(', ')}`);
   // `cores` stands for this machine's core count (npm run bench:fig11 runs processor-per-connection on all of them).
-  const workers = value('--workers', (t) => integerList('--workers', t.replace(/\bcores\b/g, String(machineCores)), 1, MAX_THREADS), defaultWorkerSweep(machineCores));
+  const workers = value(
+    '--workers',
+    (t) => integerList('--workers', t.replace(/\bcores\b/g, String(machineCores)), 1, MAX_THREADS),
+    defaultWorkerSweep(machineCores),
+  );
   const connections = value('--connections', (t) => integerList('--connections', t, 1, MAX_THREADS), null);
   const clp = unique('--clp', list(text('--clp') ?? 'processor-per-connection'));
-  for (const policy of clp) if (!CLP_POLICIES.includes(policy as ClpPolicy)) throw new OptionError(`--clp '${policy}' is not a policy: allowed are ${CLP_POLICIES.join(', ')}`);
+  for (const policy of clp)
+    if (!CLP_POLICIES.includes(policy as ClpPolicy))
+      throw new OptionError(`--clp '${policy}' is not a policy: allowed are ${CLP_POLICIES.join(', ')}`);
   if (clp.length === 0) throw new OptionError(`--clp names no policy: allowed are ${CLP_POLICIES.join(', ')}`);
   const tcpLockScopes = unique('--tcp-lock-scope', list(text('--tcp-lock-scope') ?? 'state'));
   for (const scope of tcpLockScopes) {
-    if (scope !== 'state' && scope !== 'segment') throw new OptionError(`--tcp-lock-scope '${scope}' is not a scope: allowed are state, segment`);
+    if (scope !== 'state' && scope !== 'segment')
+      throw new OptionError(`--tcp-lock-scope '${scope}' is not a scope: allowed are state, segment`);
   }
   if (tcpLockScopes.length === 0) throw new OptionError('--tcp-lock-scope names no scope: allowed are state, segment');
   if (connections !== null && connections.some((c) => c > 1) && modes.length === 1 && modes[0] === 'plp') {
@@ -213,9 +368,14 @@ export function configFrom(args: ParsedArgs, machineCores = cores(), memoryBytes
   }
   const runs = value('--runs', (t) => parseInteger('--runs', t, 1, 1000), profile.runs);
   // Explicit flags win: --runs alone asks for exactly that many runs.
-  const targetCiPercent = value('--target-ci', (t) => parseTarget('--target-ci', t), text('--runs') !== undefined ? null : profile.targetCiPercent);
+  const targetCiPercent = value(
+    '--target-ci',
+    (t) => parseTarget('--target-ci', t),
+    text('--runs') !== undefined ? null : profile.targetCiPercent,
+  );
   const budgetSeconds = value('--budget', (t) => parseDuration('--budget', t), null);
-  if (budgetSeconds !== null && budgetSeconds <= 0) throw new OptionError(`--budget ${text('--budget')} is too short: give more than 0, such as 5m`);
+  if (budgetSeconds !== null && budgetSeconds <= 0)
+    throw new OptionError(`--budget ${text('--budget')} is too short: give more than 0, such as 5m`);
   const sliceSeconds = value('--slice', (t) => parseDuration('--slice', t), DEFAULT_SLICE_SECONDS);
   if (sliceSeconds < 0.01 || sliceSeconds > 10) throw new OptionError(`--slice ${text('--slice')} is out of range: allowed 10ms to 10s`);
   const seed = value('--seed', (t) => parseInteger('--seed', t, 0, 0xffff_ffff), 1);
@@ -263,8 +423,12 @@ export function configFrom(args: ParsedArgs, machineCores = cores(), memoryBytes
   let fittedConfig = config;
   const thinnedForMemory: string[] = [];
   if (text('--workers') === undefined && text('--connections') === undefined) {
-    while (threadMemoryProblem(fittedConfig, memoryBytes) !== null && fittedConfig.workers.length > 2) fittedConfig = { ...fittedConfig, workers: thinned(fittedConfig.workers) };
-    if (fittedConfig !== config) thinnedForMemory.push(`workers ${config.workers.join(',')} → ${fittedConfig.workers.join(',')} (memory: ${THREAD_MEMORY_MIB} MiB a thread)`);
+    while (threadMemoryProblem(fittedConfig, memoryBytes) !== null && fittedConfig.workers.length > 2)
+      fittedConfig = { ...fittedConfig, workers: thinned(fittedConfig.workers) };
+    if (fittedConfig !== config)
+      thinnedForMemory.push(
+        `workers ${config.workers.join(',')} → ${fittedConfig.workers.join(',')} (memory: ${THREAD_MEMORY_MIB} MiB a thread)`,
+      );
   }
   const memory = threadMemoryProblem(fittedConfig, memoryBytes);
   if (memory !== null) throw new OptionError(memory);
@@ -274,20 +438,34 @@ export function configFrom(args: ParsedArgs, machineCores = cores(), memoryBytes
 }
 
 /** --kill-worker K@T and --heartbeat MS (gateway stacks). */
-function crashOptions(text: (flag: string) => string | undefined, anyGateway: boolean, workers: number[], durationSeconds: number): Pick<BenchConfig, 'killWorker' | 'heartbeatMs'> {
+function crashOptions(
+  text: (flag: string) => string | undefined,
+  anyGateway: boolean,
+  workers: number[],
+  durationSeconds: number,
+): Pick<BenchConfig, 'killWorker' | 'heartbeatMs'> {
   const kill = text('--kill-worker');
   const heartbeat = text('--heartbeat');
   if (!anyGateway && (kill !== undefined || heartbeat !== undefined)) {
-    throw new OptionError(`${kill !== undefined ? '--kill-worker' : '--heartbeat'} applies to gateway stacks, such as screen(100)/ip/eth; --stacks names none`);
+    throw new OptionError(
+      `${kill !== undefined ? '--kill-worker' : '--heartbeat'} applies to gateway stacks, such as screen(100)/ip/eth; --stacks names none`,
+    );
   }
   let killWorker: BenchConfig['killWorker'] = null;
   if (kill !== undefined) {
     const m = /^(\d+)@(.+)$/.exec(kill.trim());
-    if (m === null) throw new OptionError(`--kill-worker '${kill}' is not K@T: give a worker number and a time into the steady window, such as 1@2s`);
+    if (m === null)
+      throw new OptionError(`--kill-worker '${kill}' is not K@T: give a worker number and a time into the steady window, such as 1@2s`);
     const worker = Number(m[1]);
     const atSeconds = parseDuration('--kill-worker', m[2]!);
-    if (!workers.some((n) => n > worker)) throw new OptionError(`--kill-worker ${worker}: no configuration has worker ${worker} (--workers ${workers.join(',')}; workers count from 0)`);
-    if (atSeconds <= 0 || atSeconds >= durationSeconds) throw new OptionError(`--kill-worker at ${m[2]} must fall inside the steady window: more than 0 and less than --duration (${durationSeconds}s)`);
+    if (!workers.some((n) => n > worker))
+      throw new OptionError(
+        `--kill-worker ${worker}: no configuration has worker ${worker} (--workers ${workers.join(',')}; workers count from 0)`,
+      );
+    if (atSeconds <= 0 || atSeconds >= durationSeconds)
+      throw new OptionError(
+        `--kill-worker at ${m[2]} must fall inside the steady window: more than 0 and less than --duration (${durationSeconds}s)`,
+      );
     killWorker = { worker, atSeconds };
   }
   const heartbeatMs = heartbeat !== undefined ? parseInteger('--heartbeat', heartbeat, 1, 60_000) : null;
@@ -295,29 +473,40 @@ function crashOptions(text: (flag: string) => string | undefined, anyGateway: bo
 }
 
 /** --dispatch, --dispatch-unit and --hash-field: for gateway stacks only. */
-function gatewayOptions(text: (flag: string) => string | undefined, anyGateway: boolean): Pick<BenchConfig, 'dispatches' | 'dispatchUnits' | 'hashField'> {
+function gatewayOptions(
+  text: (flag: string) => string | undefined,
+  anyGateway: boolean,
+): Pick<BenchConfig, 'dispatches' | 'dispatchUnits' | 'hashField'> {
   if (!anyGateway) {
     const flag = ['--dispatch', '--dispatch-unit', '--hash-field'].find((f) => text(f) !== undefined);
     if (flag !== undefined) throw new OptionError(`${flag} applies to gateway stacks, such as screen(100)/ip/eth; --stacks names none`);
   }
   const dispatches = unique('--dispatch', list(text('--dispatch') ?? 'flat-hash'));
-  for (const d of dispatches) if (!DISPATCH_POLICIES.includes(d as DispatchPolicy)) throw new OptionError(`--dispatch '${d}' is not a policy: allowed are ${DISPATCH_POLICIES.join(', ')}`);
+  for (const d of dispatches)
+    if (!DISPATCH_POLICIES.includes(d as DispatchPolicy))
+      throw new OptionError(`--dispatch '${d}' is not a policy: allowed are ${DISPATCH_POLICIES.join(', ')}`);
   if (dispatches.length === 0) throw new OptionError(`--dispatch names no policy: allowed are ${DISPATCH_POLICIES.join(', ')}`);
   const units = unique('--dispatch-unit', list(text('--dispatch-unit') ?? 'packet'));
-  for (const u of units) if (!DISPATCH_UNITS.includes(u as DispatchUnit)) throw new OptionError(`--dispatch-unit '${u}' is not a unit: allowed are ${DISPATCH_UNITS.join(', ')}`);
+  for (const u of units)
+    if (!DISPATCH_UNITS.includes(u as DispatchUnit))
+      throw new OptionError(`--dispatch-unit '${u}' is not a unit: allowed are ${DISPATCH_UNITS.join(', ')}`);
   if (units.length === 0) throw new OptionError(`--dispatch-unit names no unit: allowed are ${DISPATCH_UNITS.join(', ')}`);
   if (dispatches.length === 1 && dispatches[0] === 'shared' && units.length === 1 && units[0] === 'session') {
-    throw new OptionError('--dispatch shared --dispatch-unit session: the shared queue hands out packets, it knows no sessions; use flat-hash, rr or sqf');
+    throw new OptionError(
+      '--dispatch shared --dispatch-unit session: the shared queue hands out packets, it knows no sessions; use flat-hash, rr or sqf',
+    );
   }
   const hashField = text('--hash-field') ?? 'checksum';
-  if (!HASH_FIELDS.includes(hashField as HashField)) throw new OptionError(`--hash-field '${hashField}' is not a field: allowed are ${HASH_FIELDS.join(', ')}`);
+  if (!HASH_FIELDS.includes(hashField as HashField))
+    throw new OptionError(`--hash-field '${hashField}' is not a field: allowed are ${HASH_FIELDS.join(', ')}`);
   return { dispatches: dispatches as DispatchPolicy[], dispatchUnits: units as DispatchUnit[], hashField: hashField as HashField };
 }
 
 /** Parses a precision target: a percentage above 0 and at most 100, such as 5% or 5. */
 function parseTarget(flag: string, text: string): number {
   const p = percentage(text);
-  if (p === null || !(p > 0) || p > 100) throw new OptionError(`${flag} '${text}' is not a precision target: give a percentage above 0% and at most 100%, such as 5%`);
+  if (p === null || !(p > 0) || p > 100)
+    throw new OptionError(`${flag} '${text}' is not a precision target: give a percentage above 0% and at most 100%, such as 5%`);
   return p;
 }
 
@@ -336,7 +525,9 @@ export function parseThreshold(flag: string, text: string): number {
 
 export function parseFormats(flag: string, text: string): OutputFormat[] {
   const formats = unique(flag, list(text));
-  for (const f of formats) if (!OUTPUT_FORMATS.includes(f as OutputFormat)) throw new OptionError(`${flag} '${f}' is not a format: allowed are ${OUTPUT_FORMATS.join(', ')}`);
+  for (const f of formats)
+    if (!OUTPUT_FORMATS.includes(f as OutputFormat))
+      throw new OptionError(`${flag} '${f}' is not a format: allowed are ${OUTPUT_FORMATS.join(', ')}`);
   if (formats.length === 0) throw new OptionError(`${flag} names no format: allowed are ${OUTPUT_FORMATS.join(', ')}`);
   return formats as OutputFormat[];
 }
@@ -346,7 +537,8 @@ export function comparisonOptions(args: ParsedArgs): Pick<BenchConfig, 'compare'
   const { text, value } = args;
   const failOnRegression = args.has('--fail-on-regression');
   const compare = text('--compare') ?? null;
-  if (compare === null && text('--threshold') !== undefined) throw new OptionError('--threshold needs --compare: it says which changes count');
+  if (compare === null && text('--threshold') !== undefined)
+    throw new OptionError('--threshold needs --compare: it says which changes count');
   if (compare === null && failOnRegression) throw new OptionError('--fail-on-regression needs --compare: a baseline to regress from');
   return {
     compare,

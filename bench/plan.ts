@@ -45,7 +45,9 @@ export function configurations(config: BenchConfig): Configuration[] {
           const connectionCounts = mode === 'plp' ? [1] : mode === 'clp' ? clpConnections(config) : (config.connections ?? [1]);
           for (const connections of connectionCounts) {
             if (mode === 'plp') {
-              for (const workers of config.workers) for (const tcpLockScope of config.tcpLockScopes) out.push({ stack, side, crypto, mode, workers, connections, tcpLockScope });
+              for (const workers of config.workers)
+                for (const tcpLockScope of config.tcpLockScopes)
+                  out.push({ stack, side, crypto, mode, workers, connections, tcpLockScope });
             } else if (mode === 'clp') {
               for (const clp of config.clp) {
                 const workerCounts = clp === 'thread-per-connection' ? [connections] : config.workers;
@@ -73,7 +75,17 @@ function gatewayConfigurations(config: BenchConfig, stack: string, crypto: Crypt
       for (const policy of config.dispatches) {
         for (const unit of config.dispatchUnits) {
           if (policy === 'shared' && unit === 'session') continue; // the shared queue knows no sessions
-          for (const workers of config.workers) out.push({ stack, side, crypto, mode: 'plp', workers, connections: 1, packetSize, dispatch: { policy, unit, hashField: config.hashField } });
+          for (const workers of config.workers)
+            out.push({
+              stack,
+              side,
+              crypto,
+              mode: 'plp',
+              workers,
+              connections: 1,
+              packetSize,
+              dispatch: { policy, unit, hashField: config.hashField },
+            });
         }
       }
     }
@@ -97,7 +109,10 @@ export interface MeasurementGroup {
 export function measurementGroups(configs: readonly Configuration[]): MeasurementGroup[] {
   const counts = new Set(configs.filter((c) => c.mode !== 'plp').map((c) => c.connections));
   const byCount = counts.size > 1;
-  const key = (c: Configuration) => (c.dispatch === undefined ? `${c.stack}|${c.side}|${c.crypto}${byCount ? `|${c.connections}` : ''}` : configKey({ ...configFields(c, 0), workers: 0 }));
+  const key = (c: Configuration) =>
+    c.dispatch === undefined
+      ? `${c.stack}|${c.side}|${c.crypto}${byCount ? `|${c.connections}` : ''}`
+      : configKey({ ...configFields(c, 0), workers: 0 });
   const groups = new Map<string, MeasurementGroup>();
   for (const c of configs) {
     const k = key(c);
@@ -226,14 +241,17 @@ export function fitPlan(config: BenchConfig, budgetSeconds: number): { config: B
     const window = floor + ((config.durationSeconds - floor) * (room - a)) / (b - a);
     fitted = { ...fitted, durationSeconds: Math.max(floor, Math.floor(window * 1000) / 1000) };
   } else fitted = atFloor;
-  if (fitted.durationSeconds !== config.durationSeconds) changes.push(`window ${seconds(config.durationSeconds)} → ${seconds(fitted.durationSeconds)} (fewer pairs)`);
+  if (fitted.durationSeconds !== config.durationSeconds)
+    changes.push(`window ${seconds(config.durationSeconds)} → ${seconds(fitted.durationSeconds)} (fewer pairs)`);
   while (!fits(fitted) && fitted.workers.length > 2) fitted = { ...fitted, workers: thinned(fitted.workers) };
   if (fitted.workers.length !== config.workers.length) changes.push(`workers ${config.workers.join(',')} → ${fitted.workers.join(',')}`);
   while (!fits(fitted) && fitted.runs > MIN_FITTED_RUNS) fitted = { ...fitted, runs: fitted.runs - 1 };
   if (fitted.runs !== config.runs) changes.push(`runs ${config.runs} → ${fitted.runs}`);
   if (!fits(fitted)) {
     const least = estimatePlan(fitted).seconds * (budgetSeconds / room);
-    throw new OptionError(`--budget ${seconds(budgetSeconds)} is too short for these stacks and modes: the smallest plan (${fitted.workers.length} worker counts, ${fitted.runs} runs of ${seconds(fitted.durationSeconds)}) takes about ${seconds(least)}; give more, or fewer --stacks or --side`);
+    throw new OptionError(
+      `--budget ${seconds(budgetSeconds)} is too short for these stacks and modes: the smallest plan (${fitted.workers.length} worker counts, ${fitted.runs} runs of ${seconds(fitted.durationSeconds)}) takes about ${seconds(least)}; give more, or fewer --stacks or --side`,
+    );
   }
   return { config: fitted, changes };
 }
@@ -254,8 +272,18 @@ export function seconds(s: number): string {
 
 /** The plan in one line, printed before any work. */
 export function planLine(config: BenchConfig, estimate: PlanEstimate, changes: readonly string[]): string {
-  const parts = [`warm-ups ${seconds(estimate.warmupSeconds)}`, `windows ${seconds(estimate.sliceSeconds)}`, `thread starts ${seconds(estimate.threadStartSeconds)}`];
-  const extra = config.targetCiPercent !== null ? `; the ±${config.targetCiPercent}% target may add runs, up to ${seconds(config.budgetSeconds ?? 1.5 * estimate.seconds)} in all` : '';
-  const fitted = changes.length > 0 ? `; to fit${config.budgetSeconds !== null ? ` --budget ${seconds(config.budgetSeconds)}` : ''}: ${changes.join(', ')}` : '';
+  const parts = [
+    `warm-ups ${seconds(estimate.warmupSeconds)}`,
+    `windows ${seconds(estimate.sliceSeconds)}`,
+    `thread starts ${seconds(estimate.threadStartSeconds)}`,
+  ];
+  const extra =
+    config.targetCiPercent !== null
+      ? `; the ±${config.targetCiPercent}% target may add runs, up to ${seconds(config.budgetSeconds ?? 1.5 * estimate.seconds)} in all`
+      : '';
+  const fitted =
+    changes.length > 0
+      ? `; to fit${config.budgetSeconds !== null ? ` --budget ${seconds(config.budgetSeconds)}` : ''}: ${changes.join(', ')}`
+      : '';
   return `plan: ${estimate.configurations} configurations × ${estimate.runs} runs on ${config.cores} cores (workers ${config.workers.join(',')}, up to ${estimate.peakThreads} threads at once) ≈ ${seconds(estimate.seconds)} (${parts.join(', ')})${extra}${fitted}`;
 }

@@ -15,7 +15,15 @@ import type { LockStats } from '../parallel/mutex.js';
 import type { TcpLockScope } from '../stacks/stack-options.js';
 import type { CryptoProviderName } from '../stacks/crypto/index.js';
 import type { Msg } from '../stacks/message.js';
-import { type CalibrationRow, type ConfigFields, type CrashPhase, type CrashReport, type RunDetail, configKey, round } from '../results/rows.js';
+import {
+  type CalibrationRow,
+  type ConfigFields,
+  type CrashPhase,
+  type CrashReport,
+  type RunDetail,
+  configKey,
+  round,
+} from '../results/rows.js';
 import type { WorkerTask } from '../parallel/worker.js';
 import type { BenchConfig } from './config.js';
 import type { FailedConfiguration, Measurement } from './measurement.js';
@@ -25,7 +33,16 @@ import { type Dispatch, dispatchLabel } from '../parallel/dispatch.js';
 import { cryptoPrimitives, isGatewaySpec, isIpsecSpec } from '../stacks/spec.js';
 import type { Primitive } from './primitives.js';
 import { type SliceGroup, pairedRatios } from '../results/paired-ratios.js';
-import { type GroupContext, type GroupOutcome, MAX_RUNS, type Member, configurationTask, groupMembers, lastRun, measureInterleaved } from './interleaved.js';
+import {
+  type GroupContext,
+  type GroupOutcome,
+  MAX_RUNS,
+  type Member,
+  configurationTask,
+  groupMembers,
+  lastRun,
+  measureInterleaved,
+} from './interleaved.js';
 import type { CrashRunResult, GatewayRunResult } from '../parallel/worker.js';
 import type { RunCpu } from '../parallel/thread-cpu.js';
 
@@ -75,7 +92,14 @@ export async function runBenchmarks(config: BenchConfig, hooks: RunnerHooks): Pr
   const samples = new Map<string, number[]>();
   calibrationPass(primitives, config.packetSize, samples);
   const byConfiguration = new Map<string, CalibrationRow[]>();
-  const outcome = await runStacks(config, primitives, { ...hooks, starting: (c) => byConfiguration.set(configKey(configFields(c, config.packetSize)), calibrateConfiguration(primitives, c.stack, c.crypto, config.packetSize)) });
+  const outcome = await runStacks(config, primitives, {
+    ...hooks,
+    starting: (c) =>
+      byConfiguration.set(
+        configKey(configFields(c, config.packetSize)),
+        calibrateConfiguration(primitives, c.stack, c.crypto, config.packetSize),
+      ),
+  });
   if (!outcome.incomplete) calibrationPass(primitives, config.packetSize, samples);
   return { ...outcome, calibration: calibrationRows(primitives, samples), calibrationByConfiguration: byConfiguration };
 }
@@ -100,7 +124,8 @@ async function runStacks(config: BenchConfig, primitives: readonly Primitive[], 
     const how = c.dispatch !== undefined ? dispatchLabel(c.dispatch) : `${c.mode}${c.tcpLockScope === 'segment' ? '/segment' : ''}`;
     return `${c.stack} ${c.side} ${how}${c.mode === 'single' ? '' : ` ×${c.workers}`}${c.dispatch !== undefined ? '' : ` [${c.crypto}]`}`;
   };
-  const progress = (label: string, run: number, phase: ProgressStatus['phase']) => hooks.progress({ label, run, runs: config.runs, phase, elapsed: (performance.now() - started) / 1000, planned });
+  const progress = (label: string, run: number, phase: ProgressStatus['phase']) =>
+    hooks.progress({ label, run, runs: config.runs, phase, elapsed: (performance.now() - started) / 1000, planned });
   const ctx: GroupContext = { stopRequested: hooks.stopRequested, progress, label: labelOf, failed: (f) => hooks.failed?.(f) };
   try {
     // Each group's figures, kept until the end so that the rows come out in group order.
@@ -145,7 +170,15 @@ async function runStacks(config: BenchConfig, primitives: readonly Primitive[], 
  * Gateway stacks: each run a whole steady window, the worker counts of a configuration taking
  * turns (run 1 at each worker count, then run 2, …) so that drift falls on all alike.
  */
-async function runWholeWindows(group: readonly Configuration[], config: BenchConfig, hooks: RunnerHooks, engine: ParallelEngine, progress: (label: string, run: number, phase: ProgressStatus['phase']) => void, labelOf: (c: Configuration) => string, failures: FailedConfiguration[]): Promise<{ measured: Map<Configuration, Measurement[]>; stopped: boolean }> {
+async function runWholeWindows(
+  group: readonly Configuration[],
+  config: BenchConfig,
+  hooks: RunnerHooks,
+  engine: ParallelEngine,
+  progress: (label: string, run: number, phase: ProgressStatus['phase']) => void,
+  labelOf: (c: Configuration) => string,
+  failures: FailedConfiguration[],
+): Promise<{ measured: Map<Configuration, Measurement[]>; stopped: boolean }> {
   for (const c of group) hooks.starting?.(c);
   const measured = new Map<Configuration, Measurement[]>(group.map((c) => [c, []]));
   let stopped = false;
@@ -198,7 +231,10 @@ function groupToWiden(groups: readonly SlicedGroup[], target: number): SlicedGro
   const widths = new Map(open.map((g) => [g, Math.max(0, ...pairedRatios([g.outcome.slices]).map((r) => r.halfWidthPercent ?? Infinity))]));
   const width = (g: SlicedGroup) => widths.get(g)!;
   let worst: { group: SlicedGroup; miss: number } | null = null;
-  for (const r of pairedRatios(groups.map((g) => g.outcome.slices), target)) {
+  for (const r of pairedRatios(
+    groups.map((g) => g.outcome.slices),
+    target,
+  )) {
     if (r.metTarget) continue;
     const candidates = [groupOf(r.of), ...(r.kind === 'speedup-vs-stack' ? [groupOf(r.over)] : [])].filter((g) => g !== undefined);
     const group = candidates.sort((a, b) => width(b) - width(a))[0];
@@ -209,14 +245,23 @@ function groupToWiden(groups: readonly SlicedGroup[], target: number): SlicedGro
 }
 
 /** Turns measured runs into rows (throwing under --verify when a run broke a rule). */
-function finish(rows: RunDetail[], enforcement: BenchOutcome['enforcement'], c: Configuration, measured: Measurement[], config: BenchConfig, incomplete: boolean): FinishedRows {
+function finish(
+  rows: RunDetail[],
+  enforcement: BenchOutcome['enforcement'],
+  c: Configuration,
+  measured: Measurement[],
+  config: BenchConfig,
+  incomplete: boolean,
+): FinishedRows {
   measured.forEach((m, i) => {
     // A gateway's anti-replay window refusing packets that parallel processing delayed past it is the
     // protocol at work, reported (replayDropped), not a fault of the run; --verify still counts it as loss.
     const faults = Object.keys(m.drops).filter((reason) => c.dispatch === undefined || config.verify || !REPLAY_DROPS.includes(reason));
     const valid = faults.length === 0 && m.dataErrors === 0 && m.conservation === null;
     if (!valid && config.verify) {
-      throw new VerifyError(`${c.stack} ${c.side} ${c.mode} ×${c.workers} run ${i + 1}: ${m.dataErrors} application data errors; drops: ${describeDrops(m.drops)}${m.conservation ? `; conservation: ${m.conservation}` : ''}`);
+      throw new VerifyError(
+        `${c.stack} ${c.side} ${c.mode} ×${c.workers} run ${i + 1}: ${m.dataErrors} application data errors; drops: ${describeDrops(m.drops)}${m.conservation ? `; conservation: ${m.conservation}` : ''}`,
+      );
     }
     const row: RunDetail = {
       stack: c.stack,
@@ -241,14 +286,21 @@ function finish(rows: RunDetail[], enforcement: BenchOutcome['enforcement'], c: 
       oversubscribed: c.workers > config.cores,
     };
     const mb = (bytes: number): number => round(bytes / 1048576);
-    row.memory = { heapStartMB: mb(m.memory.heapStart), heapEndMB: mb(m.memory.heapEnd), rssStartMB: mb(m.memory.rssStart), rssEndMB: mb(m.memory.rssEnd) };
-    if (m.memory.trace !== undefined) row.memory.trace = m.memory.trace.map((p) => ({ seconds: Math.round(p.seconds * 10) / 10, heapMB: mb(p.heap), rssMB: mb(p.rss) }));
+    row.memory = {
+      heapStartMB: mb(m.memory.heapStart),
+      heapEndMB: mb(m.memory.heapEnd),
+      rssStartMB: mb(m.memory.rssStart),
+      rssEndMB: mb(m.memory.rssEnd),
+    };
+    if (m.memory.trace !== undefined)
+      row.memory.trace = m.memory.trace.map((p) => ({ seconds: Math.round(p.seconds * 10) / 10, heapMB: mb(p.heap), rssMB: mb(p.rss) }));
     if (c.side === 'recv') row.outOfOrderShare = round(m.packets > 0 ? m.outOfOrder / m.packets : 0);
     if (c.tcpLockScope !== undefined) row.tcpLockScope = c.tcpLockScope;
     if (c.dispatch !== undefined) row.dispatch = dispatchLabel(c.dispatch);
     if (m.gateway !== null) {
       row.gateway = gatewayRun(m.gateway, m.seconds, c.dispatch?.policy === 'shared');
-      if (isIpsecSpec(c.stack) && c.side === 'recv') row.gateway.replayDropped = REPLAY_DROPS.reduce((sum, reason) => sum + (m.drops[reason] ?? 0), 0);
+      if (isIpsecSpec(c.stack) && c.side === 'recv')
+        row.gateway.replayDropped = REPLAY_DROPS.reduce((sum, reason) => sum + (m.drops[reason] ?? 0), 0);
     }
     if (m.crash) row.crash = crashReport(m.crash, c, config);
     if (m.cpu !== undefined) row.cpu = m.cpu;
@@ -281,7 +333,13 @@ function crashTask(c: Configuration, config: BenchConfig): { crash?: NonNullable
   if (kill === null && config.heartbeatMs === null) return {};
   const bucketMs = Math.max(10, (config.durationSeconds * 1000) / 200);
   return {
-    crash: { worker: kill?.worker ?? -1, atSeconds: kill?.atSeconds ?? 0, heartbeatMs: config.heartbeatMs, bucketMs, buckets: Math.ceil((config.durationSeconds * 1000) / bucketMs) + 1 },
+    crash: {
+      worker: kill?.worker ?? -1,
+      atSeconds: kill?.atSeconds ?? 0,
+      heartbeatMs: config.heartbeatMs,
+      bucketMs,
+      buckets: Math.ceil((config.durationSeconds * 1000) / bucketMs) + 1,
+    },
   };
 }
 
@@ -321,7 +379,11 @@ function crashReport(r: CrashRunResult, c: Configuration, config: BenchConfig): 
     before: phase((b) => crashed === null || end(b) <= crashed),
     during: crashed === null ? null : phase((b) => start(b) >= crashed && (switched === null || end(b) <= switched)),
     after: crashed === null || switched === null ? null : phase((b) => start(b) >= switched),
-    timeline: Array.from({ length: whole }, (_, b) => ({ t: round((start(b) + ms / 2) / 1000), kpps: round(processed(b) / (ms / 1000) / 1000), lossShare: round(r.offered[b]! > 0 ? r.lost[b]! / r.offered[b]! : 0) })),
+    timeline: Array.from({ length: whole }, (_, b) => ({
+      t: round((start(b) + ms / 2) / 1000),
+      kpps: round(processed(b) / (ms / 1000) / 1000),
+      lossShare: round(r.offered[b]! > 0 ? r.lost[b]! / r.offered[b]! : 0),
+    })),
   };
 }
 
@@ -349,7 +411,15 @@ function gatewayRun(workers: GatewayRunResult[], seconds: number, shared: boolea
 
 /** For --pcap under plp and clp (whose frames live in the workers): a few hundred packets of the configuration, on this thread. */
 function capture(c: Configuration, config: BenchConfig, tap: NonNullable<RunnerHooks['tap']>): void {
-  const w = createWorkload({ spec: c.stack, side: c.side, packetSize: c.packetSize ?? config.packetSize, crypto: c.crypto, seed: config.seed, verify: config.verify, connection: 0 });
+  const w = createWorkload({
+    spec: c.stack,
+    side: c.side,
+    packetSize: c.packetSize ?? config.packetSize,
+    crypto: c.crypto,
+    seed: config.seed,
+    verify: config.verify,
+    connection: 0,
+  });
   w.setTap((frame) => tap(c, frame));
   w.run(c.stack.includes('des') ? 20 : 500);
 }

@@ -42,7 +42,15 @@ export class SingleSession {
   async warm(): Promise<boolean> {
     const seed = (this.config.seed + this.run - 1) >>> 0;
     this.workloads = Array.from({ length: this.c.connections }, (_, k) =>
-      createWorkload({ spec: this.c.stack, side: this.c.side, packetSize: this.config.packetSize, crypto: this.c.crypto, seed: (seed + k * 0x9e3779b9) >>> 0, verify: this.config.verify, connection: k }),
+      createWorkload({
+        spec: this.c.stack,
+        side: this.c.side,
+        packetSize: this.config.packetSize,
+        crypto: this.c.crypto,
+        seed: (seed + k * 0x9e3779b9) >>> 0,
+        verify: this.config.verify,
+        connection: k,
+      }),
     );
     const tap = this.tap;
     if (tap !== null) for (const w of this.workloads) w.setTap(tap);
@@ -98,7 +106,24 @@ export class SingleSession {
       ignored += a.digestMismatchesIgnored - b.digestMismatchesIgnored;
     });
     const w = this.workloads;
-    this.ended = { ...this.current, drops, dataErrors, digestMismatchesIgnored: ignored, outOfOrder, observed: w.reduce((sum, x) => (sum + x.observed) | 0, 0), fairness: null, perConnectionMbps: null, lock: null, conservation: firstBroken(w, w.map((_, k) => k)), memory: memoryBetween(this.memoryStart, memoryEnd, this.trace), gateway: null, cpu: runCpu([this.account.figures], this.current.seconds, this.current.packets, round) };
+    this.ended = {
+      ...this.current,
+      drops,
+      dataErrors,
+      digestMismatchesIgnored: ignored,
+      outOfOrder,
+      observed: w.reduce((sum, x) => (sum + x.observed) | 0, 0),
+      fairness: null,
+      perConnectionMbps: null,
+      lock: null,
+      conservation: firstBroken(
+        w,
+        w.map((_, k) => k),
+      ),
+      memory: memoryBetween(this.memoryStart, memoryEnd, this.trace),
+      gateway: null,
+      cpu: runCpu([this.account.figures], this.current.seconds, this.current.packets, round),
+    };
     return true;
   }
 

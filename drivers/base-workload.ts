@@ -5,7 +5,14 @@ import { SendStatus } from '../stacks/layer.js';
 import { BufferPool, type Msg } from '../stacks/message.js';
 import type { Stack } from '../stacks/stack.js';
 import { DataStream, sameBytes } from './data-stream.js';
-import { type Enforcement, type SharedAccount, type Workload, type WorkloadCounters, type WorkloadOptions, enforcementFor } from './workload-contract.js';
+import {
+  type Enforcement,
+  type SharedAccount,
+  type Workload,
+  type WorkloadCounters,
+  type WorkloadOptions,
+  enforcementFor,
+} from './workload-contract.js';
 
 export abstract class BaseWorkload implements Workload {
   observed = 0;

@@ -26,7 +26,12 @@ export function endpoints(connection: number, worker = 0): [StackOptions, StackO
 }
 
 /** Options that put a stack's TCP, IP and AH state on the shared connection (one end of it). */
-export function onShared(shared: SharedConnection, end: 'measured' | 'peer', scope: TcpLockScope | undefined, messages: BufferPool): Partial<StackOptions> {
+export function onShared(
+  shared: SharedConnection,
+  end: 'measured' | 'peer',
+  scope: TcpLockScope | undefined,
+  messages: BufferPool,
+): Partial<StackOptions> {
   const measured = end === 'measured';
   return {
     messages,
@@ -46,7 +51,11 @@ export function sharedMessages(shared: SharedConnection): BufferPool {
 }
 
 /** A sender and a receiver of `options.spec` on a loopback wire, connected. */
-export function connectedPair(options: WorkloadOptions, receiverEnforcesDigest: boolean, worker = 0): { sender: Stack; receiver: Stack; wire: Loopback } {
+export function connectedPair(
+  options: WorkloadOptions,
+  receiverEnforcesDigest: boolean,
+  worker = 0,
+): { sender: Stack; receiver: Stack; wire: Loopback } {
   const [oa, ob] = endpoints(options.connection ?? 0, worker);
   const sender = new Stack(options.spec, { ...oa, crypto: options.crypto });
   const receiver = new Stack(options.spec, { ...ob, crypto: options.crypto, enforceDigest: receiverEnforcesDigest });
@@ -58,7 +67,9 @@ export function connectedPair(options: WorkloadOptions, receiverEnforcesDigest: 
 
 export function checkPacketSize(stack: Stack, packetSize: number): void {
   if (packetSize > stack.maxPayload) {
-    throw new RangeError(`packet size ${packetSize} does not fit one ${stack.linkName} frame of stack ${stack.spec}: at most ${stack.maxPayload} bytes`);
+    throw new RangeError(
+      `packet size ${packetSize} does not fit one ${stack.linkName} frame of stack ${stack.spec}: at most ${stack.maxPayload} bytes`,
+    );
   }
 }
 

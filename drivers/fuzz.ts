@@ -16,7 +16,16 @@ import { PAPER_STACKS, isIpsecSpec, isScreenSpec, parseStackSpec } from '../stac
 import { Stack, endpointPair } from '../stacks/stack.js';
 import { AH_MD5_BYTES, AhOffset } from '../stacks/wire/ah.js';
 import { EspOffset } from '../stacks/wire/esp.js';
-import { IPV4_HEADER_BYTES, IP_PROTO_TCP, IP_PROTO_UDP, Ipv4Offset, ipv4Dst, ipv4Protocol, ipv4Src, refreshIpv4Checksum } from '../stacks/wire/ipv4.js';
+import {
+  IPV4_HEADER_BYTES,
+  IP_PROTO_TCP,
+  IP_PROTO_UDP,
+  Ipv4Offset,
+  ipv4Dst,
+  ipv4Protocol,
+  ipv4Src,
+  refreshIpv4Checksum,
+} from '../stacks/wire/ipv4.js';
 import { TCP_HEADER_BYTES, TcpOffset, setTcpChecksum } from '../stacks/wire/tcp.js';
 import { UDP_HEADER_BYTES, UdpOffset, setUdpChecksum } from '../stacks/wire/udp.js';
 import { LAYER_KINDS } from '../stacks/registry.js';
@@ -213,7 +222,12 @@ export class FuzzSource {
       receiver.receive(this.frame);
     } catch (err) {
       c.escapes++;
-      if (c.escapeSamples.length < 5) c.escapeSamples.push({ mutation, error: String((err as Error).stack ?? err), frameHex: Buffer.from(this.frame.toBytes()).toString('hex') });
+      if (c.escapeSamples.length < 5)
+        c.escapeSamples.push({
+          mutation,
+          error: String((err as Error).stack ?? err),
+          frameHex: Buffer.from(this.frame.toBytes()).toString('hex'),
+        });
       return;
     }
     const dropped = receiver.drops.total - dropsBefore;
@@ -221,7 +235,7 @@ export class FuzzSource {
     if (dropped > 0) c.dropped++;
     else if (this.appMessages > deliveredBefore) c.delivered++;
     else if ((receiver.tcb?.stats().outOfOrder ?? 0) > queuedBefore) c.queued++;
-    else if ((receiver.blocked) > blockedBefore) c.blocked++;
+    else if (receiver.blocked > blockedBefore) c.blocked++;
     else c.withoutData++;
     // The receiver's ACKs go back to the sender, so its window stays open.
     this.wire?.pump();
@@ -348,7 +362,9 @@ export class FuzzSource {
     const [header, offset, width] = this.fields[p.below(this.fields.length)]!;
     const ip = f.head + this.receiver.linkHeaderBytes;
     const transport = this.transportAt(ip);
-    const at = (header === 'link' ? f.head : header === 'ip' ? ip : header === 'ah' || header === 'esp' ? ip + IPV4_HEADER_BYTES : transport) + offset;
+    const at =
+      (header === 'link' ? f.head : header === 'ip' ? ip : header === 'ah' || header === 'esp' ? ip + IPV4_HEADER_BYTES : transport) +
+      offset;
     if (at + width > f.tail) return;
     const choice = p.below(3);
     const value = choice === 0 ? 0 : choice === 1 ? 0xffffffff : p.next();

@@ -22,7 +22,14 @@ import { isIpsecSpec } from '../stacks/spec.js';
 import { Stack, endpointPair } from '../stacks/stack.js';
 import { IPV4_HEADER_BYTES } from '../stacks/wire/ipv4.js';
 import { MIX_FRAMES, type TrafficMix, buildTrafficMix } from './traffic-mix.js';
-import { type Enforcement, type SharedAccount, type Workload, type WorkloadCounters, type WorkloadOptions, enforcementFor } from './workload-contract.js';
+import {
+  type Enforcement,
+  type SharedAccount,
+  type Workload,
+  type WorkloadCounters,
+  type WorkloadOptions,
+  enforcementFor,
+} from './workload-contract.js';
 
 /** Decides, on the frame as received, whether this node processes it. */
 export interface PacketOwner {
@@ -106,7 +113,12 @@ export class GatewayWorkload implements Workload {
     const [upstream, gateway] = endpointPair();
     this.ipsec = isIpsecSpec(options.spec);
     const replayed = this.ipsec && options.side === 'recv' && !options.verify;
-    this.stack = new Stack(options.spec, { ...gateway, crypto: options.crypto, enforceIcv: !replayed, ...(sa !== null ? { lock: sa.lock, state: { saSequence: sa.sequence, replay: sa.window } } : {}) });
+    this.stack = new Stack(options.spec, {
+      ...gateway,
+      crypto: options.crypto,
+      enforceIcv: !replayed,
+      ...(sa !== null ? { lock: sa.lock, state: { saSequence: sa.sequence, replay: sa.window } } : {}),
+    });
     // What leaves the node is counted, so the work is not dead: passed packets toward the next hop,
     // decapsulated datagrams, or (send side) encapsulated frames on the wire.
     const count = (m: Msg): void => {
@@ -203,11 +215,25 @@ export class GatewayWorkload implements Workload {
   }
 
   gatewayCounters(): GatewayCounters {
-    return { seen: this.seen, seenBytes: this.seenBytes, kept: this.kept, keptBytes: this.keptBytes, passed: this.stack.passed, blocked: this.stack.blocked };
+    return {
+      seen: this.seen,
+      seenBytes: this.seenBytes,
+      kept: this.kept,
+      keptBytes: this.keptBytes,
+      passed: this.stack.passed,
+      blocked: this.stack.blocked,
+    };
   }
 
   counters(): WorkloadCounters {
-    return { packets: this.kept, bytes: this.keptBytes, drops: this.stack.drops.toRecord(), digestMismatchesIgnored: this.stack.mismatchesIgnored, dataErrors: 0, outOfOrder: 0 };
+    return {
+      packets: this.kept,
+      bytes: this.keptBytes,
+      drops: this.stack.drops.toRecord(),
+      digestMismatchesIgnored: this.stack.mismatchesIgnored,
+      dataErrors: 0,
+      outOfOrder: 0,
+    };
   }
 
   enforcement(): Enforcement {

@@ -13,7 +13,10 @@ export class FrameQueue implements FrameSink {
   tap: ((frame: Msg) => void) | null = null;
   transmitted = 0;
 
-  constructor(private readonly pool: BufferPool, private readonly linkHeaderBytes: number) {}
+  constructor(
+    private readonly pool: BufferPool,
+    private readonly linkHeaderBytes: number,
+  ) {}
 
   transmit(msg: Msg): void {
     this.tap?.(msg);
@@ -53,7 +56,11 @@ export class Loopback {
   readonly toB: FrameQueue;
   readonly toA: FrameQueue;
 
-  constructor(readonly a: Stack, readonly b: Stack, frames = 256) {
+  constructor(
+    readonly a: Stack,
+    readonly b: Stack,
+    frames = 256,
+  ) {
     const pool = new BufferPool(frames);
     this.toB = new FrameQueue(pool, a.linkHeaderBytes);
     this.toA = new FrameQueue(pool, b.linkHeaderBytes);
@@ -75,7 +82,8 @@ export class Loopback {
     this.b.listen();
     this.a.connect();
     this.pump();
-    if (!this.a.connected || !this.b.connected) throw new Error(`handshake failed: drops a=${JSON.stringify(this.a.drops.toRecord())} b=${JSON.stringify(this.b.drops.toRecord())}`);
+    if (!this.a.connected || !this.b.connected)
+      throw new Error(`handshake failed: drops a=${JSON.stringify(this.a.drops.toRecord())} b=${JSON.stringify(this.b.drops.toRecord())}`);
   }
 }
 

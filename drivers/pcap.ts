@@ -21,7 +21,11 @@ export class PcapWriter {
   private closed = false;
   frames = 0;
 
-  constructor(readonly path: string, readonly linkType: number, private readonly clock: () => number = Date.now) {
+  constructor(
+    readonly path: string,
+    readonly linkType: number,
+    private readonly clock: () => number = Date.now,
+  ) {
     this.tmpPath = `${path}.${process.pid}.tmp`;
     this.fd = fs.openSync(this.tmpPath, 'w');
     const v = this.view;

@@ -27,7 +27,12 @@ export const STALL_MS = 10_000;
  * once and in order without one thread waiting for another. `consume` answers the bytes to credit
  * (the caller's share of the committed stream); a segment already committed or parked is a duplicate.
  */
-export function inOrderApplication(shared: SharedConnection, check: (m: Msg) => void, credit: (bytes: number) => void, duplicate: () => void): Upper {
+export function inOrderApplication(
+  shared: SharedConnection,
+  check: (m: Msg) => void,
+  credit: (bytes: number) => void,
+  duplicate: () => void,
+): Upper {
   const words = shared.words;
   const table = shared.reorder;
   return {
@@ -65,7 +70,7 @@ export function inOrderApplication(shared: SharedConnection, check: (m: Msg) => 
         let bytes = m.length;
         committed = m.streamNext;
         // Commit what was parked behind this segment.
-        for (let i = 0; i < parked; ) {
+        for (let i = 0; i < parked;) {
           if (table[3 * i] !== committed) {
             i++;
             continue;

@@ -81,7 +81,12 @@ export class ReceiveWorkload extends BaseWorkload {
       // is this worker's stack on the shared connection, which the leader sets to the same state.
       const [, ob] = endpoints(options.connection ?? 0, shared.worker);
       const private_ = this.receiver;
-      this.receiver = new Stack(options.spec, { ...ob, crypto: options.crypto, enforceDigest: false, ...onShared(shared, 'measured', options.tcpLockScope, messages) });
+      this.receiver = new Stack(options.spec, {
+        ...ob,
+        crypto: options.crypto,
+        enforceDigest: false,
+        ...onShared(shared, 'measured', options.tcpLockScope, messages),
+      });
       if (shared.leader) {
         shared.measuredTcb.f.set(private_.tcb!.f);
         Atomics.store(shared.words, SharedWord.nextSeq, this.nextSeq);
@@ -147,7 +152,8 @@ export class ReceiveWorkload extends BaseWorkload {
     if (this.packets !== this.messages + dropped + queued) {
       return `${this.packets} frames offered, but ${this.messages} delivered + ${dropped} dropped + ${queued} queued = ${this.messages + dropped + queued}`;
     }
-    if (this.delivered !== this.messages * this.options.packetSize) return `${this.messages} messages delivered ${this.delivered} bytes, not ${this.messages} × ${this.options.packetSize}`;
+    if (this.delivered !== this.messages * this.options.packetSize)
+      return `${this.messages} messages delivered ${this.delivered} bytes, not ${this.messages} × ${this.options.packetSize}`;
     return null;
   }
 
@@ -158,7 +164,6 @@ export class ReceiveWorkload extends BaseWorkload {
       this.wire.toA.tap = tap;
     }
   }
-
 
   run(packets: number): number {
     const before = this.delivered;

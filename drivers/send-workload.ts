@@ -44,7 +44,11 @@ export class SendWorkload extends BaseWorkload {
       // Packet-level parallelism: this worker's sender works on the shared connection; its peer,
       // which only builds ACKs, is private and starts from the leader's peer state.
       const [oa, ob] = endpoints(options.connection ?? 0, shared.worker);
-      sender = new Stack(options.spec, { ...oa, crypto: options.crypto, ...onShared(shared, 'measured', options.tcpLockScope, sharedMessages(shared)) });
+      sender = new Stack(options.spec, {
+        ...oa,
+        crypto: options.crypto,
+        ...onShared(shared, 'measured', options.tcpLockScope, sharedMessages(shared)),
+      });
       receiver = new Stack(options.spec, { ...ob, crypto: options.crypto });
       checkPacketSize(sender, options.packetSize);
       wire = new Loopback(sender, receiver, 64);
@@ -82,13 +86,17 @@ export class SendWorkload extends BaseWorkload {
     if (this.shared !== null) {
       // PLP: every worker has stopped (end barrier); all sequence space taken reached some wire.
       const maxAck = Atomics.load(this.shared.words, SharedWord.maxAck);
-      return this.shared.leader && s[Tcb.sndNxt] !== maxAck ? `the shared snd_nxt ${s[Tcb.sndNxt]! >>> 0} is not the end of the last segment any worker sent ${maxAck >>> 0}` : null;
+      return this.shared.leader && s[Tcb.sndNxt] !== maxAck
+        ? `the shared snd_nxt ${s[Tcb.sndNxt]! >>> 0} is not the end of the last segment any worker sent ${maxAck >>> 0}`
+        : null;
     }
     const sndNxt = s[Tcb.sndNxt]!;
     const sndUna = s[Tcb.sndUna]!;
     const peerRcvNxt = this.peer.tcb!.f[Tcb.rcvNxt]!;
-    if (this.framesOut > 0 && sndNxt !== this.lastEnd) return `the sender's snd_nxt ${sndNxt >>> 0} is not the end of the last segment on the wire ${this.lastEnd >>> 0}`;
-    if (sndUna !== peerRcvNxt) return `the sender counts ${sndUna >>> 0} acknowledged, the receiver ${peerRcvNxt >>> 0}: ${((peerRcvNxt - sndUna) | 0)} bytes acknowledged but not taken`;
+    if (this.framesOut > 0 && sndNxt !== this.lastEnd)
+      return `the sender's snd_nxt ${sndNxt >>> 0} is not the end of the last segment on the wire ${this.lastEnd >>> 0}`;
+    if (sndUna !== peerRcvNxt)
+      return `the sender counts ${sndUna >>> 0} acknowledged, the receiver ${peerRcvNxt >>> 0}: ${(peerRcvNxt - sndUna) | 0} bytes acknowledged but not taken`;
     return null;
   }
 
@@ -97,7 +105,6 @@ export class SendWorkload extends BaseWorkload {
     this.acks.tap = tap;
     if (this.wire !== null) this.wire.toB.tap = tap;
   }
-
 
   /** Consumes frames; every second TCP segment, has the peer acknowledge everything so far. */
   private sink(): FrameSink {

@@ -29,14 +29,22 @@ export class SharedVerifyWorkload extends BaseWorkload {
     if (this.receiver.tick()) this.wire.pump();
   };
 
-  constructor(options: WorkloadOptions, private readonly shared: SharedConnection) {
+  constructor(
+    options: WorkloadOptions,
+    private readonly shared: SharedConnection,
+  ) {
     super(options);
     const [oa, ob] = endpoints(options.connection ?? 0, shared.worker);
     const messages = sharedMessages(shared);
-    this.sender = new Stack(options.spec, { ...oa, crypto: options.crypto, ...onShared(shared, 'measured', options.tcpLockScope, messages) });
+    this.sender = new Stack(options.spec, {
+      ...oa,
+      crypto: options.crypto,
+      ...onShared(shared, 'measured', options.tcpLockScope, messages),
+    });
     this.receiver = new Stack(options.spec, { ...ob, crypto: options.crypto, ...onShared(shared, 'peer', options.tcpLockScope, messages) });
     checkPacketSize(this.sender, options.packetSize);
-    if (options.packetSize < 4) throw new RangeError('--verify with several workers needs packets of at least 4 bytes (each carries its number)');
+    if (options.packetSize < 4)
+      throw new RangeError('--verify with several workers needs packets of at least 4 bytes (each carries its number)');
     this.wire = new Loopback(this.sender, this.receiver, 64);
     if (shared.leader) {
       if (this.sender.transport === 'tcp') this.wire.handshake();
@@ -88,5 +96,4 @@ export class SharedVerifyWorkload extends BaseWorkload {
   protected stacks(): Stack[] {
     return [this.sender, this.receiver];
   }
-
 }

@@ -58,7 +58,11 @@ function makeFlows(prng: Prng): Flow[] {
   const flows: Flow[] = [];
   for (let f = 0; f < MIX_FLOWS; f++) {
     const tcp = prng.next() / 0x1_0000_0000 < TCP_SHARE;
-    const dstPort = tcp ? TCP_SERVICES[prng.below(TCP_SERVICES.length)]! : prng.below(3) === 0 ? UDP_SERVICES[prng.below(2)]! : 5000 + prng.below(100);
+    const dstPort = tcp
+      ? TCP_SERVICES[prng.below(TCP_SERVICES.length)]!
+      : prng.below(3) === 0
+        ? UDP_SERVICES[prng.below(2)]!
+        : 5000 + prng.below(100);
     flows.push({
       src: ip(10, 1, prng.below(256), 1 + prng.below(254)),
       dst: ip(172, 16, prng.below(64), 1 + prng.below(254)),
@@ -124,7 +128,8 @@ export function buildTrafficMix(spec: string, peer: StackOptions, seed: number, 
     const transport = tcp ? TCP_HEADER_BYTES : UDP_HEADER_BYTES;
     // Sizes from Benecke's list, or all alike (Shieh & Lai's frames: the datagram's whole size).
     const drawn = MIX_SIZES[prng.below(MIX_SIZES.length)]!;
-    const userBytes = datagramBytes !== null ? datagramBytes - IPV4_HEADER_BYTES - transport : Math.min(drawn, sender.mtu - IPV4_HEADER_BYTES - transport);
+    const userBytes =
+      datagramBytes !== null ? datagramBytes - IPV4_HEADER_BYTES - transport : Math.min(drawn, sender.mtu - IPV4_HEADER_BYTES - transport);
     const head = msg.resetPayload(userBytes);
     prng.fill(msg.bytes, head, userBytes);
     const th = msg.prepend(transport);

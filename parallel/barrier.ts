@@ -5,7 +5,11 @@ export class SharedBarrier {
   static readonly BYTES = 8;
   private readonly words: Int32Array;
 
-  constructor(buffer: SharedArrayBuffer, byteOffset: number, private readonly parties: number) {
+  constructor(
+    buffer: SharedArrayBuffer,
+    byteOffset: number,
+    private readonly parties: number,
+  ) {
     if (parties < 1) throw new RangeError(`a barrier needs at least one party, got ${parties}`);
     this.words = new Int32Array(buffer, byteOffset, 2); // [arrived, generation]
   }

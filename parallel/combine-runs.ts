@@ -67,8 +67,31 @@ export function combineRuns(results: readonly WorkerResult[], o: CombineOptions)
     });
     conservation ??= sharedAccountProblem(accounts);
     const gatewayRuns = o.gateway ? results.map((r) => r.runs[i]!.gateway!) : null;
-    const cpu = runCpu(results.map((r) => r.runs[i]!.cpu), seconds, packets, round);
-    runs.push({ run: i + 1, seconds, packets, bytes, cpu, perConnectionMbps: perConnection, fairness: jainFairness(perConnection), drops, dataErrors, digestMismatchesIgnored, outOfOrder, observed, lock, memory, conservation, gateway: gatewayRuns, crash: results[0]!.runs[i]!.crash });
+    const cpu = runCpu(
+      results.map((r) => r.runs[i]!.cpu),
+      seconds,
+      packets,
+      round,
+    );
+    runs.push({
+      run: i + 1,
+      seconds,
+      packets,
+      bytes,
+      cpu,
+      perConnectionMbps: perConnection,
+      fairness: jainFairness(perConnection),
+      drops,
+      dataErrors,
+      digestMismatchesIgnored,
+      outOfOrder,
+      observed,
+      lock,
+      memory,
+      conservation,
+      gateway: gatewayRuns,
+      crash: results[0]!.runs[i]!.crash,
+    });
   }
   return runs;
 }

@@ -19,7 +19,11 @@ export class WorkerCounters {
     return workers * STRIDE * 8;
   }
 
-  constructor(buffer: SharedArrayBuffer, byteOffset: number, readonly workers: number) {
+  constructor(
+    buffer: SharedArrayBuffer,
+    byteOffset: number,
+    readonly workers: number,
+  ) {
     if (byteOffset % 64 !== 0) throw new RangeError(`worker counters must start on a 64-byte line, not at ${byteOffset}`);
     this.f = new Float64Array(buffer, byteOffset, workers * STRIDE);
   }

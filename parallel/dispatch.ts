@@ -16,7 +16,16 @@
 // state another could change. Everything is allocated at set-up.
 
 import type { Msg } from '../stacks/message.js';
-import { IP_PROTO_TCP, IP_PROTO_UDP, ipv4Checksum, ipv4Dst, ipv4HeaderBytes, ipv4Ident, ipv4Protocol, ipv4Src } from '../stacks/wire/ipv4.js';
+import {
+  IP_PROTO_TCP,
+  IP_PROTO_UDP,
+  ipv4Checksum,
+  ipv4Dst,
+  ipv4HeaderBytes,
+  ipv4Ident,
+  ipv4Protocol,
+  ipv4Src,
+} from '../stacks/wire/ipv4.js';
 import type { PacketOwner, StreamCursor } from '../drivers/gateway.js';
 
 export const DISPATCH_POLICIES = ['shared', 'flat-hash', 'rr', 'sqf'] as const;
@@ -120,7 +129,6 @@ export class ReplicatedSelector implements PacketOwner {
     this.queued.fill(0);
     this.switchAt = Infinity;
   }
-
 
   owner(view: DataView, ip: number, ipLength: number, position = 0): number {
     if (position >= this.switchAt) this.switchMembers();

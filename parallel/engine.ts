@@ -34,7 +34,13 @@ export const SLICED_PROTOCOL = 2;
 
 /** `threads` workers, started at once and never retired while the pool lives. */
 function newPool(threads: number): Piscina {
-  return new Piscina({ filename: new URL('./worker.js', import.meta.url).href, minThreads: threads, maxThreads: threads, idleTimeout: Infinity, concurrentTasksPerWorker: 1 });
+  return new Piscina({
+    filename: new URL('./worker.js', import.meta.url).href,
+    minThreads: threads,
+    maxThreads: threads,
+    idleTimeout: Infinity,
+    concurrentTasksPerWorker: 1,
+  });
 }
 
 export class ParallelEngine {
@@ -64,15 +70,36 @@ export class ParallelEngine {
   open(task: ConfigurationTask, workers: number, connections: number): SlicedSession {
     const layout = this.layout(task, workers, connections);
     const pool = newPool(workers);
-    const tasks = layout.owned.map((mine, index) => pool.run({ ...task, sliced: true, buffer: layout.buffer, workers, index, connections: mine } satisfies WorkerTask) as Promise<WorkerResult>);
-    return new SlicedSession(task, new SharedRun(layout.buffer, workers), tasks, { connections, owned: layout.owned, plp: layout.plp, gateway: layout.gateway }, () => pool.destroy());
+    const tasks = layout.owned.map(
+      (mine, index) =>
+        pool.run({
+          ...task,
+          sliced: true,
+          buffer: layout.buffer,
+          workers,
+          index,
+          connections: mine,
+        } satisfies WorkerTask) as Promise<WorkerResult>,
+    );
+    return new SlicedSession(
+      task,
+      new SharedRun(layout.buffer, workers),
+      tasks,
+      { connections, owned: layout.owned, plp: layout.plp, gateway: layout.gateway },
+      () => pool.destroy(),
+    );
   }
 
   /** The shared block and connection ownership a configuration runs with. */
-  private layout(task: ConfigurationTask, workers: number, connections: number): { buffer: SharedArrayBuffer; owned: number[][]; plp: boolean; gateway: boolean } {
+  private layout(
+    task: ConfigurationTask,
+    workers: number,
+    connections: number,
+  ): { buffer: SharedArrayBuffer; owned: number[][]; plp: boolean; gateway: boolean } {
     const gateway = task.dispatch !== undefined;
     const plp = task.mode === 'plp' && !gateway;
-    if (task.mode === 'clp' && connections < workers) throw new RangeError(`${workers} workers need at least as many connections, got ${connections}`);
+    if (task.mode === 'clp' && connections < workers)
+      throw new RangeError(`${workers} workers need at least as many connections, got ${connections}`);
     if (plp && connections !== 1) throw new RangeError('packet-level parallelism runs one connection on all workers');
     // PLP: the shared connection behind the counters; a gateway: the shared queue and SA.
     const crashBytes = task.crash !== undefined ? CrashBoard.bytes(workers, task.crash.buckets) : 0;
@@ -85,11 +112,19 @@ export class ParallelEngine {
    * Runs one configuration on `workers` threads, each owning its share of `connections`.
    * Answers the finished runs; fewer than asked when `stopRequested` turned true.
    */
-  async run(task: ConfigurationTask, workers: number, connections: number, onProgress: (p: ParallelProgress) => void, stopRequested: () => boolean): Promise<ParallelRun[]> {
+  async run(
+    task: ConfigurationTask,
+    workers: number,
+    connections: number,
+    onProgress: (p: ParallelProgress) => void,
+    stopRequested: () => boolean,
+  ): Promise<ParallelRun[]> {
     const { buffer, owned, plp, gateway } = this.layout(task, workers, connections);
     const pool = this.poolOf(workers);
     const shared = new SharedRun(buffer, workers);
-    const tasks = owned.map((mine, index) => pool.run({ ...task, buffer, workers, index, connections: mine } satisfies WorkerTask) as Promise<WorkerResult>);
+    const tasks = owned.map(
+      (mine, index) => pool.run({ ...task, buffer, workers, index, connections: mine } satisfies WorkerTask) as Promise<WorkerResult>,
+    );
     let failure: WorkerFailure | null = null;
     let failedAt = 0;
     tasks.forEach((t, index) =>
@@ -116,7 +151,11 @@ export class ParallelEngine {
         const seconds = (sharedNow() - shared.marks[Mark.steadyStart]!) / 1000;
         if (trace.due(seconds)) trace.add(seconds, shared.counters.sum(CounterField.heapUsed), process.memoryUsage.rss());
       }
-      onProgress({ run: shared.run, phase: phase === Phase.Steady ? 'steady' : phase === Phase.WarmUp ? 'warm-up' : 'setup', packets: shared.counters.sum(CounterField.packets) });
+      onProgress({
+        run: shared.run,
+        phase: phase === Phase.Steady ? 'steady' : phase === Phase.WarmUp ? 'warm-up' : 'setup',
+        packets: shared.counters.sum(CounterField.packets),
+      });
     }
     if (failure !== null) {
       // A worker that threw may have left shared state half-changed, and one that exited is gone:
@@ -126,7 +165,14 @@ export class ParallelEngine {
       throw failure;
     }
     const results = (await all).map((r) => (r as PromiseFulfilledResult<WorkerResult>).value);
-    return combineRuns(results, { connections, owned, plp, gateway, traces, secondsOf: (i) => (Math.max(...results.map((r) => r.runs[i]!.stoppedAt)) - results[0]!.steadyStarts[i]!) / 1000 });
+    return combineRuns(results, {
+      connections,
+      owned,
+      plp,
+      gateway,
+      traces,
+      secondsOf: (i) => (Math.max(...results.map((r) => r.runs[i]!.stoppedAt)) - results[0]!.steadyStarts[i]!) / 1000,
+    });
   }
 
   async close(): Promise<void> {

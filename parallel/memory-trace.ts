@@ -11,7 +11,13 @@ export interface MemoryBetween {
 }
 
 export function memoryBetween(start: NodeJS.MemoryUsage, end: NodeJS.MemoryUsage, trace?: MemoryTrace): MemoryBetween {
-  return { heapStart: start.heapUsed, heapEnd: end.heapUsed, rssStart: start.rss, rssEnd: end.rss, ...(trace?.points.length ? { trace: trace.points } : {}) };
+  return {
+    heapStart: start.heapUsed,
+    heapEnd: end.heapUsed,
+    rssStart: start.rss,
+    rssEnd: end.rss,
+    ...(trace?.points.length ? { trace: trace.points } : {}),
+  };
 }
 
 /** Heap used (every thread's) and RSS, in bytes, `seconds` into a steady window. */

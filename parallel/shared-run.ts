@@ -55,7 +55,9 @@ export function alignedSharedBuffer(bytes: number): SharedArrayBuffer {
 const WASM_PAGE_BYTES = 65_536;
 
 // The part of the WebAssembly API used here (the project's lib has no WebAssembly types).
-declare const WebAssembly: { Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => { buffer: ArrayBuffer | SharedArrayBuffer } };
+declare const WebAssembly: {
+  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => { buffer: ArrayBuffer | SharedArrayBuffer };
+};
 
 export class SharedRun {
   readonly control: Int32Array;
@@ -73,7 +75,10 @@ export class SharedRun {
     return COUNTERS_AT + WorkerCounters.bytesFor(workers);
   }
 
-  constructor(readonly buffer: SharedArrayBuffer, readonly workers: number) {
+  constructor(
+    readonly buffer: SharedArrayBuffer,
+    readonly workers: number,
+  ) {
     this.control = new Int32Array(buffer, 0, CONTROL_BYTES / 4);
     this.marks = new Float64Array(buffer, CONTROL_BYTES, TIMES_BYTES / 8);
     this.barrier = new SharedBarrier(buffer, BARRIER_AT, workers);

@@ -112,7 +112,16 @@ export class CpuAccount {
   private warmStartNs = 0;
   private warmStartMs = 0;
   private slices = 0;
-  readonly figures: ThreadCpuFigures = { onCpuNs: 0, runQueueNs: 0, packets: 0, coldUs: Number.NaN, startUs: Number.NaN, endUs: Number.NaN, warmupCpuMs: 0, warmupPackets: 0 };
+  readonly figures: ThreadCpuFigures = {
+    onCpuNs: 0,
+    runQueueNs: 0,
+    packets: 0,
+    coldUs: Number.NaN,
+    startUs: Number.NaN,
+    endUs: Number.NaN,
+    warmupCpuMs: 0,
+    warmupPackets: 0,
+  };
 
   constructor(private readonly cpu: ThreadCpu) {}
 
@@ -186,7 +195,12 @@ export interface RunCpu {
 }
 
 /** A run's CPU figures from its threads' over a window of `seconds` in which they processed `packets`. */
-export function runCpu(threads: readonly ThreadCpuFigures[], seconds: number, packets: number, round: (x: number) => number = (x) => x): RunCpu {
+export function runCpu(
+  threads: readonly ThreadCpuFigures[],
+  seconds: number,
+  packets: number,
+  round: (x: number) => number = (x) => x,
+): RunCpu {
   const known = (x: number): number | null => (Number.isFinite(x) ? round(x) : null);
   const onCpu = threads.reduce((s, t) => s + t.onCpuNs, 0);
   const runQueue = threads.reduce((s, t) => s + t.runQueueNs, 0);

@@ -10,7 +10,14 @@
 // whose TCP state sits in shared memory under an Atomics mutex; worker 0 opens it each run and the
 // others join.
 
-import { type GatewayCounters, GatewayWorkload, LocalCursor, type PacketOwner, type SharedSa, type StreamCursor } from '../drivers/gateway.js';
+import {
+  type GatewayCounters,
+  GatewayWorkload,
+  LocalCursor,
+  type PacketOwner,
+  type SharedSa,
+  type StreamCursor,
+} from '../drivers/gateway.js';
 import { CounterBlock } from '../stacks/counter-block.js';
 import { ReplayWindow } from '../stacks/replay-window.js';
 import { type SharedConnection, sharedConnection } from '../drivers/shared-connection.js';
@@ -131,7 +138,13 @@ function publishProgress(run: SharedRun, packetsSlot: number, packets: number, n
 }
 
 /** Runs the workloads in turn until the shared clock reaches `until`; answers packets, bytes, per connection. */
-function driveUntil(run: SharedRun, workloads: Workload[], until: number, perConnection: number[] | null, slot: number): { packets: number; bytes: number } {
+function driveUntil(
+  run: SharedRun,
+  workloads: Workload[],
+  until: number,
+  perConnection: number[] | null,
+  slot: number,
+): { packets: number; bytes: number } {
   let packets = 0;
   let bytes = 0;
   let batch = 1;
@@ -181,7 +194,13 @@ function injectedFault(task: WorkerTask, run: number): 'throw' | 'exit' | null {
   if (spec === undefined || run !== 1) return null;
   const [kind, ...pairs] = spec.split(',');
   const want = Object.fromEntries(pairs.map((p) => p.split('=') as [string, string]));
-  if ((kind !== 'throw' && kind !== 'exit') || Number(want.worker) !== task.index || want.stack !== task.spec || (want.side !== undefined && want.side !== task.side)) return null;
+  if (
+    (kind !== 'throw' && kind !== 'exit') ||
+    Number(want.worker) !== task.index ||
+    want.stack !== task.spec ||
+    (want.side !== undefined && want.side !== task.side)
+  )
+    return null;
   return kind;
 }
 
@@ -197,7 +216,17 @@ function sleepUntil(run: SharedRun, until: number): void {
  * periods proposes the membership without it. Each worker's packets, and the packets one survivor
  * (the counter) saw offered and lost, go to the board's timeline.
  */
-function driveGateway(run: SharedRun, workload: GatewayWorkload, selector: ReplicatedSelector | null, board: CrashBoard, plan: CrashPlan, me: number, steadyStart: number, until: number, slot: number): { packets: number; bytes: number } {
+function driveGateway(
+  run: SharedRun,
+  workload: GatewayWorkload,
+  selector: ReplicatedSelector | null,
+  board: CrashBoard,
+  plan: CrashPlan,
+  me: number,
+  steadyStart: number,
+  until: number,
+  slot: number,
+): { packets: number; bytes: number } {
   const counter = me === (plan.worker === 0 ? 1 : 0);
   const crashAt = me === plan.worker ? steadyStart + plan.atSeconds * 1000 : Infinity;
   const heartbeat = plan.heartbeatMs;
@@ -254,11 +283,18 @@ function driveGateway(run: SharedRun, workload: GatewayWorkload, selector: Repli
 }
 
 /** Where a gateway worker's stream comes from and which packets it keeps, under its dispatch policy. */
-function gatewayDispatch(task: WorkerTask, me: number): { owner: PacketOwner; cursor: StreamCursor; sa: SharedSa | null; selector: ReplicatedSelector | null } {
+function gatewayDispatch(
+  task: WorkerTask,
+  me: number,
+): { owner: PacketOwner; cursor: StreamCursor; sa: SharedSa | null; selector: ReplicatedSelector | null } {
   const dispatch = task.dispatch!;
   if (dispatch.policy === 'shared') {
     const at = SharedRun.extraOffset(task.workers);
-    const sa: SharedSa = { sequence: new CounterBlock(task.buffer, at + 64), window: new ReplayWindow(task.buffer, at + 128), lock: new AtomicsMutex(task.buffer, at + 192) };
+    const sa: SharedSa = {
+      sequence: new CounterBlock(task.buffer, at + 64),
+      window: new ReplayWindow(task.buffer, at + 128),
+      lock: new AtomicsMutex(task.buffer, at + 192),
+    };
     return { owner: { keep: () => me >= 0 }, cursor: new SharedCursor(new Int32Array(task.buffer, at, 1), 0), sa, selector: null };
   }
   const selector = new ReplicatedSelector(dispatch, task.workers, me);
@@ -311,7 +347,15 @@ function gatewayDelta(after: GatewayCounters, before: GatewayCounters): GatewayC
  * its packets, bytes and end published in this worker's counters. Answers the window's totals and
  * the last command's generation when the run ends, or null when stopped.
  */
-function measureSlices(task: WorkerTask, run: number, shared: SharedRun, workloads: Workload[], perConnection: number[], seen: number, account: CpuAccount): { packets: number; bytes: number; generation: number } | null {
+function measureSlices(
+  task: WorkerTask,
+  run: number,
+  shared: SharedRun,
+  workloads: Workload[],
+  perConnection: number[],
+  seen: number,
+  account: CpuAccount,
+): { packets: number; bytes: number; generation: number } | null {
   const slot = (field: number) => shared.counters.at(task.index, field);
   let packets = 0;
   let bytes = 0;
@@ -352,7 +396,16 @@ export default function runWorker(task: WorkerTask): WorkerResult {
       return mutex;
     });
   }
-  const board = task.crash !== undefined ? new CrashBoard(task.buffer, SharedRun.extraOffset(task.workers) + GATEWAY_SHARED_BYTES, task.workers, task.crash.buckets, task.crash.bucketMs) : null;
+  const board =
+    task.crash !== undefined
+      ? new CrashBoard(
+          task.buffer,
+          SharedRun.extraOffset(task.workers) + GATEWAY_SHARED_BYTES,
+          task.workers,
+          task.crash.buckets,
+          task.crash.bucketMs,
+        )
+      : null;
   let seen = 0; // the last command's generation (sliced)
   const account = new CpuAccount(new ThreadCpu()); // opened on this thread: it reads this thread's figures
   for (let run = 1; !shared.stopped; run++) {
@@ -367,11 +420,27 @@ export default function runWorker(task: WorkerTask): WorkerResult {
       if (task.dispatch !== undefined) {
         const { owner, cursor, sa, selector: replica } = gatewayDispatch(task, task.index);
         selector = replica;
-        return [new GatewayWorkload({ spec: task.spec, side: task.side, packetSize: task.packetSize, crypto: task.crypto, seed, verify: task.verify }, owner, cursor, sa)];
+        return [
+          new GatewayWorkload(
+            { spec: task.spec, side: task.side, packetSize: task.packetSize, crypto: task.crypto, seed, verify: task.verify },
+            owner,
+            cursor,
+            sa,
+          ),
+        ];
       }
       return task.connections.map((k) =>
         createWorkload(
-          { spec: task.spec, side: task.side, packetSize: task.packetSize, crypto: task.crypto, seed: (seed + k * 0x9e3779b9) >>> 0, verify: task.verify, connection: k, tcpLockScope: task.tcpLockScope },
+          {
+            spec: task.spec,
+            side: task.side,
+            packetSize: task.packetSize,
+            crypto: task.crypto,
+            seed: (seed + k * 0x9e3779b9) >>> 0,
+            verify: task.verify,
+            connection: k,
+            tcpLockScope: task.tcpLockScope,
+          },
           connection,
         ),
       );
@@ -464,7 +533,23 @@ export default function runWorker(task: WorkerTask): WorkerResult {
         holdNs: now.holdNs - lockBefore.holdNs,
       };
     }
-    result.runs.push({ ...done, stoppedAt, perConnection, drops, dataErrors, digestMismatchesIgnored, outOfOrder, observed: workloads.reduce((s, w) => (s + w.observed) | 0, 0), lock: lockUse, conservation: firstBroken(workloads, task.connections), account: workloads[0]?.sharedAccount() ?? null, memory: memoryBetween(memoryStart, memoryEnd), cpu: { ...account.figures }, gateway: gatewayResult, crash: board !== null && task.index === 0 ? crashResult(board, steadyStart) : null });
+    result.runs.push({
+      ...done,
+      stoppedAt,
+      perConnection,
+      drops,
+      dataErrors,
+      digestMismatchesIgnored,
+      outOfOrder,
+      observed: workloads.reduce((s, w) => (s + w.observed) | 0, 0),
+      lock: lockUse,
+      conservation: firstBroken(workloads, task.connections),
+      account: workloads[0]?.sharedAccount() ?? null,
+      memory: memoryBetween(memoryStart, memoryEnd),
+      cpu: { ...account.figures },
+      gateway: gatewayResult,
+      crash: board !== null && task.index === 0 ? crashResult(board, steadyStart) : null,
+    });
     result.steadyStarts.push(steadyStart);
     if (task.sliced) shared.acknowledge(); // the run's figures are in; parked for the next command
   }

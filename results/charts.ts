@@ -39,7 +39,9 @@ function describePoints(values: readonly Record<string, unknown>[], panel: strin
     const name = String(v[series]);
     lines.set(name, [...(lines.get(name) ?? []), `${v[x]} → ${figure(v[y] as number)}`]);
   }
-  return [...panels].map(([p, lines]) => `${p}: ${[...lines].map(([name, points]) => `${name} ${points.join(', ')}`).join('; ')}`).join('. ');
+  return [...panels]
+    .map(([p, lines]) => `${p}: ${[...lines].map(([name, points]) => `${name} ${points.join(', ')}`).join('; ')}`)
+    .join('. ');
 }
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
@@ -61,7 +63,14 @@ function seriesOf(rows: readonly SummaryRow[]): (s: SummaryRow) => string {
 function throughputChart(stack: string, rows: readonly SummaryRow[]): ChartSpec {
   const series = seriesOf(rows);
   const x = { field: 'workers', type: 'quantitative', title: 'workers', axis: { tickMinStep: 1 } } as const;
-  const values = rows.map((s) => ({ side: s.side, workers: s.workers, series: series(s), mbps: s.meanMbps, low: s.ci90Low ?? s.meanMbps, high: s.ci90High ?? s.meanMbps }));
+  const values = rows.map((s) => ({
+    side: s.side,
+    workers: s.workers,
+    series: series(s),
+    mbps: s.meanMbps,
+    low: s.ci90Low ?? s.meanMbps,
+    high: s.ci90High ?? s.meanMbps,
+  }));
   return {
     name: `throughput-${slug(stack)}`,
     title: `${stack}: throughput against workers`,
@@ -74,8 +83,18 @@ function throughputChart(stack: string, rows: readonly SummaryRow[]): ChartSpec 
       spec: {
         ...PANEL,
         layer: [
-          { mark: { type: 'line', point: true }, encoding: { x, y: { field: 'mbps', type: 'quantitative', title: 'Mbit/s' }, color: { field: 'series', type: 'nominal', title: null, legend: { labelLimit: 320 } } } },
-          { mark: 'rule', encoding: { x, y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' }, color: { field: 'series', type: 'nominal' } } },
+          {
+            mark: { type: 'line', point: true },
+            encoding: {
+              x,
+              y: { field: 'mbps', type: 'quantitative', title: 'Mbit/s' },
+              color: { field: 'series', type: 'nominal', title: null, legend: { labelLimit: 320 } },
+            },
+          },
+          {
+            mark: 'rule',
+            encoding: { x, y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' }, color: { field: 'series', type: 'nominal' } },
+          },
         ],
       },
     },
@@ -88,13 +107,20 @@ function speedupChart(stack: string, rows: readonly SummaryRow[]): ChartSpec {
     .filter((s) => s.speedup !== null)
     .map((s) => ({ side: s.side, workers: s.workers, series: series(s), speedup: s.speedup, low: s.speedupLow, high: s.speedupHigh }));
   for (const side of new Set(rows.map((s) => s.side))) {
-    for (const workers of new Set(rows.map((s) => s.workers))) values.push({ side, workers, series: 'ideal (linear)', speedup: workers, low: workers, high: workers });
+    for (const workers of new Set(rows.map((s) => s.workers)))
+      values.push({ side, workers, series: 'ideal (linear)', speedup: workers, low: workers, high: workers });
   }
   const x = { field: 'workers', type: 'quantitative', title: 'workers', axis: { tickMinStep: 1 } } as const;
   return {
     name: `speedup-${slug(stack)}`,
     title: `${stack}: speedup against workers`,
-    description: `${stack}, speedup against workers. ${describePoints(values.filter((v) => v.series !== 'ideal (linear)'), 'side', 'series', 'workers', 'speedup')}. Ideal: the worker count.`,
+    description: `${stack}, speedup against workers. ${describePoints(
+      values.filter((v) => v.series !== 'ideal (linear)'),
+      'side',
+      'series',
+      'workers',
+      'speedup',
+    )}. Ideal: the worker count.`,
     spec: {
       $schema: SCHEMA,
       title: `${stack}: speedup (throughput ÷ 1 worker, 90% interval)`,
@@ -112,7 +138,10 @@ function speedupChart(stack: string, rows: readonly SummaryRow[]): ChartSpec {
               strokeDash: { condition: { test: "datum.series === 'ideal (linear)'", value: [4, 4] }, value: [1, 0] },
             },
           },
-          { mark: 'rule', encoding: { x, y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' }, color: { field: 'series', type: 'nominal' } } },
+          {
+            mark: 'rule',
+            encoding: { x, y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' }, color: { field: 'series', type: 'nominal' } },
+          },
         ],
       },
     },
@@ -123,7 +152,9 @@ function speedupChart(stack: string, rows: readonly SummaryRow[]): ChartSpec {
  * A stack's µs per packet split as the paper's tables do: the largest measured stack it is built
  * on (TCP/IP, then TCP/MD5/IP, ...) and, on top, the increment its extra layers add.
  */
-export function latencyComponents(rows: readonly SummaryRow[]): { stack: string; side: string; component: string; us: number; order: number }[] {
+export function latencyComponents(
+  rows: readonly SummaryRow[],
+): { stack: string; side: string; component: string; us: number; order: number }[] {
   const out: { stack: string; side: string; component: string; us: number; order: number }[] = [];
   for (const side of new Set(rows.map((s) => s.side))) {
     const bySpec = new Map(rows.filter((s) => s.side === side).map((s) => [s.stack, s.usPerPacket]));
@@ -133,7 +164,8 @@ export function latencyComponents(rows: readonly SummaryRow[]): { stack: string;
       let base: string[] | null = null;
       for (const other of bySpec.keys()) {
         const candidate = parseStackSpec(other);
-        if (candidate.length < layers.length && isSubsequence(candidate, layers) && (base === null || candidate.length > base.length)) base = candidate;
+        if (candidate.length < layers.length && isSubsequence(candidate, layers) && (base === null || candidate.length > base.length))
+          base = candidate;
       }
       if (base === null) return [{ component: stack, us: bySpec.get(stack)! }];
       const baseSpec = base.join('/');
@@ -157,8 +189,17 @@ function isSubsequence(short: readonly string[], long: readonly string[]): boole
  */
 function latencyChart(group: string, rows: readonly SummaryRow[]): ChartSpec {
   const values = latencyComponents(rows);
-  const stacks = [...new Set(rows.map((s) => s.stack))].sort((a, b) => (rows.find((s) => s.stack === a)?.usPerPacket ?? 0) - (rows.find((s) => s.stack === b)?.usPerPacket ?? 0));
-  const totals = stacks.map((stack) => `${stack} ${['send', 'recv'].map((side) => rows.find((s) => s.stack === stack && s.side === side)).filter((s) => s !== undefined).map((s) => `${s!.side} ${figure(s!.usPerPacket)}`).join(', ')}`);
+  const stacks = [...new Set(rows.map((s) => s.stack))].sort(
+    (a, b) => (rows.find((s) => s.stack === a)?.usPerPacket ?? 0) - (rows.find((s) => s.stack === b)?.usPerPacket ?? 0),
+  );
+  const totals = stacks.map(
+    (stack) =>
+      `${stack} ${['send', 'recv']
+        .map((side) => rows.find((s) => s.stack === stack && s.side === side))
+        .filter((s) => s !== undefined)
+        .map((s) => `${s!.side} ${figure(s!.usPerPacket)}`)
+        .join(', ')}`,
+  );
   return {
     name: `latency-${slug(group)}`,
     title: `Latency breakdown, ${group}`,
@@ -190,34 +231,70 @@ function latencyChart(group: string, rows: readonly SummaryRow[]): ChartSpec {
  * beside the ideal line, as small panels on one scale (the paper's Fig. 3–10 at a glance).
  */
 function overviewChart(summary: readonly SummaryRow[]): ChartSpec | null {
-  const candidates = summary.filter((s) => s.dispatch === undefined && s.clp !== 'thread-per-connection' && (s.mode === 'clp' || (s.mode === 'plp' && s.tcpLockScope !== 'segment')) && s.speedup !== null);
+  const candidates = summary.filter(
+    (s) =>
+      s.dispatch === undefined &&
+      s.clp !== 'thread-per-connection' &&
+      (s.mode === 'clp' || (s.mode === 'plp' && s.tcpLockScope !== 'segment')) &&
+      s.speedup !== null,
+  );
   // A connection sweep has its own chart: here each line at its first connection count.
   const first = new Map<string, number>();
-  for (const s of candidates) if (!first.has(`${s.stack}|${s.side}|${s.mode}|${s.crypto}`)) first.set(`${s.stack}|${s.side}|${s.mode}|${s.crypto}`, s.connections);
+  for (const s of candidates)
+    if (!first.has(`${s.stack}|${s.side}|${s.mode}|${s.crypto}`)) first.set(`${s.stack}|${s.side}|${s.mode}|${s.crypto}`, s.connections);
   const rows = candidates.filter((s) => first.get(`${s.stack}|${s.side}|${s.mode}|${s.crypto}`) === s.connections);
   const workers = [...new Set(rows.map((s) => s.workers))].sort((a, b) => a - b);
   if (workers.length < 2) return null;
   const cryptos = new Set(rows.map((s) => s.crypto)).size > 1;
   const stackOf = (s: SummaryRow) => `${s.stack}${cryptos ? ` [${s.crypto}]` : ''}`;
-  const values: Record<string, unknown>[] = rows.map((s) => ({ stack: stackOf(s), side: s.side, workers: s.workers, series: s.mode.toUpperCase(), speedup: s.speedup }));
+  const values: Record<string, unknown>[] = rows.map((s) => ({
+    stack: stackOf(s),
+    side: s.side,
+    workers: s.workers,
+    series: s.mode.toUpperCase(),
+    speedup: s.speedup,
+  }));
   const panels = new Set(rows.map((s) => `${stackOf(s)}|${s.side}`));
   for (const panel of panels) {
     const [stack, side] = panel.split('|');
     for (const w of workers) values.push({ stack, side, workers: w, series: 'ideal', speedup: w });
   }
   const stacks = [...new Set(rows.map(stackOf))];
-  const x = { field: 'workers', type: 'quantitative', title: 'workers', axis: { tickMinStep: 1 }, scale: workers[workers.length - 1]! > 8 ? { type: 'log' as const, base: 2 } : {} } as const;
+  const x = {
+    field: 'workers',
+    type: 'quantitative',
+    title: 'workers',
+    axis: { tickMinStep: 1 },
+    scale: workers[workers.length - 1]! > 8 ? { type: 'log' as const, base: 2 } : {},
+  } as const;
   return {
     name: 'overview',
     title: 'Speedup at a glance: PLP, CLP and ideal for each stack and side',
     description: `Speedup against workers, PLP and CLP against the ideal. ${stacks
-      .map((stack) => `${stack}: ${['send', 'recv'].map((side) => describePoints(values.filter((v) => v.stack === stack && v.side === side && v.series !== 'ideal' && v.workers !== 1), 'side', 'series', 'workers', 'speedup')).filter((t) => t !== '').join('; ')}`)
+      .map(
+        (stack) =>
+          `${stack}: ${['send', 'recv']
+            .map((side) =>
+              describePoints(
+                values.filter((v) => v.stack === stack && v.side === side && v.series !== 'ideal' && v.workers !== 1),
+                'side',
+                'series',
+                'workers',
+                'speedup',
+              ),
+            )
+            .filter((t) => t !== '')
+            .join('; ')}`,
+      )
       .join('. ')}.`,
     spec: {
       $schema: SCHEMA,
       title: 'Speedup (throughput ÷ 1 worker) against workers',
       data: { values },
-      facet: { row: { field: 'side', type: 'nominal', title: null, sort: ['send', 'recv'] }, column: { field: 'stack', type: 'nominal', title: null, sort: stacks, header: { labelLimit: 180 } } },
+      facet: {
+        row: { field: 'side', type: 'nominal', title: null, sort: ['send', 'recv'] },
+        column: { field: 'stack', type: 'nominal', title: null, sort: stacks, header: { labelLimit: 180 } },
+      },
       spec: {
         width: 150,
         height: 110,
@@ -225,7 +302,12 @@ function overviewChart(summary: readonly SummaryRow[]): ChartSpec | null {
         encoding: {
           x,
           y: { field: 'speedup', type: 'quantitative', title: 'speedup' },
-          color: { field: 'series', type: 'nominal', title: null, scale: { domain: ['PLP', 'CLP', 'ideal'], range: ['#1f77b4', '#ff7f0e', '#999999'] } },
+          color: {
+            field: 'series',
+            type: 'nominal',
+            title: null,
+            scale: { domain: ['PLP', 'CLP', 'ideal'], range: ['#1f77b4', '#ff7f0e', '#999999'] },
+          },
           strokeDash: { condition: { test: "datum.series === 'ideal'", value: [4, 4] }, value: [1, 0] },
         },
       },
@@ -238,8 +320,21 @@ function connectionsChart(rows: readonly SummaryRow[], field: 'mbps' | 'fairness
   const mbps = field === 'mbps';
   // Colour the stack, dash the policy: eight long names in one legend would be cut short.
   const stack = (s: SummaryRow) => `${s.stack}${s.crypto === 'cryptojs' ? '' : ` [${s.crypto}]`}`;
-  const policy = (s: SummaryRow) => (s.mode !== 'clp' ? `${s.mode} ×${s.workers}` : s.clp === 'thread-per-connection' ? 'thread-per-connection' : `processor-per-connection ×${s.workers}`);
-  const values = rows.map((s) => ({ side: s.side, connections: s.connections, stack: stack(s), policy: policy(s), series: `${stack(s)} ${policy(s)}`, mbps: s.meanMbps, fairness: s.fairness ?? null }));
+  const policy = (s: SummaryRow) =>
+    s.mode !== 'clp'
+      ? `${s.mode} ×${s.workers}`
+      : s.clp === 'thread-per-connection'
+        ? 'thread-per-connection'
+        : `processor-per-connection ×${s.workers}`;
+  const values = rows.map((s) => ({
+    side: s.side,
+    connections: s.connections,
+    stack: stack(s),
+    policy: policy(s),
+    series: `${stack(s)} ${policy(s)}`,
+    mbps: s.meanMbps,
+    fairness: s.fairness ?? null,
+  }));
   return {
     name: mbps ? 'connections' : 'fairness-connections',
     title: mbps ? 'Throughput against connections' : "Jain's fairness index against connections",
@@ -254,7 +349,9 @@ function connectionsChart(rows: readonly SummaryRow[], field: 'mbps' | 'fairness
         mark: { type: 'line', point: true },
         encoding: {
           x: { field: 'connections', type: 'quantitative', scale: { type: 'log' }, title: 'connections' },
-          y: mbps ? { field: 'mbps', type: 'quantitative', title: 'Mbit/s', scale: { type: 'log' } } : { field: 'fairness', type: 'quantitative', title: "Jain's index", scale: { domain: [0, 1] } },
+          y: mbps
+            ? { field: 'mbps', type: 'quantitative', title: 'Mbit/s', scale: { type: 'log' } }
+            : { field: 'fairness', type: 'quantitative', title: "Jain's index", scale: { domain: [0, 1] } },
           color: { field: 'stack', type: 'nominal', title: 'stack', legend: { labelLimit: 320 } },
           strokeDash: { field: 'policy', type: 'nominal', title: 'policy', legend: DASH_LEGEND },
           detail: { field: 'series', type: 'nominal' },
@@ -268,11 +365,18 @@ function connectionsChart(rows: readonly SummaryRow[], field: 'mbps' | 'fairness
  * A legend of dashes: vega-lite leaves a strokeDash legend's symbols without a stroke (invisible)
  * and its Legend type has no `encode`, which vega itself honours.
  */
-const DASH_LEGEND = { labelLimit: 320, symbolType: 'stroke', symbolStrokeWidth: 2, symbolSize: 400, encode: { symbols: { update: { stroke: { value: '#444' } } } } } as unknown as { labelLimit: number };
+const DASH_LEGEND = {
+  labelLimit: 320,
+  symbolType: 'stroke',
+  symbolStrokeWidth: 2,
+  symbolSize: 400,
+  encode: { symbols: { update: { stroke: { value: '#444' } } } },
+} as unknown as { labelLimit: number };
 
 /** Rows of a connection sweep: those whose stack, side, mode, policy and crypto were measured at more than one connection count. */
 function connectionSweep(summary: readonly SummaryRow[]): SummaryRow[] {
-  const key = (s: SummaryRow) => `${s.stack}|${s.side}|${s.mode}|${s.clp ?? ''}|${s.clp === 'thread-per-connection' ? '' : s.workers}|${s.crypto}|${s.tcpLockScope ?? ''}`;
+  const key = (s: SummaryRow) =>
+    `${s.stack}|${s.side}|${s.mode}|${s.clp ?? ''}|${s.clp === 'thread-per-connection' ? '' : s.workers}|${s.crypto}|${s.tcpLockScope ?? ''}`;
   const counts = new Map<string, Set<number>>();
   for (const s of summary) if (s.dispatch === undefined) counts.set(key(s), (counts.get(key(s)) ?? new Set()).add(s.connections));
   return summary.filter((s) => s.dispatch === undefined && counts.get(key(s))!.size > 1);
@@ -301,7 +405,13 @@ export function chartSpecs(summary: readonly SummaryRow[]): ChartSpec[] {
   for (const [key, rows] of groups) charts.push(latencyChart(key, rows));
   const sweep = connectionSweep(summary);
   if (sweep.length > 0) charts.push(connectionsChart(sweep, 'mbps'));
-  if (sweep.some((s) => s.fairness !== undefined)) charts.push(connectionsChart(sweep.filter((s) => s.fairness !== undefined), 'fairness'));
+  if (sweep.some((s) => s.fairness !== undefined))
+    charts.push(
+      connectionsChart(
+        sweep.filter((s) => s.fairness !== undefined),
+        'fairness',
+      ),
+    );
   return charts;
 }
 

@@ -58,7 +58,12 @@ export interface Comparison {
  * unless it has its usual value): names in github-action-benchmark.json and --compare.
  */
 export function rowLabel(s: ConfigFields): string {
-  const scope = s.tcpLockScope === 'segment' ? ' (segment lock)' : s.mode === 'clp' && s.clp === 'thread-per-connection' ? ' thread-per-connection' : '';
+  const scope =
+    s.tcpLockScope === 'segment'
+      ? ' (segment lock)'
+      : s.mode === 'clp' && s.clp === 'thread-per-connection'
+        ? ' thread-per-connection'
+        : '';
   const dispatch = s.dispatch !== undefined ? ` ${s.dispatch}` : '';
   const conns = s.connections === 1 ? '' : ` ${s.connections} conns`;
   const size = s.packetSize === 4096 ? '' : s.packetSize === 0 ? ' mix' : ` ${s.packetSize} B`;
@@ -113,7 +118,15 @@ export function compareResults(old: ResultsFile, now: ResultsFile, oldName: stri
       const intervals = a[1] !== null && a[2] !== null && b[1] !== null && b[2] !== null;
       const outsideNoise = intervals ? b[2]! < a[1]! || b[1]! > a[2]! : null;
       const beyondThreshold = Math.abs(changePercent) > thresholdPercent;
-      const verdict: Verdict = !beyondThreshold ? 'within threshold' : outsideNoise === null ? 'noise unknown' : !outsideNoise ? 'noise' : changePercent < 0 ? 'regression' : 'improvement';
+      const verdict: Verdict = !beyondThreshold
+        ? 'within threshold'
+        : outsideNoise === null
+          ? 'noise unknown'
+          : !outsideNoise
+            ? 'noise'
+            : changePercent < 0
+              ? 'regression'
+              : 'improvement';
       changes.push({
         row: rowLabel(s),
         metric: name,
@@ -160,9 +173,14 @@ export function renderComparison(c: Comparison, notableOnly = false): string {
   const unjudged = c.changes.filter((x) => x.tracked && x.verdict === 'noise unknown').length;
   const lines = [
     `Compared with ${c.old}: ${tracked} tracked metrics (speedups, same-run ratios), ${c.regressions.length} regression${c.regressions.length === 1 ? '' : 's'} beyond ${c.thresholdPercent}% and outside the noise.`,
-    c.machineDifference === null ? 'Same CPU, core count and Node version: raw Mbit/s is comparable too.' : `Different machine (${c.machineDifference}): raw Mbit/s is machine-dependent and shown for information only.`,
+    c.machineDifference === null
+      ? 'Same CPU, core count and Node version: raw Mbit/s is comparable too.'
+      : `Different machine (${c.machineDifference}): raw Mbit/s is machine-dependent and shown for information only.`,
   ];
-  if (unjudged > 0) lines.push(`${unjudged} tracked change${unjudged === 1 ? '' : 's'} beyond ${c.thresholdPercent}% cannot be judged against the noise: a side was measured in one run, which has no interval (use --runs 2 or more); not counted as regressions.`);
+  if (unjudged > 0)
+    lines.push(
+      `${unjudged} tracked change${unjudged === 1 ? '' : 's'} beyond ${c.thresholdPercent}% cannot be judged against the noise: a side was measured in one run, which has no interval (use --runs 2 or more); not counted as regressions.`,
+    );
   const ordered = [...c.changes].filter((x) => !notableOnly || x.beyondThreshold).sort((a, b) => Number(b.tracked) - Number(a.tracked));
   if (ordered.length > 0) {
     const rows = ordered.map((x) => [
@@ -174,7 +192,18 @@ export function renderComparison(c: Comparison, notableOnly = false): string {
       x.outsideNoise === null ? 'no interval' : x.outsideNoise ? 'yes' : 'no',
       verdictCell(x),
     ]);
-    lines.push('', table(['configuration', 'metric', 'old (90%)', 'new (90%)', 'change', 'outside noise', 'verdict'], rows, ['l', 'l', 'r', 'r', 'r', 'l', 'l']));
+    lines.push(
+      '',
+      table(['configuration', 'metric', 'old (90%)', 'new (90%)', 'change', 'outside noise', 'verdict'], rows, [
+        'l',
+        'l',
+        'r',
+        'r',
+        'r',
+        'l',
+        'l',
+      ]),
+    );
   } else if (notableOnly) lines.push(`No metric changed by more than ${c.thresholdPercent}%.`);
   if (c.onlyOld.length > 0) lines.push('', `Only in the old run: ${c.onlyOld.join('; ')}`);
   if (c.onlyNew.length > 0) lines.push('', `Only in the new run: ${c.onlyNew.join('; ')}`);

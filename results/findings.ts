@@ -6,7 +6,14 @@ import type { SummaryRow } from './rows.js';
 
 /** The rows a stack's sentence reads: PLP (state lock) and CLP processor-per-connection, not the gateways. */
 function parallelRows(summary: readonly SummaryRow[], stack: string, crypto: string): SummaryRow[] {
-  return summary.filter((s) => s.stack === stack && s.crypto === crypto && s.dispatch === undefined && s.clp !== 'thread-per-connection' && (s.mode === 'clp' || (s.mode === 'plp' && s.tcpLockScope !== 'segment')));
+  return summary.filter(
+    (s) =>
+      s.stack === stack &&
+      s.crypto === crypto &&
+      s.dispatch === undefined &&
+      s.clp !== 'thread-per-connection' &&
+      (s.mode === 'clp' || (s.mode === 'plp' && s.tcpLockScope !== 'segment')),
+  );
 }
 
 function times(x: number): string {
@@ -16,7 +23,9 @@ function times(x: number): string {
 /** A speedup with its 90% interval, as the sentences write it: 1.47× (1.42–1.52). */
 function speedupText(s: SummaryRow): string {
   if (s.speedup === null) return 'n/a';
-  return s.speedupLow !== null && s.speedupHigh !== null ? `${times(s.speedup)} (${s.speedupLow.toFixed(2)}–${s.speedupHigh.toFixed(2)})` : times(s.speedup);
+  return s.speedupLow !== null && s.speedupHigh !== null
+    ? `${times(s.speedup)} (${s.speedupLow.toFixed(2)}–${s.speedupHigh.toFixed(2)})`
+    : times(s.speedup);
 }
 
 const SIDE_WORD: Record<string, string> = { send: 'sending', recv: 'receiving' };
@@ -26,8 +35,14 @@ export function explanation(s: SummaryRow): string | null {
   if (s.busyRatio === undefined || s.costRatio === undefined) return null;
   const parts = `${times(s.busyRatio)} from threads busy × ${times(s.costRatio)} from per-packet cost`;
   const reasons: string[] = [];
-  if (s.costRatio < 0.9) reasons.push(`each packet cost ${Math.round((1 / s.costRatio - 1) * 100)}% more CPU${s.mode === 'plp' ? ' (spinning on the lock, cache lines moving between cores)' : ''}`);
-  if (s.busyRatio < 0.9 * s.workers) reasons.push(`the threads were on a CPU ${s.busyThreads !== undefined ? `${s.busyThreads.toFixed(2)} of ${s.workers}` : 'less than'} on average${s.runQueueShare !== undefined && s.runQueueShare > 0.05 ? `, ${Math.round(s.runQueueShare * 100)}% of the window waiting for one` : s.mode === 'plp' ? ' (waiting for the lock)' : ''}`);
+  if (s.costRatio < 0.9)
+    reasons.push(
+      `each packet cost ${Math.round((1 / s.costRatio - 1) * 100)}% more CPU${s.mode === 'plp' ? ' (spinning on the lock, cache lines moving between cores)' : ''}`,
+    );
+  if (s.busyRatio < 0.9 * s.workers)
+    reasons.push(
+      `the threads were on a CPU ${s.busyThreads !== undefined ? `${s.busyThreads.toFixed(2)} of ${s.workers}` : 'less than'} on average${s.runQueueShare !== undefined && s.runQueueShare > 0.05 ? `, ${Math.round(s.runQueueShare * 100)}% of the window waiting for one` : s.mode === 'plp' ? ' (waiting for the lock)' : ''}`,
+    );
   return reasons.length > 0 ? `${parts}: ${reasons.join(', and ')}` : parts;
 }
 
@@ -45,10 +60,20 @@ export function findings(summary: readonly SummaryRow[]): string[] {
     const at = (mode: string, side: string) => rows.find((s) => s.mode === mode && s.side === side && s.workers === most);
     const sides = (['send', 'recv'] as const).filter((side) => at('plp', side) !== undefined || at('clp', side) !== undefined);
     const modes = (['plp', 'clp'] as const).filter((mode) => sides.some((side) => at(mode, side) !== undefined));
-    const clauses = modes.map((mode) => `${mode.toUpperCase()} ${sides.map((side) => `${at(mode, side) ? speedupText(at(mode, side)!) : '—'}${sides.length > 1 ? ` ${SIDE_WORD[side]}` : ''}`).join(' and ')}`);
-    const sentence = [`**${stack}**${cryptos.size > 1 ? ` [${crypto}]` : ''}: at ${most} workers ${sides.length === 1 ? `(${SIDE_WORD[sides[0]!]}) ` : ''}speedup ${clauses.join('; ')}`];
+    const clauses = modes.map(
+      (mode) =>
+        `${mode.toUpperCase()} ${sides.map((side) => `${at(mode, side) ? speedupText(at(mode, side)!) : '—'}${sides.length > 1 ? ` ${SIDE_WORD[side]}` : ''}`).join(' and ')}`,
+    );
+    const sentence = [
+      `**${stack}**${cryptos.size > 1 ? ` [${crypto}]` : ''}: at ${most} workers ${sides.length === 1 ? `(${SIDE_WORD[sides[0]!]}) ` : ''}speedup ${clauses.join('; ')}`,
+    ];
     // PLP's lock at one worker and the Amdahl bound it puts on PLP at the most workers.
-    const locks = sides.map((side) => ({ side, one: rows.find((s) => s.mode === 'plp' && s.side === side && s.workers === 1 && s.lockHeldFraction !== undefined) })).filter((l) => l.one !== undefined);
+    const locks = sides
+      .map((side) => ({
+        side,
+        one: rows.find((s) => s.mode === 'plp' && s.side === side && s.workers === 1 && s.lockHeldFraction !== undefined),
+      }))
+      .filter((l) => l.one !== undefined);
     if (locks.length > 0) {
       const bound = (f: number) => `Amdahl bound ${times(1 / (f + (1 - f) / most))}`;
       const pct = (f: number) => `${f < 0.01 ? (f * 100).toFixed(1) : Math.round(f * 100)}%`;
@@ -56,12 +81,18 @@ export function findings(summary: readonly SummaryRow[]): string[] {
         const f = locks[0]!.one!.lockHeldFraction!;
         sentence.push(`PLP's lock is held ${pct(f)} of the time at one worker (${bound(f)})`);
       } else {
-        const described = locks.map(({ side, one }) => `${pct(one!.lockHeldFraction!)}${side === locks[0]!.side ? ' of the time' : ''} ${SIDE_WORD[side]} (${bound(one!.lockHeldFraction!)})`);
+        const described = locks.map(
+          ({ side, one }) =>
+            `${pct(one!.lockHeldFraction!)}${side === locks[0]!.side ? ' of the time' : ''} ${SIDE_WORD[side]} (${bound(one!.lockHeldFraction!)})`,
+        );
         sentence.push(`PLP's lock is held at one worker ${described.join(' and ')}`);
       }
     }
     // The CPU accounting of the PLP speedup furthest below its bound, or else of the weakest speedup.
-    const weakest = modes.flatMap((mode) => sides.map((side) => at(mode, side))).filter((s) => s !== undefined && s.speedup !== null && explanation(s) !== null).sort((a, b) => a!.speedup! - b!.speedup!)[0];
+    const weakest = modes
+      .flatMap((mode) => sides.map((side) => at(mode, side)))
+      .filter((s) => s !== undefined && s.speedup !== null && explanation(s) !== null)
+      .sort((a, b) => a!.speedup! - b!.speedup!)[0];
     if (weakest !== undefined) sentence.push(`${weakest.mode.toUpperCase()} ${SIDE_WORD[weakest.side]} is ${explanation(weakest)}`);
     out.push(`${sentence.join('; ')}.`);
   }
@@ -89,9 +120,14 @@ function connectionFindings(summary: readonly SummaryRow[]): string[] {
       if (a === undefined || b === undefined) continue;
       const jain = (s: SummaryRow) => (s.fairness === undefined ? '' : `, Jain ${s.fairness.toFixed(3)}`);
       const mbps = (x: number) => (x >= 100 ? x.toFixed(0) : x.toPrecision(3));
-      clauses.push(`${policy}${policy === 'processor-per-connection' ? ` on ${b.workers} threads` : ''} ${mbps(a.meanMbps)} Mbit/s${jain(a)} → ${mbps(b.meanMbps)}${jain(b)}`);
+      clauses.push(
+        `${policy}${policy === 'processor-per-connection' ? ` on ${b.workers} threads` : ''} ${mbps(a.meanMbps)} Mbit/s${jain(a)} → ${mbps(b.meanMbps)}${jain(b)}`,
+      );
     }
-    if (clauses.length > 0) out.push(`**${stack}**${cryptos.size > 1 ? ` [${crypto}]` : ''} ${SIDE_WORD[side]}, ${fewest} → ${most} connections: ${clauses.join('; ')}.`);
+    if (clauses.length > 0)
+      out.push(
+        `**${stack}**${cryptos.size > 1 ? ` [${crypto}]` : ''} ${SIDE_WORD[side]}, ${fewest} → ${most} connections: ${clauses.join('; ')}.`,
+      );
   }
   return out;
 }

@@ -27,9 +27,17 @@ function machine(results: ResultsFile): string {
 }
 
 const TRACKED_ENTRY: Record<Exclude<MetricName, 'meanMbps'>, (s: SummaryRow) => { suffix: string; unit: string; what: string }> = {
-  speedup: (s) => ({ suffix: 'speedup', unit: 'x', what: `throughput ÷ the same configuration at 1 worker${s.oversubscribed ? '; oversubscribed' : ''}` }),
+  speedup: (s) => ({
+    suffix: 'speedup',
+    unit: 'x',
+    what: `throughput ÷ the same configuration at 1 worker${s.oversubscribed ? '; oversubscribed' : ''}`,
+  }),
   checksumRatio: () => ({ suffix: '÷ checksum', unit: 'ratio', what: 'throughput ÷ an RFC 1071 checksum pass timed in the same run' }),
-  primitiveRatio: (s) => ({ suffix: `÷ ${s.primitive}`, unit: 'ratio', what: `throughput ÷ raw ${s.primitive} [${s.crypto}] timed in the same run` }),
+  primitiveRatio: (s) => ({
+    suffix: `÷ ${s.primitive}`,
+    unit: 'ratio',
+    what: `throughput ÷ raw ${s.primitive} [${s.crypto}] timed in the same run`,
+  }),
 };
 
 /** The tracked metrics: one entry per speedup and tracked same-run ratio of every summary row. */
@@ -41,7 +49,13 @@ export function toActionBenchmark(results: ResultsFile): ActionBenchmarkEntry[] 
       if (m === null || !isTracked(s, name)) continue;
       const { suffix, unit, what } = TRACKED_ENTRY[name](s);
       const throughput = `${s.meanMbps} Mbit/s (machine-dependent: ${machine(results)})`;
-      entries.push({ name: `${rowLabel(s)} ${suffix}`, unit, value: m[0], range: range(...m), extra: `${s.runs} runs, 90% interval; ${what}; ${throughput}` });
+      entries.push({
+        name: `${rowLabel(s)} ${suffix}`,
+        unit,
+        value: m[0],
+        range: range(...m),
+        extra: `${s.runs} runs, 90% interval; ${what}; ${throughput}`,
+      });
     }
   }
   return entries;

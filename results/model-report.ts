@@ -3,7 +3,17 @@
 // what they predict beyond this machine. Everything here is derived from the summary, so
 // `npm run report` rebuilds it; predictions are always labelled as such.
 
-import { PREDICT_AT, amdahlPredict, beneckeLimit, beneckeSpeedup, fitAmdahl, fitShiehLai, fitUsl, shiehLaiThroughput, uslPredict } from './models.js';
+import {
+  PREDICT_AT,
+  amdahlPredict,
+  beneckeLimit,
+  beneckeSpeedup,
+  fitAmdahl,
+  fitShiehLai,
+  fitUsl,
+  shiehLaiThroughput,
+  uslPredict,
+} from './models.js';
 import { type CrashPhase, type CrashReport, type RunRow, type SummaryRow, round } from './rows.js';
 import { table, withInterval } from './markdown.js';
 import { isIpsecSpec, isScreenSpec } from '../stacks/spec.js';
@@ -40,7 +50,22 @@ export function gatewayTable(summary: readonly SummaryRow[]): string {
   const rows = summary.filter((s) => s.dispatch !== undefined);
   if (rows.length === 0) return '';
   return table(
-    ['stack', 'crypto', 'side', 'size', 'dispatch', 'workers', 'kpackets/s', 'Mbit/s (IP)', 'speedup (90%)', 'load max/mean (bytes)', 'load max/mean (packets)', 'selection µs/packet', 'passed', 'refused by replay window'],
+    [
+      'stack',
+      'crypto',
+      'side',
+      'size',
+      'dispatch',
+      'workers',
+      'kpackets/s',
+      'Mbit/s (IP)',
+      'speedup (90%)',
+      'load max/mean (bytes)',
+      'load max/mean (packets)',
+      'selection µs/packet',
+      'passed',
+      'refused by replay window',
+    ],
     rows.map((s) => [
       s.stack,
       usesCrypto(s.stack) ? s.crypto : '—',
@@ -81,7 +106,15 @@ export function beneckeRows(summary: readonly SummaryRow[]): BeneckeRow[] {
   for (const curve of curves(summary)) {
     const one = curve.find((s) => s.workers === 1);
     // Benecke's model is the packet screen's (IPsec gateways have Shieh & Lai's, below).
-    if (one === undefined || one.dispatch === undefined || !isScreenSpec(one.stack) || one.dispatch.startsWith('shared') || one.selectUs === undefined || !one.packetsPerSecond) continue;
+    if (
+      one === undefined ||
+      one.dispatch === undefined ||
+      !isScreenSpec(one.stack) ||
+      one.dispatch.startsWith('shared') ||
+      one.selectUs === undefined ||
+      !one.packetsPerSecond
+    )
+      continue;
     const total = 1e6 / one.packetsPerSecond;
     const bsel = one.selectUs;
     const bfil = Math.max(0, total - bsel);
@@ -199,13 +232,21 @@ export function shiehLaiRows(runs: readonly RunRow[]): ShiehLaiRow[] {
       p: roundSpread(fit.p),
       q: fit.q.map((q) => ({ size: q.size, ...roundSpread(q) })),
       // A Q(s) fitted below 0 is noise around a small overhead: it predicts with 0.
-      predictedMbps: fit.q.flatMap((q) => PREDICT_AT.map((n) => ({ size: q.size, n, mbps: round((shiehLaiThroughput(fit.p.mean, Math.max(0, q.mean), n, q.size) * 8) / 1e6) }))),
+      predictedMbps: fit.q.flatMap((q) =>
+        PREDICT_AT.map((n) => ({
+          size: q.size,
+          n,
+          mbps: round((shiehLaiThroughput(fit.p.mean, Math.max(0, q.mean), n, q.size) * 8) / 1e6),
+        })),
+      ),
     });
   }
   return out;
 }
 
-function roundSpread<T extends { mean: number; low: number; high: number; fits: number }>(s: T): { mean: number; low: number; high: number; fits: number } {
+function roundSpread<T extends { mean: number; low: number; high: number; fits: number }>(
+  s: T,
+): { mean: number; low: number; high: number; fits: number } {
   return { mean: round(s.mean), low: round(s.low), high: round(s.high), fits: s.fits };
 }
 
@@ -223,7 +264,19 @@ export function shiehLaiTable(rows: readonly ShiehLaiRow[]): string {
       PREDICT_AT.map((n) => r.predictedMbps.find((p) => p.size === q.size && p.n === n)!.mbps.toFixed(1)).join(' / '),
     ]),
   );
-  return table(['stack', 'crypto', 'side', 'dispatch', 'P (M units/s, 90%)', 's (bytes)', 'Q(s) (units, 90%)', `predicted µ Mbit/s at ${PREDICT_AT.join(' / ')} nodes`], body);
+  return table(
+    [
+      'stack',
+      'crypto',
+      'side',
+      'dispatch',
+      'P (M units/s, 90%)',
+      's (bytes)',
+      'Q(s) (units, 90%)',
+      `predicted µ Mbit/s at ${PREDICT_AT.join(' / ')} nodes`,
+    ],
+    body,
+  );
 }
 
 /** Crash runs (--kill-worker): throughput and loss before the crash, until the survivors switched, and after. */
@@ -232,7 +285,20 @@ export function crashTable(runs: readonly (RunRow & { crash?: CrashReport })[]):
   if (rows.length === 0) return '';
   const phase = (p: CrashPhase | null): string => (p === null ? '—' : `${p.kpps.toFixed(0)} kpps, ${(p.lossShare * 100).toFixed(1)}% lost`);
   return table(
-    ['stack', 'dispatch', 'workers', 'run', 'crash', 'heartbeat', 'detected after', 'switched after', 'before', 'crash → switch', 'after switch', 'static loss 1/n'],
+    [
+      'stack',
+      'dispatch',
+      'workers',
+      'run',
+      'crash',
+      'heartbeat',
+      'detected after',
+      'switched after',
+      'before',
+      'crash → switch',
+      'after switch',
+      'static loss 1/n',
+    ],
     rows.map((r) => {
       const c = r.crash!;
       return [

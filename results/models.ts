@@ -165,7 +165,12 @@ export function fitShiehLai(points: readonly GatewayPoint[]): ShiehLaiFit | null
   if (ps.length === 0) return null;
   const spread = (values: number[]) => {
     const s = summarize(values);
-    return { mean: s.mean, low: Number.isFinite(s.low) ? s.low : s.mean, high: Number.isFinite(s.high) ? s.high : s.mean, fits: values.length };
+    return {
+      mean: s.mean,
+      low: Number.isFinite(s.low) ? s.low : s.mean,
+      high: Number.isFinite(s.high) ? s.high : s.mean,
+      fits: values.length,
+    };
   };
   return {
     p: spread(ps),

@@ -57,5 +57,8 @@ export function toCsv<T extends object>(rows: readonly T[], columns: readonly (k
 
 /** A timestamp usable as a folder name: 2026-11-22T03-40-12Z. */
 export function timestampFolder(date: Date): string {
-  return date.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+  return date
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/:/g, '-');
 }

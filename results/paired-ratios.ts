@@ -66,13 +66,29 @@ export function pairedFromSeries(a: SliceSeries, b: SliceSeries, runOfRound: rea
 }
 
 function describe(c: ConfigFields): string {
-  const how = c.mode === 'plp' && c.tcpLockScope === 'segment' ? 'plp/segment' : c.mode === 'clp' && c.clp === 'thread-per-connection' ? 'clp/thread-per-connection' : c.mode;
+  const how =
+    c.mode === 'plp' && c.tcpLockScope === 'segment'
+      ? 'plp/segment'
+      : c.mode === 'clp' && c.clp === 'thread-per-connection'
+        ? 'clp/thread-per-connection'
+        : c.mode;
   return `${c.stack} ${c.side} ${how}${c.mode === 'single' ? '' : ` ×${c.workers}`}${c.mode === 'clp' ? ` ${c.connections} conns` : ''}`;
 }
 
 function entry(kind: PairedKind, label: string, of: string, over: string, e: RatioEstimate): PairedRatio {
   const half = halfWidthPercent(e);
-  return { kind, label, of, over, ratio: round(e.ratio), low: e.low === null ? null : round(e.low), high: e.high === null ? null : round(e.high), halfWidthPercent: half === null ? null : round(half), pairs: e.pairs, method: e.method };
+  return {
+    kind,
+    label,
+    of,
+    over,
+    ratio: round(e.ratio),
+    low: e.low === null ? null : round(e.low),
+    high: e.high === null ? null : round(e.high),
+    halfWidthPercent: half === null ? null : round(half),
+    pairs: e.pairs,
+    method: e.method,
+  };
 }
 
 interface Estimated extends PairedRatio {
@@ -93,20 +109,31 @@ function groupRatios(group: SliceGroup): Estimated[] {
     const c = s.config!;
     if (c.workers > 1 && c.mode !== 'single') add('speedup', `${describe(c)} ÷ ×1`, byKey.get(configKey({ ...c, workers: 1 })), s);
     if (c.mode === 'plp') {
-      const clp = configs.find((o) => o.config!.mode === 'clp' && o.config!.clp !== 'thread-per-connection' && o.config!.workers === c.workers);
+      const clp = configs.find(
+        (o) => o.config!.mode === 'clp' && o.config!.clp !== 'thread-per-connection' && o.config!.workers === c.workers,
+      );
       if (clp !== undefined) add('plp-clp', `${describe(c)} ÷ ${describe(clp.config!)}`, clp, s);
-      if (c.tcpLockScope === 'segment') add('lock-scope', `${describe(c)} ÷ state lock`, byKey.get(configKey({ ...c, tcpLockScope: 'state' })), s);
+      if (c.tcpLockScope === 'segment')
+        add('lock-scope', `${describe(c)} ÷ state lock`, byKey.get(configKey({ ...c, tcpLockScope: 'state' })), s);
     }
     if (c.mode === 'clp' && c.clp === 'thread-per-connection') {
       // Fig. 11: the two policies at the same connection count (processor-per-connection on the most workers).
-      const ppc = configs.filter((o) => o.config!.mode === 'clp' && o.config!.clp !== 'thread-per-connection' && o.config!.connections === c.connections).sort((a, b) => b.config!.workers - a.config!.workers)[0];
+      const ppc = configs
+        .filter((o) => o.config!.mode === 'clp' && o.config!.clp !== 'thread-per-connection' && o.config!.connections === c.connections)
+        .sort((a, b) => b.config!.workers - a.config!.workers)[0];
       if (ppc !== undefined) add('clp-policy', `${describe(c)} ÷ ${describe(ppc.config!)}`, ppc, s);
     }
     add('checksum', `${describe(c)} ÷ checksum pass`, byKey.get('checksum'), s);
     const primitive = dominantPrimitive(c.stack);
     if (primitive !== null) add('primitive', `${describe(c)} ÷ ${primitive} alone`, byKey.get(`${primitive} [${c.crypto}]`), s);
     const all = cryptoPrimitives(c.stack);
-    const together = all.length > 1 ? combined(all.map((p) => byKey.get(`${p} [${c.crypto}]`)), `${all.join(' + ')} [${c.crypto}]`) : null;
+    const together =
+      all.length > 1
+        ? combined(
+            all.map((p) => byKey.get(`${p} [${c.crypto}]`)),
+            `${all.join(' + ')} [${c.crypto}]`,
+          )
+        : null;
     if (together !== null) add('primitives', `${describe(c)} ÷ ${all.join(' + ')} alone`, together, s);
   }
   return out;
@@ -149,7 +176,9 @@ export function pairedRatios(groups: readonly SliceGroup[], targetPercent: numbe
     const e = ratioOfRatios(r.estimate, base.estimate);
     all.push({ ...entry('speedup-vs-stack', `speedup of ${describe(c)} ÷ of ${first}`, r.of, base.of, e), estimate: e });
   }
-  return all.map(({ estimate: _estimate, ...r }) => (targetPercent === null ? r : { ...r, metTarget: r.halfWidthPercent !== null && r.halfWidthPercent <= targetPercent }));
+  return all.map(({ estimate: _estimate, ...r }) =>
+    targetPercent === null ? r : { ...r, metTarget: r.halfWidthPercent !== null && r.halfWidthPercent <= targetPercent },
+  );
 }
 
 /**

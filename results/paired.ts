@@ -5,7 +5,7 @@
 
 import { mean, sampleStddev, studentTCdf, studentTQuantile } from './stats.js';
 
-export type RatioMethod = 'paired t on log ratios' | 'Welch t on log means' | 'paired t on the runs\' mean log ratios';
+export type RatioMethod = 'paired t on log ratios' | 'Welch t on log means' | "paired t on the runs' mean log ratios";
 
 export interface RatioEstimate {
   /** b ÷ a: the geometric mean of the pairs' ratios (paired), or of the two samples' (unpaired). */
@@ -28,7 +28,14 @@ export interface RatioEstimate {
 export function pairedRatio(a: readonly number[], b: readonly number[], confidence = 0.9): RatioEstimate {
   if (a.length !== b.length) throw new RangeError(`paired ratio: ${a.length} and ${b.length} slices are not pairs`);
   const logs = a.map((x, i) => Math.log(b[i]! / x));
-  return fromLogs(mean(logs), logs.length < 2 ? null : sampleStddev(logs) / Math.sqrt(logs.length), logs.length - 1, logs.length, confidence, 'paired t on log ratios');
+  return fromLogs(
+    mean(logs),
+    logs.length < 2 ? null : sampleStddev(logs) / Math.sqrt(logs.length),
+    logs.length - 1,
+    logs.length,
+    confidence,
+    'paired t on log ratios',
+  );
 }
 
 /**
@@ -39,7 +46,8 @@ export function pairedRatio(a: readonly number[], b: readonly number[], confiden
  * disagree. With one run, the pairs of that run give the interval (paired t).
  */
 export function clusteredPairedRatio(a: readonly number[], b: readonly number[], run: readonly number[], confidence = 0.9): RatioEstimate {
-  if (a.length !== b.length || a.length !== run.length) throw new RangeError(`paired ratio: ${a.length} and ${b.length} slices in ${run.length} runs are not pairs`);
+  if (a.length !== b.length || a.length !== run.length)
+    throw new RangeError(`paired ratio: ${a.length} and ${b.length} slices in ${run.length} runs are not pairs`);
   const byRun = new Map<number, number[]>();
   a.forEach((x, i) => {
     const logs = byRun.get(run[i]!) ?? byRun.set(run[i]!, []).get(run[i]!)!;
@@ -48,7 +56,14 @@ export function clusteredPairedRatio(a: readonly number[], b: readonly number[],
   if (byRun.size < 2) return pairedRatio(a, b, confidence);
   const means = [...byRun.values()].map(mean);
   const logMean = mean(a.map((x, i) => Math.log(b[i]! / x)));
-  return fromLogs(logMean, sampleStddev(means) / Math.sqrt(means.length), means.length - 1, a.length, confidence, "paired t on the runs' mean log ratios");
+  return fromLogs(
+    logMean,
+    sampleStddev(means) / Math.sqrt(means.length),
+    means.length - 1,
+    a.length,
+    confidence,
+    "paired t on the runs' mean log ratios",
+  );
 }
 
 /** b ÷ a with the two samples taken as independent (Welch's t on the log means): what pairing is measured against. */
@@ -77,7 +92,14 @@ export function ratioOfRatios(x: RatioEstimate, y: RatioEstimate, confidence = 0
   return fromLogs(logMean, Math.sqrt(vx + vy), df, pairs, confidence, x.method);
 }
 
-function fromLogs(logMean: number, standardError: number | null, df: number, pairs: number, confidence: number, method: RatioMethod): RatioEstimate {
+function fromLogs(
+  logMean: number,
+  standardError: number | null,
+  df: number,
+  pairs: number,
+  confidence: number,
+  method: RatioMethod,
+): RatioEstimate {
   const ratio = Math.exp(logMean);
   if (standardError === null || !(df > 0)) return { ratio, low: null, high: null, pairs, method, logStandardError: null, df };
   const half = studentTQuantile(1 - (1 - confidence) / 2, df) * standardError;

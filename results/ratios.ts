@@ -23,7 +23,11 @@ function ratio(row: SummaryRow, of: CalibrationRow): [number, number | null, num
  * Adds checksumRatio and primitiveRatio (with their 90% ranges) to every row it can, dividing by
  * the primitives timed just before the row's configuration when `byConfiguration` has them.
  */
-export function addRatios(summary: SummaryRow[], wholeRun: readonly CalibrationRow[], byConfiguration: ReadonlyMap<string, CalibrationRow[]> = new Map()): void {
+export function addRatios(
+  summary: SummaryRow[],
+  wholeRun: readonly CalibrationRow[],
+  byConfiguration: ReadonlyMap<string, CalibrationRow[]> = new Map(),
+): void {
   for (const row of summary) {
     const calibration = byConfiguration.get(configKey(row)) ?? wholeRun;
     const checksum = calibration.find((c) => c.primitive === 'checksum');

@@ -9,7 +9,16 @@ import { findings } from './findings.js';
 import type { ReportMeta } from './schema.js';
 
 export type { ReportMeta };
-import { beneckeRows, beneckeTable, crashTable, gatewayTable, scalingRows, scalingTable, shiehLaiRows, shiehLaiTable } from './model-report.js';
+import {
+  beneckeRows,
+  beneckeTable,
+  crashTable,
+  gatewayTable,
+  scalingRows,
+  scalingTable,
+  shiehLaiRows,
+  shiehLaiTable,
+} from './model-report.js';
 
 /** What a report shows beside the tables: charts (files in charts/), calibration, a comparison. */
 export interface ReportExtras {
@@ -44,7 +53,13 @@ export function pairedTables(ratios: readonly PairedRatio[], targetPercent: numb
     const header = ['ratio', 'value (90%)', '±%', 'pairs', ...(targetPercent !== null ? [`within ±${targetPercent}%`] : [])];
     // Three significant digits: a stack ÷ the checksum pass is a few ten-thousandths.
     const digits = (x: number) => Math.max(2, 2 - Math.floor(Math.log10(Math.abs(x) || 1)));
-    const rows = mine.map((r) => [r.label, withInterval(r.ratio, r.low, r.high, digits(r.ratio)), r.halfWidthPercent === null ? '—' : r.halfWidthPercent.toFixed(1), String(r.pairs), ...(targetPercent !== null ? [r.metTarget ? 'yes' : 'no'] : [])]);
+    const rows = mine.map((r) => [
+      r.label,
+      withInterval(r.ratio, r.low, r.high, digits(r.ratio)),
+      r.halfWidthPercent === null ? '—' : r.halfWidthPercent.toFixed(1),
+      String(r.pairs),
+      ...(targetPercent !== null ? [r.metTarget ? 'yes' : 'no'] : []),
+    ]);
     parts.push(`**${title}**`, '', table(header, rows), '');
   }
   return parts.join('\n');
@@ -95,7 +110,9 @@ export function throughputTable(summary: readonly SummaryRow[]): string {
  */
 export function parallelTables(summary: readonly SummaryRow[]): string {
   // Thread-per-connection has no worker sweep (its threads are its connections): see connectionsTable.
-  const parallel = summary.filter((s) => (s.mode === 'plp' || s.mode === 'clp') && s.dispatch === undefined && s.clp !== 'thread-per-connection');
+  const parallel = summary.filter(
+    (s) => (s.mode === 'plp' || s.mode === 'clp') && s.dispatch === undefined && s.clp !== 'thread-per-connection',
+  );
   if (parallel.length === 0) return '';
   const parts: string[] = [];
   const cryptos = [...new Set(parallel.map((s) => s.crypto))];
@@ -126,7 +143,16 @@ export function parallelTables(summary: readonly SummaryRow[]): string {
       parts.push(
         `### ${side === 'send' ? 'Send' : 'Receive'} side, ${crypto} crypto\n\n` +
           table(
-            ['stack', 'workers', 'PLP Mbit/s', 'PLP speedup', ...(hasSegment ? ['PLP segment-lock Mbit/s', 'PLP segment-lock speedup'] : []), 'CLP Mbit/s', 'CLP speedup', 'ideal'],
+            [
+              'stack',
+              'workers',
+              'PLP Mbit/s',
+              'PLP speedup',
+              ...(hasSegment ? ['PLP segment-lock Mbit/s', 'PLP segment-lock speedup'] : []),
+              'CLP Mbit/s',
+              'CLP speedup',
+              'ideal',
+            ],
             body,
             ['l', 'r', 'r', 'r', ...(hasSegment ? (['r', 'r'] as const) : []), 'r', 'r', 'r'],
           ),
@@ -151,9 +177,26 @@ export function connectionsTable(summary: readonly SummaryRow[], runs: readonly 
     return mine.length === 0 ? null : Math.max(...mine.map((r) => r.memory!.rssEndMB));
   };
   return table(
-    ['stack', 'side', 'connections', 'policy', 'threads', 'Mbit/s', '90% CI', "Jain's index", 'RSS MB', 'CPU µs/packet per thread: cold → start → end'],
+    [
+      'stack',
+      'side',
+      'connections',
+      'policy',
+      'threads',
+      'Mbit/s',
+      '90% CI',
+      "Jain's index",
+      'RSS MB',
+      'CPU µs/packet per thread: cold → start → end',
+    ],
     [...rows]
-      .sort((a, b) => a.stack.localeCompare(b.stack) || a.side.localeCompare(b.side) || a.connections - b.connections || (a.clp ?? '').localeCompare(b.clp ?? ''))
+      .sort(
+        (a, b) =>
+          a.stack.localeCompare(b.stack) ||
+          a.side.localeCompare(b.side) ||
+          a.connections - b.connections ||
+          (a.clp ?? '').localeCompare(b.clp ?? ''),
+      )
       .map((s) => [
         s.stack,
         s.side,
@@ -164,7 +207,9 @@ export function connectionsTable(summary: readonly SummaryRow[], runs: readonly 
         s.ci90Low === null ? 'n/a' : `${fmt(s.ci90Low)} – ${fmt(s.ci90High)}`,
         s.fairness === undefined ? '—' : s.fairness.toFixed(3),
         fmt(rss(s), 0),
-        s.threadStartUs === undefined ? '—' : `${fmt(s.threadColdUs ?? null, 1)} → ${fmt(s.threadStartUs, 1)} → ${fmt(s.threadEndUs ?? null, 1)}`,
+        s.threadStartUs === undefined
+          ? '—'
+          : `${fmt(s.threadColdUs ?? null, 1)} → ${fmt(s.threadStartUs, 1)} → ${fmt(s.threadEndUs ?? null, 1)}`,
       ]),
     ['l', 'l', 'r', 'l', 'r', 'r', 'r', 'r', 'r', 'r'],
   );
@@ -180,9 +225,22 @@ export function amdahlTable(summary: readonly SummaryRow[]): string {
   const body = rows.map((s) => {
     const f = s.lockHeldFraction!;
     const bound = (n: number) => (1 / (f + (1 - f) / n)).toFixed(1);
-    return [s.stack, s.side, `${s.crypto}${s.tcpLockScope === 'segment' ? ', segment lock' : ''}`, percent(f), f > 0 ? (1 / f).toFixed(0) : '∞', bound(2), bound(4), bound(12)];
+    return [
+      s.stack,
+      s.side,
+      `${s.crypto}${s.tcpLockScope === 'segment' ? ', segment lock' : ''}`,
+      percent(f),
+      f > 0 ? (1 / f).toFixed(0) : '∞',
+      bound(2),
+      bound(4),
+      bound(12),
+    ];
   });
-  return table(['stack', 'side', 'crypto', 'lock held (1 worker)', 'saturates at (processors)', 'bound ×2', 'bound ×4', 'bound ×12'], body, ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'r']);
+  return table(
+    ['stack', 'side', 'crypto', 'lock held (1 worker)', 'saturates at (processors)', 'bound ×2', 'bound ×4', 'bound ×12'],
+    body,
+    ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'r'],
+  );
 }
 
 /** PLP's lock at each worker count: how often it was contended and how long workers waited. */
@@ -215,7 +273,19 @@ export function cpuTable(summary: readonly SummaryRow[]): string {
   if (rows.length === 0) return '';
   const one = (s: SummaryRow) => summary.find((o) => configKey(o) === configKey({ ...s, workers: 1 }));
   return table(
-    ['stack', 'side', 'mode', 'workers', 'speedup', 'threads busy ×', 'per-packet cost ×', 'busy × cost', 'busy threads', 'CPU µs/packet at 1 → N', 'run-queue wait'],
+    [
+      'stack',
+      'side',
+      'mode',
+      'workers',
+      'speedup',
+      'threads busy ×',
+      'per-packet cost ×',
+      'busy × cost',
+      'busy threads',
+      'CPU µs/packet at 1 → N',
+      'run-queue wait',
+    ],
     rows.map((s) => [
       s.stack,
       s.side,
@@ -271,7 +341,9 @@ export function latencyTables(summary: readonly SummaryRow[]): string {
       return cells;
     });
     const notes = cipherRatios(rows);
-    parts.push(`### ${key}\n\n${table(['Protocol Stack', 'Send Side', 'Inc. Cost', 'Recv Side', 'Inc. Cost'], body, ['l', 'r', 'r', 'r', 'r'])}${notes ? `\n\n${notes}` : ''}`);
+    parts.push(
+      `### ${key}\n\n${table(['Protocol Stack', 'Send Side', 'Inc. Cost', 'Recv Side', 'Inc. Cost'], body, ['l', 'r', 'r', 'r', 'r'])}${notes ? `\n\n${notes}` : ''}`,
+    );
   }
   return parts.join('\n\n');
 }
@@ -305,7 +377,13 @@ export function ratioTables(summary: readonly SummaryRow[], calibration: readonl
   if (calibration.length === 0) return '';
   const primitives = table(
     ['primitive', 'crypto', 'Mbit/s', '90% CI', 'samples'],
-    calibration.map((c) => [c.primitive, c.crypto ?? '—', fmt(c.meanMbps), c.ci90Low === null ? 'n/a' : `${fmt(c.ci90Low)} – ${fmt(c.ci90High)}`, String(c.samples)]),
+    calibration.map((c) => [
+      c.primitive,
+      c.crypto ?? '—',
+      fmt(c.meanMbps),
+      c.ci90Low === null ? 'n/a' : `${fmt(c.ci90Low)} – ${fmt(c.ci90High)}`,
+      String(c.samples),
+    ]),
     ['l', 'l', 'r', 'r', 'r'],
   );
   const ratios = table(
@@ -317,7 +395,9 @@ export function ratioTables(summary: readonly SummaryRow[], calibration: readonl
       String(s.workers),
       s.crypto,
       s.checksumRatio === undefined ? '—' : withInterval(s.checksumRatio, s.checksumRatioLow, s.checksumRatioHigh, 4),
-      s.primitiveRatio === undefined ? '—' : `${s.primitive}: ${withInterval(s.primitiveRatio, s.primitiveRatioLow, s.primitiveRatioHigh, 3)}`,
+      s.primitiveRatio === undefined
+        ? '—'
+        : `${s.primitive}: ${withInterval(s.primitiveRatio, s.primitiveRatioLow, s.primitiveRatioHigh, 3)}`,
     ]),
     ['l', 'l', 'l', 'r', 'l', 'r', 'r'],
   );
@@ -338,7 +418,7 @@ export function gatewaySections(summary: readonly SummaryRow[], runs: readonly R
       ? [
           '## Packet screen and dispatch (Benecke; Shieh & Lai)',
           '',
-          'Packets of the traffic mix (many TCP and UDP flows; 16 to 1472 bytes of user data for the screen, the given datagram size for IPsec) processed per second by all workers together; Mbit/s counts their IP bytes (the inner datagrams\' for IPsec). Load max/mean: the busiest worker\'s share of the traffic ÷ the mean share (1 = even). Selection: µs per packet to receive a packet and decide it is another worker\'s.',
+          "Packets of the traffic mix (many TCP and UDP flows; 16 to 1472 bytes of user data for the screen, the given datagram size for IPsec) processed per second by all workers together; Mbit/s counts their IP bytes (the inner datagrams' for IPsec). Load max/mean: the busiest worker's share of the traffic ÷ the mean share (1 = even). Selection: µs per packet to receive a packet and decide it is another worker's.",
           '',
           gateways,
           '',
@@ -346,9 +426,9 @@ export function gatewaySections(summary: readonly SummaryRow[], runs: readonly R
       : []),
     ...(benecke
       ? [
-          '### Benecke\'s model: G(n) = (Bsel + Bfil) / (Bsel + Bfil / n), calibrated at n = 1',
+          "### Benecke's model: G(n) = (Bsel + Bfil) / (Bsel + Bfil / n), calibrated at n = 1",
           '',
-          'Bsel: the selection cost timed at n = 1; Bfil: the rest of a packet\'s time at n = 1. Error = (predicted − measured) ÷ measured. Rows without a measured speedup are predictions only.',
+          "Bsel: the selection cost timed at n = 1; Bfil: the rest of a packet's time at n = 1. Error = (predicted − measured) ÷ measured. Rows without a measured speedup are predictions only.",
           '',
           benecke,
           '',
@@ -358,7 +438,7 @@ export function gatewaySections(summary: readonly SummaryRow[], runs: readonly R
       ? [
           '### Crash and reconfiguration (Benecke §7)',
           '',
-          'A worker stops at the given moment (it processes nothing more and sends no heartbeat). With static selection its share of the packets is lost from then on (Benecke\'s Pcrash: about 1/n); with a heartbeat the survivors notice after three silent periods and divide the hash space among themselves from an agreed packet on. Loss: packets offered to the gateway that no worker processed, as a survivor counted them.',
+          "A worker stops at the given moment (it processes nothing more and sends no heartbeat). With static selection its share of the packets is lost from then on (Benecke's Pcrash: about 1/n); with a heartbeat the survivors notice after three silent periods and divide the hash space among themselves from an agreed packet on. Loss: packets offered to the gateway that no worker processed, as a survivor counted them.",
           '',
           crash,
           '',
@@ -366,7 +446,7 @@ export function gatewaySections(summary: readonly SummaryRow[], runs: readonly R
       : []),
     ...(shiehLai
       ? [
-          '### Shieh & Lai\'s model: µ(n, s) = n·P·s / (R(s) + n·Q(s)), fitted',
+          "### Shieh & Lai's model: µ(n, s) = n·P·s / (R(s) + n·Q(s)), fitted",
           '',
           'Fitted to every run of the IPsec gateways whose workers all see every packet: 1/µ is a line in 1/n for each frame size s. The unit of work is processing one byte (R(s) = s), so P is bytes per second of IPsec work one worker does and Q(s) what every worker pays for every packet, in bytes of that work. Spreads: 90% intervals over the per-run fits. The µ columns are **predicted** (with Q(s) = 0 where its fit fell below 0).',
           '',
@@ -378,7 +458,7 @@ export function gatewaySections(summary: readonly SummaryRow[], runs: readonly R
       ? [
           '## Scaling beyond this machine (predicted)',
           '',
-          'Amdahl\'s law S(n) = 1 / (σ + (1 − σ)/n) and the Universal Scalability Law S(n) = n / (1 + α(n − 1) + βn(n − 1)) fitted to each measured speedup curve (oversubscribed points left out). The ×4 … ×16 columns are **predicted**, not measured. With speedups at one worker count above 1, β cannot be told from α and is set to 0.',
+          "Amdahl's law S(n) = 1 / (σ + (1 − σ)/n) and the Universal Scalability Law S(n) = n / (1 + α(n − 1) + βn(n − 1)) fitted to each measured speedup curve (oversubscribed points left out). The ×4 … ×16 columns are **predicted**, not measured. With speedups at one worker count above 1, β cannot be told from α and is set to 0.",
           '',
           scaling,
           '',
@@ -413,7 +493,10 @@ export function memoryTable(runs: readonly (RunRow & { memory?: MemoryUse })[]):
 export function renderReport(summary: readonly SummaryRow[], meta: ReportMeta, extras: ReportExtras = {}): string {
   const charts = extras.charts ?? [];
   const enforcement = meta.enforcement
-    .map((e) => `- ${e.stack} ${e.side}: enforced ${e.enforced.join(', ')}${e.computedOnly.length ? `; computed, not enforced: ${e.computedOnly.join(', ')}` : ''}${e.genuineFrames ? '' : '; frames replayed from templates'}`)
+    .map(
+      (e) =>
+        `- ${e.stack} ${e.side}: enforced ${e.enforced.join(', ')}${e.computedOnly.length ? `; computed, not enforced: ${e.computedOnly.join(', ')}` : ''}${e.genuineFrames ? '' : '; frames replayed from templates'}`,
+    )
     .join('\n');
   const memory = memoryTable(extras.runs ?? []);
   const overview = charts.find((c) => c.name === 'overview');
@@ -424,7 +507,15 @@ export function renderReport(summary: readonly SummaryRow[], meta: ReportMeta, e
     '',
     meta.incomplete ? '**Incomplete: the run was interrupted; only the runs that finished are here.**\n' : '',
     ...(extras.failures && extras.failures.length > 0
-      ? ['**Failed configurations** (no figures; the others were measured on a new pool):', '', ...extras.failures.map((f) => `- ${f.stack} ${f.side} ${f.mode} ×${f.workers} [${f.crypto}]: ${f.error}${f.endedAfterMs !== undefined ? ` (ended ${f.endedAfterMs} ms later)` : ''}`), '']
+      ? [
+          '**Failed configurations** (no figures; the others were measured on a new pool):',
+          '',
+          ...extras.failures.map(
+            (f) =>
+              `- ${f.stack} ${f.side} ${f.mode} ×${f.workers} [${f.crypto}]: ${f.error}${f.endedAfterMs !== undefined ? ` (ended ${f.endedAfterMs} ms later)` : ''}`,
+          ),
+          '',
+        ]
       : []),
     `${meta.timestamp} · Node ${meta.node} · ${meta.cpus} × ${meta.cpu} · ${meta.os}${meta.commit ? ` · commit ${meta.commit.slice(0, 12)}` : ''}`,
     '',
@@ -455,7 +546,7 @@ export function renderReport(summary: readonly SummaryRow[], meta: ReportMeta, e
           '',
           parallelTables(summary),
           '',
-          '### Where PLP\'s lock stops scaling (Amdahl)',
+          "### Where PLP's lock stops scaling (Amdahl)",
           '',
           amdahlTable(summary),
           '',
@@ -475,9 +566,9 @@ export function renderReport(summary: readonly SummaryRow[], meta: ReportMeta, e
       : []),
     ...(connectionsTable(summary, extras.runs ?? [])
       ? [
-          '## CLP against connections (the paper\'s Fig. 11)',
+          "## CLP against connections (the paper's Fig. 11)",
           '',
-          'Thread-per-connection runs a thread for every connection; processor-per-connection runs the workers and spreads the connections over them. Each connection count was measured as a group of its own (its threads alive together), every thread warmed up by work (`--warmup-cpu`) before the window opened. RSS: the process at the window\'s end, every thread of the group alive. Per-thread cost: CPU µs per packet over a thread\'s first 16 packets (cold), in the window\'s first slice and in its last; medians over threads and runs.',
+          "Thread-per-connection runs a thread for every connection; processor-per-connection runs the workers and spreads the connections over them. Each connection count was measured as a group of its own (its threads alive together), every thread warmed up by work (`--warmup-cpu`) before the window opened. RSS: the process at the window's end, every thread of the group alive. Per-thread cost: CPU µs per packet over a thread's first 16 packets (cold), in the window's first slice and in its last; medians over threads and runs.",
           '',
           connectionsTable(summary, extras.runs ?? []),
           '',
@@ -493,11 +584,13 @@ export function renderReport(summary: readonly SummaryRow[], meta: ReportMeta, e
           pairedTables(extras.pairedRatios, extras.targetCiPercent ?? null),
         ]
       : []),
-    ...(charts.some((c) => c !== overview) ? ['## Charts', '', ...charts.filter((c) => c !== overview).map((c) => `${image(c)}\n`), ''] : []),
+    ...(charts.some((c) => c !== overview)
+      ? ['## Charts', '', ...charts.filter((c) => c !== overview).map((c) => `${image(c)}\n`), '']
+      : []),
     ...(extras.comparison ? ['## Compared with a baseline', '', renderComparison(extras.comparison), ''] : []),
     '## Latency breakdown (µs per packet)',
     '',
-    'As in the paper\'s Tables 1 and 2: time per packet at the measured throughput, and the increment over the TCP/IP stack of the same link.',
+    "As in the paper's Tables 1 and 2: time per packet at the measured throughput, and the increment over the TCP/IP stack of the same link.",
     '',
     latencyTables(summary),
     '',
@@ -505,7 +598,7 @@ export function renderReport(summary: readonly SummaryRow[], meta: ReportMeta, e
       ? [
           '## Same-run ratios (what the regression check tracks)',
           '',
-          'The raw primitives, timed before and after the stack runs on the same machine, and each configuration\'s throughput divided by them: unlike Mbit/s, these carry over between machines.',
+          "The raw primitives, timed before and after the stack runs on the same machine, and each configuration's throughput divided by them: unlike Mbit/s, these carry over between machines.",
           '',
           ratioTables(summary, extras.calibration),
           '',
@@ -515,7 +608,7 @@ export function renderReport(summary: readonly SummaryRow[], meta: ReportMeta, e
       ? [
           '## Memory through long runs',
           '',
-          'Heap used (every thread\'s) and the process\'s RSS at the steady window\'s start and end, and the range of a trace taken every twentieth of the window (windows of 10 s or more; `memory.trace` in results.json). A leak shows as a rising range.',
+          "Heap used (every thread's) and the process's RSS at the steady window's start and end, and the range of a trace taken every twentieth of the window (windows of 10 s or more; `memory.trace` in results.json). A leak shows as a rising range.",
           '',
           memory,
           '',

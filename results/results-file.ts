@@ -26,7 +26,9 @@ export function readResults(fileOrFolder: string): ResultsFile {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
     if (err instanceof ResultsFileError) throw err;
-    throw new ResultsFileError(`${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): give a results.json or a run folder holding one`);
+    throw new ResultsFileError(
+      `${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): give a results.json or a run folder holding one`,
+    );
   }
   let data: unknown;
   try {
@@ -48,11 +50,15 @@ function shapeProblem(data: unknown): string | null {
   for (const [i, row] of (d.summary as unknown[]).entries()) {
     const r = row as Record<string, unknown>;
     if (typeof r !== 'object' || r === null) return `summary[${i}] is not an object`;
-    for (const field of ['stack', 'side', 'mode', 'crypto'] as const) if (typeof r[field] !== 'string') return `summary[${i}].${field} is not a string`;
-    for (const field of ['workers', 'connections', 'packetSize', 'meanMbps'] as const) if (typeof r[field] !== 'number') return `summary[${i}].${field} is not a number`;
+    for (const field of ['stack', 'side', 'mode', 'crypto'] as const)
+      if (typeof r[field] !== 'string') return `summary[${i}].${field} is not a string`;
+    for (const field of ['workers', 'connections', 'packetSize', 'meanMbps'] as const)
+      if (typeof r[field] !== 'number') return `summary[${i}].${field} is not a number`;
   }
   if (d.calibration !== undefined && !Array.isArray(d.calibration)) return "'calibration' is not an array";
-  if (d.formatVersion !== undefined && !(Number.isInteger(d.formatVersion) && (d.formatVersion as number) >= 0)) return "'formatVersion' is not a whole number";
-  if (typeof d.formatVersion === 'number' && d.formatVersion > RESULTS_FORMAT_VERSION) return `formatVersion ${d.formatVersion} is newer than this xkbench reads (up to ${RESULTS_FORMAT_VERSION}): update xkbench`;
+  if (d.formatVersion !== undefined && !(Number.isInteger(d.formatVersion) && (d.formatVersion as number) >= 0))
+    return "'formatVersion' is not a whole number";
+  if (typeof d.formatVersion === 'number' && d.formatVersion > RESULTS_FORMAT_VERSION)
+    return `formatVersion ${d.formatVersion} is newer than this xkbench reads (up to ${RESULTS_FORMAT_VERSION}): update xkbench`;
   return null;
 }

@@ -244,7 +244,10 @@ export function summarizeRuns(rows: readonly (RunRow & Partial<RunDetail>)[]): S
     const packets = group.reduce((sum, r) => sum + r.packets, 0);
     const seconds = group.reduce((sum, r) => sum + r.seconds, 0);
     const base = stats.get(configKey({ ...first, workers: 1 }));
-    const speedup = base !== undefined && group.length > 0 ? speedupOf({ mean: s.mean, halfWidth: s.halfWidth }, { mean: base.mean, halfWidth: base.halfWidth }) : null;
+    const speedup =
+      base !== undefined && group.length > 0
+        ? speedupOf({ mean: s.mean, halfWidth: s.halfWidth }, { mean: base.mean, halfWidth: base.halfWidth })
+        : null;
     const extra: Partial<SummaryRow> = {};
     const fairness = group.map((r) => r.fairness).filter((f): f is number => typeof f === 'number');
     if (fairness.length > 0) extra.fairness = round(mean(fairness));
@@ -259,7 +262,11 @@ export function summarizeRuns(rows: readonly (RunRow & Partial<RunDetail>)[]): S
       const decided = gateways.reduce((s, g) => s + g.passed + g.blocked, 0);
       if (decided > 0) extra.passedShare = round(gateways.reduce((s, g) => s + g.passed, 0) / decided);
       const replay = gateways.filter((g) => g.replayDropped !== undefined);
-      if (replay.length > 0) extra.replayDropShare = round(replay.reduce((s, g) => s + g.replayDropped!, 0) / group.filter((r) => r.gateway?.replayDropped !== undefined).reduce((s, r) => s + r.packets, 0));
+      if (replay.length > 0)
+        extra.replayDropShare = round(
+          replay.reduce((s, g) => s + g.replayDropped!, 0) /
+            group.filter((r) => r.gateway?.replayDropped !== undefined).reduce((s, r) => s + r.packets, 0),
+        );
     }
     Object.assign(extra, cpuSummary(group, groups.get(configKey({ ...first, workers: 1 })), first.workers));
     const locks = group.map((r) => r.lock).filter((l) => l !== undefined);
@@ -294,21 +301,40 @@ export function summarizeRuns(rows: readonly (RunRow & Partial<RunDetail>)[]): S
 }
 
 /** The CPU accounting of a summary row, and its speedup's decomposition against the row at 1 worker. */
-function cpuSummary(group: readonly Partial<RunDetail>[], atOne: readonly Partial<RunDetail>[] | undefined, workers: number): Partial<SummaryRow> {
+function cpuSummary(
+  group: readonly Partial<RunDetail>[],
+  atOne: readonly Partial<RunDetail>[] | undefined,
+  workers: number,
+): Partial<SummaryRow> {
   // Pooled over runs (as usPerPacket is): busy ÷ cost is then packets ÷ seconds exactly.
   const figures = (rows: readonly Partial<RunDetail>[]) => {
-    const known = rows.filter((r) => r.cpu !== undefined && r.cpu.busyThreads !== null && r.seconds !== undefined && r.packets !== undefined);
+    const known = rows.filter(
+      (r) => r.cpu !== undefined && r.cpu.busyThreads !== null && r.seconds !== undefined && r.packets !== undefined,
+    );
     if (known.length === 0) return null;
     const seconds = known.reduce((s, r) => s + r.seconds!, 0);
     const cpuSeconds = known.reduce((s, r) => s + r.cpu!.busyThreads! * r.seconds!, 0);
     const shares = known.map((r) => r.cpu!.runQueueShare).filter((x) => x !== null);
-    return { busy: cpuSeconds / seconds, cost: (cpuSeconds * 1e6) / known.reduce((s, r) => s + r.packets!, 0), runQueue: shares.length > 0 ? mean(shares) : null, cpu: known.map((r) => r.cpu!) };
+    return {
+      busy: cpuSeconds / seconds,
+      cost: (cpuSeconds * 1e6) / known.reduce((s, r) => s + r.packets!, 0),
+      runQueue: shares.length > 0 ? mean(shares) : null,
+      cpu: known.map((r) => r.cpu!),
+    };
   };
   const mine = figures(group);
   if (mine === null) return {};
   const perThread = (pick: (c: RunCpu) => (number | null)[]) => median(mine.cpu.flatMap((c) => pick(c)).filter((x) => x !== null));
-  const out: Partial<SummaryRow> = { busyThreads: round(mine.busy), cpuUsPerPacket: round(mine.cost), ...(mine.runQueue !== null ? { runQueueShare: round(mine.runQueue) } : {}) };
-  for (const [field, pick] of [['threadColdUs', (c: RunCpu) => c.coldUs], ['threadStartUs', (c: RunCpu) => c.startUs], ['threadEndUs', (c: RunCpu) => c.endUs]] as const) {
+  const out: Partial<SummaryRow> = {
+    busyThreads: round(mine.busy),
+    cpuUsPerPacket: round(mine.cost),
+    ...(mine.runQueue !== null ? { runQueueShare: round(mine.runQueue) } : {}),
+  };
+  for (const [field, pick] of [
+    ['threadColdUs', (c: RunCpu) => c.coldUs],
+    ['threadStartUs', (c: RunCpu) => c.startUs],
+    ['threadEndUs', (c: RunCpu) => c.endUs],
+  ] as const) {
     const m = perThread(pick);
     if (m !== null) out[field] = round(m);
   }

@@ -39,7 +39,16 @@ export interface ResultsFile {
   /** Each interleaved group's Mbit/s per member, round by round: what pairedRatios were computed from. */
   slices?: SliceGroup[];
   /** Configurations that could not be measured (a worker threw or died), with the error. */
-  failures?: { stack: string; side: string; mode: string; workers: number; connections: number; crypto: string; error: string; endedAfterMs?: number }[];
+  failures?: {
+    stack: string;
+    side: string;
+    mode: string;
+    workers: number;
+    connections: number;
+    crypto: string;
+    error: string;
+    endedAfterMs?: number;
+  }[];
   /** Benecke's model and the Amdahl/USL fits, from the summary (predictions labelled as such). */
   models?: { benecke: BeneckeRow[]; shiehLai: ShiehLaiRow[]; scaling: ScalingRow[] };
   meta: ReportMeta & Record<string, unknown>;

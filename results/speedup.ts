@@ -20,7 +20,8 @@ export interface Speedup {
  */
 export function speedupOf(parallel: Measurement, single: Measurement): Speedup {
   const s = parallel.mean / single.mean;
-  if (!Number.isFinite(parallel.halfWidth) || !Number.isFinite(single.halfWidth)) return { speedup: s, speedupLow: null, speedupHigh: null };
+  if (!Number.isFinite(parallel.halfWidth) || !Number.isFinite(single.halfWidth))
+    return { speedup: s, speedupLow: null, speedupHigh: null };
   const relative = Math.sqrt((parallel.halfWidth / parallel.mean) ** 2 + (single.halfWidth / single.mean) ** 2);
   return { speedup: s, speedupLow: s * (1 - relative), speedupHigh: s * (1 + relative) };
 }

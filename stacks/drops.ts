@@ -41,7 +41,8 @@ export class DropCounters {
   group(group: DropGroup): GroupDrops {
     let drops = this.groups.get(group.header);
     if (drops === undefined) {
-      if (this.names.length + group.reasons.length > MAX_REASONS) throw new RangeError(`more than ${MAX_REASONS} drop reasons in one stack`);
+      if (this.names.length + group.reasons.length > MAX_REASONS)
+        throw new RangeError(`more than ${MAX_REASONS} drop reasons in one stack`);
       drops = new GroupDrops(this.counts, this.names.length);
       this.names.push(...reasonNames(group));
       this.groups.set(group.header, drops);

@@ -67,7 +67,8 @@ export class Msg {
 
   /** Keeps the first `length` bytes and drops the rest (link padding, a cipher's padding, a lie in a length field). */
   trimTo(length: number): void {
-    if (length < 0 || length > this.end - this.start) throw new RangeError(`cannot trim a ${this.end - this.start}-byte message to ${length} bytes`);
+    if (length < 0 || length > this.end - this.start)
+      throw new RangeError(`cannot trim a ${this.end - this.start}-byte message to ${length} bytes`);
     this.end = this.start + length;
   }
 
@@ -81,7 +82,8 @@ export class Msg {
 
   /** Sets the live data to [head, tail) of the slot (a driver putting back a frame it saved). */
   setRange(head: number, tail: number): void {
-    if (head < this.slotStart || tail < head || tail > this.slotEnd) throw new RangeError(`range [${head}, ${tail}) is outside the slot [${this.slotStart}, ${this.slotEnd})`);
+    if (head < this.slotStart || tail < head || tail > this.slotEnd)
+      throw new RangeError(`range [${head}, ${tail}) is outside the slot [${this.slotStart}, ${this.slotEnd})`);
     this.start = head;
     this.end = tail;
   }
@@ -93,7 +95,8 @@ export class Msg {
    */
   resetPayload(length: number, headroom = DEFAULT_HEADROOM): number {
     const head = this.slotStart + headroom;
-    if (head + length > this.slotEnd) throw new RangeError(`payload of ${length} bytes does not fit a ${this.slotEnd - this.slotStart}-byte slot`);
+    if (head + length > this.slotEnd)
+      throw new RangeError(`payload of ${length} bytes does not fit a ${this.slotEnd - this.slotStart}-byte slot`);
     this.start = head;
     this.end = head + length;
     this.srcAddr = 0;
@@ -155,13 +158,20 @@ export class BufferPool {
   private readonly free: Msg[];
   private freeCount: number;
 
-  constructor(readonly count: number, readonly slotBytes = DEFAULT_SLOT_BYTES, region?: PoolRegion) {
+  constructor(
+    readonly count: number,
+    readonly slotBytes = DEFAULT_SLOT_BYTES,
+    region?: PoolRegion,
+  ) {
     if (!Number.isInteger(count) || count < 1) throw new RangeError(`pool needs at least one buffer, got ${count}`);
-    if (slotBytes % 64 !== 0 || slotBytes < 256) throw new RangeError(`slot size must be a multiple of 64 and at least 256, got ${slotBytes}`);
+    if (slotBytes % 64 !== 0 || slotBytes < 256)
+      throw new RangeError(`slot size must be a multiple of 64 and at least 256, got ${slotBytes}`);
     const buffer = region?.buffer ?? new ArrayBuffer(count * slotBytes);
     const start = region?.byteOffset ?? 0;
     if (start % 64 !== 0 || start + count * slotBytes > buffer.byteLength) {
-      throw new RangeError(`pool region at ${start} for ${count} × ${slotBytes} bytes does not fit a ${buffer.byteLength}-byte buffer on a 64-byte line`);
+      throw new RangeError(
+        `pool region at ${start} for ${count} × ${slotBytes} bytes does not fit a ${buffer.byteLength}-byte buffer on a 64-byte line`,
+      );
     }
     // Views over the whole buffer: offsets stay absolute, and copies within it can be native (copyBytes).
     this.bytes = new Uint8Array(buffer);

@@ -13,7 +13,19 @@ import { SCREEN_KIND } from './layers/screen.js';
 import { TCP_KIND } from './layers/tcp.js';
 import { UDP_KIND } from './layers/udp.js';
 
-export const LAYER_KINDS: readonly LayerKind[] = [DES_KIND, TDES_KIND, TCP_KIND, UDP_KIND, MD5_KIND, SCREEN_KIND, ESP_KIND, AH_KIND, IP_KIND, FDDI_KIND, ETH_KIND];
+export const LAYER_KINDS: readonly LayerKind[] = [
+  DES_KIND,
+  TDES_KIND,
+  TCP_KIND,
+  UDP_KIND,
+  MD5_KIND,
+  SCREEN_KIND,
+  ESP_KIND,
+  AH_KIND,
+  IP_KIND,
+  FDDI_KIND,
+  ETH_KIND,
+];
 
 const BY_NAME = new Map(LAYER_KINDS.map((kind) => [kind.name, kind]));
 
@@ -36,7 +48,9 @@ export const LAYER_NAMES: readonly string[] = LAYER_KINDS.map((kind) => kind.nam
 export const PRIMITIVES_BY_COST: readonly CryptoPrimitive[] = ['3des', 'des', 'md5'];
 
 /** Every drop reason's report name, each header's once (FDDI and Ethernet share the link's). */
-export const DROP_REASON_NAMES: readonly string[] = [...new Map(LAYER_KINDS.map((kind) => [kind.drops.header, kind.drops])).values()].flatMap(reasonNames);
+export const DROP_REASON_NAMES: readonly string[] = [
+  ...new Map(LAYER_KINDS.map((kind) => [kind.drops.header, kind.drops])).values(),
+].flatMap(reasonNames);
 
 /** The header a drop reason belongs to: the first word of its name (`tcp-checksum` → `tcp`). */
 export function dropLayer(reason: string): string {

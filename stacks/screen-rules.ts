@@ -56,7 +56,8 @@ function addressAndMask(text: string): [number, number] {
 function portRange(range: [number, number] | undefined, what: string): [number, number] {
   if (range === undefined) return [0, 0xffff];
   const [lo, hi] = range;
-  if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo < 0 || hi > 0xffff || lo > hi) throw new RangeError(`screen rule: bad ${what} port range ${lo}-${hi}`);
+  if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo < 0 || hi > 0xffff || lo > hi)
+    throw new RangeError(`screen rule: bad ${what} port range ${lo}-${hi}`);
   return [lo, hi];
 }
 
@@ -176,7 +177,14 @@ export function benchmarkRules(count: number): ScreenRule[] {
         rules.push({ action: 'block', from: '10.1.0.0/16', to: 'any', proto: 'udp', toPorts: [161, 162] });
         break;
       default:
-        rules.push({ action: 'pass', from: 'any', to: net, proto: 'tcp', toPorts: [22, 22], flags: { set: TcpFlag.SYN, mask: TcpFlag.SYN | TcpFlag.ACK } });
+        rules.push({
+          action: 'pass',
+          from: 'any',
+          to: net,
+          proto: 'tcp',
+          toPorts: [22, 22],
+          flags: { set: TcpFlag.SYN, mask: TcpFlag.SYN | TcpFlag.ACK },
+        });
     }
   }
   if (count > 0) rules.push({ action: 'block', from: 'any', to: 'any', proto: 'udp', toPorts: [5000, 5009] });

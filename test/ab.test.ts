@@ -19,11 +19,38 @@ function ab(args: string[]) {
 
 test('ab of this code against itself: every configuration measured in pairs, no regression, exit 0', () => {
   const out = path.join(dir, 'itself');
-  const r = ab([process.cwd(), '--stacks', 'tcp/ip/fddi', '--side', 'send', '--workers', '1,2', '--runs', '3', '--warmup', '200ms', '--duration', '200ms', '--threshold', '10%', '--json', '--out', out]);
+  const r = ab([
+    process.cwd(),
+    '--stacks',
+    'tcp/ip/fddi',
+    '--side',
+    'send',
+    '--workers',
+    '1,2',
+    '--runs',
+    '3',
+    '--warmup',
+    '200ms',
+    '--duration',
+    '200ms',
+    '--threshold',
+    '10%',
+    '--json',
+    '--out',
+    out,
+  ]);
   assert.is(r.status, 0, r.stderr);
   const result = JSON.parse(r.stdout);
   assert.equal(result.regressions, []);
-  assert.equal(result.rows.map((x: { configuration: string }) => x.configuration), ['tcp/ip/fddi send plp ×1 [cryptojs]', 'tcp/ip/fddi send plp ×2 [cryptojs]', 'tcp/ip/fddi send clp ×1 12 conns [cryptojs]', 'tcp/ip/fddi send clp ×2 12 conns [cryptojs]']);
+  assert.equal(
+    result.rows.map((x: { configuration: string }) => x.configuration),
+    [
+      'tcp/ip/fddi send plp ×1 [cryptojs]',
+      'tcp/ip/fddi send plp ×2 [cryptojs]',
+      'tcp/ip/fddi send clp ×1 12 conns [cryptojs]',
+      'tcp/ip/fddi send clp ×2 12 conns [cryptojs]',
+    ],
+  );
   for (const row of result.rows) {
     assert.is(row.pairs, 12, 'three runs of four rounds');
     assert.is(row.method, "paired t on the runs' mean log ratios");

@@ -14,12 +14,18 @@ const [spec, side, packetsText, mode] = process.argv.slice(2);
 if (spec === undefined || side === undefined) throw new Error('usage: allocation-probe SPEC SIDE PACKETS [plp]');
 const packets = Number(packetsText);
 // plp: the path a PLP worker runs, on a shared connection with its Atomics lock (one worker here).
-const shared = mode === 'plp' ? sharedConnection(new SharedArrayBuffer(sharedConnectionBytes(1)), 0, 0, (buffer, at) => new AtomicsMutex(buffer, at)) : null;
+const shared =
+  mode === 'plp'
+    ? sharedConnection(new SharedArrayBuffer(sharedConnectionBytes(1)), 0, 0, (buffer, at) => new AtomicsMutex(buffer, at))
+    : null;
 const collect = (globalThis as { gc?: () => void }).gc;
 if (collect === undefined) throw new Error('run with --expose-gc');
 const youngBytes = (): number => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')!.space_used_size;
 
-const workload = createWorkload({ spec, side: side as Side, packetSize: 1024, crypto: 'cryptojs', seed: 3, verify: false, connection: 0 }, shared);
+const workload = createWorkload(
+  { spec, side: side as Side, packetSize: 1024, crypto: 'cryptojs', seed: 3, verify: false, connection: 0 },
+  shared,
+);
 // The harness drives the path in batches of at most MAX_BATCH packets (one call each), so the
 // probe does too: one call of 200 000 packets entered a loop compiled only on-stack, and now and
 // then ran part of it in unoptimized code that boxes numbers (1 MB, in about one run in twenty).
@@ -40,7 +46,15 @@ const youngBefore = youngBytes();
 drive(packets);
 const youngAfter = youngBytes();
 const after = workload.counters();
-setTimeout(() => { // gc entries arrive asynchronously
+setTimeout(() => {
+  // gc entries arrive asynchronously
   observer.disconnect();
-  console.log(JSON.stringify({ packets: after.packets - before.packets, bytes: after.bytes - before.bytes, allocated: youngAfter - youngBefore, scavenges }));
+  console.log(
+    JSON.stringify({
+      packets: after.packets - before.packets,
+      bytes: after.bytes - before.bytes,
+      allocated: youngAfter - youngBefore,
+      scavenges,
+    }),
+  );
 }, 50);

@@ -13,15 +13,24 @@ import { PROCESS_LIMIT_MS } from './time-limit.js';
 const probe = fileURLToPath(new URL('./allocation-probe.js', import.meta.url));
 const PACKETS = 200_000;
 
-interface Probe { packets: number; bytes: number; allocated: number; scavenges: number }
+interface Probe {
+  packets: number;
+  bytes: number;
+  allocated: number;
+  scavenges: number;
+}
 
 function measure(spec: string, side: string, mode: string): Probe {
   const flags = ['--expose-gc', '--min-semi-space-size=64', '--max-semi-space-size=64'];
-  return JSON.parse(execFileSync(process.execPath, [...flags, probe, spec, side, String(PACKETS), mode], { encoding: 'utf8', timeout: PROCESS_LIMIT_MS })) as Probe;
+  return JSON.parse(
+    execFileSync(process.execPath, [...flags, probe, spec, side, String(PACKETS), mode], { encoding: 'utf8', timeout: PROCESS_LIMIT_MS }),
+  ) as Probe;
 }
 
 const PATHS: [spec: string, side: string, mode: 'single' | 'plp'][] = [
-  ...['tcp/ip/fddi', 'tcp/ip/eth', 'udp/ip/fddi'].flatMap((spec) => (['send', 'recv'] as const).map((side) => [spec, side, 'single'] as [string, string, 'single'])),
+  ...['tcp/ip/fddi', 'tcp/ip/eth', 'udp/ip/fddi'].flatMap((spec) =>
+    (['send', 'recv'] as const).map((side) => [spec, side, 'single'] as [string, string, 'single']),
+  ),
   ['screen(100)/ip/eth', 'recv', 'single'],
   ['tcp/ip/fddi', 'send', 'plp'],
   ['tcp/ip/fddi', 'recv', 'plp'],

@@ -44,7 +44,10 @@ const BAD: [string[], RegExp][] = [
   [['--runs'], /--runs needs a value/],
   [['--target-ci', '0%'], /--target-ci '0%' is not a precision target: give a percentage above 0% and at most 100%/],
   [['--target-ci', 'tight'], /--target-ci 'tight' is not a precision target/],
-  [['--runs', '3', '--budget', '1s'], /--budget 1s is too short for these stacks and modes: the smallest plan \(\d+ worker counts?, 2 runs of 200ms\) takes about \d/],
+  [
+    ['--runs', '3', '--budget', '1s'],
+    /--budget 1s is too short for these stacks and modes: the smallest plan \(\d+ worker counts?, 2 runs of 200ms\) takes about \d/,
+  ],
   [['--mode', 'clp', '--clp', 'thread-per-connection', '--connections', '2000'], /--connections 2000 is out of range: allowed 1 to 1024/],
   [['--clp', 'processor-per-connection,processor-per-connection'], /--clp names 'processor-per-connection' twice/],
   [['--budget', '0s'], /--budget 0s is too short/],
@@ -55,7 +58,10 @@ const BAD: [string[], RegExp][] = [
   [['--mode', 'smp'], /--mode 'smp' is not a mode: allowed are single, plp, clp/],
   [['--workers', '0'], /--workers 0 is out of range: allowed 1 to 1024/],
   [['--workers', '1,x'], /--workers 'x' is not a whole number/],
-  [['--clp', 'thread-per-packet'], /--clp 'thread-per-packet' is not a policy: allowed are thread-per-connection, processor-per-connection/],
+  [
+    ['--clp', 'thread-per-packet'],
+    /--clp 'thread-per-packet' is not a policy: allowed are thread-per-connection, processor-per-connection/,
+  ],
   [['--tcp-lock-scope', 'global'], /--tcp-lock-scope 'global' is not a scope: allowed are state, segment/],
   [['--mode', 'plp', '--connections', '12'], /plp runs one connection/],
   [['--mode', 'clp', '--workers', '4', '--connections', '2'], /--workers 4 exceeds --connections 2/],
@@ -66,12 +72,21 @@ const BAD: [string[], RegExp][] = [
   [['--stacks', 'screen(x)/ip/eth'], /'screen\(x\)' is not a rule count .* screen\(N\)/],
   [['--stacks', 'esp(aes,md5)/ip/eth'], /'esp\(aes,md5\)' is not a transform .* esp\(3des,md5\)/],
   [['--dispatch', 'flat-hash'], /--dispatch applies to gateway stacks/],
-  [['--stacks', 'screen(10)/ip/eth', '--dispatch', 'random'], /--dispatch 'random' is not a policy: allowed are shared, flat-hash, rr, sqf/],
+  [
+    ['--stacks', 'screen(10)/ip/eth', '--dispatch', 'random'],
+    /--dispatch 'random' is not a policy: allowed are shared, flat-hash, rr, sqf/,
+  ],
   [['--stacks', 'screen(10)/ip/eth', '--dispatch-unit', 'flow'], /--dispatch-unit 'flow' is not a unit: allowed are packet, session/],
-  [['--stacks', 'screen(10)/ip/eth', '--dispatch', 'shared', '--dispatch-unit', 'session'], /the shared queue hands out packets, it knows no sessions/],
+  [
+    ['--stacks', 'screen(10)/ip/eth', '--dispatch', 'shared', '--dispatch-unit', 'session'],
+    /the shared queue hands out packets, it knows no sessions/,
+  ],
   [['--stacks', 'screen(10)/ip/eth', '--hash-field', 'ttl'], /--hash-field 'ttl' is not a field: allowed are checksum, ident, 5-tuple/],
   [['--stacks', 'screen(10)/ip/eth', '--side', 'send'], /screen\(10\)\/ip\/eth forwards the packets that arrive, it has no send side/],
-  [['--stacks', 'esp(3des,md5)/ip/eth', '--frame-sizes', '1500'], /--frame-sizes 1500 does not fit one frame of esp\(3des,md5\)\/ip\/eth: allowed 64 to 1446/],
+  [
+    ['--stacks', 'esp(3des,md5)/ip/eth', '--frame-sizes', '1500'],
+    /--frame-sizes 1500 does not fit one frame of esp\(3des,md5\)\/ip\/eth: allowed 64 to 1446/,
+  ],
   [['--frame-sizes', '512'], /--frame-sizes applies to IPsec gateway stacks/],
   [['--stacks', 'screen(10)/ip/eth', '--kill-worker', 'one'], /--kill-worker 'one' is not K@T/],
   [['--stacks', 'screen(10)/ip/eth', '--workers', '1,2', '--kill-worker', '2@1s'], /--kill-worker 2: no configuration has worker 2/],
@@ -92,7 +107,10 @@ const BAD: [string[], RegExp][] = [
 
 for (const [args, message] of BAD) {
   test(`bad input ${args.join(' ')} → exit 2 and a one-line message`, () => {
-    assert.throws(() => parseOptions(args), (err: unknown) => err instanceof OptionError && message.test(err.message));
+    assert.throws(
+      () => parseOptions(args),
+      (err: unknown) => err instanceof OptionError && message.test(err.message),
+    );
   });
 }
 
@@ -107,9 +125,23 @@ test('the command itself exits 2 with that message and no stack trace, writing n
   assert.not.ok(fs.existsSync(path.join(dir, 'never')));
 });
 
-test('a crash under static selection loses the dead worker\'s share; with a heartbeat the survivors take it over and nothing more is lost', () => {
+test("a crash under static selection loses the dead worker's share; with a heartbeat the survivors take it over and nothing more is lost", () => {
   const out = path.join(dir, 'crash');
-  const base = ['--stacks', 'screen(10)/ip/eth', '--workers', '2', '--runs', '1', '--warmup', '200ms', '--duration', '1500ms', '--kill-worker', '1@400ms', '--quiet'];
+  const base = [
+    '--stacks',
+    'screen(10)/ip/eth',
+    '--workers',
+    '2',
+    '--runs',
+    '1',
+    '--warmup',
+    '200ms',
+    '--duration',
+    '1500ms',
+    '--kill-worker',
+    '1@400ms',
+    '--quiet',
+  ];
   const r = run([...base, '--out', out]);
   assert.is(r.status, 0, r.stderr);
   const crash = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8')).runs[0].crash;
@@ -134,7 +166,10 @@ test('a missing or corrupt --compare file exits 2 before any work, naming the fi
   const newer = path.join(dir, 'newer.json');
   fs.writeFileSync(newer, JSON.stringify({ formatVersion: 99, summary: [], runs: [], meta: {} }));
   for (const [file, message] of [
-    [newer, /--compare .*newer\.json: not an xkbench results\.json: formatVersion 99 is newer than this xkbench reads \(up to 1\): update xkbench/],
+    [
+      newer,
+      /--compare .*newer\.json: not an xkbench results\.json: formatVersion 99 is newer than this xkbench reads \(up to 1\): update xkbench/,
+    ],
     [path.join(dir, 'absent.json'), /--compare .*absent\.json: cannot be read \(ENOENT\)/],
     [corrupt, /--compare .*corrupt\.json: not valid JSON/],
     [wrongShape, /--compare .*wrong-shape\.json: not an xkbench results\.json: summary\[0\]\.side is not a string/],
@@ -152,13 +187,46 @@ for (const kind of ['throw', 'exit'] as const) {
     const out = path.join(dir, `fault-${kind}`);
     const env = { ...process.env, XKBENCH_FAULT: `${kind},worker=1,stack=tcp/md5/ip/fddi,side=send` };
     // The command returning at all (spawnSync's timeout would fail it) shows nothing hung and no thread was left behind.
-    const r = run(['--stacks', 'tcp/ip/fddi,tcp/md5/ip/fddi,des/tcp/md5/ip/fddi', '--side', 'send', '--mode', 'plp', '--workers', '2', '--runs', '2', '--duration', '200ms', '--warmup', '50ms', '--out', out, '--quiet'], env);
+    const r = run(
+      [
+        '--stacks',
+        'tcp/ip/fddi,tcp/md5/ip/fddi,des/tcp/md5/ip/fddi',
+        '--side',
+        'send',
+        '--mode',
+        'plp',
+        '--workers',
+        '2',
+        '--runs',
+        '2',
+        '--duration',
+        '200ms',
+        '--warmup',
+        '50ms',
+        '--out',
+        out,
+        '--quiet',
+      ],
+      env,
+    );
     assert.is(r.status, 1, r.stderr);
-    assert.match(r.stderr, kind === 'throw' ? /worker 1 running tcp\/md5\/ip\/fddi send: injected fault/ : /worker 1 running tcp\/md5\/ip\/fddi send: worker exited with code/);
+    assert.match(
+      r.stderr,
+      kind === 'throw'
+        ? /worker 1 running tcp\/md5\/ip\/fddi send: injected fault/
+        : /worker 1 running tcp\/md5\/ip\/fddi send: worker exited with code/,
+    );
     const json = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
-    assert.equal(json.failures.map((f: { stack: string; workers: number }) => [f.stack, f.workers]), [['tcp/md5/ip/fddi', 2]]);
+    assert.equal(
+      json.failures.map((f: { stack: string; workers: number }) => [f.stack, f.workers]),
+      [['tcp/md5/ip/fddi', 2]],
+    );
     assert.type(json.failures[0].endedAfterMs, 'number', 'how long the configuration took to end is recorded');
-    assert.equal([...new Set(json.runs.map((x: { stack: string }) => x.stack))], ['tcp/ip/fddi', 'des/tcp/md5/ip/fddi'], 'the configurations before and after it are kept');
+    assert.equal(
+      [...new Set(json.runs.map((x: { stack: string }) => x.stack))],
+      ['tcp/ip/fddi', 'des/tcp/md5/ip/fddi'],
+      'the configurations before and after it are kept',
+    );
     assert.ok(json.runs.every((x: { valid: boolean; packets: number }) => x.valid && x.packets > 0));
     assert.match(fs.readFileSync(path.join(out, 'report.md'), 'utf8'), /Failed configurations[\s\S]*tcp\/md5\/ip\/fddi send plp ×2/);
   });
@@ -181,9 +249,13 @@ test('bad paths (--out, --pcap, --compare, the report folder) exit 2 with one li
     [report, ['/proc/xk-nope'], /\/proc\/xk-nope: cannot be read \(ENOENT\)/],
     [report, ['/dev/zero'], /\/dev\/zero: not a regular file/],
   ];
-  if (fs.existsSync(fifo)) rows.push([xkbench, ['--compare', fifo], /a-fifo: not a regular file/], [report, [fifo], /a-fifo: not a regular file/]);
+  if (fs.existsSync(fifo))
+    rows.push([xkbench, ['--compare', fifo], /a-fifo: not a regular file/], [report, [fifo], /a-fifo: not a regular file/]);
   for (const [command, args, message] of rows) {
-    const r = spawnSync(process.execPath, [command, ...args, ...(command === xkbench ? ['--runs', '1', '--duration', '10ms'] : [])], { encoding: 'utf8', timeout: 20_000 });
+    const r = spawnSync(process.execPath, [command, ...args, ...(command === xkbench ? ['--runs', '1', '--duration', '10ms'] : [])], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
     assert.is(r.error, undefined, `${args.join(' ')}: ended within the limit`);
     assert.is(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, message);
@@ -207,7 +279,10 @@ test('-h, --help and --version answer and exit 0 whatever else is on the line; e
     assert.match(r.stdout, /^usage: xkbench(-report|-fuzz)? /);
     assert.match(r.stdout, /-h, --help/);
     assert.match(r.stdout, /--version/);
-    assert.ok(r.stdout.split('\n').every((line) => line.length <= 80), 'wrapped to 80 columns when not a terminal');
+    assert.ok(
+      r.stdout.split('\n').every((line) => line.length <= 80),
+      'wrapped to 80 columns when not a terminal',
+    );
   }
   for (const command of [xkbench, report, fuzz]) {
     const r = spawnSync(process.execPath, [command, '--version', '--runs', 'x'], { encoding: 'utf8', timeout: PROCESS_LIMIT_MS });
@@ -216,9 +291,18 @@ test('-h, --help and --version answer and exit 0 whatever else is on the line; e
   }
 });
 
-test('the help groups the flags and names each one\'s default', () => {
+test("the help groups the flags and names each one's default", () => {
   const r = run(['--help']);
-  for (const group of ['What to run:', 'How long:', 'Parallelism:', 'Gateway stacks (packet screen, IPsec):', 'Output:', 'Comparison:', 'Help:']) assert.ok(r.stdout.includes(`\n${group}\n`), group);
+  for (const group of [
+    'What to run:',
+    'How long:',
+    'Parallelism:',
+    'Gateway stacks (packet screen, IPsec):',
+    'Output:',
+    'Comparison:',
+    'Help:',
+  ])
+    assert.ok(r.stdout.includes(`\n${group}\n`), group);
   assert.match(r.stdout, /--runs N +runs per configuration[\s\S]*?\(default: 4\)/);
   assert.match(r.stdout, /--target-ci P +add runs until every paired\s+ratio's[\s\S]*?\(default: the\s+profile's\)/);
 });
@@ -237,23 +321,53 @@ test('a bin started without its build says in one line what to run, and exits 1'
 
 // The progress line needs a terminal on stderr: util-linux's `script` gives the command one (its
 // stdout still goes to a file, as with --json > file) and records what the terminal showed.
-testWithTool(test, findTool('script'), 'script (util-linux)', 'the progress line is drawn on a terminal stderr, also with --json > file, and never under CI or TERM=dumb', (script) => {
-  const shown = (env: Record<string, string>): string => {
-    const record = path.join(dir, `tty-${Object.keys(env).join('-') || 'plain'}.txt`);
-    const json = path.join(dir, 'tty.json');
-    const command = [process.execPath, xkbench, '--mode', 'single', '--stacks', 'tcp/ip/fddi', '--side', 'send', '--runs', '2', '--warmup', '100ms', '--duration', '300ms', '--out', path.join(dir, 'tty'), '--json'].map((a) => `'${a}'`).join(' ');
-    const clean = { ...process.env };
-    delete clean.CI;
-    delete clean.TERM;
-    const r = spawnSync(script, ['-q', '-e', '-c', `${command} > '${json}'`, record], { env: { ...clean, TERM: 'xterm', ...env }, encoding: 'utf8', timeout: PROCESS_LIMIT_MS });
-    assert.is(r.status, 0, r.stderr);
-    assert.equal(Object.keys(JSON.parse(fs.readFileSync(json, 'utf8'))).slice(0, 1), ['summary'], 'stdout is the JSON alone');
-    return fs.readFileSync(record, 'utf8');
-  };
-  assert.match(shown({}), /\r\x1b\[2Ktcp\/ip\/fddi send single \[cryptojs\] {2}run 1\/2/);
-  assert.not.match(shown({ CI: 'true' }), /run 1\/2/);
-  assert.not.match(shown({ TERM: 'dumb' }), /run 1\/2/);
-});
+testWithTool(
+  test,
+  findTool('script'),
+  'script (util-linux)',
+  'the progress line is drawn on a terminal stderr, also with --json > file, and never under CI or TERM=dumb',
+  (script) => {
+    const shown = (env: Record<string, string>): string => {
+      const record = path.join(dir, `tty-${Object.keys(env).join('-') || 'plain'}.txt`);
+      const json = path.join(dir, 'tty.json');
+      const command = [
+        process.execPath,
+        xkbench,
+        '--mode',
+        'single',
+        '--stacks',
+        'tcp/ip/fddi',
+        '--side',
+        'send',
+        '--runs',
+        '2',
+        '--warmup',
+        '100ms',
+        '--duration',
+        '300ms',
+        '--out',
+        path.join(dir, 'tty'),
+        '--json',
+      ]
+        .map((a) => `'${a}'`)
+        .join(' ');
+      const clean = { ...process.env };
+      delete clean.CI;
+      delete clean.TERM;
+      const r = spawnSync(script, ['-q', '-e', '-c', `${command} > '${json}'`, record], {
+        env: { ...clean, TERM: 'xterm', ...env },
+        encoding: 'utf8',
+        timeout: PROCESS_LIMIT_MS,
+      });
+      assert.is(r.status, 0, r.stderr);
+      assert.equal(Object.keys(JSON.parse(fs.readFileSync(json, 'utf8'))).slice(0, 1), ['summary'], 'stdout is the JSON alone');
+      return fs.readFileSync(record, 'utf8');
+    };
+    assert.match(shown({}), /\r\x1b\[2Ktcp\/ip\/fddi send single \[cryptojs\] {2}run 1\/2/);
+    assert.not.match(shown({ CI: 'true' }), /run 1\/2/);
+    assert.not.match(shown({ TERM: 'dumb' }), /run 1\/2/);
+  },
+);
 
 test('an unwritable --out exits 2', () => {
   const file = path.join(dir, 'a-file');
@@ -265,10 +379,35 @@ test('an unwritable --out exits 2', () => {
 
 test('--target-ci out of reach: runs are added until the budget is spent, and the report says which ratios met the target', () => {
   const far = path.join(dir, 'target-far');
-  const r = run(['--stacks', 'tcp/ip/fddi', '--side', 'send', '--mode', 'plp', '--workers', '1,2', '--runs', '2', '--warmup', '50ms', '--duration', '100ms', '--quiet', '--target-ci', '0.001%', '--budget', '6s', '--out', far]);
+  const r = run([
+    '--stacks',
+    'tcp/ip/fddi',
+    '--side',
+    'send',
+    '--mode',
+    'plp',
+    '--workers',
+    '1,2',
+    '--runs',
+    '2',
+    '--warmup',
+    '50ms',
+    '--duration',
+    '100ms',
+    '--quiet',
+    '--target-ci',
+    '0.001%',
+    '--budget',
+    '6s',
+    '--out',
+    far,
+  ]);
   assert.is(r.status, 0, r.stderr);
   const b = JSON.parse(fs.readFileSync(path.join(far, 'results.json'), 'utf8'));
-  assert.ok(b.summary.every((s: { runs: number }) => s.runs > 2), `runs added: ${b.summary.map((s: { runs: number }) => s.runs)}`);
+  assert.ok(
+    b.summary.every((s: { runs: number }) => s.runs > 2),
+    `runs added: ${b.summary.map((s: { runs: number }) => s.runs)}`,
+  );
   assert.ok(b.pairedRatios.length > 0 && b.pairedRatios.every((x: { metTarget: boolean }) => x.metTarget === false));
   assert.equal(b.meta.precision, { targetCiPercent: 0.001, budgetSeconds: 6, sliceMs: 50 });
   assert.match(fs.readFileSync(path.join(far, 'report.md'), 'utf8'), /Precision target: ±0\.001% \(0 of \d+ met it\)/);
@@ -279,9 +418,19 @@ test('defaults and profiles', () => {
   assert.equal(quick.stacks, [...PAPER_STACKS]);
   assert.equal(quick.sides, ['send', 'recv']);
   assert.equal([quick.warmupSeconds, quick.durationSeconds, quick.runs, quick.packetSize], [0.5, 0.5, 4, 4096]);
-  assert.equal([quick.targetCiPercent, quick.budgetSeconds, quick.sliceSeconds], [5, null, 0.05], 'the quick profile aims at ±5%, within 1.5 × its plan');
+  assert.equal(
+    [quick.targetCiPercent, quick.budgetSeconds, quick.sliceSeconds],
+    [5, null, 0.05],
+    'the quick profile aims at ±5%, within 1.5 × its plan',
+  );
   assert.is(parseOptions(['--runs', '3']).targetCiPercent, null, '--runs alone: exactly that many runs');
-  assert.equal([parseOptions(['--runs', '3', '--target-ci', '2%', '--budget', '2m']).targetCiPercent, parseOptions(['--target-ci', '2', '--budget', '2m']).budgetSeconds], [2, 120]);
+  assert.equal(
+    [
+      parseOptions(['--runs', '3', '--target-ci', '2%', '--budget', '2m']).targetCiPercent,
+      parseOptions(['--target-ci', '2', '--budget', '2m']).budgetSeconds,
+    ],
+    [2, 120],
+  );
   assert.is(parseOptions(['--profile', 'ci']).targetCiPercent, null);
   assert.equal(quick.modes, ['plp', 'clp']);
   assert.is(quick.cores, os.availableParallelism());
@@ -296,20 +445,68 @@ test('defaults and profiles', () => {
 test('--help lists every flag', () => {
   const r = run(['--help']);
   assert.is(r.status, 0);
-  for (const flag of ['--stacks', '--side', '--packet-size', '--connections', '--crypto', '--warmup', '--duration', '--runs', '--target-ci', '--budget', '--slice', '--seed', '--profile', '--out', '--pcap', '--verify', '--json', '--quiet', '--layers']) {
+  for (const flag of [
+    '--stacks',
+    '--side',
+    '--packet-size',
+    '--connections',
+    '--crypto',
+    '--warmup',
+    '--duration',
+    '--runs',
+    '--target-ci',
+    '--budget',
+    '--slice',
+    '--seed',
+    '--profile',
+    '--out',
+    '--pcap',
+    '--verify',
+    '--json',
+    '--quiet',
+    '--layers',
+  ]) {
     assert.ok(r.stdout.includes(flag), flag);
   }
 });
 
 test('a short run writes results.csv, results.json and report.md of the documented shape', () => {
   const out = path.join(dir, 'short');
-  const r = run(['--mode', 'single', '--stacks', 'tcp/ip/fddi,udp/ip/eth', '--packet-size', '1024', '--runs', '2', '--warmup', '50ms', '--duration', '100ms', '--out', out, '--json', '--pcap', path.join(dir, 'short.pcap')]);
+  const r = run([
+    '--mode',
+    'single',
+    '--stacks',
+    'tcp/ip/fddi,udp/ip/eth',
+    '--packet-size',
+    '1024',
+    '--runs',
+    '2',
+    '--warmup',
+    '50ms',
+    '--duration',
+    '100ms',
+    '--out',
+    out,
+    '--json',
+    '--pcap',
+    path.join(dir, 'short.pcap'),
+  ]);
   assert.is(r.status, 0, r.stderr);
   const csv = fs.readFileSync(path.join(out, 'results.csv'), 'utf8').trim().split('\n');
   assert.is(csv[0], RUN_COLUMNS.join(','));
   assert.is(csv.length, 1 + 2 * 2 * 2);
   const json = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
-  assert.equal(Object.keys(json).sort(), ['calibration', 'failures', 'formatVersion', 'meta', 'models', 'pairedRatios', 'runs', 'slices', 'summary']);
+  assert.equal(Object.keys(json).sort(), [
+    'calibration',
+    'failures',
+    'formatVersion',
+    'meta',
+    'models',
+    'pairedRatios',
+    'runs',
+    'slices',
+    'summary',
+  ]);
   assert.is(json.formatVersion, RESULTS_FORMAT_VERSION);
   assert.is(json.runs.length, 8);
   for (const row of json.runs) {
@@ -319,20 +516,36 @@ test('a short run writes results.csv, results.json and report.md of the document
   }
   assert.is(json.summary.length, 4);
   for (const s of json.summary) {
-    for (const key of ['stack', 'side', 'mode', 'workers', 'connections', 'meanMbps', 'ci90Low', 'ci90High', 'usPerPacket', 'runs']) assert.ok(key in s, key);
+    for (const key of ['stack', 'side', 'mode', 'workers', 'connections', 'meanMbps', 'ci90Low', 'ci90High', 'usPerPacket', 'runs'])
+      assert.ok(key in s, key);
     assert.ok(s.ci90Low <= s.meanMbps && s.meanMbps <= s.ci90High);
   }
-  for (const key of ['version', 'commit', 'node', 'cpu', 'cpus', 'os', 'config', 'timestamp', 'enforcement', 'incomplete']) assert.ok(key in json.meta, key);
+  for (const key of ['version', 'commit', 'node', 'cpu', 'cpus', 'os', 'config', 'timestamp', 'enforcement', 'incomplete'])
+    assert.ok(key in json.meta, key);
   assert.is(json.meta.incomplete, false);
   const printed = JSON.parse(r.stdout);
-  assert.equal(Object.keys(printed), ['summary', 'failures', 'invalidRuns', 'comparison', 'regressions', 'incomplete', 'out'], '--json prints one object with all a script needs');
+  assert.equal(
+    Object.keys(printed),
+    ['summary', 'failures', 'invalidRuns', 'comparison', 'regressions', 'incomplete', 'out'],
+    '--json prints one object with all a script needs',
+  );
   assert.equal(printed.summary, json.summary, '--json prints the summary');
-  assert.equal([printed.failures, printed.invalidRuns, printed.comparison, printed.regressions, printed.incomplete, printed.out], [[], [], null, [], false, out]);
+  assert.equal(
+    [printed.failures, printed.invalidRuns, printed.comparison, printed.regressions, printed.incomplete, printed.out],
+    [[], [], null, [], false, out],
+  );
   const report = fs.readFileSync(path.join(out, 'report.md'), 'utf8');
   assert.match(report, /## Latency breakdown/);
   assert.match(report, /\| TCP\/IP\/FDDI +\|/);
-  assert.ok(fs.existsSync(path.join(dir, 'short-fddi.pcap')) && fs.existsSync(path.join(dir, 'short-eth.pcap')), 'one capture per link type');
-  assert.equal(fs.readdirSync(out).sort(), ['charts', 'report.html', 'report.md', 'results.csv', 'results.json'], 'no temporary files left');
+  assert.ok(
+    fs.existsSync(path.join(dir, 'short-fddi.pcap')) && fs.existsSync(path.join(dir, 'short-eth.pcap')),
+    'one capture per link type',
+  );
+  assert.equal(
+    fs.readdirSync(out).sort(),
+    ['charts', 'report.html', 'report.md', 'results.csv', 'results.json'],
+    'no temporary files left',
+  );
 });
 
 test('--verify: every paper stack, send and receive, genuine frames and the data checked', () => {
@@ -355,17 +568,51 @@ test('--verify: every paper stack, send and receive, genuine frames and the data
 
 test('without --verify the receive side replays templates: MD5 is computed on every packet but not enforced', () => {
   const out = path.join(dir, 'replay');
-  const r = run(['--stacks', 'tcp/md5/ip/fddi', '--side', 'recv', '--mode', 'single,plp', '--workers', '2', '--runs', '1', '--warmup', '0s', '--duration', '200ms', '--out', out, '--quiet']);
+  const r = run([
+    '--stacks',
+    'tcp/md5/ip/fddi',
+    '--side',
+    'recv',
+    '--mode',
+    'single,plp',
+    '--workers',
+    '2',
+    '--runs',
+    '1',
+    '--warmup',
+    '0s',
+    '--duration',
+    '200ms',
+    '--out',
+    out,
+    '--quiet',
+  ]);
   assert.is(r.status, 0, r.stderr);
   const json = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
   assert.is(json.runs.length, 2);
-  for (const row of json.runs) assert.ok(row.digestMismatchesIgnored > 0.9 * row.packets, `${row.mode}: every replayed digest was computed and compared`);
+  for (const row of json.runs)
+    assert.ok(row.digestMismatchesIgnored > 0.9 * row.packets, `${row.mode}: every replayed digest was computed and compared`);
   assert.match(json.meta.enforcement[0].computedOnly[0], /md5 digest/);
 });
 
 test('PLP --verify with 2 and 4 workers, every paper stack, send and receive: nothing lost or duplicated, data in order', () => {
   const out = path.join(dir, 'plp-verify');
-  const r = run(['--mode', 'plp', '--workers', '2,4', '--verify', '--runs', '1', '--warmup', '0s', '--duration', '400ms', '--out', out, '--quiet']);
+  const r = run([
+    '--mode',
+    'plp',
+    '--workers',
+    '2,4',
+    '--verify',
+    '--runs',
+    '1',
+    '--warmup',
+    '0s',
+    '--duration',
+    '400ms',
+    '--out',
+    out,
+    '--quiet',
+  ]);
   assert.is(r.status, 0, r.stderr);
   const json = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
   assert.is(json.runs.length, 4 * 2 * 2);
@@ -382,7 +629,26 @@ test('PLP --verify with 2 and 4 workers, every paper stack, send and receive: no
 
 test('CLP --verify with 2 workers over 4 connections; the summary carries speedup and fairness', () => {
   const out = path.join(dir, 'clp-verify');
-  const r = run(['--mode', 'clp', '--workers', '1,2', '--connections', '4', '--stacks', 'tcp/md5/ip/fddi', '--verify', '--runs', '2', '--warmup', '0s', '--duration', '300ms', '--out', out, '--quiet']);
+  const r = run([
+    '--mode',
+    'clp',
+    '--workers',
+    '1,2',
+    '--connections',
+    '4',
+    '--stacks',
+    'tcp/md5/ip/fddi',
+    '--verify',
+    '--runs',
+    '2',
+    '--warmup',
+    '0s',
+    '--duration',
+    '300ms',
+    '--out',
+    out,
+    '--quiet',
+  ]);
   assert.is(r.status, 0, r.stderr);
   const json = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
   for (const row of json.runs) {
@@ -400,10 +666,35 @@ test('CLP --verify with 2 workers over 4 connections; the summary carries speedu
 
 test('--tcp-lock-scope state,segment measures PLP both ways in one run, each with its own speedup', () => {
   const out = path.join(dir, 'scopes');
-  const r = run(['--mode', 'plp', '--workers', '1,2', '--tcp-lock-scope', 'state,segment', '--stacks', 'tcp/ip/fddi', '--side', 'recv', '--runs', '2', '--warmup', '0s', '--duration', '200ms', '--out', out, '--quiet']);
+  const r = run([
+    '--mode',
+    'plp',
+    '--workers',
+    '1,2',
+    '--tcp-lock-scope',
+    'state,segment',
+    '--stacks',
+    'tcp/ip/fddi',
+    '--side',
+    'recv',
+    '--runs',
+    '2',
+    '--warmup',
+    '0s',
+    '--duration',
+    '200ms',
+    '--out',
+    out,
+    '--quiet',
+  ]);
   assert.is(r.status, 0, r.stderr);
   const json = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
-  assert.equal(json.summary.map((s: { tcpLockScope: string; workers: number }) => `${s.tcpLockScope}×${s.workers}`).sort(), ['segment×1', 'segment×2', 'state×1', 'state×2']);
+  assert.equal(json.summary.map((s: { tcpLockScope: string; workers: number }) => `${s.tcpLockScope}×${s.workers}`).sort(), [
+    'segment×1',
+    'segment×2',
+    'state×1',
+    'state×2',
+  ]);
   for (const s of json.summary) assert.ok(s.workers === 1 ? s.speedup === 1 : s.speedup > 0);
   for (const row of json.runs) assert.ok(row.lock.acquisitions > 0 && ['state', 'segment'].includes(row.tcpLockScope));
   assert.match(fs.readFileSync(path.join(out, 'report.md'), 'utf8'), /PLP segment-lock speedup/);
@@ -418,7 +709,23 @@ for (const [signal, exitCode, mode, what] of [
   test(`${what} writes the finished runs, marked incomplete, whole, and exits ${exitCode}`, async () => {
     const out = path.join(dir, `interrupted-${signal}-${mode}`);
     const args = mode === 'plp' ? ['--mode', 'plp', '--workers', '2'] : ['--mode', 'single'];
-    const child = spawn(process.execPath, [xkbench, ...args, '--stacks', 'tcp/ip/fddi', '--side', 'send', '--runs', '1000', '--warmup', '0s', '--duration', '100ms', '--out', out, '--quiet']);
+    const child = spawn(process.execPath, [
+      xkbench,
+      ...args,
+      '--stacks',
+      'tcp/ip/fddi',
+      '--side',
+      'send',
+      '--runs',
+      '1000',
+      '--warmup',
+      '0s',
+      '--duration',
+      '100ms',
+      '--out',
+      out,
+      '--quiet',
+    ]);
     // Wait until some runs have finished, then interrupt.
     await new Promise((resolve) => setTimeout(resolve, 2500));
     child.kill(signal);
@@ -431,7 +738,11 @@ for (const [signal, exitCode, mode, what] of [
     assert.ok(json.runs.length > 0 && json.runs.length < 1000, `${json.runs.length} runs kept`);
     assert.is(fs.readFileSync(path.join(out, 'results.csv'), 'utf8').trim().split('\n').length, json.runs.length + 1);
     assert.match(fs.readFileSync(path.join(out, 'report.md'), 'utf8'), /Incomplete/);
-    assert.equal(fs.readdirSync(out).filter((f) => f.endsWith('.tmp')), [], 'no temporary file is left');
+    assert.equal(
+      fs.readdirSync(out).filter((f) => f.endsWith('.tmp')),
+      [],
+      'no temporary file is left',
+    );
   });
 }
 

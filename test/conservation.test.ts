@@ -19,12 +19,28 @@ for (const spec of [...PAPER_STACKS, 'udp/ip/eth']) {
 }
 
 test('a message unaccounted for, or TCP ends that disagree, is reported', () => {
-  const recv = createWorkload({ spec: 'tcp/ip/fddi', side: 'recv', packetSize: 1024, crypto: 'cryptojs', seed: 5, verify: false, connection: 0 });
+  const recv = createWorkload({
+    spec: 'tcp/ip/fddi',
+    side: 'recv',
+    packetSize: 1024,
+    crypto: 'cryptojs',
+    seed: 5,
+    verify: false,
+    connection: 0,
+  });
   recv.run(100);
   (recv as unknown as { packets: number }).packets++; // one frame offered that nobody accounts for
   assert.match(recv.conservation()!, /101 frames offered, but 100 delivered \+ 0 dropped \+ 0 queued = 100/);
 
-  const send = createWorkload({ spec: 'tcp/ip/fddi', side: 'send', packetSize: 1024, crypto: 'cryptojs', seed: 5, verify: false, connection: 0 });
+  const send = createWorkload({
+    spec: 'tcp/ip/fddi',
+    side: 'send',
+    packetSize: 1024,
+    crypto: 'cryptojs',
+    seed: 5,
+    verify: false,
+    connection: 0,
+  });
   send.run(100);
   assert.is(send.conservation(), null);
   const peer = (send as unknown as { peer: { tcb: { f: Int32Array } } }).peer;
@@ -37,7 +53,10 @@ test('PLP: counts of several workers add up as a whole (one may deliver what ano
   const b = { offered: 80, delivered: 115, dropped: 0, queued: 0 };
   assert.is(sharedAccountProblem([a, b]), null);
   assert.is(sharedAccountProblem([]), null);
-  assert.match(sharedAccountProblem([a, { ...b, delivered: 114 }])!, /180 frames offered by 2 workers, but 174 delivered \+ 2 dropped \+ 3 queued = 179/);
+  assert.match(
+    sharedAccountProblem([a, { ...b, delivered: 114 }])!,
+    /180 frames offered by 2 workers, but 174 delivered \+ 2 dropped \+ 3 queued = 179/,
+  );
 });
 
 test.run();

@@ -145,7 +145,9 @@ test('DES: a corrupted last block or a bad length is caught by the DES layer its
       const at = msg.append(8 - (length % 8));
       msg.bytes.fill(8 - (length % 8), at, msg.tail);
       const iv = msg.prepend(8);
-      cryptoProvider('cryptojs').createCipher(name, key, 0).encrypt(msg.bytes, iv, msg.length - 8);
+      cryptoProvider('cryptojs')
+        .createCipher(name, key, 0)
+        .encrypt(msg.bytes, iv, msg.length - 8);
     };
     encrypt(64);
     des.pop(msg);

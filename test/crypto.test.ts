@@ -77,7 +77,11 @@ for (const name of CRYPTO_PROVIDERS) {
     // With IV 0 and each later block pre-XORed with the previous ciphertext, CBC yields the ECB answers.
     const buf = new Uint8Array(32);
     buf.set(p[0]!, 8);
-    for (let i = 1; i < 3; i++) buf.set(p[i]!.map((x, j) => x ^ c[i - 1]![j]!), 8 + 8 * i);
+    for (let i = 1; i < 3; i++)
+      buf.set(
+        p[i]!.map((x, j) => x ^ c[i - 1]![j]!),
+        8 + 8 * i,
+      );
     const plain = buf.slice();
     tdes.encryptWithIv(buf, 0, 24);
     assert.is(toHex(buf.subarray(8)), c.map(toHex).join(''));

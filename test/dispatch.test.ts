@@ -62,13 +62,25 @@ function packet(size: number, src = 0x0a010101, protocol = IP_PROTO_UDP, ports =
 
 test('rr hands packets out in turn; sqf by the bytes each queue was given (hand-worked)', () => {
   const rr = new ReplicatedSelector({ policy: 'rr', unit: 'packet', hashField: 'checksum' }, 3, 0);
-  assert.equal([1, 2, 3, 4, 5, 6, 7].map(() => { const p = packet(100); return rr.owner(p.view, 0, p.size); }), [0, 1, 2, 0, 1, 2, 0]);
+  assert.equal(
+    [1, 2, 3, 4, 5, 6, 7].map(() => {
+      const p = packet(100);
+      return rr.owner(p.view, 0, p.size);
+    }),
+    [0, 1, 2, 0, 1, 2, 0],
+  );
   // sqf, 3 workers: sizes 100, 50, 50, 200, 10
   //   p1: turn 0, queues [100, 0, 0] → next 1;  p2: turn 1, [100, 50, 0] → next 2
   //   p3: turn 2, [100, 50, 50] → next 1 (first of the shortest);  p4: turn 1, [100, 250, 50] → next 2
   //   p5: turn 2, [100, 250, 60] → next 2
   const sqf = new ReplicatedSelector({ policy: 'sqf', unit: 'packet', hashField: 'checksum' }, 3, 0);
-  assert.equal([100, 50, 50, 200, 10].map((s) => { const p = packet(s); return sqf.owner(p.view, 0, p.size); }), [0, 1, 2, 1, 2]);
+  assert.equal(
+    [100, 50, 50, 200, 10].map((s) => {
+      const p = packet(s);
+      return sqf.owner(p.view, 0, p.size);
+    }),
+    [0, 1, 2, 1, 2],
+  );
 });
 
 test('session-based rr: a session stays where its first packet went; new sessions take the turn', () => {
@@ -76,14 +88,17 @@ test('session-based rr: a session stays where its first packet went; new session
   const A = 0x0a010101;
   const B = 0x0a010102;
   const C = 0x0a010103;
-  const owners = [A, B, A, C, B, A, C].map((src) => { const p = packet(100, src, IP_PROTO_TCP); return s.owner(p.view, 0, p.size); });
+  const owners = [A, B, A, C, B, A, C].map((src) => {
+    const p = packet(100, src, IP_PROTO_TCP);
+    return s.owner(p.view, 0, p.size);
+  });
   assert.equal(owners, [0, 1, 0, 0, 1, 0, 0]);
   // Same hosts, other ports: another session.
   const other = packet(100, A, IP_PROTO_TCP, 0x1f401389);
   assert.is(s.owner(other.view, 0, other.size), 1);
 });
 
-test('flat-hash on the IP checksum is the checksum mod n, as in Benecke\'s prototype', () => {
+test("flat-hash on the IP checksum is the checksum mod n, as in Benecke's prototype", () => {
   const s = new ReplicatedSelector({ policy: 'flat-hash', unit: 'packet', hashField: 'checksum' }, 3, 0);
   const p = packet(300);
   assert.is(s.owner(p.view, 0, p.size), p.view.getUint16(10) % 3);
@@ -102,8 +117,13 @@ test('reconfiguration: replicas told the same members and position switch at the
       if (i === 300) for (const r of replicas) if (r.me !== dead) r.reconfigure([0, 2], switchAt); // told at different moments is fine: the position decides
       const frame = mix.frames[i % MIX_FRAMES]!;
       msg.loadFrameView(frame, mix.linkHeaderBytes);
-      const owners = replicas.filter((r) => r.me !== dead).map((r) => r.owner(msg.view, msg.head + mix.linkHeaderBytes, frame.length - mix.linkHeaderBytes, i));
-      assert.ok(owners.every((o) => o === owners[0]), `${dispatchLabel(dispatch)}: replicas disagree at packet ${i}: ${owners}`);
+      const owners = replicas
+        .filter((r) => r.me !== dead)
+        .map((r) => r.owner(msg.view, msg.head + mix.linkHeaderBytes, frame.length - mix.linkHeaderBytes, i));
+      assert.ok(
+        owners.every((o) => o === owners[0]),
+        `${dispatchLabel(dispatch)}: replicas disagree at packet ${i}: ${owners}`,
+      );
       if (i >= switchAt) assert.is.not(owners[0], dead, `${dispatchLabel(dispatch)}: packet ${i} went to the dead worker`);
     }
   }

@@ -127,7 +127,9 @@ for (const spec of ['esp(3des,md5)/ip/eth', 'esp(des,md5)/ip/eth', 'ah(md5)/ip/e
 }
 
 test('esp: wrong key at the receiver fails the ICV; ESP overhead is header, IV, padding, trailer and ICV', () => {
-  const pair = makePair('esp(3des,md5)/ip/eth', { b: { keys: { des: new Uint8Array(8), tdes: new Uint8Array(24).fill(1), hmac: new Uint8Array(16).fill(2) } } });
+  const pair = makePair('esp(3des,md5)/ip/eth', {
+    b: { keys: { des: new Uint8Array(8), tdes: new Uint8Array(24).fill(1), hmac: new Uint8Array(16).fill(2) } },
+  });
   send(pair, innerDatagram(100, 1));
   pair.wire.pump();
   assert.equal(pair.b.drops.toRecord(), { 'esp-icv': 1 });

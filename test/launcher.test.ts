@@ -36,7 +36,11 @@ test('plain node cannot run single DES (why the launcher exists)', () => {
 
 test('through the launcher, DES works in the main thread and in workers, arguments pass through', () => {
   const out = JSON.parse(
-    execFileSync(process.execPath, [path.join(root, 'bin/with-legacy-openssl.js'), probe, '--stacks', 'des/tcp/ip/fddi'], { env: cleanEnv(), encoding: 'utf8', timeout: PROCESS_LIMIT_MS }),
+    execFileSync(process.execPath, [path.join(root, 'bin/with-legacy-openssl.js'), probe, '--stacks', 'des/tcp/ip/fddi'], {
+      env: cleanEnv(),
+      encoding: 'utf8',
+      timeout: PROCESS_LIMIT_MS,
+    }),
   );
   assert.equal(out, { main: true, worker: true, args: ['--stacks', 'des/tcp/ip/fddi'] });
 });
@@ -45,7 +49,11 @@ test("the child's exit code comes back through the launcher", () => {
   const failing = path.join(path.dirname(probe), 'exit3.mjs');
   fs.writeFileSync(failing, 'process.exit(3);');
   try {
-    execFileSync(process.execPath, [path.join(root, 'bin/with-legacy-openssl.js'), failing], { env: cleanEnv(), stdio: 'ignore', timeout: PROCESS_LIMIT_MS });
+    execFileSync(process.execPath, [path.join(root, 'bin/with-legacy-openssl.js'), failing], {
+      env: cleanEnv(),
+      stdio: 'ignore',
+      timeout: PROCESS_LIMIT_MS,
+    });
     assert.unreachable('should have failed');
   } catch (err) {
     assert.is((err as { status: number }).status, 3);
@@ -66,8 +74,13 @@ for (const signal of ['SIGHUP', 'SIGTERM', 'SIGINT'] as const) {
     test(`${signal} to the launcher, child ${behaviour} → launcher ${expected}`, async () => {
       const script = path.join(path.dirname(probe), `child-${signal}-${behaviour.split(' ')[0]}.mjs`);
       fs.writeFileSync(script, source);
-      const launcher = spawn(process.execPath, [path.join(root, 'bin/with-legacy-openssl.js'), script], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'inherit'] });
-      const ended = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => launcher.on('exit', (code, sig) => resolve([code, sig])));
+      const launcher = spawn(process.execPath, [path.join(root, 'bin/with-legacy-openssl.js'), script], {
+        env: cleanEnv(),
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      const ended = new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+        launcher.on('exit', (code, sig) => resolve([code, sig])),
+      );
       try {
         await withinLimit('the child starting', PROCESS_LIMIT_MS, new Promise((resolve) => launcher.stdout.once('data', resolve)));
         launcher.kill(signal);

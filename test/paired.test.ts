@@ -16,7 +16,15 @@ test('worked by hand: equal pair ratios give that ratio and a zero-width interva
   assert.ok(Math.abs(wide.ratio - 1) < 1e-12);
   const half = 6.313751514675 * Math.LN2;
   assert.ok(Math.abs(wide.low! - Math.exp(-half)) < 1e-6 && Math.abs(wide.high! - Math.exp(half)) < 1e-6, `${wide.low} ${wide.high}`);
-  assert.equal(pairedRatio([3], [6]), { ratio: 2, low: null, high: null, pairs: 1, method: 'paired t on log ratios', logStandardError: null, df: 0 });
+  assert.equal(pairedRatio([3], [6]), {
+    ratio: 2,
+    low: null,
+    high: null,
+    pairs: 1,
+    method: 'paired t on log ratios',
+    logStandardError: null,
+    df: 0,
+  });
   assert.throws(() => pairedRatio([1, 2], [1]), /not pairs/);
 });
 
@@ -80,7 +88,9 @@ test('synthetic drift and noise: the paired 90% interval covers the true ratio a
   const coverage = covered / trials;
   // A nominal 90% interval covers 90% on average; over 4000 trials the share has a standard error
   // of 0.47%, so anything from 88.6% (three of them below) is the method working.
-  console.log(`  paired: coverage ${(100 * coverage).toFixed(1)}%, mean relative width ${(100 * width / trials).toFixed(1)}%; unpaired: coverage ${(100 * coveredUnpaired / trials).toFixed(1)}%, width ${(100 * widthUnpaired / trials).toFixed(1)}%`);
+  console.log(
+    `  paired: coverage ${(100 * coverage).toFixed(1)}%, mean relative width ${((100 * width) / trials).toFixed(1)}%; unpaired: coverage ${((100 * coveredUnpaired) / trials).toFixed(1)}%, width ${((100 * widthUnpaired) / trials).toFixed(1)}%`,
+  );
   assert.ok(coverage >= 0.886, `paired coverage ${coverage}`);
   assert.ok(width < 0.8 * widthUnpaired, `paired width ${width / trials} against unpaired ${widthUnpaired / trials}`);
 });
@@ -117,7 +127,9 @@ test('runs with effects of their own: the interval from the runs covers the true
     if (c.low! <= truth && truth <= c.high!) covered++;
     if (p.low! <= truth && truth <= p.high!) coveredPooled++;
   }
-  console.log(`  clustered by run: coverage ${(100 * covered / trials).toFixed(1)}%; pairs pooled: ${(100 * coveredPooled / trials).toFixed(1)}%`);
+  console.log(
+    `  clustered by run: coverage ${((100 * covered) / trials).toFixed(1)}%; pairs pooled: ${((100 * coveredPooled) / trials).toFixed(1)}%`,
+  );
   assert.ok(covered / trials >= 0.886, `coverage ${covered / trials}`);
   assert.ok(coveredPooled / trials < 0.8, 'pooling pairs across runs understates the noise (which is why the runs are the unit)');
 });
@@ -128,7 +140,7 @@ test('one run: the runs cannot give an interval, its pairs do', () => {
   assert.throws(() => clusteredPairedRatio([1, 2], [1, 2], [1]), /not pairs/);
 });
 
-test('worked by hand: the interval is t over the runs\' mean log ratios, the ratio the mean over all pairs', () => {
+test("worked by hand: the interval is t over the runs' mean log ratios, the ratio the mean over all pairs", () => {
   // Runs of log ratios {ln 2, ln 2} and {ln 4}: run means ln 2 and ln 4; pairs' mean (2 ln 2 + ln 4) / 3.
   const c = clusteredPairedRatio([1, 1, 1], [2, 2, 4], [1, 1, 2]);
   assert.ok(Math.abs(c.ratio - Math.exp((2 * Math.log(2) + Math.log(4)) / 3)) < 1e-12);

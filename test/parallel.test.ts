@@ -14,12 +14,16 @@ const script = new URL('./fixtures/parallel-worker.js', import.meta.url);
 function runWorkers<T>(n: number, data: Record<string, unknown>): Promise<T[]> {
   const workers: Worker[] = [];
   const answers = Promise.all(
-    Array.from({ length: n }, () => new Promise<T>((resolve, reject) => {
-      const w = new Worker(script, { workerData: data });
-      workers.push(w);
-      w.once('message', (m) => resolve(m as T));
-      w.once('error', reject);
-    })),
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<T>((resolve, reject) => {
+          const w = new Worker(script, { workerData: data });
+          workers.push(w);
+          w.once('message', (m) => resolve(m as T));
+          w.once('error', reject);
+        }),
+    ),
   );
   return withinLimit(`${n} threads running ${String(data.job)}`, PROCESS_LIMIT_MS, answers).finally(() => {
     for (const w of workers) void w.terminate();
@@ -31,7 +35,10 @@ test('mutex: 4 threads × 20 000 locked increments lose no update', async () => 
   const stats = await runWorkers<LockStats>(4, { buffer, job: 'mutex', rounds: 20_000, parties: 4 });
   assert.is(new Int32Array(buffer)[1], 80_000);
   assert.is(new Int32Array(buffer)[0], 0, 'the lock is free at the end');
-  assert.is(stats.reduce((s, x) => s + x.acquisitions, 0), 80_000);
+  assert.is(
+    stats.reduce((s, x) => s + x.acquisitions, 0),
+    80_000,
+  );
 });
 
 test('barrier: across 5 rounds, nobody passes before all 3 have arrived', async () => {

@@ -75,31 +75,61 @@ const tshark = findTool('tshark');
 const PI_ERROR = 0x800000;
 
 for (const [spec, chain] of TSHARK_STACKS) {
-  testWithTool(test, tshark, 'tshark', `tshark dissects the ${spec} capture: protocol chain right, checksums good in every frame`, (command) => {
-    const file = path.join(dir, `tshark-${spec.replaceAll('/', '-')}.pcap`);
-    const { frames } = capture(spec, file);
-    const transport = spec.includes('udp') ? 'udp' : 'tcp';
-    const r = spawnSync(
-      command,
-      ['-r', file, '-o', 'ip.check_checksum:TRUE', `-o`, `${transport}.check_checksum:TRUE`, '-T', 'fields', '-e', 'frame.protocols', '-e', 'ip.checksum.status', '-e', `${transport}.checksum.status`, '-e', '_ws.malformed', '-e', '_ws.expert.severity'],
-      { encoding: 'utf8', timeout: PROCESS_LIMIT_MS },
-    );
-    assert.is(r.status, 0, r.stderr);
-    const lines = r.stdout.replace(/\n$/, '').split('\n');
-    assert.is(lines.length, frames, 'one line per frame');
-    const chains = new Map<string, number>();
-    for (const line of lines) {
-      const [protocols, ipStatus, transportStatus, malformed, severity] = line.split('\t');
-      assert.match(protocols!, chain, line);
-      assert.is(ipStatus, '1', `IP checksum good: ${line}`);
-      assert.is(transportStatus, '1', `${transport.toUpperCase()} checksum good: ${line}`);
-      assert.is(malformed, '', `not malformed: ${line}`);
-      // Expert info severities: 0x400000 note, 0x600000 warning, 0x800000 error (a bad checksum, a malformed field).
-      assert.ok((severity ?? '').split(',').every((v) => v === '' || Number(v) < PI_ERROR), `no expert error: ${line}`);
-      chains.set(protocols!, (chains.get(protocols!) ?? 0) + 1);
-    }
-    console.log(`  tshark ${spec}: ${frames} frames, ${[...chains].map(([c, n]) => `${c} ×${n}`).join(', ')}; IP and ${transport.toUpperCase()} checksums good in all ${frames}`);
-  });
+  testWithTool(
+    test,
+    tshark,
+    'tshark',
+    `tshark dissects the ${spec} capture: protocol chain right, checksums good in every frame`,
+    (command) => {
+      const file = path.join(dir, `tshark-${spec.replaceAll('/', '-')}.pcap`);
+      const { frames } = capture(spec, file);
+      const transport = spec.includes('udp') ? 'udp' : 'tcp';
+      const r = spawnSync(
+        command,
+        [
+          '-r',
+          file,
+          '-o',
+          'ip.check_checksum:TRUE',
+          `-o`,
+          `${transport}.check_checksum:TRUE`,
+          '-T',
+          'fields',
+          '-e',
+          'frame.protocols',
+          '-e',
+          'ip.checksum.status',
+          '-e',
+          `${transport}.checksum.status`,
+          '-e',
+          '_ws.malformed',
+          '-e',
+          '_ws.expert.severity',
+        ],
+        { encoding: 'utf8', timeout: PROCESS_LIMIT_MS },
+      );
+      assert.is(r.status, 0, r.stderr);
+      const lines = r.stdout.replace(/\n$/, '').split('\n');
+      assert.is(lines.length, frames, 'one line per frame');
+      const chains = new Map<string, number>();
+      for (const line of lines) {
+        const [protocols, ipStatus, transportStatus, malformed, severity] = line.split('\t');
+        assert.match(protocols!, chain, line);
+        assert.is(ipStatus, '1', `IP checksum good: ${line}`);
+        assert.is(transportStatus, '1', `${transport.toUpperCase()} checksum good: ${line}`);
+        assert.is(malformed, '', `not malformed: ${line}`);
+        // Expert info severities: 0x400000 note, 0x600000 warning, 0x800000 error (a bad checksum, a malformed field).
+        assert.ok(
+          (severity ?? '').split(',').every((v) => v === '' || Number(v) < PI_ERROR),
+          `no expert error: ${line}`,
+        );
+        chains.set(protocols!, (chains.get(protocols!) ?? 0) + 1);
+      }
+      console.log(
+        `  tshark ${spec}: ${frames} frames, ${[...chains].map(([c, n]) => `${c} ×${n}`).join(', ')}; IP and ${transport.toUpperCase()} checksums good in all ${frames}`,
+      );
+    },
+  );
 }
 
 test('a discarded capture leaves nothing behind', () => {
@@ -107,7 +137,10 @@ test('a discarded capture leaves nothing behind', () => {
   const writer = new PcapWriter(file, LINKTYPE_FDDI);
   writer.writeBytes(new Uint8Array(60), 0, 60);
   writer.discard();
-  assert.equal(fs.readdirSync(dir).filter((f) => f.startsWith('discarded')), []);
+  assert.equal(
+    fs.readdirSync(dir).filter((f) => f.startsWith('discarded')),
+    [],
+  );
 });
 
 test.after(() => fs.rmSync(dir, { recursive: true, force: true }));

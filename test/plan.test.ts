@@ -30,7 +30,11 @@ for (const [cores, sweep, connections, configs, threads, seconds] of TABLE) {
     assert.is(configurations(config).length, configs);
     assert.is(plan.peakThreads, threads);
     assert.is(Math.round(plan.seconds * 10) / 10, seconds);
-    assert.is(Math.round((plan.warmupSeconds + plan.sliceSeconds + plan.threadStartSeconds) * 1000), Math.round(plan.seconds * 1000), 'the parts add up');
+    assert.is(
+      Math.round((plan.warmupSeconds + plan.sliceSeconds + plan.threadStartSeconds) * 1000),
+      Math.round(plan.seconds * 1000),
+      'the parts add up',
+    );
     assert.equal(config.fitted, []);
   });
 }
@@ -46,12 +50,36 @@ test('the defaults never refuse: 1 to 300 cores, 1 to 8 GiB a core', () => {
   }
 });
 
-test('256 cores in 16 GiB: the default sweep is thinned until a run\'s threads fit, and says so; numbers given are refused', () => {
+test("256 cores in 16 GiB: the default sweep is thinned until a run's threads fit, and says so; numbers given are refused", () => {
   const config = parseOptions([], 256, 16 * GiB);
   assert.equal(config.workers, [1, 4, 16, 64, 256]);
   assert.match(config.fitted.join(), /workers 1,2,4,8,16,32,64,128,256 → 1,4,16,64,256 \(memory: 16 MiB a thread\)/);
-  assert.throws(() => parseOptions(['--workers', '1,128,256'], 256, 8 * GiB), /one run keeps 770 threads alive, about 12\.0 GiB at 16 MiB a thread, more than three quarters of this machine's 8\.0 GiB: allowed up to about 384 threads at once/);
-  assert.not.throws(() => parseOptions(['--stacks', 'tcp/ip/fddi', '--side', 'send', '--mode', 'clp', '--clp', 'thread-per-connection,processor-per-connection', '--connections', '384', '--workers', '2'], 2, 24 * GiB), 'Fig. 11\'s 384 threads fit in 24 GiB');
+  assert.throws(
+    () => parseOptions(['--workers', '1,128,256'], 256, 8 * GiB),
+    /one run keeps 770 threads alive, about 12\.0 GiB at 16 MiB a thread, more than three quarters of this machine's 8\.0 GiB: allowed up to about 384 threads at once/,
+  );
+  assert.not.throws(
+    () =>
+      parseOptions(
+        [
+          '--stacks',
+          'tcp/ip/fddi',
+          '--side',
+          'send',
+          '--mode',
+          'clp',
+          '--clp',
+          'thread-per-connection,processor-per-connection',
+          '--connections',
+          '384',
+          '--workers',
+          '2',
+        ],
+        2,
+        24 * GiB,
+      ),
+    "Fig. 11's 384 threads fit in 24 GiB",
+  );
 });
 
 test('--budget fits the plan: shorter windows, then fewer worker counts, then fewer runs; the estimate stays within it', () => {
@@ -72,11 +100,29 @@ test('--budget fits the plan: shorter windows, then fewer worker counts, then fe
   assert.equal([roomy.workers, roomy.durationSeconds, roomy.runs, roomy.fitted], [[1, 2], 0.5, 4, []]);
 });
 
-test('several connection counts are measured a count at a time: thread-per-connection 12…384 keeps one count\'s threads alive', () => {
-  const config = parseOptions(['--stacks', 'tcp/ip/fddi', '--side', 'send', '--mode', 'clp', '--clp', 'thread-per-connection,processor-per-connection', '--connections', '12,24,48,96,192,384'], 2, 24 * GiB);
+test("several connection counts are measured a count at a time: thread-per-connection 12…384 keeps one count's threads alive", () => {
+  const config = parseOptions(
+    [
+      '--stacks',
+      'tcp/ip/fddi',
+      '--side',
+      'send',
+      '--mode',
+      'clp',
+      '--clp',
+      'thread-per-connection,processor-per-connection',
+      '--connections',
+      '12,24,48,96,192,384',
+    ],
+    2,
+    24 * GiB,
+  );
   const groups = measurementGroups(configurations(config));
   assert.is(groups.length, 6);
-  assert.equal(groups.map((g) => g.members.map((c) => `${c.clp} ${c.workers}`)), [12, 24, 48, 96, 192, 384].map((n) => [`thread-per-connection ${n}`, 'processor-per-connection 1', 'processor-per-connection 2']));
+  assert.equal(
+    groups.map((g) => g.members.map((c) => `${c.clp} ${c.workers}`)),
+    [12, 24, 48, 96, 192, 384].map((n) => [`thread-per-connection ${n}`, 'processor-per-connection 1', 'processor-per-connection 2']),
+  );
   assert.is(estimatePlan(config).peakThreads, 387);
 });
 

@@ -24,7 +24,14 @@ function run(command: string, args: string[]): { status: number | null; stdout: 
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-function row(stack: string, side: 'send' | 'recv', mode: string, workers: number, meanMbps: number, extra: Partial<SummaryRow> = {}): SummaryRow {
+function row(
+  stack: string,
+  side: 'send' | 'recv',
+  mode: string,
+  workers: number,
+  meanMbps: number,
+  extra: Partial<SummaryRow> = {},
+): SummaryRow {
   return {
     stack,
     side,
@@ -50,7 +57,18 @@ function resultsOf(summary: SummaryRow[], meta: Partial<ResultsFile['meta']> = {
   return {
     runs: [],
     summary,
-    meta: { timestamp: '2026-11-22T00:00:00Z', node: 'v20.20.2', cpu: 'Test CPU', cpus: 2, os: 'Linux', commit: null, incomplete: false, command: 'xkbench', enforcement: [], ...meta },
+    meta: {
+      timestamp: '2026-11-22T00:00:00Z',
+      node: 'v20.20.2',
+      cpu: 'Test CPU',
+      cpus: 2,
+      os: 'Linux',
+      commit: null,
+      incomplete: false,
+      command: 'xkbench',
+      enforcement: [],
+      ...meta,
+    },
   };
 }
 
@@ -60,11 +78,26 @@ test('latency breakdown: each stack is the largest measured stack it contains pl
   const parts = latencyComponents(rows);
   const of = (stack: string) => parts.filter((p) => p.stack === stack).map((p) => [p.component, p.us]);
   assert.equal(of('tcp/ip/fddi'), [['tcp/ip/fddi', 3]]);
-  assert.equal(of('tcp/md5/ip/fddi'), [['tcp/ip/fddi', 3], ['+ md5', 77]]);
-  assert.equal(of('des/tcp/md5/ip/fddi'), [['tcp/ip/fddi', 3], ['+ md5', 77], ['+ des', 1720]]);
-  assert.equal(of('3des/tcp/md5/ip/fddi'), [['tcp/ip/fddi', 3], ['+ md5', 77], ['+ 3des', 5920]]);
+  assert.equal(of('tcp/md5/ip/fddi'), [
+    ['tcp/ip/fddi', 3],
+    ['+ md5', 77],
+  ]);
+  assert.equal(of('des/tcp/md5/ip/fddi'), [
+    ['tcp/ip/fddi', 3],
+    ['+ md5', 77],
+    ['+ des', 1720],
+  ]);
+  assert.equal(of('3des/tcp/md5/ip/fddi'), [
+    ['tcp/ip/fddi', 3],
+    ['+ md5', 77],
+    ['+ 3des', 5920],
+  ]);
   for (const [stack, total] of Object.entries(us)) {
-    assert.is(parts.filter((p) => p.stack === stack).reduce((sum, p) => sum + p.us, 0), total, `${stack}: the parts add up`);
+    assert.is(
+      parts.filter((p) => p.stack === stack).reduce((sum, p) => sum + p.us, 0),
+      total,
+      `${stack}: the parts add up`,
+    );
   }
 });
 
@@ -80,27 +113,61 @@ test('charts: throughput and speedup per stack with more than one worker count, 
   const specs = chartSpecs(summary);
   assert.equal(
     specs.map((c) => c.name),
-    ['overview', 'throughput-tcp-ip-fddi', 'speedup-tcp-ip-fddi', 'latency-cryptojs-plp-1-connection', 'latency-cryptojs-clp-12-connections', 'latency-cryptojs-clp-96-connections', 'connections'],
+    [
+      'overview',
+      'throughput-tcp-ip-fddi',
+      'speedup-tcp-ip-fddi',
+      'latency-cryptojs-plp-1-connection',
+      'latency-cryptojs-clp-12-connections',
+      'latency-cryptojs-clp-96-connections',
+      'connections',
+    ],
   );
   const speedup = await renderChart(specs[2]!);
-  assert.ok(specs.every((c) => c.description.length > 20), 'every chart has a text alternative');
+  assert.ok(
+    specs.every((c) => c.description.length > 20),
+    'every chart has a text alternative',
+  );
   assert.match(specs[2]!.description, /send: plp 1 → 1, 2 → 1\.8; clp 1 → 1, 2 → 1\.8/);
-  assert.equal((specs[0]!.spec as { data: { values: { series: string; workers: number; speedup: number }[] } }).data.values.filter((v) => v.series === 'CLP').map((v) => [v.workers, v.speedup]), [[1, 1], [2, 1.8]], 'the overview: each line at its first connection count');
+  assert.equal(
+    (specs[0]!.spec as { data: { values: { series: string; workers: number; speedup: number }[] } }).data.values
+      .filter((v) => v.series === 'CLP')
+      .map((v) => [v.workers, v.speedup]),
+    [
+      [1, 1],
+      [2, 1.8],
+    ],
+    'the overview: each line at its first connection count',
+  );
   assert.match(speedup.svg, /^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
   assert.match(speedup.svg, /tcp\/ip\/fddi: speedup/);
   assert.match(speedup.svg, /ideal \(linear\)/);
-  assert.equal(chartSpecs([row('tcp/ip/fddi', 'send', 'single', 1, 1)]).map((c) => c.name), ['latency-cryptojs-single-1-connection']);
+  assert.equal(
+    chartSpecs([row('tcp/ip/fddi', 'send', 'single', 1, 1)]).map((c) => c.name),
+    ['latency-cryptojs-single-1-connection'],
+  );
 });
 
 test('--compare verdicts: identical is no change; 20% worse outside the intervals is a regression; inside them it is noise; Mbit/s is never tracked', () => {
-  const now = resultsOf([row('tcp/md5/ip/fddi', 'send', 'clp', 2, 700, { checksumRatio: 0.05, checksumRatioLow: 0.049, checksumRatioHigh: 0.051 })]);
+  const now = resultsOf([
+    row('tcp/md5/ip/fddi', 'send', 'clp', 2, 700, { checksumRatio: 0.05, checksumRatioLow: 0.049, checksumRatioHigh: 0.051 }),
+  ]);
   const same = compareResults(now, now, 'itself', 10);
   assert.is(same.regressions.length, 0);
   assert.ok(same.changes.every((c) => c.verdict === 'within threshold' && c.changePercent === 0));
   assert.is(same.machineDifference, null);
 
   const better = resultsOf(
-    [row('tcp/md5/ip/fddi', 'send', 'clp', 2, 875, { speedup: 2.25, speedupLow: 2.2, speedupHigh: 2.3, checksumRatio: 0.0625, checksumRatioLow: 0.062, checksumRatioHigh: 0.063 })],
+    [
+      row('tcp/md5/ip/fddi', 'send', 'clp', 2, 875, {
+        speedup: 2.25,
+        speedupLow: 2.2,
+        speedupHigh: 2.3,
+        checksumRatio: 0.0625,
+        checksumRatioLow: 0.062,
+        checksumRatioHigh: 0.063,
+      }),
+    ],
     { cpu: 'Other CPU' },
   );
   const worse = compareResults(better, now, 'baseline', 10);
@@ -118,9 +185,27 @@ test('--compare verdicts: identical is no change; 20% worse outside the interval
 });
 
 test('one run has no interval: the speedup has none either, and a comparison cannot judge its noise', () => {
-  const run = (workers: number, run: number, throughputMbps: number): RunRow => ({ stack: 'tcp/ip/fddi', side: 'send', mode: 'plp', workers, connections: 1, packetSize: 4096, crypto: 'cryptojs', run, seconds: 1, packets: 1000, bytes: 4_096_000, throughputMbps, usPerPacket: 1 });
+  const run = (workers: number, run: number, throughputMbps: number): RunRow => ({
+    stack: 'tcp/ip/fddi',
+    side: 'send',
+    mode: 'plp',
+    workers,
+    connections: 1,
+    packetSize: 4096,
+    crypto: 'cryptojs',
+    run,
+    seconds: 1,
+    packets: 1000,
+    bytes: 4_096_000,
+    throughputMbps,
+    usPerPacket: 1,
+  });
   const [one, two] = summarizeRuns([run(1, 1, 1000), run(2, 1, 1500)]);
-  assert.equal([one!.ci90Low, one!.ci90High, two!.speedup, two!.speedupLow, two!.speedupHigh], [null, null, 1.5, null, null], 'not a zero-width interval');
+  assert.equal(
+    [one!.ci90Low, one!.ci90High, two!.speedup, two!.speedupLow, two!.speedupHigh],
+    [null, null, 1.5, null, null],
+    'not a zero-width interval',
+  );
   const now = resultsOf([{ ...two!, speedup: 1.2 }]);
   const old = resultsOf([row('tcp/ip/fddi', 'send', 'plp', 2, 1500, { speedup: 1.8, speedupLow: 1.75, speedupHigh: 1.85 })]);
   const c = compareResults(old, now, 'old', 10);
@@ -133,16 +218,28 @@ test('one run has no interval: the speedup has none either, and a comparison can
 
 test('github-action-benchmark: the tracked metrics in one file (Mbit/s in extra), throughput in another; range and extra as strings', () => {
   const results = resultsOf([
-    row('des/tcp/md5/ip/fddi', 'recv', 'plp', 2, 30, { primitive: 'des', primitiveRatio: 0.95, primitiveRatioLow: 0.9, primitiveRatioHigh: 1, checksumRatio: 0.2, checksumRatioLow: 0.19, checksumRatioHigh: 0.21 }),
+    row('des/tcp/md5/ip/fddi', 'recv', 'plp', 2, 30, {
+      primitive: 'des',
+      primitiveRatio: 0.95,
+      primitiveRatioLow: 0.9,
+      primitiveRatioHigh: 1,
+      checksumRatio: 0.2,
+      checksumRatioLow: 0.19,
+      checksumRatioHigh: 0.21,
+    }),
     row('tcp/ip/fddi', 'send', 'plp', 2, 900, { checksumRatio: 0.5, checksumRatioLow: 0.45, checksumRatioHigh: 0.55 }),
   ]);
   const entries = toActionBenchmark(results);
-  assert.equal(entries.map((e) => [e.name, e.unit]), [
-    ['des/tcp/md5/ip/fddi recv plp ×2 [cryptojs] speedup', 'x'],
-    ['des/tcp/md5/ip/fddi recv plp ×2 [cryptojs] ÷ des', 'ratio'],
-    ['tcp/ip/fddi send plp ×2 [cryptojs] speedup', 'x'],
-    ['tcp/ip/fddi send plp ×2 [cryptojs] ÷ checksum', 'ratio'],
-  ], 'a crypto stack is tracked through its primitive, not the checksum pass; no raw Mbit/s');
+  assert.equal(
+    entries.map((e) => [e.name, e.unit]),
+    [
+      ['des/tcp/md5/ip/fddi recv plp ×2 [cryptojs] speedup', 'x'],
+      ['des/tcp/md5/ip/fddi recv plp ×2 [cryptojs] ÷ des', 'ratio'],
+      ['tcp/ip/fddi send plp ×2 [cryptojs] speedup', 'x'],
+      ['tcp/ip/fddi send plp ×2 [cryptojs] ÷ checksum', 'ratio'],
+    ],
+    'a crypto stack is tracked through its primitive, not the checksum pass; no raw Mbit/s',
+  );
   for (const e of entries) {
     assert.type(e.value, 'number');
     assert.type(e.range, 'string');
@@ -150,22 +247,47 @@ test('github-action-benchmark: the tracked metrics in one file (Mbit/s in extra)
   }
   assert.is(entries[0]!.range, '± 0.05');
   const throughput = toThroughputBenchmark(results);
-  assert.equal(throughput.map((e) => [e.name, e.unit, e.value]), [
-    ['des/tcp/md5/ip/fddi recv plp ×2 [cryptojs] throughput', 'Mbit/s', 30],
-    ['tcp/ip/fddi send plp ×2 [cryptojs] throughput', 'Mbit/s', 900],
-  ]);
+  assert.equal(
+    throughput.map((e) => [e.name, e.unit, e.value]),
+    [
+      ['des/tcp/md5/ip/fddi recv plp ×2 [cryptojs] throughput', 'Mbit/s', 30],
+      ['tcp/ip/fddi send plp ×2 [cryptojs] throughput', 'Mbit/s', 900],
+    ],
+  );
 });
 
 test('reading results: a missing file, bad JSON and a wrong shape are named', () => {
   const bad = path.join(dir, 'bad.json');
   fs.writeFileSync(bad, '[]');
-  assert.throws(() => readResults(path.join(dir, 'nothing')), (e: unknown) => e instanceof ResultsFileError && /cannot be read/.test(e.message));
-  assert.throws(() => readResults(bad), (e: unknown) => e instanceof ResultsFileError && /top level is not an object/.test(e.message));
+  assert.throws(
+    () => readResults(path.join(dir, 'nothing')),
+    (e: unknown) => e instanceof ResultsFileError && /cannot be read/.test(e.message),
+  );
+  assert.throws(
+    () => readResults(bad),
+    (e: unknown) => e instanceof ResultsFileError && /top level is not an object/.test(e.message),
+  );
 });
 
 // One short real run shared by the tests below: 4 configurations, 4 runs each.
 const runDir = path.join(dir, 'run');
-const benchArgs = ['--stacks', 'tcp/md5/ip/fddi', '--side', 'send', '--mode', 'plp,clp', '--workers', '1,2', '--runs', '4', '--duration', '300ms', '--warmup', '100ms', '--quiet'];
+const benchArgs = [
+  '--stacks',
+  'tcp/md5/ip/fddi',
+  '--side',
+  'send',
+  '--mode',
+  'plp,clp',
+  '--workers',
+  '1,2',
+  '--runs',
+  '4',
+  '--duration',
+  '300ms',
+  '--warmup',
+  '100ms',
+  '--quiet',
+];
 
 /**
  * The run with every tracked metric `factor` times its value and point intervals: factor 1.25
@@ -186,13 +308,22 @@ test('a run writes report.md, report.html, its charts, calibration and ratios; n
   const r = run(xkbench, [...benchArgs, '--out', runDir, '--format', 'github-action-benchmark']);
   assert.is(r.status, 0, r.stderr);
   const results = readResults(runDir);
-  assert.equal(results.calibration!.map((c) => c.primitive), ['checksum', 'md5']);
+  assert.equal(
+    results.calibration!.map((c) => c.primitive),
+    ['checksum', 'md5'],
+  );
   for (const s of results.summary) {
     assert.ok(s.checksumRatio! > 0 && s.checksumRatioLow! <= s.checksumRatio! && s.checksumRatio! <= s.checksumRatioHigh!);
     assert.is(s.primitive, 'md5');
   }
   const charts = fs.readdirSync(path.join(runDir, 'charts')).sort();
-  assert.equal(charts, ['latency-cryptojs-clp-12-connections.svg', 'latency-cryptojs-plp-1-connection.svg', 'overview.svg', 'speedup-tcp-md5-ip-fddi.svg', 'throughput-tcp-md5-ip-fddi.svg']);
+  assert.equal(charts, [
+    'latency-cryptojs-clp-12-connections.svg',
+    'latency-cryptojs-plp-1-connection.svg',
+    'overview.svg',
+    'speedup-tcp-md5-ip-fddi.svg',
+    'throughput-tcp-md5-ip-fddi.svg',
+  ]);
   const md = fs.readFileSync(path.join(runDir, 'report.md'), 'utf8');
   for (const c of charts) assert.ok(md.includes(`](charts/${c})`), `report.md links ${c}`);
   const entries = JSON.parse(fs.readFileSync(path.join(runDir, 'github-action-benchmark.json'), 'utf8'));
@@ -254,32 +385,53 @@ test('npm run report: bad input exits 2 with one line', () => {
   }
 });
 
-testWithTool(test, findTool('chromium', 'chromium-browser'), 'Chromium', 'report.html renders in headless Chromium with every chart present as an SVG', (chromium) => {
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'xkbench-chromium-'));
-  const page = `file://${path.join(runDir, 'report.html')}`;
-  const r = spawnSync(
-    chromium,
-    ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`, '--dump-dom', page],
-    { encoding: 'utf8', timeout: 120_000 },
-  );
-  fs.rmSync(profile, { recursive: true, force: true });
-  assert.is(r.status, 0, r.stderr);
-  const charts = fs.readdirSync(path.join(runDir, 'charts')).length;
-  const rendered = (r.stdout.match(/<figure id="[^"]+" class="chart"><svg[^>]*class="marks"/g) ?? []).length;
-  assert.is(rendered, charts, 'every chart is an SVG in the rendered page');
-  assert.match(r.stdout, /<h1[^>]*>xkbench results<\/h1>/);
-  // The page leads with what the reader came for: the findings and the speedup panel, then the tables, folded.
-  const dom = r.stdout;
-  const at = (pattern: RegExp) => dom.search(pattern);
-  assert.ok(at(/<h1[^>]*>xkbench results/) < at(/<h2[^>]*>Findings<\/h2>/), 'the title, then the findings');
-  assert.ok(at(/<h2[^>]*>Findings<\/h2>/) < at(/<li><strong>tcp\/md5\/ip\/fddi<\/strong>/), 'a sentence per stack under the findings');
-  assert.ok(at(/<li><strong>tcp\/md5\/ip\/fddi<\/strong>/) < at(/<figure id="overview"/), 'the sentences, then the speedup panel');
-  assert.ok(at(/<figure id="overview"/) < at(/<table/), 'the speedup panel before any table');
-  assert.ok(at(/<figure id="overview"/) < at(/<details class="section"><summary><h2[^>]*>Throughput<\/h2>/), 'the tables folded below');
-  assert.not.ok(/<details[^>]*>[\s\S]*<h2[^>]*>Findings/.test(dom), 'the findings are not folded');
-  const svgs = dom.match(/<svg[^>]*>/g) ?? [];
-  assert.ok(svgs.length >= charts && svgs.filter((svg) => /role="img" aria-label="[^"]{20,}"/.test(svg)).length === charts, 'every chart has a text alternative');
-});
+testWithTool(
+  test,
+  findTool('chromium', 'chromium-browser'),
+  'Chromium',
+  'report.html renders in headless Chromium with every chart present as an SVG',
+  (chromium) => {
+    const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'xkbench-chromium-'));
+    const page = `file://${path.join(runDir, 'report.html')}`;
+    const r = spawnSync(
+      chromium,
+      [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        `--user-data-dir=${profile}`,
+        '--dump-dom',
+        page,
+      ],
+      { encoding: 'utf8', timeout: 120_000 },
+    );
+    fs.rmSync(profile, { recursive: true, force: true });
+    assert.is(r.status, 0, r.stderr);
+    const charts = fs.readdirSync(path.join(runDir, 'charts')).length;
+    const rendered = (r.stdout.match(/<figure id="[^"]+" class="chart"><svg[^>]*class="marks"/g) ?? []).length;
+    assert.is(rendered, charts, 'every chart is an SVG in the rendered page');
+    assert.match(r.stdout, /<h1[^>]*>xkbench results<\/h1>/);
+    // The page leads with what the reader came for: the findings and the speedup panel, then the tables, folded.
+    const dom = r.stdout;
+    const at = (pattern: RegExp) => dom.search(pattern);
+    assert.ok(at(/<h1[^>]*>xkbench results/) < at(/<h2[^>]*>Findings<\/h2>/), 'the title, then the findings');
+    assert.ok(at(/<h2[^>]*>Findings<\/h2>/) < at(/<li><strong>tcp\/md5\/ip\/fddi<\/strong>/), 'a sentence per stack under the findings');
+    assert.ok(at(/<li><strong>tcp\/md5\/ip\/fddi<\/strong>/) < at(/<figure id="overview"/), 'the sentences, then the speedup panel');
+    assert.ok(at(/<figure id="overview"/) < at(/<table/), 'the speedup panel before any table');
+    assert.ok(at(/<figure id="overview"/) < at(/<details class="section"><summary><h2[^>]*>Throughput<\/h2>/), 'the tables folded below');
+    assert.not.ok(/<details[^>]*>[\s\S]*<h2[^>]*>Findings/.test(dom), 'the findings are not folded');
+    const svgs = dom.match(/<svg[^>]*>/g) ?? [];
+    assert.ok(
+      svgs.length >= charts && svgs.filter((svg) => /role="img" aria-label="[^"]{20,}"/.test(svg)).length === charts,
+      'every chart has a text alternative',
+    );
+  },
+);
 
 test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
 

@@ -13,7 +13,14 @@ import { MIX_FRAMES } from '../drivers/traffic-mix.js';
 
 const rules: ScreenRule[] = [
   /* 0 */ { action: 'block', from: '192.0.2.7', to: 'any', proto: 'any' },
-  /* 1 */ { action: 'pass', from: 'any', to: '172.16.5.0/24', proto: 'tcp', toPorts: [22, 22], flags: { set: TcpFlag.SYN, mask: TcpFlag.SYN | TcpFlag.ACK } },
+  /* 1 */ {
+    action: 'pass',
+    from: 'any',
+    to: '172.16.5.0/24',
+    proto: 'tcp',
+    toPorts: [22, 22],
+    flags: { set: TcpFlag.SYN, mask: TcpFlag.SYN | TcpFlag.ACK },
+  },
   /* 2 */ { action: 'block', from: 'any', to: '172.16.0.0/16', proto: 'tcp', toPorts: [1, 1023] },
   /* 3 */ { action: 'block', from: '10.1.0.0/16', to: 'any', proto: 'udp', fromPorts: [137, 139] },
   /* 4 */ { action: 'pass', from: '10.0.0.0/8', to: 'any', proto: 'udp', toPorts: [53, 53] },
@@ -28,14 +35,34 @@ const ACK = TcpFlag.ACK;
 const cases: [string, string, string, number, number, number, number, number, ScreenAction][] = [
   ['a blocked host, any protocol', '192.0.2.7', '172.16.5.1', 1, 0, 0, -1, 0, ScreenAction.Block],
   ['the host next to it', '192.0.2.8', '8.8.8.8', IP_PROTO_UDP, 1000, 2000, -1, -1, ScreenAction.Pass],
-  ['ssh SYN into 172.16.5/24: rule 1 passes before rule 2 blocks', '10.1.1.1', '172.16.5.9', IP_PROTO_TCP, 40000, 22, SYN, 1, ScreenAction.Pass],
+  [
+    'ssh SYN into 172.16.5/24: rule 1 passes before rule 2 blocks',
+    '10.1.1.1',
+    '172.16.5.9',
+    IP_PROTO_TCP,
+    40000,
+    22,
+    SYN,
+    1,
+    ScreenAction.Pass,
+  ],
   ['ssh SYN+ACK is not flags S/SA: rule 2 blocks', '10.1.1.1', '172.16.5.9', IP_PROTO_TCP, 40000, 22, SYN | ACK, 2, ScreenAction.Block],
   ['ssh SYN to another net: rule 2', '10.1.1.1', '172.16.6.9', IP_PROTO_TCP, 40000, 22, SYN, 2, ScreenAction.Block],
   ['tcp port 1024 is above the range', '10.1.1.1', '172.16.6.9', IP_PROTO_TCP, 40000, 1024, ACK, -1, ScreenAction.Pass],
-  ['tcp port 1 is the range\'s low end', '10.1.1.1', '172.16.6.9', IP_PROTO_TCP, 40000, 1, ACK, 2, ScreenAction.Block],
+  ["tcp port 1 is the range's low end", '10.1.1.1', '172.16.6.9', IP_PROTO_TCP, 40000, 1, ACK, 2, ScreenAction.Block],
   ['udp from NetBIOS ports inside 10.1/16', '10.1.200.3', '8.8.8.8', IP_PROTO_UDP, 138, 53, -1, 3, ScreenAction.Block],
   ['udp from port 140: DNS rule 4 passes', '10.1.200.3', '8.8.8.8', IP_PROTO_UDP, 140, 53, -1, 4, ScreenAction.Pass],
-  ['udp DNS from outside 10/8: no pass rule; rule 5 is another host', '11.0.0.1', '8.8.8.8', IP_PROTO_UDP, 140, 53, -1, -1, ScreenAction.Pass],
+  [
+    'udp DNS from outside 10/8: no pass rule; rule 5 is another host',
+    '11.0.0.1',
+    '8.8.8.8',
+    IP_PROTO_UDP,
+    140,
+    53,
+    -1,
+    -1,
+    ScreenAction.Pass,
+  ],
   ['a port rule never matches ICMP', '10.1.200.3', '172.16.5.1', 1, 0, 0, -1, -1, ScreenAction.Pass],
   ['any protocol to 172.16.9.9', '10.9.9.9', '172.16.9.9', 1, 0, 0, -1, 5, ScreenAction.Block],
   ['tcp to 172.16.9.9 port 80: rule 2 comes first', '10.9.9.9', '172.16.9.9', IP_PROTO_TCP, 5555, 80, ACK, 2, ScreenAction.Block],
@@ -52,7 +79,10 @@ test('rule matching: first match wins, a table of cases', () => {
 test('bad rules are refused at set-up', () => {
   assert.throws(() => new RuleTable([{ action: 'block', from: '10.1.0.1/16', to: 'any', proto: 'any' }]), /host bits/);
   assert.throws(() => new RuleTable([{ action: 'block', from: 'any', to: 'any', proto: 'tcp', toPorts: [100, 10] }]), /port range/);
-  assert.throws(() => new RuleTable([{ action: 'block', from: 'any', to: 'any', proto: 'tcp', flags: { set: SYN, mask: ACK } }]), /outside their mask/);
+  assert.throws(
+    () => new RuleTable([{ action: 'block', from: 'any', to: 'any', proto: 'tcp', flags: { set: SYN, mask: ACK } }]),
+    /outside their mask/,
+  );
 });
 
 test('screen(N) specs: N rules from the benchmark set, errors name the form', () => {
@@ -60,7 +90,11 @@ test('screen(N) specs: N rules from the benchmark set, errors name the form', ()
   assert.ok(isGatewaySpec('screen(0)/ip/fddi'));
   assert.not.ok(isGatewaySpec('tcp/ip/fddi'));
   for (const bad of ['screen/ip/eth', 'screen(x)/ip/eth', 'screen(10001)/ip/eth', 'tcp(3)/ip/eth', 'screen(10)/tcp/ip/eth']) {
-    assert.throws(() => parseStackLayers(bad), (err: unknown) => err instanceof StackSpecError, bad);
+    assert.throws(
+      () => parseStackLayers(bad),
+      (err: unknown) => err instanceof StackSpecError,
+      bad,
+    );
   }
   assert.throws(() => parseStackLayers('screen/ip/eth'), /'screen' needs its setting .* screen\(N\)/);
   for (const n of [0, 1, 10, 100]) assert.is(benchmarkRules(n).length, n);

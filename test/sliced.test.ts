@@ -31,8 +31,16 @@ for (const c of [
       assert.ok(await session.endRun());
       const [run, ...more] = await session.close();
       assert.is(more.length, 0, 'one session, one run');
-      assert.is(run!.packets, slices.reduce((sum, s) => sum + s!.packets, 0), 'packets: the slices, nothing between them');
-      assert.is(run!.bytes, slices.reduce((sum, s) => sum + s!.bytes, 0), 'bytes: the slices, nothing between them');
+      assert.is(
+        run!.packets,
+        slices.reduce((sum, s) => sum + s!.packets, 0),
+        'packets: the slices, nothing between them',
+      );
+      assert.is(
+        run!.bytes,
+        slices.reduce((sum, s) => sum + s!.bytes, 0),
+        'bytes: the slices, nothing between them',
+      );
       assert.ok(Math.abs(run!.seconds - slices.reduce((sum, s) => sum + s!.seconds, 0)) < 1e-9, 'the window is the slices');
       assert.is(run!.conservation, null);
       assert.equal(run!.drops, {});
@@ -40,8 +48,14 @@ for (const c of [
       assert.is(run!.cpu.utilisation.length, c.workers);
       if (fs.existsSync('/proc/thread-self/schedstat')) {
         assert.is(run!.cpu.source, 'schedstat');
-        assert.ok(run!.cpu.warmupCpuMs.every((ms) => ms !== null && ms >= 100), `warm-up CPU ms: ${run!.cpu.warmupCpuMs.join(', ')}`);
-        assert.ok(run!.cpu.utilisation.every((u) => u !== null && u > 0), 'every thread was on the CPU in the window');
+        assert.ok(
+          run!.cpu.warmupCpuMs.every((ms) => ms !== null && ms >= 100),
+          `warm-up CPU ms: ${run!.cpu.warmupCpuMs.join(', ')}`,
+        );
+        assert.ok(
+          run!.cpu.utilisation.every((u) => u !== null && u > 0),
+          'every thread was on the CPU in the window',
+        );
         assert.ok(run!.cpu.startUs.every((u) => u !== null && u > 0) && run!.cpu.endUs.every((u) => u !== null && u > 0));
       }
     };
@@ -51,7 +65,15 @@ for (const c of [
 
 test('stopped while parked: the workers leave, close() answers no run and ends the threads', async () => {
   const engine = new ParallelEngine();
-  const c = { stack: 'tcp/ip/fddi', side: 'send', crypto: 'cryptojs', mode: 'plp', workers: 2, connections: 1, tcpLockScope: 'state' } as Configuration;
+  const c = {
+    stack: 'tcp/ip/fddi',
+    side: 'send',
+    crypto: 'cryptojs',
+    mode: 'plp',
+    workers: 2,
+    connections: 1,
+    tcpLockScope: 'state',
+  } as Configuration;
   const session = engine.open(configurationTask(c, config, 1), 2, 1);
   const work = async () => {
     assert.ok(await session.warm());

@@ -65,7 +65,10 @@ test('empty specs and empty layer names', () => {
 
 test('building a stack from a bad spec throws the same error', () => {
   const [options] = endpointPair();
-  assert.throws(() => new Stack('tcp/ip/token-ring', options), (err: unknown) => err instanceof StackSpecError && err.layer === 'token-ring');
+  assert.throws(
+    () => new Stack('tcp/ip/token-ring', options),
+    (err: unknown) => err instanceof StackSpecError && err.layer === 'token-ring',
+  );
 });
 
 test.run();

@@ -38,8 +38,7 @@ for (const crypto of CRYPTO_PROVIDERS) {
           if (delivery === 'in-order') {
             assert.is(stats.outOfOrder, 0);
             assert.ok(stats.predictedData >= 0.95 * stats.segsIn, 'in-order data takes the header-prediction path');
-          }
-          else assert.ok(stats.outOfOrder > 0 && stats.reassDelivered > 0, 'out-of-order segments were reassembled');
+          } else assert.ok(stats.outOfOrder > 0 && stats.reassDelivered > 0, 'out-of-order segments were reassembled');
           assert.is(stats.reassQueued, 0, 'nothing left in the reassembly queue');
           assert.equal(pair.a.drops.toRecord(), {});
         });
@@ -112,7 +111,10 @@ test('a closed window answers WouldBlock and leaves the message untouched', () =
     sent++;
   }
   assert.is(sent, Math.floor(65535 / 4016)); // each segment is 4000 + 16 bytes of IV and padding
-  assert.ok(msg.toBytes().every((b) => b === 0x5a), 'not encrypted when refused');
+  assert.ok(
+    msg.toBytes().every((b) => b === 0x5a),
+    'not encrypted when refused',
+  );
   assert.is(msg.length, 4000);
   assert.is(pair.a.send((msg.resetPayload(5000), msg)), SendStatus.TooBig);
 });
@@ -128,7 +130,10 @@ test('headers go into the headroom: the payload is not copied and the IPv4 heade
       assert.is(frame, msg, 'the same message reaches the driver');
       assert.is(frame.head, payloadAt - 20 - 28 - 20 - pair.a.linkHeaderBytes);
       assert.is((frame.head + pair.a.linkHeaderBytes) % 4, 0, 'IPv4 header aligned');
-      assert.ok(frame.bytes.subarray(payloadAt, payloadAt + 1000).every((b) => b === 0x33), 'payload in place');
+      assert.ok(
+        frame.bytes.subarray(payloadAt, payloadAt + 1000).every((b) => b === 0x33),
+        'payload in place',
+      );
       seen++;
     };
     assert.is(pair.a.send(msg), SendStatus.Sent);
@@ -178,7 +183,10 @@ test('two stacks given the same state blocks share one TCP connection (the packe
   }
   // Alternate frames between the two receivers: sequence state moves on in the one block.
   shared.wire.toB.frames.forEach((frame, i) => (i % 2 === 0 ? shared.b : twin).receive(frame));
-  assert.equal(shared.received.map((r) => r.length), [100, 102]);
+  assert.equal(
+    shared.received.map((r) => r.length),
+    [100, 102],
+  );
   assert.equal(got, [101, 103]);
 });
 
@@ -225,19 +233,30 @@ test('out-of-order data is copied into the ring outside the lock: nobody deliver
 
 test('copyBytes: between buffers at any alignment, and within one buffer (overlapping either way) through a view of part of it', () => {
   const reference = randomBytes(4096, 11);
-  for (const [dstAt, srcAt, length] of [[0, 0, 4000], [3, 1, 999], [5, 9, 31], [64, 64, 7]] as const) {
+  for (const [dstAt, srcAt, length] of [
+    [0, 0, 4000],
+    [3, 1, 999],
+    [5, 9, 31],
+    [64, 64, 7],
+  ] as const) {
     const src = Uint8Array.from(reference);
     const dst = new Uint8Array(4096);
     copyBytes(dst, dstAt, src, srcAt, length);
     assert.ok(Buffer.from(dst.subarray(dstAt, dstAt + length)).equals(Buffer.from(reference.subarray(srcAt, srcAt + length))));
     assert.is(dst[dstAt + length], 0, 'nothing written past the end');
   }
-  for (const [dstAt, srcAt] of [[100, 40], [40, 100]] as const) {
+  for (const [dstAt, srcAt] of [
+    [100, 40],
+    [40, 100],
+  ] as const) {
     const whole = new Uint8Array(new SharedArrayBuffer(8192));
     whole.set(reference, 4096);
     const part = whole.subarray(4096); // a view that does not start at the buffer's first byte
     copyBytes(part, dstAt, part, srcAt, 2000);
-    assert.ok(Buffer.from(part.subarray(dstAt, dstAt + 2000)).equals(Buffer.from(reference.subarray(srcAt, srcAt + 2000))), `overlap ${dstAt} ← ${srcAt}`);
+    assert.ok(
+      Buffer.from(part.subarray(dstAt, dstAt + 2000)).equals(Buffer.from(reference.subarray(srcAt, srcAt + 2000))),
+      `overlap ${dstAt} ← ${srcAt}`,
+    );
   }
 });
 

@@ -7,7 +7,14 @@ const close = (a: number, b: number, eps: number, what: string) => assert.ok(Mat
 
 test('Student t quantiles match the published table (two-sided 90%: t at 0.95)', () => {
   // Values from any t table: df 1, 2, 4, 9, 29 and large df approaching the normal 1.6449.
-  const table: [number, number][] = [[1, 6.314], [2, 2.92], [4, 2.132], [9, 1.833], [29, 1.699], [1000, 1.646]];
+  const table: [number, number][] = [
+    [1, 6.314],
+    [2, 2.92],
+    [4, 2.132],
+    [9, 1.833],
+    [29, 1.699],
+    [1000, 1.646],
+  ];
   for (const [df, t] of table) close(studentTQuantile(0.95, df), t, 0.001, `df ${df}`);
   close(studentTQuantile(0.975, 9), 2.262, 0.001, 'df 9 at 0.975');
   close(studentTCdf(0, 5), 0.5, 1e-12, 'cdf at 0');
@@ -32,7 +39,21 @@ test('one run has no interval', () => {
 });
 
 test('summary rows group runs by configuration', () => {
-  const base: RunRow = { stack: 'tcp/ip/fddi', side: 'send', mode: 'single', workers: 1, connections: 1, packetSize: 4096, crypto: 'cryptojs', run: 1, seconds: 2, packets: 1000, bytes: 4096000, throughputMbps: 10, usPerPacket: 2000 };
+  const base: RunRow = {
+    stack: 'tcp/ip/fddi',
+    side: 'send',
+    mode: 'single',
+    workers: 1,
+    connections: 1,
+    packetSize: 4096,
+    crypto: 'cryptojs',
+    run: 1,
+    seconds: 2,
+    packets: 1000,
+    bytes: 4096000,
+    throughputMbps: 10,
+    usPerPacket: 2000,
+  };
   const rows: RunRow[] = [
     { ...base, run: 1, throughputMbps: 10 },
     { ...base, run: 2, throughputMbps: 12 },

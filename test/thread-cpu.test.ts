@@ -18,7 +18,7 @@ test('decimalAt reads the numbers of a schedstat line in turn', () => {
   assert.ok(Number.isNaN(decimalAt(bytes('  \n'), 0, 3)[0]), 'no number: NaN');
 });
 
-test('this thread\'s on-CPU time grows with work and never by more than the time that passed', () => {
+test("this thread's on-CPU time grows with work and never by more than the time that passed", () => {
   const cpu = new ThreadCpu();
   if (!fs.existsSync('/proc/thread-self/schedstat')) {
     assert.ok(cpu.source !== 'schedstat');
@@ -69,12 +69,24 @@ test('the warm-up ends by work: the CPU time and 64 packets, whichever comes las
   account.startSlice();
   cpu.now = { onCpuNs: 2_000_000, runQueueNs: 500_000 };
   account.endSlice(1000); // 1 µs a packet
-  assert.equal([account.figures.startUs, account.figures.endUs, account.figures.onCpuNs, account.figures.runQueueNs, account.figures.packets], [2, 1, 2_000_000, 500_000, 1500]);
+  assert.equal(
+    [account.figures.startUs, account.figures.endUs, account.figures.onCpuNs, account.figures.runQueueNs, account.figures.packets],
+    [2, 1, 2_000_000, 500_000, 1500],
+  );
   account.close();
 });
 
-test('a run\'s figures: busy threads ÷ CPU cost per packet is the packet rate; the source follows what is known', () => {
-  const thread = (onCpuNs: number, runQueueNs: number, packets: number) => ({ onCpuNs, runQueueNs, packets, coldUs: 9, startUs: 2, endUs: 1, warmupCpuMs: 100, warmupPackets: 64 });
+test("a run's figures: busy threads ÷ CPU cost per packet is the packet rate; the source follows what is known", () => {
+  const thread = (onCpuNs: number, runQueueNs: number, packets: number) => ({
+    onCpuNs,
+    runQueueNs,
+    packets,
+    coldUs: 9,
+    startUs: 2,
+    endUs: 1,
+    warmupCpuMs: 100,
+    warmupPackets: 64,
+  });
   const r = runCpu([thread(0.8e9, 0.1e9, 400_000), thread(0.6e9, 0.3e9, 300_000)], 1, 700_000);
   assert.equal([r.source, r.busyThreads, r.usPerPacket, r.runQueueShare, r.utilisation], ['schedstat', 1.4, 2, 0.2, [0.8, 0.6]]);
   assert.is((r.busyThreads! / r.usPerPacket!) * 1e6, 700_000, 'packets per second');
@@ -85,11 +97,45 @@ test('a run\'s figures: busy threads ÷ CPU cost per packet is the packet rate; 
 
 test('the summary decomposes a speedup: threads busy × per-packet cost = the packet-rate ratio', () => {
   const row = (workers: number, run: number, seconds: number, packets: number, busy: number): RunDetail => ({
-    stack: 'tcp/ip/fddi', side: 'send', mode: 'plp', workers, connections: 1, packetSize: 4096, crypto: 'cryptojs', tcpLockScope: 'state', run, seconds, packets, bytes: packets * 4096,
-    throughputMbps: (packets * 4096 * 8) / seconds / 1e6, usPerPacket: (seconds * 1e6) / packets, seed: run, drops: {}, digestMismatchesIgnored: 0, dataErrors: 0, valid: true, observed: 0, oversubscribed: false,
-    cpu: { source: 'schedstat', busyThreads: busy, usPerPacket: (busy * seconds * 1e6) / packets, runQueueShare: 0.01, utilisation: [busy], coldUs: [9], startUs: [1], endUs: [1], warmupCpuMs: [100] },
+    stack: 'tcp/ip/fddi',
+    side: 'send',
+    mode: 'plp',
+    workers,
+    connections: 1,
+    packetSize: 4096,
+    crypto: 'cryptojs',
+    tcpLockScope: 'state',
+    run,
+    seconds,
+    packets,
+    bytes: packets * 4096,
+    throughputMbps: (packets * 4096 * 8) / seconds / 1e6,
+    usPerPacket: (seconds * 1e6) / packets,
+    seed: run,
+    drops: {},
+    digestMismatchesIgnored: 0,
+    dataErrors: 0,
+    valid: true,
+    observed: 0,
+    oversubscribed: false,
+    cpu: {
+      source: 'schedstat',
+      busyThreads: busy,
+      usPerPacket: (busy * seconds * 1e6) / packets,
+      runQueueShare: 0.01,
+      utilisation: [busy],
+      coldUs: [9],
+      startUs: [1],
+      endUs: [1],
+      warmupCpuMs: [100],
+    },
   });
-  const summary = summarizeRuns([row(1, 1, 0.5, 500_000, 0.95), row(1, 2, 0.5, 450_000, 0.97), row(2, 1, 0.5, 700_000, 1.9), row(2, 2, 0.5, 720_000, 1.8)]);
+  const summary = summarizeRuns([
+    row(1, 1, 0.5, 500_000, 0.95),
+    row(1, 2, 0.5, 450_000, 0.97),
+    row(2, 1, 0.5, 700_000, 1.9),
+    row(2, 2, 0.5, 720_000, 1.8),
+  ]);
   const [one, two] = summary;
   assert.is(one!.busyRatio, undefined, 'no decomposition at one worker');
   const rate = one!.usPerPacket / two!.usPerPacket;

@@ -20,7 +20,13 @@ function required(): boolean {
 }
 
 /** Registers `name` as a test that runs with `tool`, or as skipped (failed where tools are required) without it. */
-export function testWithTool(test: Test, tool: string | null, toolName: string, name: string, body: (tool: string) => void | Promise<void>): void {
+export function testWithTool(
+  test: Test,
+  tool: string | null,
+  toolName: string,
+  name: string,
+  body: (tool: string) => void | Promise<void>,
+): void {
   if (tool !== null) {
     test(name, () => body(tool));
   } else if (required()) {

@@ -7,8 +7,30 @@ import { formatIpv4, formatMac, nonCanonicalMac, parseIpv4, parseMac } from '../
 import { AH_MD5_BYTES, AH_MD5_PAYLOAD_LENGTH, decodeAhHeader, writeAhHeader } from '../stacks/wire/ah.js';
 import { decodeEthHeader, writeEthHeader } from '../stacks/wire/ethernet.js';
 import { ETHERTYPE_IPV4, FDDI_HEADER_BYTES, decodeFddiHeader, writeFddiHeader } from '../stacks/wire/fddi.js';
-import { IP_FLAG_DF, IP_PROTO_TCP, decodeIpv4Header, ipv4Checksum, ipv4Dst, ipv4HeaderBytes, ipv4Ident, ipv4Protocol, ipv4Src, ipv4TotalLength, refreshIpv4Checksum, writeIpv4Header } from '../stacks/wire/ipv4.js';
-import { TcpFlag, decodeTcpHeader, readTcpMss, setTcpChecksum, setTcpSeq, tcpHeaderBytes, tcpSeq, writeTcpHeader } from '../stacks/wire/tcp.js';
+import {
+  IP_FLAG_DF,
+  IP_PROTO_TCP,
+  decodeIpv4Header,
+  ipv4Checksum,
+  ipv4Dst,
+  ipv4HeaderBytes,
+  ipv4Ident,
+  ipv4Protocol,
+  ipv4Src,
+  ipv4TotalLength,
+  refreshIpv4Checksum,
+  writeIpv4Header,
+} from '../stacks/wire/ipv4.js';
+import {
+  TcpFlag,
+  decodeTcpHeader,
+  readTcpMss,
+  setTcpChecksum,
+  setTcpSeq,
+  tcpHeaderBytes,
+  tcpSeq,
+  writeTcpHeader,
+} from '../stacks/wire/tcp.js';
 import { decodeUdpHeader, writeUdpHeader } from '../stacks/wire/udp.js';
 
 function buffer(n = 128) {
@@ -53,19 +75,22 @@ test('IPv4 header round trip with a valid checksum', () => {
   const { bytes, view } = buffer();
   writeIpv4Header(bytes, view, 4, 4136, 0xbeef, IP_PROTO_TCP, parseIpv4('10.0.0.1'), parseIpv4('10.0.0.2'), 17);
   const h = decodeIpv4Header(view, 4);
-  assert.equal({ ...h, checksum: 0 }, {
-    version: 4,
-    ihl: 5,
-    tos: 0,
-    totalLength: 4136,
-    id: 0xbeef,
-    flagsFragment: IP_FLAG_DF,
-    ttl: 17,
-    protocol: 6,
-    checksum: 0,
-    src: parseIpv4('10.0.0.1'),
-    dst: parseIpv4('10.0.0.2'),
-  });
+  assert.equal(
+    { ...h, checksum: 0 },
+    {
+      version: 4,
+      ihl: 5,
+      tos: 0,
+      totalLength: 4136,
+      id: 0xbeef,
+      flagsFragment: IP_FLAG_DF,
+      ttl: 17,
+      protocol: 6,
+      checksum: 0,
+      src: parseIpv4('10.0.0.1'),
+      dst: parseIpv4('10.0.0.2'),
+    },
+  );
   assert.is(fold(onesSum(bytes, 4, 20)), 0xffff, 'header sums to all ones');
 });
 
@@ -119,7 +144,14 @@ test('AH header round trip: 28 bytes, payload length 5, ICV zeroed', () => {
   const { bytes, view } = buffer();
   writeAhHeader(view, 0, IP_PROTO_TCP, 0x100, 0xfffffffe);
   const h = decodeAhHeader(view, 0);
-  assert.equal(h, { nextHeader: 6, payloadLength: AH_MD5_PAYLOAD_LENGTH, reserved: 0, spi: 0x100, seq: 0xfffffffe, icv: new Uint8Array(16) });
+  assert.equal(h, {
+    nextHeader: 6,
+    payloadLength: AH_MD5_PAYLOAD_LENGTH,
+    reserved: 0,
+    spi: 0x100,
+    seq: 0xfffffffe,
+    icv: new Uint8Array(16),
+  });
   assert.is(AH_MD5_PAYLOAD_LENGTH, 5);
   assert.is(bytes[AH_MD5_BYTES], 0xee);
 });
@@ -129,7 +161,15 @@ test('IPv4 getters read what the header holds; a refreshed checksum verifies', (
   writeIpv4Header(bytes, view, 4, 60, 0xbeef, IP_PROTO_TCP, parseIpv4('10.0.0.1'), parseIpv4('192.168.1.200'));
   const h = decodeIpv4Header(view, 4);
   assert.equal(
-    [ipv4HeaderBytes(view, 4), ipv4TotalLength(view, 4), ipv4Ident(view, 4), ipv4Protocol(view, 4), ipv4Checksum(view, 4), ipv4Src(view, 4), ipv4Dst(view, 4)],
+    [
+      ipv4HeaderBytes(view, 4),
+      ipv4TotalLength(view, 4),
+      ipv4Ident(view, 4),
+      ipv4Protocol(view, 4),
+      ipv4Checksum(view, 4),
+      ipv4Src(view, 4),
+      ipv4Dst(view, 4),
+    ],
     [h.ihl * 4, h.totalLength, h.id, h.protocol, h.checksum, h.src, h.dst],
   );
   assert.is(ipv4Dst(view, 4), 0xc0a801c8, 'unsigned');
@@ -144,7 +184,13 @@ test('setTcpSeq keeps the checksum valid (RFC 1624), across wrap and carry, as a
   const dst = parseIpv4('10.0.0.2');
   const length = 20 + 40;
   for (let i = 20; i < length; i++) bytes[8 + i] = (i * 37) & 0xff;
-  for (const [from, to] of [[0, 1], [0xfffffff0, 0x10], [0x12345678, 0xedcba987], [0xffff0000, 0x0000ffff], [7, 7]] as const) {
+  for (const [from, to] of [
+    [0, 1],
+    [0xfffffff0, 0x10],
+    [0x12345678, 0xedcba987],
+    [0xffff0000, 0x0000ffff],
+    [7, 7],
+  ] as const) {
     writeTcpHeader(view, 8, 5001, 5002, from, 99, TcpFlag.ACK, 1000);
     setTcpChecksum(view, 8, internetChecksum(bytes, 8, length, pseudoHeaderSum(src, dst, IP_PROTO_TCP, length)));
     setTcpSeq(view, 8, to);

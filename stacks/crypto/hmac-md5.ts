@@ -17,7 +17,10 @@ export class HmacMd5 implements Mac {
   private readonly outer = new Uint8Array(BLOCK);
   private readonly digest = new Uint8Array(16);
 
-  constructor(private readonly md5: Md5Hasher, key: Uint8Array) {
+  constructor(
+    private readonly md5: Md5Hasher,
+    key: Uint8Array,
+  ) {
     checkHmacKey(key);
     for (let i = 0; i < BLOCK; i++) {
       const k = i < key.length ? key[i]! : 0;

@@ -8,15 +8,7 @@
 import * as crypto from 'node:crypto';
 import { copyBytes } from '../message.js';
 import { HMAC_MD5_96_BYTES, checkHmacKey } from './hmac-md5.js';
-import {
-  type CbcCipher,
-  type CipherName,
-  type CryptoProvider,
-  type Mac,
-  type Md5Hasher,
-  checkCbcLength,
-  checkKey,
-} from './provider.js';
+import { type CbcCipher, type CipherName, type CryptoProvider, type Mac, type Md5Hasher, checkCbcLength, checkKey } from './provider.js';
 
 const OPENSSL_NAMES: Record<CipherName, string> = { des: 'des-cbc', '3des': 'des-ede3-cbc' };
 
@@ -39,7 +31,11 @@ class NodeCbc implements CbcCipher {
   private readonly chain = new Uint8Array(8);
   private counter = 0;
 
-  constructor(readonly name: CipherName, key: Uint8Array, private readonly instance: number) {
+  constructor(
+    readonly name: CipherName,
+    key: Uint8Array,
+    private readonly instance: number,
+  ) {
     checkKey(name, key);
     const zero = Buffer.alloc(8);
     try {

@@ -27,7 +27,10 @@ export class DesLayer extends Layer {
   readonly headerBytes = IV_BYTES;
   override readonly trailerBytes = DES_BLOCK_BYTES;
 
-  constructor(ctx: LayerContext, private readonly cipher: CbcCipher) {
+  constructor(
+    ctx: LayerContext,
+    private readonly cipher: CbcCipher,
+  ) {
     super(ctx, DES_DROPS);
   }
 

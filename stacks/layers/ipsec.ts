@@ -16,7 +16,17 @@ import { ControlOp, Layer, type LayerContext, type SecurityAssociation, SendStat
 import type { Msg } from '../message.js';
 import { AH_HMAC_BYTES, AH_HMAC_PAYLOAD_LENGTH, AhOffset, writeAhPseudoHeader } from '../wire/ah.js';
 import { IP_PROTO_AH, IPV4_HEADER_BYTES } from '../wire/ipv4.js';
-import { ESP_HEADER_BYTES, ESP_ICV_BYTES, ESP_IV_BYTES, ESP_TRAILER_BYTES, EspOffset, IP_PROTO_ESP, IP_PROTO_IPIP, espOverhead, espPadding } from '../wire/esp.js';
+import {
+  ESP_HEADER_BYTES,
+  ESP_ICV_BYTES,
+  ESP_IV_BYTES,
+  ESP_TRAILER_BYTES,
+  EspOffset,
+  IP_PROTO_ESP,
+  IP_PROTO_IPIP,
+  espOverhead,
+  espPadding,
+} from '../wire/esp.js';
 import { CounterBlock } from '../counter-block.js';
 import type { LayerBuild, LayerKind, RunKind } from '../layer-kind.js';
 import { ReplayVerdict, ReplayWindow } from '../replay-window.js';
@@ -132,7 +142,14 @@ export class EspLayer extends IpsecLayer {
   override readonly trailerBytes = DES_BLOCK_BYTES + ESP_TRAILER_BYTES + ESP_ICV_BYTES;
   readonly sequenceOffset = EspOffset.seq;
 
-  constructor(ctx: LayerContext, sa: SaConfig, private readonly cipher: CbcCipher, hmac: Mac, sequence: CounterBlock, window: ReplayWindow) {
+  constructor(
+    ctx: LayerContext,
+    sa: SaConfig,
+    private readonly cipher: CbcCipher,
+    hmac: Mac,
+    sequence: CounterBlock,
+    window: ReplayWindow,
+  ) {
     super(ctx, sa, hmac, sequence, window, ESP_DROPS, Drop.Replay);
   }
 
@@ -233,7 +250,8 @@ export class AhTunnelLayer extends IpsecLayer {
   pop(msg: Msg): void {
     const at = msg.head;
     const view = msg.view;
-    if (msg.length < AH_HMAC_BYTES || view.getUint8(at + AhOffset.payloadLength) !== AH_HMAC_PAYLOAD_LENGTH) return this.drops.count(AH_DROPS.code.Length);
+    if (msg.length < AH_HMAC_BYTES || view.getUint8(at + AhOffset.payloadLength) !== AH_HMAC_PAYLOAD_LENGTH)
+      return this.drops.count(AH_DROPS.code.Length);
     if (view.getUint32(at + AhOffset.spi) !== this.sa.spi) return this.drops.count(AH_DROPS.code.Spi);
     const seq = view.getUint32(at + AhOffset.seq);
     if (this.replayed(seq)) return;
@@ -266,7 +284,12 @@ export class AhTunnelLayer extends IpsecLayer {
 
 /** The security association both ends of a tunnel share, and its HMAC-MD5-96 key. */
 function sa(b: LayerBuild): SaConfig {
-  return { spi: b.options.spi ?? DEFAULT_SPI, localAddr: b.ends.localAddr, remoteAddr: b.ends.remoteAddr, enforceIcv: b.options.enforceIcv !== false };
+  return {
+    spi: b.options.spi ?? DEFAULT_SPI,
+    localAddr: b.ends.localAddr,
+    remoteAddr: b.ends.remoteAddr,
+    enforceIcv: b.options.enforceIcv !== false,
+  };
 }
 
 function hmac(b: LayerBuild): Mac {
@@ -300,7 +323,13 @@ export const ESP_KIND: LayerKind = {
   gateway: true,
   securityAssociation: true,
   build: (b) =>
-    new EspLayer(b.ctx, sa(b), b.provider.createCipher(b.spec.cipher!, b.spec.cipher === 'des' ? b.keys.des : b.keys.tdes, b.instance), hmac(b), ...saState(b)),
+    new EspLayer(
+      b.ctx,
+      sa(b),
+      b.provider.createCipher(b.spec.cipher!, b.spec.cipher === 'des' ? b.keys.des : b.keys.tdes, b.instance),
+      hmac(b),
+      ...saState(b),
+    ),
   drops: ESP_DROPS,
   checks: (_spec, run) => {
     const { enforced, computedOnly } = icvChecks('esp', run);

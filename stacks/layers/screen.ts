@@ -29,7 +29,10 @@ export class ScreenLayer extends Layer {
   passed = 0;
   blocked = 0;
 
-  constructor(ctx: LayerContext, readonly rules: RuleTable) {
+  constructor(
+    ctx: LayerContext,
+    readonly rules: RuleTable,
+  ) {
     super(ctx, SCREEN_DROPS);
   }
 
@@ -73,7 +76,8 @@ export class ScreenLayer extends Layer {
 export const SCREEN_KIND: LayerKind = {
   name: 'screen',
   form: `screen(N), N filter rules from 0 to ${MAX_SCREEN_RULES}, e.g. screen(100)`,
-  parseSetting: (setting) => (/^\d+$/.test(setting) && Number(setting) <= MAX_SCREEN_RULES ? { rules: Number(setting) } : 'is not a rule count'),
+  parseSetting: (setting) =>
+    /^\d+$/.test(setting) && Number(setting) <= MAX_SCREEN_RULES ? { rules: Number(setting) } : 'is not a rule count',
   below: ['ip'],
   top: true,
   gateway: true,

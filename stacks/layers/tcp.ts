@@ -101,7 +101,12 @@ export class TcpLayer extends Layer {
   /** Largest segment data the path below carries: what we advertise as our MSS. */
   private pathMss = 0;
 
-  constructor(ctx: LayerContext, private readonly ends: TcpEndpoints, tcb?: TcpControlBlock, messages?: BufferPool) {
+  constructor(
+    ctx: LayerContext,
+    private readonly ends: TcpEndpoints,
+    tcb?: TcpControlBlock,
+    messages?: BufferPool,
+  ) {
     super(ctx, TCP_DROPS);
     const wholeSegment = ends.lockScope === 'segment';
     this.lock = ctx.lock;
@@ -231,7 +236,8 @@ export class TcpLayer extends Layer {
     }
     if ((action & DELIVER) !== 0) this.above.pop(msg);
     if ((action & PULL_QUEUE) !== 0) this.deliverQueued();
-    if ((action & SEND_SYN_ACK) !== 0) this.sendSegment(TcpFlag.SYN | TcpFlag.ACK, this.tcb.f[Tcb.iss]!, this.tcb.f[Tcb.rcvNxt]!, RCV_WINDOW, this.pathMss);
+    if ((action & SEND_SYN_ACK) !== 0)
+      this.sendSegment(TcpFlag.SYN | TcpFlag.ACK, this.tcb.f[Tcb.iss]!, this.tcb.f[Tcb.rcvNxt]!, RCV_WINDOW, this.pathMss);
     else if ((action & SEND_ACK) !== 0) this.sendAck();
     if (action >>> DROP_SHIFT !== 0) this.drops.count((action >>> DROP_SHIFT) - 1);
   }

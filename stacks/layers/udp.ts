@@ -29,7 +29,10 @@ export class UdpLayer extends Layer {
   override readonly ipProtocol = IP_PROTO_UDP;
   private maxPayload = 0;
 
-  constructor(ctx: LayerContext, private readonly ends: UdpEndpoints) {
+  constructor(
+    ctx: LayerContext,
+    private readonly ends: UdpEndpoints,
+  ) {
     super(ctx, UDP_DROPS);
   }
 

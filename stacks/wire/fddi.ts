@@ -25,7 +25,14 @@ export interface FddiHeader {
   type: number;
 }
 
-export function writeFddiHeader(view: DataView, offset: number, dst: MacAddress, src: MacAddress, type: number, fc = FDDI_FC_LLC_ASYNC): void {
+export function writeFddiHeader(
+  view: DataView,
+  offset: number,
+  dst: MacAddress,
+  src: MacAddress,
+  type: number,
+  fc = FDDI_FC_LLC_ASYNC,
+): void {
   view.setUint8(offset + FddiOffset.fc, fc);
   writeMac(view, offset + FddiOffset.dst, dst);
   writeMac(view, offset + FddiOffset.src, src);

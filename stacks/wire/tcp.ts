@@ -78,7 +78,7 @@ export function writeTcpHeader(
   view.setUint32(offset, (srcPort << 16) | dstPort);
   view.setUint32(offset + TcpOffset.seq, seq);
   view.setUint32(offset + TcpOffset.ack, ack);
-  view.setUint32(offset + TcpOffset.dataOffsetFlags, ((headerBytes << 10) | flags) << 16 | window);
+  view.setUint32(offset + TcpOffset.dataOffsetFlags, (((headerBytes << 10) | flags) << 16) | window);
   view.setUint32(offset + TcpOffset.checksum, 0); // checksum and urgent pointer
   if (mss !== 0) view.setUint32(offset + TcpOffset.options, (TcpOption.Mss << 24) | (TCP_MSS_OPTION_BYTES << 16) | mss);
   return headerBytes;
