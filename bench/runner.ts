@@ -9,15 +9,10 @@ import { createWorkload } from '../drivers/workload.js';
 import { describeDrops } from '../stacks/drops.js';
 import { enforcementFor } from '../drivers/workload-contract.js';
 import type { Enforcement } from '../drivers/workload-contract.js';
-import type { MemoryBetween } from '../parallel/memory-trace.js';
 import { ParallelEngine, WorkerFailure } from '../parallel/engine.js';
-import type { LockStats } from '../parallel/mutex.js';
-import type { TcpLockScope } from '../stacks/stack-options.js';
-import type { CryptoProviderName } from '../stacks/crypto/index.js';
 import type { Msg } from '../stacks/message.js';
 import {
   type CalibrationRow,
-  type ConfigFields,
   type CrashPhase,
   type CrashReport,
   type RunDetail,
@@ -29,8 +24,8 @@ import type { BenchConfig } from './config.js';
 import type { FailedConfiguration, Measurement } from './measurement.js';
 import { type Configuration, configFields, configurations, estimatePlan, measurementGroups } from './plan.js';
 
-import { type Dispatch, dispatchLabel } from '../parallel/dispatch.js';
-import { cryptoPrimitives, isGatewaySpec, isIpsecSpec } from '../stacks/spec.js';
+import { dispatchLabel } from '../parallel/dispatch.js';
+import { cryptoPrimitives, isIpsecSpec } from '../stacks/spec.js';
 import type { Primitive } from './primitives.js';
 import { type SliceGroup, pairedRatios } from '../results/paired-ratios.js';
 import {
@@ -44,7 +39,6 @@ import {
   measureInterleaved,
 } from './interleaved.js';
 import type { CrashRunResult, GatewayRunResult } from '../parallel/worker.js';
-import type { RunCpu } from '../parallel/thread-cpu.js';
 
 export interface RunnerHooks {
   /** Called often while measuring (cheap): what runs and how far along it is. */

@@ -138,7 +138,7 @@ export class SingleSession {
 
   /** Drives the connections in turn for `ms`, reading the clock about every 200 µs. */
   private drive(ms: number): SliceFigures {
-    let batch = batchFor(this.usPerPacket);
+    const batch = batchFor(this.usPerPacket);
     const start = performance.now();
     const end = start + ms;
     let packets = 0;

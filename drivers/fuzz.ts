@@ -14,7 +14,7 @@ import { SendStatus } from '../stacks/layer.js';
 import { BufferPool, type Msg } from '../stacks/message.js';
 import { PAPER_STACKS, isIpsecSpec, isScreenSpec, parseStackSpec } from '../stacks/spec.js';
 import { Stack, endpointPair } from '../stacks/stack.js';
-import { AH_MD5_BYTES, AhOffset } from '../stacks/wire/ah.js';
+import { AhOffset } from '../stacks/wire/ah.js';
 import { EspOffset } from '../stacks/wire/esp.js';
 import {
   IPV4_HEADER_BYTES,

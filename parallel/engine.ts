@@ -5,11 +5,10 @@
 
 import { Piscina } from 'piscina';
 import { sharedConnectionBytes } from '../drivers/shared-connection.js';
-import { type MemoryBetween, MemoryTrace } from './memory-trace.js';
+import { MemoryTrace } from './memory-trace.js';
 import { CounterField } from './counters.js';
-import type { LockStats } from './mutex.js';
 import { Mark, Phase, SharedRun, sharedNow } from './shared-run.js';
-import type { CrashRunResult, GatewayRunResult, WorkerResult, WorkerTask } from './worker.js';
+import type { WorkerResult, WorkerTask } from './worker.js';
 import { GATEWAY_SHARED_BYTES } from './dispatch.js';
 import { CrashBoard } from './crash.js';
 import { combineRuns } from './combine-runs.js';
@@ -127,15 +126,15 @@ export class ParallelEngine {
     );
     let failure: WorkerFailure | null = null;
     let failedAt = 0;
-    tasks.forEach((t, index) =>
-      t.catch((err: unknown) => {
+    tasks.forEach((t, index) => {
+      void t.catch((err: unknown) => {
         if (failure === null) {
           failure = new WorkerFailure(`worker ${index} running ${task.spec} ${task.side}: ${(err as Error).message}`);
           failedAt = performance.now();
         }
         shared.stop();
-      }),
-    );
+      });
+    });
     const all = Promise.allSettled(tasks);
     let settled = false;
     void all.then(() => (settled = true));

@@ -38,15 +38,15 @@ export class SlicedSession {
     /** Ends the session's threads (its pool is its own). */
     private readonly destroyPool: () => Promise<void>,
   ) {
-    tasks.forEach((t, index) =>
-      t.catch((err: unknown) => {
+    tasks.forEach((t, index) => {
+      void t.catch((err: unknown) => {
         if (this.failure === null) {
           this.failure = new WorkerFailure(`worker ${index} running ${task.spec} ${task.side}: ${(err as Error).message}`);
           this.failedAt = performance.now();
         }
         shared.stop();
-      }),
-    );
+      });
+    });
     this.settled = Promise.allSettled(tasks);
     this.trace = new MemoryTrace(task.durationSeconds);
   }

@@ -173,11 +173,10 @@ function warmUp(run: SharedRun, workloads: Workload[], until: number, minCpuMs: 
   let packets = 0;
   let batch = 1;
   const started = sharedNow();
-  let now = started;
   while (!run.stopped) {
     for (let k = 0; k < workloads.length; k++) workloads[k]!.run(batch);
     packets += batch * workloads.length;
-    now = sharedNow();
+    const now = sharedNow();
     if (account.warmedUp(packets, minCpuMs) && now >= until) break;
     batch = batchFor((((now - started) * 1000) / packets) * workloads.length);
     publishProgress(run, slot, packets, now);

@@ -60,7 +60,7 @@ export abstract class LinkLayer extends Layer {
     this.wire = { localMac: toWire(ends.localMac), remoteMac: toWire(ends.remoteMac) };
   }
 
-  override control(op: ControlOp, arg: number): number {
+  override control(op: ControlOp, _arg: number): number {
     if (op === ControlOp.MaxPayload) return this.mtu;
     if (op === ControlOp.MinPayload) return this.minPayload;
     return -1;
