@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { PcapWriter } from '../drivers/pcap.js';
 import { prepareOutputFolder, timestampFolder, toCsv, writeAtomic } from '../results/output.js';
-import { compareResults, renderComparison } from '../results/compare.js';
+import { type Comparison, compareResults, renderComparison } from '../results/compare.js';
 import { writeExtras, writeReports } from '../results/publish.js';
 import { addRatios } from '../results/ratios.js';
 import { applyPairedRatios, pairedRatios } from '../results/paired-ratios.js';
@@ -171,10 +171,14 @@ function buildMeta(config: BenchConfig, outcome: BenchOutcome, started: Date, ar
   };
 }
 
-async function main(argv: string[]): Promise<number> {
-  if (argv[0] === 'ab') return (await import('./ab.js')).abMain(argv.slice(1));
-  const config = startCommand(XKBENCH, argv, configFrom);
-  if (typeof config === 'number') return config;
+/** What main needs of the command line once it is checked: the baseline to compare with, and the folder. */
+interface CheckedInputs {
+  baseline: ResultsFile | null;
+  out: string;
+}
+
+/** Everything checked before any work (exit 2 with one line on a problem), the output folder made. */
+function checkInputs(config: BenchConfig, started: Date): CheckedInputs | number {
   if (config.cryptos.includes('node') && config.stacks.some((s) => s.split('/').includes('des')) && !nodeHasSingleDes()) {
     console.error(
       `xkbench: --crypto node with a DES stack needs OpenSSL's legacy provider: run through the xkbench command or npm run bench, or set NODE_OPTIONS=${LEGACY_PROVIDER_FLAG}`,
@@ -198,7 +202,6 @@ async function main(argv: string[]): Promise<number> {
     console.error(`xkbench: --pcap ${config.pcap}: ${pcapProblem}`);
     return EXIT.badInput;
   }
-  const started = new Date();
   const out = config.out ?? path.join('results', timestampFolder(started));
   try {
     prepareOutputFolder(out);
@@ -206,91 +209,113 @@ async function main(argv: string[]): Promise<number> {
     console.error(`xkbench: --out ${out} is not a writable folder: ${(err as Error).message}`);
     return EXIT.badInput;
   }
-  config.out = out;
-  if (config.layers) {
-    await runLayerBenchmarks(config);
-    return EXIT.ok;
-  }
-  let captures: Captures | null = null;
-  if (config.pcap !== null) {
-    const linkTypes = new Map(config.stacks.map((s) => [s, new Stack(s, endpointPair()[0]).linkType]));
-    captures = new Captures(config.pcap, linkTypes);
-  }
+  return { baseline, out };
+}
 
-  let stopSignal: NodeJS.Signals | null = null;
+/** The signal that asked the run to stop, if one did. */
+interface StopRequest {
+  signal: NodeJS.Signals | null;
+}
+
+/** Ctrl-C (and TERM, HUP) end the run under way and write what finished; a second one soon after exits at once. */
+function stopOnSignals(): StopRequest {
+  const stop: StopRequest = { signal: null };
   let stopAt = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     // npm and a terminal may both pass on one Ctrl-C: only a second one a moment later means "now".
-    if (stopSignal !== null) {
+    if (stop.signal !== null) {
       if (Date.now() - stopAt > 1000) process.exit(exitForSignal(signal));
       return;
     }
-    stopSignal = signal;
+    stop.signal = signal;
     stopAt = Date.now();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   process.on('SIGHUP', onSignal);
+  return stop;
+}
 
-  // The plan before any work: what will run, on how many threads, and about how long.
-  if (!config.quiet) console.error(`xkbench: ${planLine(config, estimatePlan(config), config.fitted)}`);
-  else if (config.fitted.length > 0) console.error(`xkbench: plan changed to fit: ${config.fitted.join(', ')}`);
+/** Runs the configurations with a progress line; a failure of the whole benchmark is an exit status. */
+async function measure(config: BenchConfig, captures: Captures | null, stop: StopRequest): Promise<BenchOutcome | number> {
   const progress = new ProgressLine(process.stderr.isTTY === true && !config.quiet && process.env.TERM !== 'dumb' && !process.env.CI);
-  let outcome: BenchOutcome;
   try {
-    outcome = await runBenchmarks(config, {
+    return await runBenchmarks(config, {
       progress: (s) => progress.update(s),
-      stopRequested: () => stopSignal !== null,
+      stopRequested: () => stop.signal !== null,
       failed: (f) => {
         progress.clear();
         console.error(
           `xkbench: ${f.stack} ${f.side} ${f.mode} ×${f.workers} [${f.crypto}] failed: ${f.error}${f.endedAfterMs !== undefined ? ` (ended ${f.endedAfterMs} ms later, pool replaced)` : ''}; its figures are missing, the other configurations go on`,
         );
       },
-      ...(captures ? { tap: (c: Configuration, f: Msg) => captures!.tap(c, f) } : {}),
+      ...(captures ? { tap: (c: Configuration, f: Msg) => captures.tap(c, f) } : {}),
     });
   } catch (err) {
-    progress.clear();
     if (err instanceof VerifyError) {
       console.error(`xkbench: --verify failed: ${err.message}`);
       return EXIT.failed;
     }
     console.error(`xkbench: the benchmark failed: ${(err as Error).message}`);
     return EXIT.failed;
+  } finally {
+    progress.clear();
   }
-  progress.clear();
+}
 
+/** results.json's whole content: the runs, their summary and ratios, the models and the meta. */
+function resultsOf(config: BenchConfig, outcome: BenchOutcome, started: Date, argv: string[]): ResultsFile {
   const summary = summarizeRuns(outcome.rows);
   addRatios(summary, outcome.calibration, outcome.calibrationByConfiguration);
   const paired = pairedRatios(outcome.slices, config.targetCiPercent);
   applyPairedRatios(summary, paired);
-  const meta = buildMeta(config, outcome, started, argv);
-  const models = { benecke: beneckeRows(summary), shiehLai: shiehLaiRows(outcome.rows), scaling: scalingRows(summary) };
-  const results: ResultsFile = {
+  return {
     formatVersion: RESULTS_FORMAT_VERSION,
     runs: outcome.rows,
     summary,
     calibration: outcome.calibration,
     pairedRatios: paired,
     failures: outcome.failures,
-    models,
-    meta,
+    models: { benecke: beneckeRows(summary), shiehLai: shiehLaiRows(outcome.rows), scaling: scalingRows(summary) },
+    meta: buildMeta(config, outcome, started, argv),
     slices: outcome.slices,
   };
-  writeAtomic(path.join(out, 'results.csv'), toCsv(outcome.rows, RUN_COLUMNS));
-  writeAtomic(path.join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  const comparison = baseline !== null ? compareResults(baseline, results, config.compare!, config.thresholdPercent) : null;
-  const written = await writeReports(out, results, comparison);
-  written.push(...writeExtras(out, results, comparison, config.formats));
-  const pcaps = captures?.close() ?? [];
-  if (captures !== null && pcaps.length === 0)
-    console.error(
-      "xkbench: --pcap: no frame was captured (frames are taken during the warm-up of each configuration's first run: give --warmup above 0)",
-    );
+}
 
-  const invalid = outcome.rows.filter((r) => !r.valid);
-  if (config.json) {
-    const invalidRuns = invalid.map((r) => ({
+/** The terminal's account of a run: the tables, the comparison, and the findings last. */
+function printTables(config: BenchConfig, results: ResultsFile, comparison: Comparison | null): void {
+  const { summary, runs } = results;
+  const paired = results.pairedRatios ?? [];
+  console.log(throughputTable(summary));
+  console.log('');
+  const parallel = parallelTables(summary);
+  if (parallel) console.log(`${parallel}\n\n${amdahlTable(summary)}\n`);
+  const fig11 = connectionsTable(summary, runs);
+  if (fig11) console.log(`CLP against connections (Fig. 11):\n\n${fig11}\n`);
+  const cpu = cpuTable(summary);
+  if (cpu) console.log(`Where the speedups come from (threads busy × per-packet CPU cost):\n\n${cpu}\n`);
+  // The comparisons the tables above do not show, measured in alternation (all of them in report.md).
+  const shown = new Set(['plp-clp', 'clp-policy', 'lock-scope', 'speedup-vs-stack', 'primitives']);
+  const comparisons = pairedTables(
+    paired.filter((r) => shown.has(r.kind)),
+    config.targetCiPercent,
+  );
+  if (comparisons) console.log(`${comparisons}`);
+  const gateway = gatewaySections(summary, runs);
+  if (gateway.length > 0) console.log(gateway.join('\n'));
+  console.log(latencyTables(summary));
+  console.log('');
+  if (comparison !== null) console.log(`${renderComparison(comparison, true)}\n`);
+  // What the reader came for, last, where the eye lands when the run ends (report.md leads with it).
+  const said = findings(summary);
+  if (said.length > 0) console.log(`Findings:\n${said.map((line) => `- ${line.replace(/\*\*/g, '')}`).join('\n')}\n`);
+}
+
+/** --json: the summary and what went wrong, on stdout. */
+function printJson(results: ResultsFile, outcome: BenchOutcome, comparison: Comparison | null, out: string): void {
+  const invalidRuns = outcome.rows
+    .filter((r) => !r.valid)
+    .map((r) => ({
       stack: r.stack,
       side: r.side,
       mode: r.mode,
@@ -298,72 +323,94 @@ async function main(argv: string[]): Promise<number> {
       run: r.run,
       ...(r.conservation ? { conservation: r.conservation } : {}),
     }));
-    const json = {
-      summary,
-      failures: outcome.failures,
-      invalidRuns,
-      comparison,
-      regressions: comparison?.regressions ?? [],
-      incomplete: outcome.incomplete,
-      out,
-    };
-    console.log(JSON.stringify(json, null, 2));
-  } else if (!config.quiet) {
-    console.log(throughputTable(summary));
-    console.log('');
-    const parallel = parallelTables(summary);
-    if (parallel) console.log(`${parallel}\n\n${amdahlTable(summary)}\n`);
-    const fig11 = connectionsTable(summary, outcome.rows);
-    if (fig11) console.log(`CLP against connections (Fig. 11):\n\n${fig11}\n`);
-    const cpu = cpuTable(summary);
-    if (cpu) console.log(`Where the speedups come from (threads busy × per-packet CPU cost):\n\n${cpu}\n`);
-    // The comparisons the tables above do not show, measured in alternation (all of them in report.md).
-    const comparisons = pairedTables(
-      paired.filter(
-        (r) =>
-          r.kind === 'plp-clp' ||
-          r.kind === 'clp-policy' ||
-          r.kind === 'lock-scope' ||
-          r.kind === 'speedup-vs-stack' ||
-          r.kind === 'primitives',
-      ),
-      config.targetCiPercent,
-    );
-    if (comparisons) console.log(`${comparisons}`);
-    const gateway = gatewaySections(summary, outcome.rows);
-    if (gateway.length > 0) console.log(gateway.join('\n'));
-    console.log(latencyTables(summary));
-    console.log('');
-    if (comparison !== null) console.log(`${renderComparison(comparison, true)}\n`);
-    // What the reader came for, last, where the eye lands when the run ends (report.md leads with it).
-    const said = findings(summary);
-    if (said.length > 0) console.log(`Findings:\n${said.map((line) => `- ${line.replace(/\*\*/g, '')}`).join('\n')}\n`);
-    console.log(
-      `results: ${path.join(out, 'results.csv')}, results.json, ${written.filter((f) => !f.includes('/')).join(', ')} and ${written.filter((f) => f.includes('/')).length} charts${pcaps.length ? `; capture: ${pcaps.join(', ')}` : ''}`,
-    );
+  const json = {
+    summary: results.summary,
+    failures: outcome.failures,
+    invalidRuns,
+    comparison,
+    regressions: comparison?.regressions ?? [],
+    incomplete: outcome.incomplete,
+    out,
+  };
+  console.log(JSON.stringify(json, null, 2));
+}
+
+/** The exit status, with one line on stderr for each thing that makes it other than 0. */
+function reportEnd(config: BenchConfig, outcome: BenchOutcome, comparison: Comparison | null, out: string, stop: StopRequest): number {
+  const regressed = comparison !== null && comparison.regressions.length > 0;
+  if (regressed) {
+    const list = comparison.regressions.map((r) => `${r.row} ${r.metric} ${r.changePercent.toFixed(1)}%`).join('; ');
+    console.error(`xkbench: ${comparison.regressions.length} regression(s) against ${config.compare}: ${list}`);
   }
-  if (comparison !== null && comparison.regressions.length > 0) {
-    console.error(
-      `xkbench: ${comparison.regressions.length} regression(s) against ${config.compare}: ${comparison.regressions.map((r) => `${r.row} ${r.metric} ${r.changePercent.toFixed(1)}%`).join('; ')}`,
-    );
-  }
+  const invalid = outcome.rows.filter((r) => !r.valid);
   if (invalid.length > 0) {
-    console.error(
-      `xkbench: ${invalid.length} run(s) marked invalid (dropped packets, wrong data or broken conservation): ${invalid.map((r) => `${r.stack} ${r.side} run ${r.run}${r.conservation ? ` (${r.conservation})` : ''}`).join(', ')}`,
-    );
+    const list = invalid.map((r) => `${r.stack} ${r.side} run ${r.run}${r.conservation ? ` (${r.conservation})` : ''}`).join(', ');
+    console.error(`xkbench: ${invalid.length} run(s) marked invalid (dropped packets, wrong data or broken conservation): ${list}`);
   }
   if (outcome.incomplete) {
-    console.error(`xkbench: stopped by ${stopSignal}; the ${outcome.rows.length} finished run(s) are written to ${out}, marked incomplete`);
-    return exitForSignal(stopSignal ?? 'SIGINT');
+    console.error(
+      `xkbench: stopped by ${stop.signal}; the ${outcome.rows.length} finished run(s) are written to ${out}, marked incomplete`,
+    );
+    return exitForSignal(stop.signal ?? 'SIGINT');
   }
   if (outcome.failures.length > 0) {
     console.error(
-      `xkbench: ${outcome.failures.length} configuration(s) failed (listed in results.json "failures" and report.md); the ${outcome.rows.length} runs that finished are written to ${out}`,
+      `xkbench: ${outcome.failures.length} configuration(s) failed (listed in results.json "failures" and report.md); ` +
+        `the ${outcome.rows.length} runs that finished are written to ${out}`,
     );
     return EXIT.failed;
   }
   if (invalid.length > 0) return EXIT.failed;
-  return config.failOnRegression && comparison !== null && comparison.regressions.length > 0 ? EXIT.regression : EXIT.ok;
+  return config.failOnRegression && regressed ? EXIT.regression : EXIT.ok;
+}
+
+async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'ab') return (await import('./ab.js')).abMain(argv.slice(1));
+  const config = startCommand(XKBENCH, argv, configFrom);
+  if (typeof config === 'number') return config;
+  const started = new Date();
+  const inputs = checkInputs(config, started);
+  if (typeof inputs === 'number') return inputs;
+  const { baseline, out } = inputs;
+  config.out = out;
+  if (config.layers) {
+    await runLayerBenchmarks(config);
+    return EXIT.ok;
+  }
+  const captures =
+    config.pcap !== null
+      ? new Captures(config.pcap, new Map(config.stacks.map((s) => [s, new Stack(s, endpointPair()[0]).linkType])))
+      : null;
+  const stop = stopOnSignals();
+  // The plan before any work: what will run, on how many threads, and about how long.
+  if (!config.quiet) console.error(`xkbench: ${planLine(config, estimatePlan(config), config.fitted)}`);
+  else if (config.fitted.length > 0) console.error(`xkbench: plan changed to fit: ${config.fitted.join(', ')}`);
+  const outcome = await measure(config, captures, stop);
+  if (typeof outcome === 'number') return outcome;
+
+  const results = resultsOf(config, outcome, started, argv);
+  writeAtomic(path.join(out, 'results.csv'), toCsv(outcome.rows, RUN_COLUMNS));
+  writeAtomic(path.join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  const comparison =
+    baseline !== null && config.compare !== null ? compareResults(baseline, results, config.compare, config.thresholdPercent) : null;
+  const written = await writeReports(out, results, comparison);
+  written.push(...writeExtras(out, results, comparison, config.formats));
+  const pcaps = captures?.close() ?? [];
+  if (captures !== null && pcaps.length === 0) {
+    console.error(
+      "xkbench: --pcap: no frame was captured (frames are taken during the warm-up of each configuration's first run: give --warmup above 0)",
+    );
+  }
+  if (config.json) printJson(results, outcome, comparison, out);
+  else if (!config.quiet) {
+    printTables(config, results, comparison);
+    const files = written.filter((f) => !f.includes('/')).join(', ');
+    const charts = written.filter((f) => f.includes('/')).length;
+    console.log(
+      `results: ${path.join(out, 'results.csv')}, results.json, ${files} and ${charts} charts${pcaps.length ? `; capture: ${pcaps.join(', ')}` : ''}`,
+    );
+  }
+  return reportEnd(config, outcome, comparison, out, stop);
 }
 
 process.exitCode = await main(process.argv.slice(2));
