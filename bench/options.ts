@@ -19,9 +19,11 @@ import { type CommandSpec, type FlagSpec, OptionError, type ParsedArgs, parseCom
 
 export { OptionError };
 import type { ClpPolicy } from '../parallel/parallel-run.js';
+import type { TcpLockScope } from '../stacks/stack-options.js';
 import { type BenchConfig, type Mode, type OutputFormat, type Profile, MODES, OUTPUT_FORMATS } from './config.js';
 
 const CLP_POLICIES: readonly ClpPolicy[] = ['thread-per-connection', 'processor-per-connection'];
+const LOCK_SCOPES: readonly TcpLockScope[] = ['state', 'segment'];
 /** The most threads one configuration may start (thread-per-connection: one per connection). */
 const MAX_THREADS = 1024;
 
@@ -275,17 +277,19 @@ export function parseOptions(argv: readonly string[], machineCores = cores(), me
   return configFrom(parseCommandLine(XKBENCH, argv), machineCores, memoryBytes);
 }
 
-/** The configuration a parsed command line asks for, on a machine of `machineCores` cores and `memoryBytes` of memory. Throws OptionError on anything wrong. */
-export function configFrom(args: ParsedArgs, machineCores = cores(), memoryBytes = os.totalmem()): BenchConfig {
-  const given = args.given;
-  const text = args.text;
-  const value = args.value;
+/** A comma-separated list given to `flag` (or its default), each entry one of `allowed` and none twice. */
+function choices<T extends string>(flag: string, text: string, allowed: readonly T[], noun: string): T[] {
+  const items = unique(flag, list(text));
+  for (const item of items) {
+    if (!allowed.includes(item as T)) throw new OptionError(`${flag} '${item}' is not a ${noun}: allowed are ${allowed.join(', ')}`);
+  }
+  if (items.length === 0) throw new OptionError(`${flag} names no ${noun}: allowed are ${allowed.join(', ')}`);
+  return items as T[];
+}
 
-  const profileText = text('--profile') ?? 'quick';
-  if (!(profileText in PROFILES))
-    throw new OptionError(`--profile '${profileText}' is not a profile: allowed are ${Object.keys(PROFILES).join(', ')}`);
-  const profile = PROFILES[profileText as Profile];
-
+/** --stacks and --side, and the sizes the stacks must carry (--packet-size, --frame-sizes). */
+function stackOptions(args: ParsedArgs): Pick<BenchConfig, 'stacks' | 'sides' | 'packetSize' | 'frameSizes'> {
+  const { text, value } = args;
   const stacks = unique('--stacks', stackList(text('--stacks') ?? PAPER_STACKS.join(',')));
   if (stacks.length === 0) throw new OptionError('--stacks names no stack');
   for (const spec of stacks) {
@@ -296,13 +300,7 @@ export function configFrom(args: ParsedArgs, machineCores = cores(), memoryBytes
       throw err;
     }
   }
-
-  const sides = unique('--side', list(text('--side') ?? 'send,recv'));
-  for (const side of sides) {
-    if (!SIDES.includes(side as Side)) throw new OptionError(`--side '${side}' is not a side: allowed are send, recv`);
-  }
-  if (sides.length === 0) throw new OptionError('--side names no side: allowed are send, recv');
-  const gateways = stacks.filter(isGatewaySpec);
+  const sides = choices('--side', text('--side') ?? 'send,recv', SIDES, 'side');
   const screens = stacks.filter(isScreenSpec);
   if (screens.length > 0 && !sides.includes('recv')) {
     throw new OptionError(`--side send: ${screens[0]} forwards the packets that arrive, it has no send side; add recv`);
@@ -316,18 +314,10 @@ export function configFrom(args: ParsedArgs, machineCores = cores(), memoryBytes
     const over = frameSizes.find((size) => size > fits);
     if (over !== undefined)
       throw new OptionError(
-        `--frame-sizes ${over} does not fit one frame of ${spec}: allowed 64 to ${fits} (the inner datagram, with the tunnel's headers, must fit the link's MTU)`,
+        `--frame-sizes ${over} does not fit one frame of ${spec}: allowed 64 to ${fits} ` +
+          "(the inner datagram, with the tunnel's headers, must fit the link's MTU)",
       );
   }
-  const gateway = gatewayOptions(text, gateways.length > 0);
-
-  const cryptos = unique('--crypto', list(text('--crypto') ?? 'cryptojs'));
-  for (const c of cryptos) {
-    if (!CRYPTO_PROVIDERS.includes(c as CryptoProviderName))
-      throw new OptionError(`--crypto '${c}' is not a provider: allowed are ${CRYPTO_PROVIDERS.join(', ')}`);
-  }
-  if (cryptos.length === 0) throw new OptionError(`--crypto names no provider: allowed are ${CRYPTO_PROVIDERS.join(', ')}`);
-
   const packetSize = value('--packet-size', (t) => parseInteger('--packet-size', t, 1, MAX_PACKET), 4096);
   for (const spec of stacks) {
     if (isGatewaySpec(spec)) continue; // its traffic mix sets the sizes (16 to 1472 bytes of user data)
@@ -336,10 +326,16 @@ export function configFrom(args: ParsedArgs, machineCores = cores(), memoryBytes
       throw new OptionError(`--packet-size ${packetSize} does not fit one frame of ${spec}: allowed 1 to ${fits} (no IP fragmentation)`);
     }
   }
-  const modes = unique('--mode', list(text('--mode') ?? 'plp,clp'));
-  for (const m of modes)
-    if (!MODES.includes(m as Mode)) throw new OptionError(`--mode '${m}' is not a mode: allowed are ${MODES.join(', ')}`);
-  if (modes.length === 0) throw new OptionError(`--mode names no mode: allowed are ${MODES.join(', ')}`);
+  return { stacks, sides, packetSize, frameSizes };
+}
+
+/** What runs in parallel: --mode, --workers, --connections, --clp and --tcp-lock-scope, and how they fit together. */
+function sweepOptions(
+  args: ParsedArgs,
+  machineCores: number,
+): Pick<BenchConfig, 'modes' | 'workers' | 'connections' | 'clp' | 'tcpLockScopes'> {
+  const { text, value } = args;
+  const modes = choices('--mode', text('--mode') ?? 'plp,clp', MODES, 'mode');
   // `cores` stands for this machine's core count (npm run bench:fig11 runs processor-per-connection on all of them).
   const workers = value(
     '--workers',
@@ -347,17 +343,8 @@ export function configFrom(args: ParsedArgs, machineCores = cores(), memoryBytes
     defaultWorkerSweep(machineCores),
   );
   const connections = value('--connections', (t) => integerList('--connections', t, 1, MAX_THREADS), null);
-  const clp = unique('--clp', list(text('--clp') ?? 'processor-per-connection'));
-  for (const policy of clp)
-    if (!CLP_POLICIES.includes(policy as ClpPolicy))
-      throw new OptionError(`--clp '${policy}' is not a policy: allowed are ${CLP_POLICIES.join(', ')}`);
-  if (clp.length === 0) throw new OptionError(`--clp names no policy: allowed are ${CLP_POLICIES.join(', ')}`);
-  const tcpLockScopes = unique('--tcp-lock-scope', list(text('--tcp-lock-scope') ?? 'state'));
-  for (const scope of tcpLockScopes) {
-    if (scope !== 'state' && scope !== 'segment')
-      throw new OptionError(`--tcp-lock-scope '${scope}' is not a scope: allowed are state, segment`);
-  }
-  if (tcpLockScopes.length === 0) throw new OptionError('--tcp-lock-scope names no scope: allowed are state, segment');
+  const clp = choices('--clp', text('--clp') ?? 'processor-per-connection', CLP_POLICIES, 'policy');
+  const tcpLockScopes = choices('--tcp-lock-scope', text('--tcp-lock-scope') ?? 'state', LOCK_SCOPES, 'scope');
   if (connections !== null && connections.some((c) => c > 1) && modes.length === 1 && modes[0] === 'plp') {
     throw new OptionError('--connections: plp runs one connection on all workers; more connections are for clp and single');
   }
@@ -366,6 +353,18 @@ export function configFrom(args: ParsedArgs, machineCores = cores(), memoryBytes
     const most = Math.max(...workers);
     if (most > fewest) throw new OptionError(`--workers ${most} exceeds --connections ${fewest}: clp needs a connection for every worker`);
   }
+  return { modes, workers, connections, clp, tcpLockScopes };
+}
+
+/** How long and how often: --runs, --target-ci, --budget, --slice, --seed, --warmup, --warmup-cpu, --duration. */
+function timeOptions(
+  args: ParsedArgs,
+  profile: (typeof PROFILES)[Profile],
+): Pick<
+  BenchConfig,
+  'runs' | 'targetCiPercent' | 'budgetSeconds' | 'sliceSeconds' | 'seed' | 'warmupSeconds' | 'warmupCpuSeconds' | 'durationSeconds'
+> {
+  const { text, value } = args;
   const runs = value('--runs', (t) => parseInteger('--runs', t, 1, 1000), profile.runs);
   // Explicit flags win: --runs alone asks for exactly that many runs.
   const targetCiPercent = value(
@@ -385,27 +384,51 @@ export function configFrom(args: ParsedArgs, machineCores = cores(), memoryBytes
   const durationSeconds = value('--duration', (t) => parseDuration('--duration', t), profile.durationSeconds);
   if (durationSeconds < 0.01) throw new OptionError(`--duration ${text('--duration')} is too short: at least 10ms`);
   if (durationSeconds > 24 * 3600 || warmupSeconds > 24 * 3600) throw new OptionError('--duration and --warmup are at most 24 hours');
+  return { runs, targetCiPercent, budgetSeconds, sliceSeconds, seed, warmupSeconds, warmupCpuSeconds, durationSeconds };
+}
 
+/**
+ * The plan made to fit the machine: the default worker sweep thinned until a run's threads fit in
+ * memory (numbers given are refused instead), then the budget, if one was given.
+ */
+function fitToMachine(config: BenchConfig, workersGiven: boolean, memoryBytes: number): BenchConfig {
+  let fittedConfig = config;
+  const thinnedForMemory: string[] = [];
+  if (!workersGiven) {
+    while (threadMemoryProblem(fittedConfig, memoryBytes) !== null && fittedConfig.workers.length > 2)
+      fittedConfig = { ...fittedConfig, workers: thinned(fittedConfig.workers) };
+    if (fittedConfig !== config)
+      thinnedForMemory.push(
+        `workers ${config.workers.join(',')} → ${fittedConfig.workers.join(',')} (memory: ${THREAD_MEMORY_MIB} MiB a thread)`,
+      );
+  }
+  const memory = threadMemoryProblem(fittedConfig, memoryBytes);
+  if (memory !== null) throw new OptionError(memory);
+  if (config.budgetSeconds === null) return { ...fittedConfig, fitted: thinnedForMemory };
+  const { config: fitted, changes } = fitPlan(fittedConfig, config.budgetSeconds);
+  return { ...fitted, fitted: [...thinnedForMemory, ...changes] };
+}
+
+/** The configuration a parsed command line asks for, on a machine of `machineCores` cores and `memoryBytes` of memory. Throws OptionError on anything wrong. */
+export function configFrom(args: ParsedArgs, machineCores = cores(), memoryBytes = os.totalmem()): BenchConfig {
+  const { given, text } = args;
+  const profileText = text('--profile') ?? 'quick';
+  if (!(profileText in PROFILES))
+    throw new OptionError(`--profile '${profileText}' is not a profile: allowed are ${Object.keys(PROFILES).join(', ')}`);
+  const profile = PROFILES[profileText as Profile];
+  const stacks = stackOptions(args);
+  const gateways = stacks.stacks.some(isGatewaySpec);
+  const gateway = gatewayOptions(text, gateways);
+  const cryptos = choices('--crypto', text('--crypto') ?? 'cryptojs', CRYPTO_PROVIDERS, 'provider');
+  const sweep = sweepOptions(args, machineCores);
+  const time = timeOptions(args, profile);
   const config: BenchConfig = {
-    stacks,
-    sides: sides as Side[],
-    packetSize,
-    connections,
-    modes: modes as Mode[],
-    workers,
-    clp: clp as ClpPolicy[],
+    ...stacks,
+    ...sweep,
     cores: machineCores,
     fitted: [],
-    tcpLockScopes: tcpLockScopes as ('state' | 'segment')[],
-    cryptos: cryptos as CryptoProviderName[],
-    warmupSeconds,
-    warmupCpuSeconds,
-    durationSeconds,
-    runs,
-    targetCiPercent,
-    budgetSeconds,
-    sliceSeconds,
-    seed,
+    cryptos,
+    ...time,
     profile: profileText as Profile,
     out: text('--out') ?? null,
     pcap: text('--pcap') ?? null,
@@ -416,25 +439,9 @@ export function configFrom(args: ParsedArgs, machineCores = cores(), memoryBytes
     help: given.has('--help'),
     ...comparisonOptions(args),
     ...gateway,
-    frameSizes,
-    ...crashOptions(text, gateways.length > 0, workers, durationSeconds),
+    ...crashOptions(text, gateways, sweep.workers, time.durationSeconds),
   };
-  // The default sweep is thinned until a run's threads fit in memory; numbers given are refused.
-  let fittedConfig = config;
-  const thinnedForMemory: string[] = [];
-  if (text('--workers') === undefined && text('--connections') === undefined) {
-    while (threadMemoryProblem(fittedConfig, memoryBytes) !== null && fittedConfig.workers.length > 2)
-      fittedConfig = { ...fittedConfig, workers: thinned(fittedConfig.workers) };
-    if (fittedConfig !== config)
-      thinnedForMemory.push(
-        `workers ${config.workers.join(',')} → ${fittedConfig.workers.join(',')} (memory: ${THREAD_MEMORY_MIB} MiB a thread)`,
-      );
-  }
-  const memory = threadMemoryProblem(fittedConfig, memoryBytes);
-  if (memory !== null) throw new OptionError(memory);
-  if (budgetSeconds === null) return { ...fittedConfig, fitted: thinnedForMemory };
-  const { config: fitted, changes } = fitPlan(fittedConfig, budgetSeconds);
-  return { ...fitted, fitted: [...thinnedForMemory, ...changes] };
+  return fitToMachine(config, text('--workers') !== undefined || text('--connections') !== undefined, memoryBytes);
 }
 
 /** --kill-worker K@T and --heartbeat MS (gateway stacks). */
