@@ -22,7 +22,7 @@ import { CounterBlock } from '../stacks/counter-block.js';
 import { ReplayWindow } from '../stacks/replay-window.js';
 import { type SharedConnection, sharedConnection } from '../drivers/shared-connection.js';
 import { createWorkload } from '../drivers/workload.js';
-import { type SharedAccount, type Side, type Workload, firstBroken } from '../drivers/workload-contract.js';
+import { type SharedAccount, type Side, type Workload, type WorkloadCounters, firstBroken } from '../drivers/workload-contract.js';
 import { type MemoryBetween, memoryBetween } from './memory-trace.js';
 import type { CryptoProviderName } from '../stacks/crypto/index.js';
 import type { TcpLockScope } from '../stacks/stack-options.js';
@@ -381,97 +381,181 @@ function measureSlices(
   }
 }
 
-export default function runWorker(task: WorkerTask): WorkerResult {
+/** The run's workloads: a gateway node with its dispatch replica, or this worker's connections. */
+function buildWorkloads(
+  task: WorkerTask,
+  seed: number,
+  connection: SharedConnection | null,
+): { workloads: Workload[]; selector: ReplicatedSelector | null } {
+  if (task.dispatch !== undefined) {
+    const { owner, cursor, sa, selector } = gatewayDispatch(task, task.index);
+    const options = { spec: task.spec, side: task.side, packetSize: task.packetSize, crypto: task.crypto, seed, verify: task.verify };
+    return { workloads: [new GatewayWorkload(options, owner, cursor, sa)], selector };
+  }
+  const workloads = task.connections.map((k) =>
+    createWorkload(
+      {
+        spec: task.spec,
+        side: task.side,
+        packetSize: task.packetSize,
+        crypto: task.crypto,
+        seed: (seed + k * 0x9e3779b9) >>> 0,
+        verify: task.verify,
+        connection: k,
+        tcpLockScope: task.tcpLockScope,
+      },
+      connection,
+    ),
+  );
+  return { workloads, selector: null };
+}
+
+/** What the workloads counted since `before`, summed over them. */
+function countsSince(
+  workloads: Workload[],
+  before: WorkloadCounters[],
+): Pick<WorkerRunResult, 'drops' | 'dataErrors' | 'digestMismatchesIgnored' | 'outOfOrder'> {
+  const drops: Record<string, number> = {};
+  let dataErrors = 0;
+  let digestMismatchesIgnored = 0;
+  let outOfOrder = 0;
+  workloads.forEach((w, k) => {
+    const c = w.counters();
+    outOfOrder += c.outOfOrder - before[k]!.outOfOrder;
+    for (const [name, n] of Object.entries(c.drops)) drops[name] = (drops[name] ?? 0) + n - (before[k]!.drops[name] ?? 0);
+    dataErrors += c.dataErrors - before[k]!.dataErrors;
+    digestMismatchesIgnored += c.digestMismatchesIgnored - before[k]!.digestMismatchesIgnored;
+  });
+  for (const name of Object.keys(drops)) if (drops[name] === 0) delete drops[name];
+  return { drops, dataErrors, digestMismatchesIgnored, outOfOrder };
+}
+
+/** The lock's use between a reading of its stats and now (null without a lock). */
+function lockUseSince(lock: AtomicsMutex | null, before: LockStats | null): LockStats | null {
+  if (lock === null || before === null) return null;
+  const now = lock.stats;
+  return {
+    acquisitions: now.acquisitions - before.acquisitions,
+    contended: now.contended - before.contended,
+    waitNs: now.waitNs - before.waitNs,
+    holdNs: now.holdNs - before.holdNs,
+  };
+}
+
+/** This worker's state across runs: the shared run, its PLP connection and lock, the crash board, its CPU account. */
+interface WorkerContext {
+  task: WorkerTask;
+  shared: SharedRun;
+  connection: SharedConnection | null;
+  lock: AtomicsMutex | null;
+  board: CrashBoard | null;
+  account: CpuAccount;
+  packetsSlot: number;
+  abandon: () => boolean;
+}
+
+function workerContext(task: WorkerTask): WorkerContext {
   const shared = new SharedRun(task.buffer, task.workers);
-  const abandon = () => shared.stopped;
-  const packetsSlot = shared.counters.at(task.index, CounterField.packets);
-  const result: WorkerResult = { index: task.index, runs: [], steadyStarts: [] };
-  let connection: SharedConnection | null = null;
-  let lock: AtomicsMutex | null = null;
+  const context: WorkerContext = {
+    task,
+    shared,
+    connection: null,
+    lock: null,
+    board: null,
+    account: new CpuAccount(new ThreadCpu()), // opened on this thread: it reads this thread's figures
+    packetsSlot: shared.counters.at(task.index, CounterField.packets),
+    abandon: () => shared.stopped,
+  };
   if (task.mode === 'plp' && task.dispatch === undefined) {
-    connection = sharedConnection(task.buffer, SharedRun.extraOffset(task.workers), task.index, (buffer, at) => {
+    context.connection = sharedConnection(task.buffer, SharedRun.extraOffset(task.workers), task.index, (buffer, at) => {
       const mutex = new AtomicsMutex(buffer, at);
-      lock ??= mutex; // the first is the measured connection's TCP lock
+      context.lock ??= mutex; // the first is the measured connection's TCP lock
       return mutex;
     });
   }
-  const board =
-    task.crash !== undefined
-      ? new CrashBoard(
-          task.buffer,
-          SharedRun.extraOffset(task.workers) + GATEWAY_SHARED_BYTES,
-          task.workers,
-          task.crash.buckets,
-          task.crash.bucketMs,
-        )
-      : null;
+  if (task.crash !== undefined) {
+    const at = SharedRun.extraOffset(task.workers) + GATEWAY_SHARED_BYTES;
+    context.board = new CrashBoard(task.buffer, at, task.workers, task.crash.buckets, task.crash.bucketMs);
+  }
+  return context;
+}
+
+/** Builds run `run`'s workloads (the PLP leader's first) and warms them up; null when the run was stopped. */
+function prepareRun(ctx: WorkerContext, run: number): { workloads: Workload[]; selector: ReplicatedSelector | null } | null {
+  const { task, shared, connection, abandon } = ctx;
+  const seed = (task.seed + run - 1) >>> 0;
+  let built = { workloads: [] as Workload[], selector: null as ReplicatedSelector | null };
+  // PLP: the leader opens the shared connection before the others join it.
+  if (connection === null || connection.leader) built = buildWorkloads(task, seed, connection);
+  if (connection !== null) {
+    shared.barrier.arriveAndWait(BARRIER_TIMEOUT_MS, abandon);
+    if (shared.stopped) return null;
+    if (!connection.leader) built = buildWorkloads(task, seed, connection);
+  }
+  shared.barrier.arriveAndWait(BARRIER_TIMEOUT_MS, abandon, () => {
+    shared.marks[Mark.warmupEnd] = sharedNow() + task.warmupSeconds * 1000;
+    shared.setProgress(run, Phase.WarmUp);
+  });
+  if (shared.stopped) return null;
+  warmUp(shared, built.workloads, shared.marks[Mark.warmupEnd]!, task.warmupCpuMs, ctx.account, ctx.packetsSlot);
+  shared.barrier.arriveAndWait(BARRIER_TIMEOUT_MS, abandon, () => {
+    const now = sharedNow();
+    shared.marks[Mark.steadyStart] = now;
+    shared.marks[Mark.steadyEnd] = now + task.durationSeconds * 1000;
+    ctx.board?.reset(now);
+    shared.setProgress(run, Phase.Steady);
+  });
+  return shared.stopped ? null : built;
+}
+
+/** The whole steady window at once (not sliced); an injected fault fails halfway through it. */
+function wholeWindow(
+  ctx: WorkerContext,
+  run: number,
+  workloads: Workload[],
+  selector: ReplicatedSelector | null,
+  perConnection: number[],
+): { packets: number; bytes: number } {
+  const { task, shared, board, account, packetsSlot } = ctx;
+  const steadyStart = shared.marks[Mark.steadyStart]!;
+  const fault = injectedFault(task, run);
+  if (fault !== null) {
+    // Robustness tests: fail halfway through the steady window, as a crashing worker would.
+    driveUntil(shared, workloads, steadyStart + (task.durationSeconds * 1000) / 2, perConnection, packetsSlot);
+    if (fault === 'exit') process.exit(70);
+    throw new Error('injected fault (XKBENCH_FAULT)');
+  }
+  const gateway = workloads[0] instanceof GatewayWorkload ? workloads[0] : null;
+  account.startSlice();
+  const steadyEnd = shared.marks[Mark.steadyEnd]!;
+  const done =
+    board !== null && gateway !== null
+      ? driveGateway(shared, gateway, selector, board, task.crash!, task.index, steadyStart, steadyEnd, packetsSlot)
+      : driveUntil(shared, workloads, steadyEnd, perConnection, packetsSlot);
+  account.endSlice(done.packets);
+  return done;
+}
+
+export default function runWorker(task: WorkerTask): WorkerResult {
+  const ctx = workerContext(task);
+  const { shared, board, account, abandon } = ctx;
+  const result: WorkerResult = { index: task.index, runs: [], steadyStarts: [] };
   let seen = 0; // the last command's generation (sliced)
-  const account = new CpuAccount(new ThreadCpu()); // opened on this thread: it reads this thread's figures
   for (let run = 1; !shared.stopped; run++) {
     if (task.sliced) {
       const next = shared.nextCommand(seen);
       seen = next.generation;
       if (next.kind !== Command.warm) break;
     } else if (run > task.runs) break;
-    const seed = (task.seed + run - 1) >>> 0;
-    let selector: ReplicatedSelector | null = null;
-    const build = (): Workload[] => {
-      if (task.dispatch !== undefined) {
-        const { owner, cursor, sa, selector: replica } = gatewayDispatch(task, task.index);
-        selector = replica;
-        return [
-          new GatewayWorkload(
-            { spec: task.spec, side: task.side, packetSize: task.packetSize, crypto: task.crypto, seed, verify: task.verify },
-            owner,
-            cursor,
-            sa,
-          ),
-        ];
-      }
-      return task.connections.map((k) =>
-        createWorkload(
-          {
-            spec: task.spec,
-            side: task.side,
-            packetSize: task.packetSize,
-            crypto: task.crypto,
-            seed: (seed + k * 0x9e3779b9) >>> 0,
-            verify: task.verify,
-            connection: k,
-            tcpLockScope: task.tcpLockScope,
-          },
-          connection,
-        ),
-      );
-    };
-    let workloads: Workload[] = [];
-    // PLP: the leader opens the shared connection before the others join it.
-    if (connection === null || connection.leader) workloads = build();
-    if (connection !== null) {
-      shared.barrier.arriveAndWait(BARRIER_TIMEOUT_MS, abandon);
-      if (shared.stopped) break;
-      if (!connection.leader) workloads = build();
-    }
-    shared.barrier.arriveAndWait(BARRIER_TIMEOUT_MS, abandon, () => {
-      shared.marks[Mark.warmupEnd] = sharedNow() + task.warmupSeconds * 1000;
-      shared.setProgress(run, Phase.WarmUp);
-    });
-    if (shared.stopped) break;
-    warmUp(shared, workloads, shared.marks[Mark.warmupEnd]!, task.warmupCpuMs, account, packetsSlot);
-    shared.barrier.arriveAndWait(BARRIER_TIMEOUT_MS, abandon, () => {
-      const now = sharedNow();
-      shared.marks[Mark.steadyStart] = now;
-      shared.marks[Mark.steadyEnd] = now + task.durationSeconds * 1000;
-      board?.reset(now);
-      shared.setProgress(run, Phase.Steady);
-    });
-    if (shared.stopped) break;
+    const prepared = prepareRun(ctx, run);
+    if (prepared === null) break;
+    const { workloads, selector } = prepared;
     const steadyStart = shared.marks[Mark.steadyStart]!;
     const memoryStart = process.memoryUsage();
     const before = workloads.map((w) => w.counters());
     const gateway = workloads[0] instanceof GatewayWorkload ? workloads[0] : null;
     const gatewayBefore = gateway?.gatewayCounters() ?? null;
-    const lockBefore = lock !== null ? { ...(lock as AtomicsMutex).stats } : null;
+    const lockBefore = ctx.lock !== null ? { ...ctx.lock.stats } : null;
     const perConnection = workloads.map(() => 0);
     let done: { packets: number; bytes: number };
     if (task.sliced) {
@@ -481,25 +565,13 @@ export default function runWorker(task: WorkerTask): WorkerResult {
       seen = sliced.generation;
       done = sliced;
     } else {
-      const fault = injectedFault(task, run);
-      if (fault !== null) {
-        // Robustness tests: fail halfway through the steady window, as a crashing worker would.
-        driveUntil(shared, workloads, steadyStart + (task.durationSeconds * 1000) / 2, perConnection, packetsSlot);
-        if (fault === 'exit') process.exit(70);
-        throw new Error('injected fault (XKBENCH_FAULT)');
-      }
-      account.startSlice();
-      done =
-        board !== null && gateway !== null
-          ? driveGateway(shared, gateway, selector, board, task.crash!, task.index, steadyStart, shared.marks[Mark.steadyEnd]!, packetsSlot)
-          : driveUntil(shared, workloads, shared.marks[Mark.steadyEnd]!, perConnection, packetsSlot);
-      account.endSlice(done.packets);
+      done = wholeWindow(ctx, run, workloads, selector, perConnection);
     }
     const stoppedAt = sharedNow();
     const memoryEnd = process.memoryUsage();
     let gatewayResult: GatewayRunResult | null = null;
-    if (gateway !== null) {
-      const counts = gatewayDelta(gateway.gatewayCounters(), gatewayBefore!);
+    if (gateway !== null && gatewayBefore !== null) {
+      const counts = gatewayDelta(gateway.gatewayCounters(), gatewayBefore);
       // Every worker times its selection at the same time, after the window (shared: on one counter).
       shared.barrier.arriveAndWait(BARRIER_TIMEOUT_MS, abandon);
       if (shared.stopped) break;
@@ -509,39 +581,14 @@ export default function runWorker(task: WorkerTask): WorkerResult {
     // Everyone stops before anyone reads its counters or (PLP) the leader reopens the connection.
     shared.barrier.arriveAndWait(BARRIER_TIMEOUT_MS, abandon);
     if (shared.stopped) break;
-    const drops: Record<string, number> = {};
-    let dataErrors = 0;
-    let digestMismatchesIgnored = 0;
-    let outOfOrder = 0;
-    workloads.forEach((w, k) => {
-      const c = w.counters();
-      outOfOrder += c.outOfOrder - before[k]!.outOfOrder;
-      for (const [name, n] of Object.entries(c.drops)) drops[name] = (drops[name] ?? 0) + n - (before[k]!.drops[name] ?? 0);
-      dataErrors += c.dataErrors - before[k]!.dataErrors;
-      digestMismatchesIgnored += c.digestMismatchesIgnored - before[k]!.digestMismatchesIgnored;
-    });
-    for (const name of Object.keys(drops)) if (drops[name] === 0) delete drops[name];
     shared.counters.f[shared.counters.at(task.index, CounterField.bytes)] = done.bytes;
-    let lockUse: LockStats | null = null;
-    if (lock !== null && lockBefore !== null) {
-      const now = (lock as AtomicsMutex).stats;
-      lockUse = {
-        acquisitions: now.acquisitions - lockBefore.acquisitions,
-        contended: now.contended - lockBefore.contended,
-        waitNs: now.waitNs - lockBefore.waitNs,
-        holdNs: now.holdNs - lockBefore.holdNs,
-      };
-    }
     result.runs.push({
       ...done,
       stoppedAt,
       perConnection,
-      drops,
-      dataErrors,
-      digestMismatchesIgnored,
-      outOfOrder,
+      ...countsSince(workloads, before),
       observed: workloads.reduce((s, w) => (s + w.observed) | 0, 0),
-      lock: lockUse,
+      lock: lockUseSince(ctx.lock, lockBefore),
       conservation: firstBroken(workloads, task.connections),
       account: workloads[0]?.sharedAccount() ?? null,
       memory: memoryBetween(memoryStart, memoryEnd),
