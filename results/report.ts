@@ -490,133 +490,150 @@ export function memoryTable(runs: readonly (RunRow & { memory?: MemoryUse })[]):
   );
 }
 
-export function renderReport(summary: readonly SummaryRow[], meta: ReportMeta, extras: ReportExtras = {}): string {
-  const charts = extras.charts ?? [];
-  const enforcement = meta.enforcement
-    .map(
-      (e) =>
-        `- ${e.stack} ${e.side}: enforced ${e.enforced.join(', ')}${e.computedOnly.length ? `; computed, not enforced: ${e.computedOnly.join(', ')}` : ''}${e.genuineFrames ? '' : '; frames replayed from templates'}`,
-    )
-    .join('\n');
-  const memory = memoryTable(extras.runs ?? []);
-  const overview = charts.find((c) => c.name === 'overview');
-  const image = (c: { name: string; description: string }) => `![${c.description.replace(/[[\]]/g, '')}](charts/${c.name}.svg)`;
-  const said = findings(summary);
+/** A titled section of report.md: its heading, what it shows, its body; nothing when the body is empty unless `always`. */
+function section(heading: string, intro: string, body: string | null | undefined, always = false): string[] {
+  if (!body && !always) return [];
+  return [heading, '', ...(intro ? [intro, ''] : []), body ?? '', ''];
+}
+
+const image = (c: { name: string; description: string }) => `![${c.description.replace(/[[\]]/g, '')}](charts/${c.name}.svg)`;
+
+/** The title, what went wrong, the machine and the command. */
+function headerLines(meta: ReportMeta, extras: ReportExtras): string[] {
+  const failures = extras.failures ?? [];
+  const failed = failures.map(
+    (f) =>
+      `- ${f.stack} ${f.side} ${f.mode} ×${f.workers} [${f.crypto}]: ${f.error}` +
+      (f.endedAfterMs !== undefined ? ` (ended ${f.endedAfterMs} ms later)` : ''),
+  );
+  const commit = meta.commit ? ` · commit ${meta.commit.slice(0, 12)}` : '';
   return [
     '# xkbench results',
     '',
     meta.incomplete ? '**Incomplete: the run was interrupted; only the runs that finished are here.**\n' : '',
-    ...(extras.failures && extras.failures.length > 0
-      ? [
-          '**Failed configurations** (no figures; the others were measured on a new pool):',
-          '',
-          ...extras.failures.map(
-            (f) =>
-              `- ${f.stack} ${f.side} ${f.mode} ×${f.workers} [${f.crypto}]: ${f.error}${f.endedAfterMs !== undefined ? ` (ended ${f.endedAfterMs} ms later)` : ''}`,
-          ),
-          '',
-        ]
-      : []),
-    `${meta.timestamp} · Node ${meta.node} · ${meta.cpus} × ${meta.cpu} · ${meta.os}${meta.commit ? ` · commit ${meta.commit.slice(0, 12)}` : ''}`,
+    ...(failed.length > 0 ? ['**Failed configurations** (no figures; the others were measured on a new pool):', '', ...failed, ''] : []),
+    `${meta.timestamp} · Node ${meta.node} · ${meta.cpus} × ${meta.cpu} · ${meta.os}${commit}`,
     '',
     `\`${meta.command}\``,
     '',
-    ...(said.length > 0 || overview !== undefined
-      ? [
-          '## Findings',
-          '',
-          ...said.map((line) => `- ${line}`),
-          '',
-          ...(overview !== undefined ? [image(overview), ''] : []),
-          'Speedups are paired estimates with their 90% interval (below: how they were measured). The Amdahl bound takes the lock as the only serial part; the CPU accounting splits a speedup into the threads that were busy and what a packet cost them.',
-          '',
-        ]
-      : []),
-    '## Throughput',
+  ];
+}
+
+/** What the reader came for: a sentence per stack and the speedup panel. */
+function findingsLines(summary: readonly SummaryRow[], overview: { name: string; description: string } | undefined): string[] {
+  const said = findings(summary);
+  if (said.length === 0 && overview === undefined) return [];
+  return [
+    '## Findings',
     '',
-    'Application payload, Mbit/s of wall-clock time in the steady window; mean and 90% confidence interval (Student t) over runs.',
+    ...said.map((line) => `- ${line}`),
     '',
-    throughputTable(summary),
+    ...(overview !== undefined ? [image(overview), ''] : []),
+    'Speedups are paired estimates with their 90% interval (below: how they were measured). The Amdahl bound takes the lock as the ' +
+      'only serial part; the CPU accounting splits a speedup into the threads that were busy and what a packet cost them.',
     '',
-    ...(parallelTables(summary)
-      ? [
-          '## PLP and CLP',
-          '',
-          'Packet-level parallelism: one connection, any packet to any worker, TCP state under one lock. Connection-level: each connection owned by one worker. Speedup = throughput ÷ throughput at 1 worker, with its 90% interval from slices measured in alternation (see Paired ratios), or propagated from the run means where it was not; * = more workers than cores.',
-          '',
-          parallelTables(summary),
-          '',
-          "### Where PLP's lock stops scaling (Amdahl)",
-          '',
-          amdahlTable(summary),
-          '',
-          lockTable(summary),
-          '',
-          ...(cpuTable(summary)
-            ? [
-                '### Where the speedups come from (CPU accounting)',
-                '',
-                `Each thread read its own scheduler statistics (${meta.cpuSource ?? 'schedstat'}) at the start and end of every slice. Speedup ≈ *threads busy* (Σ on-CPU time ÷ window, at N ÷ at 1) × *per-packet cost* (CPU µs per packet at 1 ÷ at N): a lock spun on shows as cost growth (below 1), sleeping in Atomics.wait as threads not busy, more threads than cores as run-queue wait. The product is the ratio of the packet rates over all runs; the speedup column is the paired estimate. On-CPU time varies as much as wall-clock time on a shared machine: this explains a speedup, it does not make it more precise.`,
-                '',
-                cpuTable(summary),
-                '',
-              ]
-            : []),
-        ]
+  ];
+}
+
+const PLP_CLP_INTRO =
+  'Packet-level parallelism: one connection, any packet to any worker, TCP state under one lock. Connection-level: each connection ' +
+  'owned by one worker. Speedup = throughput ÷ throughput at 1 worker, with its 90% interval from slices measured in alternation ' +
+  '(see Paired ratios), or propagated from the run means where it was not; * = more workers than cores.';
+
+const CPU_INTRO = (source: string) =>
+  `Each thread read its own scheduler statistics (${source}) at the start and end of every slice. Speedup ≈ *threads busy* ` +
+  '(Σ on-CPU time ÷ window, at N ÷ at 1) × *per-packet cost* (CPU µs per packet at 1 ÷ at N): a lock spun on shows as cost growth ' +
+  '(below 1), sleeping in Atomics.wait as threads not busy, more threads than cores as run-queue wait. The product is the ratio of ' +
+  'the packet rates over all runs; the speedup column is the paired estimate. On-CPU time varies as much as wall-clock time on a ' +
+  'shared machine: this explains a speedup, it does not make it more precise.';
+
+/** PLP against CLP: speedups, the lock's Amdahl bound, and the CPU accounting behind them. */
+function parallelLines(summary: readonly SummaryRow[], meta: ReportMeta): string[] {
+  const tables = parallelTables(summary);
+  if (!tables) return [];
+  return [
+    ...section('## PLP and CLP', PLP_CLP_INTRO, tables),
+    "### Where PLP's lock stops scaling (Amdahl)",
+    '',
+    amdahlTable(summary),
+    '',
+    lockTable(summary),
+    '',
+    ...section('### Where the speedups come from (CPU accounting)', CPU_INTRO(meta.cpuSource ?? 'schedstat'), cpuTable(summary)),
+  ];
+}
+
+const FIG11_INTRO =
+  'Thread-per-connection runs a thread for every connection; processor-per-connection runs the workers and spreads the connections ' +
+  'over them. Each connection count was measured as a group of its own (its threads alive together), every thread warmed up by work ' +
+  "(`--warmup-cpu`) before the window opened. RSS: the process at the window's end, every thread of the group alive. Per-thread " +
+  "cost: CPU µs per packet over a thread's first 16 packets (cold), in the window's first slice and in its last; medians over " +
+  'threads and runs.';
+
+/** How the paired ratios were measured, and how many met the precision target. */
+function pairedIntro(extras: ReportExtras): string {
+  const ratios = extras.pairedRatios ?? [];
+  const target =
+    extras.targetCiPercent != null
+      ? ` Precision target: ±${extras.targetCiPercent}% (${ratios.filter((r) => r.metTarget).length} of ${ratios.length} met it).`
+      : '';
+  return (
+    `Each ratio is the geometric mean of the ratios of slices taken one after the other (${ratios[0]?.method}); the pairs are the ` +
+    `rounds both sides took part in.${target} One stack's speedup ÷ another's combines two paired estimates (their errors added).`
+  );
+}
+
+/** What each run enforced (a failure drops the packet) and what it only computed. */
+function checkedLines(meta: ReportMeta): string[] {
+  const lines = meta.enforcement.map((e) => {
+    const computed = e.computedOnly.length ? `; computed, not enforced: ${e.computedOnly.join(', ')}` : '';
+    return `- ${e.stack} ${e.side}: enforced ${e.enforced.join(', ')}${computed}${e.genuineFrames ? '' : '; frames replayed from templates'}`;
+  });
+  return ['## What was checked', '', lines.join('\n'), ''];
+}
+
+export function renderReport(summary: readonly SummaryRow[], meta: ReportMeta, extras: ReportExtras = {}): string {
+  const charts = extras.charts ?? [];
+  const runs = extras.runs ?? [];
+  const overview = charts.find((c) => c.name === 'overview');
+  const otherCharts = charts.filter((c) => c !== overview);
+  const paired = extras.pairedRatios ?? [];
+  const calibration = extras.calibration ?? [];
+  return [
+    ...headerLines(meta, extras),
+    ...findingsLines(summary, overview),
+    ...section(
+      '## Throughput',
+      'Application payload, Mbit/s of wall-clock time in the steady window; mean and 90% confidence interval (Student t) over runs.',
+      throughputTable(summary),
+      true,
+    ),
+    ...parallelLines(summary, meta),
+    ...section("## CLP against connections (the paper's Fig. 11)", FIG11_INTRO, connectionsTable(summary, runs)),
+    ...gatewaySections(summary, runs),
+    ...(paired.length > 0
+      ? ['## Paired ratios (measured in alternation)', '', pairedIntro(extras), '', pairedTables(paired, extras.targetCiPercent ?? null)]
       : []),
-    ...(connectionsTable(summary, extras.runs ?? [])
-      ? [
-          "## CLP against connections (the paper's Fig. 11)",
-          '',
-          "Thread-per-connection runs a thread for every connection; processor-per-connection runs the workers and spreads the connections over them. Each connection count was measured as a group of its own (its threads alive together), every thread warmed up by work (`--warmup-cpu`) before the window opened. RSS: the process at the window's end, every thread of the group alive. Per-thread cost: CPU µs per packet over a thread's first 16 packets (cold), in the window's first slice and in its last; medians over threads and runs.",
-          '',
-          connectionsTable(summary, extras.runs ?? []),
-          '',
-        ]
-      : []),
-    ...gatewaySections(summary, extras.runs ?? []),
-    ...(extras.pairedRatios && extras.pairedRatios.length > 0
-      ? [
-          '## Paired ratios (measured in alternation)',
-          '',
-          `Each ratio is the geometric mean of the ratios of slices taken one after the other (${extras.pairedRatios[0]!.method}); the pairs are the rounds both sides took part in.${extras.targetCiPercent != null ? ` Precision target: ±${extras.targetCiPercent}% (${extras.pairedRatios.filter((r) => r.metTarget).length} of ${extras.pairedRatios.length} met it).` : ''} One stack's speedup ÷ another's combines two paired estimates (their errors added).`,
-          '',
-          pairedTables(extras.pairedRatios, extras.targetCiPercent ?? null),
-        ]
-      : []),
-    ...(charts.some((c) => c !== overview)
-      ? ['## Charts', '', ...charts.filter((c) => c !== overview).map((c) => `${image(c)}\n`), '']
-      : []),
+    ...(otherCharts.length > 0 ? ['## Charts', '', ...otherCharts.map((c) => `${image(c)}\n`), ''] : []),
     ...(extras.comparison ? ['## Compared with a baseline', '', renderComparison(extras.comparison), ''] : []),
-    '## Latency breakdown (µs per packet)',
-    '',
-    "As in the paper's Tables 1 and 2: time per packet at the measured throughput, and the increment over the TCP/IP stack of the same link.",
-    '',
-    latencyTables(summary),
-    '',
-    ...(extras.calibration && extras.calibration.length > 0
-      ? [
-          '## Same-run ratios (what the regression check tracks)',
-          '',
-          "The raw primitives, timed before and after the stack runs on the same machine, and each configuration's throughput divided by them: unlike Mbit/s, these carry over between machines.",
-          '',
-          ratioTables(summary, extras.calibration),
-          '',
-        ]
-      : []),
-    ...(memory
-      ? [
-          '## Memory through long runs',
-          '',
-          "Heap used (every thread's) and the process's RSS at the steady window's start and end, and the range of a trace taken every twentieth of the window (windows of 10 s or more; `memory.trace` in results.json). A leak shows as a rising range.",
-          '',
-          memory,
-          '',
-        ]
-      : []),
-    '## What was checked',
-    '',
-    enforcement,
-    '',
+    ...section(
+      '## Latency breakdown (µs per packet)',
+      "As in the paper's Tables 1 and 2: time per packet at the measured throughput, and the increment over the TCP/IP stack of the same link.",
+      latencyTables(summary),
+      true,
+    ),
+    ...section(
+      '## Same-run ratios (what the regression check tracks)',
+      "The raw primitives, timed before and after the stack runs on the same machine, and each configuration's throughput divided by " +
+        'them: unlike Mbit/s, these carry over between machines.',
+      calibration.length > 0 ? ratioTables(summary, calibration) : null,
+    ),
+    ...section(
+      '## Memory through long runs',
+      "Heap used (every thread's) and the process's RSS at the steady window's start and end, and the range of a trace taken every " +
+        'twentieth of the window (windows of 10 s or more; `memory.trace` in results.json). A leak shows as a rising range.',
+      memoryTable(runs),
+    ),
+    ...checkedLines(meta),
   ].join('\n');
 }
