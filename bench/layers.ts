@@ -54,23 +54,28 @@ export interface LayerRow {
 
 const discard: FrameSink = { transmit: (f) => void (sink = (sink + f.length) | 0) };
 
-/** Builds a connected pair for `spec` and the benches for each of its layers. */
-function addLayerBenches(
-  bench: Bench,
-  spec: string,
-  crypto: CryptoProviderName,
-  packetSize: number,
-  only: Set<string>,
-  names: Map<string, [string, 'push' | 'pop']>,
-): void {
+/** A connected pair after one genuine exchange, with what reached each layer on the way down and up. */
+interface SampleExchange {
+  a: Stack;
+  b: Stack;
+  /** Bytes each sending layer was given. */
+  down: Map<Layer, number>;
+  /** The message each receiving layer was given. */
+  up: Map<Layer, Snapshot>;
+  /** The message the sender sent (reused by the push benchmarks). */
+  msg: Msg;
+  /** The receiver's TCP state before the exchange (each pop starts from it). */
+  savedTcb: Int32Array | undefined;
+}
+
+/** Sends one packet of `packetSize` bytes through `spec`, recording what reaches each layer. */
+function sampleExchange(spec: string, crypto: CryptoProviderName, packetSize: number): SampleExchange {
   const [oa, ob] = endpointPair();
   const a = new Stack(spec, { ...oa, crypto });
   const b = new Stack(spec, { ...ob, crypto });
   const wire = new Loopback(a, b);
   if (a.transport === 'tcp') wire.handshake();
   b.application = { pop: (m) => void (sink = (sink + m.length) | 0) };
-
-  // One genuine exchange, recording what reaches each layer on the way down and up.
   const down = new Map<Layer, number>();
   const up = new Map<Layer, Snapshot>();
   for (const layer of a.layers) {
@@ -107,9 +112,19 @@ function addLayerBenches(
   if (b.drops.total !== 0) throw new Error(`${spec}: the sample packet was dropped: ${JSON.stringify(b.drops.toRecord())}`);
   a.attach(discard);
   b.attach(discard);
+  return { a, b, down, up, msg, savedTcb };
+}
 
-  for (let i = 0; i < a.layers.length; i++) {
-    const layer = a.layers[i]!;
+/** Each sending layer's push alone, on a stub below it that answers as the real layer would. */
+function addPushBenches(
+  bench: Bench,
+  x: SampleExchange,
+  crypto: CryptoProviderName,
+  only: Set<string>,
+  names: Map<string, [string, 'push' | 'pop']>,
+): void {
+  const { a, down, msg } = x;
+  for (const layer of a.layers) {
     if (!only.has(layer.name)) continue;
     const length = down.get(layer)!;
     const stub = layer.below !== NOTHING_BELOW ? new StubBelow(layer.below) : null;
@@ -136,7 +151,17 @@ function addLayerBenches(
       },
     );
   }
+}
 
+/** Each receiving layer's pop alone on the message it was given, and the restore alone, to subtract. */
+function addPopBenches(
+  bench: Bench,
+  x: SampleExchange,
+  crypto: CryptoProviderName,
+  only: Set<string>,
+  names: Map<string, [string, 'push' | 'pop']>,
+): void {
+  const { b, up, savedTcb } = x;
   const frame = new BufferPool(1).get();
   const restore = (s: Snapshot): void => {
     copyBytes(frame.bytes, frame.slotStart + s.head, s.bytes, 0, s.bytes.length);
@@ -165,7 +190,6 @@ function addLayerBenches(
         afterAll: () => void (layer.above = above),
       },
     );
-    // The restore alone, to subtract.
     const baseline = `restore ${layer.name} [${crypto}]`;
     bench.add(baseline, () => {
       for (let k = 0; k < BATCH; k++) {
@@ -175,7 +199,21 @@ function addLayerBenches(
       }
     });
   }
-  if (b.drops.total !== 0) throw new Error(`${spec}: unexpected drops ${JSON.stringify(b.drops.toRecord())}`);
+}
+
+/** Builds a connected pair for `spec` and the benches for each of its layers. */
+function addLayerBenches(
+  bench: Bench,
+  spec: string,
+  crypto: CryptoProviderName,
+  packetSize: number,
+  only: Set<string>,
+  names: Map<string, [string, 'push' | 'pop']>,
+): void {
+  const exchange = sampleExchange(spec, crypto, packetSize);
+  addPushBenches(bench, exchange, crypto, only, names);
+  addPopBenches(bench, exchange, crypto, only, names);
+  if (exchange.b.drops.total !== 0) throw new Error(`${spec}: unexpected drops ${JSON.stringify(exchange.b.drops.toRecord())}`);
 }
 
 function addPrimitiveBenches(
