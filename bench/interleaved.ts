@@ -123,6 +123,15 @@ export function groupMembers(
  * Measures `members` (one stack, side and crypto) with `primitives` in interleaved slices: `runs`
  * more runs, added to `resume` (the group's earlier runs) when given.
  */
+/** Shuffles `items` in place (Fisher–Yates) with `order`'s numbers, and answers them. */
+function shuffled<T>(order: Prng, items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = order.below(i + 1);
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
+}
+
 export async function measureInterleaved(
   members: readonly Member[],
   primitives: readonly Primitive[],
@@ -136,13 +145,7 @@ export async function measureInterleaved(
   const series = new Map(slices.series.map((s) => [s.key, s]));
   const firstRun = lastRun(outcome) + 1;
   const order = new Prng((config.seed ^ 0x5eed ^ Math.imul(firstRun, 0x9e3779b9)) >>> 0);
-  const shuffle = <T>(items: T[]): T[] => {
-    for (let i = items.length - 1; i > 0; i--) {
-      const j = order.below(i + 1);
-      [items[i], items[j]] = [items[j]!, items[i]!];
-    }
-    return items;
-  };
+  const shuffle = <T>(items: T[]): T[] => shuffled(order, items);
 
   for (let run = firstRun; run < firstRun + runs && !outcome.stopped && outcome.live.length > 0; run++) {
     const runStart = performance.now();

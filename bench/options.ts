@@ -2,7 +2,7 @@
 // (exit 2) naming the flag, what was given and what is allowed.
 
 import type { Side } from '../drivers/workload-contract.js';
-import { CRYPTO_PROVIDERS, type CryptoProviderName } from '../stacks/crypto/index.js';
+import { CRYPTO_PROVIDERS } from '../stacks/crypto/index.js';
 import { PAPER_STACKS, StackSpecError, isGatewaySpec, isIpsecSpec, isScreenSpec, parseStackSpec, stackList } from '../stacks/spec.js';
 import {
   DISPATCH_POLICIES,
@@ -20,7 +20,7 @@ import { type CommandSpec, type FlagSpec, OptionError, type ParsedArgs, parseCom
 export { OptionError };
 import type { ClpPolicy } from '../parallel/parallel-run.js';
 import type { TcpLockScope } from '../stacks/stack-options.js';
-import { type BenchConfig, type Mode, type OutputFormat, type Profile, MODES, OUTPUT_FORMATS } from './config.js';
+import { type BenchConfig, type OutputFormat, type Profile, MODES, OUTPUT_FORMATS } from './config.js';
 
 const CLP_POLICIES: readonly ClpPolicy[] = ['thread-per-connection', 'processor-per-connection'];
 const LOCK_SCOPES: readonly TcpLockScope[] = ['state', 'segment'];

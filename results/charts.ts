@@ -226,11 +226,8 @@ function latencyChart(group: string, rows: readonly SummaryRow[]): ChartSpec {
   };
 }
 
-/**
- * The report's first chart: speedup against workers for every stack, both sides, PLP and CLP
- * beside the ideal line, as small panels on one scale (the paper's Fig. 3–10 at a glance).
- */
-function overviewChart(summary: readonly SummaryRow[]): ChartSpec | null {
+/** The overview's rows: PLP (state lock) and CLP (processor-per-connection), each line at its first connection count. */
+function overviewRows(summary: readonly SummaryRow[]): SummaryRow[] {
   const candidates = summary.filter(
     (s) =>
       s.dispatch === undefined &&
@@ -240,9 +237,35 @@ function overviewChart(summary: readonly SummaryRow[]): ChartSpec | null {
   );
   // A connection sweep has its own chart: here each line at its first connection count.
   const first = new Map<string, number>();
-  for (const s of candidates)
-    if (!first.has(`${s.stack}|${s.side}|${s.mode}|${s.crypto}`)) first.set(`${s.stack}|${s.side}|${s.mode}|${s.crypto}`, s.connections);
-  const rows = candidates.filter((s) => first.get(`${s.stack}|${s.side}|${s.mode}|${s.crypto}`) === s.connections);
+  const line = (s: SummaryRow) => `${s.stack}|${s.side}|${s.mode}|${s.crypto}`;
+  for (const s of candidates) if (!first.has(line(s))) first.set(line(s), s.connections);
+  return candidates.filter((s) => first.get(line(s)) === s.connections);
+}
+
+/** The overview's text alternative: each stack's speedups by side, PLP and CLP. */
+function overviewDescription(stacks: readonly string[], values: readonly Record<string, unknown>[]): string {
+  const sides = (stack: string) =>
+    ['send', 'recv']
+      .map((side) =>
+        describePoints(
+          values.filter((v) => v.stack === stack && v.side === side && v.series !== 'ideal' && v.workers !== 1),
+          'side',
+          'series',
+          'workers',
+          'speedup',
+        ),
+      )
+      .filter((t) => t !== '')
+      .join('; ');
+  return `Speedup against workers, PLP and CLP against the ideal. ${stacks.map((stack) => `${stack}: ${sides(stack)}`).join('. ')}.`;
+}
+
+/**
+ * The report's first chart: speedup against workers for every stack, both sides, PLP and CLP
+ * beside the ideal line, as small panels on one scale (the paper's Fig. 3–10 at a glance).
+ */
+function overviewChart(summary: readonly SummaryRow[]): ChartSpec | null {
+  const rows = overviewRows(summary);
   const workers = [...new Set(rows.map((s) => s.workers))].sort((a, b) => a - b);
   if (workers.length < 2) return null;
   const cryptos = new Set(rows.map((s) => s.crypto)).size > 1;
@@ -270,23 +293,7 @@ function overviewChart(summary: readonly SummaryRow[]): ChartSpec | null {
   return {
     name: 'overview',
     title: 'Speedup at a glance: PLP, CLP and ideal for each stack and side',
-    description: `Speedup against workers, PLP and CLP against the ideal. ${stacks
-      .map(
-        (stack) =>
-          `${stack}: ${['send', 'recv']
-            .map((side) =>
-              describePoints(
-                values.filter((v) => v.stack === stack && v.side === side && v.series !== 'ideal' && v.workers !== 1),
-                'side',
-                'series',
-                'workers',
-                'speedup',
-              ),
-            )
-            .filter((t) => t !== '')
-            .join('; ')}`,
-      )
-      .join('. ')}.`,
+    description: overviewDescription(stacks, values),
     spec: {
       $schema: SCHEMA,
       title: 'Speedup (throughput ÷ 1 worker) against workers',
