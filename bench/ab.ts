@@ -69,7 +69,8 @@ export const AB: CommandSpec = {
   operandHelp: [
     [
       'REF',
-      'a commit (anything git names: HEAD~1, a tag, a hash) built in a temporary git worktree, or the folder of a built checkout; this code is "new", REF "old"',
+      'a commit (anything git names: HEAD~1, a tag, a hash) built in a temporary git worktree, or the ' +
+        'folder of a built checkout; this code is "new", REF "old"',
     ],
   ],
   positionals: 1,
@@ -181,7 +182,11 @@ function checkoutOf(ref: string, quiet: boolean): { dir: string; commit: string 
 }
 
 function protocolMismatch(ref: string, theirs: number | undefined): string {
-  return `${ref} predates this interleaved measurement (${theirs === undefined ? 'none' : `protocol ${theirs}`}, this code protocol ${SLICED_PROTOCOL}): ab compares builds that measure alike; use --compare for older results`;
+  return (
+    `${ref} predates this interleaved measurement ` +
+    `(${theirs === undefined ? 'none' : `protocol ${theirs}`}, this code protocol ${SLICED_PROTOCOL}): ab ` +
+    `compares builds that measure alike; use --compare for older results`
+  );
 }
 
 /** REF's engine and single-thread session, loaded from its build; refused when REF predates sliced sessions. */
@@ -334,7 +339,9 @@ function report(rows: AbRow[], options: AbOptions, commit: string | null): numbe
     regressions: regressions.map((r) => r.configuration),
   };
   const markdown = [
-    `new ${result.new?.slice(0, 12) ?? 'this checkout'} ÷ old ${commit?.slice(0, 12) ?? options.ref}: slices of ${Math.round(sliceMs(config))} ms in alternation; ratio = geometric mean of the rounds' ratios, 90% interval and p (paired t, Holm-adjusted) from the runs.`,
+    `new ${result.new?.slice(0, 12) ?? 'this checkout'} ÷ old ${commit?.slice(0, 12) ?? options.ref}: ` +
+      `slices of ${Math.round(sliceMs(config))} ms in alternation; ratio = geometric mean of the rounds' ` +
+      `ratios, 90% interval and p (paired t, Holm-adjusted) from the runs.`,
     '',
     table(
       ['configuration', 'new ÷ old (90%)', 'change', 'pairs', 'p (Holm)', 'verdict'],
@@ -361,7 +368,8 @@ function report(rows: AbRow[], options: AbOptions, commit: string | null): numbe
   else if (!config.quiet) console.log(markdown);
   if (regressions.length > 0)
     console.error(
-      `xkbench ab: ${regressions.length} regression(s) beyond ${thresholdPercent}%: ${regressions.map((r) => `${r.configuration} ${r.changePercent.toFixed(1)}%`).join('; ')}`,
+      `xkbench ab: ${regressions.length} regression(s) beyond ${thresholdPercent}%: ` +
+        `${regressions.map((r) => `${r.configuration} ${r.changePercent.toFixed(1)}%`).join('; ')}`,
     );
   return regressions.length > 0 ? EXIT.regression : EXIT.ok;
 }

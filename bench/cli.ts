@@ -60,7 +60,9 @@ class ProgressLine {
     const now = Date.now();
     if (now - this.last < 100) return;
     this.last = now;
-    const line = `${s.label}  run ${s.run}/${s.runs} ${s.phase}  ${formatSeconds(s.elapsed)} elapsed, ${formatSeconds(s.planned - s.elapsed)} left`;
+    const line =
+      `${s.label}  run ${s.run}/${s.runs} ${s.phase}  ${formatSeconds(s.elapsed)} elapsed, ` +
+      `${formatSeconds(s.planned - s.elapsed)} left`;
     process.stderr.write(`\r\x1b[2K${line.slice(0, (process.stderr.columns ?? 120) - 1)}`);
     this.shown = true;
   }
@@ -139,7 +141,10 @@ function buildMeta(config: BenchConfig, outcome: BenchOutcome, started: Date, ar
     cores: os.availableParallelism(),
     modes: {
       single: 'one thread, no pool; connections served in turn',
-      plp: 'packet-level: one connection on all workers; TCP control block, reassembly queue, IP identification and AH sequence in shared memory; TCP state under an Atomics mutex; segments delivered to the application in stream order',
+      plp:
+        'packet-level: one connection on all workers; TCP control block, reassembly queue, IP identification ' +
+        'and AH sequence in shared memory; TCP state under an Atomics mutex; segments delivered to the ' +
+        'application in stream order',
       clp: `connection-level (${config.clp.join(', ')}): each connection owned by one worker, no lock on the fast path`,
     },
     incomplete: outcome.incomplete,
@@ -147,8 +152,11 @@ function buildMeta(config: BenchConfig, outcome: BenchOutcome, started: Date, ar
     method:
       'Application payload bits per second of wall-clock time over the steady window, after a warm-up that is excluded; ' +
       'a new seed per run fills the data buffers; mean and 90% confidence interval (Student t) over runs. ' +
-      `The configurations of a stack, side and crypto provider and the primitives they are divided by take turns in slices of ${Math.round(sliceMs(config))} ms, in random order each round, the others parked; ` +
-      "a run's window is its slices. Speedups, PLP ÷ CLP, lock scopes and same-run ratios are geometric means of the rounds' ratios with a 90% interval from the runs (Student t over each run's mean log ratio; each run on new threads; pairedRatios); " +
+      (`The configurations of a stack, side and crypto provider and the primitives they are divided by take ` +
+        `turns in slices of ${Math.round(sliceMs(config))} ms, in random order each round, the others parked; `) +
+      ("a run's window is its slices. Speedups, PLP ÷ CLP, lock scopes and same-run ratios are geometric " +
+        "means of the rounds' ratios with a 90% interval from the runs (Student t over each run's mean log " +
+        'ratio; each run on new threads; pairedRatios); ') +
       'gateway stacks run whole windows, their ratios propagated from the run means.',
     precision: {
       targetCiPercent: config.targetCiPercent,
@@ -181,7 +189,8 @@ interface CheckedInputs {
 function checkInputs(config: BenchConfig, started: Date): CheckedInputs | number {
   if (config.cryptos.includes('node') && config.stacks.some((s) => s.split('/').includes('des')) && !nodeHasSingleDes()) {
     console.error(
-      `xkbench: --crypto node with a DES stack needs OpenSSL's legacy provider: run through the xkbench command or npm run bench, or set NODE_OPTIONS=${LEGACY_PROVIDER_FLAG}`,
+      `xkbench: --crypto node with a DES stack needs OpenSSL's legacy provider: run through the xkbench ` +
+        `command or npm run bench, or set NODE_OPTIONS=${LEGACY_PROVIDER_FLAG}`,
     );
     return EXIT.badInput;
   }
@@ -246,7 +255,9 @@ async function measure(config: BenchConfig, captures: Captures | null, stop: Sto
       failed: (f) => {
         progress.clear();
         console.error(
-          `xkbench: ${f.stack} ${f.side} ${f.mode} ×${f.workers} [${f.crypto}] failed: ${f.error}${f.endedAfterMs !== undefined ? ` (ended ${f.endedAfterMs} ms later, pool replaced)` : ''}; its figures are missing, the other configurations go on`,
+          `xkbench: ${f.stack} ${f.side} ${f.mode} ×${f.workers} [${f.crypto}] failed: ` +
+            `${f.error}${f.endedAfterMs !== undefined ? ` (ended ${f.endedAfterMs} ms later, pool replaced)` : ''}; ` +
+            `its figures are missing, the other configurations go on`,
         );
       },
       ...(captures ? { tap: (c: Configuration, f: Msg) => captures.tap(c, f) } : {}),
@@ -398,7 +409,8 @@ async function main(argv: string[]): Promise<number> {
   const pcaps = captures?.close() ?? [];
   if (captures !== null && pcaps.length === 0) {
     console.error(
-      "xkbench: --pcap: no frame was captured (frames are taken during the warm-up of each configuration's first run: give --warmup above 0)",
+      "xkbench: --pcap: no frame was captured (frames are taken during the warm-up of each configuration's " +
+        'first run: give --warmup above 0)',
     );
   }
   if (config.json) printJson(results, outcome, comparison, out);
@@ -407,7 +419,8 @@ async function main(argv: string[]): Promise<number> {
     const files = written.filter((f) => !f.includes('/')).join(', ');
     const charts = written.filter((f) => f.includes('/')).length;
     console.log(
-      `results: ${path.join(out, 'results.csv')}, results.json, ${files} and ${charts} charts${pcaps.length ? `; capture: ${pcaps.join(', ')}` : ''}`,
+      `results: ${path.join(out, 'results.csv')}, results.json, ${files} and ${charts} ` +
+        `charts${pcaps.length ? `; capture: ${pcaps.join(', ')}` : ''}`,
     );
   }
   return reportEnd(config, outcome, comparison, out, stop);

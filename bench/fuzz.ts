@@ -96,7 +96,10 @@ function main(argv: string[]): number {
     if (!config.json) {
       const c = counts;
       console.log(
-        `${spec} [${config.crypto}]: ${c.offered} frames in ${results[spec]!.seconds.toFixed(1)} s — delivered ${c.delivered}, queued out of order ${c.queued}, without data ${c.withoutData}, blocked ${c.blocked}, dropped ${c.dropped}; escapes ${c.escapes}; reconnects ${c.reconnects}${problem ? `; FAILED: ${problem}` : '; every frame accounted for once'}`,
+        `${spec} [${config.crypto}]: ${c.offered} frames in ${results[spec]!.seconds.toFixed(1)} s — ` +
+          `delivered ${c.delivered}, queued out of order ${c.queued}, without data ${c.withoutData}, blocked ` +
+          `${c.blocked}, dropped ${c.dropped}; escapes ${c.escapes}; reconnects ` +
+          `${c.reconnects}${problem ? `; FAILED: ${problem}` : '; every frame accounted for once'}`,
       );
       console.log(
         `  made: ${Object.entries(c.byMutation)

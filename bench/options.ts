@@ -64,14 +64,18 @@ export const FLAGS: Record<string, FlagSpec> = {
   '--stacks': {
     group: RUN,
     value: 'a,b',
-    help: 'stack specs, comma-separated, top layer first, e.g. tcp/ip/fddi, des/tcp/md5/ip/eth, udp/ip/fddi, screen(100)/ip/eth, esp(3des,md5)/ip/eth, ah(md5)/ip/eth',
+    help:
+      'stack specs, comma-separated, top layer first, e.g. tcp/ip/fddi, des/tcp/md5/ip/eth, udp/ip/fddi, ' +
+      'screen(100)/ip/eth, esp(3des,md5)/ip/eth, ah(md5)/ip/eth',
     default: `the paper's four, ${PAPER_STACKS.join(', ')}`,
   },
   '--side': { group: RUN, value: 'S', help: 'send, recv, or send,recv', default: 'send,recv' },
   '--mode': {
     group: RUN,
     value: 'M',
-    help: 'plp (packet-level: one connection, any packet to any worker), clp (connection-level: a connection per worker), single (one thread, no pool); comma-separated',
+    help:
+      'plp (packet-level: one connection, any packet to any worker), clp (connection-level: a connection ' +
+      'per worker), single (one thread, no pool); comma-separated',
     default: 'plp,clp',
   },
   '--packet-size': {
@@ -91,33 +95,44 @@ export const FLAGS: Record<string, FlagSpec> = {
   '--profile': {
     group: TIME,
     value: 'P',
-    help: 'quick (500ms warm-up, 500ms, 4 runs, target ±5%), paper (30s, 30s, 10 runs, ±2%) or ci (300ms, 500ms, 4 runs, no target: the regression check); explicit flags win',
+    help:
+      'quick (500ms warm-up, 500ms, 4 runs, target ±5%), paper (30s, 30s, 10 runs, ±2%) or ci (300ms, ' +
+      '500ms, 4 runs, no target: the regression check); explicit flags win',
     default: 'quick',
   },
   '--warmup': { group: TIME, value: 'T', help: 'warm-up before each run, excluded from the figures: 500ms, 1s, 2m', default: '500ms' },
   '--warmup-cpu': {
     group: TIME,
     value: 'T',
-    help: 'warm-up by work: every thread warms up until it has had T on the CPU and 64 packets, so that its JIT has settled however many threads share the cores (the warm-up lasts at least --warmup)',
+    help:
+      'warm-up by work: every thread warms up until it has had T on the CPU and 64 packets, so that its JIT ' +
+      'has settled however many threads share the cores (the warm-up lasts at least --warmup)',
     default: '100ms',
   },
   '--duration': { group: TIME, value: 'T', help: "steady-state window of each run (its slices' time)", default: '500ms' },
   '--runs': {
     group: TIME,
     value: 'N',
-    help: 'runs per configuration, each with a new seed and new threads, 1 to 1000 (with --target-ci the least); given alone, exactly N runs and no target',
+    help:
+      'runs per configuration, each with a new seed and new threads, 1 to 1000 (with --target-ci the ' +
+      'least); given alone, exactly N runs and no target',
     default: '4',
   },
   '--target-ci': {
     group: TIME,
     value: 'P',
-    help: "add runs until every paired ratio's 90% interval is within ±P% (speedups, PLP/CLP, lock scopes, same-run ratios), or the budget is spent, e.g. 5%",
+    help:
+      "add runs until every paired ratio's 90% interval is within ±P% (speedups, PLP/CLP, lock scopes, " +
+      'same-run ratios), or the budget is spent, e.g. 5%',
     default: "the profile's",
   },
   '--budget': {
     group: TIME,
     value: 'T',
-    help: 'the most the whole benchmark may take, e.g. 5m: shorter windows, fewer worker counts or fewer runs until the plan fits (said before any work, and in meta.plan); with a precision target, its added runs stop there too',
+    help:
+      'the most the whole benchmark may take, e.g. 5m: shorter windows, fewer worker counts or fewer runs ' +
+      'until the plan fits (said before any work, and in meta.plan); with a precision target, its added ' +
+      'runs stop there too',
     default: 'no limit; a target stops at 1.5 times the plan',
   },
   '--slice': {
@@ -130,7 +145,9 @@ export const FLAGS: Record<string, FlagSpec> = {
   '--workers': {
     group: PARALLEL,
     value: 'a,b',
-    help: `worker threads, comma-separated to sweep, 1 to ${MAX_THREADS}, or cores for this machine's (e.g. 1,cores); more than the cores are marked oversubscribed`,
+    help:
+      `worker threads, comma-separated to sweep, 1 to ${MAX_THREADS}, or cores for this machine's (e.g. ` +
+      `1,cores); more than the cores are marked oversubscribed`,
     default: `1, 2, 4, … and the cores: here ${defaultWorkerSweep(cores()).join(',')}`,
   },
   '--connections': {
@@ -142,19 +159,25 @@ export const FLAGS: Record<string, FlagSpec> = {
   '--clp': {
     group: PARALLEL,
     value: 'P',
-    help: 'thread-per-connection (threads = connections), processor-per-connection (threads = --workers, connections spread evenly), or both comma-separated (one chart)',
+    help:
+      'thread-per-connection (threads = connections), processor-per-connection (threads = --workers, ' +
+      'connections spread evenly), or both comma-separated (one chart)',
     default: 'processor-per-connection',
   },
   '--tcp-lock-scope': {
     group: PARALLEL,
     value: 'S',
-    help: "plp: state (the lock covers TCP state only, checksums outside) or segment (all of TCP's work on a segment); state,segment compares both",
+    help:
+      "plp: state (the lock covers TCP state only, checksums outside) or segment (all of TCP's work on a " +
+      'segment); state,segment compares both',
     default: 'state',
   },
   '--dispatch': {
     group: GATEWAY,
     value: 'P',
-    help: `${DISPATCH_POLICIES.join(', ')}: shared queue, Benecke's flat hash selection, Shieh & Lai's round-robin or shortest queue first; comma-separated to compare`,
+    help:
+      `${DISPATCH_POLICIES.join(', ')}: shared queue, Benecke's flat hash selection, Shieh & Lai's ` +
+      `round-robin or shortest queue first; comma-separated to compare`,
     default: 'flat-hash',
   },
   '--dispatch-unit': {
@@ -183,7 +206,9 @@ export const FLAGS: Record<string, FlagSpec> = {
   '--heartbeat': {
     group: GATEWAY,
     value: 'MS',
-    help: 'every worker beats every MS milliseconds; a worker silent for 3 beats is taken for dead and the survivors divide the packets anew, e.g. 20',
+    help:
+      'every worker beats every MS milliseconds; a worker silent for 3 beats is taken for dead and the ' +
+      'survivors divide the packets anew, e.g. 20',
     default: 'none, static selection',
   },
   '--out': {
@@ -205,12 +230,17 @@ export const FLAGS: Record<string, FlagSpec> = {
   '--format': {
     group: OUTPUT,
     value: 'F',
-    help: 'also write github-action-benchmark.json (tracked metrics) and github-action-benchmark-throughput.json (Mbit/s), customBiggerIsBetter, with: github-action-benchmark',
+    help:
+      'also write github-action-benchmark.json (tracked metrics) and ' +
+      'github-action-benchmark-throughput.json (Mbit/s), customBiggerIsBetter, with: ' +
+      'github-action-benchmark',
   },
   '--compare': {
     group: COMPARE,
     value: 'OLD',
-    help: 'a results.json or run folder: each summary row old against new, the change in %, whether it is outside the noise (90% intervals) and beyond --threshold',
+    help:
+      'a results.json or run folder: each summary row old against new, the change in %, whether it is ' +
+      'outside the noise (90% intervals) and beyond --threshold',
   },
   '--threshold': {
     group: COMPARE,
@@ -409,7 +439,10 @@ function fitToMachine(config: BenchConfig, workersGiven: boolean, memoryBytes: n
   return { ...fitted, fitted: [...thinnedForMemory, ...changes] };
 }
 
-/** The configuration a parsed command line asks for, on a machine of `machineCores` cores and `memoryBytes` of memory. Throws OptionError on anything wrong. */
+/**
+ * The configuration a parsed command line asks for, on a machine of `machineCores` cores and
+ * `memoryBytes` of memory. Throws OptionError on anything wrong.
+ */
 export function configFrom(args: ParsedArgs, machineCores = cores(), memoryBytes = os.totalmem()): BenchConfig {
   const { given, text } = args;
   const profileText = text('--profile') ?? 'quick';

@@ -211,7 +211,12 @@ export function threadMemoryProblem(config: BenchConfig, totalBytes = os.totalme
   const allowMiB = (0.75 * totalBytes) / 1048576;
   if (needMiB <= allowMiB) return null;
   const most = Math.floor(allowMiB / THREAD_MEMORY_MIB);
-  return `--workers/--connections: one run keeps ${threads} threads alive, about ${(needMiB / 1024).toFixed(1)} GiB at ${THREAD_MEMORY_MIB} MiB a thread, more than three quarters of this machine's ${(totalBytes / 2 ** 30).toFixed(1)} GiB: allowed up to about ${most} threads at once (fewer connections, or one connection count a run)`;
+  return (
+    `--workers/--connections: one run keeps ${threads} threads alive, about ${(needMiB / 1024).toFixed(1)} ` +
+    `GiB at ${THREAD_MEMORY_MIB} MiB a thread, more than three quarters of this machine's ` +
+    `${(totalBytes / 2 ** 30).toFixed(1)} GiB: allowed up to about ${most} threads at once (fewer ` +
+    `connections, or one connection count a run)`
+  );
 }
 
 /** The least a window may be fitted down to: four rounds of slices. */
@@ -250,7 +255,9 @@ export function fitPlan(config: BenchConfig, budgetSeconds: number): { config: B
   if (!fits(fitted)) {
     const least = estimatePlan(fitted).seconds * (budgetSeconds / room);
     throw new OptionError(
-      `--budget ${seconds(budgetSeconds)} is too short for these stacks and modes: the smallest plan (${fitted.workers.length} worker counts, ${fitted.runs} runs of ${seconds(fitted.durationSeconds)}) takes about ${seconds(least)}; give more, or fewer --stacks or --side`,
+      `--budget ${seconds(budgetSeconds)} is too short for these stacks and modes: the smallest plan ` +
+        `(${fitted.workers.length} worker counts, ${fitted.runs} runs of ${seconds(fitted.durationSeconds)}) ` +
+        `takes about ${seconds(least)}; give more, or fewer --stacks or --side`,
     );
   }
   return { config: fitted, changes };
@@ -285,5 +292,9 @@ export function planLine(config: BenchConfig, estimate: PlanEstimate, changes: r
     changes.length > 0
       ? `; to fit${config.budgetSeconds !== null ? ` --budget ${seconds(config.budgetSeconds)}` : ''}: ${changes.join(', ')}`
       : '';
-  return `plan: ${estimate.configurations} configurations × ${estimate.runs} runs on ${config.cores} cores (workers ${config.workers.join(',')}, up to ${estimate.peakThreads} threads at once) ≈ ${seconds(estimate.seconds)} (${parts.join(', ')})${extra}${fitted}`;
+  return (
+    `plan: ${estimate.configurations} configurations × ${estimate.runs} runs on ${config.cores} cores ` +
+    `(workers ${config.workers.join(',')}, up to ${estimate.peakThreads} threads at once) ≈ ` +
+    `${seconds(estimate.seconds)} (${parts.join(', ')})${extra}${fitted}`
+  );
 }

@@ -11,14 +11,7 @@ import { enforcementFor } from '../drivers/workload-contract.js';
 import type { Enforcement } from '../drivers/workload-contract.js';
 import { ParallelEngine, WorkerFailure } from '../parallel/engine.js';
 import type { Msg } from '../stacks/message.js';
-import {
-  type CalibrationRow,
-  type CrashPhase,
-  type CrashReport,
-  type RunDetail,
-  configKey,
-  round,
-} from '../results/rows.js';
+import { type CalibrationRow, type CrashPhase, type CrashReport, type RunDetail, configKey, round } from '../results/rows.js';
 import type { WorkerTask } from '../parallel/worker.js';
 import type { BenchConfig } from './config.js';
 import type { FailedConfiguration, Measurement } from './measurement.js';
@@ -254,7 +247,8 @@ function finish(
     const valid = faults.length === 0 && m.dataErrors === 0 && m.conservation === null;
     if (!valid && config.verify) {
       throw new VerifyError(
-        `${c.stack} ${c.side} ${c.mode} ×${c.workers} run ${i + 1}: ${m.dataErrors} application data errors; drops: ${describeDrops(m.drops)}${m.conservation ? `; conservation: ${m.conservation}` : ''}`,
+        `${c.stack} ${c.side} ${c.mode} ×${c.workers} run ${i + 1}: ${m.dataErrors} application data errors; ` +
+          `drops: ${describeDrops(m.drops)}${m.conservation ? `; conservation: ${m.conservation}` : ''}`,
       );
     }
     const row: RunDetail = {

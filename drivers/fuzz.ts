@@ -1,9 +1,10 @@
 // A hostile source for the receive path of any stack: genuine frames from a real sender, offered
 // as they are, swapped with their successor, or mutated — bit flips, truncation, extension, header
 // fields set to edge values (the flips and fields with the IP and transport checksums fixed up half
-// the time, so the mutation reaches the layer it aims at), and frames of random bytes. The genuine sender is the peer TCP of a connection (reopened if
-// a mutation closes it), a peer UDP, the upstream gateway of an IPsec tunnel encapsulating a
-// traffic mix, or, for a packet screen, the traffic mix itself. Every frame is accounted for:
+// the time, so the mutation reaches the layer it aims at), and frames of random bytes. The genuine
+// sender is the peer TCP of a connection (reopened if a mutation closes it), a peer UDP, the
+// upstream gateway of an IPsec tunnel encapsulating a traffic mix, or, for a packet screen, the
+// traffic mix itself. Every frame is accounted for:
 // delivered to the application, queued out of order, taken without data (an ACK), blocked by a
 // screen, or dropped with a reason; a frame that throws out of the data path is an escape. Nothing
 // here allocates per frame except what a failure report needs.
@@ -33,7 +34,10 @@ import { FrameQueue, Loopback } from './loopback.js';
 import { Prng } from './prng.js';
 import { type TrafficMix, buildTrafficMix } from './traffic-mix.js';
 
-/** Every kind of stack: the paper's over both links, and those each layer's kind names (UDP, DES without MD5, the packet screen, both IPsec tunnels). */
+/**
+ * Every kind of stack: the paper's over both links, and those each layer's kind names (UDP, DES
+ * without MD5, the packet screen, both IPsec tunnels).
+ */
 export const FUZZ_STACKS: readonly string[] = [
   ...PAPER_STACKS,
   ...PAPER_STACKS.map((s) => s.replace(/fddi$/, 'eth')),

@@ -249,7 +249,10 @@ export class GatewayWorkload implements Workload {
     const c = this.gatewayCounters();
     const dropped = this.stack.drops.total;
     if (c.kept === this.delivered + c.blocked + dropped) return null;
-    return `${c.kept} packets taken, but ${this.delivered} went on + ${c.blocked} blocked + ${dropped} dropped = ${this.delivered + c.blocked + dropped}`;
+    return (
+      `${c.kept} packets taken, but ${this.delivered} went on + ${c.blocked} blocked + ${dropped} dropped = ` +
+      `${this.delivered + c.blocked + dropped}`
+    );
   }
 
   sharedAccount(): SharedAccount | null {

@@ -150,7 +150,10 @@ export class ReceiveWorkload extends BaseWorkload {
     const dropped = this.receiver.drops.total;
     const queued = this.receiver.tcb?.f[Tcb.reassCount] ?? 0;
     if (this.packets !== this.messages + dropped + queued) {
-      return `${this.packets} frames offered, but ${this.messages} delivered + ${dropped} dropped + ${queued} queued = ${this.messages + dropped + queued}`;
+      return (
+        `${this.packets} frames offered, but ${this.messages} delivered + ${dropped} dropped + ${queued} ` +
+        `queued = ${this.messages + dropped + queued}`
+      );
     }
     if (this.delivered !== this.messages * this.options.packetSize)
       return `${this.messages} messages delivered ${this.delivered} bytes, not ${this.messages} × ${this.options.packetSize}`;

@@ -96,7 +96,10 @@ export class SendWorkload extends BaseWorkload {
     if (this.framesOut > 0 && sndNxt !== this.lastEnd)
       return `the sender's snd_nxt ${sndNxt >>> 0} is not the end of the last segment on the wire ${this.lastEnd >>> 0}`;
     if (sndUna !== peerRcvNxt)
-      return `the sender counts ${sndUna >>> 0} acknowledged, the receiver ${peerRcvNxt >>> 0}: ${(peerRcvNxt - sndUna) | 0} bytes acknowledged but not taken`;
+      return (
+        `the sender counts ${sndUna >>> 0} acknowledged, the receiver ${peerRcvNxt >>> 0}: ` +
+        `${(peerRcvNxt - sndUna) | 0} bytes acknowledged but not taken`
+      );
     return null;
   }
 

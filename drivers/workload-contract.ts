@@ -83,7 +83,10 @@ export function sharedAccountProblem(accounts: readonly SharedAccount[]): string
   const sum = (k: keyof SharedAccount): number => accounts.reduce((s, a) => s + a[k], 0);
   const [offered, delivered, dropped, queued] = [sum('offered'), sum('delivered'), sum('dropped'), sum('queued')];
   if (offered === delivered + dropped + queued) return null;
-  return `${offered} frames offered by ${accounts.length} workers, but ${delivered} delivered + ${dropped} dropped + ${queued} queued = ${delivered + dropped + queued}`;
+  return (
+    `${offered} frames offered by ${accounts.length} workers, but ${delivered} delivered + ${dropped} ` +
+    `dropped + ${queued} queued = ${delivered + dropped + queued}`
+  );
 }
 
 /** The first connection whose counts break conservation, named (`connections[k]` for workload k), or null. */

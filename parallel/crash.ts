@@ -12,7 +12,9 @@
 
 import { MAX_BATCH } from './shared-run.js';
 
-const CONTROL_BYTES = 64; // Int32: crashed mask, epoch, members mask, proposing; Float64 at 16: switch position, at 24: crash time, at 32: detection time
+// Int32: crashed mask, epoch, members mask, proposing; Float64 at 16: switch position, at 24: crash
+// time, at 32: detection time.
+const CONTROL_BYTES = 64;
 const LINE = 64;
 
 /** Stream positions a proposal leaves between the survivors and the switch: three batches (a worker publishes its position after each). */

@@ -56,8 +56,12 @@ function seriesOf(rows: readonly SummaryRow[]): (s: SummaryRow) => string {
   const cryptos = new Set(rows.map((s) => s.crypto)).size > 1;
   const connections = new Set(rows.filter((s) => s.mode === 'clp').map((s) => s.connections)).size > 1;
   const sizes = new Set(rows.map((s) => s.packetSize)).size > 1;
-  return (s) =>
-    `${s.dispatch ?? (s.mode === 'plp' && s.tcpLockScope === 'segment' ? 'plp (segment lock)' : s.mode)}${sizes ? ` ${s.packetSize} B` : ''}${cryptos ? ` [${s.crypto}]` : ''}${connections && s.mode === 'clp' ? ` ${s.connections} conns` : ''}`;
+  return (s) => {
+    const mode = s.dispatch ?? (s.mode === 'plp' && s.tcpLockScope === 'segment' ? 'plp (segment lock)' : s.mode);
+    const size = sizes ? ` ${s.packetSize} B` : '';
+    const crypto = cryptos ? ` [${s.crypto}]` : '';
+    return `${mode}${size}${crypto}${connections && s.mode === 'clp' ? ` ${s.connections} conns` : ''}`;
+  };
 }
 
 function throughputChart(stack: string, rows: readonly SummaryRow[]): ChartSpec {
@@ -203,7 +207,9 @@ function latencyChart(group: string, rows: readonly SummaryRow[]): ChartSpec {
   return {
     name: `latency-${slug(group)}`,
     title: `Latency breakdown, ${group}`,
-    description: `µs per packet at one worker, ${group}: ${totals.join('; ')}. Each bar is the stack below it plus the increment of its extra layers.`,
+    description:
+      `µs per packet at one worker, ${group}: ${totals.join('; ')}. Each bar is the stack below it plus the ` +
+      `increment of its extra layers.`,
     spec: {
       $schema: SCHEMA,
       title: `Latency breakdown (µs per packet at 1 worker), ${group}: each panel its own scale`,
@@ -345,7 +351,9 @@ function connectionsChart(rows: readonly SummaryRow[], field: 'mbps' | 'fairness
   return {
     name: mbps ? 'connections' : 'fairness-connections',
     title: mbps ? 'Throughput against connections' : "Jain's fairness index against connections",
-    description: `${mbps ? 'Mbit/s' : "Jain's fairness index"} against connections. ${describePoints(values, 'side', 'series', 'connections', field)}.`,
+    description:
+      `${mbps ? 'Mbit/s' : "Jain's fairness index"} against connections. ` +
+      `${describePoints(values, 'side', 'series', 'connections', field)}.`,
     spec: {
       $schema: SCHEMA,
       title: mbps ? 'Throughput against connections (Mbit/s)' : "Fairness between connections (Jain's index)",
@@ -383,7 +391,7 @@ const DASH_LEGEND = {
 /** Rows of a connection sweep: those whose stack, side, mode, policy and crypto were measured at more than one connection count. */
 function connectionSweep(summary: readonly SummaryRow[]): SummaryRow[] {
   const key = (s: SummaryRow) =>
-    `${s.stack}|${s.side}|${s.mode}|${s.clp ?? ''}|${s.clp === 'thread-per-connection' ? '' : s.workers}|${s.crypto}|${s.tcpLockScope ?? ''}`;
+    [s.stack, s.side, s.mode, s.clp ?? '', s.clp === 'thread-per-connection' ? '' : s.workers, s.crypto, s.tcpLockScope ?? ''].join('|');
   const counts = new Map<string, Set<number>>();
   for (const s of summary) if (s.dispatch === undefined) counts.set(key(s), (counts.get(key(s)) ?? new Set()).add(s.connections));
   return summary.filter((s) => s.dispatch === undefined && counts.get(key(s))!.size > 1);
@@ -406,7 +414,9 @@ export function chartSpecs(summary: readonly SummaryRow[]): ChartSpec[] {
   }
   const groups = new Map<string, SummaryRow[]>();
   for (const s of summary.filter((row) => row.workers === 1 && row.dispatch === undefined)) {
-    const key = `${s.crypto}, ${s.mode}${s.tcpLockScope === 'segment' ? ' (segment lock)' : ''}, ${s.connections} connection${s.connections === 1 ? '' : 's'}`;
+    const key =
+      `${s.crypto}, ${s.mode}${s.tcpLockScope === 'segment' ? ' (segment lock)' : ''}, ${s.connections} ` +
+      `connection${s.connections === 1 ? '' : 's'}`;
     groups.set(key, [...(groups.get(key) ?? []), s]);
   }
   for (const [key, rows] of groups) charts.push(latencyChart(key, rows));

@@ -172,14 +172,18 @@ export function renderComparison(c: Comparison, notableOnly = false): string {
   const tracked = c.changes.filter((x) => x.tracked).length;
   const unjudged = c.changes.filter((x) => x.tracked && x.verdict === 'noise unknown').length;
   const lines = [
-    `Compared with ${c.old}: ${tracked} tracked metrics (speedups, same-run ratios), ${c.regressions.length} regression${c.regressions.length === 1 ? '' : 's'} beyond ${c.thresholdPercent}% and outside the noise.`,
+    `Compared with ${c.old}: ${tracked} tracked metrics (speedups, same-run ratios), ` +
+      `${c.regressions.length} regression${c.regressions.length === 1 ? '' : 's'} beyond ` +
+      `${c.thresholdPercent}% and outside the noise.`,
     c.machineDifference === null
       ? 'Same CPU, core count and Node version: raw Mbit/s is comparable too.'
       : `Different machine (${c.machineDifference}): raw Mbit/s is machine-dependent and shown for information only.`,
   ];
   if (unjudged > 0)
     lines.push(
-      `${unjudged} tracked change${unjudged === 1 ? '' : 's'} beyond ${c.thresholdPercent}% cannot be judged against the noise: a side was measured in one run, which has no interval (use --runs 2 or more); not counted as regressions.`,
+      `${unjudged} tracked change${unjudged === 1 ? '' : 's'} beyond ${c.thresholdPercent}% cannot be ` +
+        `judged against the noise: a side was measured in one run, which has no interval (use --runs 2 or ` +
+        `more); not counted as regressions.`,
     );
   const ordered = [...c.changes].filter((x) => !notableOnly || x.beyondThreshold).sort((a, b) => Number(b.tracked) - Number(a.tracked));
   if (ordered.length > 0) {

@@ -37,12 +37,19 @@ export function explanation(s: SummaryRow): string | null {
   const reasons: string[] = [];
   if (s.costRatio < 0.9)
     reasons.push(
-      `each packet cost ${Math.round((1 / s.costRatio - 1) * 100)}% more CPU${s.mode === 'plp' ? ' (spinning on the lock, cache lines moving between cores)' : ''}`,
+      `each packet cost ${Math.round((1 / s.costRatio - 1) * 100)}% more ` +
+        `CPU${s.mode === 'plp' ? ' (spinning on the lock, cache lines moving between cores)' : ''}`,
     );
-  if (s.busyRatio < 0.9 * s.workers)
-    reasons.push(
-      `the threads were on a CPU ${s.busyThreads !== undefined ? `${s.busyThreads.toFixed(2)} of ${s.workers}` : 'less than'} on average${s.runQueueShare !== undefined && s.runQueueShare > 0.05 ? `, ${Math.round(s.runQueueShare * 100)}% of the window waiting for one` : s.mode === 'plp' ? ' (waiting for the lock)' : ''}`,
-    );
+  if (s.busyRatio < 0.9 * s.workers) {
+    const busy = s.busyThreads !== undefined ? `${s.busyThreads.toFixed(2)} of ${s.workers}` : 'less than';
+    const waiting =
+      s.runQueueShare !== undefined && s.runQueueShare > 0.05
+        ? `, ${Math.round(s.runQueueShare * 100)}% of the window waiting for one`
+        : s.mode === 'plp'
+          ? ' (waiting for the lock)'
+          : '';
+    reasons.push(`the threads were on a CPU ${busy} on average${waiting}`);
+  }
   return reasons.length > 0 ? `${parts}: ${reasons.join(', and ')}` : parts;
 }
 
@@ -62,10 +69,17 @@ export function findings(summary: readonly SummaryRow[]): string[] {
     const modes = (['plp', 'clp'] as const).filter((mode) => sides.some((side) => at(mode, side) !== undefined));
     const clauses = modes.map(
       (mode) =>
-        `${mode.toUpperCase()} ${sides.map((side) => `${at(mode, side) ? speedupText(at(mode, side)!) : '—'}${sides.length > 1 ? ` ${SIDE_WORD[side]}` : ''}`).join(' and ')}`,
+        `${mode.toUpperCase()} ` +
+        sides
+          .map((side) => {
+            const row = at(mode, side);
+            return `${row ? speedupText(row) : '—'}${sides.length > 1 ? ` ${SIDE_WORD[side]}` : ''}`;
+          })
+          .join(' and '),
     );
     const sentence = [
-      `**${stack}**${cryptos.size > 1 ? ` [${crypto}]` : ''}: at ${most} workers ${sides.length === 1 ? `(${SIDE_WORD[sides[0]!]}) ` : ''}speedup ${clauses.join('; ')}`,
+      `**${stack}**${cryptos.size > 1 ? ` [${crypto}]` : ''}: at ${most} workers ` +
+        `${sides.length === 1 ? `(${SIDE_WORD[sides[0]!]}) ` : ''}speedup ${clauses.join('; ')}`,
     ];
     // PLP's lock at one worker and the Amdahl bound it puts on PLP at the most workers.
     const locks = sides
@@ -83,7 +97,8 @@ export function findings(summary: readonly SummaryRow[]): string[] {
       } else {
         const described = locks.map(
           ({ side, one }) =>
-            `${pct(one!.lockHeldFraction!)}${side === locks[0]!.side ? ' of the time' : ''} ${SIDE_WORD[side]} (${bound(one!.lockHeldFraction!)})`,
+            `${pct(one!.lockHeldFraction!)}${side === locks[0]!.side ? ' of the time' : ''} ${SIDE_WORD[side]} ` +
+            `(${bound(one!.lockHeldFraction!)})`,
         );
         sentence.push(`PLP's lock is held at one worker ${described.join(' and ')}`);
       }
@@ -121,7 +136,8 @@ function connectionFindings(summary: readonly SummaryRow[]): string[] {
       const jain = (s: SummaryRow) => (s.fairness === undefined ? '' : `, Jain ${s.fairness.toFixed(3)}`);
       const mbps = (x: number) => (x >= 100 ? x.toFixed(0) : x.toPrecision(3));
       clauses.push(
-        `${policy}${policy === 'processor-per-connection' ? ` on ${b.workers} threads` : ''} ${mbps(a.meanMbps)} Mbit/s${jain(a)} → ${mbps(b.meanMbps)}${jain(b)}`,
+        `${policy}${policy === 'processor-per-connection' ? ` on ${b.workers} threads` : ''} ` +
+          `${mbps(a.meanMbps)} Mbit/s${jain(a)} → ${mbps(b.meanMbps)}${jain(b)}`,
       );
     }
     if (clauses.length > 0)

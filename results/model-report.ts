@@ -42,7 +42,10 @@ const usesCrypto = (stack: string): boolean => !isScreenSpec(stack);
 
 function curveLabel(s: SummaryRow): string {
   const how = s.dispatch ?? `${s.mode}${s.tcpLockScope === 'segment' ? ' (segment lock)' : ''}`;
-  return `${s.stack} ${s.side}${s.packetSize > 0 && s.dispatch !== undefined ? ` ${s.packetSize} B` : ''} ${how}${usesCrypto(s.stack) ? ` [${s.crypto}]` : ''}`;
+  return (
+    `${s.stack} ${s.side}${s.packetSize > 0 && s.dispatch !== undefined ? ` ${s.packetSize} B` : ''} ` +
+    `${how}${usesCrypto(s.stack) ? ` [${s.crypto}]` : ''}`
+  );
 }
 
 /** Gateway stacks: throughput in packets, load per worker, selection cost, what the screen passed. */

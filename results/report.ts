@@ -321,7 +321,9 @@ export function latencyTables(summary: readonly SummaryRow[]): string {
   const groups = new Map<string, SummaryRow[]>();
   // As in the paper, latency comes from the one-processor throughput.
   for (const s of summary.filter((row) => row.workers === 1 && row.dispatch === undefined)) {
-    const key = `${s.crypto} crypto, ${s.mode}, ${s.workers} worker${s.workers === 1 ? '' : 's'}, ${s.connections} connection${s.connections === 1 ? '' : 's'}, ${s.packetSize}-byte packets`;
+    const key =
+      `${s.crypto} crypto, ${s.mode}, ${s.workers} worker${s.workers === 1 ? '' : 's'}, ${s.connections} ` +
+      `connection${s.connections === 1 ? '' : 's'}, ${s.packetSize}-byte packets`;
     const group = groups.get(key);
     if (group) group.push(s);
     else groups.set(key, [s]);
@@ -342,7 +344,8 @@ export function latencyTables(summary: readonly SummaryRow[]): string {
     });
     const notes = cipherRatios(rows);
     parts.push(
-      `### ${key}\n\n${table(['Protocol Stack', 'Send Side', 'Inc. Cost', 'Recv Side', 'Inc. Cost'], body, ['l', 'r', 'r', 'r', 'r'])}${notes ? `\n\n${notes}` : ''}`,
+      `### ${key}\n\n${table(['Protocol Stack', 'Send Side', 'Inc. Cost', 'Recv Side', 'Inc. Cost'], body, LATENCY_ALIGN)}` +
+        (notes ? `\n\n${notes}` : ''),
     );
   }
   return parts.join('\n\n');
@@ -418,7 +421,11 @@ export function gatewaySections(summary: readonly SummaryRow[], runs: readonly R
       ? [
           '## Packet screen and dispatch (Benecke; Shieh & Lai)',
           '',
-          "Packets of the traffic mix (many TCP and UDP flows; 16 to 1472 bytes of user data for the screen, the given datagram size for IPsec) processed per second by all workers together; Mbit/s counts their IP bytes (the inner datagrams' for IPsec). Load max/mean: the busiest worker's share of the traffic ÷ the mean share (1 = even). Selection: µs per packet to receive a packet and decide it is another worker's.",
+          'Packets of the traffic mix (many TCP and UDP flows; 16 to 1472 bytes of user data for the screen, ' +
+            'the given datagram size for IPsec) processed per second by all workers together; Mbit/s counts their ' +
+            "IP bytes (the inner datagrams' for IPsec). Load max/mean: the busiest worker's share of the traffic " +
+            '÷ the mean share (1 = even). Selection: µs per packet to receive a packet and decide it is another ' +
+            "worker's.",
           '',
           gateways,
           '',
@@ -428,7 +435,8 @@ export function gatewaySections(summary: readonly SummaryRow[], runs: readonly R
       ? [
           "### Benecke's model: G(n) = (Bsel + Bfil) / (Bsel + Bfil / n), calibrated at n = 1",
           '',
-          "Bsel: the selection cost timed at n = 1; Bfil: the rest of a packet's time at n = 1. Error = (predicted − measured) ÷ measured. Rows without a measured speedup are predictions only.",
+          "Bsel: the selection cost timed at n = 1; Bfil: the rest of a packet's time at n = 1. Error = " +
+            '(predicted − measured) ÷ measured. Rows without a measured speedup are predictions only.',
           '',
           benecke,
           '',
@@ -438,7 +446,11 @@ export function gatewaySections(summary: readonly SummaryRow[], runs: readonly R
       ? [
           '### Crash and reconfiguration (Benecke §7)',
           '',
-          "A worker stops at the given moment (it processes nothing more and sends no heartbeat). With static selection its share of the packets is lost from then on (Benecke's Pcrash: about 1/n); with a heartbeat the survivors notice after three silent periods and divide the hash space among themselves from an agreed packet on. Loss: packets offered to the gateway that no worker processed, as a survivor counted them.",
+          'A worker stops at the given moment (it processes nothing more and sends no heartbeat). With static ' +
+            "selection its share of the packets is lost from then on (Benecke's Pcrash: about 1/n); with a " +
+            'heartbeat the survivors notice after three silent periods and divide the hash space among themselves ' +
+            'from an agreed packet on. Loss: packets offered to the gateway that no worker processed, as a ' +
+            'survivor counted them.',
           '',
           crash,
           '',
@@ -448,7 +460,11 @@ export function gatewaySections(summary: readonly SummaryRow[], runs: readonly R
       ? [
           "### Shieh & Lai's model: µ(n, s) = n·P·s / (R(s) + n·Q(s)), fitted",
           '',
-          'Fitted to every run of the IPsec gateways whose workers all see every packet: 1/µ is a line in 1/n for each frame size s. The unit of work is processing one byte (R(s) = s), so P is bytes per second of IPsec work one worker does and Q(s) what every worker pays for every packet, in bytes of that work. Spreads: 90% intervals over the per-run fits. The µ columns are **predicted** (with Q(s) = 0 where its fit fell below 0).',
+          'Fitted to every run of the IPsec gateways whose workers all see every packet: 1/µ is a line in 1/n ' +
+            'for each frame size s. The unit of work is processing one byte (R(s) = s), so P is bytes per second ' +
+            'of IPsec work one worker does and Q(s) what every worker pays for every packet, in bytes of that ' +
+            'work. Spreads: 90% intervals over the per-run fits. The µ columns are **predicted** (with Q(s) = 0 ' +
+            'where its fit fell below 0).',
           '',
           shiehLai,
           '',
@@ -458,7 +474,10 @@ export function gatewaySections(summary: readonly SummaryRow[], runs: readonly R
       ? [
           '## Scaling beyond this machine (predicted)',
           '',
-          "Amdahl's law S(n) = 1 / (σ + (1 − σ)/n) and the Universal Scalability Law S(n) = n / (1 + α(n − 1) + βn(n − 1)) fitted to each measured speedup curve (oversubscribed points left out). The ×4 … ×16 columns are **predicted**, not measured. With speedups at one worker count above 1, β cannot be told from α and is set to 0.",
+          "Amdahl's law S(n) = 1 / (σ + (1 − σ)/n) and the Universal Scalability Law S(n) = n / (1 + α(n − 1) + " +
+            'βn(n − 1)) fitted to each measured speedup curve (oversubscribed points left out). The ×4 … ×16 ' +
+            'columns are **predicted**, not measured. With speedups at one worker count above 1, β cannot be told ' +
+            'from α and is set to 0.',
           '',
           scaling,
           '',
@@ -489,6 +508,8 @@ export function memoryTable(runs: readonly (RunRow & { memory?: MemoryUse })[]):
     }),
   );
 }
+
+const LATENCY_ALIGN: ('l' | 'r')[] = ['l', 'r', 'r', 'r', 'r'];
 
 /** A titled section of report.md: its heading, what it shows, its body; nothing when the body is empty unless `always`. */
 function section(heading: string, intro: string, body: string | null | undefined, always = false): string[] {
@@ -587,7 +608,10 @@ function pairedIntro(extras: ReportExtras): string {
 function checkedLines(meta: ReportMeta): string[] {
   const lines = meta.enforcement.map((e) => {
     const computed = e.computedOnly.length ? `; computed, not enforced: ${e.computedOnly.join(', ')}` : '';
-    return `- ${e.stack} ${e.side}: enforced ${e.enforced.join(', ')}${computed}${e.genuineFrames ? '' : '; frames replayed from templates'}`;
+    return (
+      `- ${e.stack} ${e.side}: enforced ` +
+      `${e.enforced.join(', ')}${computed}${e.genuineFrames ? '' : '; frames replayed from templates'}`
+    );
   });
   return ['## What was checked', '', lines.join('\n'), ''];
 }
@@ -618,7 +642,8 @@ export function renderReport(summary: readonly SummaryRow[], meta: ReportMeta, e
     ...(extras.comparison ? ['## Compared with a baseline', '', renderComparison(extras.comparison), ''] : []),
     ...section(
       '## Latency breakdown (µs per packet)',
-      "As in the paper's Tables 1 and 2: time per packet at the measured throughput, and the increment over the TCP/IP stack of the same link.",
+      "As in the paper's Tables 1 and 2: time per packet at the measured throughput, and the increment over " +
+        'the TCP/IP stack of the same link.',
       latencyTables(summary),
       true,
     ),

@@ -27,7 +27,8 @@ export function readResults(fileOrFolder: string): ResultsFile {
   } catch (err) {
     if (err instanceof ResultsFileError) throw err;
     throw new ResultsFileError(
-      `${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): give a results.json or a run folder holding one`,
+      `${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): give a ` +
+        `results.json or a run folder holding one`,
     );
   }
   let data: unknown;

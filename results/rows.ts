@@ -140,7 +140,10 @@ export interface SummaryRow extends ConfigFields {
   /** µs per packet at the mean throughput. */
   usPerPacket: number;
   runs: number;
-  /** throughput ÷ the same configuration's at 1 worker, with the propagated 90% error; null without one (the interval null when either has one run). */
+  /**
+   * throughput ÷ the same configuration's at 1 worker, with the propagated 90% error; null without
+   * one (the interval null when either has one run).
+   */
   speedup: number | null;
   speedupLow: number | null;
   speedupHigh: number | null;

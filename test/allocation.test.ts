@@ -1,7 +1,8 @@
 // The data path allocates nothing per packet: the drivers and stacks (the packet screen's too, and
-// a PLP worker's path on a shared connection under the Atomics lock) run 200 000 packets and the young generation grows by less than a byte per packet (one small object
-// per packet would be 16 or more). Measured in a child Node whose young generation is fixed at 64 MB, so nothing is
-// collected mid-run and the growth is the allocation, whatever heap sizes the machine picks.
+// a PLP worker's path on a shared connection under the Atomics lock) run 200 000 packets and the
+// young generation grows by less than a byte per packet (one small object per packet would be 16 or
+// more). Measured in a child Node whose young generation is fixed at 64 MB, so nothing is collected
+// mid-run and the growth is the allocation, whatever heap sizes the machine picks.
 // (Stacks without crypto: crypto-js allocates inside the library, and node:crypto returns a new
 // Buffer per call.)
 import { test } from 'uvu';

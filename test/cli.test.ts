@@ -125,38 +125,41 @@ test('the command itself exits 2 with that message and no stack trace, writing n
   assert.not.ok(fs.existsSync(path.join(dir, 'never')));
 });
 
-test("a crash under static selection loses the dead worker's share; with a heartbeat the survivors take it over and nothing more is lost", () => {
-  const out = path.join(dir, 'crash');
-  const base = [
-    '--stacks',
-    'screen(10)/ip/eth',
-    '--workers',
-    '2',
-    '--runs',
-    '1',
-    '--warmup',
-    '200ms',
-    '--duration',
-    '1500ms',
-    '--kill-worker',
-    '1@400ms',
-    '--quiet',
-  ];
-  const r = run([...base, '--out', out]);
-  assert.is(r.status, 0, r.stderr);
-  const crash = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8')).runs[0].crash;
-  assert.is(crash.before.lossShare, 0);
-  // The dead worker's share (its packets by checksum mod 2): about half, never all or none.
-  assert.ok(crash.during.lossShare > 0.3 && crash.during.lossShare < 0.7, `lost ${crash.during.lossShare}`);
-  assert.is(crash.reconfiguredAfterMs, null);
-  const hb = path.join(dir, 'crash-heartbeat');
-  const h = run([...base, '--heartbeat', '50', '--out', hb]);
-  assert.is(h.status, 0, h.stderr);
-  const healed = JSON.parse(fs.readFileSync(path.join(hb, 'results.json'), 'utf8')).runs[0].crash;
-  assert.ok(healed.reconfiguredAfterMs !== null, 'the survivor switched');
-  assert.is(healed.after.lossShare, 0, 'nothing lost once the survivor switched');
-  assert.match(fs.readFileSync(path.join(hb, 'report.md'), 'utf8'), /### Crash and reconfiguration/);
-});
+test(
+  "a crash under static selection loses the dead worker's share; with a heartbeat the survivors take it " + 'over and nothing more is lost',
+  () => {
+    const out = path.join(dir, 'crash');
+    const base = [
+      '--stacks',
+      'screen(10)/ip/eth',
+      '--workers',
+      '2',
+      '--runs',
+      '1',
+      '--warmup',
+      '200ms',
+      '--duration',
+      '1500ms',
+      '--kill-worker',
+      '1@400ms',
+      '--quiet',
+    ];
+    const r = run([...base, '--out', out]);
+    assert.is(r.status, 0, r.stderr);
+    const crash = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8')).runs[0].crash;
+    assert.is(crash.before.lossShare, 0);
+    // The dead worker's share (its packets by checksum mod 2): about half, never all or none.
+    assert.ok(crash.during.lossShare > 0.3 && crash.during.lossShare < 0.7, `lost ${crash.during.lossShare}`);
+    assert.is(crash.reconfiguredAfterMs, null);
+    const hb = path.join(dir, 'crash-heartbeat');
+    const h = run([...base, '--heartbeat', '50', '--out', hb]);
+    assert.is(h.status, 0, h.stderr);
+    const healed = JSON.parse(fs.readFileSync(path.join(hb, 'results.json'), 'utf8')).runs[0].crash;
+    assert.ok(healed.reconfiguredAfterMs !== null, 'the survivor switched');
+    assert.is(healed.after.lossShare, 0, 'nothing lost once the survivor switched');
+    assert.match(fs.readFileSync(path.join(hb, 'report.md'), 'utf8'), /### Crash and reconfiguration/);
+  },
+);
 
 test('a missing or corrupt --compare file exits 2 before any work, naming the file and the fault', () => {
   const corrupt = path.join(dir, 'corrupt.json');
@@ -183,53 +186,57 @@ test('a missing or corrupt --compare file exits 2 before any work, naming the fi
 });
 
 for (const kind of ['throw', 'exit'] as const) {
-  test(`a worker that ${kind === 'throw' ? 'throws' : 'exits its thread'} mid-run: that configuration fails with the worker and stack named, the others are measured on a new pool and written`, () => {
-    const out = path.join(dir, `fault-${kind}`);
-    const env = { ...process.env, XKBENCH_FAULT: `${kind},worker=1,stack=tcp/md5/ip/fddi,side=send` };
-    // The command returning at all (spawnSync's timeout would fail it) shows nothing hung and no thread was left behind.
-    const r = run(
-      [
-        '--stacks',
-        'tcp/ip/fddi,tcp/md5/ip/fddi,des/tcp/md5/ip/fddi',
-        '--side',
-        'send',
-        '--mode',
-        'plp',
-        '--workers',
-        '2',
-        '--runs',
-        '2',
-        '--duration',
-        '200ms',
-        '--warmup',
-        '50ms',
-        '--out',
-        out,
-        '--quiet',
-      ],
-      env,
-    );
-    assert.is(r.status, 1, r.stderr);
-    assert.match(
-      r.stderr,
-      kind === 'throw'
-        ? /worker 1 running tcp\/md5\/ip\/fddi send: injected fault/
-        : /worker 1 running tcp\/md5\/ip\/fddi send: worker exited with code/,
-    );
-    const json = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
-    assert.equal(
-      json.failures.map((f: { stack: string; workers: number }) => [f.stack, f.workers]),
-      [['tcp/md5/ip/fddi', 2]],
-    );
-    assert.type(json.failures[0].endedAfterMs, 'number', 'how long the configuration took to end is recorded');
-    assert.equal(
-      [...new Set(json.runs.map((x: { stack: string }) => x.stack))],
-      ['tcp/ip/fddi', 'des/tcp/md5/ip/fddi'],
-      'the configurations before and after it are kept',
-    );
-    assert.ok(json.runs.every((x: { valid: boolean; packets: number }) => x.valid && x.packets > 0));
-    assert.match(fs.readFileSync(path.join(out, 'report.md'), 'utf8'), /Failed configurations[\s\S]*tcp\/md5\/ip\/fddi send plp ×2/);
-  });
+  test(
+    `a worker that ${kind === 'throw' ? 'throws' : 'exits its thread'} mid-run: that configuration fails ` +
+      `with the worker and stack named, the others are measured on a new pool and written`,
+    () => {
+      const out = path.join(dir, `fault-${kind}`);
+      const env = { ...process.env, XKBENCH_FAULT: `${kind},worker=1,stack=tcp/md5/ip/fddi,side=send` };
+      // The command returning at all (spawnSync's timeout would fail it) shows nothing hung and no thread was left behind.
+      const r = run(
+        [
+          '--stacks',
+          'tcp/ip/fddi,tcp/md5/ip/fddi,des/tcp/md5/ip/fddi',
+          '--side',
+          'send',
+          '--mode',
+          'plp',
+          '--workers',
+          '2',
+          '--runs',
+          '2',
+          '--duration',
+          '200ms',
+          '--warmup',
+          '50ms',
+          '--out',
+          out,
+          '--quiet',
+        ],
+        env,
+      );
+      assert.is(r.status, 1, r.stderr);
+      assert.match(
+        r.stderr,
+        kind === 'throw'
+          ? /worker 1 running tcp\/md5\/ip\/fddi send: injected fault/
+          : /worker 1 running tcp\/md5\/ip\/fddi send: worker exited with code/,
+      );
+      const json = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
+      assert.equal(
+        json.failures.map((f: { stack: string; workers: number }) => [f.stack, f.workers]),
+        [['tcp/md5/ip/fddi', 2]],
+      );
+      assert.type(json.failures[0].endedAfterMs, 'number', 'how long the configuration took to end is recorded');
+      assert.equal(
+        [...new Set(json.runs.map((x: { stack: string }) => x.stack))],
+        ['tcp/ip/fddi', 'des/tcp/md5/ip/fddi'],
+        'the configurations before and after it are kept',
+      );
+      assert.ok(json.runs.every((x: { valid: boolean; packets: number }) => x.valid && x.packets > 0));
+      assert.match(fs.readFileSync(path.join(out, 'report.md'), 'utf8'), /Failed configurations[\s\S]*tcp\/md5\/ip\/fddi send plp ×2/);
+    },
+  );
 }
 
 // Paths that must be refused at once: Node's recursive mkdir never returns on /proc/x/y, and reading

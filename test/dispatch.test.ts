@@ -106,28 +106,33 @@ test("flat-hash on the IP checksum is the checksum mod n, as in Benecke's protot
   assert.is(ident.owner(p.view, 0, p.size), 1 % 4);
 });
 
-test('reconfiguration: replicas told the same members and position switch at the same packet; every packet still taken once, none by the dead', () => {
-  for (const dispatch of replicated) {
-    const n = 3;
-    const dead = 1;
-    const switchAt = 700;
-    const replicas = Array.from({ length: n }, (_, me) => new ReplicatedSelector(dispatch, n, me));
-    const msg = new BufferPool(1).get();
-    for (let i = 0; i < 3 * MIX_FRAMES; i++) {
-      if (i === 300) for (const r of replicas) if (r.me !== dead) r.reconfigure([0, 2], switchAt); // told at different moments is fine: the position decides
-      const frame = mix.frames[i % MIX_FRAMES]!;
-      msg.loadFrameView(frame, mix.linkHeaderBytes);
-      const owners = replicas
-        .filter((r) => r.me !== dead)
-        .map((r) => r.owner(msg.view, msg.head + mix.linkHeaderBytes, frame.length - mix.linkHeaderBytes, i));
-      assert.ok(
-        owners.every((o) => o === owners[0]),
-        `${dispatchLabel(dispatch)}: replicas disagree at packet ${i}: ${owners}`,
-      );
-      if (i >= switchAt) assert.is.not(owners[0], dead, `${dispatchLabel(dispatch)}: packet ${i} went to the dead worker`);
+test(
+  'reconfiguration: replicas told the same members and position switch at the same packet; every packet ' +
+    'still taken once, none by the dead',
+  () => {
+    for (const dispatch of replicated) {
+      const n = 3;
+      const dead = 1;
+      const switchAt = 700;
+      const replicas = Array.from({ length: n }, (_, me) => new ReplicatedSelector(dispatch, n, me));
+      const msg = new BufferPool(1).get();
+      for (let i = 0; i < 3 * MIX_FRAMES; i++) {
+        // Told at different moments is fine: the position decides.
+        if (i === 300) for (const r of replicas) if (r.me !== dead) r.reconfigure([0, 2], switchAt);
+        const frame = mix.frames[i % MIX_FRAMES]!;
+        msg.loadFrameView(frame, mix.linkHeaderBytes);
+        const owners = replicas
+          .filter((r) => r.me !== dead)
+          .map((r) => r.owner(msg.view, msg.head + mix.linkHeaderBytes, frame.length - mix.linkHeaderBytes, i));
+        assert.ok(
+          owners.every((o) => o === owners[0]),
+          `${dispatchLabel(dispatch)}: replicas disagree at packet ${i}: ${owners}`,
+        );
+        if (i >= switchAt) assert.is.not(owners[0], dead, `${dispatchLabel(dispatch)}: packet ${i} went to the dead worker`);
+      }
     }
-  }
-});
+  },
+);
 
 test('the shared cursor hands each packet to one claimant', () => {
   const words = new Int32Array(new SharedArrayBuffer(64));

@@ -97,33 +97,36 @@ function send(pair: ReturnType<typeof makePair>, data: Uint8Array): void {
 }
 
 for (const spec of ['esp(3des,md5)/ip/eth', 'esp(des,md5)/ip/eth', 'ah(md5)/ip/eth', 'esp(3des,md5)/ip/fddi']) {
-  test(`${spec}: tunnel round trip for 512, 1024 and 1446-byte datagrams; a replay and a flipped bit are dropped at the right check`, () => {
-    const pair = makePair(spec);
-    const sizes = spec.includes('fddi') ? [512, 1024, 1446, 4000] : [512, 1024, 1446];
-    for (const [k, size] of sizes.entries()) {
-      send(pair, innerDatagram(size, k));
+  test(
+    `${spec}: tunnel round trip for 512, 1024 and 1446-byte datagrams; a replay and a flipped bit are ` + `dropped at the right check`,
+    () => {
+      const pair = makePair(spec);
+      const sizes = spec.includes('fddi') ? [512, 1024, 1446, 4000] : [512, 1024, 1446];
+      for (const [k, size] of sizes.entries()) {
+        send(pair, innerDatagram(size, k));
+        const frame = pair.wire.toB.frames[0]!;
+        const replay = pair.wire.toB.clone(frame);
+        pair.wire.pump();
+        assert.is(pair.received.length, k + 1);
+        assert.is(hex(pair.received[k]!), hex(innerDatagram(size, k)));
+        pair.b.receive(replay);
+        pair.wire.toB.release(replay);
+      }
+      const esp = spec.startsWith('esp');
+      assert.equal(pair.b.drops.toRecord(), { [esp ? 'esp-replay' : 'ah-replay']: sizes.length });
+      // A flipped bit in the protected data: the ICV check drops it, nothing is decrypted or delivered.
+      send(pair, innerDatagram(600, 7));
       const frame = pair.wire.toB.frames[0]!;
-      const replay = pair.wire.toB.clone(frame);
+      frame.bytes[frame.tail - 40]! ^= 0x10;
       pair.wire.pump();
-      assert.is(pair.received.length, k + 1);
-      assert.is(hex(pair.received[k]!), hex(innerDatagram(size, k)));
-      pair.b.receive(replay);
-      pair.wire.toB.release(replay);
-    }
-    const esp = spec.startsWith('esp');
-    assert.equal(pair.b.drops.toRecord(), { [esp ? 'esp-replay' : 'ah-replay']: sizes.length });
-    // A flipped bit in the protected data: the ICV check drops it, nothing is decrypted or delivered.
-    send(pair, innerDatagram(600, 7));
-    const frame = pair.wire.toB.frames[0]!;
-    frame.bytes[frame.tail - 40]! ^= 0x10;
-    pair.wire.pump();
-    assert.is(pair.received.length, sizes.length);
-    assert.is(pair.b.drops.toRecord()[esp ? 'esp-icv' : 'ah-digest'], 1);
-    // The sequence number of the damaged packet was not taken: the window moves only on verified packets.
-    send(pair, innerDatagram(600, 8));
-    pair.wire.pump();
-    assert.is(pair.received.length, sizes.length + 1);
-  });
+      assert.is(pair.received.length, sizes.length);
+      assert.is(pair.b.drops.toRecord()[esp ? 'esp-icv' : 'ah-digest'], 1);
+      // The sequence number of the damaged packet was not taken: the window moves only on verified packets.
+      send(pair, innerDatagram(600, 8));
+      pair.wire.pump();
+      assert.is(pair.received.length, sizes.length + 1);
+    },
+  );
 }
 
 test('esp: wrong key at the receiver fails the ICV; ESP overhead is header, IV, padding, trailer and ICV', () => {

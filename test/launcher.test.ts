@@ -15,7 +15,10 @@ fs.writeFileSync(
   `import { nodeHasSingleDes } from ${JSON.stringify(path.join(root, 'dist/stacks/crypto/index.js'))};
    const { Worker } = await import('node:worker_threads');
    const inWorker = await new Promise((resolve) => {
-     const w = new Worker("const c = require('node:crypto'); try { c.createCipheriv('des-cbc', Buffer.alloc(8), Buffer.alloc(8)); require('node:worker_threads').parentPort.postMessage(true) } catch { require('node:worker_threads').parentPort.postMessage(false) }", { eval: true });
+     const code = "const c = require('node:crypto'); const { parentPort } = require('node:worker_threads'); " +
+       "try { c.createCipheriv('des-cbc', Buffer.alloc(8), Buffer.alloc(8)); parentPort.postMessage(true) } " +
+       "catch { parentPort.postMessage(false) }";
+     const w = new Worker(code, { eval: true });
      w.once('message', resolve);
    });
    console.log(JSON.stringify({ main: nodeHasSingleDes(), worker: inWorker, args: process.argv.slice(2) }));`,
@@ -66,7 +69,8 @@ test("the child's exit code comes back through the launcher", () => {
 const SIGNAL_CHILDREN = {
   'has no handler': "console.log('ready'); setInterval(() => {}, 1000);",
   'handles it (exit 128 + N)':
-    "import os from 'node:os'; for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(s, () => process.exit(128 + os.constants.signals[s])); console.log('ready'); setInterval(() => {}, 1000);",
+    "import os from 'node:os'; for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(s, () => " +
+    "process.exit(128 + os.constants.signals[s])); console.log('ready'); setInterval(() => {}, 1000);",
 };
 for (const signal of ['SIGHUP', 'SIGTERM', 'SIGINT'] as const) {
   for (const [behaviour, source] of Object.entries(SIGNAL_CHILDREN)) {

@@ -68,32 +68,39 @@ function slices(prng: Prng, pairs: number, truth: number): { a: number[]; b: num
   return { a, b };
 }
 
-test('synthetic drift and noise: the paired 90% interval covers the true ratio about 90% of the time, and is narrower than the unpaired one', () => {
-  const prng = new Prng(20261202);
-  const trials = 4000;
-  const truth = 1.3;
-  let covered = 0;
-  let coveredUnpaired = 0;
-  let width = 0;
-  let widthUnpaired = 0;
-  for (let t = 0; t < trials; t++) {
-    const { a, b } = slices(prng, 20, truth);
-    const p = pairedRatio(a, b);
-    const u = unpairedRatio(a, b);
-    if (p.low! <= truth && truth <= p.high!) covered++;
-    if (u.low! <= truth && truth <= u.high!) coveredUnpaired++;
-    width += (p.high! - p.low!) / p.ratio;
-    widthUnpaired += (u.high! - u.low!) / u.ratio;
-  }
-  const coverage = covered / trials;
-  // A nominal 90% interval covers 90% on average; over 4000 trials the share has a standard error
-  // of 0.47%, so anything from 88.6% (three of them below) is the method working.
-  console.log(
-    `  paired: coverage ${(100 * coverage).toFixed(1)}%, mean relative width ${((100 * width) / trials).toFixed(1)}%; unpaired: coverage ${((100 * coveredUnpaired) / trials).toFixed(1)}%, width ${((100 * widthUnpaired) / trials).toFixed(1)}%`,
-  );
-  assert.ok(coverage >= 0.886, `paired coverage ${coverage}`);
-  assert.ok(width < 0.8 * widthUnpaired, `paired width ${width / trials} against unpaired ${widthUnpaired / trials}`);
-});
+test(
+  'synthetic drift and noise: the paired 90% interval covers the true ratio about 90% of the time, and ' +
+    'is narrower than the unpaired one',
+  () => {
+    const prng = new Prng(20261202);
+    const trials = 4000;
+    const truth = 1.3;
+    let covered = 0;
+    let coveredUnpaired = 0;
+    let width = 0;
+    let widthUnpaired = 0;
+    for (let t = 0; t < trials; t++) {
+      const { a, b } = slices(prng, 20, truth);
+      const p = pairedRatio(a, b);
+      const u = unpairedRatio(a, b);
+      if (p.low! <= truth && truth <= p.high!) covered++;
+      if (u.low! <= truth && truth <= u.high!) coveredUnpaired++;
+      width += (p.high! - p.low!) / p.ratio;
+      widthUnpaired += (u.high! - u.low!) / u.ratio;
+    }
+    const coverage = covered / trials;
+    // A nominal 90% interval covers 90% on average; over 4000 trials the share has a standard error
+    // of 0.47%, so anything from 88.6% (three of them below) is the method working.
+    console.log(
+      `  paired: coverage ${(100 * coverage).toFixed(1)}%, mean relative width ` +
+        `${((100 * width) / trials).toFixed(1)}%; unpaired: coverage ` +
+        `${((100 * coveredUnpaired) / trials).toFixed(1)}%, width ` +
+        `${((100 * widthUnpaired) / trials).toFixed(1)}%`,
+    );
+    assert.ok(coverage >= 0.886, `paired coverage ${coverage}`);
+    assert.ok(width < 0.8 * widthUnpaired, `paired width ${width / trials} against unpaired ${widthUnpaired / trials}`);
+  },
+);
 
 /**
  * Runs of `pairs` slices each, as the runner takes them: every run brings new threads, and what
@@ -112,27 +119,32 @@ function runsOfSlices(prng: Prng, runs: number, pairs: number, truth: number, ru
   return out;
 }
 
-test('runs with effects of their own: the interval from the runs covers the true ratio about 90% of the time; pairs pooled across runs would not', () => {
-  const prng = new Prng(1202);
-  const trials = 4000;
-  const truth = 0.9;
-  let covered = 0;
-  let coveredPooled = 0;
-  for (let t = 0; t < trials; t++) {
-    const { a, b, run } = runsOfSlices(prng, 5, 10, truth, 0.04);
-    const c = clusteredPairedRatio(a, b, run);
-    const p = pairedRatio(a, b);
-    assert.is(c.method, "paired t on the runs' mean log ratios");
-    assert.is(c.pairs, 50);
-    if (c.low! <= truth && truth <= c.high!) covered++;
-    if (p.low! <= truth && truth <= p.high!) coveredPooled++;
-  }
-  console.log(
-    `  clustered by run: coverage ${((100 * covered) / trials).toFixed(1)}%; pairs pooled: ${((100 * coveredPooled) / trials).toFixed(1)}%`,
-  );
-  assert.ok(covered / trials >= 0.886, `coverage ${covered / trials}`);
-  assert.ok(coveredPooled / trials < 0.8, 'pooling pairs across runs understates the noise (which is why the runs are the unit)');
-});
+test(
+  'runs with effects of their own: the interval from the runs covers the true ratio about 90% of the ' +
+    'time; pairs pooled across runs would not',
+  () => {
+    const prng = new Prng(1202);
+    const trials = 4000;
+    const truth = 0.9;
+    let covered = 0;
+    let coveredPooled = 0;
+    for (let t = 0; t < trials; t++) {
+      const { a, b, run } = runsOfSlices(prng, 5, 10, truth, 0.04);
+      const c = clusteredPairedRatio(a, b, run);
+      const p = pairedRatio(a, b);
+      assert.is(c.method, "paired t on the runs' mean log ratios");
+      assert.is(c.pairs, 50);
+      if (c.low! <= truth && truth <= c.high!) covered++;
+      if (p.low! <= truth && truth <= p.high!) coveredPooled++;
+    }
+    console.log(
+      `  clustered by run: coverage ${((100 * covered) / trials).toFixed(1)}%; ` +
+        `pairs pooled: ${((100 * coveredPooled) / trials).toFixed(1)}%`,
+    );
+    assert.ok(covered / trials >= 0.886, `coverage ${covered / trials}`);
+    assert.ok(coveredPooled / trials < 0.8, 'pooling pairs across runs understates the noise (which is why the runs are the unit)');
+  },
+);
 
 test('one run: the runs cannot give an interval, its pairs do', () => {
   const c = clusteredPairedRatio([100, 110, 90], [150, 160, 140], [1, 1, 1]);

@@ -126,7 +126,8 @@ for (const [spec, chain] of TSHARK_STACKS) {
         chains.set(protocols!, (chains.get(protocols!) ?? 0) + 1);
       }
       console.log(
-        `  tshark ${spec}: ${frames} frames, ${[...chains].map(([c, n]) => `${c} ×${n}`).join(', ')}; IP and ${transport.toUpperCase()} checksums good in all ${frames}`,
+        `  tshark ${spec}: ${frames} frames, ${[...chains].map(([c, n]) => `${c} ×${n}`).join(', ')}; IP and ` +
+          `${transport.toUpperCase()} checksums good in all ${frames}`,
       );
     },
   );

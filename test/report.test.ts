@@ -101,88 +101,96 @@ test('latency breakdown: each stack is the largest measured stack it contains pl
   }
 });
 
-test('charts: throughput and speedup per stack with more than one worker count, a latency chart per group, the connection sweep when present', async () => {
-  const summary = [
-    row('tcp/ip/fddi', 'send', 'plp', 1, 10000),
-    row('tcp/ip/fddi', 'send', 'plp', 2, 16000),
-    row('tcp/ip/fddi', 'send', 'clp', 1, 10000),
-    row('tcp/ip/fddi', 'send', 'clp', 2, 19000),
-    row('tcp/ip/fddi', 'send', 'clp', 1, 9000, { connections: 96 }),
-    row('tcp/ip/fddi', 'send', 'clp', 2, 17000, { connections: 96 }),
-  ];
-  const specs = chartSpecs(summary);
-  assert.equal(
-    specs.map((c) => c.name),
-    [
-      'overview',
-      'throughput-tcp-ip-fddi',
-      'speedup-tcp-ip-fddi',
-      'latency-cryptojs-plp-1-connection',
-      'latency-cryptojs-clp-12-connections',
-      'latency-cryptojs-clp-96-connections',
-      'connections',
-    ],
-  );
-  const speedup = await renderChart(specs[2]!);
-  assert.ok(
-    specs.every((c) => c.description.length > 20),
-    'every chart has a text alternative',
-  );
-  assert.match(specs[2]!.description, /send: plp 1 → 1, 2 → 1\.8; clp 1 → 1, 2 → 1\.8/);
-  assert.equal(
-    (specs[0]!.spec as { data: { values: { series: string; workers: number; speedup: number }[] } }).data.values
-      .filter((v) => v.series === 'CLP')
-      .map((v) => [v.workers, v.speedup]),
-    [
-      [1, 1],
-      [2, 1.8],
-    ],
-    'the overview: each line at its first connection count',
-  );
-  assert.match(speedup.svg, /^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
-  assert.match(speedup.svg, /tcp\/ip\/fddi: speedup/);
-  assert.match(speedup.svg, /ideal \(linear\)/);
-  assert.equal(
-    chartSpecs([row('tcp/ip/fddi', 'send', 'single', 1, 1)]).map((c) => c.name),
-    ['latency-cryptojs-single-1-connection'],
-  );
-});
+test(
+  'charts: throughput and speedup per stack with more than one worker count, a latency chart per group, ' +
+    'the connection sweep when present',
+  async () => {
+    const summary = [
+      row('tcp/ip/fddi', 'send', 'plp', 1, 10000),
+      row('tcp/ip/fddi', 'send', 'plp', 2, 16000),
+      row('tcp/ip/fddi', 'send', 'clp', 1, 10000),
+      row('tcp/ip/fddi', 'send', 'clp', 2, 19000),
+      row('tcp/ip/fddi', 'send', 'clp', 1, 9000, { connections: 96 }),
+      row('tcp/ip/fddi', 'send', 'clp', 2, 17000, { connections: 96 }),
+    ];
+    const specs = chartSpecs(summary);
+    assert.equal(
+      specs.map((c) => c.name),
+      [
+        'overview',
+        'throughput-tcp-ip-fddi',
+        'speedup-tcp-ip-fddi',
+        'latency-cryptojs-plp-1-connection',
+        'latency-cryptojs-clp-12-connections',
+        'latency-cryptojs-clp-96-connections',
+        'connections',
+      ],
+    );
+    const speedup = await renderChart(specs[2]!);
+    assert.ok(
+      specs.every((c) => c.description.length > 20),
+      'every chart has a text alternative',
+    );
+    assert.match(specs[2]!.description, /send: plp 1 → 1, 2 → 1\.8; clp 1 → 1, 2 → 1\.8/);
+    assert.equal(
+      (specs[0]!.spec as { data: { values: { series: string; workers: number; speedup: number }[] } }).data.values
+        .filter((v) => v.series === 'CLP')
+        .map((v) => [v.workers, v.speedup]),
+      [
+        [1, 1],
+        [2, 1.8],
+      ],
+      'the overview: each line at its first connection count',
+    );
+    assert.match(speedup.svg, /^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    assert.match(speedup.svg, /tcp\/ip\/fddi: speedup/);
+    assert.match(speedup.svg, /ideal \(linear\)/);
+    assert.equal(
+      chartSpecs([row('tcp/ip/fddi', 'send', 'single', 1, 1)]).map((c) => c.name),
+      ['latency-cryptojs-single-1-connection'],
+    );
+  },
+);
 
-test('--compare verdicts: identical is no change; 20% worse outside the intervals is a regression; inside them it is noise; Mbit/s is never tracked', () => {
-  const now = resultsOf([
-    row('tcp/md5/ip/fddi', 'send', 'clp', 2, 700, { checksumRatio: 0.05, checksumRatioLow: 0.049, checksumRatioHigh: 0.051 }),
-  ]);
-  const same = compareResults(now, now, 'itself', 10);
-  assert.is(same.regressions.length, 0);
-  assert.ok(same.changes.every((c) => c.verdict === 'within threshold' && c.changePercent === 0));
-  assert.is(same.machineDifference, null);
+test(
+  '--compare verdicts: identical is no change; 20% worse outside the intervals is a regression; inside ' +
+    'them it is noise; Mbit/s is never tracked',
+  () => {
+    const now = resultsOf([
+      row('tcp/md5/ip/fddi', 'send', 'clp', 2, 700, { checksumRatio: 0.05, checksumRatioLow: 0.049, checksumRatioHigh: 0.051 }),
+    ]);
+    const same = compareResults(now, now, 'itself', 10);
+    assert.is(same.regressions.length, 0);
+    assert.ok(same.changes.every((c) => c.verdict === 'within threshold' && c.changePercent === 0));
+    assert.is(same.machineDifference, null);
 
-  const better = resultsOf(
-    [
-      row('tcp/md5/ip/fddi', 'send', 'clp', 2, 875, {
-        speedup: 2.25,
-        speedupLow: 2.2,
-        speedupHigh: 2.3,
-        checksumRatio: 0.0625,
-        checksumRatioLow: 0.062,
-        checksumRatioHigh: 0.063,
-      }),
-    ],
-    { cpu: 'Other CPU' },
-  );
-  const worse = compareResults(better, now, 'baseline', 10);
-  assert.equal(worse.regressions.map((r) => r.metric).sort(), ['checksumRatio', 'speedup']);
-  for (const r of worse.regressions) assert.ok(Math.abs(r.changePercent + 20) < 1e-9, `${r.metric} is 20% lower`);
-  const mbps = worse.changes.find((c) => c.metric === 'meanMbps')!;
-  assert.ok(!mbps.tracked && mbps.machineDependent, 'raw Mbit/s is shown, flagged machine-dependent, not tracked');
-  assert.match(worse.machineDifference!, /CPU Other CPU → Test CPU/);
+    const better = resultsOf(
+      [
+        row('tcp/md5/ip/fddi', 'send', 'clp', 2, 875, {
+          speedup: 2.25,
+          speedupLow: 2.2,
+          speedupHigh: 2.3,
+          checksumRatio: 0.0625,
+          checksumRatioLow: 0.062,
+          checksumRatioHigh: 0.063,
+        }),
+      ],
+      { cpu: 'Other CPU' },
+    );
+    const worse = compareResults(better, now, 'baseline', 10);
+    assert.equal(worse.regressions.map((r) => r.metric).sort(), ['checksumRatio', 'speedup']);
+    for (const r of worse.regressions) assert.ok(Math.abs(r.changePercent + 20) < 1e-9, `${r.metric} is 20% lower`);
+    const mbps = worse.changes.find((c) => c.metric === 'meanMbps')!;
+    assert.ok(!mbps.tracked && mbps.machineDependent, 'raw Mbit/s is shown, flagged machine-dependent, not tracked');
+    assert.match(worse.machineDifference!, /CPU Other CPU → Test CPU/);
 
-  const wide = resultsOf([row('tcp/md5/ip/fddi', 'send', 'clp', 2, 700, { speedup: 2.25, speedupLow: 1.7, speedupHigh: 2.8 })]);
-  const noisy = compareResults(wide, now, 'wide', 10);
-  assert.is(noisy.changes.find((c) => c.metric === 'speedup')!.verdict, 'noise');
-  assert.is(noisy.regressions.length, 0);
-  assert.is(compareResults(better, now, 'baseline', 30).regressions.length, 0, 'a 20% drop is within a 30% threshold');
-});
+    const wide = resultsOf([row('tcp/md5/ip/fddi', 'send', 'clp', 2, 700, { speedup: 2.25, speedupLow: 1.7, speedupHigh: 2.8 })]);
+    const noisy = compareResults(wide, now, 'wide', 10);
+    assert.is(noisy.changes.find((c) => c.metric === 'speedup')!.verdict, 'noise');
+    assert.is(noisy.regressions.length, 0);
+    assert.is(compareResults(better, now, 'baseline', 30).regressions.length, 0, 'a 20% drop is within a 30% threshold');
+  },
+);
 
 test('one run has no interval: the speedup has none either, and a comparison cannot judge its noise', () => {
   const run = (workers: number, run: number, throughputMbps: number): RunRow => ({
@@ -216,45 +224,48 @@ test('one run has no interval: the speedup has none either, and a comparison can
   assert.match(renderComparison(c), /slower, noise unknown \(one run\)/);
 });
 
-test('github-action-benchmark: the tracked metrics in one file (Mbit/s in extra), throughput in another; range and extra as strings', () => {
-  const results = resultsOf([
-    row('des/tcp/md5/ip/fddi', 'recv', 'plp', 2, 30, {
-      primitive: 'des',
-      primitiveRatio: 0.95,
-      primitiveRatioLow: 0.9,
-      primitiveRatioHigh: 1,
-      checksumRatio: 0.2,
-      checksumRatioLow: 0.19,
-      checksumRatioHigh: 0.21,
-    }),
-    row('tcp/ip/fddi', 'send', 'plp', 2, 900, { checksumRatio: 0.5, checksumRatioLow: 0.45, checksumRatioHigh: 0.55 }),
-  ]);
-  const entries = toActionBenchmark(results);
-  assert.equal(
-    entries.map((e) => [e.name, e.unit]),
-    [
-      ['des/tcp/md5/ip/fddi recv plp ×2 [cryptojs] speedup', 'x'],
-      ['des/tcp/md5/ip/fddi recv plp ×2 [cryptojs] ÷ des', 'ratio'],
-      ['tcp/ip/fddi send plp ×2 [cryptojs] speedup', 'x'],
-      ['tcp/ip/fddi send plp ×2 [cryptojs] ÷ checksum', 'ratio'],
-    ],
-    'a crypto stack is tracked through its primitive, not the checksum pass; no raw Mbit/s',
-  );
-  for (const e of entries) {
-    assert.type(e.value, 'number');
-    assert.type(e.range, 'string');
-    assert.match(e.extra, /Mbit\/s \(machine-dependent/);
-  }
-  assert.is(entries[0]!.range, '± 0.05');
-  const throughput = toThroughputBenchmark(results);
-  assert.equal(
-    throughput.map((e) => [e.name, e.unit, e.value]),
-    [
-      ['des/tcp/md5/ip/fddi recv plp ×2 [cryptojs] throughput', 'Mbit/s', 30],
-      ['tcp/ip/fddi send plp ×2 [cryptojs] throughput', 'Mbit/s', 900],
-    ],
-  );
-});
+test(
+  'github-action-benchmark: the tracked metrics in one file (Mbit/s in extra), throughput in another; ' + 'range and extra as strings',
+  () => {
+    const results = resultsOf([
+      row('des/tcp/md5/ip/fddi', 'recv', 'plp', 2, 30, {
+        primitive: 'des',
+        primitiveRatio: 0.95,
+        primitiveRatioLow: 0.9,
+        primitiveRatioHigh: 1,
+        checksumRatio: 0.2,
+        checksumRatioLow: 0.19,
+        checksumRatioHigh: 0.21,
+      }),
+      row('tcp/ip/fddi', 'send', 'plp', 2, 900, { checksumRatio: 0.5, checksumRatioLow: 0.45, checksumRatioHigh: 0.55 }),
+    ]);
+    const entries = toActionBenchmark(results);
+    assert.equal(
+      entries.map((e) => [e.name, e.unit]),
+      [
+        ['des/tcp/md5/ip/fddi recv plp ×2 [cryptojs] speedup', 'x'],
+        ['des/tcp/md5/ip/fddi recv plp ×2 [cryptojs] ÷ des', 'ratio'],
+        ['tcp/ip/fddi send plp ×2 [cryptojs] speedup', 'x'],
+        ['tcp/ip/fddi send plp ×2 [cryptojs] ÷ checksum', 'ratio'],
+      ],
+      'a crypto stack is tracked through its primitive, not the checksum pass; no raw Mbit/s',
+    );
+    for (const e of entries) {
+      assert.type(e.value, 'number');
+      assert.type(e.range, 'string');
+      assert.match(e.extra, /Mbit\/s \(machine-dependent/);
+    }
+    assert.is(entries[0]!.range, '± 0.05');
+    const throughput = toThroughputBenchmark(results);
+    assert.equal(
+      throughput.map((e) => [e.name, e.unit, e.value]),
+      [
+        ['des/tcp/md5/ip/fddi recv plp ×2 [cryptojs] throughput', 'Mbit/s', 30],
+        ['tcp/ip/fddi send plp ×2 [cryptojs] throughput', 'Mbit/s', 900],
+      ],
+    );
+  },
+);
 
 test('reading results: a missing file, bad JSON and a wrong shape are named', () => {
   const bad = path.join(dir, 'bad.json');
@@ -342,32 +353,35 @@ test('a run writes report.md, report.html, its charts, calibration and ratios; n
   assert.not.match(html, /<script|https?:\/\/(?!www\.w3\.org)/, 'nothing to run or fetch');
 });
 
-test('--compare: a run against itself has no regression (exit 0); against a baseline 20% better it reports the regression and exits 3', () => {
-  const self = run(reportCommand, [runDir, '--compare', runDir, '--fail-on-regression']);
-  assert.is(self.status, 0, self.stderr);
-  assert.match(self.stdout, /0 regressions beyond 10%/);
+test(
+  '--compare: a run against itself has no regression (exit 0); against a baseline 20% better it reports ' + 'the regression and exits 3',
+  () => {
+    const self = run(reportCommand, [runDir, '--compare', runDir, '--fail-on-regression']);
+    assert.is(self.status, 0, self.stderr);
+    assert.match(self.stdout, /0 regressions beyond 10%/);
 
-  // The fixture: a baseline whose tracked metrics are 20% better than this run's (the run pinned to its means).
-  const pinned = path.join(dir, 'pinned');
-  fs.mkdirSync(pinned);
-  fs.writeFileSync(path.join(pinned, 'results.json'), JSON.stringify(scaledResults(readResults(runDir), 1)));
-  const baseline = path.join(dir, 'better.json');
-  fs.writeFileSync(baseline, JSON.stringify(scaledResults(readResults(runDir), 1.25)));
-  const report = run(reportCommand, [pinned, '--compare', baseline, '--fail-on-regression']);
-  assert.is(report.status, 3, report.stdout + report.stderr);
-  assert.match(report.stdout, /\| regression +\|/);
-  assert.match(report.stdout, /-20\.0%/);
-  assert.match(report.stderr, /regression\(s\) against .*better\.json/);
-  assert.is(run(reportCommand, [pinned, '--compare', baseline]).status, 0, 'reported, but only --fail-on-regression fails');
+    // The fixture: a baseline whose tracked metrics are 20% better than this run's (the run pinned to its means).
+    const pinned = path.join(dir, 'pinned');
+    fs.mkdirSync(pinned);
+    fs.writeFileSync(path.join(pinned, 'results.json'), JSON.stringify(scaledResults(readResults(runDir), 1)));
+    const baseline = path.join(dir, 'better.json');
+    fs.writeFileSync(baseline, JSON.stringify(scaledResults(readResults(runDir), 1.25)));
+    const report = run(reportCommand, [pinned, '--compare', baseline, '--fail-on-regression']);
+    assert.is(report.status, 3, report.stdout + report.stderr);
+    assert.match(report.stdout, /\| regression +\|/);
+    assert.match(report.stdout, /-20\.0%/);
+    assert.match(report.stderr, /regression\(s\) against .*better\.json/);
+    assert.is(run(reportCommand, [pinned, '--compare', baseline]).status, 0, 'reported, but only --fail-on-regression fails');
 
-  // The same through a live benchmark run, against a baseline four times better (beyond any noise of a short run).
-  const far = path.join(dir, 'far-better.json');
-  fs.writeFileSync(far, JSON.stringify(scaledResults(readResults(runDir), 4)));
-  const bench = run(xkbench, [...benchArgs, '--out', path.join(dir, 'again'), '--compare', far, '--fail-on-regression']);
-  assert.is(bench.status, 3, bench.stderr);
-  assert.match(bench.stderr, /regression\(s\) against .*far-better\.json: tcp\/md5\/ip\/fddi send/);
-  assert.ok(fs.existsSync(path.join(dir, 'again', 'comparison.json')));
-});
+    // The same through a live benchmark run, against a baseline four times better (beyond any noise of a short run).
+    const far = path.join(dir, 'far-better.json');
+    fs.writeFileSync(far, JSON.stringify(scaledResults(readResults(runDir), 4)));
+    const bench = run(xkbench, [...benchArgs, '--out', path.join(dir, 'again'), '--compare', far, '--fail-on-regression']);
+    assert.is(bench.status, 3, bench.stderr);
+    assert.match(bench.stderr, /regression\(s\) against .*far-better\.json: tcp\/md5\/ip\/fddi send/);
+    assert.ok(fs.existsSync(path.join(dir, 'again', 'comparison.json')));
+  },
+);
 
 test('npm run report: bad input exits 2 with one line', () => {
   for (const [args, message] of [

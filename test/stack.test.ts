@@ -190,46 +190,49 @@ test('two stacks given the same state blocks share one TCP connection (the packe
   assert.equal(got, [101, 103]);
 });
 
-test('out-of-order data is copied into the ring outside the lock: nobody delivers it, trims it or takes its place until the copy is done', () => {
-  // Thread A queues segment 2 out of order; while its copy is pending (A about to take the lock
-  // to mark it ready), thread B, on the same control block, receives segments 0 and 1 and a
-  // duplicate of 2. B must stop at the pending entry; A, once ready, delivers it.
-  const [oa, ob] = endpointPair();
-  const a = new Stack('tcp/ip/fddi', oa);
-  const order: string[] = [];
-  let frames: Msg[] = [];
-  let duplicate: Msg | null = null;
-  let twin: Stack | null = null;
-  let hookFired = false;
-  const lock: Lock = {
-    acquire: () => {
-      const f = b.tcb!.f;
-      if (!hookFired && f[Tcb.reassCount]! > 0 && f[Tcb.reass + 2] === 1) {
-        hookFired = true;
-        for (const frame of [frames[0]!, frames[1]!, duplicate!]) twin!.receive(frame);
-      }
-    },
-    release: () => {},
-  };
-  const b: Stack = new Stack('tcp/ip/fddi', { ...ob, lock });
-  const wire = new Loopback(a, b, 64);
-  wire.handshake();
-  b.application = { pop: (m) => void order.push(`a:${m.length}`) };
-  twin = new Stack('tcp/ip/fddi', { ...ob, state: { tcb: b.tcb! } }).attach(wire.toA);
-  twin.application = { pop: (m) => void order.push(`b:${m.length}`) };
-  const msg = new BufferPool(1).get();
-  for (const length of [100, 101, 102]) {
-    msg.resetPayload(length);
-    assert.is(a.send(msg), SendStatus.Sent);
-  }
-  frames = wire.toB.frames.splice(0);
-  duplicate = wire.toB.clone(frames[2]!);
-  b.receive(frames[2]!);
-  assert.ok(hookFired, 'the other thread ran while the copy was pending');
-  assert.equal(order, ['b:100', 'b:101', 'a:102']);
-  assert.equal(twin.drops.toRecord(), { 'tcp-duplicate': 1 });
-  assert.is(b.tcb!.f[Tcb.reassCount], 0);
-});
+test(
+  'out-of-order data is copied into the ring outside the lock: nobody delivers it, trims it or takes ' + 'its place until the copy is done',
+  () => {
+    // Thread A queues segment 2 out of order; while its copy is pending (A about to take the lock
+    // to mark it ready), thread B, on the same control block, receives segments 0 and 1 and a
+    // duplicate of 2. B must stop at the pending entry; A, once ready, delivers it.
+    const [oa, ob] = endpointPair();
+    const a = new Stack('tcp/ip/fddi', oa);
+    const order: string[] = [];
+    let frames: Msg[] = [];
+    let duplicate: Msg | null = null;
+    let twin: Stack | null = null;
+    let hookFired = false;
+    const lock: Lock = {
+      acquire: () => {
+        const f = b.tcb!.f;
+        if (!hookFired && f[Tcb.reassCount]! > 0 && f[Tcb.reass + 2] === 1) {
+          hookFired = true;
+          for (const frame of [frames[0]!, frames[1]!, duplicate!]) twin!.receive(frame);
+        }
+      },
+      release: () => {},
+    };
+    const b: Stack = new Stack('tcp/ip/fddi', { ...ob, lock });
+    const wire = new Loopback(a, b, 64);
+    wire.handshake();
+    b.application = { pop: (m) => void order.push(`a:${m.length}`) };
+    twin = new Stack('tcp/ip/fddi', { ...ob, state: { tcb: b.tcb! } }).attach(wire.toA);
+    twin.application = { pop: (m) => void order.push(`b:${m.length}`) };
+    const msg = new BufferPool(1).get();
+    for (const length of [100, 101, 102]) {
+      msg.resetPayload(length);
+      assert.is(a.send(msg), SendStatus.Sent);
+    }
+    frames = wire.toB.frames.splice(0);
+    duplicate = wire.toB.clone(frames[2]!);
+    b.receive(frames[2]!);
+    assert.ok(hookFired, 'the other thread ran while the copy was pending');
+    assert.equal(order, ['b:100', 'b:101', 'a:102']);
+    assert.equal(twin.drops.toRecord(), { 'tcp-duplicate': 1 });
+    assert.is(b.tcb!.f[Tcb.reassCount], 0);
+  },
+);
 
 test('copyBytes: between buffers at any alignment, and within one buffer (overlapping either way) through a view of part of it', () => {
   const reference = randomBytes(4096, 11);
