@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RESULTS_FORMAT_VERSION, type ResultsFile } from './schema.js';
+import { StackSpecError, parseStackSpec } from '../stacks/spec.js';
 
 export type { ResultsFile };
 
@@ -42,6 +43,17 @@ export function readResults(fileOrFolder: string): ResultsFile {
   return data as ResultsFile;
 }
 
+/** Why this xkbench cannot read a stack a results file names (a layer it does not have), or null. */
+function stackProblem(spec: string): string | null {
+  try {
+    parseStackSpec(spec);
+    return null;
+  } catch (err) {
+    if (err instanceof StackSpecError) return `${err.message} (a layer this xkbench does not have)`;
+    throw err;
+  }
+}
+
 function shapeProblem(data: unknown): string | null {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return 'the top level is not an object';
   const d = data as Record<string, unknown>;
@@ -55,6 +67,8 @@ function shapeProblem(data: unknown): string | null {
       if (typeof r[field] !== 'string') return `summary[${i}].${field} is not a string`;
     for (const field of ['workers', 'connections', 'packetSize', 'meanMbps'] as const)
       if (typeof r[field] !== 'number') return `summary[${i}].${field} is not a number`;
+    const stack = stackProblem(r.stack as string);
+    if (stack !== null) return `summary[${i}].stack: ${stack}`;
   }
   if (d.calibration !== undefined && !Array.isArray(d.calibration)) return "'calibration' is not an array";
   if (d.formatVersion !== undefined && !(Number.isInteger(d.formatVersion) && (d.formatVersion as number) >= 0))

@@ -168,6 +168,18 @@ test('a missing or corrupt --compare file exits 2 before any work, naming the fi
   fs.writeFileSync(wrongShape, JSON.stringify({ summary: [{ stack: 'tcp/ip/fddi' }], runs: [], meta: {} }));
   const newer = path.join(dir, 'newer.json');
   fs.writeFileSync(newer, JSON.stringify({ formatVersion: 99, summary: [], runs: [], meta: {} }));
+  const unknownLayer = path.join(dir, 'unknown-layer.json');
+  const row = {
+    stack: 'nop/tcp/ip/fddi',
+    side: 'send',
+    mode: 'single',
+    crypto: 'cryptojs',
+    workers: 1,
+    connections: 1,
+    packetSize: 64,
+    meanMbps: 1,
+  };
+  fs.writeFileSync(unknownLayer, JSON.stringify({ summary: [row], runs: [], meta: {} }));
   for (const [file, message] of [
     [
       newer,
@@ -176,6 +188,10 @@ test('a missing or corrupt --compare file exits 2 before any work, naming the fi
     [path.join(dir, 'absent.json'), /--compare .*absent\.json: cannot be read \(ENOENT\)/],
     [corrupt, /--compare .*corrupt\.json: not valid JSON/],
     [wrongShape, /--compare .*wrong-shape\.json: not an xkbench results\.json: summary\[0\]\.side is not a string/],
+    [
+      unknownLayer,
+      /--compare .*unknown-layer\.json: not an xkbench results\.json: summary\[0\]\.stack: unknown layer 'nop'.*does not have/,
+    ],
   ] as const) {
     const r = run(['--compare', file, '--out', path.join(dir, 'never-compared'), '--runs', '1', '--duration', '10ms']);
     assert.is(r.status, 2, r.stderr);
