@@ -10,7 +10,7 @@ import { Loopback } from '../drivers/loopback.js';
 import { Prng } from '../drivers/prng.js';
 import type { CryptoProviderName } from '../stacks/crypto/index.js';
 import { type ControlOp, type FrameSink, type Layer, type Lower, NOTHING_BELOW, SendStatus } from '../stacks/layer.js';
-import { Tcb } from '../stacks/layers/tcp-control-block.js';
+import { Tcb } from '../stacks/layers/tcp/control-block.js';
 import { BufferPool, type Msg, copyBytes } from '../stacks/message.js';
 import { Stack, endpointPair } from '../stacks/stack.js';
 import { prepareOutputFolder, timestampFolder, writeAtomic } from '../results/output.js';

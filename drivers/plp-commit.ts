@@ -3,7 +3,7 @@
 // in-order commit of segments that threads deliver concurrently.
 
 import type { Upper } from '../stacks/layer.js';
-import { seqGt } from '../stacks/layers/tcp-control-block.js';
+import { seqGt } from '../stacks/layers/tcp/control-block.js';
 import type { Msg } from '../stacks/message.js';
 import { REORDER_SLOTS, type SharedConnection, SharedWord } from './shared-connection.js';
 

@@ -4,7 +4,7 @@
 // sender makes every frame instead.
 
 import { SendStatus } from '../stacks/layer.js';
-import { RCV_WINDOW, Tcb } from '../stacks/layers/tcp-control-block.js';
+import { RCV_WINDOW, Tcb } from '../stacks/layers/tcp/control-block.js';
 import { BufferPool, type Msg } from '../stacks/message.js';
 import { Stack } from '../stacks/stack.js';
 import { setTcpSeq, tcpHeaderBytes } from '../stacks/wire/tcp.js';

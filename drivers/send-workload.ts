@@ -3,7 +3,7 @@
 // peer stack receives and checks everything instead.
 
 import type { FrameSink } from '../stacks/layer.js';
-import { Tcb } from '../stacks/layers/tcp-control-block.js';
+import { Tcb } from '../stacks/layers/tcp/control-block.js';
 import type { Msg } from '../stacks/message.js';
 import { Stack } from '../stacks/stack.js';
 import { ipv4Checksum, ipv4TotalLength } from '../stacks/wire/ipv4.js';

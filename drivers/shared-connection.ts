@@ -5,7 +5,7 @@
 import { CounterBlock } from '../stacks/counter-block.js';
 import { DEFAULT_SLOT_BYTES, type PoolRegion } from '../stacks/message.js';
 import type { Lock } from '../stacks/layer.js';
-import { TcpControlBlock } from '../stacks/layers/tcp-control-block.js';
+import { TcpControlBlock } from '../stacks/layers/tcp/control-block.js';
 
 /**
  * Indexes into `SharedConnection.words`. Each word that different threads write sits on a cache

@@ -1,7 +1,7 @@
 // --verify under packet-level parallelism: the shared connection's two ends in every worker, the
 // stream checked for arriving once and in order.
 
-import { Tcb } from '../stacks/layers/tcp-control-block.js';
+import { Tcb } from '../stacks/layers/tcp/control-block.js';
 import type { Msg } from '../stacks/message.js';
 import { Stack } from '../stacks/stack.js';
 import { BaseWorkload } from './base-workload.js';

@@ -10,7 +10,7 @@ import { IP_KIND } from './layers/ipv4.js';
 import { ETH_KIND, FDDI_KIND } from './layers/link.js';
 import { MD5_KIND } from './layers/md5-ah.js';
 import { SCREEN_KIND } from './layers/screen.js';
-import { TCP_KIND } from './layers/tcp.js';
+import { TCP_KIND } from './layers/tcp/tcp-layer.js';
 import { UDP_KIND } from './layers/udp.js';
 
 export const LAYER_KINDS: readonly LayerKind[] = [

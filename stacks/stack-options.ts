@@ -5,7 +5,7 @@ import type { CounterBlock } from './counter-block.js';
 import type { CryptoProviderName } from './crypto/index.js';
 import type { DropCounters } from './drops.js';
 import type { Lock } from './layer.js';
-import type { TcpControlBlock } from './layers/tcp-control-block.js';
+import type { TcpControlBlock } from './layers/tcp/control-block.js';
 import type { BufferPool } from './message.js';
 import type { ReplayWindow } from './replay-window.js';
 import type { ScreenRule } from './screen-rules.js';

@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createWorkload } from '../drivers/workload.js';
 import { sharedAccountProblem, type Side } from '../drivers/workload-contract.js';
-import { Tcb } from '../stacks/layers/tcp-control-block.js';
+import { Tcb } from '../stacks/layers/tcp/control-block.js';
 import { PAPER_STACKS } from '../stacks/spec.js';
 
 for (const spec of [...PAPER_STACKS, 'udp/ip/eth']) {

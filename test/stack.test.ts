@@ -6,7 +6,7 @@ import { CRYPTO_PROVIDERS } from '../stacks/crypto/index.js';
 import { DEFAULT_HEADROOM, BufferPool, type Msg, copyBytes } from '../stacks/message.js';
 import { Loopback } from '../drivers/loopback.js';
 import { type Lock, SendStatus } from '../stacks/layer.js';
-import { Tcb, TcpConnState } from '../stacks/layers/tcp-control-block.js';
+import { Tcb, TcpConnState } from '../stacks/layers/tcp/control-block.js';
 import { PAPER_STACKS } from '../stacks/spec.js';
 import { CounterBlock } from '../stacks/counter-block.js';
 import { Stack, endpointPair } from '../stacks/stack.js';
