@@ -30,7 +30,7 @@ import {
 import { TCP_HEADER_BYTES, TcpOffset, setTcpChecksum } from '../stacks/wire/tcp.js';
 import { UDP_HEADER_BYTES, UdpOffset, setUdpChecksum } from '../stacks/wire/udp.js';
 import { LAYER_KINDS } from '../stacks/registry.js';
-import { FrameQueue, Loopback } from './loopback.js';
+import { FrameQueue, Loopback, deliverAll } from './loopback.js';
 import { Prng } from './prng.js';
 import { type TrafficMix, buildTrafficMix } from './traffic-mix.js';
 
@@ -241,8 +241,14 @@ export class FuzzSource {
     else if ((receiver.tcb?.stats().outOfOrder ?? 0) > queuedBefore) c.queued++;
     else if (receiver.blocked > blockedBefore) c.blocked++;
     else c.withoutData++;
-    // The receiver's ACKs go back to the sender, so its window stays open.
-    this.wire?.pump();
+    // The receiver's ACKs go back to the sender, so its window stays open. What the sender answers
+    // them with (a challenge ACK, a reset) is not part of the offered stream: it is let go.
+    if (this.wire !== null) {
+      deliverAll(this.wire.toA, this.sender!);
+      const answers = this.wire.toB;
+      for (const frame of answers.frames) answers.release(frame);
+      answers.drop(answers.frames.length);
+    }
   }
 
   /** Puts the next frame in this.frame; answers how it was made. */

@@ -22,7 +22,7 @@ export const ControlOp = {
   MaxPayload: 1,
   /** 1 when a push of `arg` payload bytes would be accepted now (window open, connected); else 0. */
   CanSend: 2,
-  /** The fast timer (BSD's 200 ms tick): sends a delayed ACK that is still owed. */
+  /** The stack's clock, arg the time in ms: TCP's timers (a delayed ACK still owed, TIME_WAIT's end). */
   Tick: 3,
   /** The payload length below which the link pads frames (Ethernet's 46 bytes; 0 for FDDI). */
   MinPayload: 4,
@@ -36,6 +36,8 @@ export const ControlOp = {
   Blocked: 6,
   /** Packets the layer's rules passed (a packet screen answers; arg ignored). */
   Passed: 7,
+  /** The application is done sending: the transport closes its side (TCP sends a FIN). Answers 1 when it did. */
+  Close: 8,
 } as const;
 export type ControlOp = (typeof ControlOp)[keyof typeof ControlOp];
 

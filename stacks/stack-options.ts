@@ -61,6 +61,8 @@ export interface StackOptions {
   enforceDigest?: boolean;
   /** Guards shared state under packet-level parallelism; a no-op otherwise. */
   lock?: Lock;
+  /** TCP's maximum segment lifetime in ms (TIME_WAIT lasts twice it; default 30 s). */
+  tcpMslMs?: number;
   /** What TCP's lock covers: its state only (default) or all its work on a segment. */
   tcpLockScope?: TcpLockScope;
   /** State blocks to use instead of private ones (shared memory under packet-level parallelism). */

@@ -139,9 +139,23 @@ export class Stack {
     this.link.pop(frame);
   }
 
-  /** The fast timer: sends a delayed ACK still owed. Answers true when one was sent. */
-  tick(): boolean {
-    return this.top.control(ControlOp.Tick, 0) === 1;
+  /**
+   * The stack's clock at `now` (ms; by default the process's): TCP's timers run from it, never
+   * from setTimeout. Sends a delayed ACK still owed and ends TIME_WAIT when due. Answers true when
+   * a segment was sent.
+   */
+  tick(now = performance.now()): boolean {
+    return this.top.control(ControlOp.Tick, Math.floor(now)) === 1;
+  }
+
+  /** The application is done sending: TCP sends its FIN (UDP has nothing to close). Answers true when it did. */
+  close(): boolean {
+    return this.top.control(ControlOp.Close, 0) === 1;
+  }
+
+  /** The TCP connection's RFC 793 state (ESTABLISHED, TIME_WAIT, ...); null without TCP. */
+  get state(): string | null {
+    return this.tcp?.tcb.stateName ?? null;
   }
 
   /** Delivers one segment the out-of-order queue holds that is now in order; true if it did. */

@@ -27,9 +27,20 @@ export const SEND_SYN_ACK = 8;
 export const COPY_IN = 16;
 /** The peer's MSS is known: the largest segment we send may have changed. */
 export const MSS_KNOWN = 32;
+/** Send the reset input wrote into its Reply (RFC 793 p. 36, "Reset Generation"). */
+export const SEND_RST = 64;
 export const DROP_SHIFT = 8;
 
 /** The action that drops for `code` (one of Drop's). */
 export function drop(code: number): number {
   return (code + 1) << DROP_SHIFT;
+}
+
+/** A segment input answers with that the connection's own state does not give: a reset. */
+export interface Reply {
+  seq: number;
+  ack: number;
+  flags: number;
+  /** The port it goes to: the offending segment's source port. */
+  port: number;
 }

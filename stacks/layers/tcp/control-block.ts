@@ -2,8 +2,48 @@
 // descriptors and its 64 KiB data ring. It can sit on an ArrayBuffer (one owner) or on a
 // SharedArrayBuffer (packet-level parallelism, under a lock) without any change to the TCP code.
 
-export const TcpStateName = ['CLOSED', 'LISTEN', 'SYN_SENT', 'SYN_RECEIVED', 'ESTABLISHED'] as const;
-export const TcpConnState = { Closed: 0, Listen: 1, SynSent: 2, SynReceived: 3, Established: 4 } as const;
+/** RFC 793's connection states, by their numbers in `Tcb.state`. */
+export const TcpStateName = [
+  'CLOSED',
+  'LISTEN',
+  'SYN_SENT',
+  'SYN_RECEIVED',
+  'ESTABLISHED',
+  'FIN_WAIT_1',
+  'FIN_WAIT_2',
+  'CLOSE_WAIT',
+  'CLOSING',
+  'LAST_ACK',
+  'TIME_WAIT',
+] as const;
+export const TcpConnState = {
+  Closed: 0,
+  Listen: 1,
+  SynSent: 2,
+  SynReceived: 3,
+  Established: 4,
+  FinWait1: 5,
+  FinWait2: 6,
+  CloseWait: 7,
+  Closing: 8,
+  LastAck: 9,
+  TimeWait: 10,
+} as const;
+
+/** States in which the connection is synchronized (RFC 793: after the handshake's SYNs are acknowledged). */
+export function synchronized(state: number): boolean {
+  return state >= TcpConnState.Established;
+}
+
+/** States in which we may still send data (our FIN not sent yet). */
+export function maySend(state: number): boolean {
+  return state === TcpConnState.Established || state === TcpConnState.CloseWait;
+}
+
+/** States in which data from the peer is still taken (its FIN not received yet). */
+export function mayReceive(state: number): boolean {
+  return state === TcpConnState.Established || state === TcpConnState.FinWait1 || state === TcpConnState.FinWait2;
+}
 
 /** Field indexes into `TcpControlBlock.f`. Sequence numbers are stored as int32 and compared mod 2^32. */
 export const Tcb = {
@@ -23,6 +63,8 @@ export const Tcb = {
   reassCount: 13,
   /** The right edge of the window last advertised (BSD's rcv_adv). */
   rcvAdv: 14,
+  /** TIME_WAIT: when it ends on the stack's clock (ms); 0 until the first tick in TIME_WAIT starts 2·MSL. */
+  timeWaitEnd: 15,
   // statistics
   segsIn: 16,
   segsOut: 17,
@@ -34,12 +76,22 @@ export const Tcb = {
   duplicateAcks: 23,
   reassDelivered: 24,
   bytesDelivered: 25, // mod 2^32
+  resetsOut: 26,
+  /** ACKs sent in answer to unacceptable segments since the last acceptable one or tick (RFC 5961 §7's throttle). */
+  invalidAcks: 27,
   /** First of REASS_SLOTS (seq, length, pending) entries, sorted by seq; see REASS_ENTRY. */
   reass: 32,
 } as const;
 
 /** TF_* flags in `Tcb.flags`. */
-export const TcbFlag = { AckNow: 1, DelAck: 2 } as const;
+export const TcbFlag = {
+  AckNow: 1,
+  DelAck: 2,
+  /** Our FIN has been sent: it is the last sequence number, sndMax - 1. */
+  FinSent: 4,
+  /** Opened passively (from LISTEN): an RST in SYN_RECEIVED returns it to LISTEN (RFC 793 p. 70). */
+  Passive: 8,
+} as const;
 
 export const REASS_SLOTS = 64;
 /**
@@ -72,6 +124,8 @@ export interface TcpStats {
   duplicateAcks: number;
   reassDelivered: number;
   reassQueued: number;
+  /** Resets sent (RFC 793 p. 36). */
+  resetsOut: number;
 }
 
 export class TcpControlBlock {
@@ -90,6 +144,11 @@ export class TcpControlBlock {
     return this.f[Tcb.state]!;
   }
 
+  /** The state's RFC 793 name (ESTABLISHED, TIME_WAIT, ...). */
+  get stateName(): string {
+    return TcpStateName[this.f[Tcb.state]!] ?? `state ${this.f[Tcb.state]}`;
+  }
+
   /** Statistics by name (unsigned), for reports and tests. */
   stats(): TcpStats {
     const f = this.f;
@@ -104,6 +163,7 @@ export class TcpControlBlock {
       duplicateAcks: f[Tcb.duplicateAcks]! >>> 0,
       reassDelivered: f[Tcb.reassDelivered]! >>> 0,
       reassQueued: f[Tcb.reassCount]!,
+      resetsOut: f[Tcb.resetsOut]! >>> 0,
     };
   }
 }

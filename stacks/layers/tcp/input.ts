@@ -1,11 +1,24 @@
-// TCP's input (Net/2 tcp_input): a checked segment run through the connection's state machine
-// under the state lock: header prediction, the handshake, trimming to the window, ACK processing,
-// in-order delivery and queueing out of order. Answers what to do once the lock is released.
+// TCP's input (Net/2 tcp_input, RFC 793 "SEGMENT ARRIVES"): a checked segment run through the
+// connection's state machine under the state lock: header prediction, the handshake, resets (RFC
+// 5961's exact match), trimming to the window, ACK processing, in-order delivery and queueing out of
+// order, and the FIN through every closing state. Answers what to do once the lock is released.
 
 import type { Msg } from '../../message.js';
 import { TcpFlag, TcpOffset } from '../../wire/tcp.js';
-import { DELIVER, Drop, DROP_SHIFT, MSS_KNOWN, PULL_QUEUE, SEND_ACK, SEND_SYN_ACK, COPY_IN, drop } from './actions.js';
-import { Tcb, TcbFlag, TcpConnState, type TcpControlBlock, seqGt, seqLeq, seqLt } from './control-block.js';
+import {
+  COPY_IN,
+  DELIVER,
+  DROP_SHIFT,
+  Drop,
+  MSS_KNOWN,
+  PULL_QUEUE,
+  type Reply,
+  SEND_ACK,
+  SEND_RST,
+  SEND_SYN_ACK,
+  drop,
+} from './actions.js';
+import { Tcb, TcbFlag, TcpConnState, type TcpControlBlock, mayReceive, seqGt, seqLeq, seqLt } from './control-block.js';
 import type { ReassemblyQueue } from './reassembly.js';
 
 /** The MSS assumed when the peer's SYN carries none (RFC 1122 4.2.2.6). */
@@ -24,11 +37,11 @@ export interface InputEnds {
  * option `mss` or 0) checked against the connection. Leaves `msg` trimmed to the data to deliver
  * when the answer has DELIVER. Answers what to do once the lock is released (actions.ts).
  */
-// eslint-disable-next-line max-lines-per-function -- the per-packet path, one function on purpose
 export function input(
   tcb: TcpControlBlock,
   queue: ReassemblyQueue,
   ends: InputEnds,
+  reply: Reply,
   msg: Msg,
   at: number,
   headerBytes: number,
@@ -37,14 +50,14 @@ export function input(
   const f = tcb.f;
   const view = msg.view;
   const srcPort = view.getUint16(at + TcpOffset.srcPort);
-  let seq = view.getInt32(at + TcpOffset.seq);
+  const seq = view.getInt32(at + TcpOffset.seq);
   const ack = view.getInt32(at + TcpOffset.ack);
   const flags = view.getUint8(at + TcpOffset.dataOffsetFlags + 1) & 0x3f;
   const win = view.getUint16(at + TcpOffset.window);
-  let dataLength = msg.length - headerBytes;
+  const dataLength = msg.length - headerBytes;
   const state = f[Tcb.state]!;
 
-  if (state !== TcpConnState.Listen && srcPort !== f[Tcb.remotePort]) return drop(Drop.Port);
+  if (state > TcpConnState.Listen && srcPort !== f[Tcb.remotePort]) return drop(Drop.Port);
   f[Tcb.segsIn]!++;
 
   // Header prediction (Net/2 tcp_input): in-order, nothing unusual, window unchanged.
@@ -74,61 +87,167 @@ export function input(
 
   switch (state) {
     case TcpConnState.Closed:
-      return drop(Drop.State);
-    case TcpConnState.Listen: {
-      if ((flags & (TcpFlag.RST | TcpFlag.ACK | TcpFlag.SYN)) !== TcpFlag.SYN) return drop(Drop.State);
-      if (srcPort !== ends.remotePort) return drop(Drop.Port);
-      const iss = ends.iss | 0;
-      f[Tcb.remotePort] = srcPort;
-      f[Tcb.irs] = seq;
-      f[Tcb.rcvNxt] = (seq + 1) | 0;
-      f[Tcb.iss] = iss;
-      f[Tcb.sndUna] = iss;
-      f[Tcb.sndNxt] = (iss + 1) | 0;
-      f[Tcb.sndMax] = (iss + 1) | 0;
-      f[Tcb.sndWnd] = win;
-      f[Tcb.sndWl1] = seq;
-      f[Tcb.sndWl2] = iss;
-      f[Tcb.peerMss] = mss > 0 ? mss : DEFAULT_PEER_MSS;
-      f[Tcb.state] = TcpConnState.SynReceived;
-      return SEND_SYN_ACK | MSS_KNOWN;
-    }
-    case TcpConnState.SynSent: {
-      const ackOk = (flags & TcpFlag.ACK) !== 0 && seqGt(ack, f[Tcb.iss]!) && seqLeq(ack, f[Tcb.sndMax]!);
-      if ((flags & TcpFlag.ACK) !== 0 && !ackOk) return drop(Drop.State);
-      if ((flags & TcpFlag.RST) !== 0) {
-        if (ackOk) f[Tcb.state] = TcpConnState.Closed;
-        return drop(Drop.State);
-      }
-      // A SYN without ACK would be a simultaneous open, which set-up never does.
-      if ((flags & TcpFlag.SYN) === 0 || !ackOk) return drop(Drop.State);
-      f[Tcb.irs] = seq;
-      f[Tcb.rcvNxt] = (seq + 1) | 0;
-      f[Tcb.sndUna] = ack;
-      f[Tcb.sndWnd] = win;
-      f[Tcb.sndWl1] = seq;
-      f[Tcb.sndWl2] = ack;
-      f[Tcb.peerMss] = mss > 0 ? mss : DEFAULT_PEER_MSS;
-      f[Tcb.state] = TcpConnState.Established;
-      return SEND_ACK | MSS_KNOWN;
-    }
+      return resetFor(reply, srcPort, seq, ack, flags, dataLength) | drop(Drop.State);
+    case TcpConnState.Listen:
+      return inListen(f, ends, reply, srcPort, seq, ack, flags, win, mss);
+    case TcpConnState.SynSent:
+      return inSynSent(f, reply, srcPort, seq, ack, flags, win, mss);
   }
+  return inSynchronized(f, queue, reply, msg, at, headerBytes, seq, ack, flags, win, dataLength);
+}
 
-  // SYN_RECEIVED and ESTABLISHED (Net/2 from "trim segment to fit the window" on).
-  if ((flags & TcpFlag.SYN) !== 0) return drop(Drop.State);
+/**
+ * RFC 793 p. 36, "Reset Generation": the reset for a segment to a closed connection, or that
+ * acknowledges what was never sent before the connection is synchronized. Never for a reset.
+ */
+function resetFor(reply: Reply, srcPort: number, seq: number, ack: number, flags: number, dataLength: number): number {
+  if ((flags & TcpFlag.RST) !== 0) return 0;
+  reply.port = srcPort;
+  if ((flags & TcpFlag.ACK) !== 0) {
+    reply.seq = ack;
+    reply.ack = 0;
+    reply.flags = TcpFlag.RST;
+  } else {
+    const segmentLength = dataLength + ((flags & TcpFlag.SYN) !== 0 ? 1 : 0) + ((flags & TcpFlag.FIN) !== 0 ? 1 : 0);
+    reply.seq = 0;
+    reply.ack = (seq + segmentLength) | 0;
+    reply.flags = TcpFlag.RST | TcpFlag.ACK;
+  }
+  return SEND_RST;
+}
+
+/** LISTEN (RFC 793 p. 65): a SYN from our peer opens the connection; an ACK gets a reset; anything else is dropped. */
+function inListen(
+  f: Int32Array,
+  ends: InputEnds,
+  reply: Reply,
+  srcPort: number,
+  seq: number,
+  ack: number,
+  flags: number,
+  win: number,
+  mss: number,
+): number {
+  if ((flags & TcpFlag.RST) !== 0) return drop(Drop.State);
+  if ((flags & TcpFlag.ACK) !== 0) return resetFor(reply, srcPort, seq, ack, flags, 0) | drop(Drop.State);
+  if ((flags & TcpFlag.SYN) === 0) return drop(Drop.State);
+  if (srcPort !== ends.remotePort) return drop(Drop.Port);
+  const iss = ends.iss | 0;
+  f[Tcb.remotePort] = srcPort;
+  f[Tcb.irs] = seq;
+  f[Tcb.rcvNxt] = (seq + 1) | 0;
+  f[Tcb.iss] = iss;
+  f[Tcb.sndUna] = iss;
+  f[Tcb.sndNxt] = (iss + 1) | 0;
+  f[Tcb.sndMax] = (iss + 1) | 0;
+  f[Tcb.sndWnd] = win;
+  f[Tcb.sndWl1] = seq;
+  f[Tcb.sndWl2] = iss;
+  f[Tcb.peerMss] = mss > 0 ? mss : DEFAULT_PEER_MSS;
+  f[Tcb.flags] = f[Tcb.flags]! | TcbFlag.Passive;
+  f[Tcb.state] = TcpConnState.SynReceived;
+  return SEND_SYN_ACK | MSS_KNOWN;
+}
+
+/**
+ * SYN_SENT (RFC 793 pp. 66-68): an acceptable SYN-ACK completes the handshake; a SYN alone is a
+ * simultaneous open (SYN_RECEIVED, our SYN-ACK); an acceptable RST closes; an ACK of what we never
+ * sent gets a reset.
+ */
+function inSynSent(
+  f: Int32Array,
+  reply: Reply,
+  srcPort: number,
+  seq: number,
+  ack: number,
+  flags: number,
+  win: number,
+  mss: number,
+): number {
+  const hasAck = (flags & TcpFlag.ACK) !== 0;
+  const ackOk = hasAck && seqGt(ack, f[Tcb.iss]!) && seqLeq(ack, f[Tcb.sndMax]!);
+  if (hasAck && !ackOk) return resetFor(reply, srcPort, seq, ack, flags, 0) | drop(Drop.State);
+  if ((flags & TcpFlag.RST) !== 0) {
+    if (ackOk) f[Tcb.state] = TcpConnState.Closed;
+    return drop(Drop.State);
+  }
+  if ((flags & TcpFlag.SYN) === 0) return drop(Drop.State);
+  f[Tcb.irs] = seq;
+  f[Tcb.rcvNxt] = (seq + 1) | 0;
+  f[Tcb.sndWnd] = win;
+  f[Tcb.sndWl1] = seq;
+  f[Tcb.peerMss] = mss > 0 ? mss : DEFAULT_PEER_MSS;
+  if (!ackOk) {
+    f[Tcb.sndWl2] = f[Tcb.iss]!;
+    f[Tcb.state] = TcpConnState.SynReceived;
+    return SEND_SYN_ACK | MSS_KNOWN;
+  }
+  f[Tcb.sndUna] = ack;
+  f[Tcb.sndWl2] = ack;
+  f[Tcb.state] = TcpConnState.Established;
+  return SEND_ACK | MSS_KNOWN;
+}
+
+/**
+ * RFC 793's acceptability test for a segment (p. 69): whether any of it lies in the receive
+ * window [rcvNxt, rcvNxt + rcvWnd); a segment of no length, whether its sequence number does.
+ */
+export function segmentAcceptable(seq: number, length: number, rcvNxt: number, rcvWnd: number): boolean {
+  const inWindow = (s: number): boolean => seqLeq(rcvNxt, s) && seqLt(s, (rcvNxt + rcvWnd) | 0);
+  if (length === 0) return rcvWnd === 0 ? seq === rcvNxt : inWindow(seq);
+  if (rcvWnd === 0) return false;
+  return inWindow(seq) || inWindow((seq + length - 1) | 0);
+}
+
+/**
+ * A synchronized connection (SYN_RECEIVED on; Net/2 from "trim segment to fit the window" on,
+ * RFC 793 pp. 69-76 for the states beyond ESTABLISHED): reset and SYN checks (RFC 5961's exact
+ * match and challenge ACK), trimming to the window, the ACK, the data, then the FIN.
+ */
+// eslint-disable-next-line max-lines-per-function -- the per-packet slow path, in RFC 793's order
+function inSynchronized(
+  f: Int32Array,
+  queue: ReassemblyQueue,
+  reply: Reply,
+  msg: Msg,
+  at: number,
+  headerBytes: number,
+  seq: number,
+  ack: number,
+  flags: number,
+  win: number,
+  dataLength: number,
+): number {
+  const state = f[Tcb.state]!;
+  const rcvNxt = f[Tcb.rcvNxt]!;
+  const rcvWnd = (queue.windowEnd(rcvNxt) - rcvNxt) | 0;
+  if ((flags & TcpFlag.RST) !== 0) {
+    // RFC 5961 3.2: only a reset at exactly rcv_nxt resets; one elsewhere in the window is answered with an ACK.
+    if (seq === rcvNxt) {
+      f[Tcb.state] =
+        state === TcpConnState.SynReceived && (f[Tcb.flags]! & TcbFlag.Passive) !== 0 ? TcpConnState.Listen : TcpConnState.Closed;
+      return drop(Drop.State);
+    }
+    return drop(Drop.State) | (segmentAcceptable(seq, 0, rcvNxt, rcvWnd) ? throttledAck(f) : 0);
+  }
+  // RFC 5961 4.2: a SYN on a synchronized connection is answered with a challenge ACK, never taken.
+  if ((flags & TcpFlag.SYN) !== 0) return drop(Drop.State) | throttledAck(f);
+  const fin = (flags & TcpFlag.FIN) !== 0;
+  if (dataLength === 0 && !fin && !segmentAcceptable(seq, 0, rcvNxt, rcvWnd)) return drop(Drop.OutOfWindow) | throttledAck(f);
+
   let dataAt = at + headerBytes;
   let answer = 0;
   let dropReason = -1;
-
-  const rcvNxt = f[Tcb.rcvNxt]!;
+  let finOk = fin;
   let excess = (rcvNxt - seq) | 0;
   if (excess > 0) {
     if (excess >= dataLength) {
       // Entirely old: a duplicate. Its data is discarded, its ACK field still counts.
-      if (dataLength > 0) {
+      if (dataLength > 0 || (fin && excess > dataLength)) {
         f[Tcb.duplicates]!++;
         answer |= SEND_ACK;
-        dropReason = Drop.Duplicate;
+        if (dataLength > 0) dropReason = Drop.Duplicate;
+        if (excess > dataLength) finOk = false;
       }
       dataLength = 0;
     } else {
@@ -141,15 +260,18 @@ export function input(
   if (excess > 0) {
     if (excess >= dataLength && dataLength > 0) return drop(Drop.OutOfWindow) | SEND_ACK;
     dataLength -= Math.min(excess, dataLength);
-  }
-  if ((flags & TcpFlag.RST) !== 0) {
-    f[Tcb.state] = TcpConnState.Closed;
-    return drop(Drop.State);
+    finOk = false; // the FIN came after data beyond the window
   }
   if ((flags & TcpFlag.ACK) === 0) return drop(Drop.State);
 
   if (state === TcpConnState.SynReceived) {
-    if (!(seqGt(ack, f[Tcb.sndUna]!) && seqLeq(ack, f[Tcb.sndMax]!))) return drop(Drop.State);
+    if (!(seqGt(ack, f[Tcb.sndUna]!) && seqLeq(ack, f[Tcb.sndMax]!))) {
+      reply.port = f[Tcb.remotePort]!;
+      reply.seq = ack;
+      reply.ack = 0;
+      reply.flags = TcpFlag.RST;
+      return SEND_RST | drop(Drop.State);
+    }
     f[Tcb.state] = TcpConnState.Established;
     f[Tcb.sndWnd] = win;
     f[Tcb.sndWl1] = seq;
@@ -159,10 +281,11 @@ export function input(
   if (seqLeq(ack, f[Tcb.sndUna]!)) {
     if (dataLength === 0 && win === f[Tcb.sndWnd]) f[Tcb.duplicateAcks]!++;
   } else if (seqGt(ack, f[Tcb.sndMax]!)) {
-    return drop(Drop.AckUnsent) | SEND_ACK;
+    return drop(Drop.AckUnsent) | throttledAck(f);
   } else {
     f[Tcb.sndUna] = ack;
   }
+  f[Tcb.invalidAcks] = 0;
   const wl1 = f[Tcb.sndWl1]!;
   const wl2 = f[Tcb.sndWl2]!;
   if (seqLt(wl1, seq) || (wl1 === seq && (seqLt(wl2, ack) || (wl2 === ack && win > f[Tcb.sndWnd]!)))) {
@@ -170,7 +293,18 @@ export function input(
     f[Tcb.sndWl1] = seq;
     f[Tcb.sndWl2] = ack;
   }
+  if (ourFinAcked(f)) return 0; // LAST_ACK's end: nothing more to take from the segment
+  if (state === TcpConnState.TimeWait) {
+    // Only the peer's FIN sent again can arrive now: acknowledged, 2·MSL starts anew (p. 73).
+    f[Tcb.timeWaitEnd] = 0;
+    return SEND_ACK | (dataLength > 0 ? drop(Drop.State) : 0);
+  }
 
+  if (dataLength > 0 && !mayReceive(f[Tcb.state]!)) {
+    // Data after the peer's FIN (RFC 793 p. 74: ignore the segment text).
+    dataLength = 0;
+    dropReason = Drop.State;
+  }
   if (dataLength > 0 && seq === rcvNxt && f[Tcb.reassCount] !== 0) {
     // In-order data stops where another thread's queued data is still being copied in.
     dataLength = queue.clipToPending(seq, dataLength);
@@ -196,15 +330,69 @@ export function input(
       }
     } else {
       // Out of order: queue it (its copy into the ring is made once the lock is released)
-      // and tell the peer what we still expect.
+      // and tell the peer what we still expect. A FIN behind it waits for the peer to send it again.
       f[Tcb.outOfOrder]!++;
+      finOk = false;
       const queued = queue.enqueue(dataAt, seq, dataLength);
       if (queued >= 0) dropReason = queued;
       else answer |= COPY_IN;
       answer |= SEND_ACK;
     }
   }
+  if (finOk && ((seq + dataLength) | 0) === f[Tcb.rcvNxt]) answer |= peerFin(f);
   return dropReason >= 0 ? answer | ((dropReason + 1) << DROP_SHIFT) : answer;
+}
+
+/** The most ACKs answering unacceptable segments between two acceptable ones, or two ticks (RFC 5961 §7). */
+const INVALID_ACK_LIMIT = 4;
+
+/**
+ * An ACK in answer to an unacceptable segment, unless INVALID_ACK_LIMIT of them went out since the
+ * last acceptable segment (taken off the slow path) or the last tick: two ends that disagree about
+ * the sequence numbers would otherwise answer each other's ACKs forever (an ACK storm).
+ */
+function throttledAck(f: Int32Array): number {
+  if (f[Tcb.invalidAcks]! >= INVALID_ACK_LIMIT) return 0;
+  f[Tcb.invalidAcks]!++;
+  return SEND_ACK;
+}
+
+/**
+ * What an ACK of our FIN moves the connection to (RFC 793 pp. 73-74): FIN_WAIT_1 to FIN_WAIT_2,
+ * CLOSING to TIME_WAIT, LAST_ACK to CLOSED. Answers true when the connection ended there.
+ */
+function ourFinAcked(f: Int32Array): boolean {
+  if ((f[Tcb.flags]! & TcbFlag.FinSent) === 0 || f[Tcb.sndUna] !== f[Tcb.sndMax]) return false;
+  switch (f[Tcb.state]) {
+    case TcpConnState.FinWait1:
+      f[Tcb.state] = TcpConnState.FinWait2;
+      break;
+    case TcpConnState.Closing:
+      enterTimeWait(f);
+      break;
+    case TcpConnState.LastAck:
+      f[Tcb.state] = TcpConnState.Closed;
+      return true;
+  }
+  return false;
+}
+
+/** The peer's FIN, in order (RFC 793 p. 75): it takes a sequence number and is acknowledged at once. */
+function peerFin(f: Int32Array): number {
+  const state = f[Tcb.state]!;
+  // A retransmitted FIN: acknowledged again, nothing changes.
+  if (state === TcpConnState.CloseWait || state === TcpConnState.Closing || state === TcpConnState.LastAck) return SEND_ACK;
+  if (state !== TcpConnState.TimeWait) f[Tcb.rcvNxt] = (f[Tcb.rcvNxt]! + 1) | 0;
+  if (state === TcpConnState.Established || state === TcpConnState.SynReceived) f[Tcb.state] = TcpConnState.CloseWait;
+  else if (state === TcpConnState.FinWait1) f[Tcb.state] = TcpConnState.Closing;
+  else enterTimeWait(f); // FIN_WAIT_2, or TIME_WAIT again: 2·MSL starts anew
+  return SEND_ACK;
+}
+
+/** TIME_WAIT: its 2·MSL starts at the stack's next tick (the clock is the tick's). */
+function enterTimeWait(f: Int32Array): void {
+  f[Tcb.state] = TcpConnState.TimeWait;
+  f[Tcb.timeWaitEnd] = 0;
 }
 
 /** BSD's delayed ACK, reduced to its effect here: the second unacknowledged segment is ACKed at once. */

@@ -11,8 +11,8 @@
 // between lock.acquire() and lock.release(), and checksums, copies and delivery happen outside,
 // so packet-level parallelism can share one connection between threads.
 //
-// Not here: retransmission timers (the in-memory wire loses nothing a correct stack sends),
-// congestion control, FIN/close, urgent data and RFC 1323 options.
+// Not here yet (issue 16): retransmission timers (the in-memory wire loses nothing a correct stack
+// sends), congestion control, urgent data and RFC 7323 options.
 
 import { fold, internetChecksum, onesSum, pseudoHeaderSum } from '../../checksum.js';
 import { ControlOp, Layer, type LayerContext, type TransportEndpoints, type Lock, NO_LOCK, SendStatus } from '../../layer.js';
@@ -31,8 +31,21 @@ import {
   tcpHeaderBytes,
   writeTcpHeader,
 } from '../../wire/tcp.js';
-import { COPY_IN, DELIVER, DROP_SHIFT, Drop, MSS_KNOWN, PULL_QUEUE, SEND_ACK, SEND_SYN_ACK, TCP_DROPS, drop } from './actions.js';
-import { RCV_WINDOW, Tcb, TcbFlag, TcpConnState, TcpControlBlock, seqGt } from './control-block.js';
+import {
+  COPY_IN,
+  DELIVER,
+  DROP_SHIFT,
+  Drop,
+  MSS_KNOWN,
+  PULL_QUEUE,
+  type Reply,
+  SEND_ACK,
+  SEND_RST,
+  SEND_SYN_ACK,
+  TCP_DROPS,
+  drop,
+} from './actions.js';
+import { RCV_WINDOW, Tcb, TcbFlag, TcpConnState, TcpControlBlock, maySend, seqGt } from './control-block.js';
 import { input } from './input.js';
 import { ReassemblyQueue } from './reassembly.js';
 
@@ -42,7 +55,12 @@ export interface TcpEndpoints extends TransportEndpoints {
   /** Initial send sequence number. */
   iss: number;
   lockScope?: TcpLockScope;
+  /** The maximum segment lifetime, ms: TIME_WAIT lasts twice it (default 30 s, as Linux's 60 s TIME_WAIT). */
+  mslMs?: number;
 }
+
+/** RFC 793's MSL is 2 minutes; Linux waits 60 s in TIME_WAIT, an MSL of 30 s. */
+export const DEFAULT_MSL_MS = 30_000;
 
 export class TcpLayer extends Layer {
   readonly name = 'tcp';
@@ -59,6 +77,8 @@ export class TcpLayer extends Layer {
   private readonly innerLock: Lock;
   private readonly ctlMsg: Msg;
   private readonly queueMsg: Msg;
+  /** The reset input asks for (this thread's own). */
+  private readonly reply: Reply = { seq: 0, ack: 0, flags: 0, port: 0 };
   /** State lock: ring copies are made outside it (see ReassData). */
   private readonly copyOutsideLock: boolean;
   /** Largest segment data we accept from above (min of the peer's MSS and our path). */
@@ -122,6 +142,34 @@ export class TcpLayer extends Layer {
     return this.tcb.f[Tcb.state] === TcpConnState.Established;
   }
 
+  /**
+   * The application is done sending (RFC 793 CLOSE, p. 60): a FIN follows what was sent, in
+   * FIN_WAIT_1 (or LAST_ACK when the peer closed first); a connection not yet synchronized just
+   * closes. Answers false when the connection was already closing or closed.
+   */
+  close(): boolean {
+    const f = this.tcb.f;
+    this.lock.acquire();
+    const state = f[Tcb.state]!;
+    let finAt = 0;
+    let fin = false;
+    if (state === TcpConnState.Listen || state === TcpConnState.SynSent) {
+      f[Tcb.state] = TcpConnState.Closed;
+    } else if (state === TcpConnState.SynReceived || state === TcpConnState.Established || state === TcpConnState.CloseWait) {
+      finAt = f[Tcb.sndNxt]!;
+      fin = true;
+      f[Tcb.sndNxt] = (finAt + 1) | 0;
+      if (seqGt(f[Tcb.sndNxt]!, f[Tcb.sndMax]!)) f[Tcb.sndMax] = f[Tcb.sndNxt]!;
+      f[Tcb.flags] = f[Tcb.flags]! | TcbFlag.FinSent;
+      f[Tcb.state] = state === TcpConnState.CloseWait ? TcpConnState.LastAck : TcpConnState.FinWait1;
+    }
+    const ack = f[Tcb.rcvNxt]!;
+    const window = this.queue.advertisedWindow(ack);
+    this.lock.release();
+    if (fin) this.sendSegment(TcpFlag.FIN | TcpFlag.ACK, finAt, ack, window, 0);
+    return fin || state === TcpConnState.Listen || state === TcpConnState.SynSent;
+  }
+
   override control(op: ControlOp, arg: number): number {
     const f = this.tcb.f;
     switch (op) {
@@ -129,26 +177,39 @@ export class TcpLayer extends Layer {
         return this.sendMss;
       case ControlOp.CanSend: {
         this.lock.acquire();
-        const ok =
-          f[Tcb.state] === TcpConnState.Established &&
-          arg <= this.sendMss &&
-          ((f[Tcb.sndNxt]! - f[Tcb.sndUna]!) | 0) + arg <= f[Tcb.sndWnd]!;
+        const ok = maySend(f[Tcb.state]!) && arg <= this.sendMss && ((f[Tcb.sndNxt]! - f[Tcb.sndUna]!) | 0) + arg <= f[Tcb.sndWnd]!;
         this.lock.release();
         return ok ? 1 : 0;
       }
-      case ControlOp.Tick: {
-        this.lock.acquire();
-        const owed = (f[Tcb.flags]! & TcbFlag.DelAck) !== 0;
-        this.lock.release();
-        if (owed) this.sendAck();
-        return owed ? 1 : 0;
-      }
+      case ControlOp.Tick:
+        return this.tick(arg);
+      case ControlOp.Close:
+        return this.close() ? 1 : 0;
       case ControlOp.DeliverQueued:
         // A racy look first: the lock is taken only when something may be waiting.
         return f[Tcb.reassCount]! > 0 && this.deliverQueued(1) ? 1 : 0;
       default:
         return super.control(op, arg);
     }
+  }
+
+  /**
+   * The stack's clock at `now` (ms): sends a delayed ACK still owed (BSD's fast timer), and ends
+   * TIME_WAIT 2·MSL after the first tick in it. Answers 1 when it sent a segment.
+   */
+  private tick(now: number): number {
+    const f = this.tcb.f;
+    this.lock.acquire();
+    const owed = (f[Tcb.flags]! & TcbFlag.DelAck) !== 0;
+    f[Tcb.invalidAcks] = 0; // the throttle of ACKs to unacceptable segments counts per tick as well
+    if (f[Tcb.state] === TcpConnState.TimeWait) {
+      // Times are ms on the stack's clock, compared mod 2^32 like sequence numbers; 0 means "not started".
+      if (f[Tcb.timeWaitEnd] === 0) f[Tcb.timeWaitEnd] = (now + 2 * (this.ends.mslMs ?? DEFAULT_MSL_MS)) | 0 || 1;
+      else if ((((now | 0) - f[Tcb.timeWaitEnd]!) | 0) >= 0) f[Tcb.state] = TcpConnState.Closed;
+    }
+    this.lock.release();
+    if (owed) this.sendAck();
+    return owed ? 1 : 0;
   }
 
   push(msg: Msg): SendStatus {
@@ -167,7 +228,7 @@ export class TcpLayer extends Layer {
     const f = this.tcb.f;
     const length = msg.length;
     this.innerLock.acquire();
-    if (f[Tcb.state] !== TcpConnState.Established) {
+    if (!maySend(f[Tcb.state]!)) {
       this.innerLock.release();
       return SendStatus.NotConnected;
     }
@@ -211,6 +272,7 @@ export class TcpLayer extends Layer {
     if ((action & SEND_SYN_ACK) !== 0)
       this.sendSegment(TcpFlag.SYN | TcpFlag.ACK, this.tcb.f[Tcb.iss]!, this.tcb.f[Tcb.rcvNxt]!, RCV_WINDOW, this.pathMss);
     else if ((action & SEND_ACK) !== 0) this.sendAck();
+    if ((action & SEND_RST) !== 0) this.sendReset();
     if (action >>> DROP_SHIFT !== 0) this.drops.count((action >>> DROP_SHIFT) - 1);
   }
 
@@ -232,7 +294,7 @@ export class TcpLayer extends Layer {
     }
     this.innerLock.acquire();
     try {
-      return input(this.tcb, this.queue, this.ends, msg, at, headerBytes, mss);
+      return input(this.tcb, this.queue, this.ends, this.reply, msg, at, headerBytes, mss);
     } finally {
       this.innerLock.release();
     }
@@ -302,12 +364,19 @@ export class TcpLayer extends Layer {
     this.sendSegment(TcpFlag.ACK, seq, ack, window, 0);
   }
 
-  /** A segment without data (SYN, SYN-ACK, ACK) from this layer's own buffer. */
-  private sendSegment(flags: number, seq: number, ack: number, window: number, mss: number): void {
+  /** The reset input asked for (its Reply), to the offending segment's port. */
+  private sendReset(): void {
+    const r = this.reply;
+    this.sendSegment(r.flags, r.seq, r.ack, 0, 0, r.port);
+    this.tcb.f[Tcb.resetsOut]!++;
+  }
+
+  /** A segment without data (SYN, SYN-ACK, ACK, FIN, RST) from this layer's own buffer. */
+  private sendSegment(flags: number, seq: number, ack: number, window: number, mss: number, port = this.ends.remotePort): void {
     const msg = this.ctlMsg;
     msg.resetPayload(0);
     const at = msg.prepend(mss === 0 ? TCP_HEADER_BYTES : TCP_HEADER_BYTES + TCP_MSS_OPTION_BYTES);
-    writeTcpHeader(msg.view, at, this.ends.localPort, this.ends.remotePort, seq, ack, flags, window, mss);
+    writeTcpHeader(msg.view, at, this.ends.localPort, port, seq, ack, flags, window, mss);
     this.fillChecksum(msg, at);
     this.tcb.f[Tcb.acksOut]!++;
     this.below.push(msg);
@@ -327,7 +396,12 @@ export const TCP_KIND: LayerKind = {
   gateway: false,
   transport: 'tcp',
   build: ({ ctx, ends, options }) =>
-    new TcpLayer(ctx, { ...ends, iss: options.iss ?? 0, lockScope: options.tcpLockScope ?? 'state' }, options.state?.tcb, options.messages),
+    new TcpLayer(
+      ctx,
+      { ...ends, iss: options.iss ?? 0, lockScope: options.tcpLockScope ?? 'state', mslMs: options.tcpMslMs ?? DEFAULT_MSL_MS },
+      options.state?.tcb,
+      options.messages,
+    ),
   drops: TCP_DROPS,
   checks: () => ({ enforced: ['tcp checksum', 'tcp sequence and window'], computedOnly: [] }),
   fuzzStacks: [],
