@@ -112,6 +112,7 @@ function main(argv: string[]): number {
           .map(([k, v]) => `${k} ${v}`)
           .join(', ')}`,
       );
+      if (c.statesReached.length > 0) console.log(`  tcp states after a frame: ${c.statesReached.join(', ')}`);
       for (const e of c.escapeSamples)
         console.log(`  escape (${e.mutation}): ${e.error.split('\n')[0]} — frame ${e.frameHex.slice(0, 160)}…`);
     }

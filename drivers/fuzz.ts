@@ -29,6 +29,7 @@ import {
 } from '../stacks/wire/ipv4.js';
 import { TCP_HEADER_BYTES, TcpOffset, setTcpChecksum } from '../stacks/wire/tcp.js';
 import { UDP_HEADER_BYTES, UdpOffset, setUdpChecksum } from '../stacks/wire/udp.js';
+import { TcpStateName } from '../stacks/layers/tcp/control-block.js';
 import { LAYER_KINDS } from '../stacks/registry.js';
 import { FrameQueue, Loopback, deliverAll } from './loopback.js';
 import { Prng } from './prng.js';
@@ -67,6 +68,8 @@ export interface FuzzCounts {
   doubleCounted: number;
   /** Times the connection was reopened after a mutation closed it (a valid RST, say). */
   reconnects: number;
+  /** TCP: the receiver's RFC 793 states after the frames offered (ESTABLISHED, CLOSE_WAIT, ...), in state order. */
+  statesReached: string[];
 }
 
 /** Header fields a mutation may set: offset from the header's start, width in bytes. */
@@ -141,6 +144,8 @@ export class FuzzSource {
   private holding = false;
   private readonly data: Uint8Array;
   private appMessages = 0;
+  /** The receiver's TCP states seen after a frame, a bit each. */
+  private statesSeen = 0;
   private readonly genuineShare: number;
   /** The last HISTORY genuine frames, for mutations and replays. */
   private readonly history: Msg[] = [];
@@ -163,6 +168,7 @@ export class FuzzSource {
       escapeSamples: [],
       doubleCounted: 0,
       reconnects: 0,
+      statesReached: [],
     };
     const spec = options.spec;
     const layers = parseStackSpec(spec);
@@ -205,6 +211,7 @@ export class FuzzSource {
   run(frames: number): FuzzCounts {
     for (let i = 0; i < frames; i++) this.offerOne();
     this.counts.dropsByReason = addDrops({ ...this.closedDrops }, this.receiver);
+    this.counts.statesReached = TcpStateName.filter((_, state) => (this.statesSeen & (1 << state)) !== 0);
     return this.counts;
   }
 
@@ -241,6 +248,8 @@ export class FuzzSource {
     else if ((receiver.tcb?.stats().outOfOrder ?? 0) > queuedBefore) c.queued++;
     else if (receiver.blocked > blockedBefore) c.blocked++;
     else c.withoutData++;
+    const state = receiver.tcb?.state;
+    if (state !== undefined) this.statesSeen |= 1 << state;
     // The receiver's ACKs go back to the sender, so its window stays open. What the sender answers
     // them with (a challenge ACK, a reset) is not part of the offered stream: it is let go.
     if (this.wire !== null) {
