@@ -79,8 +79,31 @@ export const Tcb = {
   resetsOut: 26,
   /** ACKs sent in answer to unacceptable segments since the last acceptable one or tick (RFC 5961 §7's throttle). */
   invalidAcks: 27,
+  // retransmission (RFC 6298; timers.ts): times are ms on the stack's clock
+  /** Smoothed RTT × 8 (BSD's scaling, so integer arithmetic keeps 1/8 ms); 0 before the first sample. */
+  srtt8: 28,
+  /** RTT variation × 4. */
+  rttvar4: 29,
+  /** The retransmission timeout, ms, backoff included. */
+  rto: 30,
+  /** Timeouts in a row without a new ACK (each doubles the RTO). */
+  backoff: 31,
+  /** The sequence number whose ACK ends the RTT measurement under way (Karn: never a retransmitted one). */
+  rttSeq: 32,
+  /** When that measurement started; 0 when none is under way. */
+  rttStart: 33,
+  // congestion control (RFC 5681, RFC 6582 NewReno; congestion.ts), in bytes
+  cwnd: 35,
+  ssthresh: 36,
+  /** Duplicate ACKs in a row. */
+  dupAcks: 37,
+  /** NewReno's recover: sndMax when loss recovery began. */
+  recover: 38,
+  retransmits: 39,
+  fastRetransmits: 40,
+  timeouts: 41,
   /** First of REASS_SLOTS (seq, length, pending) entries, sorted by seq; see REASS_ENTRY. */
-  reass: 32,
+  reass: 48,
 } as const;
 
 /** TF_* flags in `Tcb.flags`. */
@@ -91,6 +114,8 @@ export const TcbFlag = {
   FinSent: 4,
   /** Opened passively (from LISTEN): an RST in SYN_RECEIVED returns it to LISTEN (RFC 793 p. 70). */
   Passive: 8,
+  /** NewReno's fast recovery is under way (RFC 6582). */
+  InRecovery: 16,
 } as const;
 
 export const REASS_SLOTS = 64;
