@@ -29,7 +29,7 @@ import {
 } from '../stacks/wire/ipv4.js';
 import { TCP_HEADER_BYTES, TcpOffset, setTcpChecksum } from '../stacks/wire/tcp.js';
 import { UDP_HEADER_BYTES, UdpOffset, setUdpChecksum } from '../stacks/wire/udp.js';
-import { TcpStateName } from '../stacks/layers/tcp/control-block.js';
+import { TcpConnState, TcpStateName, mayReceive } from '../stacks/layers/tcp/control-block.js';
 import { LAYER_KINDS } from '../stacks/registry.js';
 import { FrameQueue, Loopback, deliverAll } from './loopback.js';
 import { Prng } from './prng.js';
@@ -108,6 +108,8 @@ const FIELDS: readonly Field[] = [
 type GenuineSender = 'tcp-peer' | 'udp-peer' | 'ipsec-peer' | 'screen-mix';
 
 const HISTORY = 8;
+/** The receiver closes its side about once in this many frames (TCP). */
+const CLOSE_EVERY = 2000;
 
 export interface FuzzOptions {
   spec: string;
@@ -123,6 +125,8 @@ export interface FuzzOptions {
 export class FuzzSource {
   readonly counts: FuzzCounts;
   private readonly prng: Prng;
+  /** When the receiver closes its side (a draw of its own, so the frames' draws stay as they were until then). */
+  private readonly closes: Prng;
   private readonly kind: GenuineSender;
   /** The header fields this stack's frames carry. */
   private readonly fields: readonly Field[];
@@ -153,6 +157,7 @@ export class FuzzSource {
 
   constructor(private readonly options: FuzzOptions) {
     this.prng = new Prng(options.seed);
+    this.closes = new Prng(options.seed ^ 0xc105e);
     this.genuineShare = options.genuineShare ?? 0.1;
     this.data = new Prng(options.seed ^ 0x5eed).fill(new Uint8Array(8192));
     this.counts = {
@@ -217,7 +222,7 @@ export class FuzzSource {
 
   private offerOne(): void {
     const c = this.counts;
-    if (this.kind === 'tcp-peer' && !this.receiver.connected) {
+    if (this.kind === 'tcp-peer' && !this.streamOpen()) {
       this.open();
       c.reconnects++;
     }
@@ -250,6 +255,9 @@ export class FuzzSource {
     else c.withoutData++;
     const state = receiver.tcb?.state;
     if (state !== undefined) this.statesSeen |= 1 << state;
+    // Now and then the receiver closes its side: its FIN goes to the sender, which goes on sending,
+    // so hostile frames meet FIN_WAIT_1 and FIN_WAIT_2 too (and CLOSING or TIME_WAIT after a FIN).
+    if (state === TcpConnState.Established && this.closes.below(CLOSE_EVERY) === 0) receiver.close();
     // The receiver's ACKs go back to the sender, so its window stays open. What the sender answers
     // them with (a challenge ACK, a reset) is not part of the offered stream: it is let go.
     if (this.wire !== null) {
@@ -258,6 +266,16 @@ export class FuzzSource {
       for (const frame of answers.frames) answers.release(frame);
       answers.drop(answers.frames.length);
     }
+  }
+
+  /**
+   * TCP: the stream still flows: the sender may send (ESTABLISHED or CLOSE_WAIT) and the receiver
+   * may take data (ESTABLISHED, FIN_WAIT_1 or FIN_WAIT_2). Otherwise a mutation ended it (a reset, a
+   * FIN) and the connection is opened anew.
+   */
+  private streamOpen(): boolean {
+    const sender = this.sender!.tcb!.state;
+    return mayReceive(this.receiver.tcb!.state) && (sender === TcpConnState.Established || sender === TcpConnState.CloseWait);
   }
 
   /** Puts the next frame in this.frame; answers how it was made. */
