@@ -49,7 +49,6 @@ import { RCV_WINDOW, Tcb, TcbFlag, TcpConnState, TcpControlBlock, maySend, seqGt
 import { input } from './input.js';
 import { ReassemblyQueue } from './reassembly.js';
 
-
 export interface TcpEndpoints extends TransportEndpoints {
   /** Initial send sequence number. */
   iss: number;
