@@ -132,6 +132,8 @@ export class FuzzSource {
   private readonly fields: readonly Field[];
   private sender: Stack | null = null;
   private receiver!: Stack;
+  /** Bytes from the IP header to the transport header in the receiver's frames (IP, and a transport AH); -1 inside a tunnel. */
+  private transportFromIp = -1;
   /** Drops by reason of the connections closed so far. */
   private readonly closedDrops: Record<string, number> = {};
   /** tcp-peer: the wire between the two ends (ACKs go back over it). */
@@ -196,6 +198,10 @@ export class FuzzSource {
     const [a, b] = endpointPair();
     this.receiver = new Stack(spec, { ...b, crypto, enforceIcv: this.options.enforceIcv !== false });
     this.receiver.application = { pop: () => void this.appMessages++ };
+    const transport = this.receiver.transport;
+    const linkBytes = this.receiver.linkHeaderBytes;
+    this.transportFromIp =
+      this.kind === 'ipsec-peer' ? -1 : transport === null ? IPV4_HEADER_BYTES : this.receiver.headerOffset(transport) - linkBytes;
     if (this.kind === 'tcp-peer') {
       this.sender = new Stack(spec, { ...a, crypto });
       this.wire = new Loopback(this.sender, this.receiver, 64);
@@ -414,9 +420,7 @@ export class FuzzSource {
 
   /** Where the transport header stands: right behind IP (and a transport AH); inside a tunnel, none is visible (-1). */
   private transportAt(ip: number): number {
-    if (this.kind === 'ipsec-peer') return -1;
-    const receiver = this.receiver;
-    return receiver.transport === null ? ip + IPV4_HEADER_BYTES : ip - receiver.linkHeaderBytes + receiver.headerOffset(receiver.transport);
+    return this.transportFromIp < 0 ? -1 : ip + this.transportFromIp;
   }
 
   /** Recomputes the IPv4 header checksum and (when the frame still holds it) the TCP or UDP checksum. */

@@ -41,6 +41,8 @@ export class ReceiveWorkload extends BaseWorkload {
   private readonly shared: SharedConnection | null;
   /** TCP data bytes of each template (what the sequence number advances by). */
   private readonly segmentBytes: number[] = [];
+  /** Where the TCP header stands in a frame of this stack; -1 without TCP. */
+  private readonly tcpAt: number;
 
   constructor(options: WorkloadOptions, shared: SharedConnection | null = null) {
     super(options);
@@ -49,6 +51,7 @@ export class ReceiveWorkload extends BaseWorkload {
     this.sender = sender;
     this.receiver = receiver;
     this.wire = wire;
+    this.tcpAt = receiver.transport === 'tcp' ? receiver.headerOffset('tcp') : -1;
     const messages = shared !== null ? sharedMessages(shared) : new BufferPool(1);
     this.frame = messages.get();
     if (options.verify) {
@@ -93,7 +96,7 @@ export class ReceiveWorkload extends BaseWorkload {
         Atomics.store(shared.words, SharedWord.committed, this.nextSeq);
         Atomics.store(shared.words, SharedWord.parked, 0);
       }
-      const tcpAt = this.receiver.headerOffset('tcp');
+      const tcpAt = this.tcpAt;
       for (const t of this.templates) this.segmentBytes.push(t.length - tcpAt - tcpHeaderBytes(t.view, t.head + tcpAt));
       this.receiver.application = inOrderApplication(
         shared,
@@ -184,7 +187,7 @@ export class ReceiveWorkload extends BaseWorkload {
       const frame = this.frame;
       // (the measured receiver: under packet-level parallelism, the stack on the shared connection)
       const linkBytes = receiver.linkHeaderBytes;
-      const tcpAt = receiver.transport === 'tcp' ? receiver.headerOffset('tcp') : -1;
+      const tcpAt = this.tcpAt;
       for (let i = 0; i < packets; i++) {
         frame.loadFrameView(this.templateFrames[this.template]!, linkBytes);
         if (this.shared !== null && tcpAt >= 0) {

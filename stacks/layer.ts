@@ -22,7 +22,7 @@ export const ControlOp = {
   MaxPayload: 1,
   /** 1 when a push of `arg` payload bytes would be accepted now (window open, connected); else 0. */
   CanSend: 2,
-  /** The stack's clock, arg the time in ms: TCP's timers (a delayed ACK still owed, TIME_WAIT's end). */
+  /** The stack's clock, arg the time in ms (NO_TIME: no clock read): TCP's timers (a delayed ACK still owed, TIME_WAIT's end). */
   Tick: 3,
   /** The payload length below which the link pads frames (Ethernet's 46 bytes; 0 for FDDI). */
   MinPayload: 4,
@@ -40,6 +40,9 @@ export const ControlOp = {
   Close: 8,
 } as const;
 export type ControlOp = (typeof ControlOp)[keyof typeof ControlOp];
+
+/** ControlOp.Tick's arg when the caller gives no time: only the timers that need none run. */
+export const NO_TIME = -1;
 
 /** What is above a layer: the next layer, or the application that consumes delivered data. */
 export interface Upper {

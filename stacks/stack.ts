@@ -5,7 +5,7 @@
 
 import { cryptoProvider } from './crypto/index.js';
 import { DropCounters } from './drops.js';
-import { ControlOp, type FrameSink, type Layer, NO_LOCK, type SecurityAssociation, SendStatus, type Upper } from './layer.js';
+import { ControlOp, type FrameSink, type Layer, NO_LOCK, NO_TIME, type SecurityAssociation, SendStatus, type Upper } from './layer.js';
 import type { LayerKind } from './layer-kind.js';
 import type { LinkLayer } from './layers/link.js';
 import type { TcpControlBlock } from './layers/tcp/control-block.js';
@@ -140,12 +140,13 @@ export class Stack {
   }
 
   /**
-   * The stack's clock at `now` (ms; by default the process's): TCP's timers run from it, never
-   * from setTimeout. Sends a delayed ACK still owed and ends TIME_WAIT when due. Answers true when
-   * a segment was sent.
+   * The stack's clock at `now` (ms, 0 or later): TCP's timers run from it, never from setTimeout.
+   * Sends a delayed ACK still owed and ends TIME_WAIT when due. Without `now` no clock is read (a
+   * driver's tick per packet costs nothing): only the delayed ACK goes out. Answers true when a
+   * segment was sent.
    */
-  tick(now = performance.now()): boolean {
-    return this.top.control(ControlOp.Tick, Math.floor(now)) === 1;
+  tick(now?: number): boolean {
+    return this.top.control(ControlOp.Tick, now === undefined ? NO_TIME : Math.floor(now)) === 1;
   }
 
   /** The application is done sending: TCP sends its FIN (UDP has nothing to close). Answers true when it did. */

@@ -28,7 +28,7 @@ import {
   espPadding,
 } from '../wire/esp.js';
 import { CounterBlock } from '../counter-block.js';
-import type { LayerBuild, LayerKind, RunKind } from '../layer-kind.js';
+import type { Checks, LayerBuild, LayerKind, RunKind } from '../layer-kind.js';
 import { ReplayVerdict, ReplayWindow } from '../replay-window.js';
 import { DEFAULT_SPI, EXAMPLE_KEYS } from '../stack-options.js';
 import { AH_DROPS } from './md5-ah.js';
@@ -302,7 +302,7 @@ function saState(b: LayerBuild): [CounterBlock, ReplayWindow] {
 }
 
 /** A gateway's received tunnel packets: replayed templates carry ICVs their new sequence numbers break. */
-function icvChecks(header: 'esp' | 'ah', run: RunKind): { enforced: string[]; computedOnly: string[] } {
+function icvChecks(header: 'esp' | 'ah', run: RunKind): Checks {
   const icv = `${header} icv (hmac-md5-96)`;
   const replayed = run.side === 'recv' && !run.verify;
   return {

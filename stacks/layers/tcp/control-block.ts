@@ -30,11 +30,6 @@ export const TcpConnState = {
   TimeWait: 10,
 } as const;
 
-/** States in which the connection is synchronized (RFC 793: after the handshake's SYNs are acknowledged). */
-export function synchronized(state: number): boolean {
-  return state >= TcpConnState.Established;
-}
-
 /** States in which we may still send data (our FIN not sent yet). */
 export function maySend(state: number): boolean {
   return state === TcpConnState.Established || state === TcpConnState.CloseWait;
@@ -191,6 +186,11 @@ export class TcpControlBlock {
       resetsOut: f[Tcb.resetsOut]! >>> 0,
     };
   }
+}
+
+/** Counts `length` bytes delivered to the application (Tcb.bytesDelivered, mod 2^32). */
+export function countDelivered(f: Int32Array, length: number): void {
+  f[Tcb.bytesDelivered] = (f[Tcb.bytesDelivered]! + length) | 0;
 }
 
 /** a < b in sequence space (RFC 793 §3.3, mod 2^32). */

@@ -18,7 +18,7 @@ import {
   SEND_SYN_ACK,
   drop,
 } from './actions.js';
-import { Tcb, TcbFlag, TcpConnState, type TcpControlBlock, mayReceive, seqGt, seqLeq, seqLt } from './control-block.js';
+import { Tcb, TcbFlag, TcpConnState, type TcpControlBlock, countDelivered, mayReceive, seqGt, seqLeq, seqLt } from './control-block.js';
 import type { ReassemblyQueue } from './reassembly.js';
 
 /** The MSS assumed when the peer's SYN carries none (RFC 1122 4.2.2.6). */
@@ -80,7 +80,7 @@ export function input(
       msg.strip(headerBytes);
       msg.streamSeq = seq;
       msg.streamNext = f[Tcb.rcvNxt]!;
-      delivered(f, dataLength);
+      countDelivered(f, dataLength);
       return DELIVER | ackEverySecond(f);
     }
   }
@@ -193,10 +193,14 @@ function inSynSent(
  * window [rcvNxt, rcvNxt + rcvWnd); a segment of no length, whether its sequence number does.
  */
 export function segmentAcceptable(seq: number, length: number, rcvNxt: number, rcvWnd: number): boolean {
-  const inWindow = (s: number): boolean => seqLeq(rcvNxt, s) && seqLt(s, (rcvNxt + rcvWnd) | 0);
-  if (length === 0) return rcvWnd === 0 ? seq === rcvNxt : inWindow(seq);
+  if (length === 0) return rcvWnd === 0 ? seq === rcvNxt : inWindow(seq, rcvNxt, rcvWnd);
   if (rcvWnd === 0) return false;
-  return inWindow(seq) || inWindow((seq + length - 1) | 0);
+  return inWindow(seq, rcvNxt, rcvWnd) || inWindow((seq + length - 1) | 0, rcvNxt, rcvWnd);
+}
+
+/** rcvNxt ≤ s < rcvNxt + rcvWnd, mod 2^32. */
+function inWindow(s: number, rcvNxt: number, rcvWnd: number): boolean {
+  return seqLeq(rcvNxt, s) && seqLt(s, (rcvNxt + rcvWnd) | 0);
 }
 
 /**
@@ -220,7 +224,8 @@ function inSynchronized(
 ): number {
   const state = f[Tcb.state]!;
   const rcvNxt = f[Tcb.rcvNxt]!;
-  const rcvWnd = (queue.windowEnd(rcvNxt) - rcvNxt) | 0;
+  const windowEnd = queue.windowEnd(rcvNxt);
+  const rcvWnd = (windowEnd - rcvNxt) | 0;
   if ((flags & TcpFlag.RST) !== 0) {
     // RFC 5961 3.2: only a reset at exactly rcv_nxt resets; one elsewhere in the window is answered with an ACK.
     if (seq === rcvNxt) {
@@ -256,7 +261,7 @@ function inSynchronized(
     }
     seq = (seq + excess) | 0;
   }
-  excess = (seq + dataLength - queue.windowEnd(rcvNxt)) | 0;
+  excess = (seq + dataLength - windowEnd) | 0;
   if (excess > 0) {
     if (excess >= dataLength && dataLength > 0) return drop(Drop.OutOfWindow) | SEND_ACK;
     dataLength -= Math.min(excess, dataLength);
@@ -321,7 +326,7 @@ function inSynchronized(
       msg.trimTo(dataLength);
       msg.streamSeq = seq;
       msg.streamNext = (seq + dataLength) | 0;
-      delivered(f, dataLength);
+      countDelivered(f, dataLength);
       if (f[Tcb.reassCount] === 0) {
         answer |= DELIVER | ackEverySecond(f);
       } else {
@@ -404,8 +409,4 @@ function ackEverySecond(f: Int32Array): number {
   }
   f[Tcb.flags] = flags | TcbFlag.DelAck;
   return 0;
-}
-
-function delivered(f: Int32Array, length: number): void {
-  f[Tcb.bytesDelivered] = (f[Tcb.bytesDelivered]! + length) | 0;
 }

@@ -13,6 +13,7 @@ import {
   ReassData,
   Tcb,
   type TcpControlBlock,
+  countDelivered,
   seqLeq,
   seqLt,
 } from './control-block.js';
@@ -135,7 +136,7 @@ export class ReassemblyQueue {
     const length = f[at + 1]!;
     f[Tcb.rcvNxt] = (seq + length) | 0;
     f[Tcb.reassDelivered]!++;
-    f[Tcb.bytesDelivered] = (f[Tcb.bytesDelivered]! + length) | 0;
+    countDelivered(f, length);
     msg.resetPayload(length);
     msg.streamSeq = seq;
     msg.streamNext = (seq + length) | 0;

@@ -15,7 +15,7 @@
 // sends), congestion control, urgent data and RFC 7323 options.
 
 import { fold, internetChecksum, onesSum, pseudoHeaderSum } from '../../checksum.js';
-import { ControlOp, Layer, type LayerContext, type TransportEndpoints, type Lock, NO_LOCK, SendStatus } from '../../layer.js';
+import { ControlOp, Layer, type LayerContext, type TransportEndpoints, type Lock, NO_LOCK, NO_TIME, SendStatus } from '../../layer.js';
 import type { LayerKind } from '../../layer-kind.js';
 import { BufferPool, type Msg } from '../../message.js';
 import type { TcpLockScope } from '../../stack-options.js';
@@ -192,15 +192,15 @@ export class TcpLayer extends Layer {
   }
 
   /**
-   * The stack's clock at `now` (ms): sends a delayed ACK still owed (BSD's fast timer), and ends
-   * TIME_WAIT 2·MSL after the first tick in it. Answers 1 when it sent a segment.
+   * The stack's clock at `now` (ms, or NO_TIME): sends a delayed ACK still owed (BSD's fast timer),
+   * and ends TIME_WAIT 2·MSL after the first tick with a time in it. Answers 1 when it sent a segment.
    */
   private tick(now: number): number {
     const f = this.tcb.f;
     this.lock.acquire();
     const owed = (f[Tcb.flags]! & TcbFlag.DelAck) !== 0;
     f[Tcb.invalidAcks] = 0; // the throttle of ACKs to unacceptable segments counts per tick as well
-    if (f[Tcb.state] === TcpConnState.TimeWait) {
+    if (now !== NO_TIME && f[Tcb.state] === TcpConnState.TimeWait) {
       // Times are ms on the stack's clock, compared mod 2^32 like sequence numbers; 0 means "not started".
       if (f[Tcb.timeWaitEnd] === 0) f[Tcb.timeWaitEnd] = (now + 2 * (this.ends.mslMs ?? DEFAULT_MSL_MS)) | 0 || 1;
       else if ((((now | 0) - f[Tcb.timeWaitEnd]!) | 0) >= 0) f[Tcb.state] = TcpConnState.Closed;
