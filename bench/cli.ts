@@ -32,7 +32,7 @@ import { Stack, endpointPair } from '../stacks/stack.js';
 import { runLayerBenchmarks } from './layers.js';
 import { startCommand } from './args.js';
 import { EXIT, exitForSignal } from './exit-codes.js';
-import type { BenchConfig } from './config.js';
+import { type BenchConfig, faultsAsked } from './config.js';
 import { XKBENCH, configFrom } from './options.js';
 import { gitCommit, packageVersion } from './version.js';
 import { estimatePlan, planLine } from './plan.js';
@@ -164,6 +164,17 @@ function buildMeta(config: BenchConfig, outcome: BenchOutcome, started: Date, ar
       sliceMs: Math.round(config.sliceSeconds * 1000),
     },
     cpuSource: source,
+    ...(faultsAsked(config)
+      ? {
+          wire: {
+            losses: config.losses,
+            duplicate: config.duplicate,
+            reorder: config.reorder,
+            corrupt: config.corrupt,
+            minRtoMs: config.minRtoMs,
+          },
+        }
+      : {}),
     cpuAccounting:
       source === 'none'
         ? 'no per-thread CPU time on this system (no /proc/thread-self/schedstat, no process.threadCpuUsage): the CPU columns are absent'

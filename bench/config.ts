@@ -72,4 +72,16 @@ export interface BenchConfig {
   killWorker: { worker: number; atSeconds: number } | null;
   /** Gateway stacks: heartbeat period in ms (survivors re-divide the hash space after a crash). */
   heartbeatMs: number | null;
+  /** A lossy wire: the loss probabilities to sweep (0 to 0.5; [0]: none), and the other faults' fixed probabilities. */
+  losses: number[];
+  duplicate: number;
+  reorder: number;
+  corrupt: number;
+  /** TCP's smallest retransmission timeout, ms. */
+  minRtoMs: number;
+}
+
+/** Whether the wire is to inject any fault: then every TCP configuration names its loss. */
+export function faultsAsked(config: Pick<BenchConfig, 'losses' | 'duplicate' | 'reorder' | 'corrupt'>): boolean {
+  return config.losses.some((p) => p > 0) || config.duplicate > 0 || config.reorder > 0 || config.corrupt > 0;
 }

@@ -20,7 +20,7 @@ import { calibrationKey, keepSink, sampleMbps } from './calibration.js';
 import type { BenchConfig } from './config.js';
 import type { Primitive } from './primitives.js';
 import type { FailedConfiguration, Measurement } from './measurement.js';
-import { type Configuration, configFields } from './plan.js';
+import { type Configuration, configFields, faultsFor } from './plan.js';
 import { SingleSession } from './single-session.js';
 
 export interface GroupOutcome {
@@ -69,6 +69,7 @@ export function configurationTask(c: Configuration, config: BenchConfig, run = 1
     crypto: c.crypto,
     verify: config.verify,
     tcpLockScope: c.tcpLockScope ?? 'state',
+    ...(c.loss !== undefined ? { faults: faultsFor(c, config, (config.seed + run - 1) >>> 0)!, minRtoMs: config.minRtoMs } : {}),
     runs: 1,
     seed: (config.seed + run - 1) >>> 0,
     warmupSeconds: config.warmupSeconds,

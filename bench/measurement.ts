@@ -1,6 +1,7 @@
 // What one measured run of a configuration answers, whichever engine ran it, and what a failed
 // configuration reports instead.
 
+import type { Transmission } from '../drivers/transmission.js';
 import type { MemoryBetween } from '../parallel/memory-trace.js';
 import type { LockStats } from '../parallel/mutex.js';
 import type { RunCpu } from '../parallel/thread-cpu.js';
@@ -24,6 +25,8 @@ export interface Measurement {
   digestMismatchesIgnored: number;
   observed: number;
   outOfOrder: number;
+  /** What the data senders and the wire did: retransmissions, cwnd at the end, injected faults. */
+  transmission: Transmission;
   fairness: number | null;
   perConnectionMbps: number[] | null;
   lock: LockStats | null;

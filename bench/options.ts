@@ -3,7 +3,16 @@
 
 import type { Side } from '../drivers/workload-contract.js';
 import { CRYPTO_PROVIDERS } from '../stacks/crypto/index.js';
-import { PAPER_STACKS, StackSpecError, isGatewaySpec, isIpsecSpec, isScreenSpec, parseStackSpec, stackList } from '../stacks/spec.js';
+import {
+  PAPER_STACKS,
+  StackSpecError,
+  isGatewaySpec,
+  isIpsecSpec,
+  isScreenSpec,
+  isTcpSpec,
+  parseStackSpec,
+  stackList,
+} from '../stacks/spec.js';
 import {
   DISPATCH_POLICIES,
   DISPATCH_UNITS,
@@ -20,7 +29,7 @@ import { type CommandSpec, type FlagSpec, OptionError, type ParsedArgs, parseCom
 export { OptionError };
 import type { ClpPolicy } from '../parallel/parallel-run.js';
 import type { TcpLockScope } from '../stacks/stack-options.js';
-import { type BenchConfig, type OutputFormat, type Profile, MODES, OUTPUT_FORMATS } from './config.js';
+import { type BenchConfig, type OutputFormat, type Profile, MODES, OUTPUT_FORMATS, faultsAsked } from './config.js';
 
 const CLP_POLICIES: readonly ClpPolicy[] = ['thread-per-connection', 'processor-per-connection'];
 const LOCK_SCOPES: readonly TcpLockScope[] = ['state', 'segment'];
@@ -57,6 +66,7 @@ const RUN = 'What to run';
 const TIME = 'How long';
 const PARALLEL = 'Parallelism';
 const GATEWAY = 'Gateway stacks (packet screen, IPsec)';
+const LOSSY = 'A lossy wire (TCP stacks)';
 const OUTPUT = 'Output';
 const COMPARE = 'Comparison';
 
@@ -210,6 +220,23 @@ export const FLAGS: Record<string, FlagSpec> = {
       'every worker beats every MS milliseconds; a worker silent for 3 beats is taken for dead and the ' +
       'survivors divide the packets anew, e.g. 20',
     default: 'none, static selection',
+  },
+  '--loss': {
+    group: LOSSY,
+    value: 'P',
+    help:
+      'lose each frame with probability P, both ways (seeded by the run), comma-separated to sweep, 0 to 50%, e.g. ' +
+      '0,1%: TCP recovers by fast retransmit and its timers; retransmissions and cwnd go into each run',
+    default: '0',
+  },
+  '--duplicate': { group: LOSSY, value: 'P', help: 'send a frame twice with probability P, 0 to 50%', default: '0' },
+  '--reorder': { group: LOSSY, value: 'P', help: 'hold a frame back behind the next with probability P, 0 to 50%', default: '0' },
+  '--corrupt': { group: LOSSY, value: 'P', help: 'flip one bit of a frame with probability P, 0 to 50%', default: '0' },
+  '--min-rto': {
+    group: LOSSY,
+    value: 'MS',
+    help: "TCP's smallest retransmission timeout, 1 to 60000 ms (Linux's rto_min; RFC 6298 says 1 s)",
+    default: '200',
   },
   '--out': {
     group: OUTPUT,
@@ -473,8 +500,50 @@ export function configFrom(args: ParsedArgs, machineCores = cores(), memoryBytes
     ...comparisonOptions(args),
     ...gateway,
     ...crashOptions(text, gateways, sweep.workers, time.durationSeconds),
+    ...faultOptions(args, stacks.stacks),
   };
   return fitToMachine(config, text('--workers') !== undefined || text('--connections') !== undefined, memoryBytes);
+}
+
+/** The most a fault's probability may be: beyond it a connection spends its time in timeouts. */
+const MAX_FAULT_PERCENT = 50;
+
+/** A fault's probability, given as a percentage (1% or 1), as a fraction. */
+function faultProbability(flag: string, text: string): number {
+  const p = percentage(text);
+  if (p === null || p > MAX_FAULT_PERCENT)
+    throw new OptionError(`${flag} '${text}' is not a probability: give 0% to ${MAX_FAULT_PERCENT}%, such as 1% or 0.1%`);
+  return p / 100;
+}
+
+/** --loss, --duplicate, --reorder, --corrupt and --min-rto: a lossy wire, for TCP stacks only. */
+function faultOptions(
+  args: ParsedArgs,
+  stacks: readonly string[],
+): Pick<BenchConfig, 'losses' | 'duplicate' | 'reorder' | 'corrupt' | 'minRtoMs'> {
+  const { text, value } = args;
+  const losses = value(
+    '--loss',
+    (t) =>
+      unique(
+        '--loss',
+        list(t).map((v) => faultProbability('--loss', v)),
+      ),
+    [0],
+  );
+  if (losses.length === 0) throw new OptionError(`--loss names no probability: give 0% to ${MAX_FAULT_PERCENT}%, such as 0,1%`);
+  const duplicate = value('--duplicate', (t) => faultProbability('--duplicate', t), 0);
+  const reorder = value('--reorder', (t) => faultProbability('--reorder', t), 0);
+  const corrupt = value('--corrupt', (t) => faultProbability('--corrupt', t), 0);
+  const minRtoMs = value('--min-rto', (t) => parseInteger('--min-rto', t, 1, 60_000), 200);
+  const faults = { losses, duplicate, reorder, corrupt };
+  if (faultsAsked(faults)) {
+    const flag = ['--loss', '--duplicate', '--reorder', '--corrupt'].find((f) => text(f) !== undefined)!;
+    const other = stacks.find((spec) => isGatewaySpec(spec) || !isTcpSpec(spec));
+    if (other !== undefined)
+      throw new OptionError(`${flag} applies to TCP stacks (it exercises TCP's recovery); ${other} has no TCP: leave it out`);
+  }
+  return { ...faults, minRtoMs };
 }
 
 /** --kill-worker K@T and --heartbeat MS (gateway stacks). */

@@ -3,6 +3,7 @@
 // budget. Pure functions of the configuration and the core count, so that the plan for a 64- or
 // 256-core machine can be worked out (and tested) on any machine.
 
+import type { Faults } from '../drivers/fault-link.js';
 import type { Side } from '../drivers/workload-contract.js';
 import { type Dispatch, dispatchLabel } from '../parallel/dispatch.js';
 import { configKey } from '../results/rows.js';
@@ -12,7 +13,7 @@ import { cryptoPrimitives, isGatewaySpec, isIpsecSpec } from '../stacks/spec.js'
 import * as os from 'node:os';
 import { OptionError } from './args.js';
 import type { ClpPolicy } from '../parallel/parallel-run.js';
-import type { BenchConfig, Mode } from './config.js';
+import { type BenchConfig, type Mode, faultsAsked } from './config.js';
 
 export interface Configuration {
   stack: string;
@@ -27,6 +28,8 @@ export interface Configuration {
   tcpLockScope?: TcpLockScope;
   /** Gateway stacks: how packets reach the workers. */
   dispatch?: Dispatch;
+  /** A lossy wire (any fault asked for): this configuration's loss probability, 0 to 0.5. */
+  loss?: number;
   /** Gateway stacks: the packet size of their own (IPsec's frame size; 0 for a screen's mixed sizes) instead of --packet-size. */
   packetSize?: number;
 }
@@ -59,7 +62,8 @@ export function configurations(config: BenchConfig): Configuration[] {
       }
     }
   }
-  return out;
+  // A lossy wire: every connection configuration once per loss probability.
+  return faultsAsked(config) ? out.flatMap((c) => (isGatewaySpec(c.stack) ? [c] : config.losses.map((loss) => ({ ...c, loss })))) : out;
 }
 
 /**
@@ -297,4 +301,10 @@ export function planLine(config: BenchConfig, estimate: PlanEstimate, changes: r
     `(workers ${config.workers.join(',')}, up to ${estimate.peakThreads} threads at once) ≈ ` +
     `${seconds(estimate.seconds)} (${parts.join(', ')})${extra}${fitted}`
   );
+}
+
+/** The lossy wire of configuration `c` in the run seeded `seed` (undefined: a perfect wire). */
+export function faultsFor(c: Configuration, config: BenchConfig, seed: number): Faults | undefined {
+  if (c.loss === undefined) return undefined;
+  return { loss: c.loss, duplicate: config.duplicate, reorder: config.reorder, corrupt: config.corrupt, seed };
 }

@@ -18,7 +18,8 @@ import type { FailedConfiguration, Measurement } from './measurement.js';
 import { type Configuration, configFields, configurations, estimatePlan, measurementGroups } from './plan.js';
 
 import { dispatchLabel } from '../parallel/dispatch.js';
-import { cryptoPrimitives, isIpsecSpec } from '../stacks/spec.js';
+import { cryptoPrimitives, isIpsecSpec, isTcpSpec } from '../stacks/spec.js';
+import type { Transmission } from '../drivers/transmission.js';
 import type { Primitive } from './primitives.js';
 import { type SliceGroup, pairedRatios } from '../results/paired-ratios.js';
 import {
@@ -231,6 +232,34 @@ function groupToWiden(groups: readonly SlicedGroup[], target: number): SlicedGro
   return worst?.group ?? null;
 }
 
+/**
+ * Drops TCP recovers from, not faults of the run: on a lossy wire every drop its faults cause
+ * (corrupted headers caught at whichever layer, duplicates, segments beyond a hole); on a perfect
+ * one, duplicates up to the segments sent again (a spurious fast retransmit when parallel threads
+ * reorder segments, as RFC 5681 3.2 expects of reordering). The stream must still arrive whole.
+ */
+function recovered(reason: string, m: Measurement, c: Configuration): boolean {
+  if (c.loss !== undefined) return true;
+  return reason === 'tcp-duplicate' && m.transmission !== undefined && (m.drops[reason] ?? 0) <= m.transmission.retransmits;
+}
+
+/** Whether run `i` kept every rule: no unexplained drop, no data error, conservation (under --verify, throws when not). */
+function validRun(m: Measurement, c: Configuration, config: BenchConfig, i: number): boolean {
+  // A gateway's anti-replay window refusing packets that parallel processing delayed past it is the
+  // protocol at work, reported (replayDropped), not a fault of the run; --verify still counts it as loss.
+  const faults = Object.keys(m.drops).filter(
+    (reason) => (c.dispatch === undefined || config.verify || !REPLAY_DROPS.includes(reason)) && !recovered(reason, m, c),
+  );
+  const valid = faults.length === 0 && m.dataErrors === 0 && m.conservation === null;
+  if (!valid && config.verify) {
+    throw new VerifyError(
+      `${c.stack} ${c.side} ${c.mode} ×${c.workers} run ${i + 1}: ${m.dataErrors} application data errors; ` +
+        `drops: ${describeDrops(m.drops)}${m.conservation ? `; conservation: ${m.conservation}` : ''}`,
+    );
+  }
+  return valid;
+}
+
 /** Turns measured runs into rows (throwing under --verify when a run broke a rule). */
 function finish(
   rows: RunDetail[],
@@ -241,16 +270,7 @@ function finish(
   incomplete: boolean,
 ): FinishedRows {
   measured.forEach((m, i) => {
-    // A gateway's anti-replay window refusing packets that parallel processing delayed past it is the
-    // protocol at work, reported (replayDropped), not a fault of the run; --verify still counts it as loss.
-    const faults = Object.keys(m.drops).filter((reason) => c.dispatch === undefined || config.verify || !REPLAY_DROPS.includes(reason));
-    const valid = faults.length === 0 && m.dataErrors === 0 && m.conservation === null;
-    if (!valid && config.verify) {
-      throw new VerifyError(
-        `${c.stack} ${c.side} ${c.mode} ×${c.workers} run ${i + 1}: ${m.dataErrors} application data errors; ` +
-          `drops: ${describeDrops(m.drops)}${m.conservation ? `; conservation: ${m.conservation}` : ''}`,
-      );
-    }
+    const valid = validRun(m, c, config, i);
     const row: RunDetail = {
       stack: c.stack,
       side: c.side,
@@ -283,6 +303,8 @@ function finish(
     if (m.memory.trace !== undefined)
       row.memory.trace = m.memory.trace.map((p) => ({ seconds: Math.round(p.seconds * 10) / 10, heapMB: mb(p.heap), rssMB: mb(p.rss) }));
     if (c.side === 'recv') row.outOfOrderShare = round(m.packets > 0 ? m.outOfOrder / m.packets : 0);
+    if (c.loss !== undefined) row.loss = c.loss;
+    if (c.dispatch === undefined && isTcpSpec(c.stack)) Object.assign(row, transmissionFields(m.transmission, c.loss !== undefined));
     if (c.tcpLockScope !== undefined) row.tcpLockScope = c.tcpLockScope;
     if (c.dispatch !== undefined) row.dispatch = dispatchLabel(c.dispatch);
     if (m.gateway !== null) {
@@ -415,4 +437,18 @@ function capture(c: Configuration, config: BenchConfig, tap: NonNullable<RunnerH
 /** A --verify run found a drop or wrong data. */
 export class VerifyError extends Error {
   override name = 'VerifyError';
+}
+
+/** A TCP run's retransmission figures for its row (and, on a lossy wire, what the wire did). */
+function transmissionFields(t: Transmission | undefined, lossy: boolean): Partial<RunDetail> {
+  if (t === undefined || !t.reported) return {}; // no TCP sender reported (a template replay), or another build's run under ab
+  const fields: Partial<RunDetail> = {
+    retransmits: t.retransmits,
+    fastRetransmits: t.fastRetransmits,
+    timeouts: t.timeouts,
+    probes: t.probes,
+    cwnd: t.cwnd,
+  };
+  if (lossy) fields.wireFaults = { lost: t.linkLost, duplicated: t.linkDuplicated, reordered: t.linkReordered, corrupted: t.linkCorrupted };
+  return fields;
 }

@@ -3,6 +3,7 @@
 // warms them up, slice() drives them for a few tens of milliseconds, endRun() turns the slices
 // into the run's figures (drops, conservation, memory) as a whole run has them.
 
+import { type Transmission, combineTransmissions, transmissionSince } from '../drivers/transmission.js';
 import { performance } from 'node:perf_hooks';
 import { createWorkload } from '../drivers/workload.js';
 import { type Workload, type WorkloadCounters, firstBroken } from '../drivers/workload-contract.js';
@@ -14,7 +15,7 @@ import type { SliceFigures } from '../parallel/sliced-session.js';
 import type { Msg } from '../stacks/message.js';
 import type { BenchConfig } from './config.js';
 import type { Measurement } from './measurement.js';
-import type { Configuration } from './plan.js';
+import { type Configuration, faultsFor } from './plan.js';
 
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -50,6 +51,8 @@ export class SingleSession {
         seed: (seed + k * 0x9e3779b9) >>> 0,
         verify: this.config.verify,
         connection: k,
+        faults: faultsFor(this.c, this.config, (seed + k * 0x9e3779b9) >>> 0),
+        minRtoMs: this.config.minRtoMs,
       }),
     );
     const tap = this.tap;
@@ -98,9 +101,11 @@ export class SingleSession {
     let dataErrors = 0;
     let ignored = 0;
     let outOfOrder = 0;
+    const transmissions: Transmission[] = [];
     after.forEach((a, k) => {
       const b = this.before[k]!;
       outOfOrder += a.outOfOrder - b.outOfOrder;
+      transmissions.push(transmissionSince(a.transmission, b.transmission));
       for (const [name, n] of Object.entries(a.drops)) drops[name] = (drops[name] ?? 0) + n;
       dataErrors += a.dataErrors;
       ignored += a.digestMismatchesIgnored - b.digestMismatchesIgnored;
@@ -112,6 +117,7 @@ export class SingleSession {
       dataErrors,
       digestMismatchesIgnored: ignored,
       outOfOrder,
+      transmission: combineTransmissions(transmissions),
       observed: w.reduce((sum, x) => (sum + x.observed) | 0, 0),
       fairness: null,
       perConnectionMbps: null,

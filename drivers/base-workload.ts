@@ -5,6 +5,12 @@ import { SendStatus } from '../stacks/layer.js';
 import { BufferPool, type Msg } from '../stacks/message.js';
 import type { Stack } from '../stacks/stack.js';
 import { DataStream, sameBytes } from './data-stream.js';
+import { CoarseClock } from './coarse-clock.js';
+import { type FaultCounts, injectsFaults, noFaultCounts } from './fault-link.js';
+import { transmissionOf } from './transmission.js';
+import { Tcb, type TcpStats } from '../stacks/layers/tcp/control-block.js';
+import type { Loopback } from './loopback.js';
+import { STALL_MS } from './plp-commit.js';
 import {
   type Enforcement,
   type SharedAccount,
@@ -14,6 +20,13 @@ import {
   enforcementFor,
 } from './workload-contract.js';
 
+/** What a data sender reports of its retransmissions (a TCP's statistics, or a replay source's own). */
+export type SenderCounts = Pick<TcpStats, 'retransmits' | 'fastRetransmits' | 'timeouts' | 'probes' | 'cwnd'>;
+
+/** Tries of a refused send before the driver naps between tries, and the nap (ms). */
+const SPINS_BEFORE_SLEEP = 256;
+const NAP_MS = 0.02;
+
 export abstract class BaseWorkload implements Workload {
   observed = 0;
   tap: ((frame: Msg) => void) | null = null;
@@ -22,6 +35,10 @@ export abstract class BaseWorkload implements Workload {
   protected dataErrors = 0;
   protected readonly msg: Msg = new BufferPool(1).get();
   protected readonly data: DataStream;
+  /** The clock TCP's timers run on (a lossy wire only). */
+  protected readonly clock = new CoarseClock();
+  /** A word nobody changes: Atomics.wait on it is a nap. */
+  private readonly nap = new Int32Array(new SharedArrayBuffer(4));
 
   constructor(readonly options: WorkloadOptions) {
     this.data = new DataStream(options.seed, options.packetSize);
@@ -39,12 +56,31 @@ export abstract class BaseWorkload implements Workload {
     let ignored = 0;
     for (const stack of this.stacks()) ignored += stack.mismatchesIgnored;
     const outOfOrder = this.measuredReceiver()?.tcb?.stats().outOfOrder ?? 0;
-    return { packets: this.packets, bytes: this.bytes, drops, digestMismatchesIgnored: ignored, dataErrors: this.dataErrors, outOfOrder };
+    const transmission = transmissionOf(this.senderCounts(), this.faultCounts());
+    return {
+      packets: this.packets,
+      bytes: this.bytes,
+      drops,
+      digestMismatchesIgnored: ignored,
+      dataErrors: this.dataErrors,
+      outOfOrder,
+      transmission,
+    };
   }
 
   /** The stack whose receiving TCP is measured (receive side only). */
   protected measuredReceiver(): Stack | null {
     return null;
+  }
+
+  /** The data sender's retransmission counts and cwnd (reported), or null (no TCP sender). */
+  protected senderCounts(): SenderCounts | null {
+    return null;
+  }
+
+  /** What the wire's faults did so far (nothing on a perfect wire). */
+  faultCounts(): FaultCounts {
+    return noFaultCounts();
   }
 
   enforcement(): Enforcement {
@@ -59,34 +95,91 @@ export abstract class BaseWorkload implements Workload {
     return null;
   }
 
-  /** An application that compares what arrives with the data stream the sender used (verify). */
+  /** An application that compares what arrives with the data stream the sender used (verify), and counts it. */
   protected checkingApplication(): { pop(m: Msg): void } {
     const expected = new DataStream(this.options.seed, this.options.packetSize);
     return {
       pop: (m: Msg) => {
+        this.checkedBytes += m.length;
         if (!sameBytes(m, expected.next())) this.dataErrors++;
       },
     };
   }
 
-  /** Sends the next message; when the window is closed, lets `settle` deliver ACKs and tries once more. */
+  /** Bytes the checking application took. */
+  protected checkedBytes = 0;
+
+  /**
+   * Lossy wire, verify: lets the wire and the timers run until the sender has everything
+   * acknowledged (or STALL_MS pass), then answers whether the stream arrived whole: every byte
+   * sent, taken by the checking application. Null when it did.
+   */
+  protected drainAndCompare(wire: Loopback, sender: Stack, stacks: readonly Stack[]): string | null {
+    if (sender.transport !== 'tcp') return null;
+    const f = sender.tcb!.f;
+    const deadline = Date.now() + STALL_MS;
+    while (f[Tcb.sndUna] !== f[Tcb.sndMax] && Date.now() < deadline) this.settleWire(wire, stacks);
+    const sent = this.packets * this.options.packetSize;
+    if (f[Tcb.sndUna] !== f[Tcb.sndMax])
+      return `${(f[Tcb.sndMax]! - f[Tcb.sndUna]!) | 0} bytes still unacknowledged after ${STALL_MS / 1000} s`;
+    return this.checkedBytes === sent ? null : `${sent} bytes sent, ${this.checkedBytes} arrived`;
+  }
+
+  /**
+   * Sends the next message; when the window is closed, lets `settle` deliver ACKs (and, on a lossy
+   * wire, the timers retransmit) and tries again, for at most STALL_MS.
+   */
   protected sendNext(sender: Stack, settle: () => void): void {
     this.fill();
     let status = sender.send(this.msg);
-    // Under packet-level parallelism the window can stay closed a while: other workers' segments are in flight.
-    for (let tries = 0; status === SendStatus.WouldBlock; tries++) {
-      if (tries === 1_000_000) throw new Error(`${this.options.spec}: the send window stayed closed`);
+    // Under packet-level parallelism the window can stay closed a while: other workers' segments are
+    // in flight; on a lossy wire, until the retransmission timer fires.
+    let deadline = 0;
+    for (let tries = 1; status === SendStatus.WouldBlock; tries++) {
+      if ((tries & 0xfff) === 0) {
+        const now = Date.now();
+        if (deadline === 0) deadline = now + STALL_MS;
+        else if (now > deadline) throw new Error(`${this.options.spec}: the send window stayed closed for ${STALL_MS / 1000} s`);
+      }
+      // A long wait is for a timer (a lossy wire's RTO): sleep a little between looks instead of
+      // spinning, which would take a core from the other threads.
+      if (tries > SPINS_BEFORE_SLEEP && this.lossy) {
+        Atomics.wait(this.nap, 0, 0, NAP_MS);
+        if ((tries & 15) === 0) this.clock.expire();
+      }
       settle();
-      this.fill(); // a refused message may be half-built: start it again from the data
+      this.fill(true); // a refused message may be half-built: build the same one again from the data
       status = sender.send(this.msg);
     }
     if (status !== SendStatus.Sent) throw new Error(`${this.options.spec}: the sender answered status ${status}`);
   }
 
-  /** Writes the next slice of application data into the message. */
-  protected fill(): void {
+  /** Whether the wire injects faults (then the TCP timers run on the clock). */
+  protected get lossy(): boolean {
+    return injectsFaults(this.options.faults);
+  }
+
+  /**
+   * The wire's quiet moment: delivers what is queued, then runs the stacks' timers (on a lossy
+   * wire with the clock, so retransmissions go out; else only the delayed ACK) and delivers what
+   * they sent.
+   */
+  protected settleWire(wire: Loopback, stacks: readonly Stack[]): void {
+    wire.pump();
+    const now = this.lossy ? this.clock.now() : undefined;
+    let sent = false;
+    for (const stack of stacks) if (stack.tick(now)) sent = true;
+    if (sent) wire.pump();
+  }
+
+  /** The data of the message being sent (kept for a refused message's second try). */
+  private current: Uint8Array | null = null;
+
+  /** Writes the next slice of application data into the message (`again`: the same slice as last time). */
+  protected fill(again = false): void {
     const msg = this.msg;
+    if (!again || this.current === null) this.current = this.data.next();
     msg.resetPayload(this.options.packetSize);
-    msg.bytes.set(this.data.next(), msg.head);
+    msg.bytes.set(this.current, msg.head);
   }
 }

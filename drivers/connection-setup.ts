@@ -7,6 +7,7 @@ import { BufferPool, DEFAULT_SLOT_BYTES, type Msg } from '../stacks/message.js';
 import type { TcpLockScope } from '../stacks/stack-options.js';
 import { Stack, type StackOptions, endpointPair } from '../stacks/stack.js';
 import { Loopback } from './loopback.js';
+import { injectsFaults } from './fault-link.js';
 import { type SharedConnection, WORKER_MESSAGES } from './shared-connection.js';
 import type { WorkloadOptions } from './workload-contract.js';
 
@@ -57,12 +58,25 @@ export function connectedPair(
   worker = 0,
 ): { sender: Stack; receiver: Stack; wire: Loopback } {
   const [oa, ob] = endpoints(options.connection ?? 0, worker);
-  const sender = new Stack(options.spec, { ...oa, crypto: options.crypto });
-  const receiver = new Stack(options.spec, { ...ob, crypto: options.crypto, enforceDigest: receiverEnforcesDigest });
+  const sender = new Stack(options.spec, { ...oa, crypto: options.crypto, tcpMinRtoMs: options.minRtoMs });
+  const receiver = new Stack(options.spec, {
+    ...ob,
+    crypto: options.crypto,
+    tcpMinRtoMs: options.minRtoMs,
+    enforceDigest: receiverEnforcesDigest,
+  });
   checkPacketSize(sender, options.packetSize);
-  const wire = new Loopback(sender, receiver, 64);
+  const wire = new Loopback(sender, receiver, wireFrames(options));
   if (sender.transport === 'tcp') wire.handshake();
   return { sender, receiver, wire };
+}
+
+/**
+ * Frames a loopback wire holds: 64, or on a lossy wire 256, where a filled hole releases up to a
+ * window of queued segments at once, each answered with an ACK before the wire is pumped again.
+ */
+export function wireFrames(options: Pick<WorkloadOptions, 'faults'>): number {
+  return injectsFaults(options.faults) ? 256 : 64;
 }
 
 export function checkPacketSize(stack: Stack, packetSize: number): void {

@@ -29,14 +29,33 @@ export interface FaultCounts {
   passed: number;
 }
 
-/** A probability as a 32-bit threshold: a draw below it means the fault happens. */
+export function noFaultCounts(): FaultCounts {
+  return { offered: 0, dropped: 0, duplicated: 0, reordered: 0, corrupted: 0, passed: 0 };
+}
+
+/** Adds `more` into `sum`. */
+export function addFaultCounts(sum: FaultCounts, more: FaultCounts): void {
+  sum.offered += more.offered;
+  sum.dropped += more.dropped;
+  sum.duplicated += more.duplicated;
+  sum.reordered += more.reordered;
+  sum.corrupted += more.corrupted;
+  sum.passed += more.passed;
+}
+
+/** Whether any fault has a probability above 0. */
+export function injectsFaults(faults: Faults | undefined): faults is Faults {
+  return faults !== undefined && (faults.loss > 0 || faults.duplicate > 0 || faults.reorder > 0 || faults.corrupt > 0);
+}
+
+/** A probability as a 31-bit threshold: a draw (Prng.next31) below it means the fault happens. */
 function threshold(p: number): number {
   if (!(p >= 0 && p <= 1)) throw new RangeError(`a fault's probability must be from 0 to 1, got ${p}`);
-  return Math.round(p * 0x1_0000_0000);
+  return Math.round(p * 0x8000_0000);
 }
 
 export class FaultLink implements FrameSink {
-  readonly counts: FaultCounts = { offered: 0, dropped: 0, duplicated: 0, reordered: 0, corrupted: 0, passed: 0 };
+  readonly counts: FaultCounts = noFaultCounts();
   private readonly prng: Prng;
   private readonly loss: number;
   private readonly duplicate: number;
@@ -67,19 +86,19 @@ export class FaultLink implements FrameSink {
     const c = this.counts;
     c.offered++;
     const prng = this.prng;
-    if (prng.next() < this.loss) {
+    if (prng.next31() < this.loss) {
       c.dropped++;
       return;
     }
     let out = frame;
-    if (prng.next() < this.corrupt && frame.length > 0) {
+    if (prng.next31() < this.corrupt && frame.length > 0) {
       out = this.changed;
       out.loadFrame(frame.bytes, frame.head, frame.length, this.linkHeaderBytes);
-      const bit = prng.below(out.length * 8);
+      const bit = prng.next31() % (out.length * 8); // (a small integer: no heap number per frame)
       out.bytes[out.head + (bit >> 3)]! ^= 0x80 >> (bit & 7);
       c.corrupted++;
     }
-    if (!this.holding && prng.next() < this.reorder) {
+    if (!this.holding && prng.next31() < this.reorder) {
       // Held back: it goes out right after the next frame.
       this.held.loadFrame(out.bytes, out.head, out.length, this.linkHeaderBytes);
       this.holding = true;
@@ -87,18 +106,19 @@ export class FaultLink implements FrameSink {
       return;
     }
     this.pass(out);
-    if (prng.next() < this.duplicate) {
+    if (prng.next31() < this.duplicate) {
       c.duplicated++;
       this.pass(out);
     }
     this.release();
   }
 
-  /** Hands on the frame held back, if any (at the end of a run, or when the sender goes quiet). */
-  release(): void {
-    if (!this.holding) return;
+  /** Hands on the frame held back, if any (at the end of a run, or when the sender goes quiet). Answers whether there was one. */
+  release(): boolean {
+    if (!this.holding) return false;
     this.holding = false;
     this.pass(this.held);
+    return true;
   }
 
   private pass(frame: Msg): void {

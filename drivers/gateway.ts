@@ -13,6 +13,7 @@
 // enforces every ICV. Send side (IPsec): inner datagrams from the ring, encapsulated and
 // transmitted to a sink that counts them.
 
+import { noTransmission } from './transmission.js';
 import type { CounterBlock } from '../stacks/counter-block.js';
 import type { Lock } from '../stacks/layer.js';
 import type { Msg } from '../stacks/message.js';
@@ -233,6 +234,7 @@ export class GatewayWorkload implements Workload {
       digestMismatchesIgnored: this.stack.mismatchesIgnored,
       dataErrors: 0,
       outOfOrder: 0,
+      transmission: noTransmission(),
     };
   }
 

@@ -3,6 +3,7 @@
 // re-entered from its own transmit; tests reorder or duplicate the queued frames at will.
 
 import type { FrameSink } from '../stacks/layer.js';
+import { type FaultCounts, FaultLink, type Faults, addFaultCounts, noFaultCounts } from './fault-link.js';
 import { BufferPool, type Msg } from '../stacks/message.js';
 import type { Stack } from '../stacks/stack.js';
 
@@ -38,16 +39,15 @@ export class FrameQueue implements FrameSink {
   }
 
   /**
-   * Forgets the first `count` frames (already handed on). Popping keeps the array's storage,
-   * where `length = 0` or splice would allocate anew for every batch of frames.
+   * Forgets the first `count` frames (already handed on); frames queued meanwhile (a stack that
+   * answered at once) move to the front. Moving and popping keep the array's storage, where
+   * `length = 0` or splice would allocate anew for every batch of frames.
    */
   drop(count: number): void {
     const frames = this.frames;
-    if (count === frames.length) {
-      while (frames.length > 0) frames.pop();
-    } else {
-      frames.splice(0, count);
-    }
+    const rest = frames.length - count;
+    for (let i = 0; i < rest; i++) frames[i] = frames[count + i]!;
+    while (frames.length > rest) frames.pop();
   }
 }
 
@@ -55,6 +55,8 @@ export class Loopback {
   /** Frames on their way to b, and to a. */
   readonly toB: FrameQueue;
   readonly toA: FrameQueue;
+  /** The lossy links in front of the two queues, once faults are injected (a → b, then b → a). */
+  private faults: [FaultLink, FaultLink] | null = null;
 
   constructor(
     readonly a: Stack,
@@ -68,13 +70,37 @@ export class Loopback {
     b.attach(this.toA);
   }
 
-  /** Delivers queued frames both ways, in order, until none are left. Returns how many. */
+  /**
+   * From now on both directions lose, duplicate, reorder and corrupt frames as `faults` says (each
+   * direction with a seed of its own). Set up the connection first: the handshake stays clean.
+   */
+  injectFaults(faults: Faults): void {
+    const toB = new FaultLink(this.toB, faults, this.a.linkHeaderBytes);
+    const toA = new FaultLink(this.toA, { ...faults, seed: faults.seed + 1 }, this.b.linkHeaderBytes);
+    this.a.attach(toB);
+    this.b.attach(toA);
+    this.faults = [toB, toA];
+  }
+
+  /** What the lossy links did so far, both directions added up (all zero without faults). */
+  faultCounts(): FaultCounts {
+    const sum = noFaultCounts();
+    if (this.faults !== null) for (const link of this.faults) addFaultCounts(sum, link.counts);
+    return sum;
+  }
+
+  /**
+   * Delivers queued frames both ways, in order, until none are left; a frame a lossy link holds
+   * back (reordering) goes once the wire is otherwise quiet. Returns how many.
+   */
   pump(): number {
     let delivered = 0;
-    while (this.toB.frames.length > 0 || this.toA.frames.length > 0) {
-      delivered += deliverAll(this.toB, this.b) + deliverAll(this.toA, this.a);
+    for (;;) {
+      while (this.toB.frames.length > 0 || this.toA.frames.length > 0) {
+        delivered += deliverAll(this.toB, this.b) + deliverAll(this.toA, this.a);
+      }
+      if (this.faults === null || !(this.faults[0].release() || this.faults[1].release())) return delivered;
     }
-    return delivered;
   }
 
   /** Opens the TCP connection a → b (three-way handshake over the wire). */

@@ -5,15 +5,28 @@ export class Prng {
   private state: number;
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
+    // Kept as an int32 (the same bits as mulberry32's uint32): a small integer, never a boxed double.
+    this.state = seed | 0;
   }
 
   /** The next 32 random bits, unsigned. */
   next(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
+    return this.mix() >>> 0;
+  }
+
+  /**
+   * The next 31 random bits (the top 31 of next()'s): a small integer, so a hot path that draws per
+   * packet allocates nothing (an unsigned 32-bit result is a heap number where the call is not inlined).
+   */
+  next31(): number {
+    return this.mix() >>> 1;
+  }
+
+  private mix(): number {
+    const s = (this.state = (this.state + 0x6d2b79f5) | 0);
+    let t = Math.imul(s ^ (s >>> 15), s | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
+    return t ^ (t >>> 14);
   }
 
   /** An integer in [0, n). */

@@ -8,7 +8,9 @@ import { RCV_WINDOW, Tcb } from '../stacks/layers/tcp/control-block.js';
 import { BufferPool, type Msg } from '../stacks/message.js';
 import { Stack } from '../stacks/stack.js';
 import { setTcpSeq, tcpHeaderBytes } from '../stacks/wire/tcp.js';
-import { BaseWorkload } from './base-workload.js';
+import { BaseWorkload, type SenderCounts } from './base-workload.js';
+import { type FaultCounts, addFaultCounts, noFaultCounts } from './fault-link.js';
+import { LossyReplay } from './lossy-replay.js';
 import { connectedPair, countingSink, endpoints, onShared, sharedMessages } from './connection-setup.js';
 import type { Loopback } from './loopback.js';
 import { STALL_MS, inOrderApplication } from './plp-commit.js';
@@ -43,6 +45,8 @@ export class ReceiveWorkload extends BaseWorkload {
   private readonly segmentBytes: number[] = [];
   /** Where the TCP header stands in a frame of this stack; -1 without TCP. */
   private readonly tcpAt: number;
+  /** On a lossy wire (one thread): the source that plays a sender. */
+  private lossyReplay: LossyReplay | null = null;
 
   constructor(options: WorkloadOptions, shared: SharedConnection | null = null) {
     super(options);
@@ -62,6 +66,7 @@ export class ReceiveWorkload extends BaseWorkload {
           check.pop(m);
         },
       };
+      if (this.lossy) wire.injectFaults(options.faults!);
       return;
     }
     this.receiver.application = {
@@ -71,14 +76,27 @@ export class ReceiveWorkload extends BaseWorkload {
         this.observed = (this.observed + m.bytes[m.tail - 1]!) | 0;
       },
     };
-    // Templates: consecutive genuine segments with varied random data (the paper's random-filled buffers).
+    // Templates: consecutive genuine segments with varied random data (the paper's random-filled
+    // buffers). Each is received and acknowledged as it is made, so the sender's congestion window
+    // opens; the replay then goes on from the receiver's rcv_nxt.
     for (let i = 0; i < TEMPLATES; i++) {
       this.fill();
       if (this.sender.send(this.msg) !== SendStatus.Sent) throw new Error(`${options.spec}: could not build frame templates`);
-      this.templates.push(this.wire.toB.frames.shift()!);
+      this.templates.push(this.wire.toB.clone(this.wire.toB.frames[0]!));
+      this.wire.pump();
+      if (this.receiver.tick()) this.wire.pump();
     }
+    this.delivered = 0;
+    this.messages = 0;
     for (const t of this.templates) this.templateFrames.push(t.bytes.subarray(t.head, t.tail));
-    this.nextSeq = this.receiver.tcb?.f[Tcb.rcvNxt] ?? 0; // rcv_nxt: the first template's sequence number
+    this.nextSeq = this.receiver.tcb?.f[Tcb.rcvNxt] ?? 0; // rcv_nxt: where the replay goes on
+    const tcpAt = this.tcpAt;
+    if (tcpAt >= 0) for (const t of this.templates) this.segmentBytes.push(t.length - tcpAt - tcpHeaderBytes(t.view, t.head + tcpAt));
+    if (this.lossy && tcpAt >= 0 && shared === null) {
+      if (this.segmentBytes.some((n) => n !== this.segmentBytes[0]))
+        throw new Error(`${options.spec}: a lossy replay needs segments of one size, got ${this.segmentBytes.join(', ')}`);
+      this.lossyReplay = new LossyReplay(this.receiver, this.templateFrames, this.segmentBytes[0]!, this.nextSeq, tcpAt, options.faults!);
+    }
     if (shared !== null && this.receiver.transport === 'tcp') {
       // Packet-level parallelism: the templates came from a private pair; the measured receiver
       // is this worker's stack on the shared connection, which the leader sets to the same state.
@@ -87,6 +105,7 @@ export class ReceiveWorkload extends BaseWorkload {
       this.receiver = new Stack(options.spec, {
         ...ob,
         crypto: options.crypto,
+        tcpMinRtoMs: options.minRtoMs,
         enforceDigest: false,
         ...onShared(shared, 'measured', options.tcpLockScope, messages),
       });
@@ -96,8 +115,6 @@ export class ReceiveWorkload extends BaseWorkload {
         Atomics.store(shared.words, SharedWord.committed, this.nextSeq);
         Atomics.store(shared.words, SharedWord.parked, 0);
       }
-      const tcpAt = this.tcpAt;
-      for (const t of this.templates) this.segmentBytes.push(t.length - tcpAt - tcpHeaderBytes(t.view, t.head + tcpAt));
       this.receiver.application = inOrderApplication(
         shared,
         (m) => {
@@ -108,7 +125,22 @@ export class ReceiveWorkload extends BaseWorkload {
         () => void this.dataErrors++,
       );
     }
-    this.receiver.attach(countingSink(this));
+    if (this.lossyReplay === null) this.receiver.attach(countingSink(this));
+  }
+
+  override faultCounts(): FaultCounts {
+    if (this.lossyReplay !== null) {
+      const sum = noFaultCounts();
+      addFaultCounts(sum, this.lossyReplay.toReceiver.counts);
+      addFaultCounts(sum, this.lossyReplay.toSource.counts);
+      return sum;
+    }
+    return this.options.verify ? this.wire.faultCounts() : noFaultCounts();
+  }
+
+  protected override senderCounts(): SenderCounts | null {
+    if (this.lossyReplay !== null) return this.lossyReplay.counts;
+    return this.options.verify && this.sender.transport === 'tcp' ? this.sender.tcb!.stats() : null;
   }
 
   /**
@@ -137,6 +169,8 @@ export class ReceiveWorkload extends BaseWorkload {
     return [this.sender, this.receiver];
   }
 
+  private readonly settle = (): void => this.settleWire(this.wire, this.stacks());
+
   protected override measuredReceiver(): Stack {
     return this.receiver;
   }
@@ -149,12 +183,15 @@ export class ReceiveWorkload extends BaseWorkload {
   }
 
   override conservation(): string | null {
+    if (this.options.verify && this.lossy) return this.drainAndCompare(this.wire, this.sender, [this.sender, this.receiver]);
     if (this.shared !== null || this.options.verify) return null;
     const dropped = this.receiver.drops.total;
     const queued = this.receiver.tcb?.f[Tcb.reassCount] ?? 0;
-    if (this.packets !== this.messages + dropped + queued) {
+    // On a lossy wire the frames offered are those that reached the receiver (retransmissions and duplicates included).
+    const offered = this.lossyReplay !== null ? this.lossyReplay.toReceiver.counts.passed : this.packets;
+    if (offered !== this.messages + dropped + queued) {
       return (
-        `${this.packets} frames offered, but ${this.messages} delivered + ${dropped} dropped + ${queued} ` +
+        `${offered} frames offered, but ${this.messages} delivered + ${dropped} dropped + ${queued} ` +
         `queued = ${this.messages + dropped + queued}`
       );
     }
@@ -174,14 +211,12 @@ export class ReceiveWorkload extends BaseWorkload {
   run(packets: number): number {
     const before = this.delivered;
     if (this.options.verify) {
-      const settle = (): void => {
-        this.wire.pump();
-        if (this.receiver.tick()) this.wire.pump();
-      };
       for (let i = 0; i < packets; i++) {
-        this.sendNext(this.sender, settle);
+        this.sendNext(this.sender, this.settle);
         this.wire.pump();
       }
+    } else if (this.lossyReplay !== null) {
+      for (let i = 0; i < packets; i++) this.lossyReplay.sendOne(this.frame);
     } else {
       const receiver = this.receiver;
       const frame = this.frame;

@@ -1,6 +1,7 @@
 // The send side around one connection (paper §3.3): the sink consumes frames as fast as possible
 // and acknowledges like a TCP receiver, so the sender's window stays open. With `verify`, a real
-// peer stack receives and checks everything instead.
+// peer stack receives and checks everything instead. On a lossy wire (faults) the sink keeps a
+// receiver's scoreboard, so its ACKs stop at the first hole and the sender must retransmit.
 
 import type { FrameSink } from '../stacks/layer.js';
 import { Tcb } from '../stacks/layers/tcp/control-block.js';
@@ -8,7 +9,11 @@ import type { Msg } from '../stacks/message.js';
 import { Stack } from '../stacks/stack.js';
 import { ipv4Checksum, ipv4TotalLength } from '../stacks/wire/ipv4.js';
 import { tcpHeaderBytes, tcpSeq } from '../stacks/wire/tcp.js';
-import { BaseWorkload } from './base-workload.js';
+import { seqLeq } from '../stacks/layers/tcp/control-block.js';
+import { BaseWorkload, type SenderCounts } from './base-workload.js';
+import { type FaultCounts, FaultLink, addFaultCounts, noFaultCounts } from './fault-link.js';
+import { Scoreboard } from './scoreboard.js';
+import { intactSegmentLength } from './segment-check.js';
 import { checkPacketSize, connectedPair, endpoints, onShared, sharedMessages } from './connection-setup.js';
 import { type FrameQueue, Loopback, deliverAll } from './loopback.js';
 import { raiseTo } from './plp-commit.js';
@@ -31,6 +36,14 @@ export class SendWorkload extends BaseWorkload {
   private framesOut = 0;
   private lastEnd = 0;
   private readonly shared: SharedConnection | null;
+  /** On a lossy wire: what the sink has received, and the lossy links to it and back. */
+  private readonly scoreboard: Scoreboard | null = null;
+  private readonly toSink: FaultLink | null = null;
+  private readonly toSender: FaultLink | null = null;
+  /** The lossy wire corrupts frames: the sink checks each segment before it believes it. */
+  private readonly checkSegments: boolean;
+  /** The two stacks whose timers run when the wire settles. */
+  private readonly both: Stack[];
 
   constructor(options: WorkloadOptions, shared: SharedConnection | null = null) {
     super(options);
@@ -47,11 +60,12 @@ export class SendWorkload extends BaseWorkload {
       sender = new Stack(options.spec, {
         ...oa,
         crypto: options.crypto,
+        tcpMinRtoMs: options.minRtoMs,
         ...onShared(shared, 'measured', options.tcpLockScope, sharedMessages(shared)),
       });
-      receiver = new Stack(options.spec, { ...ob, crypto: options.crypto });
+      receiver = new Stack(options.spec, { ...ob, crypto: options.crypto, tcpMinRtoMs: options.minRtoMs });
       checkPacketSize(sender, options.packetSize);
-      wire = new Loopback(sender, receiver, 64);
+      wire = new Loopback(sender, receiver, 64); // (a lossy wire under PLP runs the shared verify workload)
       if (sender.transport === 'tcp' && receiver.transport === 'tcp') {
         if (shared.leader) {
           wire.handshake();
@@ -64,14 +78,37 @@ export class SendWorkload extends BaseWorkload {
     }
     this.sender = sender;
     this.peer = receiver;
+    this.both = [sender, receiver];
+    this.checkSegments = (options.faults?.corrupt ?? 0) > 0;
     this.acks = wire.toA;
     if (options.verify) {
       // The peer receives and checks everything; its ACKs come back over the wire.
       this.wire = wire;
       this.peer.application = this.checkingApplication();
+      if (this.lossy) wire.injectFaults(options.faults!);
+    } else if (this.lossy && receiver.transport === 'tcp') {
+      if (shared !== null) throw new Error('a lossy wire under packet-level parallelism runs both ends (the shared verify workload)');
+      const faults = options.faults!;
+      this.scoreboard = new Scoreboard(receiver.tcb!.f[Tcb.rcvNxt]!);
+      this.toSink = new FaultLink(this.sink(), faults, sender.linkHeaderBytes);
+      this.toSender = new FaultLink(wire.toA, { ...faults, seed: faults.seed + 1 }, receiver.linkHeaderBytes);
+      this.sender.attach(this.toSink);
+      this.peer.attach(this.toSender);
     } else {
       this.sender.attach(this.sink());
     }
+  }
+
+  override faultCounts(): FaultCounts {
+    if (this.wire !== null) return this.wire.faultCounts();
+    const sum = noFaultCounts();
+    if (this.toSink !== null) addFaultCounts(sum, this.toSink.counts);
+    if (this.toSender !== null) addFaultCounts(sum, this.toSender.counts);
+    return sum;
+  }
+
+  protected override senderCounts(): SenderCounts | null {
+    return this.sender.transport === 'tcp' ? this.sender.tcb!.stats() : null;
   }
 
   protected stacks(): Stack[] {
@@ -80,7 +117,16 @@ export class SendWorkload extends BaseWorkload {
 
   /** Sent messages = frames on the wire; the sender's snd_nxt is the wire's last byte; snd_una is the peer's rcv_nxt. */
   override conservation(): string | null {
-    if (this.wire !== null || this.sender.transport !== 'tcp' || this.peer.transport !== 'tcp') return null;
+    if (this.wire !== null) return this.lossy ? this.drainAndCompare(this.wire, this.sender, this.both) : null;
+    if (this.sender.transport !== 'tcp' || this.peer.transport !== 'tcp') return null;
+    if (this.scoreboard !== null) {
+      // Lossy: what the sink holds lies between what the sender had acknowledged and what it sent.
+      const f = this.sender.tcb!.f;
+      const got = this.scoreboard.rcvNxt;
+      return seqLeq(f[Tcb.sndUna]!, got) && seqLeq(got, f[Tcb.sndMax]!)
+        ? null
+        : `the sink received up to ${got >>> 0}, outside the sender's [snd_una ${f[Tcb.sndUna]! >>> 0}, snd_max ${f[Tcb.sndMax]! >>> 0}]`;
+    }
     if (this.framesOut !== this.packets) return `${this.packets} messages sent but ${this.framesOut} frames reached the wire`;
     const s = this.sender.tcb!.f;
     if (this.shared !== null) {
@@ -109,6 +155,14 @@ export class SendWorkload extends BaseWorkload {
     if (this.wire !== null) this.wire.toB.tap = tap;
   }
 
+  /** Lossy: the sink takes a segment as a receiver would; a segment out of order, a hole filled or a duplicate is ACKed at once. */
+  private scored(board: Scoreboard, peer: Stack, seq: number, end: number): void {
+    if (board.take(seq, end) || ++this.pendingSegments === 2) {
+      this.pendingSegments = 0;
+      peer.acknowledgeUpTo(board.rcvNxt);
+    }
+  }
+
   /** Consumes frames; every second TCP segment, has the peer acknowledge everything so far. */
   private sink(): FrameSink {
     const linkBytes = this.sender.linkHeaderBytes;
@@ -123,8 +177,14 @@ export class SendWorkload extends BaseWorkload {
         if (peer === null) return;
         const at = frame.head + tcpAt;
         const dataBytes = ipv4TotalLength(view, ip) - (tcpAt - linkBytes) - tcpHeaderBytes(view, at);
-        const end = (tcpSeq(view, at) + dataBytes) | 0;
+        const seq = tcpSeq(view, at);
+        const end = (seq + dataBytes) | 0;
         this.framesOut++;
+        if (this.scoreboard !== null) {
+          // A wire that corrupts: the sink checks the checksum, as the receiver it plays would.
+          if (this.checkSegments && intactSegmentLength(frame, linkBytes, tcpAt) < 0) return;
+          return this.scored(this.scoreboard, peer, seq, end);
+        }
         this.lastEnd = end;
         this.ackUpTo = this.shared === null ? end : raiseTo(this.shared.words, SharedWord.maxAck, end);
         if (++this.pendingSegments === 2) {
@@ -154,8 +214,13 @@ export class SendWorkload extends BaseWorkload {
   /** Delivers what is queued toward the sender (and, verifying, toward the peer). */
   private settle(windowClosed: boolean): void {
     if (this.wire !== null) {
-      this.wire.pump();
-      if (windowClosed && this.peer.tick()) this.wire.pump();
+      if (windowClosed) this.settleWire(this.wire, this.both);
+      else this.wire.pump();
+      return;
+    }
+    if (this.scoreboard !== null) {
+      if (windowClosed) this.settleLossySink(this.scoreboard);
+      if (this.acks.frames.length > 0) deliverAll(this.acks, this.sender);
       return;
     }
     if (windowClosed && this.peer.transport === 'tcp') {
@@ -166,5 +231,16 @@ export class SendWorkload extends BaseWorkload {
       }
     }
     if (this.acks.frames.length > 0) deliverAll(this.acks, this.sender);
+  }
+
+  /** Lossy sink, window closed: frames held back go, the delayed ACK goes, the sender's timers run. */
+  private settleLossySink(board: Scoreboard): void {
+    this.toSink!.release();
+    this.toSender!.release();
+    if (this.pendingSegments > 0) {
+      this.pendingSegments = 0;
+      this.peer.acknowledgeUpTo(board.rcvNxt);
+    }
+    this.sender.tick(this.clock.now());
   }
 }

@@ -62,7 +62,7 @@ export interface SharedConnection {
  * Message slots each worker keeps in the shared block: its receive frame and its two stacks' TCP
  * messages. In the same buffer as the reassembly ring, copies into and out of the ring are native.
  */
-export const WORKER_MESSAGES = 6;
+export const WORKER_MESSAGES = 8;
 const WORKER_MESSAGE_BYTES = WORKER_MESSAGES * DEFAULT_SLOT_BYTES;
 
 /** IP identification and AH sequence counters: one cache line each, as every thread advances them. */

@@ -1,11 +1,12 @@
-// --verify under packet-level parallelism: the shared connection's two ends in every worker, the
-// stream checked for arriving once and in order.
+// --verify under packet-level parallelism, and any run with a lossy wire under it: the shared
+// connection's two ends in every worker, the stream checked for arriving once and in order.
 
 import { Tcb } from '../stacks/layers/tcp/control-block.js';
 import type { Msg } from '../stacks/message.js';
 import { Stack } from '../stacks/stack.js';
-import { BaseWorkload } from './base-workload.js';
-import { checkPacketSize, endpoints, onShared, sharedMessages } from './connection-setup.js';
+import { BaseWorkload, type SenderCounts } from './base-workload.js';
+import type { FaultCounts } from './fault-link.js';
+import { checkPacketSize, endpoints, onShared, sharedMessages, wireFrames } from './connection-setup.js';
 import { sameBytes } from './data-stream.js';
 import { Loopback } from './loopback.js';
 import { inOrderApplication } from './plp-commit.js';
@@ -24,10 +25,7 @@ export class SharedVerifyWorkload extends BaseWorkload {
   private readonly receiver: Stack;
   private readonly wire: Loopback;
   private delivered = 0;
-  private readonly settle = (): void => {
-    this.wire.pump();
-    if (this.receiver.tick()) this.wire.pump();
-  };
+  private readonly settle = (): void => this.settleWire(this.wire, this.stacks());
 
   constructor(
     options: WorkloadOptions,
@@ -39,19 +37,26 @@ export class SharedVerifyWorkload extends BaseWorkload {
     this.sender = new Stack(options.spec, {
       ...oa,
       crypto: options.crypto,
+      tcpMinRtoMs: options.minRtoMs,
       ...onShared(shared, 'measured', options.tcpLockScope, messages),
     });
-    this.receiver = new Stack(options.spec, { ...ob, crypto: options.crypto, ...onShared(shared, 'peer', options.tcpLockScope, messages) });
+    this.receiver = new Stack(options.spec, {
+      ...ob,
+      crypto: options.crypto,
+      tcpMinRtoMs: options.minRtoMs,
+      ...onShared(shared, 'peer', options.tcpLockScope, messages),
+    });
     checkPacketSize(this.sender, options.packetSize);
     if (options.packetSize < 4)
       throw new RangeError('--verify with several workers needs packets of at least 4 bytes (each carries its number)');
-    this.wire = new Loopback(this.sender, this.receiver, 64);
+    this.wire = new Loopback(this.sender, this.receiver, wireFrames(options));
     if (shared.leader) {
       if (this.sender.transport === 'tcp') this.wire.handshake();
       Atomics.store(shared.words, SharedWord.committed, this.receiver.tcb?.f[Tcb.rcvNxt] ?? 0);
       Atomics.store(shared.words, SharedWord.parked, 0);
       Atomics.store(shared.words, SharedWord.messageIndex, 0);
     }
+    if (this.lossy) this.wire.injectFaults({ ...options.faults!, seed: options.faults!.seed + 2 * shared.worker });
     const size = options.packetSize;
     const check = (m: Msg): void => {
       const index = m.length === size ? m.view.getUint32(m.head) : -1;
@@ -65,10 +70,14 @@ export class SharedVerifyWorkload extends BaseWorkload {
         : { pop: (m: Msg) => (check(m), credit(m.length)) };
   }
 
-  protected override fill(): void {
+  /** The number of the message being sent (kept for a refused message's second try). */
+  private index = 0;
+
+  protected override fill(again = false): void {
     const msg = this.msg;
     const size = this.options.packetSize;
-    const index = Atomics.add(this.shared.words, SharedWord.messageIndex, 1) >>> 0;
+    if (!again) this.index = Atomics.add(this.shared.words, SharedWord.messageIndex, 1) >>> 0;
+    const index = this.index;
     msg.resetPayload(size);
     msg.bytes.set(this.data.message(index), msg.head);
     msg.view.setUint32(msg.head, index);
@@ -95,5 +104,13 @@ export class SharedVerifyWorkload extends BaseWorkload {
 
   protected stacks(): Stack[] {
     return [this.sender, this.receiver];
+  }
+
+  override faultCounts(): FaultCounts {
+    return this.wire.faultCounts();
+  }
+
+  protected override senderCounts(): SenderCounts | null {
+    return this.sender.transport === 'tcp' ? this.sender.tcb!.stats() : null;
   }
 }

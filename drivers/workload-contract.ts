@@ -4,6 +4,8 @@
 import type { CryptoProviderName } from '../stacks/crypto/index.js';
 import type { TcpLockScope } from '../stacks/stack-options.js';
 import type { Msg } from '../stacks/message.js';
+import type { Faults } from './fault-link.js';
+import type { Transmission } from './transmission.js';
 import { kindOf } from '../stacks/registry.js';
 import { isGatewaySpec, parseStackLayers } from '../stacks/spec.js';
 
@@ -20,6 +22,10 @@ export interface WorkloadOptions {
   connection?: number;
   /** Packet-level parallelism: TCP's lock covers its state only (default) or each whole segment. */
   tcpLockScope?: TcpLockScope;
+  /** A lossy wire: what it does to frames, with which seed (none: a perfect wire). */
+  faults?: Faults;
+  /** TCP's smallest retransmission timeout, ms (default 200). */
+  minRtoMs?: number;
 }
 
 /** What a run enforces (a failure drops the packet) and what it only computes. */
@@ -40,6 +46,8 @@ export interface WorkloadCounters {
   dataErrors: number;
   /** Receive side: data segments that reached the measured TCP out of order (shared under PLP). */
   outOfOrder: number;
+  /** What the sending TCP and the wire did: retransmissions, cwnd, injected faults. */
+  transmission: Transmission;
 }
 
 export interface Workload {

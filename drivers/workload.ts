@@ -3,6 +3,7 @@
 // gateway.ts); what they promise the engines is workload-contract.ts.
 
 import { isGatewaySpec } from '../stacks/spec.js';
+import { injectsFaults } from './fault-link.js';
 import { GatewayWorkload } from './gateway.js';
 import { ReceiveWorkload } from './receive-workload.js';
 import { SendWorkload } from './send-workload.js';
@@ -16,6 +17,7 @@ import type { Workload, WorkloadOptions } from './workload-contract.js';
  */
 export function createWorkload(options: WorkloadOptions, shared: SharedConnection | null = null): Workload {
   if (isGatewaySpec(options.spec)) return new GatewayWorkload(options);
-  if (shared !== null && options.verify) return new SharedVerifyWorkload(options, shared);
+  // A lossy wire under packet-level parallelism needs a real receiver and sender at both ends of the shared connection.
+  if (shared !== null && (options.verify || injectsFaults(options.faults))) return new SharedVerifyWorkload(options, shared);
   return options.side === 'send' ? new SendWorkload(options, shared) : new ReceiveWorkload(options, shared);
 }

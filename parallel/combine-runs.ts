@@ -1,6 +1,7 @@
 // The workers' results of a parallel configuration turned into one figure set per run: packets,
 // bytes, drops and lock use added up over the workers, per-connection Mbit/s, memory, conservation.
 
+import { combineTransmissions } from '../drivers/transmission.js';
 import { jainFairness } from '../results/speedup.js';
 import { type SharedAccount, sharedAccountProblem } from '../drivers/workload-contract.js';
 import type { MemoryBetween } from './memory-trace.js';
@@ -38,6 +39,10 @@ export function combineRuns(results: readonly WorkerResult[], o: CombineOptions)
     let observed = 0;
     // PLP workers share one control block, so each saw the same count: take the leader's.
     let outOfOrder = o.plp ? results[0]!.runs[i]!.outOfOrder : 0;
+    const transmission = combineTransmissions(
+      results.map((r) => r.runs[i]!.transmission),
+      o.plp,
+    );
     const trace = o.traces.get(i + 1)?.points;
     const memory: MemoryBetween = { heapStart: 0, heapEnd: 0, rssStart: 0, rssEnd: 0, ...(trace?.length ? { trace } : {}) };
     let conservation: string | null = null;
@@ -85,6 +90,7 @@ export function combineRuns(results: readonly WorkerResult[], o: CombineOptions)
       dataErrors,
       digestMismatchesIgnored,
       outOfOrder,
+      transmission,
       observed,
       lock,
       memory,

@@ -1,6 +1,7 @@
 // What a parallel run is to those who start and combine it: the task a configuration gives its
 // workers, and the figures a run answers (one engine, the sliced sessions and combine-runs share them).
 
+import type { Transmission } from '../drivers/transmission.js';
 import type { MemoryBetween } from './memory-trace.js';
 import type { LockStats } from './mutex.js';
 import type { RunCpu } from './thread-cpu.js';
@@ -22,6 +23,8 @@ export interface ParallelRun {
   observed: number;
   /** Data segments that reached the measured receiving TCP out of order (receive side). */
   outOfOrder: number;
+  /** Retransmissions, cwnd at the end and the wire's faults (TCP counts taken once under PLP). */
+  transmission: Transmission;
   /** PLP: the TCP lock over all workers in the steady window (null for CLP). */
   lock: LockStats | null;
   /** The first conservation failure any worker found, or null. */

@@ -10,6 +10,8 @@
 // whose TCP state sits in shared memory under an Atomics mutex; worker 0 opens it each run and the
 // others join.
 
+import { type Transmission, combineTransmissions, transmissionSince } from '../drivers/transmission.js';
+import type { Faults } from '../drivers/fault-link.js';
 import {
   type GatewayCounters,
   GatewayWorkload,
@@ -53,6 +55,10 @@ export interface WorkerTask {
   verify: boolean;
   mode: 'clp' | 'plp';
   tcpLockScope: TcpLockScope;
+  /** A lossy wire's faults (the seed is run 1's; run k adds k - 1), or none. */
+  faults?: Faults;
+  /** TCP's smallest retransmission timeout, ms. */
+  minRtoMs?: number;
   /** A gateway stack (packet screen): how packets are dispatched to workers. */
   dispatch?: Dispatch;
   /** Gateway stacks: a worker to crash and the heartbeat that may notice (with the timeline's buckets). */
@@ -98,6 +104,8 @@ export interface WorkerRunResult {
   observed: number;
   /** Out-of-order arrivals at the measured receiving TCP (under PLP, the shared connection's count). */
   outOfOrder: number;
+  /** This worker's connections' retransmissions, cwnd and wire faults over the window. */
+  transmission: Transmission;
   /** PLP: this worker's use of the connection's TCP lock in the steady window. */
   lock: LockStats | null;
   /** The first conservation failure among this worker's connections at the end of the run, or null. */
@@ -403,6 +411,8 @@ function buildWorkloads(
         verify: task.verify,
         connection: k,
         tcpLockScope: task.tcpLockScope,
+        ...(task.faults !== undefined ? { faults: { ...task.faults, seed: (seed + k * 0x9e3779b9) >>> 0 } } : {}),
+        ...(task.minRtoMs !== undefined ? { minRtoMs: task.minRtoMs } : {}),
       },
       connection,
     ),
@@ -414,20 +424,22 @@ function buildWorkloads(
 function countsSince(
   workloads: Workload[],
   before: WorkloadCounters[],
-): Pick<WorkerRunResult, 'drops' | 'dataErrors' | 'digestMismatchesIgnored' | 'outOfOrder'> {
+): Pick<WorkerRunResult, 'drops' | 'dataErrors' | 'digestMismatchesIgnored' | 'outOfOrder' | 'transmission'> {
   const drops: Record<string, number> = {};
   let dataErrors = 0;
   let digestMismatchesIgnored = 0;
   let outOfOrder = 0;
+  const transmissions: Transmission[] = [];
   workloads.forEach((w, k) => {
     const c = w.counters();
     outOfOrder += c.outOfOrder - before[k]!.outOfOrder;
+    transmissions.push(transmissionSince(c.transmission, before[k]!.transmission));
     for (const [name, n] of Object.entries(c.drops)) drops[name] = (drops[name] ?? 0) + n - (before[k]!.drops[name] ?? 0);
     dataErrors += c.dataErrors - before[k]!.dataErrors;
     digestMismatchesIgnored += c.digestMismatchesIgnored - before[k]!.digestMismatchesIgnored;
   });
   for (const name of Object.keys(drops)) if (drops[name] === 0) delete drops[name];
-  return { drops, dataErrors, digestMismatchesIgnored, outOfOrder };
+  return { drops, dataErrors, digestMismatchesIgnored, outOfOrder, transmission: combineTransmissions(transmissions) };
 }
 
 /** The lock's use between a reading of its stats and now (null without a lock). */

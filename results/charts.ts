@@ -391,7 +391,16 @@ const DASH_LEGEND = {
 /** Rows of a connection sweep: those whose stack, side, mode, policy and crypto were measured at more than one connection count. */
 function connectionSweep(summary: readonly SummaryRow[]): SummaryRow[] {
   const key = (s: SummaryRow) =>
-    [s.stack, s.side, s.mode, s.clp ?? '', s.clp === 'thread-per-connection' ? '' : s.workers, s.crypto, s.tcpLockScope ?? ''].join('|');
+    [
+      s.stack,
+      s.side,
+      s.mode,
+      s.clp ?? '',
+      s.clp === 'thread-per-connection' ? '' : s.workers,
+      s.crypto,
+      s.tcpLockScope ?? '',
+      s.loss ?? '',
+    ].join('|');
   const counts = new Map<string, Set<number>>();
   for (const s of summary) if (s.dispatch === undefined) counts.set(key(s), (counts.get(key(s)) ?? new Set()).add(s.connections));
   return summary.filter((s) => s.dispatch === undefined && counts.get(key(s))!.size > 1);

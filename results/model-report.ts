@@ -23,7 +23,7 @@ const f3 = (x: number | null | undefined): string => (x === null || x === undefi
 
 /** The rows of one speedup curve: same stack, side, mode, lock scope, dispatch, crypto. */
 function curveKey(s: SummaryRow): string {
-  return [s.stack, s.side, s.mode, s.tcpLockScope ?? '', s.dispatch ?? '', s.crypto, s.connections, s.packetSize].join('|');
+  return [s.stack, s.side, s.mode, s.tcpLockScope ?? '', s.dispatch ?? '', s.crypto, s.connections, s.packetSize, s.loss ?? ''].join('|');
 }
 
 function curves(summary: readonly SummaryRow[]): SummaryRow[][] {

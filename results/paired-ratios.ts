@@ -72,7 +72,9 @@ function describe(c: ConfigFields): string {
       : c.mode === 'clp' && c.clp === 'thread-per-connection'
         ? 'clp/thread-per-connection'
         : c.mode;
-  return `${c.stack} ${c.side} ${how}${c.mode === 'single' ? '' : ` ×${c.workers}`}${c.mode === 'clp' ? ` ${c.connections} conns` : ''}`;
+  const loss = c.loss === undefined ? '' : ` ${+(c.loss * 100).toFixed(3)}% loss`;
+  const workers = c.mode === 'single' ? '' : ` ×${c.workers}`;
+  return `${c.stack} ${c.side} ${how}${workers}${c.mode === 'clp' ? ` ${c.connections} conns` : ''}${loss}`;
 }
 
 function entry(kind: PairedKind, label: string, of: string, over: string, e: RatioEstimate): PairedRatio {
@@ -110,7 +112,11 @@ function groupRatios(group: SliceGroup): Estimated[] {
     if (c.workers > 1 && c.mode !== 'single') add('speedup', `${describe(c)} ÷ ×1`, byKey.get(configKey({ ...c, workers: 1 })), s);
     if (c.mode === 'plp') {
       const clp = configs.find(
-        (o) => o.config!.mode === 'clp' && o.config!.clp !== 'thread-per-connection' && o.config!.workers === c.workers,
+        (o) =>
+          o.config!.mode === 'clp' &&
+          o.config!.clp !== 'thread-per-connection' &&
+          o.config!.workers === c.workers &&
+          o.config!.loss === c.loss,
       );
       if (clp !== undefined) add('plp-clp', `${describe(c)} ÷ ${describe(clp.config!)}`, clp, s);
       if (c.tcpLockScope === 'segment')
@@ -119,7 +125,13 @@ function groupRatios(group: SliceGroup): Estimated[] {
     if (c.mode === 'clp' && c.clp === 'thread-per-connection') {
       // Fig. 11: the two policies at the same connection count (processor-per-connection on the most workers).
       const ppc = configs
-        .filter((o) => o.config!.mode === 'clp' && o.config!.clp !== 'thread-per-connection' && o.config!.connections === c.connections)
+        .filter(
+          (o) =>
+            o.config!.mode === 'clp' &&
+            o.config!.clp !== 'thread-per-connection' &&
+            o.config!.connections === c.connections &&
+            o.config!.loss === c.loss,
+        )
         .sort((a, b) => b.config!.workers - a.config!.workers)[0];
       if (ppc !== undefined) add('clp-policy', `${describe(c)} ÷ ${describe(ppc.config!)}`, ppc, s);
     }

@@ -12,6 +12,7 @@ import { toActionBenchmark, toThroughputBenchmark } from './github-benchmark.js'
 import { writeAtomic } from './output.js';
 import { renderReport } from './report.js';
 import type { ResultsFile } from './schema.js';
+import { perfectWire } from './rows.js';
 
 export const CHARTS_FOLDER = 'charts';
 
@@ -79,7 +80,7 @@ function escapeHtml(text: string): string {
 /** Renders the charts and writes charts/*.svg, report.md and report.html into `out`. Answers the files. */
 export async function writeReports(out: string, results: ResultsFile, comparison: Comparison | null = null): Promise<string[]> {
   const charts: RenderedChart[] = [];
-  for (const spec of chartSpecs(results.summary)) charts.push(await renderChart(spec));
+  for (const spec of chartSpecs(perfectWire(results.summary))) charts.push(await renderChart(spec));
   const folder = path.join(out, CHARTS_FOLDER);
   fs.mkdirSync(folder, { recursive: true });
   const names = new Set(charts.map((c) => `${c.name}.svg`));

@@ -2,7 +2,7 @@
 // and 2 (µs per packet, and the increment over the TCP/IP baseline of the same link).
 
 import { type Comparison, renderComparison } from './compare.js';
-import { type CalibrationRow, type MemoryUse, type RunRow, type SummaryRow, configKey } from './rows.js';
+import { type CalibrationRow, type MemoryUse, type RunRow, type SummaryRow, configKey, perfectWire } from './rows.js';
 import { table, withInterval } from './markdown.js';
 import type { PairedRatio } from './paired-ratios.js';
 import { findings } from './findings.js';
@@ -71,11 +71,62 @@ function fmt(x: number | null, digits = 1): string {
   return x.toFixed(x < 1 ? 3 : digits);
 }
 
-/** The mode, with PLP's lock scope when it is not the default. */
-function modeLabel(s: SummaryRow): string {
+/** The mode, with PLP's lock scope or CLP's policy when it is not the default. */
+function baseModeLabel(s: SummaryRow): string {
   if (s.dispatch !== undefined) return s.dispatch;
   if (s.mode === 'clp' && s.clp === 'thread-per-connection') return 'clp (thread-per-connection)';
   return s.tcpLockScope === 'segment' ? 'plp (segment lock)' : s.mode;
+}
+
+/** The mode, and the wire's loss when one was asked. */
+function modeLabel(s: SummaryRow): string {
+  return s.loss === undefined ? baseModeLabel(s) : `${baseModeLabel(s)}, ${lossLabel(s.loss)} loss`;
+}
+
+function lossLabel(loss: number): string {
+  return `${+(loss * 100).toFixed(3)}%`;
+}
+
+const LOSS_INTRO = (meta: ReportMeta): string => {
+  const w = meta.wire;
+  const others = w
+    ? [
+        ['duplicated', w.duplicate],
+        ['held back behind the next', w.reorder],
+        ['corrupted (one bit)', w.corrupt],
+      ]
+        .filter(([, p]) => (p as number) > 0)
+        .map(([what, p]) => `${lossLabel(p as number)} ${what}`)
+    : [];
+  return (
+    'Frames lost with the probability shown, both ways, seeded by the run' +
+    (others.length > 0 ? `; besides, ${others.join(', ')}` : '') +
+    '. TCP recovers by fast retransmit (RFC 5681, 6582) and its retransmission timer (RFC 6298); a ' +
+    `timeout idles the connection for the RTO, at least ${w?.minRtoMs ?? 200} ms (--min-rto), which ` +
+    "the in-memory wire's microsecond round trips do not need. Sent again: segments ÷ packets. Means over runs."
+  );
+};
+
+/** TCP on a lossy wire: throughput beside what recovery took. */
+export function lossTable(summary: readonly SummaryRow[]): string {
+  const rows = summary.filter((s) => s.loss !== undefined);
+  if (rows.length === 0) return '';
+  return table(
+    ['stack', 'side', 'mode', 'workers', 'crypto', 'loss', 'Mbit/s', 'sent again', 'timeouts per run', 'cwnd at end (bytes)'],
+    rows.map((s) => [
+      s.stack,
+      s.side,
+      baseModeLabel(s),
+      String(s.workers),
+      s.crypto,
+      lossLabel(s.loss!),
+      fmt(s.meanMbps),
+      s.retransmitShare === undefined ? '—' : percent(s.retransmitShare),
+      s.timeoutsPerRun === undefined ? '—' : s.timeoutsPerRun.toFixed(1),
+      s.cwnd === undefined || s.cwnd === 0 ? '—' : String(s.cwnd),
+    ]),
+    ['l', 'l', 'l', 'r', 'l', 'r', 'r', 'r', 'r', 'r'],
+  );
 }
 
 function speedupCell(s: SummaryRow | undefined): string {
@@ -616,7 +667,9 @@ function checkedLines(meta: ReportMeta): string[] {
   return ['## What was checked', '', lines.join('\n'), ''];
 }
 
-export function renderReport(summary: readonly SummaryRow[], meta: ReportMeta, extras: ReportExtras = {}): string {
+export function renderReport(allRows: readonly SummaryRow[], meta: ReportMeta, extras: ReportExtras = {}): string {
+  // Lossy configurations appear in the throughput table and their own; the rest compare perfect-wire runs.
+  const summary = perfectWire(allRows);
   const charts = extras.charts ?? [];
   const runs = extras.runs ?? [];
   const overview = charts.find((c) => c.name === 'overview');
@@ -629,9 +682,10 @@ export function renderReport(summary: readonly SummaryRow[], meta: ReportMeta, e
     ...section(
       '## Throughput',
       'Application payload, Mbit/s of wall-clock time in the steady window; mean and 90% confidence interval (Student t) over runs.',
-      throughputTable(summary),
+      throughputTable(allRows),
       true,
     ),
+    ...section('## A lossy wire', LOSS_INTRO(meta), lossTable(allRows)),
     ...parallelLines(summary, meta),
     ...section("## CLP against connections (the paper's Fig. 11)", FIG11_INTRO, connectionsTable(summary, runs)),
     ...gatewaySections(summary, runs),

@@ -20,6 +20,8 @@ export interface ConfigFields {
   dispatch?: string;
   /** CLP: thread-per-connection or processor-per-connection. */
   clp?: string;
+  /** A lossy wire (--loss, --duplicate, --reorder, --corrupt): the probability a frame was lost, 0 to 0.5. */
+  loss?: number;
 }
 
 export interface RunRow extends ConfigFields {
@@ -64,6 +66,17 @@ export interface RunDetail extends RunRow {
   oversubscribed: boolean;
   /** Receive side: share of packets that reached TCP out of order (and went through reassembly). */
   outOfOrderShare?: number;
+  /**
+   * TCP stacks: segments the data sender sent again over the window (all, by fast retransmit or
+   * partial ACK, by timeout), zero-window probes, and its congestion window at the end (bytes).
+   */
+  retransmits?: number;
+  fastRetransmits?: number;
+  timeouts?: number;
+  probes?: number;
+  cwnd?: number;
+  /** A lossy wire: frames it lost, sent twice, held back and corrupted, both ways. */
+  wireFaults?: { lost: number; duplicated: number; reordered: number; corrupted: number };
   /** Memory at the start and end of the steady window (MB): heap used (all threads' heaps) and the process's RSS. */
   memory?: MemoryUse;
   /** CLP: the policy, Jain's fairness index over the connections, and each connection's Mbit/s. */
@@ -157,6 +170,10 @@ export interface SummaryRow extends ConfigFields {
   lockContendedShare?: number;
   /** Receive side: mean share of packets that reached TCP out of order. */
   outOfOrderShare?: number;
+  /** TCP stacks: segments sent again ÷ packets, timeouts per run and the congestion window at the end (bytes), means over runs. */
+  retransmitShare?: number;
+  timeoutsPerRun?: number;
+  cwnd?: number;
   /** CPU accounting, pooled over runs: threads busy (Σ on-CPU ÷ window), on-CPU µs per packet; the mean run-queue wait share. */
   busyThreads?: number;
   cpuUsPerPacket?: number;
@@ -222,12 +239,31 @@ export interface CalibrationRow {
   samples: number;
 }
 
+/** A TCP configuration's retransmission figures over its runs (none when its runs carry none). */
+function transmissionSummary(group: readonly Partial<RunDetail>[]): Partial<SummaryRow> {
+  const tcp = group.filter((r) => typeof r.retransmits === 'number');
+  if (tcp.length === 0) return {};
+  const packets = tcp.reduce((s, r) => s + (r.packets ?? 0), 0);
+  return {
+    retransmitShare: round(packets > 0 ? tcp.reduce((s, r) => s + r.retransmits!, 0) / packets : 0),
+    timeoutsPerRun: round(mean(tcp.map((r) => r.timeouts ?? 0))),
+    cwnd: Math.round(mean(tcp.map((r) => r.cwnd ?? 0))),
+  };
+}
+
+/** The rows measured on a perfect wire (no loss asked, or 0): the lossy ones have a table of their own. */
+export function perfectWire<T extends ConfigFields>(rows: readonly T[]): T[] {
+  return rows.filter((r) => !(r.loss !== undefined && r.loss > 0));
+}
+
 /** Identifies a configuration across runs and files (what --compare matches rows by). */
 export function configKey(r: ConfigFields): string {
   const key = [r.stack, r.side, r.mode, r.workers, r.connections, r.packetSize, r.crypto, r.tcpLockScope ?? ''].join('|');
   // Processor-per-connection (the default) keeps the key it always had.
   const policy = r.mode === 'clp' && r.clp === 'thread-per-connection' ? '|thread-per-connection' : '';
-  return (r.dispatch === undefined ? key : `${key}|${r.dispatch}`) + policy;
+  // A lossy wire's configurations carry their loss; the rest keep the key they always had.
+  const loss = r.loss === undefined ? '' : `|loss=${r.loss}`;
+  return (r.dispatch === undefined ? key : `${key}|${r.dispatch}`) + policy + loss;
 }
 
 /** One summary row per stack × side × mode × workers × connections (× packet size × crypto). */
@@ -256,6 +292,7 @@ export function summarizeRuns(rows: readonly (RunRow & Partial<RunDetail>)[]): S
     if (fairness.length > 0) extra.fairness = round(mean(fairness));
     const outOfOrder = group.map((r) => r.outOfOrderShare).filter((x): x is number => typeof x === 'number');
     if (outOfOrder.length > 0) extra.outOfOrderShare = round(mean(outOfOrder));
+    Object.assign(extra, transmissionSummary(group));
     const gateways = group.map((r) => r.gateway).filter((g) => g !== undefined);
     if (gateways.length > 0) {
       extra.packetsPerSecond = round(mean(gateways.map((g) => g.packetsPerSecond)));
@@ -289,6 +326,7 @@ export function summarizeRuns(rows: readonly (RunRow & Partial<RunDetail>)[]): S
       ...(first.tcpLockScope !== undefined ? { tcpLockScope: first.tcpLockScope } : {}),
       ...(first.dispatch !== undefined ? { dispatch: first.dispatch } : {}),
       ...(first.clp !== undefined ? { clp: first.clp } : {}),
+      ...(first.loss !== undefined ? { loss: first.loss } : {}),
       meanMbps: round(s.mean),
       ci90Low: Number.isFinite(s.low) ? round(s.low) : null,
       ci90High: Number.isFinite(s.high) ? round(s.high) : null,

@@ -25,6 +25,8 @@ export interface ReportMeta {
   enforcement: { stack: string; side: string; enforced: string[]; computedOnly: string[]; genuineFrames: boolean }[];
   /** Where the threads' CPU times came from (schedstat, threadCpuUsage or none). */
   cpuSource?: string;
+  /** A lossy wire (--loss, --duplicate, --reorder, --corrupt): its probabilities, and TCP's smallest RTO. */
+  wire?: { losses: number[]; duplicate: number; reorder: number; corrupt: number; minRtoMs: number };
 }
 
 export interface ResultsFile {

@@ -93,6 +93,11 @@ export function isIpsecSpec(spec: string): boolean {
   return top === ESP_KIND.name || top === AH_KIND.name;
 }
 
+/** True for a stack whose connections are TCP's (tcp somewhere below its top). */
+export function isTcpSpec(spec: string): boolean {
+  return parseStackSpec(spec).some((name) => kindOf(name).transport === 'tcp');
+}
+
 /** True for a stack that forwards packets (a packet screen) rather than ending a connection. */
 export function isGatewaySpec(spec: string): boolean {
   return topKind(spec).gateway;

@@ -63,13 +63,15 @@ export interface StackOptions {
   lock?: Lock;
   /** TCP's maximum segment lifetime in ms (TIME_WAIT lasts twice it; default 30 s). */
   tcpMslMs?: number;
+  /** TCP's smallest retransmission timeout in ms (default 200, as Linux's rto_min). */
+  tcpMinRtoMs?: number;
   /** What TCP's lock covers: its state only (default) or all its work on a segment. */
   tcpLockScope?: TcpLockScope;
   /** State blocks to use instead of private ones (shared memory under packet-level parallelism). */
   state?: { tcb?: TcpControlBlock; ipIdent?: CounterBlock; ahSequence?: CounterBlock; saSequence?: CounterBlock; replay?: ReplayWindow };
   /** IPsec receive side: false computes ICVs but only counts mismatches (template replay). */
   enforceIcv?: boolean;
-  /** Where TCP takes its own two messages from (beside a shared control block's ring, under PLP). */
+  /** Where TCP takes its own three messages from (beside a shared control block's ring, under PLP). */
   messages?: BufferPool;
   /** screen(N): these rules instead of the benchmark's N (tests); their count must be N. */
   screenRules?: readonly ScreenRule[];

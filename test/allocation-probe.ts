@@ -14,6 +14,9 @@ const [spec, side, packetsText, mode] = process.argv.slice(2);
 if (spec === undefined || side === undefined) throw new Error('usage: allocation-probe SPEC SIDE PACKETS [plp]');
 const packets = Number(packetsText);
 // plp: the path a PLP worker runs, on a shared connection with its Atomics lock (one worker here).
+// lossy: a wire that loses, duplicates, reorders and corrupts 1% of frames each (TCP's recovery
+// paths, the fault link, the send side's scoreboard and the receive side's retransmitting source).
+const lossy = mode === 'lossy';
 const shared =
   mode === 'plp'
     ? sharedConnection(new SharedArrayBuffer(sharedConnectionBytes(1)), 0, 0, (buffer, at) => new AtomicsMutex(buffer, at))
@@ -23,7 +26,16 @@ if (collect === undefined) throw new Error('run with --expose-gc');
 const youngBytes = (): number => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')!.space_used_size;
 
 const workload = createWorkload(
-  { spec, side: side as Side, packetSize: 1024, crypto: 'cryptojs', seed: 3, verify: false, connection: 0 },
+  {
+    spec,
+    side: side as Side,
+    packetSize: 1024,
+    crypto: 'cryptojs',
+    seed: 3,
+    verify: false,
+    connection: 0,
+    ...(lossy ? { faults: { loss: 0.01, duplicate: 0.01, reorder: 0.01, corrupt: 0.01, seed: 5 }, minRtoMs: 1 } : {}),
+  },
   shared,
 );
 // The harness drives the path in batches of at most MAX_BATCH packets (one call each), so the

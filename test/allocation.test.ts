@@ -28,17 +28,27 @@ function measure(spec: string, side: string, mode: string): Probe {
   ) as Probe;
 }
 
-const PATHS: [spec: string, side: string, mode: 'single' | 'plp'][] = [
+type ProbeMode = 'single' | 'plp' | 'lossy';
+const PATHS: [spec: string, side: string, mode: ProbeMode][] = [
   ...['tcp/ip/fddi', 'tcp/ip/eth', 'udp/ip/fddi'].flatMap((spec) =>
     (['send', 'recv'] as const).map((side) => [spec, side, 'single'] as [string, string, 'single']),
   ),
   ['screen(100)/ip/eth', 'recv', 'single'],
   ['tcp/ip/fddi', 'send', 'plp'],
   ['tcp/ip/fddi', 'recv', 'plp'],
+  // TCP's recovery (send queue, retransmission, fast retransmit, timers), the fault link, the send
+  // side's scoreboard and the receive side's retransmitting source, at 1% of each fault.
+  ['tcp/ip/fddi', 'send', 'lossy'],
+  ['tcp/ip/fddi', 'recv', 'lossy'],
 ];
+const LABEL: Record<ProbeMode, string> = {
+  single: '',
+  plp: ' (a PLP worker)',
+  lossy: ' on a lossy wire',
+};
 
 for (const [spec, side, mode] of PATHS) {
-  test(`${spec} ${side}${mode === 'plp' ? ' (a PLP worker)' : ''}: 200 000 packets allocate less than a byte each`, () => {
+  test(`${spec} ${side}${LABEL[mode]}: 200 000 packets allocate less than a byte each`, () => {
     // Now and then (about one process in thirty, seen on tcp/ip/eth send) V8 adds about 1 MB to
     // the young generation once during the run, whatever its length: not per packet. A path that
     // allocates per packet does so in every process, so a second process decides.

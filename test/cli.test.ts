@@ -103,6 +103,13 @@ const BAD: [string[], RegExp][] = [
   [['--duration', '1500m'], /--duration and --warmup are at most 24 hours/],
   [['--seed', '-1'], /--seed '-1' is not a whole number/],
   [['--stacks', ','], /--stacks names no stack/],
+  [['--loss', '60%'], /--loss '60%' is not a probability: give 0% to 50%/],
+  [['--loss', 'some'], /--loss 'some' is not a probability/],
+  [['--loss', '1%,1%'], /--loss names '0.01' twice/],
+  [['--reorder', '51'], /--reorder '51' is not a probability/],
+  [['--loss', '1%', '--stacks', 'udp/ip/eth', '--packet-size', '1000'], /--loss applies to TCP stacks .* udp\/ip\/eth has no TCP/],
+  [['--corrupt', '1%', '--stacks', 'screen(10)/ip/eth'], /--corrupt applies to TCP stacks/],
+  [['--min-rto', '0'], /--min-rto 0 is out of range: allowed 1 to 60000/],
 ];
 
 for (const [args, message] of BAD) {
@@ -618,7 +625,7 @@ test('without --verify the receive side replays templates: MD5 is computed on ev
   assert.match(json.meta.enforcement[0].computedOnly[0], /md5 digest/);
 });
 
-test('PLP --verify with 2 and 4 workers, every paper stack, send and receive: nothing lost or duplicated, data in order', () => {
+test('PLP --verify with 2 and 4 workers, every paper stack, send and receive: nothing lost, data in order', () => {
   const out = path.join(dir, 'plp-verify');
   const r = run([
     '--mode',
@@ -642,7 +649,12 @@ test('PLP --verify with 2 and 4 workers, every paper stack, send and receive: no
   for (const row of json.runs) {
     const what = `${row.stack} ${row.side} ×${row.workers}`;
     assert.ok(row.packets > 0, `${what} moved packets`);
-    assert.equal(row.drops, {}, what);
+    // Threads reorder segments; three out of order look like a loss to the sender, whose fast
+    // retransmit then arrives as a duplicate: the only drops there may be.
+    for (const [reason, count] of Object.entries(row.drops as Record<string, number>)) {
+      assert.is(reason, 'tcp-duplicate', what);
+      assert.ok(count <= row.retransmits, `${what}: ${count} duplicates, ${row.retransmits} sent again`);
+    }
     assert.is(row.dataErrors, 0, what);
     assert.is(row.mode, 'plp');
     assert.is(row.oversubscribed, row.workers > os.availableParallelism());
@@ -770,5 +782,51 @@ for (const [signal, exitCode, mode, what] of [
 }
 
 test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+test('--loss 0.1%,1%,5%, duplicates, reordering: the paper stacks in single, CLP and PLP keep the stream whole (--verify)', () => {
+  const out = path.join(dir, 'lossy');
+  const r = run([
+    '--mode',
+    'single,clp,plp',
+    '--workers',
+    '2',
+    '--side',
+    'send',
+    '--loss',
+    '0.1%,1%,5%',
+    '--duplicate',
+    '1%',
+    '--reorder',
+    '1%',
+    '--min-rto',
+    '5',
+    '--verify',
+    '--runs',
+    '1',
+    '--warmup',
+    '0s',
+    '--warmup-cpu',
+    '0s',
+    '--duration',
+    '100ms',
+    '--out',
+    out,
+    '--quiet',
+  ]);
+  assert.is(r.status, 0, r.stderr);
+  const json = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
+  assert.is(json.runs.length, 4 * 3 * 3);
+  for (const row of json.runs) {
+    assert.ok([0.001, 0.01, 0.05].includes(row.loss), `loss ${row.loss}`);
+    assert.is(row.dataErrors, 0);
+    assert.is(row.conservation, undefined, row.conservation);
+    assert.ok(typeof row.retransmits === 'number' && typeof row.cwnd === 'number' && row.wireFaults !== undefined);
+  }
+  const lossy = json.runs.filter((row: { loss: number }) => row.loss === 0.05);
+  assert.ok(lossy.reduce((s: number, row: { wireFaults: { lost: number } }) => s + row.wireFaults.lost, 0) > 0, 'frames were lost at 5%');
+  assert.ok(lossy.reduce((s: number, row: { retransmits: number }) => s + row.retransmits, 0) > 0, 'and sent again');
+  assert.equal(json.meta.wire, { losses: [0.001, 0.01, 0.05], duplicate: 0.01, reorder: 0.01, corrupt: 0, minRtoMs: 5 });
+  assert.match(fs.readFileSync(path.join(out, 'report.md'), 'utf8'), /## A lossy wire/);
+});
 
 test.run();

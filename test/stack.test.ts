@@ -6,6 +6,7 @@ import { CRYPTO_PROVIDERS } from '../stacks/crypto/index.js';
 import { DEFAULT_HEADROOM, BufferPool, type Msg, copyBytes } from '../stacks/message.js';
 import { Loopback } from '../drivers/loopback.js';
 import { type Lock, SendStatus } from '../stacks/layer.js';
+import { initialWindow } from '../stacks/layers/tcp/congestion.js';
 import { Tcb, TcpConnState } from '../stacks/layers/tcp/control-block.js';
 import { PAPER_STACKS } from '../stacks/spec.js';
 import { CounterBlock } from '../stacks/counter-block.js';
@@ -32,6 +33,12 @@ for (const crypto of CRYPTO_PROVIDERS) {
           if (delivery === 'duplicates') {
             assert.ok(drops['tcp-duplicate']! > 0, 'duplicates were sent');
             assert.equal(Object.keys(drops), ['tcp-duplicate']);
+          } else if (delivery === 'out-of-order') {
+            // Reordering by three segments or more looks like loss to the sender (RFC 5681 3.2): its
+            // fast retransmits arrive as duplicates, and nothing else is dropped.
+            const retransmits = pair.a.tcb!.stats().retransmits;
+            assert.ok((drops['tcp-duplicate'] ?? 0) <= retransmits, `${drops['tcp-duplicate']} duplicates, ${retransmits} sent again`);
+            assert.ok(Object.keys(drops).every((name) => name === 'tcp-duplicate'));
           } else {
             assert.equal(drops, {});
           }
@@ -98,9 +105,25 @@ test('an ACK goes back for every second segment; a lone segment is ACKed by the 
   assert.is(pair.a.tcb!.f[Tcb.sndUna], pair.a.tcb!.f[Tcb.sndNxt], 'snd_una caught up with snd_nxt');
 });
 
+test('a new connection sends its initial window (RFC 5681 3.1) and no more until ACKs come', () => {
+  const pair = makePair('tcp/ip/fddi');
+  const msg = new BufferPool(1).get();
+  const mss = pair.a.tcb!.f[Tcb.smss]!;
+  assert.is(mss, 4352 - 40, 'FDDI MTU less the IP and TCP headers');
+  assert.is(pair.a.tcb!.f[Tcb.cwnd], initialWindow(mss));
+  let sent = 0;
+  while (pair.a.send((msg.resetPayload(1000), msg)) === SendStatus.Sent) sent++;
+  assert.is(sent, Math.floor(initialWindow(mss) / 1000));
+  pair.wire.pump();
+  pair.b.tick();
+  pair.wire.pump();
+  assert.is(pair.a.send((msg.resetPayload(1000), msg)), SendStatus.Sent, 'the ACKs opened the window');
+});
+
 test('a closed window answers WouldBlock and leaves the message untouched', () => {
   const pair = makePair('des/tcp/ip/fddi');
   const msg = new BufferPool(1).get();
+  pair.a.tcb!.f[Tcb.cwnd] = 1 << 20; // as if slow start had opened it past the peer's 64 KiB: the peer's window limits
   let sent = 0;
   for (;;) {
     msg.resetPayload(4000);

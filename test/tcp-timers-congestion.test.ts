@@ -2,7 +2,15 @@
 // a scripted ACK sequence, each on a control block of its own.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { RETRANSMIT, duplicateAck, initialWindow, newAck, resetCongestion, timeout } from '../stacks/layers/tcp/congestion.js';
+import {
+  RETRANSMIT,
+  duplicateAck,
+  initialWindow,
+  newAck,
+  resetCongestion,
+  sendAllowance,
+  timeout,
+} from '../stacks/layers/tcp/congestion.js';
 import { Tcb, TcbFlag, TcpControlBlock } from '../stacks/layers/tcp/control-block.js';
 import {
   INITIAL_RTO_MS,
@@ -160,6 +168,42 @@ test('a timeout: one MSS of window, ssthresh halved, recovery over', () => {
   for (let i = 0; i < 3; i++) duplicateAck(f, 0, MSS);
   timeout(f, MSS);
   assert.equal([f[Tcb.cwnd], f[Tcb.ssthresh], f[Tcb.flags]! & TcbFlag.InRecovery, f[Tcb.timeouts]], [MSS, 5000, 0, 1]);
+});
+
+test('after a timeout each partial ACK sends the next hole at once, until recover is acknowledged', () => {
+  const f = connection(10_000);
+  timeout(f, MSS);
+  assert.ok((f[Tcb.flags]! & TcbFlag.AfterTimeout) !== 0);
+  assert.is(ackTo(f, 3000), RETRANSMIT, 'a hole at 3000');
+  assert.is(ackTo(f, 6000), RETRANSMIT, 'another at 6000');
+  assert.is(ackTo(f, 10_000), 0, 'everything sent before the timeout');
+  assert.is(f[Tcb.flags]! & TcbFlag.AfterTimeout, 0);
+  timeout(f, MSS);
+  f[Tcb.sndMax] = 20_000;
+  const ssthresh = f[Tcb.ssthresh];
+  timeout(f, MSS);
+  assert.is(f[Tcb.ssthresh], ssthresh, 'RFC 5681 3.1: a second timeout before recovery keeps ssthresh');
+});
+
+test('RFC 3042: the first two duplicate ACKs each let one more segment out, outside recovery', () => {
+  const f = connection(4000);
+  f[Tcb.smss] = MSS;
+  assert.is(sendAllowance(f), 4000);
+  duplicateAck(f, 0, MSS);
+  assert.is(sendAllowance(f), 5000);
+  duplicateAck(f, 0, MSS);
+  assert.is(sendAllowance(f), 6000);
+  duplicateAck(f, 0, MSS); // the third: fast recovery, where inflation takes over
+  assert.is(sendAllowance(f), f[Tcb.cwnd]);
+});
+
+test('RFC 7661: cwnd grows only while the sender fills it', () => {
+  const f = connection(2000); // an application that keeps two segments out, under a 4000 window
+  ackTo(f, 1000);
+  assert.is(f[Tcb.cwnd], 4000, 'not cwnd-limited: no growth');
+  f[Tcb.sndMax] = 1000 + 4000;
+  ackTo(f, 2000);
+  assert.is(f[Tcb.cwnd], 5000, 'a full window: slow start');
 });
 
 test.run();

@@ -34,6 +34,14 @@ export function tcpSeq(view: DataView, at: number): number {
   return view.getUint32(at + TcpOffset.seq);
 }
 
+export function tcpAck(view: DataView, at: number): number {
+  return view.getUint32(at + TcpOffset.ack);
+}
+
+export function tcpWindow(view: DataView, at: number): number {
+  return view.getUint16(at + TcpOffset.window);
+}
+
 /** Sets the sequence number and updates the checksum to match (RFC 1624), as a sender rewriting a segment would. */
 export function setTcpSeq(view: DataView, at: number, seq: number): void {
   const next = seq >>> 0;

@@ -29,7 +29,11 @@ export const COPY_IN = 16;
 export const MSS_KNOWN = 32;
 /** Send the reset input wrote into its Reply (RFC 793 p. 36, "Reset Generation"). */
 export const SEND_RST = 64;
-export const DROP_SHIFT = 8;
+/** Send the oldest unacknowledged segment again (or the SYN, before the connection is synchronized). */
+export const RETRANSMIT = 128;
+/** Send a zero-window probe (persist timer). */
+export const SEND_PROBE = 256;
+export const DROP_SHIFT = 10;
 
 /** The action that drops for `code` (one of Drop's). */
 export function drop(code: number): number {

@@ -7,6 +7,8 @@ import { Tcb, TcbFlag, seqGt } from './control-block.js';
 
 /** Send the first unacknowledged segment again (fast retransmit, or a partial ACK's retransmit). */
 export const RETRANSMIT = 1;
+/** The largest window, as RFC 7323's largest scaled window (2^30): slow start grows no further. */
+export const MAX_CWND = 0x4000_0000;
 
 /** RFC 5681 3.1 (and RFC 3390): the initial window, min(4·MSS, max(2·MSS, 4380 bytes)). */
 export function initialWindow(mss: number): number {
@@ -19,7 +21,18 @@ export function resetCongestion(f: Int32Array, mss: number): void {
   f[Tcb.ssthresh] = 0x7fff_ffff;
   f[Tcb.dupAcks] = 0;
   f[Tcb.recover] = f[Tcb.iss]!; // RFC 6582 3.2 step 1: recover starts at the ISS
-  f[Tcb.flags] = f[Tcb.flags]! & ~TcbFlag.InRecovery;
+  f[Tcb.flags] = f[Tcb.flags]! & ~(TcbFlag.InRecovery | TcbFlag.AfterTimeout);
+}
+
+/**
+ * How much may be in flight: cwnd, plus one segment for each of the first two duplicate ACKs
+ * outside recovery (RFC 3042's Limited Transmit: new data keeps the duplicate ACKs coming, so a
+ * small window still reaches fast retransmit instead of a timeout).
+ */
+export function sendAllowance(f: Int32Array): number {
+  const dupAcks = f[Tcb.dupAcks]!;
+  if (dupAcks === 0 || (f[Tcb.flags]! & TcbFlag.InRecovery) !== 0) return f[Tcb.cwnd]!;
+  return f[Tcb.cwnd]! + Math.min(dupAcks, 2) * f[Tcb.smss]!;
 }
 
 /** The data in flight: sent and not yet acknowledged. */
@@ -52,13 +65,27 @@ export function newAck(f: Int32Array, acked: number, mss: number): number {
     f[Tcb.cwnd] = Math.min(f[Tcb.ssthresh]!, flightSize(f) + mss);
     return 0;
   }
+  // A sender that did not fill cwnd (the peer's window or the application held it back) learns
+  // nothing about the path: cwnd stays (RFC 7661's validation, as Linux's tcp_is_cwnd_limited).
+  if (flightSize(f) + acked + mss <= cwnd) return afterTimeout(f);
   if (cwnd < f[Tcb.ssthresh]!) {
     // Slow start (RFC 5681 3.1, eq. 2): up to one MSS per ACK.
-    f[Tcb.cwnd] = cwnd + Math.min(acked, mss);
+    f[Tcb.cwnd] = Math.min(MAX_CWND, cwnd + Math.min(acked, mss));
   } else {
     // Congestion avoidance (eq. 3): about one MSS per round trip, at least 1 byte per ACK.
-    f[Tcb.cwnd] = cwnd + Math.max(1, Math.floor((mss * mss) / cwnd));
+    f[Tcb.cwnd] = Math.min(MAX_CWND, cwnd + Math.max(1, Math.floor((mss * mss) / cwnd)));
   }
+  return afterTimeout(f);
+}
+
+/**
+ * After a timeout, until everything sent before it is acknowledged: an ACK that leaves a hole
+ * below `recover` sends it again at once (each hole would otherwise wait for a timer of its own).
+ */
+function afterTimeout(f: Int32Array): number {
+  if ((f[Tcb.flags]! & TcbFlag.AfterTimeout) === 0) return 0;
+  if (seqGt(f[Tcb.recover]!, f[Tcb.sndUna]!)) return RETRANSMIT;
+  f[Tcb.flags] = f[Tcb.flags]! & ~TcbFlag.AfterTimeout;
   return 0;
 }
 
@@ -82,12 +109,16 @@ export function duplicateAck(f: Int32Array, ack: number, mss: number): number {
   return RETRANSMIT;
 }
 
-/** The retransmission timer expired (RFC 5681 3.1, eq. 4; RFC 6582 4): one segment's window, recovery over. */
+/**
+ * The retransmission timer expired (RFC 5681 3.1, eq. 4; RFC 6582 4): one segment's window, fast
+ * recovery over, and what was sent before now to be recovered hole by hole (afterTimeout). A
+ * timeout again before recovery ends keeps ssthresh (RFC 5681 eq. 4 is for the first).
+ */
 export function timeout(f: Int32Array, mss: number): void {
-  f[Tcb.ssthresh] = halved(f, mss);
+  if ((f[Tcb.flags]! & TcbFlag.AfterTimeout) === 0) f[Tcb.ssthresh] = halved(f, mss);
   f[Tcb.cwnd] = mss;
   f[Tcb.dupAcks] = 0;
   f[Tcb.recover] = f[Tcb.sndMax]!;
-  f[Tcb.flags] = f[Tcb.flags]! & ~TcbFlag.InRecovery;
+  f[Tcb.flags] = (f[Tcb.flags]! & ~TcbFlag.InRecovery) | TcbFlag.AfterTimeout;
   f[Tcb.timeouts]!++;
 }

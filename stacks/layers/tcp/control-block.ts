@@ -87,6 +87,8 @@ export const Tcb = {
   rttSeq: 32,
   /** When that measurement started; 0 when none is under way. */
   rttStart: 33,
+  /** The smallest RTO, ms (RFC 6298 2.4; a setting, Linux's 200 ms by default). */
+  rtoMin: 34,
   // congestion control (RFC 5681, RFC 6582 NewReno; congestion.ts), in bytes
   cwnd: 35,
   ssthresh: 36,
@@ -97,6 +99,17 @@ export const Tcb = {
   retransmits: 39,
   fastRetransmits: 40,
   timeouts: 41,
+  /** When the retransmission timer (or, with nothing in flight, the persist timer) fires; 0 when off. */
+  rtxDeadline: 42,
+  /** The stack's clock at its last tick (ms; 0 before any): what sending and ACKs are timed by between ticks. */
+  now: 43,
+  /** The send queue (send-queue.ts): the slot of its oldest segment's end, and how many segments it holds. */
+  sndSegHead: 44,
+  sndSegCount: 45,
+  /** The largest segment we send (SMSS): congestion control's unit. */
+  smss: 46,
+  /** Zero-window probes sent (persist timer). */
+  probes: 47,
   /** First of REASS_SLOTS (seq, length, pending) entries, sorted by seq; see REASS_ENTRY. */
   reass: 48,
 } as const;
@@ -111,6 +124,10 @@ export const TcbFlag = {
   Passive: 8,
   /** NewReno's fast recovery is under way (RFC 6582). */
   InRecovery: 16,
+  /** After a timeout, until `recover` is acknowledged: each partial ACK sends the next hole again. */
+  AfterTimeout: 32,
+  /** The application was refused for want of send window: the persist timer probes it when nothing is in flight. */
+  WindowBlocked: 64,
 } as const;
 
 export const REASS_SLOTS = 64;
@@ -130,7 +147,13 @@ export const ReassData = {
 /** Receive buffer: the whole unscaled window (no RFC 1323), indexed by seq mod 2^16. */
 export const RCV_RING_BYTES = 65536;
 export const RCV_WINDOW = 65535;
-const FIELD_COUNT = Tcb.reass + REASS_ENTRY * REASS_SLOTS;
+/** Send buffer: what is sent and not yet acknowledged, indexed by seq mod 2^16 (the peer's window is at most 65535). */
+export const SND_RING_BYTES = 65536;
+/** The send queue's capacity in segments: each slot holds a segment's end (its boundary, kept for retransmission). */
+export const SND_SEGS = 1024;
+/** Index in `TcpControlBlock.f` of the send queue's first slot. */
+export const SND_SEGS_AT = Tcb.reass + REASS_ENTRY * REASS_SLOTS;
+const FIELD_COUNT = SND_SEGS_AT + SND_SEGS;
 
 /** A connection's counts, as `TcpControlBlock.stats()` reads them. */
 export interface TcpStats {
@@ -146,18 +169,34 @@ export interface TcpStats {
   reassQueued: number;
   /** Resets sent (RFC 793 p. 36). */
   resetsOut: number;
+  /** Segments sent again: by timeout, fast retransmit or partial ACK (RFC 6298, 5681, 6582). */
+  retransmits: number;
+  fastRetransmits: number;
+  timeouts: number;
+  /** Zero-window probes (persist timer). */
+  probes: number;
+  /** The congestion window and slow-start threshold now, bytes. */
+  cwnd: number;
+  ssthresh: number;
+  /** The smoothed RTT (ms, 0 before a sample) and the retransmission timeout (ms). */
+  srttMs: number;
+  rtoMs: number;
 }
 
 export class TcpControlBlock {
-  static readonly BYTES = FIELD_COUNT * 4 + RCV_RING_BYTES;
+  static readonly BYTES = FIELD_COUNT * 4 + RCV_RING_BYTES + SND_RING_BYTES;
 
   readonly f: Int32Array;
+  /** The receive ring (reassembly.ts). */
   readonly ring: Uint8Array;
+  /** The send ring (send-queue.ts). */
+  readonly sndRing: Uint8Array;
 
   constructor(buffer: ArrayBufferLike = new ArrayBuffer(TcpControlBlock.BYTES), byteOffset = 0) {
     if (byteOffset % 8 !== 0) throw new RangeError(`TCP control block offset ${byteOffset} is not 8-byte aligned`);
     this.f = new Int32Array(buffer, byteOffset, FIELD_COUNT);
     this.ring = new Uint8Array(buffer, byteOffset + FIELD_COUNT * 4, RCV_RING_BYTES);
+    this.sndRing = new Uint8Array(buffer, byteOffset + FIELD_COUNT * 4 + RCV_RING_BYTES, SND_RING_BYTES);
   }
 
   get state(): number {
@@ -184,6 +223,14 @@ export class TcpControlBlock {
       reassDelivered: f[Tcb.reassDelivered]! >>> 0,
       reassQueued: f[Tcb.reassCount]!,
       resetsOut: f[Tcb.resetsOut]! >>> 0,
+      retransmits: f[Tcb.retransmits]! >>> 0,
+      fastRetransmits: f[Tcb.fastRetransmits]! >>> 0,
+      timeouts: f[Tcb.timeouts]! >>> 0,
+      probes: f[Tcb.probes]! >>> 0,
+      cwnd: f[Tcb.cwnd]!,
+      ssthresh: f[Tcb.ssthresh]!,
+      srttMs: f[Tcb.srtt8]! / 8,
+      rtoMs: f[Tcb.rto]!,
     };
   }
 }

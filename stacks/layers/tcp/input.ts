@@ -20,6 +20,9 @@ import {
 } from './actions.js';
 import { Tcb, TcbFlag, TcpConnState, type TcpControlBlock, countDelivered, mayReceive, seqGt, seqLeq, seqLt } from './control-block.js';
 import type { ReassemblyQueue } from './reassembly.js';
+import { duplicateAckArrived, newDataAcked } from './retransmission.js';
+import type { SendQueue } from './send-queue.js';
+import { resetCongestion } from './congestion.js';
 
 /** The MSS assumed when the peer's SYN carries none (RFC 1122 4.2.2.6). */
 const DEFAULT_PEER_MSS = 536;
@@ -40,6 +43,7 @@ export interface InputEnds {
 export function input(
   tcb: TcpControlBlock,
   queue: ReassemblyQueue,
+  sendQueue: SendQueue,
   ends: InputEnds,
   reply: Reply,
   msg: Msg,
@@ -71,8 +75,7 @@ export function input(
     if (dataLength === 0) {
       if (seqGt(ack, f[Tcb.sndUna]!) && seqLeq(ack, f[Tcb.sndMax]!)) {
         f[Tcb.predictedAcks]!++;
-        f[Tcb.sndUna] = ack;
-        return 0;
+        return newDataAcked(f, sendQueue, ack);
       }
     } else if (ack === f[Tcb.sndUna] && f[Tcb.reassCount] === 0) {
       f[Tcb.predictedData]!++;
@@ -93,7 +96,7 @@ export function input(
     case TcpConnState.SynSent:
       return inSynSent(f, reply, srcPort, seq, ack, flags, win, mss);
   }
-  return inSynchronized(f, queue, reply, msg, at, headerBytes, seq, ack, flags, win, dataLength);
+  return inSynchronized(f, queue, sendQueue, reply, msg, at, headerBytes, seq, ack, flags, win, dataLength);
 }
 
 /**
@@ -143,10 +146,22 @@ function inListen(
   f[Tcb.sndWnd] = win;
   f[Tcb.sndWl1] = seq;
   f[Tcb.sndWl2] = iss;
-  f[Tcb.peerMss] = mss > 0 ? mss : DEFAULT_PEER_MSS;
+  peerMssKnown(f, mss);
   f[Tcb.flags] = f[Tcb.flags]! | TcbFlag.Passive;
   f[Tcb.state] = TcpConnState.SynReceived;
   return SEND_SYN_ACK | MSS_KNOWN;
+}
+
+/**
+ * The peer's SYN told its MSS (`mss`, 0 when it gave none): the segments we send are the smaller of
+ * it and our path's (Tcb.smss, set at open), and congestion control starts from them.
+ */
+function peerMssKnown(f: Int32Array, mss: number): void {
+  const peer = mss > 0 ? mss : DEFAULT_PEER_MSS;
+  f[Tcb.peerMss] = peer;
+  const path = f[Tcb.smss]!;
+  f[Tcb.smss] = path > 0 ? Math.min(path, peer) : peer;
+  resetCongestion(f, f[Tcb.smss]!);
 }
 
 /**
@@ -176,7 +191,7 @@ function inSynSent(
   f[Tcb.rcvNxt] = (seq + 1) | 0;
   f[Tcb.sndWnd] = win;
   f[Tcb.sndWl1] = seq;
-  f[Tcb.peerMss] = mss > 0 ? mss : DEFAULT_PEER_MSS;
+  peerMssKnown(f, mss);
   if (!ackOk) {
     f[Tcb.sndWl2] = f[Tcb.iss]!;
     f[Tcb.state] = TcpConnState.SynReceived;
@@ -184,6 +199,7 @@ function inSynSent(
   }
   f[Tcb.sndUna] = ack;
   f[Tcb.sndWl2] = ack;
+  f[Tcb.rtxDeadline] = 0; // the SYN is acknowledged
   f[Tcb.state] = TcpConnState.Established;
   return SEND_ACK | MSS_KNOWN;
 }
@@ -212,6 +228,7 @@ function inWindow(s: number, rcvNxt: number, rcvWnd: number): boolean {
 function inSynchronized(
   f: Int32Array,
   queue: ReassemblyQueue,
+  sendQueue: SendQueue,
   reply: Reply,
   msg: Msg,
   at: number,
@@ -281,14 +298,17 @@ function inSynchronized(
     f[Tcb.sndWnd] = win;
     f[Tcb.sndWl1] = seq;
     f[Tcb.sndWl2] = ack;
-  }
-
-  if (seqLeq(ack, f[Tcb.sndUna]!)) {
-    if (dataLength === 0 && win === f[Tcb.sndWnd]) f[Tcb.duplicateAcks]!++;
+    f[Tcb.sndUna] = ack; // our SYN acknowledged: no data yet, so nothing for the send side
+    f[Tcb.rtxDeadline] = 0;
+  } else if (seqLeq(ack, f[Tcb.sndUna]!)) {
+    if (dataLength === 0 && !fin && win === f[Tcb.sndWnd]) {
+      f[Tcb.duplicateAcks]!++;
+      answer |= duplicateAckArrived(f, ack);
+    }
   } else if (seqGt(ack, f[Tcb.sndMax]!)) {
     return drop(Drop.AckUnsent) | throttledAck(f);
   } else {
-    f[Tcb.sndUna] = ack;
+    answer |= newDataAcked(f, sendQueue, ack);
   }
   f[Tcb.invalidAcks] = 0;
   const wl1 = f[Tcb.sndWl1]!;

@@ -11,8 +11,11 @@
 // between lock.acquire() and lock.release(), and checksums, copies and delivery happen outside,
 // so packet-level parallelism can share one connection between threads.
 //
-// Not here yet (issue 16): retransmission timers (the in-memory wire loses nothing a correct stack
-// sends), congestion control, urgent data and RFC 7323 options.
+// What is sent is kept in the send queue (send-queue.ts) until acknowledged, and sent again by the
+// retransmission timer, fast retransmit or a partial ACK (retransmission.ts, timers.ts, congestion.ts);
+// the timers run on the stack's clock, from tick(now).
+//
+// Not here yet (issue 16): a byte stream (writes larger than the MSS), urgent data and RFC 7323 options.
 
 import { fold, internetChecksum, onesSum, pseudoHeaderSum } from '../../checksum.js';
 import { ControlOp, Layer, type LayerContext, type TransportEndpoints, type Lock, NO_LOCK, NO_TIME, SendStatus } from '../../layer.js';
@@ -38,8 +41,10 @@ import {
   Drop,
   MSS_KNOWN,
   PULL_QUEUE,
+  RETRANSMIT,
   type Reply,
   SEND_ACK,
+  SEND_PROBE,
   SEND_RST,
   SEND_SYN_ACK,
   TCP_DROPS,
@@ -47,7 +52,11 @@ import {
 } from './actions.js';
 import { RCV_WINDOW, Tcb, TcbFlag, TcpConnState, TcpControlBlock, maySend, seqGt } from './control-block.js';
 import { input } from './input.js';
+import { sendAllowance } from './congestion.js';
 import { ReassemblyQueue } from './reassembly.js';
+import { timersAt } from './retransmission.js';
+import { SendQueue } from './send-queue.js';
+import { MIN_RTO_MS, cancelTiming, resetRto, restartTimer, startTiming } from './timers.js';
 
 export interface TcpEndpoints extends TransportEndpoints {
   /** Initial send sequence number. */
@@ -55,6 +64,8 @@ export interface TcpEndpoints extends TransportEndpoints {
   lockScope?: TcpLockScope;
   /** The maximum segment lifetime, ms: TIME_WAIT lasts twice it (default 30 s, as Linux's 60 s TIME_WAIT). */
   mslMs?: number;
+  /** The smallest retransmission timeout, ms (default 200, as Linux's). */
+  minRtoMs?: number;
 }
 
 /** RFC 793's MSL is 2 minutes; Linux waits 60 s in TIME_WAIT, an MSL of 30 s. */
@@ -67,6 +78,7 @@ export class TcpLayer extends Layer {
 
   readonly tcb: TcpControlBlock;
   private readonly queue: ReassemblyQueue;
+  private readonly sendQueue: SendQueue;
   /** Guards the connection state (the shared mutex under packet-level parallelism). */
   private readonly lock: Lock;
   /** Held over a whole segment's processing (lock scope `segment`); a no-op otherwise. */
@@ -75,6 +87,8 @@ export class TcpLayer extends Layer {
   private readonly innerLock: Lock;
   private readonly ctlMsg: Msg;
   private readonly queueMsg: Msg;
+  /** The buffer a retransmitted segment is built in. */
+  private readonly rtxMsg: Msg;
   /** The reset input asks for (this thread's own). */
   private readonly reply: Reply = { seq: 0, ack: 0, flags: 0, port: 0 };
   /** State lock: ring copies are made outside it (see ReassData). */
@@ -98,9 +112,11 @@ export class TcpLayer extends Layer {
     this.copyOutsideLock = !wholeSegment;
     this.tcb = tcb ?? new TcpControlBlock();
     this.queue = new ReassemblyQueue(this.tcb);
-    const pool = messages ?? new BufferPool(2);
+    this.sendQueue = new SendQueue(this.tcb);
+    const pool = messages ?? new BufferPool(3);
     this.ctlMsg = pool.get();
     this.queueMsg = pool.get();
+    this.rtxMsg = pool.get();
   }
 
   override open(): void {
@@ -109,23 +125,32 @@ export class TcpLayer extends Layer {
     this.peerMssKnown();
   }
 
-  /** The largest segment we send: our path's, or less when the peer's MSS (in the control block) is smaller. */
+  /** The largest segment we send: our path's, or less when the peer's MSS (Tcb.smss, set by input) is smaller. */
   private peerMssKnown(): void {
-    const peer = this.tcb.f[Tcb.peerMss]!;
-    this.sendMss = Math.min(this.pathMss, peer > 0 ? peer : this.pathMss);
+    const smss = this.tcb.f[Tcb.smss]!;
+    this.sendMss = Math.min(this.pathMss, smss > 0 ? smss : this.pathMss);
+  }
+
+  /** A new connection's control block: all zero but the clock; the RTO's start, our path's MSS. */
+  private freshBlock(): Int32Array {
+    const f = this.tcb.f;
+    const now = f[Tcb.now]!;
+    f.fill(0, 0, Tcb.reass);
+    f[Tcb.now] = now;
+    f[Tcb.smss] = this.pathMss;
+    resetRto(f, this.ends.minRtoMs ?? MIN_RTO_MS);
+    return f;
   }
 
   /** Passive open: wait for the peer's SYN. */
   listen(): void {
-    const f = this.tcb.f;
-    f.fill(0, 0, Tcb.reass);
+    const f = this.freshBlock();
     f[Tcb.state] = TcpConnState.Listen;
   }
 
   /** Active open: send SYN carrying our MSS. The handshake completes as segments are delivered. */
   connect(): void {
-    const f = this.tcb.f;
-    f.fill(0, 0, Tcb.reass);
+    const f = this.freshBlock();
     const iss = this.ends.iss | 0;
     f[Tcb.iss] = iss;
     f[Tcb.sndUna] = iss;
@@ -133,6 +158,7 @@ export class TcpLayer extends Layer {
     f[Tcb.sndMax] = (iss + 1) | 0;
     f[Tcb.remotePort] = this.ends.remotePort;
     f[Tcb.state] = TcpConnState.SynSent;
+    restartTimer(f);
     this.sendSegment(TcpFlag.SYN, iss, 0, RCV_WINDOW, this.pathMss);
   }
 
@@ -160,6 +186,7 @@ export class TcpLayer extends Layer {
       if (seqGt(f[Tcb.sndNxt]!, f[Tcb.sndMax]!)) f[Tcb.sndMax] = f[Tcb.sndNxt]!;
       f[Tcb.flags] = f[Tcb.flags]! | TcbFlag.FinSent;
       f[Tcb.state] = state === TcpConnState.CloseWait ? TcpConnState.LastAck : TcpConnState.FinWait1;
+      if (f[Tcb.rtxDeadline] === 0) restartTimer(f); // the FIN is retransmitted like data
     }
     const ack = f[Tcb.rcvNxt]!;
     const window = this.queue.advertisedWindow(ack);
@@ -175,7 +202,11 @@ export class TcpLayer extends Layer {
         return this.sendMss;
       case ControlOp.CanSend: {
         this.lock.acquire();
-        const ok = maySend(f[Tcb.state]!) && arg <= this.sendMss && ((f[Tcb.sndNxt]! - f[Tcb.sndUna]!) | 0) + arg <= f[Tcb.sndWnd]!;
+        const ok =
+          maySend(f[Tcb.state]!) &&
+          arg <= this.sendMss &&
+          this.sendQueue.hasRoom &&
+          ((f[Tcb.sndNxt]! - f[Tcb.sndUna]!) | 0) + arg <= Math.min(f[Tcb.sndWnd]!, sendAllowance(f));
         this.lock.release();
         return ok ? 1 : 0;
       }
@@ -192,22 +223,29 @@ export class TcpLayer extends Layer {
   }
 
   /**
-   * The stack's clock at `now` (ms, or NO_TIME): sends a delayed ACK still owed (BSD's fast timer),
-   * and ends TIME_WAIT 2·MSL after the first tick with a time in it. Answers 1 when it sent a segment.
+   * The stack's clock at `now` (ms, or NO_TIME): sends a delayed ACK still owed (BSD's fast timer);
+   * with a time, runs the retransmission and persist timers and ends TIME_WAIT 2·MSL after the
+   * first tick in it. Answers 1 when it sent a segment.
    */
   private tick(now: number): number {
     const f = this.tcb.f;
     this.lock.acquire();
     const owed = (f[Tcb.flags]! & TcbFlag.DelAck) !== 0;
     f[Tcb.invalidAcks] = 0; // the throttle of ACKs to unacceptable segments counts per tick as well
-    if (now !== NO_TIME && f[Tcb.state] === TcpConnState.TimeWait) {
+    let due = 0;
+    if (now !== NO_TIME) {
+      due = timersAt(f, now);
       // Times are ms on the stack's clock, compared mod 2^32 like sequence numbers; 0 means "not started".
-      if (f[Tcb.timeWaitEnd] === 0) f[Tcb.timeWaitEnd] = (now + 2 * (this.ends.mslMs ?? DEFAULT_MSL_MS)) | 0 || 1;
-      else if ((((now | 0) - f[Tcb.timeWaitEnd]!) | 0) >= 0) f[Tcb.state] = TcpConnState.Closed;
+      if (f[Tcb.state] === TcpConnState.TimeWait) {
+        if (f[Tcb.timeWaitEnd] === 0) f[Tcb.timeWaitEnd] = (now + 2 * (this.ends.mslMs ?? DEFAULT_MSL_MS)) | 0 || 1;
+        else if ((((now | 0) - f[Tcb.timeWaitEnd]!) | 0) >= 0) f[Tcb.state] = TcpConnState.Closed;
+      }
     }
     this.lock.release();
-    if (owed) this.sendAck();
-    return owed ? 1 : 0;
+    if ((due & RETRANSMIT) !== 0) this.retransmit();
+    else if ((due & SEND_PROBE) !== 0) this.sendProbe();
+    else if (owed) this.sendAck();
+    return owed || due !== 0 ? 1 : 0;
   }
 
   push(msg: Msg): SendStatus {
@@ -235,13 +273,24 @@ export class TcpLayer extends Layer {
       return SendStatus.TooBig;
     }
     const seq = f[Tcb.sndNxt]!;
-    if (((seq - f[Tcb.sndUna]!) | 0) + length > f[Tcb.sndWnd]!) {
+    const inFlight = (seq - f[Tcb.sndUna]!) | 0;
+    if (inFlight + length > f[Tcb.sndWnd]! || inFlight + length > sendAllowance(f) || !this.sendQueue.hasRoom) {
+      // Refused by the peer's window (not by cwnd): with nothing in flight, the persist timer probes it.
+      if (inFlight + length > f[Tcb.sndWnd]!) f[Tcb.flags] = f[Tcb.flags]! | TcbFlag.WindowBlocked;
       this.innerLock.release();
       return SendStatus.WouldBlock;
+    }
+    if ((f[Tcb.flags]! & TcbFlag.WindowBlocked) !== 0) {
+      f[Tcb.flags] = f[Tcb.flags]! & ~TcbFlag.WindowBlocked;
+      f[Tcb.backoff] = 0; // the persist timer's backoff ends with the window's opening
     }
     const next = (seq + length) | 0;
     f[Tcb.sndNxt] = next;
     if (seqGt(next, f[Tcb.sndMax]!)) f[Tcb.sndMax] = next;
+    this.sendQueue.append(msg, seq, length);
+    const now = f[Tcb.now]!;
+    if (now !== 0) startTiming(f, next, now);
+    if (f[Tcb.rtxDeadline] === 0) restartTimer(f);
     const ack = f[Tcb.rcvNxt]!;
     const window = this.queue.advertisedWindow(ack);
     f[Tcb.rcvAdv] = (ack + window) | 0;
@@ -271,6 +320,7 @@ export class TcpLayer extends Layer {
       this.sendSegment(TcpFlag.SYN | TcpFlag.ACK, this.tcb.f[Tcb.iss]!, this.tcb.f[Tcb.rcvNxt]!, RCV_WINDOW, this.pathMss);
     else if ((action & SEND_ACK) !== 0) this.sendAck();
     if ((action & SEND_RST) !== 0) this.sendReset();
+    if ((action & RETRANSMIT) !== 0) this.retransmit();
     if (action >>> DROP_SHIFT !== 0) this.drops.count((action >>> DROP_SHIFT) - 1);
   }
 
@@ -292,7 +342,7 @@ export class TcpLayer extends Layer {
     }
     this.innerLock.acquire();
     try {
-      return input(this.tcb, this.queue, this.ends, this.reply, msg, at, headerBytes, mss);
+      return input(this.tcb, this.queue, this.sendQueue, this.ends, this.reply, msg, at, headerBytes, mss);
     } finally {
       this.innerLock.release();
     }
@@ -362,6 +412,52 @@ export class TcpLayer extends Layer {
     this.sendSegment(TcpFlag.ACK, seq, ack, window, 0);
   }
 
+  /**
+   * Sends the oldest unacknowledged segment again, with the bounds it had (RFC 6298 5.4): data
+   * from the send queue, else our FIN; before the connection is synchronized, our SYN or SYN-ACK.
+   * The copy out of the send queue is made under the lock (the bytes are freed by ACKs).
+   */
+  private retransmit(): void {
+    const f = this.tcb.f;
+    const msg = this.rtxMsg;
+    this.lock.acquire();
+    const state = f[Tcb.state]!;
+    const seq = f[Tcb.sndUna]!;
+    const length = state === TcpConnState.SynSent || state === TcpConnState.SynReceived ? 0 : this.sendQueue.oldestLength();
+    if (length > 0) this.sendQueue.copyOut(msg, seq, length);
+    const fin = length === 0 && (f[Tcb.flags]! & TcbFlag.FinSent) !== 0 && seq !== f[Tcb.sndMax];
+    const ack = f[Tcb.rcvNxt]!;
+    const window = this.queue.advertisedWindow(ack);
+    if (state !== TcpConnState.SynSent) {
+      f[Tcb.rcvAdv] = (ack + window) | 0;
+      f[Tcb.flags] = f[Tcb.flags]! & ~(TcbFlag.AckNow | TcbFlag.DelAck);
+    }
+    const synchronizing = state === TcpConnState.SynSent || state === TcpConnState.SynReceived;
+    if (synchronizing || fin || length > 0) f[Tcb.retransmits]!++;
+    cancelTiming(f); // Karn: no sample from a segment sent twice
+    this.lock.release();
+    if (state === TcpConnState.SynSent) this.sendSegment(TcpFlag.SYN, seq, 0, RCV_WINDOW, this.pathMss);
+    else if (state === TcpConnState.SynReceived) this.sendSegment(TcpFlag.SYN | TcpFlag.ACK, seq, ack, RCV_WINDOW, this.pathMss);
+    else if (fin) this.sendSegment(TcpFlag.FIN | TcpFlag.ACK, seq, ack, window, 0);
+    else if (length > 0) {
+      const at = msg.prepend(TCP_HEADER_BYTES);
+      writeTcpHeader(msg.view, at, this.ends.localPort, this.ends.remotePort, seq, ack, TcpFlag.ACK | TcpFlag.PSH, window);
+      this.fillChecksum(msg, at);
+      this.below.push(msg);
+    }
+  }
+
+  /** A zero-window probe (persist timer): a segment just below snd_una, which the peer answers with its window. */
+  private sendProbe(): void {
+    const f = this.tcb.f;
+    this.lock.acquire();
+    const seq = (f[Tcb.sndUna]! - 1) | 0;
+    const ack = f[Tcb.rcvNxt]!;
+    const window = this.queue.advertisedWindow(ack);
+    this.lock.release();
+    this.sendSegment(TcpFlag.ACK, seq, ack, window, 0);
+  }
+
   /** The reset input asked for (its Reply), to the offending segment's port. */
   private sendReset(): void {
     const r = this.reply;
@@ -396,7 +492,13 @@ export const TCP_KIND: LayerKind = {
   build: ({ ctx, ends, options }) =>
     new TcpLayer(
       ctx,
-      { ...ends, iss: options.iss ?? 0, lockScope: options.tcpLockScope ?? 'state', mslMs: options.tcpMslMs ?? DEFAULT_MSL_MS },
+      {
+        ...ends,
+        iss: options.iss ?? 0,
+        lockScope: options.tcpLockScope ?? 'state',
+        mslMs: options.tcpMslMs ?? DEFAULT_MSL_MS,
+        minRtoMs: options.tcpMinRtoMs ?? MIN_RTO_MS,
+      },
       options.state?.tcb,
       options.messages,
     ),
