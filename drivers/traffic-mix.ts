@@ -145,7 +145,7 @@ export function buildTrafficMix(spec: string, peer: StackOptions, seed: number, 
       setUdpChecksum(msg.view, th, sum === 0 ? 0xffff : sum);
     }
     const iph = msg.prepend(IPV4_HEADER_BYTES);
-    writeIpv4Header(msg.bytes, msg.view, iph, IPV4_HEADER_BYTES + length, idents[f]!++, flow.protocol, flow.src, flow.dst);
+    writeIpv4Header(msg.view, iph, IPV4_HEADER_BYTES + length, idents[f]!++, flow.protocol, flow.src, flow.dst);
     flowOf[i] = f;
     ipBytes[i] = IPV4_HEADER_BYTES + length;
     sender.sendDatagram(msg);

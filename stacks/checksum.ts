@@ -20,10 +20,11 @@ function swap16(x: number): number {
  * Adds bytes [offset, offset + length) of `bytes`, as big-endian 16-bit words (an odd last byte
  * padded with zero), to `sum`. Returns an unfolded sum: chain calls, then fold once.
  */
-export function onesSum(bytes: Uint8Array, offset: number, length: number, sum = 0): number {
+export function onesSum(bytes: Uint8Array, offset: number, length: number, sum = 0, words?: Uint32Array): number {
   const abs = bytes.byteOffset + offset;
   if ((abs & 3) !== 0 || length < 16) return onesSumBytes(bytes, offset, length, sum);
-  const words = wordView(bytes);
+  // A caller that has the buffer's word view (a Msg's `words`) saves a WeakMap lookup per call.
+  words ??= wordView(bytes);
   const first = abs >>> 2;
   const count = length >>> 2;
   // Four accumulators of 32-bit words: each stays exact far beyond any frame (2^53 / 2^32 words).
@@ -66,9 +67,12 @@ function onesSumBytes(bytes: Uint8Array, offset: number, length: number, sum: nu
   return sum;
 }
 
-/** The checksum field value for bytes [offset, offset + length), plus a pre-summed pseudo-header. */
-export function internetChecksum(bytes: Uint8Array, offset: number, length: number, initial = 0): number {
-  return ~fold(onesSum(bytes, offset, length, initial)) & 0xffff;
+/**
+ * The checksum field value for bytes [offset, offset + length), plus a pre-summed pseudo-header;
+ * `words`: a Uint32Array over the whole buffer behind `bytes`, when the caller has one.
+ */
+export function internetChecksum(bytes: Uint8Array, offset: number, length: number, initial = 0, words?: Uint32Array): number {
+  return ~fold(onesSum(bytes, offset, length, initial, words)) & 0xffff;
 }
 
 /** The TCP/UDP pseudo-header (RFC 793 §3.1, RFC 768) as an unfolded sum. */

@@ -55,7 +55,7 @@ for (const dispatch of replicated) {
 function packet(size: number, src = 0x0a010101, protocol = IP_PROTO_UDP, ports = 0x1f401388): { view: DataView; size: number } {
   const bytes = new Uint8Array(Math.max(size, 28));
   const view = new DataView(bytes.buffer);
-  writeIpv4Header(bytes, view, 0, size, 1, protocol, src, 0xac100001);
+  writeIpv4Header(view, 0, size, 1, protocol, src, 0xac100001);
   view.setUint32(20, ports);
   return { view, size };
 }

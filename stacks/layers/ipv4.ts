@@ -68,7 +68,7 @@ export class IpLayer extends Layer {
   push(msg: Msg): SendStatus {
     const id = this.ident.next();
     const at = msg.prepend(IPV4_HEADER_BYTES);
-    writeIpv4Header(msg.bytes, msg.view, at, msg.length, id, this.protocol, this.ends.localAddr, this.ends.remoteAddr);
+    writeIpv4Header(msg.view, at, msg.length, id, this.protocol, this.ends.localAddr, this.ends.remoteAddr);
     return this.below.push(msg);
   }
 
@@ -81,7 +81,7 @@ export class IpLayer extends Layer {
     if (versionIhl >>> 4 !== 4) return this.drops.count(Drop.Version);
     const headerBytes = (versionIhl & 0x0f) << 2;
     if (headerBytes < IPV4_HEADER_BYTES || headerBytes > available) return this.drops.count(Drop.HeaderLength);
-    if (fold(onesSum(msg.bytes, at, headerBytes)) !== 0xffff) return this.drops.count(Drop.Checksum);
+    if (fold(onesSum(msg.bytes, at, headerBytes, 0, msg.words)) !== 0xffff) return this.drops.count(Drop.Checksum);
     const totalLength = view.getUint16(at + Ipv4Offset.totalLength);
     if (totalLength < headerBytes || totalLength > available || (totalLength < available && available > this.minPayload)) {
       return this.drops.count(Drop.TotalLength);

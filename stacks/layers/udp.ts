@@ -52,7 +52,7 @@ export class UdpLayer extends Layer {
     const length = msg.length;
     writeUdpHeader(msg.view, at, this.ends.localPort, this.ends.remotePort, length);
     const pseudo = pseudoHeaderSum(this.ends.localAddr, this.ends.remoteAddr, IP_PROTO_UDP, length);
-    const sum = internetChecksum(msg.bytes, at, length, pseudo);
+    const sum = internetChecksum(msg.bytes, at, length, pseudo, msg.words);
     msg.view.setUint16(at + UdpOffset.checksum, sum === 0 ? 0xffff : sum);
     return this.below.push(msg);
   }
@@ -68,7 +68,7 @@ export class UdpLayer extends Layer {
       if (this.ends.acceptZeroChecksum !== true) return this.drops.count(Drop.NoChecksum);
     } else {
       const pseudo = pseudoHeaderSum(msg.srcAddr, msg.dstAddr, IP_PROTO_UDP, length);
-      if (fold(onesSum(msg.bytes, at, length, pseudo)) !== 0xffff) return this.drops.count(Drop.Checksum);
+      if (fold(onesSum(msg.bytes, at, length, pseudo, msg.words)) !== 0xffff) return this.drops.count(Drop.Checksum);
     }
     if (view.getUint16(at + UdpOffset.dstPort) !== this.ends.localPort || view.getUint16(at + UdpOffset.srcPort) !== this.ends.remotePort) {
       return this.drops.count(Drop.Port);

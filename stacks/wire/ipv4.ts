@@ -78,9 +78,11 @@ export interface Ipv4Header {
   dst: number;
 }
 
-/** Writes a 20-byte header with DF set and fills in its checksum. */
+/**
+ * Writes a 20-byte header with DF set and fills in its checksum, summed from the field values
+ * rather than read back from memory (the same RFC 1071 sum of the header's ten 16-bit words).
+ */
 export function writeIpv4Header(
-  bytes: Uint8Array,
   view: DataView,
   offset: number,
   totalLength: number,
@@ -95,7 +97,19 @@ export function writeIpv4Header(
   view.setUint32(offset + Ipv4Offset.ttl, (ttl << 24) | (protocol << 16)); // checksum 0 while summing
   view.setUint32(offset + Ipv4Offset.src, src);
   view.setUint32(offset + Ipv4Offset.dst, dst);
-  view.setUint16(offset + Ipv4Offset.checksum, internetChecksum(bytes, offset, IPV4_HEADER_BYTES));
+  let sum =
+    0x4500 +
+    totalLength +
+    (id & 0xffff) +
+    IP_FLAG_DF +
+    ((ttl << 8) | protocol) +
+    (src >>> 16) +
+    (src & 0xffff) +
+    (dst >>> 16) +
+    (dst & 0xffff);
+  sum = (sum & 0xffff) + (sum >>> 16);
+  sum = (sum & 0xffff) + (sum >>> 16);
+  view.setUint16(offset + Ipv4Offset.checksum, ~sum & 0xffff);
 }
 
 export function decodeIpv4Header(view: DataView, offset: number): Ipv4Header {

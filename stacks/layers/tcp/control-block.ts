@@ -149,6 +149,12 @@ export const RCV_RING_BYTES = 65536;
 export const RCV_WINDOW = 65535;
 /** Send buffer: what is sent and not yet acknowledged, indexed by seq mod 2^16 (the peer's window is at most 65535). */
 export const SND_RING_BYTES = 65536;
+/**
+ * Room past the send ring's end: a segment that starts near the end runs on into it rather than
+ * wrapping, so each segment is one range, copied in by one native TypedArray.set. Nothing else can
+ * be written there while it is unacknowledged (that would be 64 KiB of sequence space later).
+ */
+export const SND_RING_SLACK = 65536;
 /** The send queue's capacity in segments: each slot holds a segment's end (its boundary, kept for retransmission). */
 export const SND_SEGS = 1024;
 /** Index in `TcpControlBlock.f` of the send queue's first slot. */
@@ -184,19 +190,19 @@ export interface TcpStats {
 }
 
 export class TcpControlBlock {
-  static readonly BYTES = FIELD_COUNT * 4 + RCV_RING_BYTES + SND_RING_BYTES;
+  static readonly BYTES = FIELD_COUNT * 4 + RCV_RING_BYTES + SND_RING_BYTES + SND_RING_SLACK;
 
   readonly f: Int32Array;
   /** The receive ring (reassembly.ts). */
   readonly ring: Uint8Array;
-  /** The send ring (send-queue.ts). */
+  /** The send ring and its slack (send-queue.ts). */
   readonly sndRing: Uint8Array;
 
   constructor(buffer: ArrayBufferLike = new ArrayBuffer(TcpControlBlock.BYTES), byteOffset = 0) {
     if (byteOffset % 8 !== 0) throw new RangeError(`TCP control block offset ${byteOffset} is not 8-byte aligned`);
     this.f = new Int32Array(buffer, byteOffset, FIELD_COUNT);
     this.ring = new Uint8Array(buffer, byteOffset + FIELD_COUNT * 4, RCV_RING_BYTES);
-    this.sndRing = new Uint8Array(buffer, byteOffset + FIELD_COUNT * 4 + RCV_RING_BYTES, SND_RING_BYTES);
+    this.sndRing = new Uint8Array(buffer, byteOffset + FIELD_COUNT * 4 + RCV_RING_BYTES, SND_RING_BYTES + SND_RING_SLACK);
   }
 
   get state(): number {

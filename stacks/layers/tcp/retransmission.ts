@@ -16,10 +16,12 @@ export function newDataAcked(f: Int32Array, sendQueue: SendQueue, ack: number): 
   f[Tcb.sndUna] = ack;
   sendQueue.acknowledged(ack);
   const now = f[Tcb.now]!;
-  if (now !== 0) ackTimed(f, ack, now);
-  // RFC 6298 5.2-5.3: all acknowledged stops the timer; otherwise it starts again.
-  if (ack === f[Tcb.sndMax]) f[Tcb.rtxDeadline] = 0;
-  else restartTimer(f);
+  if (now !== 0) {
+    ackTimed(f, ack, now);
+    // RFC 6298 5.2-5.3: all acknowledged stops the timer; otherwise it starts again.
+    if (ack === f[Tcb.sndMax]) f[Tcb.rtxDeadline] = 0;
+    else restartTimer(f);
+  }
   return newAck(f, acked, f[Tcb.smss]!) === CONGESTION_RETRANSMIT ? RETRANSMIT : 0;
 }
 

@@ -289,8 +289,11 @@ export class TcpLayer extends Layer {
     if (seqGt(next, f[Tcb.sndMax]!)) f[Tcb.sndMax] = next;
     this.sendQueue.append(msg, seq, length);
     const now = f[Tcb.now]!;
-    if (now !== 0) startTiming(f, next, now);
-    if (f[Tcb.rtxDeadline] === 0) restartTimer(f);
+    if (now !== 0) {
+      // Timers run only once the stack has a clock (a driver that ticks with a time).
+      startTiming(f, next, now);
+      if (f[Tcb.rtxDeadline] === 0) restartTimer(f);
+    }
     const ack = f[Tcb.rcvNxt]!;
     const window = this.queue.advertisedWindow(ack);
     f[Tcb.rcvAdv] = (ack + window) | 0;
@@ -333,7 +336,7 @@ export class TcpLayer extends Layer {
     const headerBytes = tcpHeaderBytes(view, at);
     if (headerBytes < TCP_HEADER_BYTES || headerBytes > length) return drop(Drop.Length);
     const pseudo = pseudoHeaderSum(msg.srcAddr, msg.dstAddr, IP_PROTO_TCP, length);
-    if (fold(onesSum(msg.bytes, at, length, pseudo)) !== 0xffff) return drop(Drop.Checksum);
+    if (fold(onesSum(msg.bytes, at, length, pseudo, msg.words)) !== 0xffff) return drop(Drop.Checksum);
     if (view.getUint16(at + TcpOffset.dstPort) !== this.ends.localPort) return drop(Drop.Port);
     let mss = 0;
     if (headerBytes > TCP_HEADER_BYTES) {
@@ -479,7 +482,7 @@ export class TcpLayer extends Layer {
   private fillChecksum(msg: Msg, at: number): void {
     const length = msg.tail - at;
     const pseudo = pseudoHeaderSum(this.ends.localAddr, this.ends.remoteAddr, IP_PROTO_TCP, length);
-    setTcpChecksum(msg.view, at, internetChecksum(msg.bytes, at, length, pseudo));
+    setTcpChecksum(msg.view, at, internetChecksum(msg.bytes, at, length, pseudo, msg.words));
   }
 }
 
