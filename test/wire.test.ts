@@ -95,7 +95,7 @@ test('IPv4 header round trip with a valid checksum', () => {
 });
 
 test('IPv4 identification wraps at 16 bits', () => {
-  const { bytes, view } = buffer();
+  const { view } = buffer();
   writeIpv4Header(view, 0, 20, 0x1_0005, 17, 1, 2);
   assert.is(decodeIpv4Header(view, 0).id, 5);
 });
