@@ -4,7 +4,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SND_RING_BYTES, SND_SEGS, Tcb, TcpControlBlock } from '../stacks/layers/tcp/control-block.js';
 import { SendQueue } from '../stacks/layers/tcp/send-queue.js';
-import { BufferPool } from '../stacks/message.js';
+import { BufferPool, type Msg } from '../stacks/message.js';
+
+/** Takes a slot for the segment and copies it in, as the layer does around its lock. */
+function append(queue: SendQueue, msg: Msg, seq: number, length: number): void {
+  queue.copyIn(msg, seq, length, queue.reserve(seq, length));
+}
 
 function queueAt(una: number): { tcb: TcpControlBlock; queue: SendQueue } {
   const tcb = new TcpControlBlock();
@@ -22,7 +27,7 @@ test('segments keep their bounds: the oldest is sent again whole, and ACKs free 
   ] as const) {
     msg.resetPayload(length);
     msg.bytes.fill(fill, msg.head, msg.tail);
-    queue.append(msg, seq, length);
+    append(queue, msg, seq, length);
   }
   assert.is(queue.oldestLength(), 300);
   tcb.f[Tcb.sndUna] = 1300;
@@ -46,7 +51,7 @@ test("bytes across the ring's end and sequence numbers across 2^32 come back as 
   const msg = new BufferPool(1).get();
   msg.resetPayload(1000);
   for (let i = 0; i < 1000; i++) msg.bytes[msg.head + i] = i & 0xff;
-  queue.append(msg, start, 1000);
+  append(queue, msg, start, 1000);
   assert.is(start & (SND_RING_BYTES - 1), SND_RING_BYTES - 100);
   assert.is(queue.oldestLength(), 1000);
   queue.copyOut(msg, start, 1000);
@@ -57,11 +62,21 @@ test(`the queue holds ${SND_SEGS} segments, then has no room until an ACK`, () =
   const { tcb, queue } = queueAt(0);
   const msg = new BufferPool(1).get();
   msg.resetPayload(1);
-  for (let i = 0; i < SND_SEGS; i++) queue.append(msg, i, 1);
+  for (let i = 0; i < SND_SEGS; i++) append(queue, msg, i, 1);
   assert.not.ok(queue.hasRoom);
   tcb.f[Tcb.sndUna] = 1;
   queue.acknowledged(1);
   assert.ok(queue.hasRoom);
+});
+
+test('a segment whose bytes are still being copied in is not sent again (nor has it been sent)', () => {
+  const { queue } = queueAt(500);
+  const msg = new BufferPool(1).get();
+  msg.resetPayload(100);
+  const slot = queue.reserve(500, 100);
+  assert.is(queue.oldestLength(), 0, 'reserved, not ready');
+  queue.copyIn(msg, 500, 100, slot);
+  assert.is(queue.oldestLength(), 100);
 });
 
 test.run();

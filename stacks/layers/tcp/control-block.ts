@@ -155,11 +155,16 @@ export const SND_RING_BYTES = 65536;
  * be written there while it is unacknowledged (that would be 64 KiB of sequence space later).
  */
 export const SND_RING_SLACK = 65536;
-/** The send queue's capacity in segments: each slot holds a segment's end (its boundary, kept for retransmission). */
+/** The send queue's capacity in segments (a power of two). */
 export const SND_SEGS = 1024;
+/**
+ * Int32 fields per send-queue slot: the segment's end (its boundary, kept for retransmission), and
+ * whether its bytes are in the ring yet (1), or still being copied in outside the state lock (0).
+ */
+export const SND_ENTRY = 2;
 /** Index in `TcpControlBlock.f` of the send queue's first slot. */
 export const SND_SEGS_AT = Tcb.reass + REASS_ENTRY * REASS_SLOTS;
-const FIELD_COUNT = SND_SEGS_AT + SND_SEGS;
+const FIELD_COUNT = SND_SEGS_AT + SND_ENTRY * SND_SEGS;
 
 /** A connection's counts, as `TcpControlBlock.stats()` reads them. */
 export interface TcpStats {

@@ -259,7 +259,10 @@ export class TcpLayer extends Layer {
     return status === SendStatus.Sent ? this.below.push(msg) : status;
   }
 
-  /** Takes sequence space for the message and writes the header in front of it. */
+  /**
+   * Takes sequence space and a send-queue slot for the message, copies its data into the send
+   * ring (outside the state lock), and writes the header in front of it.
+   */
   private prepareSegment(msg: Msg): SendStatus {
     const f = this.tcb.f;
     const length = msg.length;
@@ -287,7 +290,7 @@ export class TcpLayer extends Layer {
     const next = (seq + length) | 0;
     f[Tcb.sndNxt] = next;
     if (seqGt(next, f[Tcb.sndMax]!)) f[Tcb.sndMax] = next;
-    this.sendQueue.append(msg, seq, length);
+    const slot = this.sendQueue.reserve(seq, length);
     const now = f[Tcb.now]!;
     if (now !== 0) {
       // Timers run only once the stack has a clock (a driver that ticks with a time).
@@ -301,6 +304,7 @@ export class TcpLayer extends Layer {
     f[Tcb.segsOut]!++;
     this.innerLock.release();
 
+    this.sendQueue.copyIn(msg, seq, length, slot);
     const at = msg.prepend(TCP_HEADER_BYTES);
     writeTcpHeader(msg.view, at, this.ends.localPort, this.ends.remotePort, seq, ack, TcpFlag.ACK | TcpFlag.PSH, window);
     this.fillChecksum(msg, at);
