@@ -44,7 +44,17 @@ export abstract class BaseWorkload implements Workload {
     this.data = new DataStream(options.seed, options.packetSize);
   }
 
-  abstract run(packets: number): number;
+  /** Processes `packets` application messages (the workload's own loop); answers the payload bytes. */
+  protected abstract drive(packets: number): number;
+
+  run(packets: number): number {
+    if (!this.timed) return this.drive(packets);
+    // The timers' clock runs only while the workload does (see CoarseClock).
+    this.clock.resume();
+    const bytes = this.drive(packets);
+    this.clock.pause();
+    return bytes;
+  }
   abstract setTap(tap: ((frame: Msg) => void) | null): void;
   protected abstract stacks(): Stack[];
 
@@ -118,7 +128,13 @@ export abstract class BaseWorkload implements Workload {
     if (sender.transport !== 'tcp') return null;
     const f = sender.tcb!.f;
     const deadline = Date.now() + STALL_MS;
-    while (f[Tcb.sndUna] !== f[Tcb.sndMax] && Date.now() < deadline) this.settleWire(wire, stacks);
+    this.clock.resume();
+    while (f[Tcb.sndUna] !== f[Tcb.sndMax] && Date.now() < deadline) {
+      this.settleWire(wire, stacks);
+      Atomics.wait(this.nap, 0, 0, NAP_MS);
+      this.clock.expire();
+    }
+    this.clock.pause();
     const sent = this.packets * this.options.packetSize;
     if (f[Tcb.sndUna] !== f[Tcb.sndMax])
       return `${(f[Tcb.sndMax]! - f[Tcb.sndUna]!) | 0} bytes still unacknowledged after ${STALL_MS / 1000} s`;
@@ -157,6 +173,11 @@ export abstract class BaseWorkload implements Workload {
   /** Whether the wire injects faults (then the TCP timers run on the clock). */
   protected get lossy(): boolean {
     return injectsFaults(this.options.faults);
+  }
+
+  /** Whether TCP timers run on this workload's clock (a lossy wire, unless a replay source plays the sender). */
+  protected get timed(): boolean {
+    return this.lossy;
   }
 
   /**

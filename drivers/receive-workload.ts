@@ -128,6 +128,11 @@ export class ReceiveWorkload extends BaseWorkload {
     if (this.lossyReplay === null) this.receiver.attach(countingSink(this));
   }
 
+  /** The lossy replay source waits for no timer (it sends again at once): it needs no clock. */
+  protected override get timed(): boolean {
+    return this.lossy && this.lossyReplay === null;
+  }
+
   override faultCounts(): FaultCounts {
     if (this.lossyReplay !== null) {
       const sum = noFaultCounts();
@@ -208,7 +213,7 @@ export class ReceiveWorkload extends BaseWorkload {
     }
   }
 
-  run(packets: number): number {
+  protected drive(packets: number): number {
     const before = this.delivered;
     if (this.options.verify) {
       for (let i = 0; i < packets; i++) {

@@ -195,7 +195,7 @@ export class SendWorkload extends BaseWorkload {
     };
   }
 
-  run(packets: number): number {
+  protected drive(packets: number): number {
     const sender = this.sender;
     let bytes = 0;
     const settleClosed = this.settleClosed;

@@ -83,7 +83,7 @@ export class SharedVerifyWorkload extends BaseWorkload {
     msg.view.setUint32(msg.head, index);
   }
 
-  run(packets: number): number {
+  protected drive(packets: number): number {
     const before = this.delivered;
     for (let i = 0; i < packets; i++) {
       while (this.receiver.deliverQueued());
