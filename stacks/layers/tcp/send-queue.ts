@@ -44,7 +44,15 @@ export class SendQueue {
   /** On one buffer (packet-level parallelism's shared block), the copy is copyWithin instead. */
   private sameBuffer = false;
 
-  constructor(private readonly tcb: TcpControlBlock) {}
+  /**
+   * The control block is in shared memory: the ready mark is an atomic store (a release: the
+   * ring's bytes before it). One owner needs no ordering, and a plain store costs less.
+   */
+  private readonly shared: boolean;
+
+  constructor(private readonly tcb: TcpControlBlock) {
+    this.shared = tcb.f.buffer instanceof SharedArrayBuffer;
+  }
 
   /** Whether a segment more fits (a slot for its end; its bytes fit, since the send window is at most 65535). Under the lock. */
   get hasRoom(): boolean {
@@ -59,7 +67,7 @@ export class SendQueue {
     const slot = f[Tcb.sndSegHead]! + count;
     const at = slotAt(slot);
     f[at] = (seq + length) | 0;
-    Atomics.store(f, at + 1, 0);
+    f[at + 1] = 0; // (under the lock, which orders it)
     f[Tcb.sndSegCount] = count + 1;
     return slot;
   }
@@ -70,7 +78,8 @@ export class SendQueue {
     const view = this.payloadView(msg, length);
     if (this.sameBuffer) copyBytes(ring, seq & RING_MASK, msg.bytes, msg.head, length);
     else ring.set(view, seq & RING_MASK);
-    Atomics.store(this.tcb.f, slotAt(slot) + 1, 1);
+    if (this.shared) Atomics.store(this.tcb.f, slotAt(slot) + 1, 1);
+    else this.tcb.f[slotAt(slot) + 1] = 1;
   }
 
   /** A view of `msg`'s first `length` payload bytes: the one kept, when it is still that. */
@@ -105,7 +114,7 @@ export class SendQueue {
     const f = this.tcb.f;
     if (f[Tcb.sndSegCount] === 0) return 0;
     const at = slotAt(f[Tcb.sndSegHead]!);
-    if (Atomics.load(f, at + 1) === 0) return 0;
+    if ((this.shared ? Atomics.load(f, at + 1) : f[at + 1]) === 0) return 0;
     const end = f[at]!;
     const una = f[Tcb.sndUna]!;
     return seqGt(end, una) ? (end - una) | 0 : 0;
