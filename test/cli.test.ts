@@ -785,34 +785,10 @@ test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 test('--loss 0.1%,1%,5%, duplicates, reordering: the paper stacks in single, CLP and PLP keep the stream whole (--verify)', () => {
   const out = path.join(dir, 'lossy');
-  const r = run([
-    '--mode',
-    'single,clp,plp',
-    '--workers',
-    '2',
-    '--side',
-    'send',
-    '--loss',
-    '0.1%,1%,5%',
-    '--duplicate',
-    '1%',
-    '--reorder',
-    '1%',
-    '--min-rto',
-    '5',
-    '--verify',
-    '--runs',
-    '1',
-    '--warmup',
-    '0s',
-    '--warmup-cpu',
-    '0s',
-    '--duration',
-    '100ms',
-    '--out',
-    out,
-    '--quiet',
-  ]);
+  const flags =
+    '--mode single,clp,plp --workers 2 --side send --loss 0.1%,1%,5% --duplicate 1% --reorder 1% --min-rto 5 ' +
+    '--verify --runs 1 --warmup 0s --warmup-cpu 0s --duration 100ms --quiet --out';
+  const r = run([...flags.split(' '), out]);
   assert.is(r.status, 0, r.stderr);
   const json = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
   assert.is(json.runs.length, 4 * 3 * 3);
