@@ -110,8 +110,10 @@ export const Tcb = {
   smss: 46,
   /** Zero-window probes sent (persist timer). */
   probes: 47,
+  /** RFC 7323: the shift of the peer's window fields (its SYN's window scale, when we agreed to scale); 0 otherwise. */
+  sndScale: 48,
   /** First of REASS_SLOTS (seq, length, pending) entries, sorted by seq; see REASS_ENTRY. */
-  reass: 48,
+  reass: 56,
 } as const;
 
 /** TF_* flags in `Tcb.flags`. */
@@ -128,6 +130,8 @@ export const TcbFlag = {
   AfterTimeout: 32,
   /** The application was refused for want of send window: the persist timer probes it when nothing is in flight. */
   WindowBlocked: 64,
+  /** RFC 7323: the peer's SYN offered window scaling and our SYN-ACK agreed (our own shift is 0). */
+  WindowScaled: 128,
 } as const;
 
 export const REASS_SLOTS = 64;

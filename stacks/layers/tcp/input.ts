@@ -4,7 +4,7 @@
 // order, and the FIN through every closing state. Answers what to do once the lock is released.
 
 import type { Msg } from '../../message.js';
-import { TcpFlag, TcpOffset } from '../../wire/tcp.js';
+import { TcpFlag, TcpOffset, type TcpOptions } from '../../wire/tcp.js';
 import {
   COPY_IN,
   DELIVER,
@@ -36,9 +36,10 @@ export interface InputEnds {
 }
 
 /**
- * The state machine, under the lock: the segment at `at` (its header `headerBytes` long, its MSS
- * option `mss` or 0) checked against the connection. Leaves `msg` trimmed to the data to deliver
- * when the answer has DELIVER. Answers what to do once the lock is released (actions.ts).
+ * The state machine, under the lock: the segment at `at` (its header `headerBytes` long, its SYN's
+ * options in `options`, read by the caller) checked against the connection. Leaves `msg` trimmed
+ * to the data to deliver when the answer has DELIVER. Answers what to do once the lock is released
+ * (actions.ts).
  */
 export function input(
   tcb: TcpControlBlock,
@@ -49,7 +50,7 @@ export function input(
   msg: Msg,
   at: number,
   headerBytes: number,
-  mss: number,
+  options: TcpOptions,
 ): number {
   const f = tcb.f;
   const view = msg.view;
@@ -57,7 +58,9 @@ export function input(
   const seq = view.getInt32(at + TcpOffset.seq);
   const ack = view.getInt32(at + TcpOffset.ack);
   const flags = view.getUint8(at + TcpOffset.dataOffsetFlags + 1) & 0x3f;
-  const win = view.getUint16(at + TcpOffset.window);
+  // RFC 7323 2.2: a SYN's window is never scaled; every other segment's is, once agreed.
+  const win =
+    (flags & TcpFlag.SYN) !== 0 ? view.getUint16(at + TcpOffset.window) : view.getUint16(at + TcpOffset.window) << f[Tcb.sndScale]!;
   const dataLength = msg.length - headerBytes;
   const state = f[Tcb.state]!;
 
@@ -92,9 +95,9 @@ export function input(
     case TcpConnState.Closed:
       return resetFor(reply, srcPort, seq, ack, flags, dataLength) | drop(Drop.State);
     case TcpConnState.Listen:
-      return inListen(f, ends, reply, srcPort, seq, ack, flags, win, mss);
+      return inListen(f, ends, reply, srcPort, seq, ack, flags, win, options);
     case TcpConnState.SynSent:
-      return inSynSent(f, reply, srcPort, seq, ack, flags, win, mss);
+      return inSynSent(f, reply, srcPort, seq, ack, flags, win, options.mss);
   }
   return inSynchronized(f, queue, sendQueue, reply, msg, at, headerBytes, seq, ack, flags, win, dataLength);
 }
@@ -129,7 +132,7 @@ function inListen(
   ack: number,
   flags: number,
   win: number,
-  mss: number,
+  options: TcpOptions,
 ): number {
   if ((flags & TcpFlag.RST) !== 0) return drop(Drop.State);
   if ((flags & TcpFlag.ACK) !== 0) return resetFor(reply, srcPort, seq, ack, flags, 0) | drop(Drop.State);
@@ -146,8 +149,12 @@ function inListen(
   f[Tcb.sndWnd] = win;
   f[Tcb.sndWl1] = seq;
   f[Tcb.sndWl2] = iss;
-  peerMssKnown(f, mss);
-  f[Tcb.flags] = f[Tcb.flags]! | TcbFlag.Passive;
+  peerMssKnown(f, options.mss);
+  // RFC 7323 2.2: the peer offered window scaling; our SYN-ACK agrees with a shift of 0 (our
+  // receive window is at most 65535), and its windows are scaled from now on. Timestamps are
+  // refused by not echoing them (3.2): then neither end sends them.
+  f[Tcb.sndScale] = options.windowShift >= 0 ? options.windowShift : 0;
+  f[Tcb.flags] = f[Tcb.flags]! | TcbFlag.Passive | (options.windowShift >= 0 ? TcbFlag.WindowScaled : 0);
   f[Tcb.state] = TcpConnState.SynReceived;
   return SEND_SYN_ACK | MSS_KNOWN;
 }

@@ -15,7 +15,10 @@
 // retransmission timer, fast retransmit or a partial ACK (retransmission.ts, timers.ts, congestion.ts);
 // the timers run on the stack's clock, from tick(now).
 //
-// Not here yet (issue 16): a byte stream (writes larger than the MSS), urgent data and RFC 7323 options.
+// Options: the MSS both ways; a peer's window scale accepted (our SYN-ACK answers with a shift of 0)
+// and its timestamps refused by not echoing them (RFC 7323), other options skipped by their length.
+//
+// Not here yet (issue 16): a byte stream (writes larger than the MSS), urgent data, timestamps in use.
 
 import { fold, internetChecksum, onesSum, pseudoHeaderSum } from '../../checksum.js';
 import { ControlOp, Layer, type LayerContext, type TransportEndpoints, type Lock, NO_LOCK, NO_TIME, SendStatus } from '../../layer.js';
@@ -29,7 +32,9 @@ import {
   TCP_MSS_OPTION_BYTES,
   TcpFlag,
   TcpOffset,
-  readTcpMss,
+  type TcpOptions,
+  readTcpOptions,
+  tcpHeaderBytesFor,
   setTcpChecksum,
   tcpHeaderBytes,
   writeTcpHeader,
@@ -50,7 +55,7 @@ import {
   TCP_DROPS,
   drop,
 } from './actions.js';
-import { RCV_WINDOW, Tcb, TcbFlag, TcpConnState, TcpControlBlock, maySend, seqGt } from './control-block.js';
+import { RCV_WINDOW, SND_RING_BYTES, Tcb, TcbFlag, TcpConnState, TcpControlBlock, maySend, seqGt } from './control-block.js';
 import { input } from './input.js';
 import { sendAllowance } from './congestion.js';
 import { ReassemblyQueue } from './reassembly.js';
@@ -91,6 +96,8 @@ export class TcpLayer extends Layer {
   private readonly rtxMsg: Msg;
   /** The reset input asks for (this thread's own). */
   private readonly reply: Reply = { seq: 0, ack: 0, flags: 0, port: 0 };
+  /** The options of the segment being received (this thread's own, read before the lock). */
+  private readonly options: TcpOptions = { mss: 0, windowShift: -1, timestamps: false };
   /** State lock: ring copies are made outside it (see ReassData). */
   private readonly copyOutsideLock: boolean;
   /** Largest segment data we accept from above (min of the peer's MSS and our path). */
@@ -206,7 +213,7 @@ export class TcpLayer extends Layer {
           maySend(f[Tcb.state]!) &&
           arg <= this.sendMss &&
           this.sendQueue.hasRoom &&
-          ((f[Tcb.sndNxt]! - f[Tcb.sndUna]!) | 0) + arg <= Math.min(f[Tcb.sndWnd]!, sendAllowance(f));
+          ((f[Tcb.sndNxt]! - f[Tcb.sndUna]!) | 0) + arg <= Math.min(sendWindow(f), sendAllowance(f));
         this.lock.release();
         return ok ? 1 : 0;
       }
@@ -277,9 +284,9 @@ export class TcpLayer extends Layer {
     }
     const seq = f[Tcb.sndNxt]!;
     const inFlight = (seq - f[Tcb.sndUna]!) | 0;
-    if (inFlight + length > f[Tcb.sndWnd]! || inFlight + length > sendAllowance(f) || !this.sendQueue.hasRoom) {
+    if (inFlight + length > sendWindow(f) || inFlight + length > sendAllowance(f) || !this.sendQueue.hasRoom) {
       // Refused by the peer's window (not by cwnd): with nothing in flight, the persist timer probes it.
-      if (inFlight + length > f[Tcb.sndWnd]!) f[Tcb.flags] = f[Tcb.flags]! | TcbFlag.WindowBlocked;
+      if (inFlight + length > sendWindow(f)) f[Tcb.flags] = f[Tcb.flags]! | TcbFlag.WindowBlocked;
       this.innerLock.release();
       return SendStatus.WouldBlock;
     }
@@ -324,7 +331,7 @@ export class TcpLayer extends Layer {
     if ((action & DELIVER) !== 0) this.above.pop(msg);
     if ((action & PULL_QUEUE) !== 0) this.deliverQueued();
     if ((action & SEND_SYN_ACK) !== 0)
-      this.sendSegment(TcpFlag.SYN | TcpFlag.ACK, this.tcb.f[Tcb.iss]!, this.tcb.f[Tcb.rcvNxt]!, RCV_WINDOW, this.pathMss);
+      this.sendSegment(TcpFlag.SYN | TcpFlag.ACK, this.tcb.f[Tcb.iss]!, this.tcb.f[Tcb.rcvNxt]!, RCV_WINDOW, this.pathMss, this.ourShift());
     else if ((action & SEND_ACK) !== 0) this.sendAck();
     if ((action & SEND_RST) !== 0) this.sendReset();
     if ((action & RETRANSMIT) !== 0) this.retransmit();
@@ -342,14 +349,17 @@ export class TcpLayer extends Layer {
     const pseudo = pseudoHeaderSum(msg.srcAddr, msg.dstAddr, IP_PROTO_TCP, length);
     if (fold(onesSum(msg.bytes, at, length, pseudo, msg.words)) !== 0xffff) return drop(Drop.Checksum);
     if (view.getUint16(at + TcpOffset.dstPort) !== this.ends.localPort) return drop(Drop.Port);
-    let mss = 0;
+    const options = this.options;
     if (headerBytes > TCP_HEADER_BYTES) {
-      mss = readTcpMss(view, at, headerBytes);
-      if (mss < 0) return drop(Drop.Option);
+      if (!readTcpOptions(view, at, headerBytes, options)) return drop(Drop.Option);
+    } else {
+      options.mss = 0;
+      options.windowShift = -1;
+      options.timestamps = false;
     }
     this.innerLock.acquire();
     try {
-      return input(this.tcb, this.queue, this.sendQueue, this.ends, this.reply, msg, at, headerBytes, mss);
+      return input(this.tcb, this.queue, this.sendQueue, this.ends, this.reply, msg, at, headerBytes, options);
     } finally {
       this.innerLock.release();
     }
@@ -444,7 +454,8 @@ export class TcpLayer extends Layer {
     cancelTiming(f); // Karn: no sample from a segment sent twice
     this.lock.release();
     if (state === TcpConnState.SynSent) this.sendSegment(TcpFlag.SYN, seq, 0, RCV_WINDOW, this.pathMss);
-    else if (state === TcpConnState.SynReceived) this.sendSegment(TcpFlag.SYN | TcpFlag.ACK, seq, ack, RCV_WINDOW, this.pathMss);
+    else if (state === TcpConnState.SynReceived)
+      this.sendSegment(TcpFlag.SYN | TcpFlag.ACK, seq, ack, RCV_WINDOW, this.pathMss, this.ourShift());
     else if (fin) this.sendSegment(TcpFlag.FIN | TcpFlag.ACK, seq, ack, window, 0);
     else if (length > 0) {
       const at = msg.prepend(TCP_HEADER_BYTES);
@@ -468,16 +479,21 @@ export class TcpLayer extends Layer {
   /** The reset input asked for (its Reply), to the offending segment's port. */
   private sendReset(): void {
     const r = this.reply;
-    this.sendSegment(r.flags, r.seq, r.ack, 0, 0, r.port);
+    this.sendSegment(r.flags, r.seq, r.ack, 0, 0, -1, r.port);
     this.tcb.f[Tcb.resetsOut]!++;
   }
 
+  /** The window scale our SYN-ACK answers with: 0 when the peer offered scaling (RFC 7323 2.2), else none (-1). */
+  private ourShift(): number {
+    return (this.tcb.f[Tcb.flags]! & TcbFlag.WindowScaled) !== 0 ? 0 : -1;
+  }
+
   /** A segment without data (SYN, SYN-ACK, ACK, FIN, RST) from this layer's own buffer. */
-  private sendSegment(flags: number, seq: number, ack: number, window: number, mss: number, port = this.ends.remotePort): void {
+  private sendSegment(flags: number, seq: number, ack: number, window: number, mss: number, shift = -1, port = this.ends.remotePort): void {
     const msg = this.ctlMsg;
     msg.resetPayload(0);
-    const at = msg.prepend(mss === 0 ? TCP_HEADER_BYTES : TCP_HEADER_BYTES + TCP_MSS_OPTION_BYTES);
-    writeTcpHeader(msg.view, at, this.ends.localPort, port, seq, ack, flags, window, mss);
+    const at = msg.prepend(tcpHeaderBytesFor(mss, shift));
+    writeTcpHeader(msg.view, at, this.ends.localPort, port, seq, ack, flags, window, mss, shift);
     this.fillChecksum(msg, at);
     this.tcb.f[Tcb.acksOut]!++;
     this.below.push(msg);
@@ -488,6 +504,11 @@ export class TcpLayer extends Layer {
     const pseudo = pseudoHeaderSum(this.ends.localAddr, this.ends.remoteAddr, IP_PROTO_TCP, length);
     setTcpChecksum(msg.view, at, internetChecksum(msg.bytes, at, length, pseudo, msg.words));
   }
+}
+
+/** The peer's window, as far as the send ring holds (a scaled window may offer more than its 64 KiB). */
+function sendWindow(f: Int32Array): number {
+  return Math.min(f[Tcb.sndWnd]!, SND_RING_BYTES - 1);
 }
 
 export const TCP_KIND: LayerKind = {
