@@ -29,7 +29,6 @@ import { IP_PROTO_TCP } from '../../wire/ipv4.js';
 import {
   TCP_HEADER_BYTES,
   TCP_MAX_HEADER_BYTES,
-  TCP_MSS_OPTION_BYTES,
   TcpFlag,
   TcpOffset,
   type TcpOptions,
