@@ -52,9 +52,14 @@ export const Tcb = {
   sndWl1: 7,
   sndWl2: 8,
   rcvNxt: 9,
-  peerMss: 10,
+  /**
+   * The send queue (send-queue.ts): the slot of its oldest segment's end, and how many segments it
+   * holds. In the first cache line, which every send writes anyway: under PLP each line written
+   * moves between cores.
+   */
+  sndSegHead: 10,
   flags: 11,
-  remotePort: 12,
+  sndSegCount: 12,
   reassCount: 13,
   /** The right edge of the window last advertised (BSD's rcv_adv). */
   rcvAdv: 14,
@@ -103,9 +108,8 @@ export const Tcb = {
   rtxDeadline: 42,
   /** The stack's clock at its last tick (ms; 0 before any): what sending and ACKs are timed by between ticks. */
   now: 43,
-  /** The send queue (send-queue.ts): the slot of its oldest segment's end, and how many segments it holds. */
-  sndSegHead: 44,
-  sndSegCount: 45,
+  peerMss: 44,
+  remotePort: 45,
   /** The largest segment we send (SMSS): congestion control's unit. */
   smss: 46,
   /** Zero-window probes sent (persist timer). */
