@@ -39,9 +39,14 @@ export abstract class BaseWorkload implements Workload {
   protected readonly clock = new CoarseClock();
   /** A word nobody changes: Atomics.wait on it is a nap. */
   private readonly nap = new Int32Array(new SharedArrayBuffer(4));
+  /** Whether the wire injects faults (then the TCP timers run on the clock). */
+  protected readonly lossy: boolean;
+  /** The stacks whose timers run when the wire settles (stacks(), made once: settling is per refused send). */
+  private timerStacks: readonly Stack[] | null = null;
 
   constructor(readonly options: WorkloadOptions) {
     this.data = new DataStream(options.seed, options.packetSize);
+    this.lossy = injectsFaults(options.faults);
   }
 
   /** Processes `packets` application messages (the workload's own loop); answers the payload bytes. */
@@ -124,13 +129,13 @@ export abstract class BaseWorkload implements Workload {
    * acknowledged (or STALL_MS pass), then answers whether the stream arrived whole: every byte
    * sent, taken by the checking application. Null when it did.
    */
-  protected drainAndCompare(wire: Loopback, sender: Stack, stacks: readonly Stack[]): string | null {
+  protected drainAndCompare(wire: Loopback, sender: Stack): string | null {
     if (sender.transport !== 'tcp') return null;
     const f = sender.tcb!.f;
     const deadline = Date.now() + STALL_MS;
     this.clock.resume();
     while (f[Tcb.sndUna] !== f[Tcb.sndMax] && Date.now() < deadline) {
-      this.settleWire(wire, stacks);
+      this.settleWire(wire);
       Atomics.wait(this.nap, 0, 0, NAP_MS);
       this.clock.expire();
     }
@@ -170,11 +175,6 @@ export abstract class BaseWorkload implements Workload {
     if (status !== SendStatus.Sent) throw new Error(`${this.options.spec}: the sender answered status ${status}`);
   }
 
-  /** Whether the wire injects faults (then the TCP timers run on the clock). */
-  protected get lossy(): boolean {
-    return injectsFaults(this.options.faults);
-  }
-
   /** Whether TCP timers run on this workload's clock (a lossy wire, unless a replay source plays the sender). */
   protected get timed(): boolean {
     return this.lossy;
@@ -185,11 +185,11 @@ export abstract class BaseWorkload implements Workload {
    * wire with the clock, so retransmissions go out; else only the delayed ACK) and delivers what
    * they sent.
    */
-  protected settleWire(wire: Loopback, stacks: readonly Stack[]): void {
+  protected settleWire(wire: Loopback): void {
     wire.pump();
     const now = this.lossy ? this.clock.now() : undefined;
     let sent = false;
-    for (const stack of stacks) if (stack.tick(now)) sent = true;
+    for (const stack of (this.timerStacks ??= this.stacks())) if (stack.tick(now)) sent = true;
     if (sent) wire.pump();
   }
 

@@ -33,8 +33,15 @@ export function noFaultCounts(): FaultCounts {
   return { offered: 0, dropped: 0, duplicated: 0, reordered: 0, corrupted: 0, passed: 0 };
 }
 
+/** What the lossy links given did, added up (a missing link counts nothing). */
+export function sumFaultCounts(links: readonly (FaultLink | null)[]): FaultCounts {
+  const sum = noFaultCounts();
+  for (const link of links) if (link !== null) addFaultCounts(sum, link.counts);
+  return sum;
+}
+
 /** Adds `more` into `sum`. */
-export function addFaultCounts(sum: FaultCounts, more: FaultCounts): void {
+function addFaultCounts(sum: FaultCounts, more: FaultCounts): void {
   sum.offered += more.offered;
   sum.dropped += more.dropped;
   sum.duplicated += more.duplicated;

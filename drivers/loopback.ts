@@ -3,7 +3,7 @@
 // re-entered from its own transmit; tests reorder or duplicate the queued frames at will.
 
 import type { FrameSink } from '../stacks/layer.js';
-import { type FaultCounts, FaultLink, type Faults, addFaultCounts, noFaultCounts } from './fault-link.js';
+import { type FaultCounts, FaultLink, type Faults, sumFaultCounts } from './fault-link.js';
 import { BufferPool, type Msg } from '../stacks/message.js';
 import type { Stack } from '../stacks/stack.js';
 
@@ -84,9 +84,7 @@ export class Loopback {
 
   /** What the lossy links did so far, both directions added up (all zero without faults). */
   faultCounts(): FaultCounts {
-    const sum = noFaultCounts();
-    if (this.faults !== null) for (const link of this.faults) addFaultCounts(sum, link.counts);
-    return sum;
+    return sumFaultCounts(this.faults ?? []);
   }
 
   /**

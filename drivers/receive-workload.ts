@@ -9,7 +9,7 @@ import { BufferPool, type Msg } from '../stacks/message.js';
 import { Stack } from '../stacks/stack.js';
 import { setTcpSeq, tcpHeaderBytes } from '../stacks/wire/tcp.js';
 import { BaseWorkload, type SenderCounts } from './base-workload.js';
-import { type FaultCounts, addFaultCounts, noFaultCounts } from './fault-link.js';
+import { type FaultCounts, noFaultCounts, sumFaultCounts } from './fault-link.js';
 import { LossyReplay } from './lossy-replay.js';
 import { connectedPair, countingSink, endpoints, onShared, sharedMessages } from './connection-setup.js';
 import type { Loopback } from './loopback.js';
@@ -134,12 +134,7 @@ export class ReceiveWorkload extends BaseWorkload {
   }
 
   override faultCounts(): FaultCounts {
-    if (this.lossyReplay !== null) {
-      const sum = noFaultCounts();
-      addFaultCounts(sum, this.lossyReplay.toReceiver.counts);
-      addFaultCounts(sum, this.lossyReplay.toSource.counts);
-      return sum;
-    }
+    if (this.lossyReplay !== null) return sumFaultCounts([this.lossyReplay.toReceiver, this.lossyReplay.toSource]);
     return this.options.verify ? this.wire.faultCounts() : noFaultCounts();
   }
 
@@ -174,7 +169,7 @@ export class ReceiveWorkload extends BaseWorkload {
     return [this.sender, this.receiver];
   }
 
-  private readonly settle = (): void => this.settleWire(this.wire, this.stacks());
+  private readonly settle = (): void => this.settleWire(this.wire);
 
   protected override measuredReceiver(): Stack {
     return this.receiver;
@@ -188,7 +183,7 @@ export class ReceiveWorkload extends BaseWorkload {
   }
 
   override conservation(): string | null {
-    if (this.options.verify && this.lossy) return this.drainAndCompare(this.wire, this.sender, [this.sender, this.receiver]);
+    if (this.options.verify && this.lossy) return this.drainAndCompare(this.wire, this.sender);
     if (this.shared !== null || this.options.verify) return null;
     const dropped = this.receiver.drops.total;
     const queued = this.receiver.tcb?.f[Tcb.reassCount] ?? 0;

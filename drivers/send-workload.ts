@@ -11,7 +11,7 @@ import { ipv4Checksum, ipv4TotalLength } from '../stacks/wire/ipv4.js';
 import { tcpHeaderBytes, tcpSeq } from '../stacks/wire/tcp.js';
 import { seqLeq } from '../stacks/layers/tcp/control-block.js';
 import { BaseWorkload, type SenderCounts } from './base-workload.js';
-import { type FaultCounts, FaultLink, addFaultCounts, noFaultCounts } from './fault-link.js';
+import { type FaultCounts, FaultLink, sumFaultCounts } from './fault-link.js';
 import { Scoreboard } from './scoreboard.js';
 import { intactSegmentLength } from './segment-check.js';
 import { checkPacketSize, connectedPair, endpoints, onShared, sharedMessages } from './connection-setup.js';
@@ -42,8 +42,6 @@ export class SendWorkload extends BaseWorkload {
   private readonly toSender: FaultLink | null = null;
   /** The lossy wire corrupts frames: the sink checks each segment before it believes it. */
   private readonly checkSegments: boolean;
-  /** The two stacks whose timers run when the wire settles. */
-  private readonly both: Stack[];
 
   constructor(options: WorkloadOptions, shared: SharedConnection | null = null) {
     super(options);
@@ -78,7 +76,6 @@ export class SendWorkload extends BaseWorkload {
     }
     this.sender = sender;
     this.peer = receiver;
-    this.both = [sender, receiver];
     this.checkSegments = (options.faults?.corrupt ?? 0) > 0;
     this.acks = wire.toA;
     if (options.verify) {
@@ -100,11 +97,7 @@ export class SendWorkload extends BaseWorkload {
   }
 
   override faultCounts(): FaultCounts {
-    if (this.wire !== null) return this.wire.faultCounts();
-    const sum = noFaultCounts();
-    if (this.toSink !== null) addFaultCounts(sum, this.toSink.counts);
-    if (this.toSender !== null) addFaultCounts(sum, this.toSender.counts);
-    return sum;
+    return this.wire !== null ? this.wire.faultCounts() : sumFaultCounts([this.toSink, this.toSender]);
   }
 
   protected override senderCounts(): SenderCounts | null {
@@ -117,7 +110,7 @@ export class SendWorkload extends BaseWorkload {
 
   /** Sent messages = frames on the wire; the sender's snd_nxt is the wire's last byte; snd_una is the peer's rcv_nxt. */
   override conservation(): string | null {
-    if (this.wire !== null) return this.lossy ? this.drainAndCompare(this.wire, this.sender, this.both) : null;
+    if (this.wire !== null) return this.lossy ? this.drainAndCompare(this.wire, this.sender) : null;
     if (this.sender.transport !== 'tcp' || this.peer.transport !== 'tcp') return null;
     if (this.scoreboard !== null) {
       // Lossy: what the sink holds lies between what the sender had acknowledged and what it sent.
@@ -214,7 +207,7 @@ export class SendWorkload extends BaseWorkload {
   /** Delivers what is queued toward the sender (and, verifying, toward the peer). */
   private settle(windowClosed: boolean): void {
     if (this.wire !== null) {
-      if (windowClosed) this.settleWire(this.wire, this.both);
+      if (windowClosed) this.settleWire(this.wire);
       else this.wire.pump();
       return;
     }

@@ -25,7 +25,7 @@ export class SharedVerifyWorkload extends BaseWorkload {
   private readonly receiver: Stack;
   private readonly wire: Loopback;
   private delivered = 0;
-  private readonly settle = (): void => this.settleWire(this.wire, this.stacks());
+  private readonly settle = (): void => this.settleWire(this.wire);
 
   constructor(
     options: WorkloadOptions,

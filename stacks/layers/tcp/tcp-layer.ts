@@ -214,7 +214,7 @@ export class TcpLayer extends Layer {
           maySend(f[Tcb.state]!) &&
           arg <= this.sendMss &&
           this.sendQueue.hasRoom &&
-          ((f[Tcb.sndNxt]! - f[Tcb.sndUna]!) | 0) + arg <= Math.min(sendWindow(f), sendAllowance(f));
+          ((f[Tcb.sndNxt]! - f[Tcb.sndUna]!) | 0) + arg <= sendLimit(f);
         this.lock.release();
         return ok ? 1 : 0;
       }
@@ -292,7 +292,7 @@ export class TcpLayer extends Layer {
     }
     const seq = f[Tcb.sndNxt]!;
     const inFlight = (seq - f[Tcb.sndUna]!) | 0;
-    if (inFlight + length > sendWindow(f) || inFlight + length > sendAllowance(f) || !this.sendQueue.hasRoom) {
+    if (inFlight + length > sendLimit(f) || !this.sendQueue.hasRoom) {
       // Refused by the peer's window (not by cwnd): with nothing in flight, the persist timer probes it.
       if (inFlight + length > sendWindow(f)) f[Tcb.flags] = f[Tcb.flags]! | TcbFlag.WindowBlocked;
       this.innerLock.release();
@@ -359,13 +359,7 @@ export class TcpLayer extends Layer {
     if (fold(onesSum(msg.bytes, at, length, pseudo, msg.words)) !== 0xffff) return drop(Drop.Checksum);
     if (view.getUint16(at + TcpOffset.dstPort) !== this.ends.localPort) return drop(Drop.Port);
     const options = this.options;
-    if (headerBytes > TCP_HEADER_BYTES) {
-      if (!readTcpOptions(view, at, headerBytes, options)) return drop(Drop.Option);
-    } else {
-      options.mss = 0;
-      options.windowShift = -1;
-      options.timestamps = false;
-    }
+    if (!readTcpOptions(view, at, headerBytes, options)) return drop(Drop.Option);
     this.innerLock.acquire();
     try {
       return input(this.tcb, this.queue, this.sendQueue, this.ends, this.reply, msg, at, headerBytes, options);
@@ -531,6 +525,11 @@ export class TcpLayer extends Layer {
 /** The peer's window, as far as the send ring holds (a scaled window may offer more than its 64 KiB). */
 function sendWindow(f: Int32Array): number {
   return Math.min(f[Tcb.sndWnd]!, SND_RING_BYTES - 1);
+}
+
+/** How much may be in flight: the peer's window (sendWindow) and congestion control's allowance, the smaller. */
+function sendLimit(f: Int32Array): number {
+  return Math.min(sendWindow(f), sendAllowance(f));
 }
 
 export const TCP_KIND: LayerKind = {
