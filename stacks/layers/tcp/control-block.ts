@@ -52,14 +52,9 @@ export const Tcb = {
   sndWl1: 7,
   sndWl2: 8,
   rcvNxt: 9,
-  /**
-   * The send queue (send-queue.ts): the slot of its oldest segment's end, and how many segments it
-   * holds. In the first cache line, which every send writes anyway: under PLP each line written
-   * moves between cores.
-   */
-  sndSegHead: 10,
+  peerMss: 10,
   flags: 11,
-  sndSegCount: 12,
+  remotePort: 12,
   reassCount: 13,
   /** The right edge of the window last advertised (BSD's rcv_adv). */
   rcvAdv: 14,
@@ -108,8 +103,9 @@ export const Tcb = {
   rtxDeadline: 42,
   /** The stack's clock at its last tick (ms; 0 before any): what sending and ACKs are timed by between ticks. */
   now: 43,
-  peerMss: 44,
-  remotePort: 45,
+  /** The send queue (send-queue.ts): the slot of its oldest segment's end, and how many segments it holds. */
+  sndSegHead: 44,
+  sndSegCount: 45,
   /** The largest segment we send (SMSS): congestion control's unit. */
   smss: 46,
   /** Zero-window probes sent (persist timer). */
