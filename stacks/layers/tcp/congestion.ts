@@ -51,8 +51,7 @@ function halved(f: Int32Array, mss: number): number {
  * window; the full ACK (step 6) ends recovery. Otherwise slow start or congestion avoidance.
  */
 export function newAck(f: Int32Array, acked: number, mss: number): number {
-  // Written only when it changes: under PLP every write makes the line bounce between cores.
-  if (f[Tcb.dupAcks] !== 0) f[Tcb.dupAcks] = 0;
+  f[Tcb.dupAcks] = 0;
   const cwnd = f[Tcb.cwnd]!;
   if ((f[Tcb.flags]! & TcbFlag.InRecovery) !== 0) {
     if (seqGt(f[Tcb.recover]!, f[Tcb.sndUna]!)) {

@@ -112,11 +112,6 @@ export const Tcb = {
   probes: 47,
   /** RFC 7323: the shift of the peer's window fields (its SYN's window scale, when we agreed to scale); 0 otherwise. */
   sndScale: 48,
-  /**
-   * A retransmission is due of a segment another thread sent (packet-level parallelism): that
-   * thread's owner id + 1 (SendQueue), 0 when none. Its bytes are in its sender's own ring.
-   */
-  rtxWanted: 49,
   /** First of REASS_SLOTS (seq, length, pending) entries, sorted by seq; see REASS_ENTRY. */
   reass: 56,
 } as const;
@@ -156,11 +151,7 @@ export const ReassData = {
 /** Receive buffer: the whole unscaled window (no RFC 1323), indexed by seq mod 2^16. */
 export const RCV_RING_BYTES = 65536;
 export const RCV_WINDOW = 65535;
-/**
- * Send buffer: what a sender sent and is not yet acknowledged, indexed by seq mod 2^16 (the window
- * is at most 65535). Each sending thread has its own (send-queue.ts); the control block keeps the
- * segments' ends and owners.
- */
+/** Send buffer: what is sent and not yet acknowledged, indexed by seq mod 2^16 (the peer's window is at most 65535). */
 export const SND_RING_BYTES = 65536;
 /**
  * Room past the send ring's end: a segment that starts near the end runs on into it rather than
@@ -170,7 +161,10 @@ export const SND_RING_BYTES = 65536;
 export const SND_RING_SLACK = 65536;
 /** The send queue's capacity in segments (a power of two). */
 export const SND_SEGS = 1024;
-/** Int32 fields per send-queue slot: the segment's end (its boundary, kept for retransmission), and its sender's owner id. */
+/**
+ * Int32 fields per send-queue slot: the segment's end (its boundary, kept for retransmission), and
+ * whether its bytes are in the ring yet (1), or still being copied in outside the state lock (0).
+ */
 export const SND_ENTRY = 2;
 /** Index in `TcpControlBlock.f` of the send queue's first slot. */
 export const SND_SEGS_AT = Tcb.reass + REASS_ENTRY * REASS_SLOTS;
@@ -205,16 +199,19 @@ export interface TcpStats {
 }
 
 export class TcpControlBlock {
-  static readonly BYTES = FIELD_COUNT * 4 + RCV_RING_BYTES;
+  static readonly BYTES = FIELD_COUNT * 4 + RCV_RING_BYTES + SND_RING_BYTES + SND_RING_SLACK;
 
   readonly f: Int32Array;
   /** The receive ring (reassembly.ts). */
   readonly ring: Uint8Array;
+  /** The send ring and its slack (send-queue.ts). */
+  readonly sndRing: Uint8Array;
 
   constructor(buffer: ArrayBufferLike = new ArrayBuffer(TcpControlBlock.BYTES), byteOffset = 0) {
     if (byteOffset % 8 !== 0) throw new RangeError(`TCP control block offset ${byteOffset} is not 8-byte aligned`);
     this.f = new Int32Array(buffer, byteOffset, FIELD_COUNT);
     this.ring = new Uint8Array(buffer, byteOffset + FIELD_COUNT * 4, RCV_RING_BYTES);
+    this.sndRing = new Uint8Array(buffer, byteOffset + FIELD_COUNT * 4 + RCV_RING_BYTES, SND_RING_BYTES + SND_RING_SLACK);
   }
 
   get state(): number {

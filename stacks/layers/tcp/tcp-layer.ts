@@ -70,8 +70,6 @@ export interface TcpEndpoints extends TransportEndpoints {
   mslMs?: number;
   /** The smallest retransmission timeout, ms (default 200, as Linux's). */
   minRtoMs?: number;
-  /** This stack among those on one connection (packet-level parallelism): who holds which sent bytes. */
-  instance?: number;
 }
 
 /** RFC 793's MSL is 2 minutes; Linux waits 60 s in TIME_WAIT, an MSL of 30 s. */
@@ -120,7 +118,7 @@ export class TcpLayer extends Layer {
     this.copyOutsideLock = !wholeSegment;
     this.tcb = tcb ?? new TcpControlBlock();
     this.queue = new ReassemblyQueue(this.tcb);
-    this.sendQueue = new SendQueue(this.tcb, ends.instance ?? 0);
+    this.sendQueue = new SendQueue(this.tcb);
     const pool = messages ?? new BufferPool(3);
     this.ctlMsg = pool.get();
     this.queueMsg = pool.get();
@@ -253,17 +251,10 @@ export class TcpLayer extends Layer {
     if ((due & RETRANSMIT) !== 0) this.retransmit();
     else if ((due & SEND_PROBE) !== 0) this.sendProbe();
     else if (owed) this.sendAck();
-    this.serveRequest();
     return owed || due !== 0 ? 1 : 0;
   }
 
-  /** Sends again a segment of this sender's that another thread found due (packet-level parallelism). */
-  private serveRequest(): void {
-    if (this.tcb.f[Tcb.rtxWanted] === this.sendQueue.owner + 1) this.retransmit();
-  }
-
   push(msg: Msg): SendStatus {
-    this.serveRequest();
     this.segmentLock.acquire();
     let status: SendStatus;
     try {
@@ -305,7 +296,7 @@ export class TcpLayer extends Layer {
     const next = (seq + length) | 0;
     f[Tcb.sndNxt] = next;
     if (seqGt(next, f[Tcb.sndMax]!)) f[Tcb.sndMax] = next;
-    this.sendQueue.reserve(seq, length);
+    const slot = this.sendQueue.reserve(seq, length);
     const now = f[Tcb.now]!;
     if (now !== 0) {
       // Timers run only once the stack has a clock (a driver that ticks with a time).
@@ -319,7 +310,7 @@ export class TcpLayer extends Layer {
     f[Tcb.segsOut]!++;
     this.innerLock.release();
 
-    this.sendQueue.copyIn(msg, seq, length);
+    this.sendQueue.copyIn(msg, seq, length, slot);
     const at = msg.prepend(TCP_HEADER_BYTES);
     writeTcpHeader(msg.view, at, this.ends.localPort, this.ends.remotePort, seq, ack, TcpFlag.ACK | TcpFlag.PSH, window);
     this.fillChecksum(msg, at);
@@ -343,7 +334,6 @@ export class TcpLayer extends Layer {
     else if ((action & SEND_ACK) !== 0) this.sendAck();
     if ((action & SEND_RST) !== 0) this.sendReset();
     if ((action & RETRANSMIT) !== 0) this.retransmit();
-    else this.serveRequest();
     if (action >>> DROP_SHIFT !== 0) this.drops.count((action >>> DROP_SHIFT) - 1);
   }
 
@@ -440,22 +430,11 @@ export class TcpLayer extends Layer {
   private retransmit(): void {
     const f = this.tcb.f;
     const msg = this.rtxMsg;
-    const me = this.sendQueue.owner;
     this.lock.acquire();
     const state = f[Tcb.state]!;
     const seq = f[Tcb.sndUna]!;
-    let length = state === TcpConnState.SynSent || state === TcpConnState.SynReceived ? 0 : this.sendQueue.oldestLength();
-    if (f[Tcb.rtxWanted] === me + 1) f[Tcb.rtxWanted] = 0; // a request to this sender is served now (or stale)
-    if (length > 0) {
-      const owner = this.sendQueue.oldestOwner();
-      if (owner !== me) {
-        // Another thread sent it and holds its bytes: it sends it again when it next looks (serveRequest).
-        f[Tcb.rtxWanted] = owner + 1;
-        length = 0;
-      } else {
-        this.sendQueue.copyOut(msg, seq, length);
-      }
-    }
+    const length = state === TcpConnState.SynSent || state === TcpConnState.SynReceived ? 0 : this.sendQueue.oldestLength();
+    if (length > 0) this.sendQueue.copyOut(msg, seq, length);
     const fin = length === 0 && (f[Tcb.flags]! & TcbFlag.FinSent) !== 0 && seq !== f[Tcb.sndMax];
     const ack = f[Tcb.rcvNxt]!;
     const window = this.queue.advertisedWindow(ack);
@@ -464,10 +443,8 @@ export class TcpLayer extends Layer {
       f[Tcb.flags] = f[Tcb.flags]! & ~(TcbFlag.AckNow | TcbFlag.DelAck);
     }
     const synchronizing = state === TcpConnState.SynSent || state === TcpConnState.SynReceived;
-    if (synchronizing || fin || length > 0) {
-      f[Tcb.retransmits]!++;
-      cancelTiming(f); // Karn: no sample from a segment sent twice
-    }
+    if (synchronizing || fin || length > 0) f[Tcb.retransmits]!++;
+    cancelTiming(f); // Karn: no sample from a segment sent twice
     this.lock.release();
     if (state === TcpConnState.SynSent) this.sendSegment(TcpFlag.SYN, seq, 0, RCV_WINDOW, this.pathMss);
     else if (state === TcpConnState.SynReceived)
@@ -547,7 +524,6 @@ export const TCP_KIND: LayerKind = {
         lockScope: options.tcpLockScope ?? 'state',
         mslMs: options.tcpMslMs ?? DEFAULT_MSL_MS,
         minRtoMs: options.tcpMinRtoMs ?? MIN_RTO_MS,
-        instance: options.instance ?? 0,
       },
       options.state?.tcb,
       options.messages,
