@@ -437,4 +437,8 @@ async function main(argv: string[]): Promise<number> {
   return reportEnd(config, outcome, comparison, out, stop);
 }
 
-process.exitCode = await main(process.argv.slice(2));
+const exitCode = await main(process.argv.slice(2));
+process.exitCode = exitCode;
+// A worker thread that a failure left waiting would keep the process alive after its answer: once
+// output has had a moment to drain, leave (an unref'd timer fires only if something else holds on).
+setTimeout(() => process.exit(exitCode), 2000).unref();

@@ -380,7 +380,12 @@ function stackOptions(args: ParsedArgs): Pick<BenchConfig, 'stacks' | 'sides' | 
     if (isGatewaySpec(spec)) continue; // its traffic mix sets the sizes (16 to 1472 bytes of user data)
     const fits = new Stack(spec, endpointPair()[0]).maxPayload;
     if (packetSize > fits) {
-      throw new OptionError(`--packet-size ${packetSize} does not fit one frame of ${spec}: allowed 1 to ${fits} (no IP fragmentation)`);
+      // TCP cuts a message into segments; a datagram must fit one frame.
+      throw new OptionError(
+        isTcpSpec(spec)
+          ? `--packet-size ${packetSize} is more than one message of ${spec} holds: allowed 1 to ${fits}`
+          : `--packet-size ${packetSize} does not fit one frame of ${spec}: allowed 1 to ${fits} (no IP fragmentation)`,
+      );
     }
   }
   return { stacks, sides, packetSize, frameSizes };
@@ -502,8 +507,16 @@ export function configFrom(args: ParsedArgs, machineCores = cores(), memoryBytes
     ...crashOptions(text, gateways, sweep.workers, time.durationSeconds),
     ...faultOptions(args, stacks.stacks),
   };
+  if (config.verify && config.modes.includes('plp') && config.packetSize < MIN_LABELLED_PACKET && !config.stacks.every(isGatewaySpec))
+    throw new OptionError(
+      `--verify with --mode plp needs --packet-size ${MIN_LABELLED_PACKET} or more: ` +
+        'threads receive the stream in pieces, and each piece must name its message and its place in it',
+    );
   return fitToMachine(config, text('--workers') !== undefined || text('--connections') !== undefined, memoryBytes);
 }
+
+/** The smallest message --verify checks under packet-level parallelism: pieces under 7 bytes cannot name their place (data-stream.ts). */
+const MIN_LABELLED_PACKET = 8;
 
 /** The most a fault's probability may be: beyond it a connection spends its time in timeouts. */
 const MAX_FAULT_PERCENT = 50;

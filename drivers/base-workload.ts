@@ -4,7 +4,7 @@
 import { SendStatus } from '../stacks/layer.js';
 import { BufferPool, type Msg } from '../stacks/message.js';
 import type { Stack } from '../stacks/stack.js';
-import { DataStream, sameBytes } from './data-stream.js';
+import { DataStream, StreamCheck } from './data-stream.js';
 import { CoarseClock } from './coarse-clock.js';
 import { type FaultCounts, injectsFaults, noFaultCounts } from './fault-link.js';
 import { transmissionOf } from './transmission.js';
@@ -110,13 +110,16 @@ export abstract class BaseWorkload implements Workload {
     return null;
   }
 
-  /** An application that compares what arrives with the data stream the sender used (verify), and counts it. */
+  /**
+   * An application that compares what arrives, in pieces as the transport cut it, with the data
+   * stream the sender used (verify), and counts it.
+   */
   protected checkingApplication(): { pop(m: Msg): void } {
-    const expected = new DataStream(this.options.seed, this.options.packetSize);
+    const expected = new StreamCheck(new DataStream(this.options.seed, this.options.packetSize));
     return {
       pop: (m: Msg) => {
         this.checkedBytes += m.length;
-        if (!sameBytes(m, expected.next())) this.dataErrors++;
+        if (!expected.take(m)) this.dataErrors++;
       },
     };
   }

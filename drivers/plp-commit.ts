@@ -5,7 +5,7 @@
 import type { Upper } from '../stacks/layer.js';
 import { seqGt } from '../stacks/layers/tcp/control-block.js';
 import type { Msg } from '../stacks/message.js';
-import { REORDER_SLOTS, type SharedConnection, SharedWord } from './shared-connection.js';
+import { REORDER_ENTRY, REORDER_SLOTS, type SharedConnection, SharedWord } from './shared-connection.js';
 
 /** Raises words[at] to `value` if that is later in sequence space; answers the result. */
 export function raiseTo(words: Int32Array, at: number, value: number): number {
@@ -24,20 +24,24 @@ export const STALL_MS = 10_000;
  * decryption overlaps); each checks its message at once, then commits it in stream order: if the
  * stream before it is not yet consumed, the message is parked in a small shared reorder table and
  * the thread moves on; whoever fills the gap commits what was parked behind it. So data is consumed
- * once and in order without one thread waiting for another. `consume` answers the bytes to credit
- * (the caller's share of the committed stream); a segment already committed or parked is a duplicate.
+ * once and in order without one thread waiting for another. `credit` takes the bytes committed
+ * (the caller's share of the stream); a segment already committed or parked is a duplicate. `check`
+ * answers a tag for the piece, which `inOrder` is given, with its length, as each piece is committed
+ * in stream order (under the lock, from whichever thread commits it).
  */
 export function inOrderApplication(
   shared: SharedConnection,
-  check: (m: Msg) => void,
+  check: (m: Msg) => number,
   credit: (bytes: number) => void,
   duplicate: () => void,
+  inOrder: (tag: number, length: number) => void = () => {},
 ): Upper {
   const words = shared.words;
   const table = shared.reorder;
+  const E = REORDER_ENTRY;
   return {
     pop: (m: Msg) => {
-      check(m);
+      const tag = check(m);
       const seq = m.streamSeq;
       const lock = shared.reorderLock;
       let deadline = 0;
@@ -60,27 +64,28 @@ export function inOrderApplication(
         }
         if (seqGt(committed, seq)) return duplicate();
         if (seq !== committed) {
-          for (let i = 0; i < parked; i++) if (table[3 * i] === seq) return duplicate();
-          table[3 * parked] = seq;
-          table[3 * parked + 1] = m.streamNext;
-          table[3 * parked + 2] = m.length;
+          for (let i = 0; i < parked; i++) if (table[E * i] === seq) return duplicate();
+          table[E * parked] = seq;
+          table[E * parked + 1] = m.streamNext;
+          table[E * parked + 2] = m.length;
+          table[E * parked + 3] = tag;
           words[SharedWord.parked] = parked + 1;
           return;
         }
         let bytes = m.length;
         committed = m.streamNext;
+        inOrder(tag, m.length);
         // Commit what was parked behind this segment.
         for (let i = 0; i < parked;) {
-          if (table[3 * i] !== committed) {
+          if (table[E * i] !== committed) {
             i++;
             continue;
           }
-          committed = table[3 * i + 1]!;
-          bytes += table[3 * i + 2]!;
+          committed = table[E * i + 1]!;
+          bytes += table[E * i + 2]!;
+          inOrder(table[E * i + 3]!, table[E * i + 2]!);
           parked--;
-          table[3 * i] = table[3 * parked]!;
-          table[3 * i + 1] = table[3 * parked + 1]!;
-          table[3 * i + 2] = table[3 * parked + 2]!;
+          table.copyWithin(E * i, E * parked, E * parked + E);
           i = 0;
         }
         words[SharedWord.parked] = parked;

@@ -1,7 +1,8 @@
 // The receive side around one connection (paper §3.3): the source replays frames built from
 // templates at set-up, with sequence numbers advancing and the TCP checksum kept valid, so every
-// receive-side computation (checksums, MD5, decryption) runs on every packet. With `verify`, a real
-// sender makes every frame instead.
+// receive-side computation (checksums, MD5, decryption) runs on every packet. A template is all the
+// frames one application message went out in (one over FDDI, several over Ethernet), and a packet
+// is one message. With `verify`, a real sender makes every frame instead.
 
 import { SendStatus } from '../stacks/layer.js';
 import { RCV_WINDOW, Tcb } from '../stacks/layers/tcp/control-block.js';
@@ -30,18 +31,21 @@ export class ReceiveWorkload extends BaseWorkload {
   private readonly sender: Stack;
   private readonly receiver: Stack;
   private readonly wire: Loopback;
-  private readonly templates: Msg[] = [];
-  /** Each template's frame bytes, viewed once so replaying it copies natively without allocating. */
+  /** Every template frame's bytes, copied once, so replaying one copies natively without allocating. */
   private readonly templateFrames: Uint8Array[] = [];
+  /** Where each template message's frames start in templateFrames (and, last, where they end). */
+  private readonly messageStarts: number[] = [];
+  /** Frames offered to the measured receiver. */
+  private frames = 0;
   /** The frame the source fills; under PLP in the shared block, beside the reassembly ring. */
   private frame: Msg;
   private nextSeq = 0;
   private template = 0;
   private delivered = 0;
-  /** Application messages delivered (template replay on one thread). */
+  /** Pieces delivered to the application (template replay). */
   private messages = 0;
   private readonly shared: SharedConnection | null;
-  /** TCP data bytes of each template (what the sequence number advances by). */
+  /** TCP data bytes of each template frame (what the sequence number advances by). */
   private readonly segmentBytes: number[] = [];
   /** Where the TCP header stands in a frame of this stack; -1 without TCP. */
   private readonly tcpAt: number;
@@ -76,26 +80,18 @@ export class ReceiveWorkload extends BaseWorkload {
         this.observed = (this.observed + m.bytes[m.tail - 1]!) | 0;
       },
     };
-    // Templates: consecutive genuine segments with varied random data (the paper's random-filled
-    // buffers). Each is received and acknowledged as it is made, so the sender's congestion window
-    // opens; the replay then goes on from the receiver's rcv_nxt.
-    for (let i = 0; i < TEMPLATES; i++) {
-      this.fill();
-      if (this.sender.send(this.msg) !== SendStatus.Sent) throw new Error(`${options.spec}: could not build frame templates`);
-      this.templates.push(this.wire.toB.clone(this.wire.toB.frames[0]!));
-      this.wire.pump();
-      if (this.receiver.tick()) this.wire.pump();
-    }
+    this.captureTemplates();
     this.delivered = 0;
     this.messages = 0;
-    for (const t of this.templates) this.templateFrames.push(t.bytes.subarray(t.head, t.tail));
     this.nextSeq = this.receiver.tcb?.f[Tcb.rcvNxt] ?? 0; // rcv_nxt: where the replay goes on
     const tcpAt = this.tcpAt;
-    if (tcpAt >= 0) for (const t of this.templates) this.segmentBytes.push(t.length - tcpAt - tcpHeaderBytes(t.view, t.head + tcpAt));
+    if (tcpAt >= 0) {
+      for (const t of this.templateFrames) {
+        this.segmentBytes.push(t.length - tcpAt - tcpHeaderBytes(new DataView(t.buffer, t.byteOffset), tcpAt));
+      }
+    }
     if (this.lossy && tcpAt >= 0 && shared === null) {
-      if (this.segmentBytes.some((n) => n !== this.segmentBytes[0]))
-        throw new Error(`${options.spec}: a lossy replay needs segments of one size, got ${this.segmentBytes.join(', ')}`);
-      this.lossyReplay = new LossyReplay(this.receiver, this.templateFrames, this.segmentBytes[0]!, this.nextSeq, tcpAt, options.faults!);
+      this.lossyReplay = new LossyReplay(this.receiver, this.templateFrames, this.segmentBytes, this.nextSeq, tcpAt, options.faults!);
     }
     if (shared !== null && this.receiver.transport === 'tcp') {
       // Packet-level parallelism: the templates came from a private pair; the measured receiver
@@ -120,6 +116,7 @@ export class ReceiveWorkload extends BaseWorkload {
         (m) => {
           this.messages++;
           this.observed = (this.observed + m.bytes[m.tail - 1]!) | 0;
+          return -1; // (replayed data: nothing to check)
         },
         (bytes) => void (this.delivered += bytes),
         () => void this.dataErrors++,
@@ -169,17 +166,45 @@ export class ReceiveWorkload extends BaseWorkload {
     return [this.sender, this.receiver];
   }
 
+  /**
+   * Templates: consecutive genuine messages with varied random data (the paper's random-filled
+   * buffers), each captured as the frames it went out in. Each is received and acknowledged as it
+   * is made, so the sender's congestion window opens; the replay then goes on from the receiver's
+   * rcv_nxt.
+   */
+  private captureTemplates(): void {
+    const frames = this.templateFrames;
+    this.wire.toB.tap = (frame: Msg) => void frames.push(frame.bytes.slice(frame.head, frame.tail));
+    for (let i = 0; i < TEMPLATES; i++) {
+      this.messageStarts.push(frames.length);
+      this.fill();
+      if (this.sender.send(this.msg) !== SendStatus.Sent) throw new Error(`${this.options.spec}: could not build frame templates`);
+      for (let rounds = 0; rounds === 0 || this.sender.tcb?.waitingToSend === true; rounds++) {
+        if (rounds > 1000) throw new Error(`${this.options.spec}: a template message did not go out whole`);
+        this.wire.pump();
+        if (this.receiver.tick()) this.wire.pump();
+      }
+    }
+    this.messageStarts.push(frames.length);
+    this.wire.toB.tap = null;
+  }
+
+  /** How many frames template message `m` went out in. */
+  private framesOf(m: number): number {
+    return this.messageStarts[m + 1]! - this.messageStarts[m]!;
+  }
+
   private readonly settle = (): void => this.settleWire(this.wire);
 
   protected override measuredReceiver(): Stack {
     return this.receiver;
   }
 
-  /** Frames offered = messages delivered + frames dropped (by reason) + segments still queued; bytes = messages × size. */
+  /** Frames offered = pieces delivered + frames dropped (by reason) + segments still queued. */
   override sharedAccount(): SharedAccount | null {
     if (this.shared === null || this.options.verify) return null;
     const queued = this.shared.leader ? (this.receiver.tcb?.f[Tcb.reassCount] ?? 0) : 0;
-    return { offered: this.packets, delivered: this.messages, dropped: this.receiver.drops.total, queued };
+    return { offered: this.frames, delivered: this.messages, dropped: this.receiver.drops.total, queued };
   }
 
   override conservation(): string | null {
@@ -188,15 +213,16 @@ export class ReceiveWorkload extends BaseWorkload {
     const dropped = this.receiver.drops.total;
     const queued = this.receiver.tcb?.f[Tcb.reassCount] ?? 0;
     // On a lossy wire the frames offered are those that reached the receiver (retransmissions and duplicates included).
-    const offered = this.lossyReplay !== null ? this.lossyReplay.toReceiver.counts.passed : this.packets;
+    const offered = this.lossyReplay !== null ? this.lossyReplay.toReceiver.counts.passed : this.frames;
     if (offered !== this.messages + dropped + queued) {
       return (
         `${offered} frames offered, but ${this.messages} delivered + ${dropped} dropped + ${queued} ` +
         `queued = ${this.messages + dropped + queued}`
       );
     }
-    if (this.delivered !== this.messages * this.options.packetSize)
-      return `${this.messages} messages delivered ${this.delivered} bytes, not ${this.messages} × ${this.options.packetSize}`;
+    // Every frame of every message offered arrived: the application has each message whole.
+    if (this.lossyReplay === null && dropped === 0 && queued === 0 && this.delivered !== this.packets * this.options.packetSize)
+      return `${this.packets} messages delivered ${this.delivered} bytes, not ${this.packets} × ${this.options.packetSize}`;
     return null;
   }
 
@@ -216,25 +242,34 @@ export class ReceiveWorkload extends BaseWorkload {
         this.wire.pump();
       }
     } else if (this.lossyReplay !== null) {
-      for (let i = 0; i < packets; i++) this.lossyReplay.sendOne(this.frame);
+      for (let i = 0; i < packets; i++) {
+        const count = this.framesOf(this.template);
+        for (let j = 0; j < count; j++) this.lossyReplay.sendOne(this.frame);
+        this.template = (this.template + 1) % TEMPLATES;
+      }
     } else {
       const receiver = this.receiver;
       const frame = this.frame;
+      const frames = this.templateFrames;
       // (the measured receiver: under packet-level parallelism, the stack on the shared connection)
       const linkBytes = receiver.linkHeaderBytes;
       const tcpAt = this.tcpAt;
       for (let i = 0; i < packets; i++) {
-        frame.loadFrameView(this.templateFrames[this.template]!, linkBytes);
-        if (this.shared !== null && tcpAt >= 0) {
-          // Help deliver what a filled gap released, then take the next segment from the shared counter.
-          while (receiver.deliverQueued());
-          advanceSequence(frame, frame.head + tcpAt, this.takeSequence(this.segmentBytes[this.template]!));
-        } else if (tcpAt >= 0) {
-          this.nextSeq = advanceSequence(frame, frame.head + tcpAt, this.nextSeq);
+        const end = this.messageStarts[this.template + 1]!;
+        for (let k = this.messageStarts[this.template]!; k < end; k++) {
+          frame.loadFrameView(frames[k]!, linkBytes);
+          if (this.shared !== null && tcpAt >= 0) {
+            // Help deliver what a filled gap released, then take the next segment from the shared counter.
+            while (receiver.deliverQueued());
+            advanceSequence(frame, frame.head + tcpAt, this.takeSequence(this.segmentBytes[k]!));
+          } else if (tcpAt >= 0) {
+            this.nextSeq = advanceSequence(frame, frame.head + tcpAt, this.nextSeq);
+          }
+          if (this.tap !== null) this.tap(frame);
+          this.frames++;
+          receiver.receive(frame);
         }
         this.template = (this.template + 1) % TEMPLATES;
-        if (this.tap !== null) this.tap(frame);
-        receiver.receive(frame);
       }
     }
     const bytes = this.delivered - before;

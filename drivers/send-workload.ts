@@ -34,6 +34,8 @@ export class SendWorkload extends BaseWorkload {
   private ackUpTo = 0;
   /** Data frames the sink took, and the sequence number after the last one. */
   private framesOut = 0;
+  /** The sender's segment count when the workload began (segments sent = frames on the wire). */
+  private readonly segmentsBefore: number = 0;
   private lastEnd = 0;
   private readonly shared: SharedConnection | null;
   /** On a lossy wire: what the sink has received, and the lossy links to it and back. */
@@ -76,6 +78,7 @@ export class SendWorkload extends BaseWorkload {
     }
     this.sender = sender;
     this.peer = receiver;
+    this.segmentsBefore = sender.tcb?.f[Tcb.segsOut] ?? 0;
     this.checkSegments = (options.faults?.corrupt ?? 0) > 0;
     this.acks = wire.toA;
     if (options.verify) {
@@ -120,7 +123,6 @@ export class SendWorkload extends BaseWorkload {
         ? null
         : `the sink received up to ${got >>> 0}, outside the sender's [snd_una ${f[Tcb.sndUna]! >>> 0}, snd_max ${f[Tcb.sndMax]! >>> 0}]`;
     }
-    if (this.framesOut !== this.packets) return `${this.packets} messages sent but ${this.framesOut} frames reached the wire`;
     const s = this.sender.tcb!.f;
     if (this.shared !== null) {
       // PLP: every worker has stopped (end barrier); all sequence space taken reached some wire.
@@ -129,6 +131,10 @@ export class SendWorkload extends BaseWorkload {
         ? `the shared snd_nxt ${s[Tcb.sndNxt]! >>> 0} is not the end of the last segment any worker sent ${maxAck >>> 0}`
         : null;
     }
+    const segments = (s[Tcb.segsOut]! - this.segmentsBefore) | 0;
+    if (this.framesOut !== segments) return `the sender sent ${segments} segments but ${this.framesOut} frames reached the wire`;
+    if (!this.sender.tcb!.waitingToSend && this.framesOut < this.packets)
+      return `${this.packets} messages sent but only ${this.framesOut} frames reached the wire`;
     const sndNxt = s[Tcb.sndNxt]!;
     const sndUna = s[Tcb.sndUna]!;
     const peerRcvNxt = this.peer.tcb!.f[Tcb.rcvNxt]!;

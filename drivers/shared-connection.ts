@@ -27,12 +27,17 @@ export const SharedWord = {
   reorderLock: 96,
   /** How many entries the reorder table holds. */
   parked: 97,
+  /** Verify under the reorder lock: the message the committed stream is in, and the offset in it reached. */
+  streamIndex: 98,
+  streamOffset: 99,
 } as const;
 
 const CACHE_LINE = 64;
 const WORDS = 7 * (CACHE_LINE / 4);
-/** Entries in the application's reorder table: [seq, next, bytes] each (more than a window of segments). */
-export const REORDER_SLOTS = 64;
+/** Entries in the application's reorder table: REORDER_ENTRY words each (more than a window of segments). */
+export const REORDER_SLOTS = 128;
+/** An entry's words: [seq, next, bytes, tag] (the tag: what the receiver's check learnt of the piece). */
+export const REORDER_ENTRY = 4;
 const TCB = TcpControlBlock.BYTES; // a multiple of 8
 
 export interface SharedConnection {
@@ -52,7 +57,7 @@ export interface SharedConnection {
   /** Guards `reorder` and the committed position. */
   reorderLock: Lock;
   words: Int32Array;
-  /** Segments decrypted and checked ahead of the committed position: REORDER_SLOTS × [seq, next, bytes]. */
+  /** Segments decrypted and checked ahead of the committed position: REORDER_SLOTS × [seq, next, bytes, tag]. */
   reorder: Int32Array;
   /** This worker's WORKER_MESSAGES message slots (a BufferPool is made over them per run). */
   messages: PoolRegion;
@@ -60,15 +65,15 @@ export interface SharedConnection {
 
 /**
  * Message slots each worker keeps in the shared block: its receive frame and its two stacks' TCP
- * messages. In the same buffer as the reassembly ring, copies into and out of the ring are native.
+ * messages (four each). In the same buffer as the reassembly ring, copies into and out of the ring are native.
  */
-export const WORKER_MESSAGES = 8;
+export const WORKER_MESSAGES = 12;
 const WORKER_MESSAGE_BYTES = WORKER_MESSAGES * DEFAULT_SLOT_BYTES;
 
 /** IP identification and AH sequence counters: one cache line each, as every thread advances them. */
 const COUNTER_STRIDE = CACHE_LINE;
 
-const MESSAGES_AT = align64(2 * TCB + 4 * COUNTER_STRIDE + WORDS * 4 + REORDER_SLOTS * 3 * 4);
+const MESSAGES_AT = align64(2 * TCB + 4 * COUNTER_STRIDE + WORDS * 4 + REORDER_SLOTS * REORDER_ENTRY * 4);
 
 /** Bytes of the shared block for a connection processed by `workers` threads. */
 export function sharedConnectionBytes(workers: number): number {
@@ -101,7 +106,7 @@ export function sharedConnection(
     peerLock: makeLock(buffer, wordsAt + 4 * SharedWord.peerLock),
     reorderLock: makeLock(buffer, wordsAt + 4 * SharedWord.reorderLock),
     words: new Int32Array(buffer, wordsAt, WORDS),
-    reorder: new Int32Array(buffer, wordsAt + WORDS * 4, REORDER_SLOTS * 3),
+    reorder: new Int32Array(buffer, wordsAt + WORDS * 4, REORDER_SLOTS * REORDER_ENTRY),
     messages: { buffer, byteOffset: offset + MESSAGES_AT + worker * WORKER_MESSAGE_BYTES },
   };
 }

@@ -1,5 +1,5 @@
 // --verify under packet-level parallelism, and any run with a lossy wire under it: the shared
-// connection's two ends in every worker, the stream checked for arriving once and in order.
+// connection's two ends in every worker, the stream checked for arriving whole, once and in order.
 
 import { Tcb } from '../stacks/layers/tcp/control-block.js';
 import type { Msg } from '../stacks/message.js';
@@ -7,7 +7,7 @@ import { Stack } from '../stacks/stack.js';
 import { BaseWorkload, type SenderCounts } from './base-workload.js';
 import type { FaultCounts } from './fault-link.js';
 import { checkPacketSize, endpoints, onShared, sharedMessages, wireFrames } from './connection-setup.js';
-import { sameBytes } from './data-stream.js';
+import { type Label, fillLabelled, readLabel } from './data-stream.js';
 import { Loopback } from './loopback.js';
 import { inOrderApplication } from './plp-commit.js';
 import { type SharedConnection, SharedWord } from './shared-connection.js';
@@ -16,9 +16,10 @@ import type { WorkloadOptions } from './workload-contract.js';
 /**
  * --verify under packet-level parallelism: every worker has a sender and a receiver, each on the
  * shared connection's two ends, and a private wire between them, so the segments of one TCP
- * stream reach the shared receiver from several threads, out of order. Each message carries its
- * number in its first 4 bytes and data derived from it; the receiver checks each message and,
- * through the in-order application, that the stream arrives once and in order.
+ * stream reach the shared receiver from several threads, out of order. Each message is labelled
+ * content (data-stream.ts): every piece of it names its message and its place there. The receiver
+ * checks each piece as it comes and, through the in-order application, that the committed stream
+ * is whole messages one after another, once each.
  */
 export class SharedVerifyWorkload extends BaseWorkload {
   private readonly sender: Stack;
@@ -47,26 +48,44 @@ export class SharedVerifyWorkload extends BaseWorkload {
       ...onShared(shared, 'peer', options.tcpLockScope, messages),
     });
     checkPacketSize(this.sender, options.packetSize);
-    if (options.packetSize < 4)
-      throw new RangeError('--verify with several workers needs packets of at least 4 bytes (each carries its number)');
+    if (options.packetSize < 8)
+      throw new RangeError('--verify with several workers needs packets of at least 8 bytes (each piece names its message)');
     this.wire = new Loopback(this.sender, this.receiver, wireFrames(options));
     if (shared.leader) {
       if (this.sender.transport === 'tcp') this.wire.handshake();
       Atomics.store(shared.words, SharedWord.committed, this.receiver.tcb?.f[Tcb.rcvNxt] ?? 0);
       Atomics.store(shared.words, SharedWord.parked, 0);
       Atomics.store(shared.words, SharedWord.messageIndex, 0);
+      Atomics.store(shared.words, SharedWord.streamIndex, 0);
+      Atomics.store(shared.words, SharedWord.streamOffset, 0);
     }
     if (this.lossy) this.wire.injectFaults({ ...options.faults!, seed: options.faults!.seed + 2 * shared.worker });
     const size = options.packetSize;
-    const check = (m: Msg): void => {
-      const index = m.length === size ? m.view.getUint32(m.head) : -1;
-      // Bytes 0-3 carry the message number; the rest is the data stream at that message's place.
-      if (index < 0 || !sameBytes(m, this.data.message(index), 4)) this.dataErrors++;
+    const label: Label = { index: 0, offset: 0 };
+    const check = (m: Msg): number => {
+      const read = readLabel(m, size, label);
+      if (read === 0) this.dataErrors++;
+      return read === 1 ? tagOf(label) : UNLABELLED;
     };
     const credit = (bytes: number): void => void (this.delivered += bytes);
+    const inOrder = (tag: number, length: number): void => {
+      // Under the reorder lock, in stream order: each piece goes on where the last one stopped.
+      const words = shared.words;
+      let offset = words[SharedWord.streamOffset]!;
+      if (tag !== UNLABELLED) {
+        if ((tag & OFFSET_MASK) !== offset || (offset > 0 && tag >>> OFFSET_BITS !== words[SharedWord.streamIndex])) this.dataErrors++;
+        words[SharedWord.streamIndex] = tag >>> OFFSET_BITS;
+      }
+      offset += length;
+      if (offset >= size) {
+        if (offset > size) this.dataErrors++;
+        offset = 0;
+      }
+      words[SharedWord.streamOffset] = offset;
+    };
     this.receiver.application =
       this.receiver.transport === 'tcp'
-        ? inOrderApplication(shared, check, credit, () => void this.dataErrors++)
+        ? inOrderApplication(shared, check, credit, () => void this.dataErrors++, inOrder)
         : { pop: (m: Msg) => (check(m), credit(m.length)) };
   }
 
@@ -79,8 +98,7 @@ export class SharedVerifyWorkload extends BaseWorkload {
     if (!again) this.index = Atomics.add(this.shared.words, SharedWord.messageIndex, 1) >>> 0;
     const index = this.index;
     msg.resetPayload(size);
-    msg.bytes.set(this.data.message(index), msg.head);
-    msg.view.setUint32(msg.head, index);
+    fillLabelled(msg.bytes, msg.head, size, index);
   }
 
   protected drive(packets: number): number {
@@ -113,4 +131,13 @@ export class SharedVerifyWorkload extends BaseWorkload {
   protected override senderCounts(): SenderCounts | null {
     return this.sender.transport === 'tcp' ? this.sender.tcb!.stats() : null;
   }
+}
+
+/** A piece's tag for the in-order check: its message number (mod 2^18) and offset; UNLABELLED when too short to read. */
+const OFFSET_BITS = 13;
+const OFFSET_MASK = (1 << OFFSET_BITS) - 1;
+const UNLABELLED = -1;
+
+function tagOf(label: Label): number {
+  return ((label.index & 0x3ffff) << OFFSET_BITS) | label.offset;
 }

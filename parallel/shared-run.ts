@@ -126,7 +126,13 @@ export class SharedRun {
       const acks = Atomics.load(this.control, ACKS);
       if (acks >= this.workers) return true;
       if (abandon() || this.stopped) return false;
-      await Atomics.waitAsync(this.control, ACKS, acks, 50).value;
+      const waited = Atomics.waitAsync(this.control, ACKS, acks, 50);
+      if (!waited.async) continue;
+      // A pending waitAsync holds no handle: once failed workers' threads are gone (piscina unrefs
+      // them), Node would end the process here with the run unfinished (exit 13). A timer holds it.
+      const hold = setTimeout(() => {}, 100);
+      await waited.value;
+      clearTimeout(hold);
     }
   }
 

@@ -18,7 +18,7 @@ export type SendStatus = (typeof SendStatus)[keyof typeof SendStatus];
 
 /** Control operations that travel down the stack; each layer answers or passes them on. */
 export const ControlOp = {
-  /** The largest message this layer accepts from above in one push (arg ignored). */
+  /** The largest message this layer accepts from above in one push (arg ignored); TCP cuts one into segments. */
   MaxPayload: 1,
   /** 1 when a push of `arg` payload bytes would be accepted now (window open, connected); else 0. */
   CanSend: 2,
@@ -38,6 +38,13 @@ export const ControlOp = {
   Passed: 7,
   /** The application is done sending: the transport closes its side (TCP sends a FIN). Answers 1 when it did. */
   Close: 8,
+  /**
+   * The largest segment the transport sends (TCP's MSS, arg ignored), for a layer above that sizes
+   * its records to segments (DES); -1 where no layer cuts messages into segments.
+   */
+  MaxSegment: 9,
+  /** Sends segments of at most `arg` bytes from now on (TCP_MAXSEG); TCP answers its segment size, others -1. */
+  LimitSegment: 10,
 } as const;
 export type ControlOp = (typeof ControlOp)[keyof typeof ControlOp];
 

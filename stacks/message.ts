@@ -6,6 +6,8 @@
 export const DEFAULT_HEADROOM = 192;
 /** Slot size: the largest frame (FDDI, 4352 + 21) plus headroom and padding, rounded to a page. */
 export const DEFAULT_SLOT_BYTES = 8192;
+/** The largest application message a slot holds, with the headroom in front and room for trailers (padding, ICVs) behind. */
+export const MAX_MESSAGE_PAYLOAD = DEFAULT_SLOT_BYTES - DEFAULT_HEADROOM - 64;
 
 export class Msg {
   // The live data is [start, end): only this class moves them, through the bounds-checked methods

@@ -10,7 +10,7 @@ import type { LayerKind } from './layer-kind.js';
 import type { LinkLayer } from './layers/link.js';
 import type { TcpControlBlock } from './layers/tcp/control-block.js';
 import type { TcpLayer } from './layers/tcp/tcp-layer.js';
-import type { Msg } from './message.js';
+import { MAX_MESSAGE_PAYLOAD, type Msg } from './message.js';
 import { kindOf } from './registry.js';
 import { parseStackLayers } from './spec.js';
 import { EXAMPLE_KEYS, type StackOptions } from './stack-options.js';
@@ -114,9 +114,14 @@ export class Stack {
     return bytes;
   }
 
-  /** The largest application message one push carries. */
+  /** The largest application message one push carries: what the top layer takes, and a message buffer holds. */
   get maxPayload(): number {
-    return this.top.control(ControlOp.MaxPayload, 0);
+    return Math.min(this.top.control(ControlOp.MaxPayload, 0), MAX_MESSAGE_PAYLOAD);
+  }
+
+  /** The largest segment the transport sends (TCP's MSS, or less when a layer above limits it); -1 without one that cuts messages. */
+  get maxSegment(): number {
+    return this.top.control(ControlOp.MaxSegment, 0);
   }
 
   /** Sends the message's payload (msg.head..msg.tail) down the stack. */

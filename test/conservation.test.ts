@@ -29,7 +29,7 @@ test('a message unaccounted for, or TCP ends that disagree, is reported', () => 
     connection: 0,
   });
   recv.run(100);
-  (recv as unknown as { packets: number }).packets++; // one frame offered that nobody accounts for
+  (recv as unknown as { frames: number }).frames++; // one frame offered that nobody accounts for
   assert.match(recv.conservation()!, /101 frames offered, but 100 delivered \+ 0 dropped \+ 0 queued = 100/);
 
   const send = createWorkload({

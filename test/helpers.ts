@@ -1,6 +1,7 @@
 // Shared test plumbing: two stacks on a loopback wire, and a bulk transfer between them whose
 // delivery order the test controls.
 
+import { Tcb } from '../stacks/layers/tcp/control-block.js';
 import { Loopback } from '../drivers/loopback.js';
 import { Prng } from '../drivers/prng.js';
 import type { CryptoProviderName } from '../stacks/crypto/index.js';
@@ -85,9 +86,15 @@ export function transfer(pair: Pair, data: Uint8Array, chunk: number, delivery: 
     if (status !== 0) throw new Error(`send answered ${status}`);
     offset += n;
   }
-  flush();
-  b.tick();
-  flush();
+  // Written data may still wait in the sender's queue for ACKs to open the windows: drain it.
+  for (let rounds = 0; ; rounds++) {
+    flush();
+    b.tick();
+    flush();
+    const f = a.tcb?.f;
+    if (f === undefined || (f[Tcb.sndUna] === f[Tcb.sndMax] && !a.tcb!.waitingToSend)) break;
+    if (rounds > 1000) throw new Error('transfer did not drain');
+  }
 }
 
 export function concat(parts: Uint8Array[]): Uint8Array {

@@ -84,9 +84,8 @@ test('handshake: SYN and SYN-ACK carry the MSS; both ends ESTABLISHED; MSS accou
   const pair = makePair('tcp/md5/ip/fddi');
   assert.is(pair.a.tcb!.state, TcpConnState.Established);
   assert.is(pair.b.tcb!.state, TcpConnState.Established);
-  assert.is(pair.a.maxPayload, 4352 - 20 - 28 - 20);
-  assert.is(makePair('tcp/ip/eth').a.maxPayload, 1460);
-  assert.is(makePair('des/tcp/ip/eth').a.maxPayload, 1447); // 8 IV + 1447 + 1 pad = 1456 <= 1460
+  assert.is(pair.a.maxSegment, 4352 - 20 - 28 - 20);
+  assert.is(makePair('tcp/ip/eth').a.maxSegment, 1460);
 });
 
 test('an ACK goes back for every second segment; a lone segment is ACKed by the fast timer', () => {
@@ -133,13 +132,14 @@ test('a closed window answers WouldBlock and leaves the message untouched', () =
     assert.is(status, SendStatus.Sent);
     sent++;
   }
-  assert.is(sent, Math.floor(65535 / 4016)); // each segment is 4000 + 16 bytes of IV and padding
+  assert.is(sent, Math.floor(65535 / 4020)); // each segment is 4000 + 20 bytes of record header, IV and padding
   assert.ok(
     msg.toBytes().every((b) => b === 0x5a),
     'not encrypted when refused',
   );
   assert.is(msg.length, 4000);
-  assert.is(pair.a.send((msg.resetPayload(5000), msg)), SendStatus.TooBig);
+  assert.ok(pair.a.maxPayload < 7990);
+  assert.is(pair.a.send((msg.resetPayload(7990), msg)), SendStatus.TooBig);
 });
 
 test('headers go into the headroom: the payload is not copied and the IPv4 header is 4-byte aligned', () => {

@@ -73,7 +73,7 @@ test("a SYN with Linux's options opens a correct connection; our SYN-ACK agrees 
     assert.equal([...synAck.bytes.subarray(at + 24, at + 28)], [1, 3, 3, 0], 'a window scale of 0: our windows are not scaled');
     p.wire.pump();
     assert.equal([p.a.state, p.b.state], ['ESTABLISHED', 'ESTABLISHED']);
-    assert.is(p.b.maxPayload, Math.min(1460, p.b.mtu - 40), 'segments no larger than the peer takes');
+    assert.is(p.b.maxSegment, Math.min(1460, p.b.mtu - 40), 'segments no larger than the peer takes');
     const msg = new BufferPool(1).get();
     msg.resetPayload(1000);
     msg.bytes.fill(0x5a, msg.head, msg.tail);

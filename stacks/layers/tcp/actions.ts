@@ -33,6 +33,8 @@ export const SEND_RST = 64;
 export const RETRANSMIT = 128;
 /** Send a zero-window probe (persist timer). */
 export const SEND_PROBE = 256;
+/** Written data waits and the window may let it go: send what it allows (output). */
+export const SEND_DATA = 512;
 export const DROP_SHIFT = 10;
 
 /** The action that drops for `code` (one of Drop's). */

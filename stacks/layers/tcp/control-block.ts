@@ -103,7 +103,7 @@ export const Tcb = {
   rtxDeadline: 42,
   /** The stack's clock at its last tick (ms; 0 before any): what sending and ACKs are timed by between ticks. */
   now: 43,
-  /** The send queue (send-queue.ts): the slot of its oldest segment's end, and how many segments it holds. */
+  /** The send queue (send-queue.ts): the slot of its oldest write, and how many writes it holds. */
   sndSegHead: 44,
   sndSegCount: 45,
   /** The largest segment we send (SMSS): congestion control's unit. */
@@ -112,6 +112,12 @@ export const Tcb = {
   probes: 47,
   /** RFC 7323: the shift of the peer's window fields (its SYN's window scale, when we agreed to scale); 0 otherwise. */
   sndScale: 48,
+  /** The send queue's writes from the oldest on that are sent whole (the next one's segments go next). */
+  sndSegsSent: 49,
+  /** The end of what the application wrote (BSD's snd_una + so_snd.sb_cc): [snd_nxt, sndEnd) waits to be sent. */
+  sndEnd: 50,
+  /** The limit a layer above set on segments (LimitSegment, as TCP_MAXSEG); 0 for none. Shared, so every thread cuts alike. */
+  userMss: 51,
   /** First of REASS_SLOTS (seq, length, pending) entries, sorted by seq; see REASS_ENTRY. */
   reass: 56,
 } as const;
@@ -132,6 +138,8 @@ export const TcbFlag = {
   WindowBlocked: 64,
   /** RFC 7323: the peer's SYN offered window scaling and our SYN-ACK agreed (our own shift is 0). */
   WindowScaled: 128,
+  /** The application closed with data still waiting: the FIN goes once it is sent (at sndEnd). */
+  FinQueued: 256,
 } as const;
 
 export const REASS_SLOTS = 64;
@@ -159,13 +167,16 @@ export const SND_RING_BYTES = 65536;
  * be written there while it is unacknowledged (that would be 64 KiB of sequence space later).
  */
 export const SND_RING_SLACK = 65536;
-/** The send queue's capacity in segments (a power of two). */
+/** The largest write the application may make at once: half the send ring, so one more fits behind it. */
+export const MAX_WRITE = SND_RING_BYTES / 2;
+/** The send queue's capacity in writes (a power of two). */
 export const SND_SEGS = 1024;
 /**
- * Int32 fields per send-queue slot: the segment's end (its boundary, kept for retransmission), and
- * whether its bytes are in the ring yet (1), or still being copied in outside the state lock (0).
+ * Int32 fields per send-queue slot: the write's end (its boundary, kept for retransmission),
+ * whether its bytes are in the ring yet (1) or still being copied in outside the state lock (0),
+ * and its length (where it starts in the ring).
  */
-export const SND_ENTRY = 2;
+export const SND_ENTRY = 3;
 /** Index in `TcpControlBlock.f` of the send queue's first slot. */
 export const SND_SEGS_AT = Tcb.reass + REASS_ENTRY * REASS_SLOTS;
 const FIELD_COUNT = SND_SEGS_AT + SND_ENTRY * SND_SEGS;
@@ -216,6 +227,11 @@ export class TcpControlBlock {
 
   get state(): number {
     return this.f[Tcb.state]!;
+  }
+
+  /** Written data waits in the send queue to be sent (for the windows to open). */
+  get waitingToSend(): boolean {
+    return this.f[Tcb.sndSegsSent] !== this.f[Tcb.sndSegCount];
   }
 
   /** The state's RFC 793 name (ESTABLISHED, TIME_WAIT, ...). */

@@ -14,6 +14,7 @@ import {
   PULL_QUEUE,
   type Reply,
   SEND_ACK,
+  SEND_DATA,
   SEND_RST,
   SEND_SYN_ACK,
   drop,
@@ -78,7 +79,7 @@ export function input(
     if (dataLength === 0) {
       if (seqGt(ack, f[Tcb.sndUna]!) && seqLeq(ack, f[Tcb.sndMax]!)) {
         f[Tcb.predictedAcks]!++;
-        return newDataAcked(f, sendQueue, ack);
+        return newDataAcked(f, sendQueue, ack) | (sendQueue.allSent ? 0 : SEND_DATA);
       }
     } else if (ack === f[Tcb.sndUna] && f[Tcb.reassCount] === 0) {
       f[Tcb.predictedData]!++;
@@ -146,6 +147,7 @@ function inListen(
   f[Tcb.sndUna] = iss;
   f[Tcb.sndNxt] = (iss + 1) | 0;
   f[Tcb.sndMax] = (iss + 1) | 0;
+  f[Tcb.sndEnd] = (iss + 1) | 0;
   f[Tcb.sndWnd] = win;
   f[Tcb.sndWl1] = seq;
   f[Tcb.sndWl2] = iss;
@@ -325,6 +327,8 @@ function inSynchronized(
     f[Tcb.sndWl1] = seq;
     f[Tcb.sndWl2] = ack;
   }
+  // The ACK or a wider window may let written data go that waits in the send queue.
+  if (!sendQueue.allSent) answer |= SEND_DATA;
   if (ourFinAcked(f)) return 0; // LAST_ACK's end: nothing more to take from the segment
   if (state === TcpConnState.TimeWait) {
     // Only the peer's FIN sent again can arrive now: acknowledged, 2·MSL starts anew (p. 73).

@@ -1,14 +1,14 @@
-// TCP's send buffer (BSD's so_snd): what is sent and not yet acknowledged, kept for retransmission.
-// Its bytes are in the control block's send ring, from seq mod the ring's size on, each segment in
-// one range (the ring has slack past its end); each segment's end is kept too, in a circular queue
-// of slots, so a segment sent again has the bounds it had (each message from above is one segment,
-// and the layers above keep their boundaries).
+// TCP's send buffer (BSD's so_snd): what the application wrote and is not yet acknowledged, kept
+// for retransmission. Its bytes are in the control block's send ring, each write in one range from
+// its first sequence number mod the ring's size on (the ring has slack past its end, so a write
+// never wraps); each write's end and length are kept in a circular queue of slots. Segments are cut
+// from a write at multiples of the segment size, never across two writes, so a segment sent again
+// has the bounds it had and a layer above that sizes its records to segments (DES) keeps them.
 //
-// A segment's slot is taken under the state lock; its bytes are copied in outside it, as BSD's
+// A write's slot is taken under the state lock; its bytes are copied in outside it, as BSD's
 // sosend copies into so_snd outside splnet (on a SharedArrayBuffer the copy costs about 1 µs for
 // 4 KB, which under packet-level parallelism would otherwise be serial), and the slot is then
-// marked ready with an atomic store. A retransmission, under the lock, skips a segment not ready:
-// it has not been sent yet either (the copy comes before the segment goes down).
+// marked ready with an atomic store. Nothing of a write that is not ready is sent, first or again.
 
 import { type Msg, copyBytes } from '../../message.js';
 import {
@@ -25,8 +25,12 @@ import {
 
 const RING_MASK = SND_RING_BYTES - 1;
 const SLOT_MASK = SND_SEGS - 1;
+/** A slot's fields, from slotAt(): the write's end (seq), whether its bytes are in the ring, its length. */
+const END = 0;
+const READY = 1;
+const LENGTH = 2;
 
-/** Index in Tcb of send-queue slot `slot`'s end (its ready flag follows). */
+/** Index in Tcb of send-queue slot `slot`'s end (its ready flag and length follow). */
 function slotAt(slot: number): number {
   return SND_SEGS_AT + SND_ENTRY * (slot & SLOT_MASK);
 }
@@ -54,32 +58,42 @@ export class SendQueue {
     this.shared = tcb.f.buffer instanceof SharedArrayBuffer;
   }
 
-  /** Whether a segment more fits (a slot for its end; its bytes fit, since the send window is at most 65535). Under the lock. */
+  /** Whether a write more fits (a slot for it). Under the lock. */
   get hasRoom(): boolean {
     return this.tcb.f[Tcb.sndSegCount]! < SND_SEGS;
   }
 
-  /** Takes the next slot for the segment [seq, seq + length), not ready. Under the lock; answers the slot. */
-  reserve(seq: number, length: number): number {
-    if (length > SND_RING_SLACK) throw new RangeError(`tcp: a ${length}-byte segment exceeds the send ring's slack`);
+  /** Whether every write is sent whole: nothing waits to be sent (the FIN may go). Under the lock. */
+  get allSent(): boolean {
+    return this.tcb.f[Tcb.sndSegsSent] === this.tcb.f[Tcb.sndSegCount];
+  }
+
+  /**
+   * Takes the next slot for the write [seq, seq + length), not ready; `sent`: it goes out now as
+   * one segment (so nothing before it waits either). Under the lock; answers the slot.
+   */
+  reserve(seq: number, length: number, sent: boolean): number {
+    if (length > SND_RING_SLACK) throw new RangeError(`tcp: a ${length}-byte write exceeds the send ring's slack`);
     const f = this.tcb.f;
     const count = f[Tcb.sndSegCount]!;
     const slot = f[Tcb.sndSegHead]! + count;
     const at = slotAt(slot);
-    f[at] = (seq + length) | 0;
-    f[at + 1] = 0; // (under the lock, which orders it)
+    f[at + END] = (seq + length) | 0;
+    f[at + READY] = 0; // (under the lock, which orders it)
+    f[at + LENGTH] = length;
     f[Tcb.sndSegCount] = count + 1;
+    if (sent) f[Tcb.sndSegsSent] = count + 1;
     return slot;
   }
 
-  /** Copies the segment's bytes from `msg`'s payload into the ring and marks its slot ready. Outside the lock. */
+  /** Copies the write's bytes from `msg`'s payload into the ring and marks its slot ready. Outside the lock. */
   copyIn(msg: Msg, seq: number, length: number, slot: number): void {
     const ring = this.tcb.sndRing;
     const view = this.payloadView(msg, length);
     if (this.sameBuffer) copyBytes(ring, seq & RING_MASK, msg.bytes, msg.head, length);
     else ring.set(view, seq & RING_MASK);
-    if (this.shared) Atomics.store(this.tcb.f, slotAt(slot) + 1, 1);
-    else this.tcb.f[slotAt(slot) + 1] = 1;
+    if (this.shared) Atomics.store(this.tcb.f, slotAt(slot) + READY, 1);
+    else this.tcb.f[slotAt(slot) + READY] = 1;
   }
 
   /** A view of `msg`'s first `length` payload bytes: the one kept, when it is still that. */
@@ -92,40 +106,76 @@ export class SendQueue {
     return (this.source = new Uint8Array(msg.bytes.buffer, msg.bytes.byteOffset + msg.head, length));
   }
 
-  /** Forgets the segments an ACK up to `ack` covers whole. Under the lock. */
+  /** Forgets the writes an ACK up to `ack` covers whole (all sent: ack ≤ snd_nxt). Under the lock. */
   acknowledged(ack: number): void {
     const f = this.tcb.f;
     let head = f[Tcb.sndSegHead]!;
     let count = f[Tcb.sndSegCount]!;
-    while (count > 0 && seqLeq(f[slotAt(head)]!, ack)) {
+    let sent = f[Tcb.sndSegsSent]!;
+    while (sent > 0 && seqLeq(f[slotAt(head) + END]!, ack)) {
       head = (head + 1) & SLOT_MASK;
       count--;
+      sent--;
     }
     f[Tcb.sndSegHead] = head;
     f[Tcb.sndSegCount] = count;
+    f[Tcb.sndSegsSent] = sent;
+  }
+
+  private ready(at: number): boolean {
+    return (this.shared ? Atomics.load(this.tcb.f, at + READY) : this.tcb.f[at + READY]) !== 0;
   }
 
   /**
-   * The oldest unacknowledged segment's length, from snd_una to its end: 0 when no data is
-   * outstanding (only a SYN or FIN may be) or when it is not in the ring yet (nor sent). RFC 6298
-   * 5.4 sends it again. Under the lock.
+   * The oldest unacknowledged segment's length: from snd_una to the end of its write, at most
+   * `mss` and no further than what was sent (snd_nxt). 0 when no data is outstanding (only a SYN or
+   * FIN may be) or when its bytes are not in the ring yet (nor sent). RFC 6298 5.4 sends it again.
+   * Under the lock.
    */
-  oldestLength(): number {
+  oldestLength(mss: number): number {
     const f = this.tcb.f;
     if (f[Tcb.sndSegCount] === 0) return 0;
     const at = slotAt(f[Tcb.sndSegHead]!);
-    if ((this.shared ? Atomics.load(f, at + 1) : f[at + 1]) === 0) return 0;
-    const end = f[at]!;
+    if (!this.ready(at)) return 0;
     const una = f[Tcb.sndUna]!;
-    return seqGt(end, una) ? (end - una) | 0 : 0;
+    const end = seqGt(f[at + END]!, f[Tcb.sndNxt]!) ? f[Tcb.sndNxt]! : f[at + END]!;
+    return seqGt(end, una) ? Math.min((end - una) | 0, mss) : 0;
   }
 
   /**
-   * Writes the `length` bytes from `seq` on into `msg` as its payload (empty before). `seq` is in a
-   * ready segment, and the bytes to its end are one range of the ring. Under the lock.
+   * The next segment to send from snd_nxt (`seq`): its length, at most `mss` and never past its
+   * write's end; 0 when nothing waits or the write's bytes are not in the ring yet. Under the lock.
    */
-  copyOut(msg: Msg, seq: number, length: number): void {
+  nextLength(seq: number, mss: number): number {
+    const f = this.tcb.f;
+    if (this.allSent) return 0;
+    const at = slotAt(f[Tcb.sndSegHead]! + f[Tcb.sndSegsSent]!);
+    if (!this.ready(at)) return 0;
+    return Math.min((f[at + END]! - seq) | 0, mss);
+  }
+
+  /** The segment [seq, seq + length) that nextLength() offered is sent: at its write's end, the write is. Under the lock. */
+  sent(seq: number, length: number): void {
+    const f = this.tcb.f;
+    const sent = f[Tcb.sndSegsSent]!;
+    if (f[slotAt(f[Tcb.sndSegHead]! + sent) + END] === ((seq + length) | 0)) f[Tcb.sndSegsSent] = sent + 1;
+  }
+
+  /**
+   * Where in the ring `seq` is: in the oldest write (a retransmission), or in the next write to
+   * send (`next`). Under the lock; the copy (copyOut) may follow outside it, since nothing frees
+   * bytes before they are sent and acknowledged.
+   */
+  positionOf(seq: number, next: boolean): number {
+    const f = this.tcb.f;
+    const at = slotAt(f[Tcb.sndSegHead]! + (next ? f[Tcb.sndSegsSent]! : 0));
+    const start = (f[at + END]! - f[at + LENGTH]!) | 0;
+    return (start & RING_MASK) + ((seq - start) | 0);
+  }
+
+  /** Writes `length` ring bytes from `position` (positionOf) into `msg` as its payload. */
+  copyOut(msg: Msg, position: number, length: number): void {
     msg.resetPayload(length);
-    copyBytes(msg.bytes, msg.head, this.tcb.sndRing, seq & RING_MASK, length);
+    copyBytes(msg.bytes, msg.head, this.tcb.sndRing, position, length);
   }
 }

@@ -1,8 +1,13 @@
 // TCP (RFC 793), shaped after BSD Net/2 tcp_input/tcp_output as the paper's x-kernel TCP was:
 // three-way handshake at set-up, header prediction for in-order data and pure ACKs, an ACK for
-// every second segment, an out-of-order queue, old and duplicate data discarded. Each pushed
-// message is one segment and each segment is delivered up as one message, as x-kernel's TCP does,
-// so message-oriented layers above (DES) keep their boundaries.
+// every second segment, an out-of-order queue, old and duplicate data discarded.
+//
+// A byte stream: a write that fits one segment goes down at once as that segment, in place (as
+// x-kernel's TCP sends each message), or is refused while the windows are closed; a larger write,
+// or one behind data still waiting, waits in the send queue and goes out in segments of at most
+// the MSS as the windows allow (output, BSD's tcp_output), never one segment across two writes.
+// Each segment's data is delivered up as it comes in order, with its place in the stream
+// (Msg.streamSeq); a layer above that needs records (DES) carries their lengths itself.
 //
 // This file is the layer: its locks, sending, and what follows input's decisions. The parts, as
 // gVisor splits its TCP: the control block's layout (control-block.ts), input's state machine
@@ -18,7 +23,7 @@
 // Options: the MSS both ways; a peer's window scale accepted (our SYN-ACK answers with a shift of 0)
 // and its timestamps refused by not echoing them (RFC 7323), other options skipped by their length.
 //
-// Not here yet (issue 16): a byte stream (writes larger than the MSS), urgent data, timestamps in use.
+// Not here: urgent data, timestamps in use (refused, as RFC 7323 allows), SACK.
 
 import { fold, internetChecksum, onesSum, pseudoHeaderSum } from '../../checksum.js';
 import { ControlOp, Layer, type LayerContext, type TransportEndpoints, type Lock, NO_LOCK, NO_TIME, SendStatus } from '../../layer.js';
@@ -48,13 +53,14 @@ import {
   RETRANSMIT,
   type Reply,
   SEND_ACK,
+  SEND_DATA,
   SEND_PROBE,
   SEND_RST,
   SEND_SYN_ACK,
   TCP_DROPS,
   drop,
 } from './actions.js';
-import { RCV_WINDOW, SND_RING_BYTES, Tcb, TcbFlag, TcpConnState, TcpControlBlock, maySend, seqGt } from './control-block.js';
+import { MAX_WRITE, RCV_WINDOW, SND_RING_BYTES, Tcb, TcbFlag, TcpConnState, TcpControlBlock, maySend, seqGt } from './control-block.js';
 import { input } from './input.js';
 import { sendAllowance } from './congestion.js';
 import { ReassemblyQueue } from './reassembly.js';
@@ -75,6 +81,10 @@ export interface TcpEndpoints extends TransportEndpoints {
 /** RFC 793's MSL is 2 minutes; Linux waits 60 s in TIME_WAIT, an MSL of 30 s. */
 export const DEFAULT_MSL_MS = 30_000;
 
+/** What the send path decided for a write (besides a refusal, a SendStatus): down at once as one segment, or queued. */
+const IN_PLACE = -1;
+const QUEUED = -2;
+
 export class TcpLayer extends Layer {
   readonly name = 'tcp';
   readonly headerBytes = TCP_MAX_HEADER_BYTES;
@@ -93,6 +103,8 @@ export class TcpLayer extends Layer {
   private readonly queueMsg: Msg;
   /** The buffer a retransmitted segment is built in. */
   private readonly rtxMsg: Msg;
+  /** The buffer output() builds a queued write's segments in. */
+  private readonly segMsg: Msg;
   /** The reset input asks for (this thread's own). */
   private readonly reply: Reply = { seq: 0, ack: 0, flags: 0, port: 0 };
   /** The options of the segment being received (this thread's own, read before the lock). */
@@ -119,10 +131,11 @@ export class TcpLayer extends Layer {
     this.tcb = tcb ?? new TcpControlBlock();
     this.queue = new ReassemblyQueue(this.tcb);
     this.sendQueue = new SendQueue(this.tcb);
-    const pool = messages ?? new BufferPool(3);
+    const pool = messages ?? new BufferPool(4);
     this.ctlMsg = pool.get();
     this.queueMsg = pool.get();
     this.rtxMsg = pool.get();
+    this.segMsg = pool.get();
   }
 
   override open(): void {
@@ -131,10 +144,16 @@ export class TcpLayer extends Layer {
     this.peerMssKnown();
   }
 
-  /** The largest segment we send: our path's, or less when the peer's MSS (Tcb.smss, set by input) is smaller. */
+  /** The largest segment the path and the peer take: our path's, or less when the peer's MSS (Tcb.smss, set by input) is smaller. */
   private peerMssKnown(): void {
     const smss = this.tcb.f[Tcb.smss]!;
     this.sendMss = Math.min(this.pathMss, smss > 0 ? smss : this.pathMss);
+  }
+
+  /** The segments we cut: sendMss, or less when a layer above limited them (Tcb.userMss). */
+  private segmentBytes(): number {
+    const user = this.tcb.f[Tcb.userMss]!;
+    return user > 0 && user < this.sendMss ? user : this.sendMss;
   }
 
   /** A new connection's control block: all zero but the clock; the RTO's start, our path's MSS. */
@@ -162,6 +181,7 @@ export class TcpLayer extends Layer {
     f[Tcb.sndUna] = iss;
     f[Tcb.sndNxt] = (iss + 1) | 0;
     f[Tcb.sndMax] = (iss + 1) | 0;
+    f[Tcb.sndEnd] = (iss + 1) | 0;
     f[Tcb.remotePort] = this.ends.remotePort;
     f[Tcb.state] = TcpConnState.SynSent;
     restartTimer(f);
@@ -174,47 +194,59 @@ export class TcpLayer extends Layer {
 
   /**
    * The application is done sending (RFC 793 CLOSE, p. 60): a FIN follows what was sent, in
-   * FIN_WAIT_1 (or LAST_ACK when the peer closed first); a connection not yet synchronized just
-   * closes. Answers false when the connection was already closing or closed.
+   * FIN_WAIT_1 (or LAST_ACK when the peer closed first), once what waits in the send queue is
+   * sent; a connection not yet synchronized just closes. Answers false when the connection was
+   * already closing or closed.
    */
   close(): boolean {
     const f = this.tcb.f;
     this.lock.acquire();
     const state = f[Tcb.state]!;
-    let finAt = 0;
     let fin = false;
     if (state === TcpConnState.Listen || state === TcpConnState.SynSent) {
       f[Tcb.state] = TcpConnState.Closed;
     } else if (state === TcpConnState.SynReceived || state === TcpConnState.Established || state === TcpConnState.CloseWait) {
-      finAt = f[Tcb.sndNxt]!;
-      fin = true;
-      f[Tcb.sndNxt] = (finAt + 1) | 0;
-      if (seqGt(f[Tcb.sndNxt]!, f[Tcb.sndMax]!)) f[Tcb.sndMax] = f[Tcb.sndNxt]!;
-      f[Tcb.flags] = f[Tcb.flags]! | TcbFlag.FinSent;
+      f[Tcb.flags] = f[Tcb.flags]! | TcbFlag.FinQueued;
       f[Tcb.state] = state === TcpConnState.CloseWait ? TcpConnState.LastAck : TcpConnState.FinWait1;
-      if (f[Tcb.rtxDeadline] === 0) restartTimer(f); // the FIN is retransmitted like data
+      fin = true;
     }
-    const ack = f[Tcb.rcvNxt]!;
-    const window = this.queue.advertisedWindow(ack);
     this.lock.release();
-    if (fin) this.sendSegment(TcpFlag.FIN | TcpFlag.ACK, finAt, ack, window, 0);
+    if (fin) this.output();
     return fin || state === TcpConnState.Listen || state === TcpConnState.SynSent;
+  }
+
+  /**
+   * The FIN the application queued, when nothing waits before it: takes its sequence number and
+   * answers where it goes, else -1. Under the lock.
+   */
+  private takeQueuedFin(): number {
+    const f = this.tcb.f;
+    if ((f[Tcb.flags]! & TcbFlag.FinQueued) === 0 || !this.sendQueue.allSent) return -1;
+    const finAt = f[Tcb.sndNxt]!;
+    f[Tcb.sndNxt] = (finAt + 1) | 0;
+    if (seqGt(f[Tcb.sndNxt]!, f[Tcb.sndMax]!)) f[Tcb.sndMax] = f[Tcb.sndNxt]!;
+    f[Tcb.flags] = (f[Tcb.flags]! & ~TcbFlag.FinQueued) | TcbFlag.FinSent;
+    if (f[Tcb.rtxDeadline] === 0) restartTimer(f); // the FIN is retransmitted like data
+    return finAt;
   }
 
   override control(op: ControlOp, arg: number): number {
     const f = this.tcb.f;
     switch (op) {
       case ControlOp.MaxPayload:
-        return this.sendMss;
+        return MAX_WRITE;
+      case ControlOp.MaxSegment:
+        return this.segmentBytes();
+      case ControlOp.LimitSegment:
+        this.lock.acquire();
+        f[Tcb.userMss] = arg > 0 ? arg : 0;
+        this.lock.release();
+        return this.segmentBytes();
       case ControlOp.CanSend: {
         this.lock.acquire();
-        const ok =
-          maySend(f[Tcb.state]!) &&
-          arg <= this.sendMss &&
-          this.sendQueue.hasRoom &&
-          ((f[Tcb.sndNxt]! - f[Tcb.sndUna]!) | 0) + arg <= sendLimit(f);
+        const decision = this.decide(arg, false);
         this.lock.release();
-        return ok ? 1 : 0;
+        return decision === IN_PLACE || decision === QUEUED ? 1 : 0;
       }
       case ControlOp.Tick:
         return this.tick(arg);
@@ -247,48 +279,97 @@ export class TcpLayer extends Layer {
         else if ((((now | 0) - f[Tcb.timeWaitEnd]!) | 0) >= 0) f[Tcb.state] = TcpConnState.Closed;
       }
     }
+    const waiting = !this.sendQueue.allSent;
     this.lock.release();
     if ((due & RETRANSMIT) !== 0) this.retransmit();
     else if ((due & SEND_PROBE) !== 0) this.sendProbe();
     else if (owed) this.sendAck();
-    return owed || due !== 0 ? 1 : 0;
+    const sent = waiting && this.output();
+    return owed || due !== 0 || sent ? 1 : 0;
   }
 
   push(msg: Msg): SendStatus {
     this.segmentLock.acquire();
-    let status: SendStatus;
+    let status: number;
     try {
-      status = this.prepareSegment(msg);
+      status = this.prepareWrite(msg);
     } finally {
       this.segmentLock.release();
     }
-    return status === SendStatus.Sent ? this.below.push(msg) : status;
+    if (status === IN_PLACE) return this.below.push(msg);
+    if (status !== QUEUED) return status as SendStatus;
+    this.output();
+    return SendStatus.Sent;
   }
 
   /**
-   * Takes sequence space and a send-queue slot for the message, copies its data into the send
-   * ring (outside the state lock), and writes the header in front of it.
+   * What becomes of a write of `length` bytes (under the lock): refused (NotConnected, TooBig,
+   * WouldBlock), down at once as one segment (IN_PLACE: it fits one, nothing waits before it and
+   * the windows let it go), or QUEUED (while the send queue has room). `mark`: a write refused for
+   * want of the peer's window sets WindowBlocked, so the persist timer probes it.
    */
-  private prepareSegment(msg: Msg): SendStatus {
+  private decide(length: number, mark: boolean): number {
+    const f = this.tcb.f;
+    if (!maySend(f[Tcb.state]!)) return SendStatus.NotConnected;
+    if (length > MAX_WRITE) return SendStatus.TooBig;
+    const queue = this.sendQueue;
+    if (!queue.hasRoom) return SendStatus.WouldBlock;
+    const seq = f[Tcb.sndNxt]!;
+    const allSent = queue.allSent;
+    if (allSent && length <= this.segmentBytes()) {
+      const inFlight = (seq - f[Tcb.sndUna]!) | 0;
+      if (inFlight + length <= sendLimit(f)) return IN_PLACE;
+      // Refused by the peer's window (not by cwnd): with nothing in flight, the persist timer probes it.
+      if (mark && inFlight + length > sendWindow(f)) f[Tcb.flags] = f[Tcb.flags]! | TcbFlag.WindowBlocked;
+      return SendStatus.WouldBlock;
+    }
+    const end = allSent ? seq : f[Tcb.sndEnd]!;
+    return ((end - f[Tcb.sndUna]!) | 0) + length < SND_RING_BYTES ? QUEUED : SendStatus.WouldBlock;
+  }
+
+  /**
+   * Decides the write's fate (decide); takes its sequence space and a send-queue slot, copies its
+   * data into the send ring (outside the state lock) and, going down at once, writes the header
+   * in front of it.
+   */
+  private prepareWrite(msg: Msg): number {
     const f = this.tcb.f;
     const length = msg.length;
     this.innerLock.acquire();
-    if (!maySend(f[Tcb.state]!)) {
+    const decision = this.decide(length, true);
+    if (decision !== IN_PLACE && decision !== QUEUED) {
       this.innerLock.release();
-      return SendStatus.NotConnected;
-    }
-    if (length > this.sendMss) {
-      this.innerLock.release();
-      return SendStatus.TooBig;
+      return decision;
     }
     const seq = f[Tcb.sndNxt]!;
-    const inFlight = (seq - f[Tcb.sndUna]!) | 0;
-    if (inFlight + length > sendLimit(f) || !this.sendQueue.hasRoom) {
-      // Refused by the peer's window (not by cwnd): with nothing in flight, the persist timer probes it.
-      if (inFlight + length > sendWindow(f)) f[Tcb.flags] = f[Tcb.flags]! | TcbFlag.WindowBlocked;
+    if (decision === QUEUED) {
+      const end = this.sendQueue.allSent ? seq : f[Tcb.sndEnd]!;
+      const slot = this.sendQueue.reserve(end, length, false);
+      f[Tcb.sndEnd] = (end + length) | 0;
       this.innerLock.release();
-      return SendStatus.WouldBlock;
+      this.sendQueue.copyIn(msg, end, length, slot);
+      return QUEUED;
     }
+    const slot = this.sendQueue.reserve(seq, length, true);
+    f[Tcb.sndEnd] = (seq + length) | 0;
+    const ack = f[Tcb.rcvNxt]!;
+    const window = this.dataGoes(seq, length);
+    this.innerLock.release();
+
+    this.sendQueue.copyIn(msg, seq, length, slot);
+    const at = msg.prepend(TCP_HEADER_BYTES);
+    writeTcpHeader(msg.view, at, this.ends.localPort, this.ends.remotePort, seq, ack, TcpFlag.ACK | TcpFlag.PSH, window);
+    this.fillChecksum(msg, at);
+    return IN_PLACE;
+  }
+
+  /**
+   * The data [seq, seq + length) goes out now for the first time: snd_nxt (and snd_max) move past
+   * it, the RTT measurement and the retransmission timer start, and the ACK rides on it. Under the
+   * lock; answers the window it advertises.
+   */
+  private dataGoes(seq: number, length: number): number {
+    const f = this.tcb.f;
     if ((f[Tcb.flags]! & TcbFlag.WindowBlocked) !== 0) {
       f[Tcb.flags] = f[Tcb.flags]! & ~TcbFlag.WindowBlocked;
       f[Tcb.backoff] = 0; // the persist timer's backoff ends with the window's opening
@@ -296,7 +377,6 @@ export class TcpLayer extends Layer {
     const next = (seq + length) | 0;
     f[Tcb.sndNxt] = next;
     if (seqGt(next, f[Tcb.sndMax]!)) f[Tcb.sndMax] = next;
-    const slot = this.sendQueue.reserve(seq, length);
     const now = f[Tcb.now]!;
     if (now !== 0) {
       // Timers run only once the stack has a clock (a driver that ticks with a time).
@@ -308,13 +388,51 @@ export class TcpLayer extends Layer {
     f[Tcb.rcvAdv] = (ack + window) | 0;
     f[Tcb.flags] = f[Tcb.flags]! & ~(TcbFlag.AckNow | TcbFlag.DelAck); // the ACK rides on this segment
     f[Tcb.segsOut]!++;
-    this.innerLock.release();
+    return window;
+  }
 
-    this.sendQueue.copyIn(msg, seq, length, slot);
-    const at = msg.prepend(TCP_HEADER_BYTES);
-    writeTcpHeader(msg.view, at, this.ends.localPort, this.ends.remotePort, seq, ack, TcpFlag.ACK | TcpFlag.PSH, window);
-    this.fillChecksum(msg, at);
-    return SendStatus.Sent;
+  /**
+   * Sends what waits in the send queue as far as the windows allow (BSD's tcp_output), a segment
+   * at a time, then a FIN the application queued behind it. Any thread may: under packet-level
+   * parallelism an ACK that opens the window sends the next segments from whichever thread took
+   * it. Each segment is copied out of the send ring outside the lock. Answers whether it sent.
+   */
+  private output(): boolean {
+    const f = this.tcb.f;
+    const queue = this.sendQueue;
+    const msg = this.segMsg;
+    for (let sent = false; ; sent = true) {
+      this.lock.acquire();
+      const seq = f[Tcb.sndNxt]!;
+      const length = queue.nextLength(seq, this.segmentBytes());
+      if (length <= 0) {
+        const finAt = maySend(f[Tcb.state]!) ? -1 : this.takeQueuedFin();
+        const ack = f[Tcb.rcvNxt]!;
+        const window = this.queue.advertisedWindow(ack);
+        this.lock.release();
+        if (finAt !== -1) this.sendSegment(TcpFlag.FIN | TcpFlag.ACK, finAt, ack, window, 0);
+        return sent || finAt !== -1;
+      }
+      // A segment goes whole or waits (RFC 1122 4.2.3.4's sender side of SWS avoidance), so
+      // segments keep their bounds, and a layer above that sized records to them keeps its records.
+      const inFlight = (seq - f[Tcb.sndUna]!) | 0;
+      if (inFlight + length > sendLimit(f)) {
+        // Held back by the peer's window (not by cwnd): with nothing in flight, the persist timer probes it.
+        if (inFlight + length > sendWindow(f)) f[Tcb.flags] = f[Tcb.flags]! | TcbFlag.WindowBlocked;
+        this.lock.release();
+        return sent;
+      }
+      const position = queue.positionOf(seq, true);
+      queue.sent(seq, length);
+      const ack = f[Tcb.rcvNxt]!;
+      const window = this.dataGoes(seq, length);
+      this.lock.release();
+      queue.copyOut(msg, position, length);
+      const at = msg.prepend(TCP_HEADER_BYTES);
+      writeTcpHeader(msg.view, at, this.ends.localPort, this.ends.remotePort, seq, ack, TcpFlag.ACK | TcpFlag.PSH, window);
+      this.fillChecksum(msg, at);
+      this.below.push(msg);
+    }
   }
 
   pop(msg: Msg): void {
@@ -334,6 +452,7 @@ export class TcpLayer extends Layer {
     else if ((action & SEND_ACK) !== 0) this.sendAck();
     if ((action & SEND_RST) !== 0) this.sendReset();
     if ((action & RETRANSMIT) !== 0) this.retransmit();
+    if ((action & SEND_DATA) !== 0) this.output();
     if (action >>> DROP_SHIFT !== 0) this.drops.count((action >>> DROP_SHIFT) - 1);
   }
 
@@ -433,8 +552,9 @@ export class TcpLayer extends Layer {
     this.lock.acquire();
     const state = f[Tcb.state]!;
     const seq = f[Tcb.sndUna]!;
-    const length = state === TcpConnState.SynSent || state === TcpConnState.SynReceived ? 0 : this.sendQueue.oldestLength();
-    if (length > 0) this.sendQueue.copyOut(msg, seq, length);
+    const length =
+      state === TcpConnState.SynSent || state === TcpConnState.SynReceived ? 0 : this.sendQueue.oldestLength(this.segmentBytes());
+    if (length > 0) this.sendQueue.copyOut(msg, this.sendQueue.positionOf(seq, false), length);
     const fin = length === 0 && (f[Tcb.flags]! & TcbFlag.FinSent) !== 0 && seq !== f[Tcb.sndMax];
     const ack = f[Tcb.rcvNxt]!;
     const window = this.queue.advertisedWindow(ack);
