@@ -10,7 +10,7 @@ import { MAX_BATCH } from '../parallel/shared-run.js';
 import { AtomicsMutex } from '../parallel/mutex.js';
 import { sharedConnection, sharedConnectionBytes } from '../drivers/shared-connection.js';
 
-const [spec, side, packetsText, mode] = process.argv.slice(2);
+const [spec, side, packetsText, mode, sizeText] = process.argv.slice(2);
 if (spec === undefined || side === undefined) throw new Error('usage: allocation-probe SPEC SIDE PACKETS [plp]');
 const packets = Number(packetsText);
 // plp: the path a PLP worker runs, on a shared connection with its Atomics lock (one worker here).
@@ -29,7 +29,7 @@ const workload = createWorkload(
   {
     spec,
     side: side as Side,
-    packetSize: 1024,
+    packetSize: sizeText !== undefined ? Number(sizeText) : 1024,
     crypto: 'cryptojs',
     seed: 3,
     verify: false,

@@ -426,12 +426,15 @@ export class TcpLayer extends Layer {
       queue.sent(seq, length);
       const ack = f[Tcb.rcvNxt]!;
       const window = this.dataGoes(seq, length);
+      // Nothing more to send: no second look under the lock (each look is a lock acquisition).
+      const more = !queue.allSent || (f[Tcb.flags]! & TcbFlag.FinQueued) !== 0;
       this.lock.release();
       queue.copyOut(msg, position, length);
       const at = msg.prepend(TCP_HEADER_BYTES);
       writeTcpHeader(msg.view, at, this.ends.localPort, this.ends.remotePort, seq, ack, TcpFlag.ACK | TcpFlag.PSH, window);
       this.fillChecksum(msg, at);
       this.below.push(msg);
+      if (!more) return true;
     }
   }
 
