@@ -91,7 +91,7 @@ export const FLAGS: Record<string, FlagSpec> = {
   '--packet-size': {
     group: RUN,
     value: 'N',
-    help: 'application bytes per packet, at most what one frame of each stack carries',
+    help: 'application bytes per packet (one write: TCP cuts it into segments; a datagram must fit one frame)',
     default: '4096',
   },
   '--crypto': {
