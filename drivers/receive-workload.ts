@@ -174,7 +174,7 @@ export class ReceiveWorkload extends BaseWorkload {
    */
   private captureTemplates(): void {
     const frames = this.templateFrames;
-    this.wire.toB.tap = (frame: Msg) => void frames.push(frame.bytes.slice(frame.head, frame.tail));
+    this.wire.toB.tap = (frame: Msg) => void frames.push(alignedCopy(frame));
     for (let i = 0; i < TEMPLATES; i++) {
       this.messageStarts.push(frames.length);
       this.fill();
@@ -287,4 +287,16 @@ function advanceSequence(frame: Msg, tcpAt: number, seq: number): number {
   const view = frame.view;
   setTcpSeq(view, tcpAt, seq);
   return (seq + (frame.tail - tcpAt) - tcpHeaderBytes(view, tcpAt)) | 0;
+}
+
+/**
+ * A copy of the frame's bytes placed as a frame is (its offset mod 8 the same), so replaying it into
+ * a shared block stays one aligned copy: V8 copies into a SharedArrayBuffer element by element when
+ * source and destination are not aligned alike (0.9 µs more a 4 KB frame).
+ */
+function alignedCopy(frame: Msg): Uint8Array {
+  const skew = (frame.bytes.byteOffset + frame.head) & 7;
+  const copy = new Uint8Array(frame.length + 8).subarray(skew, skew + frame.length);
+  copy.set(frame.bytes.subarray(frame.head, frame.tail));
+  return copy;
 }
