@@ -66,6 +66,8 @@ export class DesLayer extends Layer {
   private heldStart = 0;
   /** The transport below is a byte stream (TCP): records may come cut or joined. */
   private stream = false;
+  /** A drop was counted for the piece being taken: one piece, however many records it spoils, is one drop. */
+  private dropped = false;
 
   constructor(
     ctx: LayerContext,
@@ -174,6 +176,7 @@ export class DesLayer extends Layer {
   }
 
   pop(msg: Msg): void {
+    this.dropped = false;
     const head = msg.head;
     const length = msg.length;
     // Whole records, the way our own sender cuts them: opened in place, no copy.
@@ -187,14 +190,14 @@ export class DesLayer extends Layer {
    * (TCP delivers them so); one that does not follow the held bytes ends the record cut off.
    */
   private takeStream(msg: Msg): void {
-    if (!this.stream) return this.drops.count(Drop.Length); // a datagram is one record, whole
+    if (!this.stream) return this.drop(Drop.Length); // a datagram is one record, whole
     const bytes = msg.bytes;
     const first = msg.head;
     const tail = msg.tail;
     const seq = msg.streamSeq;
     let at = first;
     if (this.held > 0 && seq !== this.heldEnd) {
-      this.drops.count(Drop.Stream);
+      this.drop(Drop.Stream);
       this.held = 0;
     }
     while (at < tail) {
@@ -202,7 +205,7 @@ export class DesLayer extends Layer {
         const rest = tail - at;
         if (rest >= HEADER_BYTES) {
           const record = recordLength(bytes, at);
-          if (record < 0) return this.drops.count(Drop.Length);
+          if (record < 0) return this.drop(Drop.Length);
           if (record <= rest) {
             const next = at + record;
             const streamAt = (seq + (at - first)) | 0;
@@ -223,7 +226,7 @@ export class DesLayer extends Layer {
       at += n;
       if (this.held === HEADER_BYTES && recordLength(a.bytes, start) < 0) {
         this.held = 0;
-        return this.drops.count(Drop.Length);
+        return this.drop(Drop.Length);
       }
       if (this.held >= HEADER_BYTES && this.held === recordLength(a.bytes, start)) {
         const record = this.held;
@@ -234,6 +237,13 @@ export class DesLayer extends Layer {
     this.heldEnd = (seq + (tail - first)) | 0;
   }
 
+  /** Counts a drop for the piece being taken, unless one was counted for it already. */
+  private drop(code: number): void {
+    if (this.dropped) return;
+    this.dropped = true;
+    this.drops.count(code);
+  }
+
   /**
    * Decrypts the record [at, at + length) of `msg` (its length checked) and delivers its message
    * up, placed in the stream at `streamAt` (the transport's numbering, for an application that
@@ -241,14 +251,14 @@ export class DesLayer extends Layer {
    */
   private openRecord(msg: Msg, at: number, length: number, streamAt = msg.streamSeq): void {
     const cipherBytes = length - RECORD_OVERHEAD;
-    if (cipherBytes < DES_BLOCK_BYTES || cipherBytes % DES_BLOCK_BYTES !== 0) return this.drops.count(Drop.Length);
+    if (cipherBytes < DES_BLOCK_BYTES || cipherBytes % DES_BLOCK_BYTES !== 0) return this.drop(Drop.Length);
     const bytes = msg.bytes;
     this.cipher.decrypt(bytes, at + HEADER_BYTES, cipherBytes);
     const end = at + length;
     const pad = bytes[end - 1]!;
     let bad = pad === 0 || pad > DES_BLOCK_BYTES ? 1 : 0;
     for (let i = 2; i <= pad && bad === 0; i++) if (bytes[end - i] !== pad) bad = 1;
-    if (bad !== 0) return this.drops.count(Drop.Padding);
+    if (bad !== 0) return this.drop(Drop.Padding);
     msg.setRange(at + RECORD_OVERHEAD, end - pad);
     msg.streamSeq = streamAt;
     msg.streamNext = (streamAt + length) | 0;
