@@ -22,6 +22,7 @@ import {
   type HashField,
 } from '../parallel/dispatch.js';
 import { Stack, endpointPair } from '../stacks/stack.js';
+import { recordCapacity } from '../stacks/layers/des.js';
 import * as os from 'node:os';
 import { THREAD_MEMORY_MIB, defaultWorkerSweep, fitPlan, thinned, threadMemoryProblem } from './plan.js';
 import { type CommandSpec, type FlagSpec, OptionError, type ParsedArgs, parseCommandLine, parseInteger } from './args.js';
@@ -507,12 +508,25 @@ export function configFrom(args: ParsedArgs, machineCores = cores(), memoryBytes
     ...crashOptions(text, gateways, sweep.workers, time.durationSeconds),
     ...faultOptions(args, stacks.stacks),
   };
+  if (config.layers) checkLayerPacketSize(config);
   if (config.verify && config.modes.includes('plp') && config.packetSize < MIN_LABELLED_PACKET && !config.stacks.every(isGatewaySpec))
     throw new OptionError(
       `--verify with --mode plp needs --packet-size ${MIN_LABELLED_PACKET} or more: ` +
         'threads receive the stream in pieces, and each piece must name its message and its place in it',
     );
   return fitToMachine(config, text('--workers') !== undefined || text('--connections') !== undefined, memoryBytes);
+}
+
+/**
+ * --layers times each layer on one frame of des/tcp/md5/ip over the stacks' link (see
+ * bench/layers.ts): a packet must be one DES record in one segment there.
+ */
+function checkLayerPacketSize(config: BenchConfig): void {
+  const link = config.stacks.every((s) => s.endsWith('/eth')) ? 'eth' : 'fddi';
+  const spec = `des/tcp/md5/ip/${link}`;
+  const fits = recordCapacity(new Stack(`tcp/md5/ip/${link}`, endpointPair()[0]).maxSegment);
+  if (config.packetSize > fits)
+    throw new OptionError(`--layers: --packet-size ${config.packetSize} is more than one frame of ${spec} carries: allowed 1 to ${fits}`);
 }
 
 /** The smallest message --verify checks under packet-level parallelism: pieces under 7 bytes cannot name their place (data-stream.ts). */

@@ -40,6 +40,10 @@ const BAD: [string[], RegExp][] = [
     /--packet-size 7990 is more than one message of des\/tcp\/md5\/ip\/eth holds: allowed 1 to \d+/,
   ],
   [['--verify', '--mode', 'plp', '--packet-size', '6'], /--verify with --mode plp needs --packet-size 8 or more/],
+  [
+    ['--layers', '--stacks', 'tcp/ip/eth'],
+    /--layers: --packet-size 4096 is more than one frame of des\/tcp\/md5\/ip\/eth carries: allowed 1 to 1415/,
+  ],
   [['--runs', '0'], /--runs 0 is out of range: allowed 1 to 1000/],
   [['--connections', 'many'], /--connections 'many' is not a whole number/],
   [['--duration', 'soon'], /--duration 'soon' is not a duration/],

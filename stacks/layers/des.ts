@@ -42,7 +42,7 @@ export function desWireLength(length: number): number {
 }
 
 /** The most message bytes one record of at most `wire` bytes carries (-1 when none fit). */
-function recordCapacity(wire: number): number {
+export function recordCapacity(wire: number): number {
   return wire < MIN_RECORD ? -1 : wire - RECORD_OVERHEAD - ((wire - RECORD_OVERHEAD) % DES_BLOCK_BYTES) - 1;
 }
 
