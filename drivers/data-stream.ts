@@ -32,15 +32,6 @@ export class DataStream {
   }
 }
 
-/** The message equals `expected` (from byte `skip` on: the bytes before carry a message number). */
-export function sameBytes(m: Msg, expected: Uint8Array, skip = 0): boolean {
-  const length = expected.length;
-  if (m.length !== length) return false;
-  const bytes = m.bytes;
-  for (let i = skip; i < length; i++) if (bytes[m.head + i] !== expected[i]) return false;
-  return true;
-}
-
 /**
  * Checks an in-order stream of pieces (however the transport cut it) against the data stream's
  * messages, one after another: one owner's receiving application.

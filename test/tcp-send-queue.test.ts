@@ -67,6 +67,7 @@ test('a queued write is cut into segments of the MSS, and the next write starts 
     msg.bytes.fill(fill, msg.head, msg.tail);
     queue.copyIn(msg, seq, length, queue.reserve(seq, length, false));
   }
+  assert.is(queue.writtenEnd(0), 4196, 'the next write goes behind both');
   const cuts: number[] = [];
   for (let seq = 0; ;) {
     const length = queue.nextLength(seq, 1460);
@@ -120,6 +121,7 @@ test("bytes across the ring's end and sequence numbers across 2^32 come back as 
 
 test(`the queue holds ${SND_SEGS} writes, then has no room until an ACK`, () => {
   const { tcb, queue } = queueAt(0);
+  assert.is(queue.writtenEnd(0), 0, 'an empty queue ends at snd_nxt');
   const msg = new BufferPool(1).get();
   msg.resetPayload(1);
   for (let i = 0; i < SND_SEGS; i++) sendNow(queue, tcb, msg, i, 1);

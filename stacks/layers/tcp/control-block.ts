@@ -114,10 +114,8 @@ export const Tcb = {
   sndScale: 48,
   /** The send queue's writes from the oldest on that are sent whole (the next one's segments go next). */
   sndSegsSent: 49,
-  /** The end of what the application wrote (BSD's snd_una + so_snd.sb_cc): [snd_nxt, sndEnd) waits to be sent. */
-  sndEnd: 50,
   /** The limit a layer above set on segments (LimitSegment, as TCP_MAXSEG); 0 for none. Shared, so every thread cuts alike. */
-  userMss: 51,
+  userMss: 50,
   /** First of REASS_SLOTS (seq, length, pending) entries, sorted by seq; see REASS_ENTRY. */
   reass: 56,
 } as const;
@@ -138,7 +136,7 @@ export const TcbFlag = {
   WindowBlocked: 64,
   /** RFC 7323: the peer's SYN offered window scaling and our SYN-ACK agreed (our own shift is 0). */
   WindowScaled: 128,
-  /** The application closed with data still waiting: the FIN goes once it is sent (at sndEnd). */
+  /** The application closed with data still waiting: the FIN goes once it is sent. */
   FinQueued: 256,
 } as const;
 

@@ -147,7 +147,6 @@ function inListen(
   f[Tcb.sndUna] = iss;
   f[Tcb.sndNxt] = (iss + 1) | 0;
   f[Tcb.sndMax] = (iss + 1) | 0;
-  f[Tcb.sndEnd] = (iss + 1) | 0;
   f[Tcb.sndWnd] = win;
   f[Tcb.sndWl1] = seq;
   f[Tcb.sndWl2] = iss;

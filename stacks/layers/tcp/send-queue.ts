@@ -63,6 +63,17 @@ export class SendQueue {
     return this.tcb.f[Tcb.sndSegCount]! < SND_SEGS;
   }
 
+  /**
+   * Where the next write goes: the end of the last write in the queue (BSD's snd_una + sb_cc), or
+   * `sndNxt` when the queue is empty. While data may be written (no FIN sent), a queue whose
+   * writes are all sent ends at snd_nxt. Under the lock.
+   */
+  writtenEnd(sndNxt: number): number {
+    const f = this.tcb.f;
+    const count = f[Tcb.sndSegCount]!;
+    return count === 0 ? sndNxt : f[slotAt(f[Tcb.sndSegHead]! + count - 1) + END]!;
+  }
+
   /** Whether every write is sent whole: nothing waits to be sent (the FIN may go). Under the lock. */
   get allSent(): boolean {
     return this.tcb.f[Tcb.sndSegsSent] === this.tcb.f[Tcb.sndSegCount];

@@ -181,7 +181,6 @@ export class TcpLayer extends Layer {
     f[Tcb.sndUna] = iss;
     f[Tcb.sndNxt] = (iss + 1) | 0;
     f[Tcb.sndMax] = (iss + 1) | 0;
-    f[Tcb.sndEnd] = (iss + 1) | 0;
     f[Tcb.remotePort] = this.ends.remotePort;
     f[Tcb.state] = TcpConnState.SynSent;
     restartTimer(f);
@@ -315,16 +314,14 @@ export class TcpLayer extends Layer {
     const queue = this.sendQueue;
     if (!queue.hasRoom) return SendStatus.WouldBlock;
     const seq = f[Tcb.sndNxt]!;
-    const allSent = queue.allSent;
-    if (allSent && length <= this.segmentBytes()) {
+    if (queue.allSent && length <= this.segmentBytes()) {
       const inFlight = (seq - f[Tcb.sndUna]!) | 0;
       if (inFlight + length <= sendLimit(f)) return IN_PLACE;
       // Refused by the peer's window (not by cwnd): with nothing in flight, the persist timer probes it.
       if (mark && inFlight + length > sendWindow(f)) f[Tcb.flags] = f[Tcb.flags]! | TcbFlag.WindowBlocked;
       return SendStatus.WouldBlock;
     }
-    const end = allSent ? seq : f[Tcb.sndEnd]!;
-    return ((end - f[Tcb.sndUna]!) | 0) + length < SND_RING_BYTES ? QUEUED : SendStatus.WouldBlock;
+    return ((queue.writtenEnd(seq) - f[Tcb.sndUna]!) | 0) + length < SND_RING_BYTES ? QUEUED : SendStatus.WouldBlock;
   }
 
   /**
@@ -343,15 +340,13 @@ export class TcpLayer extends Layer {
     }
     const seq = f[Tcb.sndNxt]!;
     if (decision === QUEUED) {
-      const end = this.sendQueue.allSent ? seq : f[Tcb.sndEnd]!;
+      const end = this.sendQueue.writtenEnd(seq);
       const slot = this.sendQueue.reserve(end, length, false);
-      f[Tcb.sndEnd] = (end + length) | 0;
       this.innerLock.release();
       this.sendQueue.copyIn(msg, end, length, slot);
       return QUEUED;
     }
     const slot = this.sendQueue.reserve(seq, length, true);
-    f[Tcb.sndEnd] = (seq + length) | 0;
     const ack = f[Tcb.rcvNxt]!;
     const window = this.dataGoes(seq, length);
     this.innerLock.release();
