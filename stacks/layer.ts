@@ -45,6 +45,11 @@ export const ControlOp = {
   MaxSegment: 9,
   /** Sends segments of at most `arg` bytes from now on (TCP_MAXSEG); TCP answers its segment size, others -1. */
   LimitSegment: 10,
+  /**
+   * IP answers the identification it will give the next datagram this layer instance sends (arg
+   * ignored): AH's ICV covers it (RFC 2402 3.3.3.1.1.1), so AH must know it before IP writes it.
+   */
+  ReserveIdent: 11,
 } as const;
 export type ControlOp = (typeof ControlOp)[keyof typeof ControlOp];
 

@@ -19,6 +19,8 @@ export class Msg {
   dstAddr = 0;
   /** The IP protocol of a received packet (set by the IP layer; a forwarding layer reads it). */
   protocol = 0;
+  /** The identification of a received packet's IP header (set by the IP layer; AH's ICV covers it). */
+  ipIdent = 0;
   /**
    * The TCP sequence number of the first data byte of a message TCP delivers: lets the
    * application put messages that threads deliver concurrently back into stream order.

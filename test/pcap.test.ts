@@ -3,7 +3,6 @@
 // and counted as skipped, where tshark is missing; .ci/run installs it).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -13,8 +12,8 @@ import { FDDI_HEADER_BYTES } from '../stacks/wire/fddi.js';
 import { ETH_HEADER_BYTES } from '../stacks/wire/ethernet.js';
 import { decodeIpv4Header } from '../stacks/wire/ipv4.js';
 import { concat, makePair, randomBytes, transfer } from './helpers.js';
-import { PROCESS_LIMIT_MS } from './time-limit.js';
 import { findTool, testWithTool } from './tools.js';
+import { assertWellFormed, chainSummary, dissect } from './tshark.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xkbench-pcap-'));
 
@@ -72,7 +71,6 @@ const TSHARK_STACKS: [string, RegExp][] = [
   ['udp/ip/eth', /^eth:ethertype:ip:udp:data$/],
 ];
 const tshark = findTool('tshark');
-const PI_ERROR = 0x800000;
 
 for (const [spec, chain] of TSHARK_STACKS) {
   testWithTool(
@@ -84,51 +82,13 @@ for (const [spec, chain] of TSHARK_STACKS) {
       const file = path.join(dir, `tshark-${spec.replaceAll('/', '-')}.pcap`);
       const { frames } = capture(spec, file);
       const transport = spec.includes('udp') ? 'udp' : 'tcp';
-      const r = spawnSync(
-        command,
-        [
-          '-r',
-          file,
-          '-o',
-          'ip.check_checksum:TRUE',
-          `-o`,
-          `${transport}.check_checksum:TRUE`,
-          '-T',
-          'fields',
-          '-e',
-          'frame.protocols',
-          '-e',
-          'ip.checksum.status',
-          '-e',
-          `${transport}.checksum.status`,
-          '-e',
-          '_ws.malformed',
-          '-e',
-          '_ws.expert.severity',
-        ],
-        { encoding: 'utf8', timeout: PROCESS_LIMIT_MS },
-      );
-      assert.is(r.status, 0, r.stderr);
-      const lines = r.stdout.replace(/\n$/, '').split('\n');
-      assert.is(lines.length, frames, 'one line per frame');
-      const chains = new Map<string, number>();
-      for (const line of lines) {
-        const [protocols, ipStatus, transportStatus, malformed, severity] = line.split('\t');
-        assert.match(protocols!, chain, line);
-        assert.is(ipStatus, '1', `IP checksum good: ${line}`);
-        assert.is(transportStatus, '1', `${transport.toUpperCase()} checksum good: ${line}`);
-        assert.is(malformed, '', `not malformed: ${line}`);
-        // Expert info severities: 0x400000 note, 0x600000 warning, 0x800000 error (a bad checksum, a malformed field).
-        assert.ok(
-          (severity ?? '').split(',').every((v) => v === '' || Number(v) < PI_ERROR),
-          `no expert error: ${line}`,
-        );
-        chains.set(protocols!, (chains.get(protocols!) ?? 0) + 1);
+      const dissected = dissect(command, file, transport);
+      assert.is(dissected.length, frames, 'one line per frame');
+      for (const frame of dissected) {
+        assert.match(frame.protocols, chain, frame.line);
+        assertWellFormed(frame, transport);
       }
-      console.log(
-        `  tshark ${spec}: ${frames} frames, ${[...chains].map(([c, n]) => `${c} ×${n}`).join(', ')}; IP and ` +
-          `${transport.toUpperCase()} checksums good in all ${frames}`,
-      );
+      console.log(`  tshark ${spec}: ${chainSummary(dissected)}; IP and ${transport.toUpperCase()} checksums good in all ${frames}`);
     },
   );
 }

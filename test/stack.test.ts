@@ -58,7 +58,10 @@ test('sequence numbers wrap past 2^32 mid-transfer, out of order', () => {
   const pair = makePair('tcp/md5/ip/fddi', { a: { iss: 0xffff_8000 } });
   transfer(pair, DATA.subarray(0, 256 * 1024), 4096, 'out-of-order', 3);
   assert.ok(Buffer.from(concat(pair.received)).equals(Buffer.from(DATA.subarray(0, 256 * 1024))));
-  assert.equal(pair.b.drops.toRecord(), {});
+  // Reordering makes duplicate ACKs, and three of them a fast retransmission of data the receiver
+  // already queued: a duplicate, dropped. Nothing else is.
+  const { 'tcp-duplicate': _duplicates, ...others } = pair.b.drops.toRecord();
+  assert.equal(others, {});
 });
 
 for (const spec of ['udp/ip/eth', 'udp/md5/ip/fddi', 'des/udp/md5/ip/fddi', '3des/udp/ip/eth']) {

@@ -27,12 +27,21 @@ export function testWithTool(
   name: string,
   body: (tool: string) => void | Promise<void>,
 ): void {
-  if (tool !== null) {
-    test(name, () => body(tool));
-  } else if (required()) {
-    test(name, () => assert.unreachable(`${toolName} is required here (XKBENCH_REQUIRE_TOOLS) but not installed`));
+  testWhere(test, tool === null ? `${toolName} is not installed` : null, name, () => body(tool!));
+}
+
+/**
+ * Registers `name` as a test that runs where `missing` is null, or as skipped with that reason
+ * printed: failed where tools are required (XKBENCH_REQUIRE_TOOLS), unless what is missing is
+ * nothing an install could bring (`installable` false: a feature of the machine's kernel).
+ */
+export function testWhere(test: Test, missing: string | null, name: string, body: () => void | Promise<void>, installable = true): void {
+  if (missing === null) {
+    test(name, body);
+  } else if (required() && installable) {
+    test(name, () => assert.unreachable(`required here (XKBENCH_REQUIRE_TOOLS) but ${missing}`));
   } else {
-    console.log(`  skipped, ${toolName} is not installed: ${name}`);
+    console.log(`  skipped, ${missing}: ${name}`);
     test.skip(name, () => undefined);
   }
 }

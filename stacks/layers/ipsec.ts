@@ -14,7 +14,7 @@ import { type CbcCipher, DES_BLOCK_BYTES } from '../crypto/provider.js';
 import { type DropGroup, dropGroup } from '../drops.js';
 import { ControlOp, Layer, type LayerContext, type SecurityAssociation, SendStatus } from '../layer.js';
 import type { Msg } from '../message.js';
-import { AH_HMAC_BYTES, AH_HMAC_PAYLOAD_LENGTH, AhOffset, writeAhPseudoHeader } from '../wire/ah.js';
+import { AH_HMAC_BYTES, AH_HMAC_PAYLOAD_LENGTH, AhOffset, writeAhOuterHeader } from '../wire/ah.js';
 import { IP_PROTO_AH, IPV4_HEADER_BYTES } from '../wire/ipv4.js';
 import {
   ESP_HEADER_BYTES,
@@ -220,8 +220,9 @@ export class AhTunnelLayer extends IpsecLayer {
   override readonly ipProtocol = IP_PROTO_AH;
   readonly headerBytes = AH_HMAC_BYTES;
   readonly sequenceOffset = AhOffset.seq;
-  private readonly pseudo = new Uint8Array(12);
-  private readonly pseudoView = new DataView(this.pseudo.buffer);
+  /** The outer IP header as the ICV covers it (writeAhOuterHeader). */
+  private readonly outer = new Uint8Array(IPV4_HEADER_BYTES);
+  private readonly outerView = new DataView(this.outer.buffer);
   private readonly received = new Uint8Array(HMAC_MD5_96_BYTES);
 
   constructor(ctx: LayerContext, sa: SaConfig, hmac: Mac, sequence: CounterBlock, window: ReplayWindow) {
@@ -242,7 +243,7 @@ export class AhTunnelLayer extends IpsecLayer {
     view.setUint32(at + AhOffset.spi, this.sa.spi);
     view.setUint32(at + AhOffset.seq, this.nextSequence());
     msg.bytes.fill(0, at + AhOffset.icv, at + AH_HMAC_BYTES);
-    this.mac(msg, at, this.sa.localAddr, this.sa.remoteAddr);
+    this.mac(msg, at, this.sa.localAddr, this.sa.remoteAddr, this.below.control(ControlOp.ReserveIdent, 0));
     msg.bytes.set(this.computed.subarray(0, HMAC_MD5_96_BYTES), at + AhOffset.icv);
     return this.below.push(msg);
   }
@@ -262,7 +263,7 @@ export class AhTunnelLayer extends IpsecLayer {
       this.received[i] = bytes[icv + i]!;
       bytes[icv + i] = 0;
     }
-    this.mac(msg, at, msg.srcAddr, msg.dstAddr);
+    this.mac(msg, at, msg.srcAddr, msg.dstAddr, msg.ipIdent);
     bytes.set(this.received, icv);
     if (!this.icvAccepted(bytes, icv, AH_DROPS.code.Digest)) return;
     if (view.getUint8(at + AhOffset.nextHeader) !== IP_PROTO_IPIP) return this.drops.count(AH_DROPS.code.NextHeader);
@@ -271,12 +272,12 @@ export class AhTunnelLayer extends IpsecLayer {
     this.above.pop(msg);
   }
 
-  /** HMAC-MD5 over the outer header's immutable fields, AH (ICV zero) and the inner datagram, into `computed`. */
-  private mac(msg: Msg, at: number, src: number, dst: number): void {
-    writeAhPseudoHeader(this.pseudoView, 0, src, dst, IPV4_HEADER_BYTES + msg.tail - at);
+  /** HMAC-MD5 over the outer IP header (mutable fields zero), AH (ICV zero) and the inner datagram, into `computed`. */
+  private mac(msg: Msg, at: number, src: number, dst: number, ident: number): void {
+    writeAhOuterHeader(this.outerView, 0, src, dst, IPV4_HEADER_BYTES + msg.tail - at, ident);
     const hmac = this.hmac;
     hmac.begin();
-    hmac.update(this.pseudo, 0, 12);
+    hmac.update(this.outer, 0, IPV4_HEADER_BYTES);
     hmac.update(msg.bytes, at, msg.tail - at);
     hmac.end(this.computed, 0, 16);
   }

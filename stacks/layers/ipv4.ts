@@ -37,6 +37,8 @@ export class IpLayer extends Layer {
   private mtu = 0;
   /** Bytes past the datagram are link padding only in a frame the link padded to its minimum. */
   private minPayload = 0;
+  /** The identification a layer above reserved for the next datagram (ReserveIdent); -1 for none. */
+  private reserved = -1;
   constructor(
     ctx: LayerContext,
     private readonly ends: IpEndpoints,
@@ -62,11 +64,14 @@ export class IpLayer extends Layer {
 
   override control(op: ControlOp, arg: number): number {
     if (op === ControlOp.MaxPayload) return this.mtu - IPV4_HEADER_BYTES;
+    if (op === ControlOp.ReserveIdent) return (this.reserved = this.ident.next() & 0xffff);
     return super.control(op, arg);
   }
 
   push(msg: Msg): SendStatus {
-    const id = this.ident.next();
+    let id = this.reserved;
+    if (id >= 0) this.reserved = -1;
+    else id = this.ident.next();
     const at = msg.prepend(IPV4_HEADER_BYTES);
     writeIpv4Header(msg.view, at, msg.length, id, this.protocol, this.ends.localAddr, this.ends.remoteAddr);
     return this.below.push(msg);
@@ -98,6 +103,7 @@ export class IpLayer extends Layer {
     msg.srcAddr = view.getUint32(at + Ipv4Offset.src);
     msg.dstAddr = dst;
     msg.protocol = protocol;
+    msg.ipIdent = view.getUint16(at + Ipv4Offset.id);
     msg.trimTo(totalLength); // strips link padding
     msg.strip(headerBytes);
     this.above.pop(msg);

@@ -46,7 +46,21 @@ export const AH_HMAC_BYTES = AH_FIXED_BYTES + 12;
 export const AH_HMAC_PAYLOAD_LENGTH = AH_HMAC_BYTES / 4 - 2;
 
 /**
- * The part of the outer IPv4 header AH covers that is known above IP (RFC 2402 §3.3.3.1: the
+ * The outer IPv4 header as AH's ICV covers it (RFC 2402 3.3.3.1.1.1, as Linux's ah4 computes it): a
+ * 20-byte header without options, its mutable fields (TOS, flags and fragment offset, TTL, header
+ * checksum) zero, its immutable ones (version and length, total length, identification,
+ * protocol, source, destination) as sent. 20 bytes at `offset`.
+ */
+export function writeAhOuterHeader(view: DataView, offset: number, src: number, dst: number, ipTotalLength: number, ident: number): void {
+  view.setUint32(offset, (0x45 << 24) | ipTotalLength);
+  view.setUint32(offset + 4, (ident & 0xffff) << 16);
+  view.setUint32(offset + 8, IP_PROTO_AH << 16);
+  view.setUint32(offset + 12, src);
+  view.setUint32(offset + 16, dst);
+}
+
+/**
+ * The part of the outer IPv4 header the paper's keyed-MD5 layer covers that is known above IP (RFC 2402 §3.3.3.1: the
  * immutable fields): version and header length, total length, protocol, source, destination.
  * The identification is assigned below AH and not covered. 12 bytes at `offset`.
  */

@@ -123,7 +123,10 @@ function resetFor(reply: Reply, srcPort: number, seq: number, ack: number, flags
   return SEND_RST;
 }
 
-/** LISTEN (RFC 793 p. 65): a SYN from our peer opens the connection; an ACK gets a reset; anything else is dropped. */
+/**
+ * LISTEN (RFC 793 p. 65): a SYN from our peer (its port, or any port when ours to listen on is
+ * unspecified: remotePort 0) opens the connection; an ACK gets a reset; anything else is dropped.
+ */
 function inListen(
   f: Int32Array,
   ends: InputEnds,
@@ -138,7 +141,7 @@ function inListen(
   if ((flags & TcpFlag.RST) !== 0) return drop(Drop.State);
   if ((flags & TcpFlag.ACK) !== 0) return resetFor(reply, srcPort, seq, ack, flags, 0) | drop(Drop.State);
   if ((flags & TcpFlag.SYN) === 0) return drop(Drop.State);
-  if (srcPort !== ends.remotePort) return drop(Drop.Port);
+  if (ends.remotePort !== 0 && srcPort !== ends.remotePort) return drop(Drop.Port);
   const iss = ends.iss | 0;
   f[Tcb.remotePort] = srcPort;
   f[Tcb.irs] = seq;

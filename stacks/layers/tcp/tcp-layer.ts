@@ -81,6 +81,10 @@ export interface TcpEndpoints extends TransportEndpoints {
 /** RFC 793's MSL is 2 minutes; Linux waits 60 s in TIME_WAIT, an MSL of 30 s. */
 export const DEFAULT_MSL_MS = 30_000;
 
+/** What deliverQueued did: delivered segments, and owes the peer a window update. */
+const DELIVERED = 1;
+const WINDOW_UPDATE = 2;
+
 /** What the send path decided for a write (besides a refusal, a SendStatus): down at once as one segment, or queued. */
 const IN_PLACE = -1;
 const QUEUED = -2;
@@ -167,7 +171,10 @@ export class TcpLayer extends Layer {
     return f;
   }
 
-  /** Passive open: wait for the peer's SYN. */
+  /**
+   * Passive open: wait for the peer's SYN, from the remote port the stack was given, or from any
+   * port when that is 0 (RFC 793's unspecified foreign socket; a client's ephemeral port).
+   */
   listen(): void {
     const f = this.freshBlock();
     f[Tcb.state] = TcpConnState.Listen;
@@ -253,7 +260,8 @@ export class TcpLayer extends Layer {
         return this.close() ? 1 : 0;
       case ControlOp.DeliverQueued:
         // A racy look first: the lock is taken only when something may be waiting.
-        return f[Tcb.reassCount]! > 0 && this.deliverQueued(1) ? 1 : 0;
+        if (f[Tcb.reassCount]! === 0) return 0;
+        return this.deliverQueuedAndAck(1) ? 1 : 0;
       default:
         return super.control(op, arg);
     }
@@ -353,7 +361,7 @@ export class TcpLayer extends Layer {
 
     this.sendQueue.copyIn(msg, seq, length, slot);
     const at = msg.prepend(TCP_HEADER_BYTES);
-    writeTcpHeader(msg.view, at, this.ends.localPort, this.ends.remotePort, seq, ack, TcpFlag.ACK | TcpFlag.PSH, window);
+    writeTcpHeader(msg.view, at, this.ends.localPort, this.tcb.f[Tcb.remotePort]!, seq, ack, TcpFlag.ACK | TcpFlag.PSH, window);
     this.fillChecksum(msg, at);
     return IN_PLACE;
   }
@@ -426,7 +434,7 @@ export class TcpLayer extends Layer {
       this.lock.release();
       queue.copyOut(msg, position, length);
       const at = msg.prepend(TCP_HEADER_BYTES);
-      writeTcpHeader(msg.view, at, this.ends.localPort, this.ends.remotePort, seq, ack, TcpFlag.ACK | TcpFlag.PSH, window);
+      writeTcpHeader(msg.view, at, this.ends.localPort, this.tcb.f[Tcb.remotePort]!, seq, ack, TcpFlag.ACK | TcpFlag.PSH, window);
       this.fillChecksum(msg, at);
       this.below.push(msg);
       if (!more) return true;
@@ -444,7 +452,9 @@ export class TcpLayer extends Layer {
     }
     if ((action & MSS_KNOWN) !== 0) this.peerMssKnown();
     if ((action & DELIVER) !== 0) this.above.pop(msg);
-    if ((action & PULL_QUEUE) !== 0) this.deliverQueued();
+    // Delivering what the segment made in order may reopen the window: one ACK then tells the
+    // peer of it all (an ACK per segment delivered would look to it like a train of partial ACKs).
+    if ((action & PULL_QUEUE) !== 0 && (this.deliverQueued() & WINDOW_UPDATE) !== 0) action |= SEND_ACK;
     if ((action & SEND_SYN_ACK) !== 0)
       this.sendSegment(TcpFlag.SYN | TcpFlag.ACK, this.tcb.f[Tcb.iss]!, this.tcb.f[Tcb.rcvNxt]!, RCV_WINDOW, this.pathMss, this.ourShift());
     else if ((action & SEND_ACK) !== 0) this.sendAck();
@@ -489,28 +499,37 @@ export class TcpLayer extends Layer {
     return ready;
   }
 
+  /** Delivers up to `limit` queued segments (deliverQueued), then the window update they owe; answers whether it delivered any. */
+  private deliverQueuedAndAck(limit: number): boolean {
+    const result = this.deliverQueued(limit);
+    if ((result & WINDOW_UPDATE) !== 0) this.sendAck();
+    return (result & DELIVERED) !== 0;
+  }
+
   /**
    * Delivers queued segments that are now in order, one message each, oldest first, at most
-   * `limit` of them. Answers whether it delivered any. Under the state lock the copy out of the
-   * ring is made outside it: the entry stays, marked CopyingOut, so its ring bytes are not reused.
+   * `limit` of them. Under the state lock the copy out of the ring is made outside it: the entry
+   * stays, marked CopyingOut, so its ring bytes are not reused. Answers DELIVERED when it delivered
+   * any, and WINDOW_UPDATE when the window reopened past what the peer was told: the caller sends
+   * one ACK for them all.
    */
-  private deliverQueued(limit = Infinity): boolean {
+  private deliverQueued(limit = Infinity): number {
     const msg = this.queueMsg;
     const queue = this.queue;
+    let update = 0;
     for (let n = 0; ; n++) {
-      if (n === limit) return true;
+      if (n === limit) return DELIVERED | update;
       this.lock.acquire();
       const ready = queue.headReady();
       const seq = ready ? queue.takeHead(msg, this.copyOutsideLock) : 0;
       this.lock.release();
-      if (!ready) return n > 0;
+      if (!ready) return (n > 0 ? DELIVERED : 0) | update;
       if (this.copyOutsideLock) {
         queue.copyOut(msg);
         this.lock.acquire();
         queue.removeCopiedOut(seq);
-        const update = queue.windowReopened();
+        if (queue.windowReopened()) update = WINDOW_UPDATE;
         this.lock.release();
-        if (update) this.sendAck();
       }
       this.above.pop(msg);
     }
@@ -570,7 +589,7 @@ export class TcpLayer extends Layer {
     else if (fin) this.sendSegment(TcpFlag.FIN | TcpFlag.ACK, seq, ack, window, 0);
     else if (length > 0) {
       const at = msg.prepend(TCP_HEADER_BYTES);
-      writeTcpHeader(msg.view, at, this.ends.localPort, this.ends.remotePort, seq, ack, TcpFlag.ACK | TcpFlag.PSH, window);
+      writeTcpHeader(msg.view, at, this.ends.localPort, this.tcb.f[Tcb.remotePort]!, seq, ack, TcpFlag.ACK | TcpFlag.PSH, window);
       this.fillChecksum(msg, at);
       this.below.push(msg);
     }
@@ -600,7 +619,15 @@ export class TcpLayer extends Layer {
   }
 
   /** A segment without data (SYN, SYN-ACK, ACK, FIN, RST) from this layer's own buffer. */
-  private sendSegment(flags: number, seq: number, ack: number, window: number, mss: number, shift = -1, port = this.ends.remotePort): void {
+  private sendSegment(
+    flags: number,
+    seq: number,
+    ack: number,
+    window: number,
+    mss: number,
+    shift = -1,
+    port = this.tcb.f[Tcb.remotePort]!,
+  ): void {
     const msg = this.ctlMsg;
     msg.resetPayload(0);
     const at = msg.prepend(tcpHeaderBytesFor(mss, shift));

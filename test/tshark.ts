@@ -1,0 +1,81 @@
+// Wireshark's dissectors as a second opinion on a capture: each frame's protocol chain, its IP and
+// transport checksums verified (status 1 good, 0 bad, 2 unverified), whether it is malformed, and
+// the severities of its expert notes (0x400000 note, 0x600000 warning, 0x800000 error: a bad
+// checksum or a malformed field).
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { PROCESS_LIMIT_MS } from './time-limit.js';
+
+const PI_ERROR = 0x800000;
+
+export interface DissectedFrame {
+  protocols: string;
+  ipChecksum: string;
+  transportChecksum: string;
+  malformed: string;
+  severities: string;
+  line: string;
+}
+
+/** Every frame of the capture as tshark dissects it, with IP and `transport` checksums checked. */
+export function dissect(tshark: string, file: string, transport: 'tcp' | 'udp', extra: readonly string[] = []): DissectedFrame[] {
+  const r = spawnSync(
+    tshark,
+    [
+      '-r',
+      file,
+      '-o',
+      'ip.check_checksum:TRUE',
+      '-o',
+      `${transport}.check_checksum:TRUE`,
+      ...extra,
+      '-T',
+      'fields',
+      '-e',
+      'frame.protocols',
+      '-e',
+      'ip.checksum.status',
+      '-e',
+      `${transport}.checksum.status`,
+      '-e',
+      '_ws.malformed',
+      '-e',
+      '_ws.expert.severity',
+    ],
+    { encoding: 'utf8', timeout: PROCESS_LIMIT_MS, maxBuffer: 256 << 20 },
+  );
+  assert.is(r.status, 0, r.stderr);
+  return r.stdout
+    .replace(/\n$/, '')
+    .split('\n')
+    .map((line) => {
+      const [protocols, ipChecksum, transportChecksum, malformed, severities] = line.split('\t');
+      return {
+        protocols: protocols!,
+        ipChecksum: ipChecksum!,
+        transportChecksum: transportChecksum!,
+        malformed: malformed!,
+        severities: severities ?? '',
+        line,
+      };
+    });
+}
+
+/** The frame is well formed: IP and transport checksums good (where it has the transport), nothing malformed, no expert error. */
+export function assertWellFormed(frame: DissectedFrame, transport: 'tcp' | 'udp'): void {
+  assert.is(frame.ipChecksum.split(',')[0], '1', `IP checksum good: ${frame.line}`);
+  if (frame.protocols.includes(`:${transport}`))
+    assert.is(frame.transportChecksum, '1', `${transport.toUpperCase()} checksum good: ${frame.line}`);
+  assert.is(frame.malformed, '', `not malformed: ${frame.line}`);
+  assert.ok(
+    frame.severities.split(',').every((v) => v === '' || Number(v) < PI_ERROR),
+    `no expert error: ${frame.line}`,
+  );
+}
+
+/** "N frames: chain ×n, ..." for a log line. */
+export function chainSummary(frames: readonly DissectedFrame[]): string {
+  const chains = new Map<string, number>();
+  for (const f of frames) chains.set(f.protocols, (chains.get(f.protocols) ?? 0) + 1);
+  return `${frames.length} frames: ${[...chains].map(([c, n]) => `${c} ×${n}`).join(', ')}`;
+}
