@@ -289,7 +289,10 @@ export const XKBENCH: CommandSpec = {
   operands: '',
   positionals: 0,
   flags: FLAGS,
-  subcommands: [['ab REF', 'this code against commit REF, in alternation (ab --help)']],
+  subcommands: [
+    ['ab REF', 'this code against commit REF, in alternation (ab --help)'],
+    ['kernel', 'our tcp/ip/eth against the Linux kernel over a TAP device, and Linux against itself (kernel --help)'],
+  ],
 };
 
 /** Parses a duration: a number with ms, s, m or h (a bare number is seconds). */

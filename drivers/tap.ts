@@ -85,16 +85,7 @@ export class TapLink implements FrameSink {
 
   /** Binds our end of the bridge. */
   static async open(options: TapOptions): Promise<TapLink> {
-    const socket = dgram.createSocket({ type: 'udp4', recvBufferSize: SOCKET_BUFFER_BYTES, sendBufferSize: SOCKET_BUFFER_BYTES });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.bind(options.port, LOOPBACK, () => {
-        socket.off('error', reject);
-        resolve();
-      });
-    });
-    await new Promise<void>((resolve) => socket.connect(options.bridgePort, LOOPBACK, resolve));
-    return new TapLink(socket, options);
+    return new TapLink(await bridgeSocket(options.port, options.bridgePort), options);
   }
 
   /** The stack sends through this link and takes its frames; `afterBatch` runs once after each batch of arrivals. */
@@ -155,8 +146,23 @@ export class TapLink implements FrameSink {
     }
   }
 
-  /** Closes our end of the bridge. */
-  close(): Promise<void> {
-    return new Promise((resolve) => this.socket.close(() => resolve()));
+  /** Closes our end of the bridge once the frames handed to the socket are sent (a last ACK among them). */
+  async close(): Promise<void> {
+    for (let waited = 0; this.held > 0 && waited < 100; waited++) await new Promise((resolve) => setTimeout(resolve, 1));
+    await new Promise<void>((resolve) => this.socket.close(() => resolve()));
   }
+}
+
+/** A UDP socket bound to `port` on the loopback and connected to the bridge's `bridgePort` there. */
+export async function bridgeSocket(port: number, bridgePort: number): Promise<dgram.Socket> {
+  const socket = dgram.createSocket({ type: 'udp4', recvBufferSize: SOCKET_BUFFER_BYTES, sendBufferSize: SOCKET_BUFFER_BYTES });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(port, LOOPBACK, () => {
+      socket.off('error', reject);
+      resolve();
+    });
+  });
+  await new Promise<void>((resolve) => socket.connect(bridgePort, LOOPBACK, resolve));
+  return socket;
 }

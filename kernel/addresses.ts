@@ -16,5 +16,5 @@ export const KERNEL_TAP: TapAddress = { mac: KERNEL.mac, ip: KERNEL.ip, prefix: 
 /** The second kernel's TAP device (Linux to Linux): at the far end's addresses. */
 export const SECOND_KERNEL_TAP: TapAddress = { mac: FAR.mac, ip: FAR.ip, prefix: SUBNET_PREFIX, peerIp: KERNEL.ip, peerMac: KERNEL.mac };
 
-/** Loopback UDP ports: the kernel's bridge (socat's end, ours), then the second kernel's. */
-export const BRIDGE_PORTS = { kernel: 47001, kernelOurs: 47002, second: 47003, secondOurs: 47004 } as const;
+/** Loopback UDP ports: the kernel's bridge (socat's end, ours), the second kernel's, and the echo's (the bridge alone). */
+export const BRIDGE_PORTS = { kernel: 47001, kernelOurs: 47002, second: 47003, secondOurs: 47004, echo: 47005, echoOurs: 47006 } as const;

@@ -30,7 +30,8 @@ export interface BridgeOptions {
   /** socat's UDP port on the loopback, and ours. */
   bridgePort: number;
   ourPort: number;
-  address: TapAddress;
+  /** Its addresses; absent for a device that only carries frames (the bridge's echo): then it is only brought up. */
+  address?: TapAddress;
   /** A namespace to move the device into before it is configured (its name under /run/netns); this one when absent. */
   moveTo?: string;
 }
@@ -87,6 +88,10 @@ export class Bridge {
     const { device, address, moveTo } = this.options;
     if (moveTo !== undefined) ip(['link', 'set', 'dev', device, 'netns', moveTo]);
     const inNs = moveTo !== undefined ? ['-n', moveTo] : [];
+    if (address === undefined) {
+      ip([...inNs, 'link', 'set', 'dev', device, 'mtu', '1500', 'up']);
+      return;
+    }
     ip([...inNs, 'link', 'set', 'dev', device, 'address', address.mac, 'mtu', '1500', 'up']);
     ip([...inNs, 'addr', 'add', `${address.ip}/${address.prefix}`, 'dev', device]);
     ip([...inNs, 'neigh', 'replace', address.peerIp, 'lladdr', address.peerMac, 'dev', device, 'nud', 'permanent']);
