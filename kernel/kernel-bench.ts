@@ -16,6 +16,9 @@ import { runOurEnd } from './our-end.js';
 import { Relay } from './relay.js';
 import { type KernelBenchTask, type KernelSample, TRANSFERS, type Transfer } from './kernel-bench-task.js';
 
+/** What a measurement answers; its round and transfer are added by the caller. */
+type Measured = Omit<KernelSample, 'event' | 'round' | 'transfer'>;
+
 const WRITE = 4096;
 let nextPort = 20000;
 
@@ -28,12 +31,9 @@ function rate(bytes: number, firstAt: number, lastAt: number): { mbits: number; 
   return { mbits: (bytes * 8) / seconds / 1e6, seconds };
 }
 
-function failIf(what: string, error: string | null): void {
-  if (error !== null) throw new Error(`${what}: ${error}`);
-}
-
-async function oursToLinux(task: KernelBenchTask, bytes: number): Promise<Omit<KernelSample, 'event' | 'round' | 'transfer'>> {
-  const sink = new LinuxEnd({
+/** The kernel's listener, receiving `bytes` and closing after the sender. */
+function kernelSink(task: KernelBenchTask, bytes: number): LinuxEnd {
+  return new LinuxEnd({
     mode: 'sink',
     host: KERNEL.ip,
     port: KERNEL.port,
@@ -42,6 +42,14 @@ async function oursToLinux(task: KernelBenchTask, bytes: number): Promise<Omit<K
     closeFirst: false,
     limitMs: task.limitMs,
   });
+}
+
+function failIf(what: string, error: string | null): void {
+  if (error !== null) throw new Error(`${what}: ${error}`);
+}
+
+async function oursToLinux(task: KernelBenchTask, bytes: number): Promise<Measured> {
+  const sink = kernelSink(task, bytes);
   await sink.ready;
   const link = await TapLink.open({ port: BRIDGE_PORTS.kernelOurs, bridgePort: BRIDGE_PORTS.kernel });
   try {
@@ -70,7 +78,7 @@ async function oursToLinux(task: KernelBenchTask, bytes: number): Promise<Omit<K
   }
 }
 
-async function linuxToOurs(task: KernelBenchTask, bytes: number): Promise<Omit<KernelSample, 'event' | 'round' | 'transfer'>> {
+async function linuxToOurs(task: KernelBenchTask, bytes: number): Promise<Measured> {
   const link = await TapLink.open({ port: BRIDGE_PORTS.kernelOurs, bridgePort: BRIDGE_PORTS.kernel });
   const port = nextPort++;
   const ours = runOurEnd(link, {
@@ -106,20 +114,12 @@ async function linuxToOurs(task: KernelBenchTask, bytes: number): Promise<Omit<K
   }
 }
 
-async function linuxToLinux(task: KernelBenchTask, bytes: number): Promise<Omit<KernelSample, 'event' | 'round' | 'transfer'>> {
+async function linuxToLinux(task: KernelBenchTask, bytes: number): Promise<Measured> {
   const relay = await Relay.open(
     { port: BRIDGE_PORTS.kernelOurs, bridgePort: BRIDGE_PORTS.kernel },
     { port: BRIDGE_PORTS.secondOurs, bridgePort: BRIDGE_PORTS.second },
   );
-  const sink = new LinuxEnd({
-    mode: 'sink',
-    host: KERNEL.ip,
-    port: KERNEL.port,
-    bytes,
-    seed: task.seed,
-    closeFirst: false,
-    limitMs: task.limitMs,
-  });
+  const sink = kernelSink(task, bytes);
   try {
     await sink.ready;
     const source = new LinuxEnd(
@@ -148,11 +148,7 @@ async function linuxToLinux(task: KernelBenchTask, bytes: number): Promise<Omit<
   }
 }
 
-async function measure(
-  task: KernelBenchTask,
-  transfer: Transfer,
-  bytes: number,
-): Promise<Omit<KernelSample, 'event' | 'round' | 'transfer'>> {
+async function measure(task: KernelBenchTask, transfer: Transfer, bytes: number): Promise<Measured> {
   switch (transfer) {
     case 'ours-to-linux':
       return oursToLinux(task, bytes);

@@ -27,6 +27,7 @@ function scapyPython(): string | null {
   return null;
 }
 const python = scapyPython();
+const noScapy = python === null ? "Scapy's IPsec is not installed (Debian: apt-get install python3-scapy)" : null;
 
 function scapy<T>(request: object): T {
   const r = spawnSync(python!, [SCRIPT], { input: JSON.stringify(request), encoding: 'utf8', timeout: PROCESS_LIMIT_MS });
@@ -53,7 +54,7 @@ function inner(msg: Msg, n: number): string {
 
 testWhere(
   test,
-  python === null ? "Scapy's IPsec is not installed (Debian: apt-get install python3-scapy)" : null,
+  noScapy,
   'Scapy verifies the ICV of every AH packet we send and unwraps its datagram; one with a flipped bit it refuses',
   () => {
     const { stack, sent } = gateway();
@@ -84,35 +85,30 @@ testWhere(
   },
 );
 
-testWhere(
-  test,
-  python === null ? "Scapy's IPsec is not installed (Debian: apt-get install python3-scapy)" : null,
-  'we accept every AH packet Scapy makes and deliver its datagram; one with a flipped bit we refuse',
-  () => {
-    const { stack, delivered } = gateway();
-    const msg = new BufferPool(1).get();
-    const datagrams: string[] = [];
-    for (let n = 0; n <= DATAGRAMS; n++) datagrams.push(inner(msg, n));
-    const frames = scapy<string[]>({
-      mode: 'make',
-      ...association,
-      sender: KERNEL.ip,
-      receiver: FAR.ip,
-      senderMac: KERNEL.mac,
-      receiverMac: FAR.mac,
-      datagrams,
-      flip: DATAGRAMS,
-    });
-    const frame = new BufferPool(1).get();
-    for (const hex of frames) {
-      const bytes = Buffer.from(hex, 'hex');
-      frame.loadFrame(bytes, 0, bytes.length, stack.linkHeaderBytes);
-      stack.receive(frame);
-    }
-    assert.equal(delivered, datagrams.slice(0, DATAGRAMS));
-    assert.equal(stack.drops.toRecord(), { 'ah-digest': 1 });
-    console.log(`  we accepted ${DATAGRAMS} of Scapy's AH packets and refused the flipped one (ah-digest)`);
-  },
-);
+testWhere(test, noScapy, 'we accept every AH packet Scapy makes and deliver its datagram; one with a flipped bit we refuse', () => {
+  const { stack, delivered } = gateway();
+  const msg = new BufferPool(1).get();
+  const datagrams: string[] = [];
+  for (let n = 0; n <= DATAGRAMS; n++) datagrams.push(inner(msg, n));
+  const frames = scapy<string[]>({
+    mode: 'make',
+    ...association,
+    sender: KERNEL.ip,
+    receiver: FAR.ip,
+    senderMac: KERNEL.mac,
+    receiverMac: FAR.mac,
+    datagrams,
+    flip: DATAGRAMS,
+  });
+  const frame = new BufferPool(1).get();
+  for (const hex of frames) {
+    const bytes = Buffer.from(hex, 'hex');
+    frame.loadFrame(bytes, 0, bytes.length, stack.linkHeaderBytes);
+    stack.receive(frame);
+  }
+  assert.equal(delivered, datagrams.slice(0, DATAGRAMS));
+  assert.equal(stack.drops.toRecord(), { 'ah-digest': 1 });
+  console.log(`  we accepted ${DATAGRAMS} of Scapy's AH packets and refused the flipped one (ah-digest)`);
+});
 
 test.run();
