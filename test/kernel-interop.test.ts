@@ -10,15 +10,13 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { AhResult } from '../kernel/ah-case.js';
-import type { InteropCase, TcpCase, TcpResult } from '../kernel/interop-case.js';
-import { Namespace, kernelAhProblem, kernelPeerProblem, namespaceNames } from '../kernel/netns.js';
+import type { TcpCase, TcpResult } from '../kernel/interop-case.js';
+import { CASE_SCRIPT, runCase } from './kernel-case.js';
+import { Namespace, kernelPeerProblem, namespaceNames } from '../kernel/netns.js';
 import { PROCESS_LIMIT_MS } from './time-limit.js';
 import { findTool, testWhere } from './tools.js';
 import { assertWellFormed, chainSummary, dissect } from './tshark.js';
 
-const CASE_SCRIPT = fileURLToPath(new URL('../kernel/interop-case.js', import.meta.url));
 const MIB = 1 << 20;
 const TRANSFER = 10 * MIB;
 const CASE_LIMIT_MS = 60_000;
@@ -26,33 +24,18 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xkbench-kernel-'));
 const missing = kernelPeerProblem();
 const tshark = findTool('tshark');
 
-/** Runs one case in a namespace of its own, removed however the case ends; answers its JSON result. */
-function runCase<R>(c: InteropCase): R {
-  const ns = Namespace.create('interop');
-  try {
-    const r = spawnSync('ip', ['netns', 'exec', ns.name, process.execPath, CASE_SCRIPT, JSON.stringify(c)], {
-      encoding: 'utf8',
-      timeout: PROCESS_LIMIT_MS,
-    });
-    assert.is(r.status, 0, `the case ran: ${r.stderr}`);
-    return JSON.parse(r.stdout) as R;
-  } finally {
-    ns.remove();
-  }
-}
-
 function mbits(bytes: number, firstAt: number, lastAt: number): string {
   return ((bytes * 8) / ((lastAt - firstAt) * 1000)).toFixed(0);
 }
 
 /** tshark reads the capture: no malformed frame, no bad IP or TCP checksum. Answers its summary. */
-function checkCapture(file: string, transport: 'tcp' | 'udp' = 'tcp', chain = /^eth:ethertype:ip:tcp(:data)?$/): string {
+function checkCapture(file: string): string {
   if (tshark === null) return 'no tshark here: capture not dissected';
   // Thrift's heuristic takes random payload for its own messages; it has no part in this exchange.
-  const frames = dissect(tshark, file, transport, ['--disable-protocol', 'thrift']);
+  const frames = dissect(tshark, file, 'tcp', ['--disable-protocol', 'thrift']);
   for (const frame of frames) {
-    assert.match(frame.protocols, chain, frame.line);
-    assertWellFormed(frame, transport);
+    assert.match(frame.protocols, /^eth:ethertype:ip:tcp(:data)?$/, frame.line);
+    assertWellFormed(frame, 'tcp');
   }
   return `tshark: ${chainSummary(frames)}, checksums good in all`;
 }
@@ -114,32 +97,6 @@ for (const [i, shape] of TCP_CASES.entries()) {
     fs.rmSync(capture, { force: true });
   });
 }
-
-const DATAGRAMS = 64;
-
-testWhere(
-  test,
-  missing ?? kernelAhProblem(),
-  `ah(md5)/ip/eth against the kernel's xfrm AH tunnel (hmac(md5), 96-bit ICV): ${DATAGRAMS} datagrams each way arrive whole; ` +
-    'a packet with a flipped bit is refused by both',
-  () => {
-    const capture = path.join(dir, 'ah.pcap');
-    const r = runCase<AhResult>({ kind: 'ah', datagrams: DATAGRAMS, capture, seed: 5, limitMs: CASE_LIMIT_MS });
-    assert.is(r.kernelReceived, DATAGRAMS, "the kernel's socket received our datagrams, and not the corrupted one");
-    assert.is(r.kernelIntact, DATAGRAMS);
-    assert.not.ok(r.kernelTookCorrupted);
-    assert.is(r.oursReceived, DATAGRAMS, "we delivered the kernel's datagrams, and not the corrupted one");
-    assert.is(r.oursIntact, DATAGRAMS);
-    assert.not.ok(r.oursTookCorrupted);
-    assert.equal(r.ourDrops, { 'ah-digest': 1 });
-    // An AH packet whose ICV does not match fails the state's input: XfrmInStateProtoError.
-    const failed = (r.xfrmStatAfter.XfrmInStateProtoError ?? 0) - (r.xfrmStatBefore.XfrmInStateProtoError ?? 0);
-    assert.is(failed, 1, `the kernel refused one packet: ${JSON.stringify(r.xfrmStatAfter)}`);
-    const summary = checkCapture(capture, 'udp', /^eth:ethertype:ip:ah:ip:udp:data$/);
-    console.log(`  xfrm statistics after the exchange: ${JSON.stringify(r.xfrmStatAfter)}\n${r.xfrmState}  ${summary}`);
-  },
-  false,
-);
 
 testWhere(test, missing, 'a case that fails leaves no namespace behind', () => {
   const before = namespaceNames().length;
