@@ -291,7 +291,7 @@ export const XKBENCH: CommandSpec = {
   flags: FLAGS,
   subcommands: [
     ['ab REF', 'this code against commit REF, in alternation (ab --help)'],
-    ['kernel', 'our tcp/ip/eth against the Linux kernel over a TAP device, and Linux against itself (kernel --help)'],
+    ['kernel', "our tcp/ip/eth against Linux's TCP (kernel --help)"],
   ],
 };
 

@@ -1,9 +1,9 @@
 // A Linux kernel with what this machine's lacks, for the interoperability tests that need it (AH:
 // a kernel built without CONFIG_INET_AH takes no AH security association): Debian's kernel
 // (linux-image-amd64) booted in QEMU under software emulation, with this machine's root file system
-// shared read-only over virtio-9p, so the same node, ip, socat and checkout run inside. A tmpfs
-// takes /tmp and /run there; one folder of this machine's is shared writable at its own path, for
-// the script to run and for what it writes. The initramfs is made here, from busybox (static) and
+// shared read-only over virtio-9p, so the same node, ip, socat and checkout (wherever it is, /tmp
+// too) run inside. A tmpfs takes /run there (network namespaces); one folder of this machine's is
+// shared writable at its own path, for the script to run and for what it writes. The initramfs is made here, from busybox (static) and
 // the kernel's own modules for virtio and 9p, and the VM powers off when the script ends.
 
 import { spawn, spawnSync } from 'node:child_process';
@@ -75,7 +75,6 @@ function initScript(modules: readonly string[]): string {
 for m in ${modules.map((m) => path.basename(m)).join(' ')}; do /bin/busybox insmod /lib/$m; done
 /bin/busybox mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,ro root /host
 for d in proc sys dev; do /bin/busybox mount --bind /$d /host/$d; done
-/bin/busybox mount -t tmpfs tmp /host/tmp
 /bin/busybox mount -t tmpfs run /host/run
 shared=$(/bin/busybox sed -n 's/.*xkshared=\\([^ ]*\\).*/\\1/p' /proc/cmdline)
 /bin/busybox mkdir -p /host$shared

@@ -14,6 +14,13 @@ export interface DissectedFrame {
   transportChecksum: string;
   malformed: string;
   severities: string;
+  /** The (outer) IPv4 source address. */
+  source: string;
+  /**
+   * A TCP checksum of 0xffff where 0x0000 was computed: the same one's complement zero (RFC 1624),
+   * which every receiver's check accepts; tshark calls it bad. Linux sends a few.
+   */
+  negativeZero: boolean;
   line: string;
 }
 
@@ -41,6 +48,9 @@ export function dissect(tshark: string, file: string, transport: 'tcp' | 'udp', 
       '_ws.malformed',
       '-e',
       '_ws.expert.severity',
+      '-e',
+      'ip.src',
+      ...(transport === 'tcp' ? ['-e', 'tcp.checksum.ffff'] : []),
     ],
     { encoding: 'utf8', timeout: PROCESS_LIMIT_MS, maxBuffer: 256 << 20 },
   );
@@ -49,13 +59,15 @@ export function dissect(tshark: string, file: string, transport: 'tcp' | 'udp', 
     .replace(/\n$/, '')
     .split('\n')
     .map((line) => {
-      const [protocols, ipChecksum, transportChecksum, malformed, severities] = line.split('\t');
+      const [protocols, ipChecksum, transportChecksum, malformed, severities, source, ffff] = line.split('\t');
       return {
         protocols: protocols!,
         ipChecksum: ipChecksum!,
         transportChecksum: transportChecksum!,
         malformed: malformed!,
         severities: severities ?? '',
+        source: (source ?? '').split(',')[0]!,
+        negativeZero: transport === 'tcp' && (ffff ?? '') !== '',
         line,
       };
     });
