@@ -1,17 +1,29 @@
 // crypto-js provider. crypto-js's one-shot API allocates WordArrays per call, so this drives its
-// block functions directly (DES/TripleDES encryptBlock, MD5's compression function) on a few
-// scratch words made at set-up, and does CBC chaining and MD5 padding here: no allocation per packet.
+// block functions directly (DES, TripleDES and AES encryptBlock; MD5's, SHA-1's and SHA-256's
+// compression functions) on a few scratch words made at set-up, and does CBC chaining and the
+// hashes' padding here: no allocation per packet. crypto-js has no GCM and no ChaCha20-Poly1305.
 
 import CryptoJS from 'crypto-js';
-import { type CbcCipher, type CipherName, type CryptoProvider, type Md5Hasher, checkCbcLength, checkKey } from './provider.js';
-import { HmacMd5 } from './hmac-md5.js';
+import {
+  type AeadName,
+  BLOCK_BYTES,
+  type CbcCipher,
+  type CipherName,
+  type CryptoProvider,
+  DIGEST_BYTES,
+  type HashName,
+  type Hasher,
+  checkCbcLength,
+  checkKey,
+} from './provider.js';
+import { Hmac } from './hmac.js';
 
 interface BlockCipher {
   encryptBlock(words: number[], offset: number): void;
   decryptBlock(words: number[], offset: number): void;
 }
 
-interface Md5Internals {
+interface HashInternals {
   _hash: { words: number[] };
   _doProcessBlock(words: number[], offset: number): void;
 }
@@ -46,10 +58,21 @@ class ViewCache {
   }
 }
 
+const BLOCK_ALGOS: Record<CipherName, { createEncryptor(key: CryptoJS.lib.WordArray): unknown }> = {
+  des: CryptoJS.algo.DES,
+  '3des': CryptoJS.algo.TripleDES,
+  aes128: CryptoJS.algo.AES,
+  aes256: CryptoJS.algo.AES,
+};
+
 class CryptoJsCbc implements CbcCipher {
+  readonly blockBytes: number;
   private readonly block: BlockCipher;
-  private readonly w = [0, 0];
+  /** The block being worked on, as crypto-js's 32-bit words (2 for DES, 4 for AES). */
+  private readonly w: number[];
   private readonly views = new ViewCache();
+  /** The previous block (the IV, then each ciphertext block), word by word. */
+  private readonly prev: number[];
   private counter = 0;
 
   constructor(
@@ -58,66 +81,87 @@ class CryptoJsCbc implements CbcCipher {
     private readonly instance: number,
   ) {
     checkKey(name, key);
-    const algo = name === 'des' ? CryptoJS.algo.DES : CryptoJS.algo.TripleDES;
-    this.block = algo.createEncryptor(toWordArray(key)) as unknown as BlockCipher;
+    this.blockBytes = BLOCK_BYTES[name];
+    this.w = new Array<number>(this.blockBytes / 4).fill(0);
+    this.prev = new Array<number>(this.blockBytes / 4).fill(0);
+    this.block = BLOCK_ALGOS[name].createEncryptor(toWordArray(key)) as BlockCipher;
   }
 
   encrypt(bytes: Uint8Array, ivOffset: number, length: number): void {
-    checkCbcLength(length);
+    checkCbcLength(length, this.blockBytes);
     const view = this.views.get(bytes);
     const w = this.w;
+    const n = w.length;
+    // The nonce block [instance, zeros, counter] (provider.ts writeNonceBlock), encrypted: the IV.
+    w.fill(0);
     w[0] = this.instance | 0;
-    w[1] = this.counter | 0;
+    w[n - 1] = this.counter | 0;
     this.counter = (this.counter + 1) >>> 0;
     this.block.encryptBlock(w, 0);
-    view.setInt32(ivOffset, w[0]!);
-    view.setInt32(ivOffset + 4, w[1]!);
+    for (let j = 0; j < n; j++) view.setInt32(ivOffset + 4 * j, w[j]!);
     this.encryptWithIv(bytes, ivOffset, length);
   }
 
   encryptWithIv(bytes: Uint8Array, ivOffset: number, length: number): void {
-    checkCbcLength(length);
+    const block = this.blockBytes;
+    checkCbcLength(length, block);
     const view = this.views.get(bytes);
     const w = this.w;
-    let c0 = view.getInt32(ivOffset);
-    let c1 = view.getInt32(ivOffset + 4);
-    const end = ivOffset + 8 + length;
-    for (let i = ivOffset + 8; i < end; i += 8) {
-      w[0] = view.getInt32(i) ^ c0;
-      w[1] = view.getInt32(i + 4) ^ c1;
+    const c = this.prev;
+    const n = w.length;
+    for (let j = 0; j < n; j++) c[j] = view.getInt32(ivOffset + 4 * j);
+    const end = ivOffset + block + length;
+    for (let i = ivOffset + block; i < end; i += block) {
+      for (let j = 0; j < n; j++) w[j] = view.getInt32(i + 4 * j) ^ c[j]!;
       this.block.encryptBlock(w, 0);
-      c0 = w[0]!;
-      c1 = w[1]!;
-      view.setInt32(i, c0);
-      view.setInt32(i + 4, c1);
+      for (let j = 0; j < n; j++) {
+        c[j] = w[j]!;
+        view.setInt32(i + 4 * j, w[j]!);
+      }
     }
   }
 
   decrypt(bytes: Uint8Array, ivOffset: number, length: number): void {
-    checkCbcLength(length);
+    const block = this.blockBytes;
+    checkCbcLength(length, block);
     const view = this.views.get(bytes);
     const w = this.w;
-    let p0 = view.getInt32(ivOffset);
-    let p1 = view.getInt32(ivOffset + 4);
-    const end = ivOffset + 8 + length;
-    for (let i = ivOffset + 8; i < end; i += 8) {
-      const c0 = view.getInt32(i);
-      const c1 = view.getInt32(i + 4);
-      w[0] = c0;
-      w[1] = c1;
+    const p = this.prev;
+    const n = w.length;
+    for (let j = 0; j < n; j++) p[j] = view.getInt32(ivOffset + 4 * j);
+    const end = ivOffset + block + length;
+    for (let i = ivOffset + block; i < end; i += block) {
+      for (let j = 0; j < n; j++) w[j] = view.getInt32(i + 4 * j);
       this.block.decryptBlock(w, 0);
-      view.setInt32(i, w[0]! ^ p0);
-      view.setInt32(i + 4, w[1]! ^ p1);
-      p0 = c0;
-      p1 = c1;
+      for (let j = 0; j < n; j++) {
+        const cipherWord = view.getInt32(i + 4 * j);
+        view.setInt32(i + 4 * j, w[j]! ^ p[j]!);
+        p[j] = cipherWord;
+      }
     }
   }
 }
 
-const MD5_INIT = [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476];
+/** Each hash's initial state (RFC 1321; FIPS 180-4 5.3.1 and 5.3.3), and its crypto-js algorithm. */
+const HASHES: Record<HashName, { init: readonly number[]; algo: { create(): unknown }; littleEndian: boolean }> = {
+  md5: { init: [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476], algo: CryptoJS.algo.MD5, littleEndian: true },
+  sha1: { init: [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0], algo: CryptoJS.algo.SHA1, littleEndian: false },
+  sha256: {
+    init: [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19],
+    algo: CryptoJS.algo.SHA256,
+    littleEndian: false,
+  },
+};
 
-class CryptoJsMd5 implements Md5Hasher {
-  private readonly md5 = CryptoJS.algo.MD5.create() as unknown as Md5Internals;
+/**
+ * MD5, SHA-1 or SHA-256 on crypto-js's compression function: the padding (0x80, zeros, the bit
+ * length: little-endian for MD5, big-endian for SHA) and the digest's byte order are done here.
+ */
+class CryptoJsHash implements Hasher {
+  readonly digestBytes: number;
+  private readonly hash: HashInternals;
+  private readonly init: readonly number[];
+  private readonly littleEndian: boolean;
   private readonly m: number[] = new Array<number>(16).fill(0);
   private readonly pending = new Uint8Array(64);
   private readonly pendingView = new DataView(this.pending.buffer);
@@ -125,9 +169,17 @@ class CryptoJsMd5 implements Md5Hasher {
   private pendingBytes = 0;
   private total = 0;
 
+  constructor(name: HashName) {
+    const h = HASHES[name];
+    this.digestBytes = DIGEST_BYTES[name];
+    this.hash = h.algo.create() as HashInternals;
+    this.init = h.init;
+    this.littleEndian = h.littleEndian;
+  }
+
   begin(): void {
-    const h = this.md5._hash.words;
-    for (let i = 0; i < 4; i++) h[i] = MD5_INIT[i]!;
+    const h = this.hash._hash.words;
+    for (let i = 0; i < this.init.length; i++) h[i] = this.init[i]! | 0;
     this.pendingBytes = 0;
     this.total = 0;
   }
@@ -158,31 +210,51 @@ class CryptoJsMd5 implements Md5Hasher {
       n = 0;
     }
     pending.fill(0, n, 56);
-    this.pendingView.setUint32(56, bits >>> 0, true);
-    this.pendingView.setUint32(60, Math.floor(bits / 0x100000000), true);
+    const low = bits >>> 0;
+    const high = Math.floor(bits / 0x100000000);
+    const le = this.littleEndian;
+    this.pendingView.setUint32(le ? 56 : 60, low, le);
+    this.pendingView.setUint32(le ? 60 : 56, high, le);
     this.compress(this.pendingView, 0);
-    const h = this.md5._hash.words;
-    for (let i = 0; i < 4; i++) {
+    const h = this.hash._hash.words;
+    for (let i = 0; i < this.digestBytes / 4; i++) {
       const word = h[i]!;
-      out[offset + i * 4] = word & 0xff;
-      out[offset + i * 4 + 1] = (word >>> 8) & 0xff;
-      out[offset + i * 4 + 2] = (word >>> 16) & 0xff;
-      out[offset + i * 4 + 3] = word >>> 24;
+      const at = offset + i * 4;
+      if (le) {
+        out[at] = word & 0xff;
+        out[at + 1] = (word >>> 8) & 0xff;
+        out[at + 2] = (word >>> 16) & 0xff;
+        out[at + 3] = word >>> 24;
+      } else {
+        out[at] = word >>> 24;
+        out[at + 1] = (word >>> 16) & 0xff;
+        out[at + 2] = (word >>> 8) & 0xff;
+        out[at + 3] = word & 0xff;
+      }
     }
     this.pendingBytes = 0;
   }
 
-  /** One 64-byte block; crypto-js reads big-endian words and swaps them itself. */
+  /** One 64-byte block, as big-endian words (crypto-js's MD5 swaps them itself). */
   private compress(view: DataView, at: number): void {
     const m = this.m;
     for (let j = 0; j < 16; j++) m[j] = view.getInt32(at + j * 4);
-    this.md5._doProcessBlock(m, 0);
+    this.hash._doProcessBlock(m, 0);
   }
 }
 
+/** What a run with --crypto cryptojs cannot do: crypto-js has no GCM and no ChaCha20-Poly1305. */
+export const CRYPTOJS_LACKS: readonly AeadName[] = ['aes128gcm', 'chacha20poly1305'];
+
 export const cryptoJsProvider: CryptoProvider = {
   name: 'cryptojs',
+  supports: (name) => !(CRYPTOJS_LACKS as readonly string[]).includes(name),
   createCipher: (name, key, instance) => new CryptoJsCbc(name, key, instance),
-  createMd5: () => new CryptoJsMd5(),
-  createHmacMd5: (key) => new HmacMd5(new CryptoJsMd5(), key),
+  createHash: (name) => new CryptoJsHash(name),
+  createMd5: () => new CryptoJsHash('md5'),
+  createHmac: (hash, key) => new Hmac(new CryptoJsHash(hash), key),
+  createHmacMd5: (key) => new Hmac(new CryptoJsHash('md5'), key),
+  createAead: (name) => {
+    throw new RangeError(`the cryptojs provider has no ${name} (crypto-js lacks it): use --crypto node`);
+  },
 };

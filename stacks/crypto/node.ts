@@ -3,14 +3,37 @@
 // block (nonce XOR last ciphertext block) first yields IV = E(nonce) and leaves the chain at the IV,
 // so one update() gives IV || CBC(IV, message). Decrypting IV || ciphertext through a continuing
 // chain gives garbage for the IV block and the plaintext after it. node:crypto still returns a new
-// Buffer per update(); that allocation is inside the provider and is why crypto-js is the default.
+// Buffer per update(), and an AEAD needs a new context per message (its nonce is set at creation);
+// those allocations are inside the provider and are why crypto-js is the default where it has the
+// algorithm.
 
 import * as crypto from 'node:crypto';
 import { copyBytes } from '../message.js';
-import { HMAC_MD5_96_BYTES, checkHmacKey } from './hmac-md5.js';
-import { type CbcCipher, type CipherName, type CryptoProvider, type Mac, type Md5Hasher, checkCbcLength, checkKey } from './provider.js';
+import { HMAC_MD5_96_BYTES, checkHmacKey } from './hmac.js';
+import {
+  AEAD_NONCE_BYTES,
+  AEAD_TAG_BYTES,
+  type Aead,
+  type AeadName,
+  BLOCK_BYTES,
+  type CbcCipher,
+  type CipherName,
+  type CryptoProvider,
+  DIGEST_BYTES,
+  type HashName,
+  type Hasher,
+  type Mac,
+  checkCbcLength,
+  checkKey,
+  writeAeadNonce,
+  writeNonceBlock,
+} from './provider.js';
 
-const OPENSSL_NAMES: Record<CipherName, string> = { des: 'des-cbc', '3des': 'des-ede3-cbc' };
+const OPENSSL_NAMES: Record<CipherName, string> = { des: 'des-cbc', '3des': 'des-ede3-cbc', aes128: 'aes-128-cbc', aes256: 'aes-256-cbc' };
+const OPENSSL_AEADS: Record<AeadName, crypto.CipherGCMTypes | crypto.CipherChaCha20Poly1305Types> = {
+  aes128gcm: 'aes-128-gcm',
+  chacha20poly1305: 'chacha20-poly1305',
+};
 
 export const LEGACY_PROVIDER_FLAG = '--openssl-legacy-provider';
 
@@ -25,10 +48,11 @@ export function nodeHasSingleDes(): boolean {
 }
 
 class NodeCbc implements CbcCipher {
+  readonly blockBytes: number;
   private readonly encryptor: crypto.Cipher;
   private readonly decryptor: crypto.Decipher;
   /** The encrypt chain's last ciphertext block. */
-  private readonly chain = new Uint8Array(8);
+  private readonly chain: Uint8Array;
   private counter = 0;
 
   constructor(
@@ -37,7 +61,9 @@ class NodeCbc implements CbcCipher {
     private readonly instance: number,
   ) {
     checkKey(name, key);
-    const zero = Buffer.alloc(8);
+    this.blockBytes = BLOCK_BYTES[name];
+    this.chain = new Uint8Array(this.blockBytes);
+    const zero = Buffer.alloc(this.blockBytes);
     try {
       this.encryptor = crypto.createCipheriv(OPENSSL_NAMES[name], key, zero);
       this.decryptor = crypto.createDecipheriv(OPENSSL_NAMES[name], key, zero);
@@ -56,50 +82,51 @@ class NodeCbc implements CbcCipher {
   }
 
   encrypt(bytes: Uint8Array, ivOffset: number, length: number): void {
-    checkCbcLength(length);
+    const block = this.blockBytes;
+    checkCbcLength(length, block);
     const chain = this.chain;
-    const instance = this.instance >>> 0;
     const counter = this.counter;
     this.counter = (counter + 1) >>> 0;
     // The first block fed is nonce XOR chain, so the chain's output is E(nonce), the IV.
-    bytes[ivOffset] = (instance >>> 24) ^ chain[0]!;
-    bytes[ivOffset + 1] = ((instance >>> 16) & 0xff) ^ chain[1]!;
-    bytes[ivOffset + 2] = ((instance >>> 8) & 0xff) ^ chain[2]!;
-    bytes[ivOffset + 3] = (instance & 0xff) ^ chain[3]!;
-    bytes[ivOffset + 4] = (counter >>> 24) ^ chain[4]!;
-    bytes[ivOffset + 5] = ((counter >>> 16) & 0xff) ^ chain[5]!;
-    bytes[ivOffset + 6] = ((counter >>> 8) & 0xff) ^ chain[6]!;
-    bytes[ivOffset + 7] = (counter & 0xff) ^ chain[7]!;
-    const total = 8 + length;
+    writeNonceBlock(bytes, ivOffset, block, this.instance, counter);
+    for (let i = 0; i < block; i++) bytes[ivOffset + i] = bytes[ivOffset + i]! ^ chain[i]!;
+    const total = block + length;
     const out = this.encryptor.update(bytes.subarray(ivOffset, ivOffset + total));
     copyBytes(bytes, ivOffset, out, 0, total);
-    copyBytes(chain, 0, out, total - 8, 8);
+    copyBytes(chain, 0, out, total - block, block);
   }
 
   encryptWithIv(bytes: Uint8Array, ivOffset: number, length: number): void {
-    checkCbcLength(length);
+    const block = this.blockBytes;
+    checkCbcLength(length, block);
     if (length === 0) return;
     // Feeding P1 XOR IV XOR chain makes the continuing chain compute E(P1 XOR IV).
     const chain = this.chain;
-    const first = ivOffset + 8;
-    for (let i = 0; i < 8; i++) bytes[first + i] = bytes[first + i]! ^ bytes[ivOffset + i]! ^ chain[i]!;
+    const first = ivOffset + block;
+    for (let i = 0; i < block; i++) bytes[first + i] = bytes[first + i]! ^ bytes[ivOffset + i]! ^ chain[i]!;
     const out = this.encryptor.update(bytes.subarray(first, first + length));
     copyBytes(bytes, first, out, 0, length);
-    copyBytes(chain, 0, out, length - 8, 8);
+    copyBytes(chain, 0, out, length - block, block);
   }
 
   decrypt(bytes: Uint8Array, ivOffset: number, length: number): void {
-    checkCbcLength(length);
-    const out = this.decryptor.update(bytes.subarray(ivOffset, ivOffset + 8 + length));
-    copyBytes(bytes, ivOffset + 8, out, 8, length);
+    const block = this.blockBytes;
+    checkCbcLength(length, block);
+    const out = this.decryptor.update(bytes.subarray(ivOffset, ivOffset + block + length));
+    copyBytes(bytes, ivOffset + block, out, block, length);
   }
 }
 
-class NodeMd5 implements Md5Hasher {
+class NodeHash implements Hasher {
+  readonly digestBytes: number;
   private hash: crypto.Hash | null = null;
 
+  constructor(private readonly name: HashName) {
+    this.digestBytes = DIGEST_BYTES[name];
+  }
+
   begin(): void {
-    this.hash = crypto.createHash('md5');
+    this.hash = crypto.createHash(this.name);
   }
 
   update(bytes: Uint8Array, offset: number, length: number): void {
@@ -107,23 +134,26 @@ class NodeMd5 implements Md5Hasher {
   }
 
   end(out: Uint8Array, offset: number): void {
-    copyBytes(out, offset, this.hash!.digest(), 0, 16);
+    copyBytes(out, offset, this.hash!.digest(), 0, this.digestBytes);
     this.hash = null;
   }
 }
 
-/** HMAC-MD5 through OpenSSL's own HMAC: one Hmac object and one digest per MAC. */
-class NodeHmacMd5 implements Mac {
+/** HMAC through OpenSSL's own HMAC: one Hmac object and one digest per MAC. */
+class NodeHmac implements Mac {
   private hmac: crypto.Hmac | null = null;
   private readonly key: Buffer;
 
-  constructor(key: Uint8Array) {
+  constructor(
+    private readonly hash: HashName,
+    key: Uint8Array,
+  ) {
     checkHmacKey(key);
     this.key = Buffer.from(key);
   }
 
   begin(): void {
-    this.hmac = crypto.createHmac('md5', this.key);
+    this.hmac = crypto.createHmac(this.hash, this.key);
   }
 
   update(bytes: Uint8Array, offset: number, length: number): void {
@@ -136,9 +166,70 @@ class NodeHmacMd5 implements Mac {
   }
 }
 
+/** AES-128-GCM or ChaCha20-Poly1305 through OpenSSL: a context per message, since its nonce is set at creation. */
+class NodeAead implements Aead {
+  private readonly key: Buffer;
+  private counter = 0;
+
+  constructor(
+    readonly name: AeadName,
+    key: Uint8Array,
+    private readonly instance: number,
+  ) {
+    checkKey(name, key);
+    this.key = Buffer.from(key);
+  }
+
+  seal(bytes: Uint8Array, nonceAt: number, aadAt: number, aadLength: number, at: number, length: number): void {
+    writeAeadNonce(bytes, nonceAt, this.instance, this.counter++);
+    this.sealWithNonce(bytes, nonceAt, aadAt, aadLength, at, length);
+  }
+
+  sealWithNonce(bytes: Uint8Array, nonceAt: number, aadAt: number, aadLength: number, at: number, length: number): void {
+    const c = crypto.createCipheriv(
+      OPENSSL_AEADS[this.name] as crypto.CipherGCMTypes,
+      this.key,
+      bytes.subarray(nonceAt, nonceAt + AEAD_NONCE_BYTES),
+      {
+        authTagLength: AEAD_TAG_BYTES,
+      },
+    );
+    c.setAAD(bytes.subarray(aadAt, aadAt + aadLength));
+    const out = c.update(bytes.subarray(at, at + length));
+    c.final();
+    copyBytes(bytes, at, out, 0, length);
+    copyBytes(bytes, at + length, c.getAuthTag(), 0, AEAD_TAG_BYTES);
+  }
+
+  open(bytes: Uint8Array, nonceAt: number, aadAt: number, aadLength: number, at: number, length: number): boolean {
+    const d = crypto.createDecipheriv(
+      OPENSSL_AEADS[this.name] as crypto.CipherGCMTypes,
+      this.key,
+      bytes.subarray(nonceAt, nonceAt + AEAD_NONCE_BYTES),
+      {
+        authTagLength: AEAD_TAG_BYTES,
+      },
+    );
+    d.setAAD(bytes.subarray(aadAt, aadAt + aadLength));
+    d.setAuthTag(bytes.subarray(at + length, at + length + AEAD_TAG_BYTES));
+    const out = d.update(bytes.subarray(at, at + length));
+    try {
+      d.final();
+    } catch {
+      return false; // the tag does not match: the plaintext stays where it was (not written back)
+    }
+    copyBytes(bytes, at, out, 0, length);
+    return true;
+  }
+}
+
 export const nodeProvider: CryptoProvider = {
   name: 'node',
+  supports: () => true,
   createCipher: (name, key, instance) => new NodeCbc(name, key, instance),
-  createMd5: () => new NodeMd5(),
-  createHmacMd5: (key) => new NodeHmacMd5(key),
+  createHash: (name) => new NodeHash(name),
+  createMd5: () => new NodeHash('md5'),
+  createHmac: (hash, key) => new NodeHmac(hash, key),
+  createHmacMd5: (key) => new NodeHmac('md5', key),
+  createAead: (name, key, instance) => new NodeAead(name, key, instance),
 };

@@ -8,7 +8,7 @@
 // only a verified packet moves the window (checked again under the lock, so two workers cannot
 // both accept one sequence number).
 
-import { HMAC_MD5_96_BYTES } from '../crypto/hmac-md5.js';
+import { HMAC_MD5_96_BYTES } from '../crypto/hmac.js';
 import type { Mac } from '../crypto/provider.js';
 import { type CbcCipher, DES_BLOCK_BYTES } from '../crypto/provider.js';
 import { type DropGroup, dropGroup } from '../drops.js';
