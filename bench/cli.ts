@@ -28,12 +28,11 @@ import { beneckeRows, scalingRows, shiehLaiRows } from '../results/model-report.
 import { RUN_COLUMNS, summarizeRuns } from '../results/rows.js';
 import { LEGACY_PROVIDER_FLAG, nodeHasSingleDes } from '../stacks/crypto/index.js';
 import type { Msg } from '../stacks/message.js';
-import { Stack, endpointPair } from '../stacks/stack.js';
 import { runLayerBenchmarks } from './layers.js';
 import { startCommand } from './args.js';
 import { EXIT, exitForSignal } from './exit-codes.js';
 import { type BenchConfig, faultsAsked } from './config.js';
-import { XKBENCH, configFrom } from './options.js';
+import { XKBENCH, configFrom, probeStack } from './options.js';
 import { gitCommit, packageVersion } from './version.js';
 import { estimatePlan, planLine } from './plan.js';
 import { findings } from '../results/findings.js';
@@ -402,7 +401,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const captures =
     config.pcap !== null
-      ? new Captures(config.pcap, new Map(config.stacks.map((s) => [s, new Stack(s, endpointPair()[0]).linkType])))
+      ? new Captures(config.pcap, new Map(config.stacks.map((s) => [s, probeStack(s).linkType])))
       : null;
   const stop = stopOnSignals();
   // The plan before any work: what will run, on how many threads, and about how long.

@@ -2,7 +2,8 @@
 // (exit 2) naming the flag, what was given and what is allowed.
 
 import type { Side } from '../drivers/workload-contract.js';
-import { CRYPTO_PROVIDERS } from '../stacks/crypto/index.js';
+import { CRYPTO_PROVIDERS, type CryptoProviderName, cryptoProvider } from '../stacks/crypto/index.js';
+import { kindOf } from '../stacks/registry.js';
 import {
   PAPER_STACKS,
   StackSpecError,
@@ -10,6 +11,7 @@ import {
   isIpsecSpec,
   isScreenSpec,
   isTcpSpec,
+  parseStackLayers,
   parseStackSpec,
   stackList,
 } from '../stacks/spec.js';
@@ -22,7 +24,7 @@ import {
   type HashField,
 } from '../parallel/dispatch.js';
 import { Stack, endpointPair } from '../stacks/stack.js';
-import { recordCapacity } from '../stacks/layers/des.js';
+import { recordCapacity } from '../stacks/layers/cbc-records.js';
 import * as os from 'node:os';
 import { THREAD_MEMORY_MIB, defaultWorkerSweep, fitPlan, thinned, threadMemoryProblem } from './plan.js';
 import { type CommandSpec, type FlagSpec, OptionError, type ParsedArgs, parseCommandLine, parseInteger } from './args.js';
@@ -371,7 +373,7 @@ function stackOptions(args: ParsedArgs): Pick<BenchConfig, 'stacks' | 'sides' | 
     throw new OptionError('--frame-sizes applies to IPsec gateway stacks, such as esp(3des,md5)/ip/eth; --stacks names none');
   const frameSizes = value('--frame-sizes', (t) => integerList('--frame-sizes', t, 64, MAX_PACKET), IPSEC_FRAME_SIZES);
   for (const spec of ipsecStacks) {
-    const fits = new Stack(spec, endpointPair()[0]).maxPayload;
+    const fits = probeStack(spec).maxPayload;
     const over = frameSizes.find((size) => size > fits);
     if (over !== undefined)
       throw new OptionError(
@@ -382,7 +384,7 @@ function stackOptions(args: ParsedArgs): Pick<BenchConfig, 'stacks' | 'sides' | 
   const packetSize = value('--packet-size', (t) => parseInteger('--packet-size', t, 1, MAX_PACKET), 4096);
   for (const spec of stacks) {
     if (isGatewaySpec(spec)) continue; // its traffic mix sets the sizes (16 to 1472 bytes of user data)
-    const fits = new Stack(spec, endpointPair()[0]).maxPayload;
+    const fits = probeStack(spec).maxPayload;
     if (packetSize > fits) {
       // TCP cuts a message into segments; a datagram must fit one frame.
       throw new OptionError(
@@ -489,6 +491,7 @@ export function configFrom(args: ParsedArgs, machineCores = cores(), memoryBytes
   const gateways = stacks.stacks.some(isGatewaySpec);
   const gateway = gatewayOptions(text, gateways);
   const cryptos = choices('--crypto', text('--crypto') ?? 'cryptojs', CRYPTO_PROVIDERS, 'provider');
+  checkProviders(stacks.stacks, cryptos);
   const sweep = sweepOptions(args, machineCores);
   const time = timeOptions(args, profile);
   const config: BenchConfig = {
@@ -518,6 +521,32 @@ export function configFrom(args: ParsedArgs, machineCores = cores(), memoryBytes
         'threads receive the stream in pieces, and each piece must name its message and its place in it',
     );
   return fitToMachine(config, text('--workers') !== undefined || text('--connections') !== undefined, memoryBytes);
+}
+
+/**
+ * A stack built only to read its sizes and link (before any work): on crypto-js, or on node where a
+ * layer needs what crypto-js lacks.
+ */
+export function probeStack(spec: string): Stack {
+  const needsNode = parseStackLayers(spec).some((layer) =>
+    (kindOf(layer.name).primitives?.(layer) ?? []).some((p) => !cryptoProvider('cryptojs').supports(p)),
+  );
+  return new Stack(spec, { ...endpointPair()[0], crypto: needsNode ? 'node' : 'cryptojs' });
+}
+
+/** Every layer's primitives in every provider asked for: crypto-js has no GCM and no ChaCha20-Poly1305. */
+function checkProviders(stacks: readonly string[], cryptos: readonly CryptoProviderName[]): void {
+  for (const stack of stacks)
+    for (const layer of parseStackLayers(stack))
+      for (const primitive of kindOf(layer.name).primitives?.(layer) ?? [])
+        for (const crypto of cryptos)
+          if (!cryptoProvider(crypto).supports(primitive)) {
+            const has = CRYPTO_PROVIDERS.filter((p) => cryptoProvider(p).supports(primitive));
+            throw new OptionError(
+              `--crypto ${crypto} cannot run layer ${layer.name} of stack ${stack}: the ${crypto} provider has no ${primitive}; ` +
+                `give --crypto ${has.join(' or ')}`,
+            );
+          }
 }
 
 /**

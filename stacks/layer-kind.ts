@@ -20,7 +20,7 @@ export interface LayerSpec {
 }
 
 /** The crypto primitives a layer runs on each packet (bench/primitives.ts measures each alone). */
-export type CryptoPrimitive = 'md5' | 'des' | '3des';
+export type CryptoPrimitive = 'md5' | 'des' | '3des' | 'aes128' | 'aes256' | 'sha1' | 'sha256' | 'aes128gcm' | 'chacha20poly1305';
 
 /** Everything a layer's constructor may need, prepared once per stack by the builder. */
 export interface LayerBuild {

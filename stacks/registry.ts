@@ -4,7 +4,9 @@
 
 import { reasonNames } from './drops.js';
 import type { CryptoPrimitive, LayerKind } from './layer-kind.js';
-import { DES_KIND, TDES_KIND } from './layers/des.js';
+import { AES128GCM_KIND, CHACHA20POLY1305_KIND } from './layers/aead-records.js';
+import { AES128_KIND, AES256_KIND, DES_KIND, TDES_KIND } from './layers/cbc-records.js';
+import { SHA1_KIND, SHA256_KIND } from './layers/hmac-ah.js';
 import { AH_KIND, ESP_KIND } from './layers/ipsec.js';
 import { IP_KIND } from './layers/ipv4.js';
 import { ETH_KIND, FDDI_KIND } from './layers/link.js';
@@ -16,9 +18,15 @@ import { UDP_KIND } from './layers/udp.js';
 export const LAYER_KINDS: readonly LayerKind[] = [
   DES_KIND,
   TDES_KIND,
+  AES128_KIND,
+  AES256_KIND,
+  AES128GCM_KIND,
+  CHACHA20POLY1305_KIND,
   TCP_KIND,
   UDP_KIND,
   MD5_KIND,
+  SHA1_KIND,
+  SHA256_KIND,
   SCREEN_KIND,
   ESP_KIND,
   AH_KIND,
@@ -45,7 +53,17 @@ export function kindOf(name: string): LayerKind {
 export const LAYER_NAMES: readonly string[] = LAYER_KINDS.map((kind) => kind.name);
 
 /** Crypto primitives from the dearest per byte to the cheapest: a stack's dominant one comes first. */
-export const PRIMITIVES_BY_COST: readonly CryptoPrimitive[] = ['3des', 'des', 'md5'];
+export const PRIMITIVES_BY_COST: readonly CryptoPrimitive[] = [
+  '3des',
+  'des',
+  'aes256',
+  'aes128',
+  'sha256',
+  'sha1',
+  'md5',
+  'chacha20poly1305',
+  'aes128gcm',
+];
 
 /** Every drop reason's report name, each header's once (FDDI and Ethernet share the link's). */
 export const DROP_REASON_NAMES: readonly string[] = [

@@ -32,17 +32,34 @@ export interface StackKeys {
   md5?: Uint8Array;
   /** IPsec's HMAC-MD5-96 key (esp, ah): 16 bytes. */
   hmac?: Uint8Array;
+  /** Today's ciphers (EXAMPLE_KEYS' when absent): AES-128 and AES-256 (CBC), AES-128-GCM, ChaCha20-Poly1305. */
+  aes128?: Uint8Array;
+  aes256?: Uint8Array;
+  aes128gcm?: Uint8Array;
+  chacha20poly1305?: Uint8Array;
+  /** HMAC-SHA1-96 (20 bytes) and HMAC-SHA-256-128 (32 bytes) keys of the sha1 and sha256 layers. */
+  sha1?: Uint8Array;
+  sha256?: Uint8Array;
 }
 
 function hex(text: string): Uint8Array {
   return Uint8Array.from(Buffer.from(text, 'hex'));
 }
 
-/** Keys of the published examples (FIPS 81, NIST SP 800-67): for tests and benchmarks, not secrets. */
-export const EXAMPLE_KEYS: StackKeys & Required<Pick<StackKeys, 'hmac'>> = {
+/**
+ * Keys of the published examples (FIPS 81, NIST SP 800-67, SP 800-38A F.2, the GCM test cases, RFC
+ * 8439 2.8.2, RFC 2202 and RFC 4231): for tests and benchmarks, not secrets.
+ */
+export const EXAMPLE_KEYS: Required<Omit<StackKeys, 'md5'>> = {
   des: hex('0123456789abcdef'),
   tdes: hex('0123456789abcdef23456789abcdef01456789abcdef0123'),
   hmac: hex('000102030405060708090a0b0c0d0e0f'),
+  aes128: hex('2b7e151628aed2a6abf7158809cf4f3c'),
+  aes256: hex('603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4'),
+  aes128gcm: hex('feffe9928665731c6d6a8f9467308308'),
+  chacha20poly1305: hex('808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f'),
+  sha1: hex('0b'.repeat(20)),
+  sha256: hex('0b'.repeat(32)),
 };
 
 export interface StackOptions {

@@ -26,7 +26,7 @@ const BAD: [string[], RegExp][] = [
   [['--durations', '1s'], /unknown flag --durations: did you mean --duration\?/],
   [['--work', '2'], /unknown flag --work: did you mean --workers\?/],
   [['-x'], /unknown flag -x/],
-  [['--stacks', 'tcp/foo/ip/fddi'], /--stacks: unknown layer 'foo' .*md5 or ip/],
+  [['--stacks', 'tcp/foo/ip/fddi'], /--stacks: unknown layer 'foo' .*md5, sha1, sha256 or ip/],
   [['--stacks', 'ip/tcp/fddi'], /'ip' cannot stand as the top layer/],
   [['--stacks', 'tcp/ip'], /without a link layer/],
   [['--side', 'both'], /--side 'both' is not a side: allowed are send, recv/],

@@ -24,15 +24,15 @@ function specError(spec: string): StackSpecError {
 test('an unknown layer is named with what may stand in its place', () => {
   const err = specError('tcp/foo/ip/fddi');
   assert.is(err.layer, 'foo');
-  assert.equal(err.allowed, ['md5', 'ip']);
+  assert.equal(err.allowed, ['md5', 'sha1', 'sha256', 'ip']);
   assert.match(err.message, /unknown layer 'foo' at position 2/);
-  assert.match(err.message, /below tcp may stand md5 or ip/);
+  assert.match(err.message, /below tcp may stand md5, sha1, sha256 or ip/);
 });
 
 test('ip/tcp/fddi: the wrong layer on top is named, with the allowed tops', () => {
   const err = specError('ip/tcp/fddi');
   assert.is(err.layer, 'ip');
-  assert.equal(err.allowed, ['des', '3des', 'tcp', 'udp', 'screen', 'esp', 'ah']);
+  assert.equal(err.allowed, ['des', '3des', 'aes128', 'aes256', 'aes128gcm', 'chacha20poly1305', 'tcp', 'udp', 'screen', 'esp', 'ah']);
   assert.match(err.message, /'ip' cannot stand as the top layer/);
 });
 

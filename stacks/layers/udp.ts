@@ -80,7 +80,7 @@ export class UdpLayer extends Layer {
 
 export const UDP_KIND: LayerKind = {
   name: 'udp',
-  below: ['md5', 'ip'],
+  below: ['md5', 'sha1', 'sha256', 'ip'],
   top: true,
   gateway: false,
   transport: 'udp',

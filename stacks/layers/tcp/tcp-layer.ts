@@ -656,7 +656,7 @@ function sendLimit(f: Int32Array): number {
 
 export const TCP_KIND: LayerKind = {
   name: 'tcp',
-  below: ['md5', 'ip'],
+  below: ['md5', 'sha1', 'sha256', 'ip'],
   top: true,
   gateway: false,
   transport: 'tcp',
