@@ -14,10 +14,13 @@ export interface LayerSpec {
   name: string;
   /** screen(N): the number of filter rules. */
   rules?: number;
-  /** esp(cipher,auth) and ah(auth): the IPsec transforms. */
-  cipher?: 'des' | '3des';
-  auth?: 'md5';
+  /** esp(cipher,auth), esp(aead) and ah(auth): the IPsec transforms. */
+  cipher?: 'des' | '3des' | 'aes128' | 'aes128gcm';
+  auth?: IpsecAuth;
 }
+
+/** The authentication transforms of IPsec: HMAC-MD5-96 and HMAC-SHA-256-128. */
+export type IpsecAuth = 'md5' | 'sha256';
 
 /** The crypto primitives a layer runs on each packet (bench/primitives.ts measures each alone). */
 export type CryptoPrimitive = 'md5' | 'des' | '3des' | 'aes128' | 'aes256' | 'sha1' | 'sha256' | 'aes128gcm' | 'chacha20poly1305';

@@ -40,6 +40,8 @@ export interface StackKeys {
   /** HMAC-SHA1-96 (20 bytes) and HMAC-SHA-256-128 (32 bytes) keys of the sha1 and sha256 layers. */
   sha1?: Uint8Array;
   sha256?: Uint8Array;
+  /** esp(aes128gcm)'s salt (RFC 4106: 4 bytes of the keying material, the nonce's first). */
+  gcmSalt?: Uint8Array;
 }
 
 function hex(text: string): Uint8Array {
@@ -60,6 +62,7 @@ export const EXAMPLE_KEYS: Required<Omit<StackKeys, 'md5'>> = {
   chacha20poly1305: hex('808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f'),
   sha1: hex('0b'.repeat(20)),
   sha256: hex('0b'.repeat(32)),
+  gcmSalt: hex('cafebabe'),
 };
 
 export interface StackOptions {

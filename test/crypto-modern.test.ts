@@ -145,16 +145,16 @@ for (const v of AEAD_VECTORS) {
     buf.set(nonce, 0);
     buf.set(aad, nonce.length);
     buf.set(plaintext, at);
-    aead.sealWithNonce(buf, 0, nonce.length, aad.length, at, plaintext.length);
+    aead.sealWithNonce(buf, 0, buf, nonce.length, aad.length, at, plaintext.length);
     assert.is(toHex(buf.subarray(at, at + plaintext.length)), v.ciphertext);
     assert.is(toHex(buf.subarray(at + plaintext.length)), v.tag);
     const sealed = buf.slice();
-    assert.ok(aead.open(buf, 0, nonce.length, aad.length, at, plaintext.length));
+    assert.ok(aead.open(buf, 0, buf, nonce.length, aad.length, at, plaintext.length));
     assert.is(toHex(buf.subarray(at, at + plaintext.length)), v.plaintext);
     for (const flip of [at + 3, at + plaintext.length + 5, nonce.length + 1]) {
       const bad = sealed.slice();
       bad[flip]! ^= 0x01;
-      assert.not.ok(aead.open(bad, 0, nonce.length, aad.length, at, plaintext.length), `flipped byte ${flip}`);
+      assert.not.ok(aead.open(bad, 0, bad, nonce.length, aad.length, at, plaintext.length), `flipped byte ${flip}`);
     }
   });
 

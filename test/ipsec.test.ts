@@ -96,12 +96,21 @@ function send(pair: ReturnType<typeof makePair>, data: Uint8Array): void {
   pair.a.send(msg);
 }
 
-for (const spec of ['esp(3des,md5)/ip/eth', 'esp(des,md5)/ip/eth', 'ah(md5)/ip/eth', 'esp(3des,md5)/ip/fddi']) {
+for (const spec of [
+  'esp(3des,md5)/ip/eth',
+  'esp(des,md5)/ip/eth',
+  'ah(md5)/ip/eth',
+  'esp(3des,md5)/ip/fddi',
+  'esp(aes128,sha256)/ip/eth',
+  'esp(aes128gcm)/ip/eth',
+  'ah(sha256)/ip/eth',
+]) {
   test(
-    `${spec}: tunnel round trip for 512, 1024 and 1446-byte datagrams; a replay and a flipped bit are ` + `dropped at the right check`,
+    `${spec}: tunnel round trip for 512, 1024 and the largest datagrams; a replay and a flipped bit are ` + `dropped at the right check`,
     () => {
-      const pair = makePair(spec);
-      const sizes = spec.includes('fddi') ? [512, 1024, 1446, 4000] : [512, 1024, 1446];
+      const pair = makePair(spec, { crypto: spec.includes('aes128gcm') ? 'node' : 'cryptojs' });
+      const largest = pair.a.maxPayload;
+      const sizes = spec.includes('fddi') ? [512, 1024, 1446, 4000] : [512, 1024, Math.min(1446, largest)];
       for (const [k, size] of sizes.entries()) {
         send(pair, innerDatagram(size, k));
         const frame = pair.wire.toB.frames[0]!;
@@ -144,7 +153,17 @@ test('esp: wrong key at the receiver fails the ICV; ESP overhead is header, IV, 
 test('esp and ah specs: transforms checked, errors name the form', () => {
   assert.equal(parseStackLayers('esp(3des,md5)/ip/eth')[0], { name: 'esp', cipher: '3des', auth: 'md5' });
   assert.equal(parseStackLayers('ah(md5)/ip/eth')[0], { name: 'ah', auth: 'md5' });
-  for (const bad of ['esp(aes,md5)/ip/eth', 'esp(3des)/ip/eth', 'ah(sha1)/ip/eth', 'esp/ip/eth', 'ah(md5)/md5/ip/eth']) {
+  assert.equal(parseStackLayers('esp(aes128,sha256)/ip/eth')[0], { name: 'esp', cipher: 'aes128', auth: 'sha256' });
+  assert.equal(parseStackLayers('esp(aes128gcm)/ip/eth')[0], { name: 'esp', cipher: 'aes128gcm' });
+  assert.equal(parseStackLayers('ah(sha256)/ip/eth')[0], { name: 'ah', auth: 'sha256' });
+  for (const bad of [
+    'esp(aes,md5)/ip/eth',
+    'esp(3des)/ip/eth',
+    'ah(sha1)/ip/eth',
+    'esp/ip/eth',
+    'ah(md5)/md5/ip/eth',
+    'esp(aes128gcm,md5)/ip/eth',
+  ]) {
     assert.throws(() => parseStackLayers(bad), /esp\(|ah\(|cannot stand/, bad);
   }
 });

@@ -79,10 +79,23 @@ export interface Aead {
    * bytes[aadAt, aadAt + aadLength) too, and writes the tag at `at + length`.
    */
   seal(bytes: Uint8Array, nonceAt: number, aadAt: number, aadLength: number, at: number, length: number): void;
-  /** As seal, under the nonce already at `nonceAt` (known-answer tests). */
-  sealWithNonce(bytes: Uint8Array, nonceAt: number, aadAt: number, aadLength: number, at: number, length: number): void;
-  /** Checks the tag at `at + length` and decrypts in place; answers false (plaintext unreliable) when the tag does not match. */
-  open(bytes: Uint8Array, nonceAt: number, aadAt: number, aadLength: number, at: number, length: number): boolean;
+  /** As seal, under the nonce at nonce[nonceAt] (ESP's salt and IV, known-answer tests). */
+  sealWithNonce(nonce: Uint8Array, nonceAt: number, bytes: Uint8Array, aadAt: number, aadLength: number, at: number, length: number): void;
+  /**
+   * Checks the tag at `at + length` under the nonce at nonce[nonceAt] and decrypts in place; answers
+   * false when the tag does not match, leaving the data as it was unless `anyway` (a benchmark that
+   * replays templates, whose tags cannot match, still decrypts them).
+   */
+  open(
+    nonce: Uint8Array,
+    nonceAt: number,
+    bytes: Uint8Array,
+    aadAt: number,
+    aadLength: number,
+    at: number,
+    length: number,
+    anyway?: boolean,
+  ): boolean;
 }
 
 export interface CryptoProvider {

@@ -54,7 +54,7 @@ export class AeadRecords implements RecordFormat {
 
   open(bytes: Uint8Array, at: number, length: number): number {
     const data = length - FRONT - AEAD_TAG_BYTES;
-    return this.aead.open(bytes, at + RECORD_HEADER_BYTES, at, RECORD_HEADER_BYTES, at + FRONT, data) ? at + FRONT + data : -1;
+    return this.aead.open(bytes, at + RECORD_HEADER_BYTES, bytes, at, RECORD_HEADER_BYTES, at + FRONT, data) ? at + FRONT + data : -1;
   }
 }
 

@@ -1,6 +1,7 @@
-// IP Encapsulating Security Payload (RFC 2406 §2): SPI, sequence number, then the payload (for
-// DES/3DES-CBC, RFC 2405/2451: an 8-byte IV and the ciphertext), whose plaintext ends with
-// padding, the pad length and the next header; then the ICV (12 bytes for HMAC-MD5-96, RFC 2403).
+// IP Encapsulating Security Payload (RFC 2406 §2): SPI, sequence number, then the payload (for a
+// CBC cipher, RFC 2405/2451/3602: an IV of one block and the ciphertext; for AES-GCM, RFC 4106: an
+// 8-byte IV and the ciphertext), whose plaintext ends with padding, the pad length and the next
+// header; then the ICV (12 bytes for HMAC-MD5-96, RFC 2403; 16 for HMAC-SHA-256-128 and GCM's tag).
 
 export const ESP_HEADER_BYTES = 8;
 export const ESP_IV_BYTES = 8;
@@ -11,12 +12,12 @@ export const EspOffset = { spi: 0, seq: 4, iv: 8 } as const;
 export const IP_PROTO_ESP = 50;
 export const IP_PROTO_IPIP = 4;
 
-/** Bytes of padding (1, 2, 3, … as RFC 2406 §2.4 says) so that payload + padding + 2 fills 8-byte blocks. */
-export function espPadding(payload: number): number {
-  return (8 - ((payload + ESP_TRAILER_BYTES) % 8)) % 8;
+/** Bytes of padding (1, 2, 3, … as RFC 2406 §2.4 says) so that payload + padding + 2 fills `block`-byte blocks (8 by default). */
+export function espPadding(payload: number, block = 8): number {
+  return (block - ((payload + ESP_TRAILER_BYTES) % block)) % block;
 }
 
-/** Bytes ESP adds around a payload in all. */
+/** Bytes ESP with DES or 3DES and HMAC-MD5-96 adds around a payload in all. */
 export function espOverhead(payload: number): number {
   return ESP_HEADER_BYTES + ESP_IV_BYTES + espPadding(payload) + ESP_TRAILER_BYTES + ESP_ICV_BYTES;
 }
