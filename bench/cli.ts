@@ -399,10 +399,7 @@ async function main(argv: string[]): Promise<number> {
     await runLayerBenchmarks(config);
     return EXIT.ok;
   }
-  const captures =
-    config.pcap !== null
-      ? new Captures(config.pcap, new Map(config.stacks.map((s) => [s, probeStack(s).linkType])))
-      : null;
+  const captures = config.pcap !== null ? new Captures(config.pcap, new Map(config.stacks.map((s) => [s, probeStack(s).linkType]))) : null;
   const stop = stopOnSignals();
   // The plan before any work: what will run, on how many threads, and about how long.
   if (!config.quiet) console.error(`xkbench: ${planLine(config, estimatePlan(config), config.fitted)}`);
