@@ -8,7 +8,7 @@ import { TapLink } from '../drivers/tap.js';
 import { LINKTYPE_ETHERNET, PcapWriter } from '../drivers/pcap.js';
 import { BRIDGE_PORTS, FAR, KERNEL, KERNEL_TAP } from './addresses.js';
 import { Bridge } from './bridge.js';
-import { type AhCase, type AhResult, runAhCase } from './ah-case.js';
+import { type IpsecCase, type IpsecResult, runIpsecCase } from './ipsec-case.js';
 import type { LinuxEndResult } from './linux-end.js';
 import { LinuxEnd } from './linux-end-process.js';
 import { runCommand } from './netns.js';
@@ -33,7 +33,7 @@ export interface TcpCase {
   limitMs: number;
 }
 
-export type InteropCase = TcpCase | AhCase;
+export type InteropCase = TcpCase | IpsecCase;
 
 export interface TcpResult {
   kind: 'tcp';
@@ -119,11 +119,11 @@ async function runTcpCase(c: TcpCase): Promise<TcpResult> {
   }
 }
 
-async function runAh(c: AhCase): Promise<AhResult> {
+async function runIpsec(c: IpsecCase): Promise<IpsecResult> {
   const { link, writer, close } = await openLink(c.loss ?? 0, c.seed, c.capture);
   if (writer !== null) link.tap = (bytes, offset, length) => writer.writeBytes(bytes, offset, length);
   try {
-    return await runAhCase(c, link);
+    return await runIpsecCase(c, link);
   } finally {
     await close();
   }
@@ -131,10 +131,10 @@ async function runAh(c: AhCase): Promise<AhResult> {
 
 async function main(): Promise<void> {
   const c = JSON.parse(process.argv[2] ?? '{}') as InteropCase;
-  let result: TcpResult | AhResult;
+  let result: TcpResult | IpsecResult;
   if (c.kind === 'tcp') result = await runTcpCase(c);
-  else if (c.kind === 'ah') result = await runAh(c);
-  else throw new Error(`no case of kind ${JSON.stringify((c as { kind: unknown }).kind)}: tcp or ah`);
+  else if (c.kind === 'ipsec') result = await runIpsec(c);
+  else throw new Error(`no case of kind ${JSON.stringify((c as { kind: unknown }).kind)}: tcp or ipsec`);
   process.stdout.write(`${JSON.stringify(result)}\n`);
   process.exit(0);
 }

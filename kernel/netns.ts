@@ -108,20 +108,38 @@ export function kernelPeerProblem(): string | null {
 }
 
 /**
- * Why the kernel cannot be the other end of an AH tunnel, or null when it can: its xfrm must take an
- * AH security association with HMAC-MD5-96 (a kernel without CONFIG_INET_AH answers "Requested
- * type not found"). Tried in a namespace of its own, removed at once.
+ * Why this kernel cannot be the other end of an IPsec tunnel, or null when it can: its xfrm must
+ * take each security association asked (its protocol, ah or esp, and its `ip xfrm state add`
+ * algorithm arguments; a kernel
+ * without CONFIG_INET_AH or CONFIG_INET_ESP answers "Requested type not found"). Tried in a
+ * namespace of its own, removed at once.
  */
-export function kernelAhProblem(): string | null {
+export function kernelIpsecProblem(associations: readonly { proto: string; algorithms: readonly string[] }[]): string | null {
   const peer = kernelPeerProblem();
   if (peer !== null) return peer;
-  const ns = Namespace.create('ah-probe');
+  const ns = Namespace.create('ipsec-probe');
   try {
-    const key = '0x000102030405060708090a0b0c0d0e0f';
-    ns.ip(['xfrm', 'state', 'add', 'src', '10.0.0.1', 'dst', '10.0.0.2', 'proto', 'ah', 'spi', '1', 'auth-trunc', 'hmac(md5)', key, '96']);
+    associations.forEach(({ proto, algorithms }, i) =>
+      ns.ip([
+        'xfrm',
+        'state',
+        'add',
+        'src',
+        '10.0.0.1',
+        'dst',
+        '10.0.0.2',
+        'proto',
+        proto,
+        'spi',
+        String(i + 1),
+        'mode',
+        'tunnel',
+        ...algorithms,
+      ]),
+    );
     return null;
   } catch (err) {
-    return `this kernel takes no AH security association (${(err as Error).message})`;
+    return `this kernel takes no such IPsec security association (${(err as Error).message})`;
   } finally {
     ns.remove();
   }

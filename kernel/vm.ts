@@ -76,6 +76,12 @@ for m in ${modules.map((m) => path.basename(m)).join(' ')}; do /bin/busybox insm
 /bin/busybox mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,ro root /host
 for d in proc sys dev; do /bin/busybox mount --bind /$d /host/$d; done
 /bin/busybox mount -t tmpfs run /host/run
+# The kernel loads modules on demand (crypto templates, algorithms) through a helper it runs from this
+# root, not the shared one: the helper runs the shared root's modprobe.
+/bin/busybox mkdir -p /sbin
+printf '#!/bin/busybox sh\nexec /bin/busybox chroot /host /sbin/modprobe "$@"\n' > /sbin/modprobe
+/bin/busybox chmod 755 /sbin/modprobe
+echo /sbin/modprobe > /proc/sys/kernel/modprobe
 shared=$(/bin/busybox sed -n 's/.*xkshared=\\([^ ]*\\).*/\\1/p' /proc/cmdline)
 /bin/busybox mkdir -p /host$shared
 /bin/busybox mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 shared /host$shared

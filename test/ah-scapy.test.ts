@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { FAR, KERNEL } from '../kernel/addresses.js';
-import { innerDatagram, payload } from '../kernel/ah-case.js';
+import { innerDatagram, payload } from '../kernel/ipsec-case.js';
 import { BufferPool, type Msg } from '../stacks/message.js';
 import { DEFAULT_SPI, EXAMPLE_KEYS, Stack } from '../stacks/stack.js';
 import { PROCESS_LIMIT_MS } from './time-limit.js';

@@ -8,14 +8,13 @@ import type { HashName, Mac } from '../crypto/provider.js';
 import { ControlOp, Layer, type LayerContext, SendStatus } from '../layer.js';
 import { CounterBlock } from '../counter-block.js';
 import type { Msg } from '../message.js';
-import { AhOffset, writeAhOuterHeader } from '../wire/ah.js';
+import { AhOffset, ahLength, receivedAhLength, writeAhOuterHeader } from '../wire/ah.js';
 import { IP_PROTO_AH, IPV4_HEADER_BYTES } from '../wire/ipv4.js';
 import type { LayerKind } from '../layer-kind.js';
 import { DEFAULT_SPI, EXAMPLE_KEYS } from '../stack-options.js';
 import { AH_DROPS } from './md5-ah.js';
 
 const Drop = AH_DROPS.code;
-const AH_FIXED_BYTES = 12;
 /** The ICV's length: HMAC-SHA1-96 and HMAC-SHA-256-128. */
 const ICV_BYTES: Record<'sha1' | 'sha256', number> = { sha1: 12, sha256: 16 };
 
@@ -50,7 +49,7 @@ export class HmacAhLayer extends Layer {
   ) {
     super(ctx, AH_DROPS);
     this.icvBytes = ICV_BYTES[name];
-    this.headerBytes = AH_FIXED_BYTES + this.icvBytes;
+    this.headerBytes = ahLength(this.icvBytes);
     this.payloadLength = this.headerBytes / 4 - 2;
     this.enforce = config.enforce !== false;
   }
@@ -83,8 +82,8 @@ export class HmacAhLayer extends Layer {
     const view = msg.view;
     const at = msg.head;
     const icvBytes = this.icvBytes;
-    if (msg.length < this.headerBytes || view.getUint8(at + AhOffset.payloadLength) !== this.payloadLength)
-      return this.drops.count(Drop.Length);
+    const ahBytes = msg.length < AhOffset.icv ? -1 : receivedAhLength(view.getUint8(at + AhOffset.payloadLength), icvBytes);
+    if (ahBytes < 0 || msg.length < ahBytes) return this.drops.count(Drop.Length);
     if (view.getUint32(at + AhOffset.spi) !== this.config.spi) return this.drops.count(Drop.Spi);
     const icv = at + AhOffset.icv;
     const bytes = msg.bytes;
@@ -100,7 +99,7 @@ export class HmacAhLayer extends Layer {
       this.mismatchesIgnored++;
     }
     if (view.getUint8(at + AhOffset.nextHeader) !== this.nextHeader) return this.drops.count(Drop.NextHeader);
-    msg.strip(this.headerBytes);
+    msg.strip(ahBytes);
     this.above.pop(msg);
   }
 

@@ -13,7 +13,7 @@ import { AEAD_NONCE_BYTES, AEAD_TAG_BYTES, type Aead, type CbcCipher, type Mac, 
 import { type DropGroup, dropGroup } from '../drops.js';
 import { ControlOp, Layer, type LayerContext, type SecurityAssociation, SendStatus } from '../layer.js';
 import type { Msg } from '../message.js';
-import { AH_FIXED_BYTES, AhOffset, writeAhOuterHeader } from '../wire/ah.js';
+import { AhOffset, ahLength, receivedAhLength, writeAhOuterHeader } from '../wire/ah.js';
 import { IP_PROTO_AH, IPV4_HEADER_BYTES } from '../wire/ipv4.js';
 import { ESP_HEADER_BYTES, ESP_TRAILER_BYTES, EspOffset, IP_PROTO_ESP, IP_PROTO_IPIP, espPadding } from '../wire/esp.js';
 import { CounterBlock } from '../counter-block.js';
@@ -365,7 +365,7 @@ export class AhTunnelLayer extends IpsecLayer {
   ) {
     super(ctx, sa, hmac, sequence, window, AH_DROPS, AH_DROPS.code.Replay);
     this.icvBytes = ICV_BYTES[auth];
-    this.headerBytes = AH_FIXED_BYTES + this.icvBytes;
+    this.headerBytes = ahLength(this.icvBytes);
     this.payloadLength = this.headerBytes / 4 - 2;
   }
 
@@ -395,8 +395,8 @@ export class AhTunnelLayer extends IpsecLayer {
   pop(msg: Msg): void {
     const at = msg.head;
     const view = msg.view;
-    if (msg.length < this.headerBytes || view.getUint8(at + AhOffset.payloadLength) !== this.payloadLength)
-      return this.drops.count(AH_DROPS.code.Length);
+    const ahBytes = msg.length < AhOffset.icv ? -1 : receivedAhLength(view.getUint8(at + AhOffset.payloadLength), this.icvBytes);
+    if (ahBytes < 0 || msg.length < ahBytes) return this.drops.count(AH_DROPS.code.Length);
     if (view.getUint32(at + AhOffset.spi) !== this.sa.spi) return this.drops.count(AH_DROPS.code.Spi);
     const seq = view.getUint32(at + AhOffset.seq);
     if (this.replayed(seq)) return;
@@ -412,11 +412,11 @@ export class AhTunnelLayer extends IpsecLayer {
     if (!this.icvAccepted(bytes, icv, AH_DROPS.code.Digest, this.icvBytes)) return;
     if (view.getUint8(at + AhOffset.nextHeader) !== IP_PROTO_IPIP) return this.drops.count(AH_DROPS.code.NextHeader);
     if (!this.acceptOnce(seq)) return;
-    msg.strip(this.headerBytes);
+    msg.strip(ahBytes);
     this.above.pop(msg);
   }
 
-  /** HMAC-MD5 over the outer IP header (mutable fields zero), AH (ICV zero) and the inner datagram, into `computed`. */
+  /** The HMAC over the outer IP header (mutable fields zero), AH (ICV zero) and the inner datagram, into `computed`. */
   private mac(msg: Msg, at: number, src: number, dst: number, ident: number): void {
     writeAhOuterHeader(this.outerView, 0, src, dst, IPV4_HEADER_BYTES + msg.tail - at, ident);
     const hmac = this.hmac;

@@ -41,6 +41,24 @@ export function decodeAhHeader(view: DataView, offset: number): AhHeader {
   };
 }
 
+/**
+ * AH's length with an ICV of `icvBytes`: the fixed part and the ICV, padded to 8 bytes as Linux
+ * sends it and checks it (RFC 4302 3.3.3.2.1 lets the ICV field carry padding; IPv4 asks only 4,
+ * which Linux refuses): 24 bytes for a 96-bit ICV, 32 for a 128-bit one.
+ */
+export function ahLength(icvBytes: number): number {
+  return (AH_FIXED_BYTES + icvBytes + 7) & ~7;
+}
+
+/**
+ * The AH length a received header's Payload Length field gives, when it is one an ICV of
+ * `icvBytes` may have (padded to 8 bytes, or only to 4 as other implementations send it); -1 otherwise.
+ */
+export function receivedAhLength(payloadLength: number, icvBytes: number): number {
+  const length = (payloadLength + 2) * 4;
+  return length === ahLength(icvBytes) || length === ((AH_FIXED_BYTES + icvBytes + 3) & ~3) ? length : -1;
+}
+
 /** AH with HMAC-MD5-96 (RFC 2403): a 96-bit ICV, Payload Length (12 + 12) / 4 - 2 = 4. */
 export const AH_HMAC_BYTES = AH_FIXED_BYTES + 12;
 export const AH_HMAC_PAYLOAD_LENGTH = AH_HMAC_BYTES / 4 - 2;

@@ -1,9 +1,10 @@
-// AH in tunnel mode against the kernel's xfrm (run by interop-case.ts, inside its namespace): our
-// ah(md5)/ip/eth gateway and the kernel are the two ends of a tunnel with HMAC-MD5-96 (96-bit ICV)
-// on one SA each way. Behind us sits the inner host 10.88.2.1, behind the kernel 10.88.1.1 (on its
-// loopback), where a UDP socket of this process receives what the kernel decapsulates and sends
-// what the kernel encapsulates. Each way: datagrams that must arrive whole, then one whose AH
-// packet has a bit flipped after its ICV was computed, which the receiving end must refuse.
+// An IPsec tunnel against the kernel's xfrm (run by interop-case.ts, inside its namespace): our
+// gateway (ah(md5), ah(sha256), esp(aes128,sha256) or esp(aes128gcm) over ip/eth) and the kernel
+// are the two ends of a tunnel with one SA each way, the same algorithms and keys. Behind us sits
+// the inner host 10.88.2.1, behind the kernel 10.88.1.1 (on its loopback), where a UDP socket of
+// this process receives what the kernel decapsulates and sends what the kernel encapsulates. Each
+// way: datagrams that must arrive whole, then one whose packet has a bit flipped after its ICV
+// was computed, which the receiving end must refuse.
 
 import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
@@ -17,8 +18,13 @@ import { UDP_HEADER_BYTES, setUdpChecksum, writeUdpHeader } from '../stacks/wire
 import { FAR, KERNEL } from './addresses.js';
 import { runCommand } from './netns.js';
 
-export interface AhCase {
-  kind: 'ah';
+/** The transforms the kernel is tried with, as our specs write them. */
+export const KERNEL_TRANSFORMS = ['ah(md5)', 'ah(sha256)', 'esp(aes128,sha256)', 'esp(aes128gcm)'] as const;
+export type KernelTransform = (typeof KERNEL_TRANSFORMS)[number];
+
+export interface IpsecCase {
+  kind: 'ipsec';
+  transform: KernelTransform;
   /** Datagrams each way that must arrive (then one more, corrupted, that must not). */
   datagrams: number;
   capture: string | null;
@@ -27,8 +33,9 @@ export interface AhCase {
   loss?: number;
 }
 
-export interface AhResult {
-  kind: 'ah';
+export interface IpsecResult {
+  kind: 'ipsec';
+  transform: KernelTransform;
   /** Our datagrams the kernel's socket received, and how many were byte for byte what we sent. */
   kernelReceived: number;
   kernelIntact: number;
@@ -42,7 +49,7 @@ export interface AhResult {
   xfrmState: string;
   xfrmStatBefore: Record<string, number>;
   xfrmStatAfter: Record<string, number>;
-  /** Our gateway's drops by reason (ah-digest for the corrupted packet). */
+  /** Our gateway's drops by reason (ah-digest or esp-icv for the corrupted packet). */
   ourDrops: Record<string, number>;
 }
 
@@ -59,57 +66,49 @@ function hex(bytes: Uint8Array): string {
   return `0x${Buffer.from(bytes).toString('hex')}`;
 }
 
+/** The transform's algorithms and keys as `ip xfrm state` takes them (the same as our stack's EXAMPLE_KEYS). */
+export function xfrmAlgorithms(transform: KernelTransform): string[] {
+  const k = EXAMPLE_KEYS;
+  switch (transform) {
+    case 'ah(md5)':
+      return ['auth-trunc', 'hmac(md5)', hex(k.hmac), '96'];
+    case 'ah(sha256)':
+      return ['auth-trunc', 'hmac(sha256)', hex(k.sha256), '128'];
+    case 'esp(aes128,sha256)':
+      return ['enc', 'cbc(aes)', hex(k.aes128), 'auth-trunc', 'hmac(sha256)', hex(k.sha256), '128'];
+    case 'esp(aes128gcm)':
+      return ['aead', 'rfc4106(gcm(aes))', hex(new Uint8Array([...k.aes128gcm, ...k.gcmSalt])), '128'];
+  }
+}
+
+/** ah or esp. */
+export function xfrmProto(transform: KernelTransform): 'ah' | 'esp' {
+  return transform.startsWith('ah') ? 'ah' : 'esp';
+}
+
 /** The kernel's end of the tunnel: its inner address, the route to ours, one SA and one policy each way. */
-function configureKernel(): void {
-  const key = hex(EXAMPLE_KEYS.hmac);
+function configureKernel(transform: KernelTransform): void {
+  const proto = xfrmProto(transform);
   const spi = `0x${DEFAULT_SPI.toString(16)}`;
   runCommand('sysctl', ['-q', '-w', 'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0']);
   runCommand('ip', ['addr', 'add', `${KERNEL_INNER}/32`, 'dev', 'lo']);
   runCommand('ip', ['route', 'add', '10.88.2.0/24', 'dev', 'xk0', 'src', KERNEL_INNER]);
-  for (const [src, dst] of [
+  const tunnels: [src: string, dst: string][] = [
     [FAR.ip, KERNEL.ip],
     [KERNEL.ip, FAR.ip],
-  ] as const) {
-    runCommand(
-      'ip',
-      ['xfrm', 'state', 'add', 'src', src, 'dst', dst, 'proto', 'ah', 'spi', spi, 'mode', 'tunnel'].concat([
-        'auth-trunc',
-        'hmac(md5)',
-        key,
-        '96',
-        'replay-window',
-        '32',
-      ]),
-    );
+  ];
+  for (const [src, dst] of tunnels) {
+    const state = ['xfrm', 'state', 'add', 'src', src, 'dst', dst, 'proto', proto, 'spi', spi, 'mode', 'tunnel'];
+    runCommand('ip', [...state, ...xfrmAlgorithms(transform), 'replay-window', '32']);
   }
-  runCommand(
-    'ip',
-    ['xfrm', 'policy', 'add', 'src', '10.88.2.0/24', 'dst', '10.88.1.0/24', 'dir', 'in'].concat([
-      'tmpl',
-      'src',
-      FAR.ip,
-      'dst',
-      KERNEL.ip,
-      'proto',
-      'ah',
-      'mode',
-      'tunnel',
-    ]),
-  );
-  runCommand(
-    'ip',
-    ['xfrm', 'policy', 'add', 'src', '10.88.1.0/24', 'dst', '10.88.2.0/24', 'dir', 'out'].concat([
-      'tmpl',
-      'src',
-      KERNEL.ip,
-      'dst',
-      FAR.ip,
-      'proto',
-      'ah',
-      'mode',
-      'tunnel',
-    ]),
-  );
+  const policies: [from: string, to: string, dir: string, src: string, dst: string][] = [
+    ['10.88.2.0/24', '10.88.1.0/24', 'in', FAR.ip, KERNEL.ip],
+    ['10.88.1.0/24', '10.88.2.0/24', 'out', KERNEL.ip, FAR.ip],
+  ];
+  for (const [from, to, dir, src, dst] of policies) {
+    const template = ['tmpl', 'src', src, 'dst', dst, 'proto', proto, 'mode', 'tunnel'];
+    runCommand('ip', ['xfrm', 'policy', 'add', 'src', from, 'dst', to, 'dir', dir, ...template]);
+  }
 }
 
 /** /proc/net/xfrm_stat's counters that are not zero. */
@@ -146,20 +145,21 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-async function waitFor(what: string, done: () => boolean, limitMs: number): Promise<void> {
+async function waitFor(what: string, done: () => boolean, limitMs: number, state: () => string): Promise<void> {
   const started = Date.now();
   while (!done()) {
-    if (Date.now() - started > limitMs) throw new Error(`${what}: not within ${limitMs} ms`);
+    if (Date.now() - started > limitMs) throw new Error(`${what}: not within ${limitMs} ms (${state()})`);
     await sleep(10);
   }
 }
 
-export async function runAhCase(c: AhCase, link: TapLink): Promise<AhResult> {
-  configureKernel();
+export async function runIpsecCase(c: IpsecCase, link: TapLink): Promise<IpsecResult> {
+  configureKernel(c.transform);
   const xfrmStatBefore = xfrmStat();
-  const stack = new Stack('ah(md5)/ip/eth', { local: FAR, remote: KERNEL, spi: DEFAULT_SPI, instance: 1 });
-  const result: AhResult = {
-    kind: 'ah',
+  const stack = new Stack(`${c.transform}/ip/eth`, { local: FAR, remote: KERNEL, spi: DEFAULT_SPI, instance: 1, crypto: 'node' });
+  const result: IpsecResult = {
+    kind: 'ipsec',
+    transform: c.transform,
     kernelReceived: 0,
     kernelIntact: 0,
     oursReceived: 0,
@@ -204,14 +204,19 @@ export async function runAhCase(c: AhCase, link: TapLink): Promise<AhResult> {
 }
 
 /** Our datagrams through the tunnel, then one whose last byte is flipped on the wire. */
-async function oursToKernel(c: AhCase, stack: Stack, link: TapLink, result: AhResult): Promise<void> {
+async function oursToKernel(c: IpsecCase, stack: Stack, link: TapLink, result: IpsecResult): Promise<void> {
   const msg = new BufferPool(1).get();
   for (let n = 0; n < c.datagrams; n++) {
     innerDatagram(msg, payload('ours-to-kernel', n), n + 1);
     stack.send(msg);
     if (n % 16 === 15) await sleep(1); // let the socket drain
   }
-  await waitFor('the kernel receiving our datagrams', () => result.kernelReceived >= c.datagrams, c.limitMs);
+  await waitFor(
+    'the kernel receiving our datagrams',
+    () => result.kernelReceived >= c.datagrams,
+    c.limitMs,
+    () => `${result.kernelReceived} of ${c.datagrams} came; xfrm_stat ${JSON.stringify(xfrmStat())}`,
+  );
   link.alter = (bytes, offset, length, inbound) => {
     if (!inbound) bytes[offset + length - 1]! ^= 0x01;
   };
@@ -222,11 +227,16 @@ async function oursToKernel(c: AhCase, stack: Stack, link: TapLink, result: AhRe
 }
 
 /** The kernel's datagrams through the tunnel, then one whose last byte we flip as it arrives. */
-async function kernelToOurs(c: AhCase, socket: dgram.Socket, link: TapLink, result: AhResult): Promise<void> {
+async function kernelToOurs(c: IpsecCase, socket: dgram.Socket, link: TapLink, result: IpsecResult): Promise<void> {
   for (let n = 0; n < c.datagrams; n++) {
     await new Promise<void>((resolve) => socket.send(payload('kernel-to-ours', n), OUR_UDP_PORT, OUR_INNER, () => resolve()));
   }
-  await waitFor('our gateway receiving the kernel datagrams', () => result.oursReceived >= c.datagrams, c.limitMs);
+  await waitFor(
+    'our gateway receiving the kernel datagrams',
+    () => result.oursReceived >= c.datagrams,
+    c.limitMs,
+    () => `${result.oursReceived} of ${c.datagrams} came`,
+  );
   link.alter = (bytes, offset, length, inbound) => {
     if (inbound) bytes[offset + length - 1]! ^= 0x01;
   };
