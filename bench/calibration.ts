@@ -5,7 +5,8 @@
 
 import { summarize } from '../results/stats.js';
 import type { CalibrationRow } from '../results/rows.js';
-import type { CryptoProviderName } from '../stacks/crypto/index.js';
+import { type CryptoProviderName, cryptoProvider } from '../stacks/crypto/index.js';
+import { PRIMITIVES_BY_COST } from '../stacks/registry.js';
 import { cryptoPrimitives, dominantPrimitive } from '../stacks/spec.js';
 import { type Primitive, checksumPrimitive, cryptoPrimitive } from './primitives.js';
 
@@ -19,7 +20,8 @@ let sink = 0;
 export function calibrationPrimitives(stacks: readonly string[], cryptos: readonly CryptoProviderName[], packetSize: number): Primitive[] {
   const primitives: Primitive[] = [checksumPrimitive(packetSize)];
   for (const crypto of cryptos) {
-    for (const name of ['md5', 'des', '3des'] as const) {
+    for (const name of PRIMITIVES_BY_COST) {
+      if (!cryptoProvider(crypto).supports(name)) continue; // (the options refuse such a run before any work)
       if (stacks.some((s) => cryptoPrimitives(s).includes(name))) primitives.push(cryptoPrimitive(name, crypto, packetSize));
     }
   }
