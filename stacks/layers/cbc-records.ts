@@ -111,7 +111,12 @@ function cbcKind(name: CipherName): LayerKind {
     drops: group,
     checks: () => ({ enforced: [`${name} padding`], computedOnly: [] }),
     primitives: () => [name],
-    fuzzStacks: name === 'des' ? ['des/tcp/ip/fddi'] : name === 'aes128' ? ['aes128/tcp/sha256/ip/fddi', 'aes128/udp/ip/eth'] : [],
+    fuzzStacks: {
+      des: ['des/tcp/ip/fddi'],
+      '3des': [],
+      aes128: ['aes128/tcp/sha256/ip/fddi', 'aes128/udp/ip/eth'],
+      aes256: ['aes256/udp/sha1/ip/eth'],
+    }[name],
   };
 }
 
