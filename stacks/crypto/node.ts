@@ -167,8 +167,13 @@ class NodeHmac implements Mac {
 }
 
 /** AES-128-GCM or ChaCha20-Poly1305 through OpenSSL: a context per message, since its nonce is set at creation. */
+/** Every AEAD here has a 16-byte tag. */
+const TAG = { authTagLength: AEAD_TAG_BYTES };
+
 class NodeAead implements Aead {
   private readonly key: Buffer;
+  /** OpenSSL's name (typed as GCM's: node's types give ChaCha20-Poly1305's the same options). */
+  private readonly algorithm: crypto.CipherGCMTypes;
   private counter = 0;
 
   constructor(
@@ -178,6 +183,7 @@ class NodeAead implements Aead {
   ) {
     checkKey(name, key);
     this.key = Buffer.from(key);
+    this.algorithm = OPENSSL_AEADS[name] as crypto.CipherGCMTypes;
   }
 
   seal(bytes: Uint8Array, nonceAt: number, aadAt: number, aadLength: number, at: number, length: number): void {
@@ -186,14 +192,7 @@ class NodeAead implements Aead {
   }
 
   sealWithNonce(nonce: Uint8Array, nonceAt: number, bytes: Uint8Array, aadAt: number, aadLength: number, at: number, length: number): void {
-    const c = crypto.createCipheriv(
-      OPENSSL_AEADS[this.name] as crypto.CipherGCMTypes,
-      this.key,
-      nonce.subarray(nonceAt, nonceAt + AEAD_NONCE_BYTES),
-      {
-        authTagLength: AEAD_TAG_BYTES,
-      },
-    );
+    const c = crypto.createCipheriv(this.algorithm, this.key, nonce.subarray(nonceAt, nonceAt + AEAD_NONCE_BYTES), TAG);
     c.setAAD(bytes.subarray(aadAt, aadAt + aadLength));
     const out = c.update(bytes.subarray(at, at + length));
     c.final();
@@ -211,14 +210,7 @@ class NodeAead implements Aead {
     length: number,
     anyway = false,
   ): boolean {
-    const d = crypto.createDecipheriv(
-      OPENSSL_AEADS[this.name] as crypto.CipherGCMTypes,
-      this.key,
-      nonce.subarray(nonceAt, nonceAt + AEAD_NONCE_BYTES),
-      {
-        authTagLength: AEAD_TAG_BYTES,
-      },
-    );
+    const d = crypto.createDecipheriv(this.algorithm, this.key, nonce.subarray(nonceAt, nonceAt + AEAD_NONCE_BYTES), TAG);
     d.setAAD(bytes.subarray(aadAt, aadAt + aadLength));
     d.setAuthTag(bytes.subarray(at + length, at + length + AEAD_TAG_BYTES));
     const out = d.update(bytes.subarray(at, at + length));
