@@ -11,6 +11,7 @@ import {
   isIpsecSpec,
   isScreenSpec,
   isTcpSpec,
+  cryptoPrimitives,
   parseStackLayers,
   parseStackSpec,
   stackList,
@@ -372,11 +373,12 @@ function stackOptions(args: ParsedArgs): Pick<BenchConfig, 'stacks' | 'sides' | 
   if (ipsecStacks.length === 0 && text('--frame-sizes') !== undefined)
     throw new OptionError('--frame-sizes applies to IPsec gateway stacks, such as esp(3des,md5)/ip/eth; --stacks names none');
   // By default the largest size is what one frame of the tightest tunnel carries (1446 for 3DES with HMAC-MD5-96).
-  const tightest = Math.min(...ipsecStacks.map((spec) => probeStack(spec).maxPayload));
+  const fitting = ipsecStacks.map((spec) => probeStack(spec).maxPayload);
+  const tightest = Math.min(...fitting);
   const defaults = [...new Set(IPSEC_FRAME_SIZES.map((size) => Math.min(size, tightest)))];
   const frameSizes = value('--frame-sizes', (t) => integerList('--frame-sizes', t, 64, MAX_PACKET), defaults);
-  for (const spec of ipsecStacks) {
-    const fits = probeStack(spec).maxPayload;
+  for (const [i, spec] of ipsecStacks.entries()) {
+    const fits = fitting[i]!;
     const over = frameSizes.find((size) => size > fits);
     if (over !== undefined)
       throw new OptionError(
@@ -531,9 +533,7 @@ export function configFrom(args: ParsedArgs, machineCores = cores(), memoryBytes
  * layer needs what crypto-js lacks.
  */
 export function probeStack(spec: string): Stack {
-  const needsNode = parseStackLayers(spec).some((layer) =>
-    (kindOf(layer.name).primitives?.(layer) ?? []).some((p) => !cryptoProvider('cryptojs').supports(p)),
-  );
+  const needsNode = cryptoPrimitives(spec).some((p) => !cryptoProvider('cryptojs').supports(p));
   return new Stack(spec, { ...endpointPair()[0], crypto: needsNode ? 'node' : 'cryptojs' });
 }
 

@@ -2,9 +2,11 @@
 // (HMAC-MD5-96, RFC 2403; HMAC-SHA1-96, RFC 2404; HMAC-SHA-256-128, RFC 4868). crypto-js has no
 // in-place HMAC, so it is built here. The padded key blocks are made once; a MAC allocates nothing.
 
-import { HASH_BLOCK_BYTES, type Hasher, type Mac } from './provider.js';
+import { HASH_BLOCK_BYTES, type HashName, type Hasher, type Mac } from './provider.js';
 
 export const HMAC_MD5_96_BYTES = 12;
+/** The ICV IPsec keeps of each HMAC: HMAC-MD5-96 (RFC 2403), HMAC-SHA1-96 (RFC 2404), HMAC-SHA-256-128 (RFC 4868). */
+export const HMAC_ICV_BYTES: Record<HashName, number> = { md5: HMAC_MD5_96_BYTES, sha1: 12, sha256: 16 };
 
 /** Both providers take keys of 1 to 64 bytes (one hash block: no key hashing). */
 export function checkHmacKey(key: Uint8Array): void {

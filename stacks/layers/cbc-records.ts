@@ -3,7 +3,7 @@
 // block, and the message padded to whole blocks (RFC 1423: 1 to a block of bytes, each the pad
 // length), encrypted in place. The padding check catches a wrong key or a damaged last block.
 
-import type { CbcCipher, CipherName } from '../crypto/provider.js';
+import { type CbcCipher, type CipherName, DES_BLOCK_BYTES } from '../crypto/provider.js';
 import { dropGroup } from '../drops.js';
 import type { LayerContext } from '../layer.js';
 import type { LayerKind } from '../layer-kind.js';
@@ -46,7 +46,7 @@ export class CbcRecords implements RecordFormat {
   }
 
   capacity(wire: number): number {
-    return wire < this.minRecord ? -1 : wire - this.front - ((wire - this.front) % this.block) - 1;
+    return cbcCapacity(wire, this.block);
   }
 
   badLength(length: number): boolean {
@@ -75,13 +75,18 @@ export class CbcRecords implements RecordFormat {
   }
 }
 
-/** DES's record format, whose capacity the benchmark's --packet-size checks read (8-byte blocks). */
-const DES_FORMAT_BLOCK = 8;
+/**
+ * The most message bytes one CBC record of at most `wire` bytes carries, for a cipher of `block`-byte
+ * blocks (-1 when none fit): the header, an IV of one block, and at least one byte of padding.
+ */
+export function cbcCapacity(wire: number, block: number): number {
+  const front = RECORD_HEADER_BYTES + block;
+  return wire < front + block ? -1 : wire - front - ((wire - front) % block) - 1;
+}
 
-/** The most message bytes one DES record of at most `wire` bytes carries (-1 when none fit). */
+/** The most message bytes one DES record of at most `wire` bytes carries (the benchmark's --packet-size checks). */
 export function recordCapacity(wire: number): number {
-  const front = RECORD_HEADER_BYTES + DES_FORMAT_BLOCK;
-  return wire < front + DES_FORMAT_BLOCK ? -1 : wire - front - ((wire - front) % DES_FORMAT_BLOCK) - 1;
+  return cbcCapacity(wire, DES_BLOCK_BYTES);
 }
 
 /** A CBC cipher above a transport: DES, 3DES, AES-128 or AES-256. */

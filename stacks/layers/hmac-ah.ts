@@ -4,6 +4,7 @@
 // 3.3.3.1.1.1 says (mutable fields zero, the identification as sent: reserved from IP before it is
 // written), the AH header with a zero ICV, and the payload.
 
+import { HMAC_ICV_BYTES } from '../crypto/hmac.js';
 import type { HashName, Mac } from '../crypto/provider.js';
 import { ControlOp, Layer, type LayerContext, SendStatus } from '../layer.js';
 import { CounterBlock } from '../counter-block.js';
@@ -15,8 +16,31 @@ import { DEFAULT_SPI, EXAMPLE_KEYS } from '../stack-options.js';
 import { AH_DROPS } from './md5-ah.js';
 
 const Drop = AH_DROPS.code;
-/** The ICV's length: HMAC-SHA1-96 and HMAC-SHA-256-128. */
-const ICV_BYTES: Record<'sha1' | 'sha256', number> = { sha1: 12, sha256: 16 };
+
+/**
+ * AH's ICV (RFC 2402 3.3.3): the truncated HMAC over the IP header as AH covers it (writeAhOuterHeader),
+ * then AH (its ICV field zero) and what follows it. The transport-mode layers here and the tunnel's
+ * (ipsec.ts) compute it alike.
+ */
+export class AhIcv {
+  private readonly outer = new Uint8Array(IPV4_HEADER_BYTES);
+  private readonly outerView = new DataView(this.outer.buffer);
+
+  constructor(
+    private readonly mac: Mac,
+    private readonly icvBytes: number,
+  ) {}
+
+  /** The ICV of the AH at `at` in `msg` (it runs to msg.tail), into out[outAt..]. */
+  compute(msg: Msg, at: number, src: number, dst: number, ident: number, out: Uint8Array, outAt: number): void {
+    writeAhOuterHeader(this.outerView, 0, src, dst, IPV4_HEADER_BYTES + msg.tail - at, ident);
+    const mac = this.mac;
+    mac.begin();
+    mac.update(this.outer, 0, IPV4_HEADER_BYTES);
+    mac.update(msg.bytes, at, msg.tail - at);
+    mac.end(out, outAt, this.icvBytes);
+  }
+}
 
 export interface HmacAhConfig {
   localAddr: number;
@@ -33,8 +57,7 @@ export class HmacAhLayer extends Layer {
   /** Payload Length: the header's length in 32-bit words, minus 2. */
   private readonly payloadLength: number;
   private nextHeader = 0;
-  private readonly outer = new Uint8Array(IPV4_HEADER_BYTES);
-  private readonly outerView = new DataView(this.outer.buffer);
+  private readonly icv: AhIcv;
   private readonly received = new Uint8Array(16);
   private readonly computed = new Uint8Array(16);
   private readonly enforce: boolean;
@@ -43,12 +66,13 @@ export class HmacAhLayer extends Layer {
     ctx: LayerContext,
     readonly name: 'sha1' | 'sha256',
     private readonly config: HmacAhConfig,
-    private readonly mac: Mac,
+    mac: Mac,
     /** The sequence counter: shared between threads under packet-level parallelism. */
     readonly sequence = new CounterBlock(),
   ) {
     super(ctx, AH_DROPS);
-    this.icvBytes = ICV_BYTES[name];
+    this.icvBytes = HMAC_ICV_BYTES[name];
+    this.icv = new AhIcv(mac, this.icvBytes);
     this.headerBytes = ahLength(this.icvBytes);
     this.payloadLength = this.headerBytes / 4 - 2;
     this.enforce = config.enforce !== false;
@@ -74,7 +98,7 @@ export class HmacAhLayer extends Layer {
     view.setUint32(at + AhOffset.seq, seq);
     msg.bytes.fill(0, at + AhOffset.icv, at + this.headerBytes);
     const ident = this.below.control(ControlOp.ReserveIdent, 0);
-    this.icv(msg, at, this.config.localAddr, this.config.remoteAddr, ident, msg.bytes, at + AhOffset.icv);
+    this.icv.compute(msg, at, this.config.localAddr, this.config.remoteAddr, ident, msg.bytes, at + AhOffset.icv);
     return this.below.push(msg);
   }
 
@@ -91,7 +115,7 @@ export class HmacAhLayer extends Layer {
       this.received[i] = bytes[icv + i]!;
       bytes[icv + i] = 0;
     }
-    this.icv(msg, at, msg.srcAddr, msg.dstAddr, msg.ipIdent, this.computed, 0);
+    this.icv.compute(msg, at, msg.srcAddr, msg.dstAddr, msg.ipIdent, this.computed, 0);
     let diff = 0;
     for (let i = 0; i < icvBytes; i++) diff |= this.received[i]! ^ this.computed[i]!;
     if (diff !== 0) {
@@ -101,16 +125,6 @@ export class HmacAhLayer extends Layer {
     if (view.getUint8(at + AhOffset.nextHeader) !== this.nextHeader) return this.drops.count(Drop.NextHeader);
     msg.strip(ahBytes);
     this.above.pop(msg);
-  }
-
-  /** The truncated HMAC over the IP header (mutable fields zero), the AH header (ICV zero) and the payload, into out[outAt..]. */
-  private icv(msg: Msg, at: number, src: number, dst: number, ident: number, out: Uint8Array, outAt: number): void {
-    writeAhOuterHeader(this.outerView, 0, src, dst, IPV4_HEADER_BYTES + msg.tail - at, ident);
-    const mac = this.mac;
-    mac.begin();
-    mac.update(this.outer, 0, IPV4_HEADER_BYTES);
-    mac.update(msg.bytes, at, msg.tail - at);
-    mac.end(out, outAt, this.icvBytes);
   }
 }
 

@@ -8,18 +8,28 @@
 // only a verified packet moves the window (checked again under the lock, so two workers cannot
 // both accept one sequence number).
 
-import { HMAC_MD5_96_BYTES } from '../crypto/hmac.js';
+import { HMAC_ICV_BYTES, HMAC_MD5_96_BYTES } from '../crypto/hmac.js';
 import { AEAD_NONCE_BYTES, AEAD_TAG_BYTES, type Aead, type CbcCipher, type Mac, writeNonceBlock } from '../crypto/provider.js';
 import { type DropGroup, dropGroup } from '../drops.js';
 import { ControlOp, Layer, type LayerContext, type SecurityAssociation, SendStatus } from '../layer.js';
 import type { Msg } from '../message.js';
-import { AhOffset, ahLength, receivedAhLength, writeAhOuterHeader } from '../wire/ah.js';
-import { IP_PROTO_AH, IPV4_HEADER_BYTES } from '../wire/ipv4.js';
-import { ESP_HEADER_BYTES, ESP_TRAILER_BYTES, EspOffset, IP_PROTO_ESP, IP_PROTO_IPIP, espPadding } from '../wire/esp.js';
+import { AhOffset, ahLength, receivedAhLength } from '../wire/ah.js';
+import { IP_PROTO_AH } from '../wire/ipv4.js';
+import {
+  ESP_HEADER_BYTES,
+  ESP_TRAILER_BYTES,
+  EspOffset,
+  IP_PROTO_ESP,
+  IP_PROTO_IPIP,
+  espCapacity,
+  espOverhead,
+  espPadding,
+} from '../wire/esp.js';
 import { CounterBlock } from '../counter-block.js';
 import type { Checks, IpsecAuth, LayerBuild, LayerKind, LayerSpec, RunKind } from '../layer-kind.js';
 import { ReplayVerdict, ReplayWindow } from '../replay-window.js';
 import { DEFAULT_SPI, EXAMPLE_KEYS } from '../stack-options.js';
+import { AhIcv } from './hmac-ah.js';
 import { AH_DROPS } from './md5-ah.js';
 
 /** Why this layer drops a message (reported as esp-<reason>). */
@@ -125,9 +135,6 @@ abstract class IpsecLayer extends Layer implements SecurityAssociation {
   }
 }
 
-/** The ICV of each authentication transform, bytes: HMAC-MD5-96 (RFC 2403), HMAC-SHA-256-128 (RFC 4868). */
-export const ICV_BYTES: Record<IpsecAuth, number> = { md5: 12, sha256: 16 };
-
 /**
  * ESP with a CBC cipher and an HMAC (RFC 2406): DES or 3DES with HMAC-MD5-96 (the paper's era),
  * AES-128 with HMAC-SHA-256-128 (RFC 3602, 4868). The IV is one cipher block; the padding fills
@@ -152,7 +159,7 @@ export class EspLayer extends IpsecLayer {
   ) {
     super(ctx, sa, hmac, sequence, window, ESP_DROPS, Drop.Replay);
     this.block = cipher.blockBytes;
-    this.icvBytes = ICV_BYTES[auth];
+    this.icvBytes = HMAC_ICV_BYTES[auth];
     this.headerBytes = ESP_HEADER_BYTES + this.block;
     this.trailerBytes = this.block + ESP_TRAILER_BYTES + this.icvBytes;
   }
@@ -163,14 +170,11 @@ export class EspLayer extends IpsecLayer {
 
   /** Bytes ESP adds around a payload in all. */
   private overhead(payload: number): number {
-    return this.headerBytes + espPadding(payload, this.block) + ESP_TRAILER_BYTES + this.icvBytes;
+    return espOverhead(payload, this.block, this.headerBytes, this.icvBytes);
   }
 
   override control(op: ControlOp, arg: number): number {
-    if (op === ControlOp.MaxPayload) {
-      const below = this.below.control(op, arg) - this.headerBytes - this.icvBytes;
-      return below - (below % this.block) - ESP_TRAILER_BYTES;
-    }
+    if (op === ControlOp.MaxPayload) return espCapacity(this.below.control(op, arg), this.block, this.headerBytes, this.icvBytes);
     if (op === ControlOp.CanSend) return this.below.control(op, arg + this.overhead(arg));
     return super.control(op, arg);
   }
@@ -271,15 +275,13 @@ export class EspGcmLayer extends IpsecLayer {
     this.nonce.set(salt, 0);
   }
 
+  /** Bytes ESP adds around a payload in all (GCM pads to 4 bytes: RFC 4106 3). */
   private overhead(payload: number): number {
-    return this.headerBytes + espPadding(payload, 4) + ESP_TRAILER_BYTES + AEAD_TAG_BYTES;
+    return espOverhead(payload, 4, this.headerBytes, AEAD_TAG_BYTES);
   }
 
   override control(op: ControlOp, arg: number): number {
-    if (op === ControlOp.MaxPayload) {
-      const below = this.below.control(op, arg) - this.headerBytes - AEAD_TAG_BYTES;
-      return below - (below % 4) - ESP_TRAILER_BYTES;
-    }
+    if (op === ControlOp.MaxPayload) return espCapacity(this.below.control(op, arg), 4, this.headerBytes, AEAD_TAG_BYTES);
     if (op === ControlOp.CanSend) return this.below.control(op, arg + this.overhead(arg));
     return super.control(op, arg);
   }
@@ -350,9 +352,7 @@ export class AhTunnelLayer extends IpsecLayer {
   private readonly icvBytes: number;
   /** Payload Length: the header's length in 32-bit words, minus 2. */
   private readonly payloadLength: number;
-  /** The outer IP header as the ICV covers it (writeAhOuterHeader). */
-  private readonly outer = new Uint8Array(IPV4_HEADER_BYTES);
-  private readonly outerView = new DataView(this.outer.buffer);
+  private readonly icv: AhIcv;
   private readonly received = new Uint8Array(16);
 
   constructor(
@@ -364,7 +364,8 @@ export class AhTunnelLayer extends IpsecLayer {
     window: ReplayWindow,
   ) {
     super(ctx, sa, hmac, sequence, window, AH_DROPS, AH_DROPS.code.Replay);
-    this.icvBytes = ICV_BYTES[auth];
+    this.icvBytes = HMAC_ICV_BYTES[auth];
+    this.icv = new AhIcv(hmac, this.icvBytes);
     this.headerBytes = ahLength(this.icvBytes);
     this.payloadLength = this.headerBytes / 4 - 2;
   }
@@ -387,8 +388,15 @@ export class AhTunnelLayer extends IpsecLayer {
     view.setUint32(at + AhOffset.spi, this.sa.spi);
     view.setUint32(at + AhOffset.seq, this.nextSequence());
     msg.bytes.fill(0, at + AhOffset.icv, at + this.headerBytes);
-    this.mac(msg, at, this.sa.localAddr, this.sa.remoteAddr, this.below.control(ControlOp.ReserveIdent, 0));
-    msg.bytes.set(this.computed.subarray(0, this.icvBytes), at + AhOffset.icv);
+    this.icv.compute(
+      msg,
+      at,
+      this.sa.localAddr,
+      this.sa.remoteAddr,
+      this.below.control(ControlOp.ReserveIdent, 0),
+      msg.bytes,
+      at + AhOffset.icv,
+    );
     return this.below.push(msg);
   }
 
@@ -407,23 +415,13 @@ export class AhTunnelLayer extends IpsecLayer {
       this.received[i] = bytes[icv + i]!;
       bytes[icv + i] = 0;
     }
-    this.mac(msg, at, msg.srcAddr, msg.dstAddr, msg.ipIdent);
+    this.icv.compute(msg, at, msg.srcAddr, msg.dstAddr, msg.ipIdent, this.computed, 0);
     bytes.set(this.received.subarray(0, this.icvBytes), icv);
     if (!this.icvAccepted(bytes, icv, AH_DROPS.code.Digest, this.icvBytes)) return;
     if (view.getUint8(at + AhOffset.nextHeader) !== IP_PROTO_IPIP) return this.drops.count(AH_DROPS.code.NextHeader);
     if (!this.acceptOnce(seq)) return;
     msg.strip(ahBytes);
     this.above.pop(msg);
-  }
-
-  /** The HMAC over the outer IP header (mutable fields zero), AH (ICV zero) and the inner datagram, into `computed`. */
-  private mac(msg: Msg, at: number, src: number, dst: number, ident: number): void {
-    writeAhOuterHeader(this.outerView, 0, src, dst, IPV4_HEADER_BYTES + msg.tail - at, ident);
-    const hmac = this.hmac;
-    hmac.begin();
-    hmac.update(this.outer, 0, IPV4_HEADER_BYTES);
-    hmac.update(msg.bytes, at, msg.tail - at);
-    hmac.end(this.computed, 0, this.icvBytes);
   }
 }
 

@@ -17,7 +17,16 @@ export function espPadding(payload: number, block = 8): number {
   return (block - ((payload + ESP_TRAILER_BYTES) % block)) % block;
 }
 
-/** Bytes ESP with DES or 3DES and HMAC-MD5-96 adds around a payload in all. */
-export function espOverhead(payload: number): number {
-  return ESP_HEADER_BYTES + ESP_IV_BYTES + espPadding(payload) + ESP_TRAILER_BYTES + ESP_ICV_BYTES;
+/**
+ * Bytes ESP adds around a payload in all: `front` (SPI, sequence number, IV), padding to `block`,
+ * pad length and next header, and the ICV. The defaults are DES or 3DES with HMAC-MD5-96.
+ */
+export function espOverhead(payload: number, block = 8, front = ESP_HEADER_BYTES + ESP_IV_BYTES, icv = ESP_ICV_BYTES): number {
+  return front + espPadding(payload, block) + ESP_TRAILER_BYTES + icv;
+}
+
+/** The largest payload whose packet fits `room` bytes (what the layer below takes), with `front`, padding to `block` and `icv`. */
+export function espCapacity(room: number, block: number, front: number, icv: number): number {
+  const sealed = room - front - icv;
+  return sealed - (sealed % block) - ESP_TRAILER_BYTES;
 }
