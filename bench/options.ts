@@ -210,7 +210,7 @@ export const FLAGS: Record<string, FlagSpec> = {
     group: GATEWAY,
     value: 'a,b',
     help: "IPsec stacks: inner datagram bytes, comma-separated, as in Shieh & Lai's Table 4-1",
-    default: `${IPSEC_FRAME_SIZES.join(',')}, the last cut to what one frame of each stack carries`,
+    default: `${IPSEC_FRAME_SIZES.join(',')}, the last cut to what one frame of the tightest tunnel carries`,
   },
   '--kill-worker': {
     group: GATEWAY,
