@@ -84,6 +84,16 @@ function align64(n: number): number {
   return Math.ceil(n / 64) * 64;
 }
 
+/** Where a block's shared words start (the lock words among them). */
+function wordsByteOffset(offset: number): number {
+  return offset + 2 * TCB + 4 * COUNTER_STRIDE;
+}
+
+/** The byte offset of the measured end's lock word in the block at `offset` (for a thread that only takes the lock). */
+export function measuredLockByteOffset(offset: number): number {
+  return wordsByteOffset(offset) + 4 * SharedWord.measuredLock;
+}
+
 export function sharedConnection(
   buffer: SharedArrayBuffer,
   offset: number,
@@ -92,7 +102,7 @@ export function sharedConnection(
 ): SharedConnection {
   if (offset % 8 !== 0) throw new RangeError(`shared connection block at ${offset} is not 8-byte aligned`);
   const counters = offset + 2 * TCB;
-  const wordsAt = counters + 4 * COUNTER_STRIDE;
+  const wordsAt = wordsByteOffset(offset);
   return {
     leader: worker === 0,
     worker,
@@ -102,7 +112,7 @@ export function sharedConnection(
     measuredSequence: new CounterBlock(buffer, counters + COUNTER_STRIDE),
     peerIdent: new CounterBlock(buffer, counters + 2 * COUNTER_STRIDE),
     peerSequence: new CounterBlock(buffer, counters + 3 * COUNTER_STRIDE),
-    lock: makeLock(buffer, wordsAt + 4 * SharedWord.measuredLock),
+    lock: makeLock(buffer, measuredLockByteOffset(offset)),
     peerLock: makeLock(buffer, wordsAt + 4 * SharedWord.peerLock),
     reorderLock: makeLock(buffer, wordsAt + 4 * SharedWord.reorderLock),
     words: new Int32Array(buffer, wordsAt, WORDS),

@@ -1,6 +1,7 @@
 // A mutex on a SharedArrayBuffer word (Drepper, "Futexes Are Tricky", mutex 2): 0 free, 1 held,
 // 2 held with waiters. Acquire spins briefly, then sleeps in Atomics.wait; release wakes one
-// sleeper only when there may be one. Counts acquisitions and contention for the report.
+// sleeper only when there may be one. Counts acquisitions and contention for the report, and
+// allocates nothing doing so, however contended (test/allocation.test.ts, the contended PLP path).
 
 import type { Lock } from '../stacks/layer.js';
 
@@ -12,15 +13,23 @@ const CONTENDED = 2;
 const SPINS = 2000;
 /**
  * Hold time is timed on one acquisition in HOLD_SAMPLE, wait time on one contended acquisition in
- * WAIT_SAMPLE, and both scaled up. Reading the clock costs about 100 ns, as much as a short hold,
- * and on Node 20 every reading allocates (performance.now() a heap number, hrtime.bigint() a
- * BigInt): timing every acquisition would make garbage per packet. Sparser samples read a cold
- * clock and measure holds longer (1 in 1024: up to twice as long as 1 in 17); 1 in 127 keeps the
- * garbage under a byte a packet and measured holds 10-20% above 1 in 17's. Primes, so that no regular
- * pattern of acquisitions (two per packet, say) is always sampled at the same step.
+ * WAIT_SAMPLE, and both scaled up. Reading the clock costs about 50 ns, as much as a short hold:
+ * timing every acquisition would cost more than the lock. Sparser samples read a cold clock and
+ * measure holds longer (1 in 1024: up to twice as long as 1 in 17); 1 in 127 measured holds 10-20%
+ * above 1 in 17's. Primes, so that no regular pattern of acquisitions (two per packet, say) is
+ * always sampled at the same step.
  */
 const HOLD_SAMPLE = 127;
 const WAIT_SAMPLE = 17;
+
+/** Slots of `AtomicsMutex.tally`: counts, the scaled-up totals, and two clock readings. */
+const ACQUISITIONS = 0;
+const CONTENDED_ACQUISITIONS = 1;
+const WAIT_NS = 2;
+const HOLD_NS = 3;
+const HELD_SINCE = 4;
+const WAIT_START = 5;
+const NOW = 6;
 
 export interface LockStats {
   acquisitions: number;
@@ -31,31 +40,58 @@ export interface LockStats {
   holdNs: number;
 }
 
+/** The clock's reading in one BigInt slot, and the same 8 bytes as two 32-bit halves. */
+const clockWord = new BigUint64Array(1);
+const clockHalves = new Uint32Array(clockWord.buffer);
+
+/**
+ * Writes the monotonic clock, in ns, into a typed-array slot, making no heap object. On Node 20,
+ * performance.now() allocates now and then even in optimized code, and any number a call returns
+ * from code V8 did not inline is boxed; hrtime.bigint() stored straight into a BigUint64Array is
+ * not materialized by the optimizing compiler, and the halves read back are small integers.
+ * (ns since boot fit a double exactly for 104 days of uptime... and to 2^53 ns, 104 days × 1000.)
+ */
+function readClock(into: Float64Array, slot: number): void {
+  clockWord[0] = process.hrtime.bigint();
+  into[slot] = clockHalves[1]! * 4294967296 + clockHalves[0]!;
+}
+
+// V8 optimizes a function after some thousands of calls, and the lock reads the clock only on
+// sampled acquisitions: left alone, readClock would stay in the interpreter for a long while, which
+// boxes every reading. Called here until it is compiled, it runs optimized from the lock's first use.
+const warmUp = new Float64Array(1);
+for (let i = 0; i < 50_000; i++) readClock(warmUp, 0);
+
 export class AtomicsMutex implements Lock {
   static readonly BYTES = 4;
   private readonly word: Int32Array;
-  /** performance.now() when a sampled hold began, else 0. */
-  private heldSince = 0;
-  readonly stats: LockStats = { acquisitions: 0, contended: 0, waitNs: 0, holdNs: 0 };
+  /** Counts, totals and clock readings, in one typed array: updating them makes no heap object. */
+  private readonly tally = new Float64Array(7);
 
   constructor(buffer: SharedArrayBuffer, byteOffset = 0) {
     this.word = new Int32Array(buffer, byteOffset, 1);
   }
 
+  /** What the lock has counted so far (a new object: read it off the data path). */
+  get stats(): LockStats {
+    const t = this.tally;
+    return { acquisitions: t[ACQUISITIONS]!, contended: t[CONTENDED_ACQUISITIONS]!, waitNs: t[WAIT_NS]!, holdNs: t[HOLD_NS]! };
+  }
+
   acquire(): void {
-    const word = this.word;
-    const stats = this.stats;
-    stats.acquisitions++;
-    if (Atomics.compareExchange(word, 0, FREE, HELD) !== FREE) {
-      if (++stats.contended % WAIT_SAMPLE !== 0) {
+    const t = this.tally;
+    const acquisitions = ++t[ACQUISITIONS]!;
+    if (Atomics.compareExchange(this.word, 0, FREE, HELD) !== FREE) {
+      if (++t[CONTENDED_ACQUISITIONS]! % WAIT_SAMPLE !== 0) {
         this.acquireSlow();
       } else {
-        const start = performance.now();
+        readClock(t, WAIT_START);
         this.acquireSlow();
-        stats.waitNs += (performance.now() - start) * 1e6 * WAIT_SAMPLE;
+        readClock(t, NOW);
+        t[WAIT_NS]! += (t[NOW]! - t[WAIT_START]!) * WAIT_SAMPLE;
       }
     }
-    if (stats.acquisitions % HOLD_SAMPLE === 0) this.heldSince = performance.now();
+    if (acquisitions % HOLD_SAMPLE === 0) readClock(t, HELD_SINCE);
   }
 
   private acquireSlow(): void {
@@ -71,9 +107,11 @@ export class AtomicsMutex implements Lock {
   }
 
   release(): void {
-    if (this.heldSince !== 0) {
-      this.stats.holdNs += (performance.now() - this.heldSince) * 1e6 * HOLD_SAMPLE;
-      this.heldSince = 0;
+    const t = this.tally;
+    if (t[HELD_SINCE] !== 0) {
+      readClock(t, NOW);
+      t[HOLD_NS]! += (t[NOW]! - t[HELD_SINCE]!) * HOLD_SAMPLE;
+      t[HELD_SINCE] = 0;
     }
     if (Atomics.sub(this.word, 0, 1) !== HELD) {
       Atomics.store(this.word, 0, FREE);

@@ -8,19 +8,32 @@ import { createWorkload } from '../drivers/workload.js';
 import type { Side } from '../drivers/workload-contract.js';
 import { MAX_BATCH } from '../parallel/shared-run.js';
 import { AtomicsMutex } from '../parallel/mutex.js';
-import { sharedConnection, sharedConnectionBytes } from '../drivers/shared-connection.js';
+import { measuredLockByteOffset, sharedConnection, sharedConnectionBytes } from '../drivers/shared-connection.js';
+import { Worker } from 'node:worker_threads';
 
 const [spec, side, packetsText, mode, sizeText] = process.argv.slice(2);
 if (spec === undefined || side === undefined) throw new Error('usage: allocation-probe SPEC SIDE PACKETS [plp]');
 const packets = Number(packetsText);
-// plp: the path a PLP worker runs, on a shared connection with its Atomics lock (one worker here).
+// plp: the path a PLP worker runs, on a shared connection with its Atomics lock (one worker here);
+// plp-contended: the same, with a second thread taking and releasing the lock all the while
+// (test/fixtures/lock-contender.ts), so that acquisitions find it held: the lock's spin, sleep and
+// wait-timing paths.
 // lossy: a wire that loses, duplicates, reorders and corrupts 1% of frames each (TCP's recovery
 // paths, the fault link, the send side's scoreboard and the receive side's retransmitting source).
 const lossy = mode === 'lossy';
-const shared =
-  mode === 'plp'
-    ? sharedConnection(new SharedArrayBuffer(sharedConnectionBytes(1)), 0, 0, (buffer, at) => new AtomicsMutex(buffer, at))
-    : null;
+const contended = mode === 'plp-contended';
+const sharedBuffer = new SharedArrayBuffer(sharedConnectionBytes(1));
+const shared = mode === 'plp' || contended ? sharedConnection(sharedBuffer, 0, 0, (buffer, at) => new AtomicsMutex(buffer, at)) : null;
+const lock = shared !== null ? (shared.lock as AtomicsMutex) : null;
+// [stop, started]: the contender runs from before the warm-up (its paths compiled there too) to the end.
+const contenderControl = new Int32Array(new SharedArrayBuffer(8));
+const contender = contended
+  ? new Worker(new URL('./fixtures/lock-contender.js', import.meta.url), {
+      workerData: { buffer: sharedBuffer, lockAt: measuredLockByteOffset(0), control: contenderControl },
+    })
+  : null;
+contender?.unref();
+while (contender !== null && Atomics.load(contenderControl, 1) === 0) Atomics.wait(contenderControl, 1, 0, 10);
 const collect = (globalThis as { gc?: () => void }).gc;
 if (collect === undefined) throw new Error('run with --expose-gc');
 const youngBytes = (): number => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')!.space_used_size;
@@ -57,10 +70,13 @@ const observer = new PerformanceObserver((list) => {
 collect();
 observer.observe({ entryTypes: ['gc'] });
 const before = workload.counters();
+const lockBefore = lock?.stats ?? null;
 const youngBefore = youngBytes();
 drive(packets);
 const youngAfter = youngBytes();
 const after = workload.counters();
+const lockAfter = lock?.stats ?? null;
+Atomics.store(contenderControl, 0, 1);
 setTimeout(() => {
   // gc entries arrive asynchronously
   observer.disconnect();
@@ -70,6 +86,10 @@ setTimeout(() => {
       bytes: after.bytes - before.bytes,
       allocated: youngAfter - youngBefore,
       scavenges,
+      // The lock's use in the measured run (PLP modes): how many acquisitions found it held.
+      ...(lockBefore !== null && lockAfter !== null
+        ? { acquisitions: lockAfter.acquisitions - lockBefore.acquisitions, contended: lockAfter.contended - lockBefore.contended }
+        : {}),
     }),
   );
 }, 50);

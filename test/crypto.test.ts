@@ -3,6 +3,8 @@ import * as assert from 'uvu/assert';
 import { Prng } from '../drivers/prng.js';
 import { CRYPTO_PROVIDERS, type CipherName, cryptoProvider } from '../stacks/crypto/index.js';
 import { hex, toHex } from './helpers.js';
+import CryptoJS from 'crypto-js';
+import { DenseDes } from '../stacks/crypto/des-block.js';
 
 const text = (s: string) => new TextEncoder().encode(s);
 
@@ -110,6 +112,39 @@ test('both providers give byte-identical ciphertext, IVs included, message after
       node.decrypt(b, 4, length);
       assert.is(toHex(a), toHex(b));
       assert.is.not(toHex(a), toHex(plainA));
+    }
+  }
+});
+
+test("DES's dense tables give crypto-js's own block function, block for block, both ways (DES and 3DES)", () => {
+  const prng = new Prng(12);
+  const words = (n: number) => Array.from({ length: n }, () => prng.below(0x10000) * 0x10000 + prng.below(0x10000));
+  for (const triple of [false, true]) {
+    for (let k = 0; k < 20; k++) {
+      const key = CryptoJS.lib.WordArray.create(words(triple ? 6 : 2), triple ? 24 : 8);
+      const theirs = (triple ? CryptoJS.algo.TripleDES : CryptoJS.algo.DES).createEncryptor(key) as unknown as {
+        encryptBlock(w: number[], at: number): void;
+        decryptBlock(w: number[], at: number): void;
+      };
+      const ours = new DenseDes(theirs, triple);
+      for (let b = 0; b < 50; b++) {
+        const block = words(2).map((w) => w | 0);
+        const [a, c] = [block.slice(), block.slice()];
+        theirs.encryptBlock(a, 0);
+        ours.encryptBlock(c, 0);
+        assert.equal(
+          c,
+          a.map((w) => w | 0),
+          `encrypt, key ${k} block ${b}`,
+        );
+        theirs.decryptBlock(a, 0);
+        ours.decryptBlock(c, 0);
+        assert.equal(c, block, `decrypt, key ${k} block ${b}`);
+        assert.equal(
+          a.map((w) => w | 0),
+          block,
+        );
+      }
     }
   }
 });

@@ -1,9 +1,11 @@
 // crypto-js provider. crypto-js's one-shot API allocates WordArrays per call, so this drives its
-// block functions directly (DES, TripleDES and AES encryptBlock; MD5's, SHA-1's and SHA-256's
-// compression functions) on a few scratch words made at set-up, and does CBC chaining and the
-// hashes' padding here: no allocation per packet. crypto-js has no GCM and no ChaCha20-Poly1305.
+// block functions directly (AES encryptBlock; MD5's, SHA-1's and SHA-256's compression functions;
+// DES's rounds over its key schedule and tables, des-block.ts) on a few scratch words made at
+// set-up, and does CBC chaining and the hashes' padding here: no allocation per packet. crypto-js
+// has no GCM and no ChaCha20-Poly1305.
 
 import CryptoJS from 'crypto-js';
+import { setFlagsFromString } from 'node:v8';
 import {
   type AeadName,
   BLOCK_BYTES,
@@ -17,6 +19,7 @@ import {
   checkKey,
 } from './provider.js';
 import { Hmac } from './hmac.js';
+import { DenseDes } from './des-block.js';
 
 interface BlockCipher {
   encryptBlock(words: number[], offset: number): void;
@@ -58,6 +61,13 @@ class ViewCache {
   }
 }
 
+// crypto-js's MD5 compression calls its step functions (FF, GG, HH, II) 64 times a block. V8's
+// budget for what it inlines into one optimized function (920 bytes of bytecode) runs out part-way,
+// and each step left as a call returns its sum as a heap number: 12 KB of garbage per KB hashed and
+// a fifth of MD5's time. The budget is raised for the process (its threads share V8's flags) before
+// anything is optimized; test/allocation.test.ts holds the MD5 stacks to it.
+setFlagsFromString('--max-inlined-bytecode-size-cumulative=5000');
+
 const BLOCK_ALGOS: Record<CipherName, { createEncryptor(key: CryptoJS.lib.WordArray): unknown }> = {
   des: CryptoJS.algo.DES,
   '3des': CryptoJS.algo.TripleDES,
@@ -84,7 +94,10 @@ class CryptoJsCbc implements CbcCipher {
     this.blockBytes = BLOCK_BYTES[name];
     this.w = new Array<number>(this.blockBytes / 4).fill(0);
     this.prev = new Array<number>(this.blockBytes / 4).fill(0);
-    this.block = BLOCK_ALGOS[name].createEncryptor(toWordArray(key)) as BlockCipher;
+    const cipher = BLOCK_ALGOS[name].createEncryptor(toWordArray(key));
+    // DES's rounds on crypto-js's key schedule and tables, made dense (des-block.ts: crypto-js's own
+    // allocated per block); AES's block function is crypto-js's, which allocates nothing.
+    this.block = name === 'des' || name === '3des' ? new DenseDes(cipher, name === '3des') : (cipher as BlockCipher);
   }
 
   encrypt(bytes: Uint8Array, ivOffset: number, length: number): void {
