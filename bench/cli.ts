@@ -35,6 +35,9 @@ import { type BenchConfig, faultsAsked } from './config.js';
 import { XKBENCH, configFrom, probeStack } from './options.js';
 import { gitCommit, packageVersion } from './version.js';
 import { estimatePlan, planLine } from './plan.js';
+import { describeMachine, probeNoise } from './machine.js';
+import { machineLine } from '../results/machine-line.js';
+import type { MachineDescription } from '../results/schema.js';
 import { findings } from '../results/findings.js';
 import { cpuSource } from '../parallel/thread-cpu.js';
 import type { Configuration } from './plan.js';
@@ -123,7 +126,13 @@ function capturePathProblem(file: string): string | null {
   return null;
 }
 
-function buildMeta(config: BenchConfig, outcome: BenchOutcome, started: Date, argv: string[]) {
+/** The machine, with its noise probed for --noise-probe (2 s, or a twentieth of the plan if shorter, at least 9 slices). */
+function measureMachine(config: BenchConfig, planSeconds: number): MachineDescription {
+  const seconds = config.noiseProbeSeconds ?? Math.max(9 * config.sliceSeconds, Math.min(2, planSeconds / 20));
+  return { ...describeMachine(), noise: seconds > 0 ? probeNoise(config.sliceSeconds, seconds) : null };
+}
+
+function buildMeta(config: BenchConfig, outcome: BenchOutcome, started: Date, argv: string[], machine: MachineDescription) {
   const cpus = os.cpus();
   const source = cpuSource();
   return {
@@ -138,6 +147,7 @@ function buildMeta(config: BenchConfig, outcome: BenchOutcome, started: Date, ar
     command: ['xkbench', ...argv].join(' '),
     config,
     cores: os.availableParallelism(),
+    machine,
     modes: {
       single: 'one thread, no pool; connections served in turn',
       plp:
@@ -285,7 +295,7 @@ async function measure(config: BenchConfig, captures: Captures | null, stop: Sto
 }
 
 /** results.json's whole content: the runs, their summary and ratios, the models and the meta. */
-function resultsOf(config: BenchConfig, outcome: BenchOutcome, started: Date, argv: string[]): ResultsFile {
+function resultsOf(config: BenchConfig, outcome: BenchOutcome, started: Date, argv: string[], machine: MachineDescription): ResultsFile {
   const summary = summarizeRuns(outcome.rows);
   addRatios(summary, outcome.calibration, outcome.calibrationByConfiguration);
   const paired = pairedRatios(outcome.slices, config.targetCiPercent);
@@ -298,7 +308,7 @@ function resultsOf(config: BenchConfig, outcome: BenchOutcome, started: Date, ar
     pairedRatios: paired,
     failures: outcome.failures,
     models: { benecke: beneckeRows(summary), shiehLai: shiehLaiRows(outcome.rows), scaling: scalingRows(summary) },
-    meta: buildMeta(config, outcome, started, argv),
+    meta: buildMeta(config, outcome, started, argv, machine),
     slices: outcome.slices,
   };
 }
@@ -402,12 +412,15 @@ async function main(argv: string[]): Promise<number> {
   const captures = config.pcap !== null ? new Captures(config.pcap, new Map(config.stacks.map((s) => [s, probeStack(s).linkType]))) : null;
   const stop = stopOnSignals();
   // The plan before any work: what will run, on how many threads, and about how long.
-  if (!config.quiet) console.error(`xkbench: ${planLine(config, estimatePlan(config), config.fitted)}`);
+  const plan = estimatePlan(config);
+  if (!config.quiet) console.error(`xkbench: ${planLine(config, plan, config.fitted)}`);
   else if (config.fitted.length > 0) console.error(`xkbench: plan changed to fit: ${config.fitted.join(', ')}`);
+  const machine = measureMachine(config, plan.seconds);
+  if (!config.quiet) console.error(`xkbench: machine: ${machineLine(machine)}`);
   const outcome = await measure(config, captures, stop);
   if (typeof outcome === 'number') return outcome;
 
-  const results = resultsOf(config, outcome, started, argv);
+  const results = resultsOf(config, outcome, started, argv, machine);
   writeAtomic(path.join(out, 'results.csv'), toCsv(outcome.rows, RUN_COLUMNS));
   writeAtomic(path.join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   const comparison =

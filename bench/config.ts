@@ -46,6 +46,8 @@ export interface BenchConfig {
   budgetSeconds: number | null;
   /** The length of one interleaved slice, in seconds. */
   sliceSeconds: number;
+  /** How long the machine's noise is probed before the runs (null: 2 s, or a twentieth of the plan if shorter; 0: not probed). */
+  noiseProbeSeconds: number | null;
   seed: number;
   profile: Profile;
   out: string | null;

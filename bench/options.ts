@@ -155,6 +155,14 @@ export const FLAGS: Record<string, FlagSpec> = {
     help: 'length of the slices in which the configurations of a stack and side, and their primitives, take turns: 10ms to 10s',
     default: '50ms',
   },
+  '--noise-probe': {
+    group: TIME,
+    value: 'T',
+    help:
+      "before the runs, how long to measure the machine's slice-to-slice variation (in meta.machine and the report's header); " +
+      '0 skips it',
+    default: "2s, or a twentieth of the plan's estimate when that is shorter (at least 9 slices)",
+  },
   '--seed': { group: TIME, value: 'S', help: 'first seed; run k uses seed + k - 1', default: '1' },
   '--workers': {
     group: PARALLEL,
@@ -429,13 +437,21 @@ function sweepOptions(
   return { modes, workers, connections, clp, tcpLockScopes };
 }
 
-/** How long and how often: --runs, --target-ci, --budget, --slice, --seed, --warmup, --warmup-cpu, --duration. */
+/** How long and how often: --runs, --target-ci, --budget, --slice, --seed, --warmup, --warmup-cpu, --duration, --noise-probe. */
 function timeOptions(
   args: ParsedArgs,
   profile: (typeof PROFILES)[Profile],
 ): Pick<
   BenchConfig,
-  'runs' | 'targetCiPercent' | 'budgetSeconds' | 'sliceSeconds' | 'seed' | 'warmupSeconds' | 'warmupCpuSeconds' | 'durationSeconds'
+  | 'runs'
+  | 'targetCiPercent'
+  | 'budgetSeconds'
+  | 'sliceSeconds'
+  | 'seed'
+  | 'warmupSeconds'
+  | 'warmupCpuSeconds'
+  | 'durationSeconds'
+  | 'noiseProbeSeconds'
 > {
   const { text, value } = args;
   const runs = value('--runs', (t) => parseInteger('--runs', t, 1, 1000), profile.runs);
@@ -457,7 +473,10 @@ function timeOptions(
   const durationSeconds = value('--duration', (t) => parseDuration('--duration', t), profile.durationSeconds);
   if (durationSeconds < 0.01) throw new OptionError(`--duration ${text('--duration')} is too short: at least 10ms`);
   if (durationSeconds > 24 * 3600 || warmupSeconds > 24 * 3600) throw new OptionError('--duration and --warmup are at most 24 hours');
-  return { runs, targetCiPercent, budgetSeconds, sliceSeconds, seed, warmupSeconds, warmupCpuSeconds, durationSeconds };
+  const noiseProbeSeconds = value('--noise-probe', (t) => parseDuration('--noise-probe', t), null);
+  if (noiseProbeSeconds !== null && noiseProbeSeconds > 60)
+    throw new OptionError(`--noise-probe ${text('--noise-probe')} is too long: at most 1m (0 skips it)`);
+  return { runs, targetCiPercent, budgetSeconds, sliceSeconds, seed, warmupSeconds, warmupCpuSeconds, durationSeconds, noiseProbeSeconds };
 }
 
 /**

@@ -67,6 +67,8 @@ export class AtomicsMutex implements Lock {
   private readonly word: Int32Array;
   /** Counts, totals and clock readings, in one typed array: updating them makes no heap object. */
   private readonly tally = new Float64Array(7);
+  /** Acquisitions until the next timed hold, contended acquisitions until the next timed wait. */
+  private readonly countdown = Int32Array.of(HOLD_SAMPLE, WAIT_SAMPLE);
 
   constructor(buffer: SharedArrayBuffer, byteOffset = 0) {
     this.word = new Int32Array(buffer, byteOffset, 1);
@@ -80,18 +82,24 @@ export class AtomicsMutex implements Lock {
 
   acquire(): void {
     const t = this.tally;
-    const acquisitions = ++t[ACQUISITIONS]!;
+    const countdown = this.countdown;
+    t[ACQUISITIONS]!++;
     if (Atomics.compareExchange(this.word, 0, FREE, HELD) !== FREE) {
-      if (++t[CONTENDED_ACQUISITIONS]! % WAIT_SAMPLE !== 0) {
+      t[CONTENDED_ACQUISITIONS]!++;
+      if (--countdown[1]! !== 0) {
         this.acquireSlow();
       } else {
+        countdown[1] = WAIT_SAMPLE;
         readClock(t, WAIT_START);
         this.acquireSlow();
         readClock(t, NOW);
         t[WAIT_NS]! += (t[NOW]! - t[WAIT_START]!) * WAIT_SAMPLE;
       }
     }
-    if (acquisitions % HOLD_SAMPLE === 0) readClock(t, HELD_SINCE);
+    if (--countdown[0]! === 0) {
+      countdown[0] = HOLD_SAMPLE;
+      readClock(t, HELD_SINCE);
+    }
   }
 
   private acquireSlow(): void {

@@ -7,6 +7,7 @@ import { table, withInterval } from './markdown.js';
 import type { PairedRatio } from './paired-ratios.js';
 import { findings } from './findings.js';
 import type { ReportMeta } from './schema.js';
+import { machineLine } from './machine-line.js';
 
 export type { ReportMeta };
 import {
@@ -636,6 +637,7 @@ function headerLines(meta: ReportMeta, extras: ReportExtras): string[] {
     ...(failed.length > 0 ? ['**Failed configurations** (no figures; the others were measured on a new pool):', '', ...failed, ''] : []),
     `${meta.timestamp} · Node ${meta.node} · ${meta.cpus} × ${meta.cpu} · ${meta.os}${commit}`,
     '',
+    ...(meta.machine !== undefined ? [`Machine: ${machineLine(meta.machine)}`, ''] : []),
     `\`${meta.command}\``,
     '',
   ];

@@ -13,6 +13,49 @@ import type { CalibrationRow, RunDetail, SummaryRow } from './rows.js';
 export const RESULTS_FORMAT_VERSION = 1;
 
 /** What the report's header and checks need from meta (results.json's meta has more). */
+/** A cache of CPU 0 as /sys/devices/system/cpu lists it. */
+export interface MachineCache {
+  level: number;
+  type: string;
+  size: string;
+  /** The kernel's list of the CPUs sharing it ("0-1"), and how many they are. */
+  sharedWith: string;
+  sharedBy: number;
+}
+
+/** How much the machine's speed varied just before the runs (bench/machine.ts probeNoise). */
+export interface MachineNoise {
+  probeSeconds: number;
+  sliceMs: number;
+  slices: number;
+  /** Coefficient of variation of the per-slice rates, %. */
+  variationPercent: number | null;
+  /** Standard deviation of the log ratio of neighbouring slices, ×100 (≈ % between two neighbours). */
+  pairVariationPercent: number | null;
+}
+
+/** Which machine measured the run (meta.machine). */
+export interface MachineDescription {
+  cpu: string;
+  vendor: string | null;
+  family: number | null;
+  model: number | null;
+  stepping: number | null;
+  logicalCpus: number;
+  /** Logical CPUs per core (CPU 0's thread siblings), and whether that is more than one. */
+  threadsPerCore: number | null;
+  smtSiblings: boolean | null;
+  virtualized: boolean;
+  /** CPU 0's caches; empty where the kernel lists none (as in some VMs). */
+  caches: MachineCache[];
+  /** /proc/cpuinfo's "cache size", for when the kernel lists no caches. */
+  cpuinfoCache: string | null;
+  /** Whether one L3 serves all the logical CPUs (null: no L3 listed). */
+  l3SharedByAll: boolean | null;
+  /** null when the probe was skipped (--noise-probe 0). */
+  noise: MachineNoise | null;
+}
+
 export interface ReportMeta {
   timestamp: string;
   node: string;
@@ -27,6 +70,8 @@ export interface ReportMeta {
   cpuSource?: string;
   /** A lossy wire (--loss, --duplicate, --reorder, --corrupt): its probabilities, and TCP's smallest RTO. */
   wire?: { losses: number[]; duplicate: number; reorder: number; corrupt: number; minRtoMs: number };
+  /** The machine (absent in files older than it). */
+  machine?: MachineDescription;
 }
 
 export interface ResultsFile {

@@ -562,6 +562,11 @@ test('a short run writes results.csv, results.json and report.md of the document
   for (const key of ['version', 'commit', 'node', 'cpu', 'cpus', 'os', 'config', 'timestamp', 'enforcement', 'incomplete'])
     assert.ok(key in json.meta, key);
   assert.is(json.meta.incomplete, false);
+  // The machine: the CPU as the kernel names it, and the noise probe's slices (at least 9 of the 50 ms slices).
+  assert.is(json.meta.machine.cpu, json.meta.cpu);
+  assert.is(json.meta.machine.logicalCpus, json.meta.cpus);
+  assert.ok(json.meta.machine.noise.slices >= 8, `${json.meta.machine.noise.slices} noise slices`);
+  assert.match(fs.readFileSync(path.join(out, 'report.md'), 'utf8'), `Machine: ${json.meta.cpu} (`);
   const printed = JSON.parse(r.stdout);
   assert.equal(
     Object.keys(printed),

@@ -1,0 +1,132 @@
+// Which machine measured a run: the CPU as the kernel names it, how its logical CPUs share cores
+// and caches (as far as /sys/devices/system/cpu tells; a VM's kernel may list no caches), and how
+// much the machine's speed varied just before the runs (a short probe of slice-to-slice variation),
+// so a reader can tell an AMD run from an Intel one and a quiet machine from a noisy one.
+
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { onesSum } from '../stacks/checksum.js';
+import type { MachineCache, MachineDescription, MachineNoise } from '../results/schema.js';
+
+const SYS_CPU = '/sys/devices/system/cpu';
+
+function read(file: string): string | null {
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch {
+    return null;
+  }
+}
+
+/** How many CPUs a kernel CPU list names ("0-3,8" is 5). */
+export function cpuListCount(list: string): number {
+  let n = 0;
+  for (const part of list.split(',')) {
+    if (part.trim() === '') continue;
+    const [from, to] = part.split('-').map(Number);
+    if (from === undefined || Number.isNaN(from)) continue;
+    n += to === undefined || Number.isNaN(to) ? 1 : to - from + 1;
+  }
+  return n;
+}
+
+/** The first value of a /proc/cpuinfo field, or null. */
+function cpuinfoField(cpuinfo: string, name: string): string | null {
+  const line = cpuinfo.split('\n').find((l) => l.split(':')[0]!.trim() === name);
+  return line === undefined ? null : line.slice(line.indexOf(':') + 1).trim();
+}
+
+function caches(): MachineCache[] {
+  const found: MachineCache[] = [];
+  for (let index = 0; ; index++) {
+    const dir = `${SYS_CPU}/cpu0/cache/index${index}`;
+    const level = read(`${dir}/level`);
+    if (level === null) break;
+    const shared = read(`${dir}/shared_cpu_list`) ?? '';
+    found.push({
+      level: Number(level),
+      type: read(`${dir}/type`) ?? 'unknown',
+      size: read(`${dir}/size`) ?? 'unknown',
+      sharedWith: shared,
+      sharedBy: shared === '' ? 1 : cpuListCount(shared),
+    });
+  }
+  return found;
+}
+
+/** The CPU and its topology, from /proc/cpuinfo and /sys (fields the kernel does not give are null). */
+export function describeMachine(): Omit<MachineDescription, 'noise'> {
+  const cpuinfo = read('/proc/cpuinfo') ?? '';
+  const number = (name: string) => {
+    const v = cpuinfoField(cpuinfo, name);
+    return v === null || Number.isNaN(Number(v)) ? null : Number(v);
+  };
+  const siblings = read(`${SYS_CPU}/cpu0/topology/thread_siblings_list`);
+  const flags = (cpuinfoField(cpuinfo, 'flags') ?? '').split(' ');
+  const list = caches();
+  const logical = os.cpus().length;
+  const threadsPerCore = siblings === null ? null : cpuListCount(siblings);
+  const l3 = list.find((c) => c.level === 3);
+  return {
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    vendor: cpuinfoField(cpuinfo, 'vendor_id'),
+    family: number('cpu family'),
+    model: number('model'),
+    stepping: number('stepping'),
+    logicalCpus: logical,
+    threadsPerCore,
+    smtSiblings: threadsPerCore === null ? null : threadsPerCore > 1,
+    virtualized: flags.includes('hypervisor'),
+    caches: list,
+    cpuinfoCache: cpuinfoField(cpuinfo, 'cache size'),
+    l3SharedByAll: l3 === undefined ? null : l3.sharedBy >= logical,
+  };
+}
+
+/**
+ * Runs a fixed piece of work (the Internet checksum of 4 KB, as every stack computes it) on this
+ * thread in back-to-back slices of `sliceSeconds` for `seconds`, and says how much the rate varied:
+ * across all slices (coefficient of variation) and between neighbours (the spread of the log ratio
+ * of each pair), which is the noise that ratios measured in alternation, slice against slice, face.
+ */
+export function probeNoise(sliceSeconds: number, seconds: number): MachineNoise {
+  const data = new Uint8Array(4096);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 131 + 7) & 0xff;
+  const rates: number[] = [];
+  let sink = 0;
+  const end = performance.now() + seconds * 1000;
+  // One slice to settle the JIT, not counted.
+  for (let first = true; performance.now() < end; first = false) {
+    const start = performance.now();
+    const stop = start + sliceSeconds * 1000;
+    let done = 0;
+    let now = start;
+    while (now < stop) {
+      for (let k = 0; k < 16; k++) sink = (sink + onesSum(data, 0, data.length)) | 0;
+      done += 16;
+      now = performance.now();
+    }
+    if (!first) rates.push(done / (now - start));
+  }
+  if (sink === 0.5) console.error(sink); // keeps the work observable, so the JIT cannot drop it
+  return noiseOf(rates, sliceSeconds, seconds);
+}
+
+/** The figures of a series of per-slice rates (split out for the tests). */
+export function noiseOf(rates: readonly number[], sliceSeconds: number, seconds: number): MachineNoise {
+  const n = rates.length;
+  const mean = rates.reduce((a, b) => a + b, 0) / Math.max(1, n);
+  const sd = n > 1 ? Math.sqrt(rates.reduce((a, r) => a + (r - mean) ** 2, 0) / (n - 1)) : 0;
+  const logs: number[] = [];
+  for (let i = 0; i + 1 < n; i += 2) logs.push(Math.log(rates[i + 1]! / rates[i]!));
+  const logMean = logs.reduce((a, b) => a + b, 0) / Math.max(1, logs.length);
+  const pairSd = logs.length > 1 ? Math.sqrt(logs.reduce((a, l) => a + (l - logMean) ** 2, 0) / (logs.length - 1)) : 0;
+  const round = (x: number) => Math.round(x * 100) / 100;
+  return {
+    probeSeconds: seconds,
+    sliceMs: Math.round(sliceSeconds * 1000),
+    slices: n,
+    variationPercent: n > 1 ? round((100 * sd) / mean) : null,
+    pairVariationPercent: logs.length > 1 ? round(100 * pairSd) : null,
+  };
+}

@@ -1,0 +1,33 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { cpuListCount, describeMachine, noiseOf } from '../bench/machine.js';
+import { machineLine } from '../results/machine-line.js';
+
+test("the kernel's CPU lists are counted as it writes them", () => {
+  assert.is(cpuListCount('0'), 1);
+  assert.is(cpuListCount('0-1'), 2);
+  assert.is(cpuListCount('0-3,8,10-11'), 7);
+  assert.is(cpuListCount(''), 0);
+});
+
+test('noise: steady rates vary 0%; a known series gives its coefficient of variation and neighbour spread', () => {
+  assert.equal(noiseOf([5, 5, 5, 5], 0.05, 1), { probeSeconds: 1, sliceMs: 50, slices: 4, variationPercent: 0, pairVariationPercent: 0 });
+  // Mean 100, sample sd 10 (90, 110, 90, 110): 10%. Pairs (90 → 110) twice: no spread of their log ratio.
+  const n = noiseOf([90, 110, 90, 110], 0.05, 1);
+  assert.is(n.variationPercent, 11.55); // sd with n - 1: sqrt(400 / 3)
+  assert.is(n.pairVariationPercent, 0);
+  // Log ratios ln 2 and 0: their sd is ln 2 / sqrt 2.
+  assert.is(noiseOf([1, 2, 1, 1], 0.05, 1).pairVariationPercent, Math.round(10000 * (Math.LN2 / Math.SQRT2)) / 100);
+  assert.is(noiseOf([1], 0.05, 1).variationPercent, null, 'one slice says nothing');
+});
+
+test('this machine is described from the kernel, and said in one line', () => {
+  const m = describeMachine();
+  assert.ok(m.logicalCpus >= 1);
+  assert.type(m.cpu, 'string');
+  const line = machineLine({ ...m, noise: null });
+  assert.ok(line.startsWith(`${m.cpu} (`), line);
+  assert.match(line, 'noise not probed');
+});
+
+test.run();
