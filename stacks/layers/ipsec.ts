@@ -416,7 +416,7 @@ export class AhTunnelLayer extends IpsecLayer {
       bytes[icv + i] = 0;
     }
     this.icv.compute(msg, at, msg.srcAddr, msg.dstAddr, msg.ipIdent, this.computed, 0);
-    bytes.set(this.received.subarray(0, this.icvBytes), icv);
+    for (let i = 0; i < this.icvBytes; i++) bytes[icv + i] = this.received[i]!; // a subarray would be an object a packet
     if (!this.icvAccepted(bytes, icv, AH_DROPS.code.Digest, this.icvBytes)) return;
     if (view.getUint8(at + AhOffset.nextHeader) !== IP_PROTO_IPIP) return this.drops.count(AH_DROPS.code.NextHeader);
     if (!this.acceptOnce(seq)) return;
