@@ -113,12 +113,11 @@ for (const [spec, side, mode, size] of PATHS) {
     assert.ok(result.bytes > 0, 'data went through');
     assert.is(result.scavenges, 0, 'the young generation was collected mid-run: the measurement is void');
     if (mode === 'plp-contended') {
-      // Not a timing verdict: the contender holds the lock about half the time, so without contention
-      // the path under test was not run at all (half to three quarters of acquisitions found it held).
-      assert.ok(
-        result.contended! * 100 >= result.acquisitions!,
-        `only ${result.contended} of ${result.acquisitions} acquisitions contended`,
-      );
+      // Not a timing verdict: the paths under test must have run. Measured on a 2-vCPU AMD EPYC:
+      // 137 000-189 000 of 300 000 acquisitions contended alone, 2 765 with a second copy of this
+      // file running beside it (the contender then gets little CPU); 1 000 still runs the timed wait
+      // path (one contended acquisition in 17) about 60 times.
+      assert.ok(result.contended! >= 1000, `only ${result.contended} of ${result.acquisitions} acquisitions contended`);
     }
     assert.ok(
       result.allocated < frames,
