@@ -133,15 +133,14 @@ function measureMachine(config: BenchConfig, planSeconds: number): MachineDescri
 }
 
 function buildMeta(config: BenchConfig, outcome: BenchOutcome, started: Date, argv: string[], machine: MachineDescription) {
-  const cpus = os.cpus();
   const source = cpuSource();
   return {
     tool: 'xkbench',
     version: packageVersion(),
     commit: gitCommit(),
     node: process.version,
-    cpu: cpus[0]?.model ?? 'unknown',
-    cpus: cpus.length,
+    cpu: machine.cpu,
+    cpus: machine.logicalCpus,
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     timestamp: started.toISOString(),
     command: ['xkbench', ...argv].join(' '),

@@ -567,7 +567,7 @@ export default function runWorker(task: WorkerTask): WorkerResult {
     const before = workloads.map((w) => w.counters());
     const gateway = workloads[0] instanceof GatewayWorkload ? workloads[0] : null;
     const gatewayBefore = gateway?.gatewayCounters() ?? null;
-    const lockBefore = ctx.lock !== null ? { ...ctx.lock.stats } : null;
+    const lockBefore = ctx.lock?.stats ?? null; // a copy: the getter makes a new object
     const perConnection = workloads.map(() => 0);
     let done: { packets: number; bytes: number };
     if (task.sliced) {

@@ -12,7 +12,6 @@ import type { CalibrationRow, RunDetail, SummaryRow } from './rows.js';
  */
 export const RESULTS_FORMAT_VERSION = 1;
 
-/** What the report's header and checks need from meta (results.json's meta has more). */
 /** A cache of CPU 0 as /sys/devices/system/cpu lists it. */
 export interface MachineCache {
   level: number;
@@ -56,6 +55,7 @@ export interface MachineDescription {
   noise: MachineNoise | null;
 }
 
+/** What the report's header and checks need from meta (results.json's meta has more). */
 export interface ReportMeta {
   timestamp: string;
   node: string;

@@ -12,7 +12,8 @@ import { measuredLockByteOffset, sharedConnection, sharedConnectionBytes } from 
 import { Worker } from 'node:worker_threads';
 
 const [spec, side, packetsText, mode, sizeText] = process.argv.slice(2);
-if (spec === undefined || side === undefined) throw new Error('usage: allocation-probe SPEC SIDE PACKETS [plp]');
+if (spec === undefined || side === undefined)
+  throw new Error('usage: allocation-probe SPEC SIDE PACKETS [single|plp|plp-contended|lossy] [SIZE]');
 const packets = Number(packetsText);
 // plp: the path a PLP worker runs, on a shared connection with its Atomics lock (one worker here);
 // plp-contended: the same, with a second thread taking and releasing the lock all the while
@@ -25,8 +26,8 @@ const contended = mode === 'plp-contended';
 const sharedBuffer = new SharedArrayBuffer(sharedConnectionBytes(1));
 const shared = mode === 'plp' || contended ? sharedConnection(sharedBuffer, 0, 0, (buffer, at) => new AtomicsMutex(buffer, at)) : null;
 const lock = shared !== null ? (shared.lock as AtomicsMutex) : null;
-// [stop, started]: the contender runs from before the warm-up (its paths compiled there too) to the end.
-const contenderControl = new Int32Array(new SharedArrayBuffer(8));
+// [stop, started, spin]: the contender runs from before the warm-up (its paths compiled there too) to the end.
+const contenderControl = new Int32Array(new SharedArrayBuffer(12));
 const contender = contended
   ? new Worker(new URL('./fixtures/lock-contender.js', import.meta.url), {
       workerData: { buffer: sharedBuffer, lockAt: measuredLockByteOffset(0), control: contenderControl },

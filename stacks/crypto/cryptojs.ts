@@ -68,11 +68,16 @@ class ViewCache {
 // anything is optimized; test/allocation.test.ts holds the MD5 stacks to it.
 setFlagsFromString('--max-inlined-bytecode-size-cumulative=5000');
 
-const BLOCK_ALGOS: Record<CipherName, { createEncryptor(key: CryptoJS.lib.WordArray): unknown }> = {
-  des: CryptoJS.algo.DES,
-  '3des': CryptoJS.algo.TripleDES,
-  aes128: CryptoJS.algo.AES,
-  aes256: CryptoJS.algo.AES,
+/**
+ * Each cipher's block function for a key. AES's is crypto-js's own, which allocates nothing; DES's
+ * rounds run over crypto-js's key schedule and tables made dense (des-block.ts: crypto-js's own
+ * allocated per block).
+ */
+const BLOCK_CIPHERS: Record<CipherName, (key: CryptoJS.lib.WordArray) => BlockCipher> = {
+  des: (key) => new DenseDes(CryptoJS.algo.DES.createEncryptor(key), false),
+  '3des': (key) => new DenseDes(CryptoJS.algo.TripleDES.createEncryptor(key), true),
+  aes128: (key) => CryptoJS.algo.AES.createEncryptor(key) as unknown as BlockCipher,
+  aes256: (key) => CryptoJS.algo.AES.createEncryptor(key) as unknown as BlockCipher,
 };
 
 class CryptoJsCbc implements CbcCipher {
@@ -94,10 +99,7 @@ class CryptoJsCbc implements CbcCipher {
     this.blockBytes = BLOCK_BYTES[name];
     this.w = new Array<number>(this.blockBytes / 4).fill(0);
     this.prev = new Array<number>(this.blockBytes / 4).fill(0);
-    const cipher = BLOCK_ALGOS[name].createEncryptor(toWordArray(key));
-    // DES's rounds on crypto-js's key schedule and tables, made dense (des-block.ts: crypto-js's own
-    // allocated per block); AES's block function is crypto-js's, which allocates nothing.
-    this.block = name === 'des' || name === '3des' ? new DenseDes(cipher, name === '3des') : (cipher as BlockCipher);
+    this.block = BLOCK_CIPHERS[name](toWordArray(key));
   }
 
   encrypt(bytes: Uint8Array, ivOffset: number, length: number): void {
