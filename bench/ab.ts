@@ -279,7 +279,7 @@ async function measure(
       outcome.failures.length === 0 &&
       lastRun(outcome) < MAX_RUNS &&
       widthOf(outcome) > target &&
-      performance.now() + outcome.runMs <= allowanceEnd
+      performance.now() + (outcome.slices.runSeconds ?? 0) * 1000 <= allowanceEnd
     ) {
       await measureInterleaved(members, [], config, ctx, 1, outcome);
     }

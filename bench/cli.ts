@@ -11,6 +11,7 @@ import { type Comparison, compareResults, renderComparison } from '../results/co
 import { writeExtras, writeReports } from '../results/publish.js';
 import { addRatios } from '../results/ratios.js';
 import { applyPairedRatios, pairedRatios } from '../results/paired-ratios.js';
+import { precisionLines } from '../results/precision.js';
 import { sliceMs } from './interleaved.js';
 import { type ResultsFile, ResultsFileError, readResults } from '../results/results-file.js';
 import { RESULTS_FORMAT_VERSION } from '../results/schema.js';
@@ -339,6 +340,8 @@ function printTables(config: BenchConfig, results: ResultsFile, comparison: Comp
   // What the reader came for, last, where the eye lands when the run ends (report.md leads with it).
   const said = findings(summary);
   if (said.length > 0) console.log(`Findings:\n${said.map((line) => `- ${line.replace(/\*\*/g, '')}`).join('\n')}\n`);
+  const precision = precisionLines(paired, config.targetCiPercent);
+  if (precision.length > 0) console.log(`${precision.join('\n')}\n`);
 }
 
 /** --json: the summary and what went wrong, on stdout. */

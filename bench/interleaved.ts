@@ -28,9 +28,8 @@ export interface GroupOutcome {
   failures: FailedConfiguration[];
   slices: SliceGroup;
   stopped: boolean;
-  /** The members still measured (a failed one is dropped), and how long the last run took (ms). */
+  /** The members still measured (a failed one is dropped); how long the last run took is slices.runSeconds. */
   live: Member[];
-  runMs: number;
 }
 
 export interface GroupContext {
@@ -212,7 +211,7 @@ export async function measureInterleaved(
       if (ended !== null) measured.get(m.config)?.push(...ended);
     }
     outcome.stopped = stopped;
-    outcome.runMs = performance.now() - runStart;
+    outcome.slices.runSeconds = Math.round(performance.now() - runStart) / 1000;
   }
   keepSink();
   return outcome;
@@ -230,7 +229,6 @@ function newOutcome(members: readonly Member[], primitives: readonly Primitive[]
     slices: { stack: first.stack, side: first.side, crypto: first.crypto, sliceMs: sliceMs(config), rounds: 0, runOfRound: [], series },
     stopped: false,
     live: [...members],
-    runMs: 0,
   };
 }
 

@@ -139,7 +139,7 @@ async function runStacks(config: BenchConfig, primitives: readonly Primitive[], 
     const target = config.targetCiPercent;
     while (!stopped && target !== null) {
       const next = groupToWiden(sliced, target);
-      if (next === null || performance.now() + next.outcome.runMs > deadline) break;
+      if (next === null || performance.now() + (next.outcome.slices.runSeconds ?? 0) * 1000 > deadline) break;
       await measureInterleaved(next.members, next.primitives, config, ctx, 1, next.outcome);
       stopped = next.outcome.stopped;
     }

@@ -4,7 +4,7 @@
 // estimates. The summary's speedup and same-run ratio fields take the paired figures.
 
 import { cryptoPrimitives, dominantPrimitive } from '../stacks/spec.js';
-import { type RatioEstimate, type RatioMethod, clusteredPairedRatio, halfWidthPercent, ratioOfRatios } from './paired.js';
+import { type RatioEstimate, type RatioMethod, clusteredPairedRatio, halfWidthPercent, ratioOfRatios, runsForTarget } from './paired.js';
 import { type ConfigFields, type SummaryRow, configKey, round } from './rows.js';
 
 /** One configuration's (or primitive's) Mbit/s in each round of its group; null where it was not measured. */
@@ -24,6 +24,8 @@ export interface SliceGroup {
   /** The slice length in ms, and the rounds (one slice of each member, in random order). */
   sliceMs: number;
   rounds: number;
+  /** How long the group's last run took, in seconds (warm-up and slices; absent in older files). */
+  runSeconds?: number;
   /** The run each round belongs to (1-based): a run's members share their threads and seed. */
   runOfRound: number[];
   series: SliceSeries[];
@@ -47,7 +49,18 @@ export interface PairedRatio {
   method: RatioMethod;
   /** With a precision target: whether the half-width is within it. */
   metTarget?: boolean;
+  /**
+   * A ratio that missed the target: about how many runs its group would need (paired.ts
+   * runsForTarget), how many it had, and about how long the missing ones would take (the group's
+   * last run's time each); runsNeeded null: more than MAX_RUNS_FOR_TARGET.
+   */
+  runsNeeded?: number | null;
+  runs?: number;
+  moreSeconds?: number | null;
 }
+
+/** The most runs a "runs needed" estimate looks at. */
+export const MAX_RUNS_FOR_TARGET = 1000;
 
 /** b ÷ a over the rounds in which both were measured, each run's rounds one cluster. */
 export function pairedFromSeries(a: SliceSeries, b: SliceSeries, runOfRound: readonly number[]): RatioEstimate | null {
@@ -188,9 +201,17 @@ export function pairedRatios(groups: readonly SliceGroup[], targetPercent: numbe
     const e = ratioOfRatios(r.estimate, base.estimate);
     all.push({ ...entry('speedup-vs-stack', `speedup of ${describe(c)} ÷ of ${first}`, r.of, base.of, e), estimate: e });
   }
-  return all.map(({ estimate: _estimate, ...r }) =>
-    targetPercent === null ? r : { ...r, metTarget: r.halfWidthPercent !== null && r.halfWidthPercent <= targetPercent },
-  );
+  const groupOf = new Map(groups.flatMap((g) => g.series.map((s) => [s.key, g] as const)));
+  return all.map(({ estimate, ...r }) => {
+    if (targetPercent === null) return r;
+    const metTarget = r.halfWidthPercent !== null && r.halfWidthPercent <= targetPercent;
+    if (metTarget) return { ...r, metTarget };
+    const runs = Math.round(estimate.df) + 1;
+    const runsNeeded = runsForTarget(estimate, targetPercent, MAX_RUNS_FOR_TARGET);
+    const runSeconds = groupOf.get(r.of)?.runSeconds;
+    const moreSeconds = runsNeeded === null || runSeconds === undefined ? null : Math.round((runsNeeded - runs) * runSeconds);
+    return { ...r, metTarget, runsNeeded, runs, moreSeconds };
+  });
 }
 
 /**

@@ -106,6 +106,29 @@ function fromLogs(
   return { ratio, low: Math.exp(logMean - half), high: Math.exp(logMean + half), pairs, method, logStandardError: standardError, df };
 }
 
+/**
+ * About how many runs an estimate whose clusters are runs (df = runs − 1) would need for its 90%
+ * half-width to be within `targetPercent`, if the runs went on disagreeing as much as they have:
+ * the smallest n with t(n − 1) × s ÷ √n within the target, s the runs' spread of mean log ratios.
+ * Null without an interval, or when `most` runs would not do.
+ */
+export function runsForTarget(e: RatioEstimate, targetPercent: number, most: number, confidence = 0.9): number | null {
+  if (e.logStandardError === null || !(e.df > 0)) return null;
+  const runs = Math.round(e.df) + 1;
+  const spread = e.logStandardError * Math.sqrt(runs);
+  const allowed = Math.asinh(targetPercent / 100); // the half-width in %, sinh(h) × 100, within the target
+  const enough = (n: number) => studentTQuantile(1 - (1 - confidence) / 2, n - 1) * (spread / Math.sqrt(n)) <= allowed;
+  if (!enough(most)) return null;
+  // The half-width shrinks as runs are added: the first n that is enough, by bisection.
+  let [low, high] = [runs, most];
+  while (low < high) {
+    const mid = Math.floor((low + high) / 2);
+    if (enough(mid)) high = mid;
+    else low = mid + 1;
+  }
+  return low;
+}
+
 /** Half the 90% interval's width as a percentage of the ratio; null without an interval. */
 export function halfWidthPercent(e: RatioEstimate): number | null {
   return e.low === null || e.high === null ? null : ((e.high - e.low) / 2 / e.ratio) * 100;

@@ -8,6 +8,7 @@ import type { PairedRatio } from './paired-ratios.js';
 import { findings } from './findings.js';
 import type { ReportMeta } from './schema.js';
 import { machineLine } from './machine-line.js';
+import { precisionLines, runsNeededText } from './precision.js';
 
 export type { ReportMeta };
 import {
@@ -59,7 +60,7 @@ export function pairedTables(ratios: readonly PairedRatio[], targetPercent: numb
       withInterval(r.ratio, r.low, r.high, digits(r.ratio)),
       r.halfWidthPercent === null ? '—' : r.halfWidthPercent.toFixed(1),
       String(r.pairs),
-      ...(targetPercent !== null ? [r.metTarget ? 'yes' : 'no'] : []),
+      ...(targetPercent !== null ? [r.metTarget ? 'yes' : `no: ${runsNeededText(r)}`] : []),
     ]);
     parts.push(`**${title}**`, '', table(header, rows), '');
   }
@@ -742,7 +743,15 @@ export function renderReport(allRows: readonly SummaryRow[], meta: ReportMeta, e
     ...section("## CLP against connections (the paper's Fig. 11)", FIG11_INTRO, connectionsTable(summary, runs)),
     ...gatewaySections(summary, runs),
     ...(paired.length > 0
-      ? ['## Paired ratios (measured in alternation)', '', pairedIntro(extras), '', pairedTables(paired, extras.targetCiPercent ?? null)]
+      ? [
+          '## Paired ratios (measured in alternation)',
+          '',
+          pairedIntro(extras),
+          '',
+          ...precisionLines(paired, extras.targetCiPercent ?? null),
+          '',
+          pairedTables(paired, extras.targetCiPercent ?? null),
+        ]
       : []),
     ...(otherCharts.length > 0 ? ['## Charts', '', ...otherCharts.map((c) => `${image(c)}\n`), ''] : []),
     ...(extras.comparison ? ['## Compared with a baseline', '', renderComparison(extras.comparison), ''] : []),

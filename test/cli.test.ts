@@ -450,6 +450,10 @@ test('--target-ci out of reach: runs are added until the budget is spent, and th
   assert.ok(b.pairedRatios.length > 0 && b.pairedRatios.every((x: { metTarget: boolean }) => x.metTarget === false));
   assert.equal(b.meta.precision, { targetCiPercent: 0.001, budgetSeconds: 6, sliceMs: 50 });
   assert.match(fs.readFileSync(path.join(far, 'report.md'), 'utf8'), /Precision target: ±0\.001% \(0 of \d+ met it\)/);
+  // Each miss says what it would need: here more than 1000 runs, in the report's line for each speedup.
+  const speedup = b.pairedRatios.find((x: { kind: string }) => x.kind === 'speedup');
+  assert.ok(speedup.runs > 2 && speedup.runsNeeded === null, JSON.stringify(speedup));
+  assert.match(fs.readFileSync(path.join(far, 'report.md'), 'utf8'), /0 of 1 speedups met it[^]*the target needs over 1000 runs/);
 });
 
 test('defaults and profiles', () => {

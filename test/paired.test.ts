@@ -5,7 +5,18 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Prng } from '../drivers/prng.js';
-import { clusteredPairedRatio, holmAdjusted, pairedRatio, ratioOfRatios, ratioPValue, unpairedRatio } from '../results/paired.js';
+import {
+  clusteredPairedRatio,
+  halfWidthPercent,
+  holmAdjusted,
+  pairedRatio,
+  ratioOfRatios,
+  ratioPValue,
+  runsForTarget,
+  unpairedRatio,
+} from '../results/paired.js';
+import { precisionLines } from '../results/precision.js';
+import type { PairedRatio } from '../results/paired-ratios.js';
 
 test('worked by hand: equal pair ratios give that ratio and a zero-width interval; one pair gives none', () => {
   const r = pairedRatio([100, 110, 90], [150, 165, 135]);
@@ -181,6 +192,61 @@ test('p-values: a ratio of 1 gives 1; one whose 90% interval just touches 1 give
   assert.ok(Math.abs(ratioPValue(shifted) - 0.1) < 1e-6, String(ratioPValue(shifted)));
   assert.equal(holmAdjusted([0.01, 0.04, 0.03]), [0.03, 0.06, 0.06]);
   assert.equal(holmAdjusted([0.5, 0.2]), [0.5, 0.4]);
+});
+
+/** n runs (one pair each) whose log ratios have mean 0.1 and sample standard deviation exactly `spread`. */
+function runsWithSpread(n: number, spread: number) {
+  const raw = Array.from({ length: n }, (_, i) => i - (n - 1) / 2);
+  const sd = Math.sqrt(raw.reduce((a, x) => a + x * x, 0) / (n - 1));
+  const logs = raw.map((x) => 0.1 + (x * spread) / sd);
+  return clusteredPairedRatio(
+    logs.map(() => 1),
+    logs.map(Math.exp),
+    logs.map((_, i) => i + 1),
+  );
+}
+
+test('runs for a target: as many runs as spread as much reach it, one fewer does not', () => {
+  for (const [spread, target] of [
+    [0.05, 5],
+    [0.12, 5],
+    [0.03, 2],
+  ] as const) {
+    const four = runsWithSpread(4, spread);
+    const n = runsForTarget(four, target, 1000)!;
+    assert.ok(n > 4, `±${halfWidthPercent(four)!.toFixed(1)}% with 4 runs should miss ±${target}%`);
+    assert.ok(halfWidthPercent(runsWithSpread(n, spread))! <= target, `${n} runs`);
+    assert.ok(halfWidthPercent(runsWithSpread(n - 1, spread))! > target, `${n - 1} runs`);
+  }
+  assert.is(runsForTarget(runsWithSpread(4, 0.001), 5, 1000), 4, 'already within: the runs it has');
+  assert.is(runsForTarget(runsWithSpread(4, 3), 5, 1000), null, 'beyond 1000 runs');
+  assert.is(runsForTarget(pairedRatio([1], [2]), 5, 1000), null, 'no interval');
+});
+
+test('the precision lines count the speedups that met the target and say what each miss needs', () => {
+  const ratio = (label: string, met: boolean, extra: Partial<PairedRatio> = {}): PairedRatio => ({
+    kind: 'speedup',
+    label,
+    of: label,
+    over: 'x1',
+    ratio: 1.5,
+    low: 1.4,
+    high: 1.6,
+    halfWidthPercent: met ? 3 : 8.2,
+    pairs: 40,
+    method: "paired t on the runs' mean log ratios",
+    metTarget: met,
+    ...extra,
+  });
+  const lines = precisionLines(
+    [ratio('a ×2', true), ratio('b ×2', false, { runsNeeded: 11, runs: 4, moreSeconds: 49 }), { ...ratio('c', true), kind: 'plp-clp' }],
+    5,
+  );
+  assert.equal(lines, [
+    'Precision target ±5%: 1 of 2 speedups met it, 2 of 3 paired ratios in all.',
+    '- b ×2: ±8.2% with 4 runs; the target needs ≈ 11 runs (7 more, about 49 s)',
+  ]);
+  assert.equal(precisionLines([ratio('a', true)], null), []);
 });
 
 test.run();
