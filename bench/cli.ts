@@ -50,22 +50,40 @@ function formatSeconds(s: number): string {
 }
 
 /**
- * One line on stderr, redrawn at most ten times a second, whenever stderr is a terminal (also with
- * --json > file); never with --quiet, on a dumb terminal (TERM=dumb) or under CI (CI set).
+ * --progress auto: one line on stderr, redrawn at most ten times a second, whenever stderr is a
+ * terminal (also with --json > file); never with --quiet, on a dumb terminal (TERM=dumb) or under CI
+ * (CI set). --progress lines: a plain line each time a run starts (for logs, and for scripts that
+ * wait for a run to finish); off: nothing.
  */
 class ProgressLine {
   private last = 0;
   private shown = false;
-  constructor(private readonly enabled: boolean) {}
+  private lastRun = 0;
+  /** --progress lines: the configurations seen in this run (a group's members take turns slice by slice). */
+  private readonly seen = new Set<string>();
+  private readonly redraw: boolean;
+  constructor(
+    private readonly mode: BenchConfig['progress'],
+    quiet: boolean,
+  ) {
+    this.redraw = mode === 'auto' && process.stderr.isTTY === true && !quiet && process.env.TERM !== 'dumb' && !process.env.CI;
+  }
 
   update(s: ProgressStatus): void {
-    if (!this.enabled) return;
-    const now = Date.now();
-    if (now - this.last < 100) return;
-    this.last = now;
     const line =
       `${s.label}  run ${s.run}/${s.runs} ${s.phase}  ${formatSeconds(s.elapsed)} elapsed, ` +
       `${formatSeconds(s.planned - s.elapsed)} left`;
+    if (this.mode === 'lines') {
+      if (s.run !== this.lastRun) this.seen.clear();
+      this.lastRun = s.run;
+      if (!this.seen.has(s.label)) process.stderr.write(`xkbench: ${line}\n`);
+      this.seen.add(s.label);
+      return;
+    }
+    if (!this.redraw) return;
+    const now = Date.now();
+    if (now - this.last < 100) return;
+    this.last = now;
     process.stderr.write(`\r\x1b[2K${line.slice(0, (process.stderr.columns ?? 120) - 1)}`);
     this.shown = true;
   }
@@ -267,7 +285,7 @@ function stopOnSignals(): StopRequest {
 
 /** Runs the configurations with a progress line; a failure of the whole benchmark is an exit status. */
 async function measure(config: BenchConfig, captures: Captures | null, stop: StopRequest): Promise<BenchOutcome | number> {
-  const progress = new ProgressLine(process.stderr.isTTY === true && !config.quiet && process.env.TERM !== 'dumb' && !process.env.CI);
+  const progress = new ProgressLine(config.progress, config.quiet);
   try {
     return await runBenchmarks(config, {
       progress: (s) => progress.update(s),

@@ -55,6 +55,8 @@ export interface BenchConfig {
   verify: boolean;
   json: boolean;
   quiet: boolean;
+  /** auto: a line redrawn on a terminal; lines: a plain line on stderr as each run starts; off. */
+  progress: 'auto' | 'lines' | 'off';
   layers: boolean;
   help: boolean;
   /** A results.json or run folder to compare the new results with. */

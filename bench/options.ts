@@ -266,6 +266,14 @@ export const FLAGS: Record<string, FlagSpec> = {
     help: 'print one JSON object on stdout instead of the tables: summary, failures, comparison, regressions, incomplete, out',
   },
   '--quiet': { group: OUTPUT, help: 'no progress line and no tables' },
+  '--progress': {
+    group: OUTPUT,
+    value: 'P',
+    help:
+      'auto: one line redrawn while stderr is a terminal (not with --quiet, TERM=dumb or CI set); lines: a plain line on ' +
+      'stderr as each configuration starts each run, for logs and scripts (also with --quiet); off: none',
+    default: 'auto',
+  },
   '--format': {
     group: OUTPUT,
     value: 'F',
@@ -350,6 +358,8 @@ export function parseOptions(argv: readonly string[], machineCores = cores(), me
 }
 
 /** A comma-separated list given to `flag` (or its default), each entry one of `allowed` and none twice. */
+const PROGRESS_MODES = ['auto', 'lines', 'off'] as const;
+
 function choices<T extends string>(flag: string, text: string, allowed: readonly T[], noun: string): T[] {
   const items = unique(flag, list(text));
   for (const item of items) {
@@ -531,6 +541,7 @@ export function configFrom(args: ParsedArgs, machineCores = cores(), memoryBytes
     verify: given.has('--verify'),
     json: given.has('--json'),
     quiet: given.has('--quiet'),
+    progress: choices('--progress', text('--progress') ?? 'auto', PROGRESS_MODES, 'progress mode')[0]!,
     layers: given.has('--layers'),
     help: given.has('--help'),
     ...comparisonOptions(args),

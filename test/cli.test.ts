@@ -778,9 +778,19 @@ for (const [signal, exitCode, mode, what] of [
       '--out',
       out,
       '--quiet',
+      '--progress',
+      'lines',
     ]);
-    // Wait until some runs have finished, then interrupt.
-    await new Promise((resolve) => setTimeout(resolve, 2500));
+    // Interrupt once run 3 has started: runs 1 and 2 have finished (a fact, whatever the machine's speed).
+    let stderr = '';
+    const third = new Promise<void>((resolve, reject) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (/run 3\/1000/.test(stderr)) resolve();
+      });
+      child.on('exit', (code) => reject(new Error(`xkbench ended (${code}) before its third run: ${stderr.slice(-300)}`)));
+    });
+    await withinLimit('xkbench reaching its third run', PROCESS_LIMIT_MS, third);
     child.kill(signal);
     // Returning at all shows the worker threads were ended: a thread left behind keeps Node alive.
     const ended = new Promise<number | null>((resolve) => child.on('exit', resolve));
