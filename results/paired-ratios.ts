@@ -59,6 +59,8 @@ export interface PairedRatio {
   moreSeconds?: number | null;
 }
 
+const CLUSTERED: RatioMethod = "paired t on the runs' mean log ratios";
+
 /** The most runs a "runs needed" estimate looks at. */
 export const MAX_RUNS_FOR_TARGET = 1000;
 
@@ -205,7 +207,8 @@ export function pairedRatios(groups: readonly SliceGroup[], targetPercent: numbe
   return all.map(({ estimate, ...r }) => {
     if (targetPercent === null) return r;
     const metTarget = r.halfWidthPercent !== null && r.halfWidthPercent <= targetPercent;
-    if (metTarget) return { ...r, metTarget };
+    // Only an interval from runs (df = runs − 1) says what more runs would do.
+    if (metTarget || estimate.method !== CLUSTERED) return { ...r, metTarget };
     const runs = Math.round(estimate.df) + 1;
     const runsNeeded = runsForTarget(estimate, targetPercent, MAX_RUNS_FOR_TARGET);
     const runSeconds = groupOf.get(r.of)?.runSeconds;

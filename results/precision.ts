@@ -4,10 +4,10 @@
 
 import type { PairedRatio } from './paired-ratios.js';
 
-/** "≈ 11 runs (7 more, about 49 s)", or why there is no such figure. */
+/** "≈ 11 runs (7 more, about 49 s)"; empty where the interval is not from runs (nothing to say). */
 export function runsNeededText(r: PairedRatio): string {
   if (r.runsNeeded === undefined) return '';
-  if (r.runsNeeded === null) return r.runs === undefined || r.runs < 2 ? 'no interval to extrapolate' : 'over 1000 runs';
+  if (r.runsNeeded === null) return 'over 1000 runs';
   const more = r.runsNeeded - (r.runs ?? r.runsNeeded);
   const time = r.moreSeconds !== null && r.moreSeconds !== undefined ? `, about ${formatDuration(r.moreSeconds)}` : '';
   return `≈ ${r.runsNeeded} runs (${more} more${time})`;
@@ -27,10 +27,11 @@ export function precisionLines(ratios: readonly PairedRatio[], targetPercent: nu
   return [
     `Precision target ±${targetPercent}%: ${speedups.length - missed.length} of ${speedups.length} speedups met it, ` +
       `${ratios.filter((r) => r.metTarget).length} of ${ratios.length} paired ratios in all.`,
-    ...missed.map(
-      (r) =>
-        `- ${r.label}: ±${r.halfWidthPercent === null ? '?' : r.halfWidthPercent.toFixed(1)}% with ${r.runs ?? '?'} runs; ` +
-        `the target needs ${runsNeededText(r)}`,
-    ),
+    ...missed.map((r) => {
+      const width = r.halfWidthPercent === null ? 'no interval' : `±${r.halfWidthPercent.toFixed(1)}%`;
+      return r.runsNeeded === undefined
+        ? `- ${r.label}: ${width} from one run's slices; more runs would show how much runs differ`
+        : `- ${r.label}: ${width} with ${r.runs} runs; the target needs ${runsNeededText(r)}`;
+    }),
   ];
 }

@@ -60,7 +60,7 @@ export function pairedTables(ratios: readonly PairedRatio[], targetPercent: numb
       withInterval(r.ratio, r.low, r.high, digits(r.ratio)),
       r.halfWidthPercent === null ? '—' : r.halfWidthPercent.toFixed(1),
       String(r.pairs),
-      ...(targetPercent !== null ? [r.metTarget ? 'yes' : `no: ${runsNeededText(r)}`] : []),
+      ...(targetPercent !== null ? [r.metTarget ? 'yes' : ['no', runsNeededText(r)].filter((t) => t !== '').join(': ')] : []),
     ]);
     parts.push(`**${title}**`, '', table(header, rows), '');
   }

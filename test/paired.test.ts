@@ -247,6 +247,10 @@ test('the precision lines count the speedups that met the target and say what ea
     '- b ×2: ±8.2% with 4 runs; the target needs ≈ 11 runs (7 more, about 49 s)',
   ]);
   assert.equal(precisionLines([ratio('a', true)], null), []);
+  assert.equal(
+    precisionLines([ratio('one run ×2', false)], 5)[1],
+    "- one run ×2: ±8.2% from one run's slices; more runs would show how much runs differ",
+  );
 });
 
 test.run();
