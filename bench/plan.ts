@@ -155,6 +155,15 @@ export function defaultWorkerSweep(cores: number): number[] {
  */
 const THREAD_START_CPU_SECONDS = 0.085;
 
+/**
+ * Wall seconds a configuration's run costs beyond its warm-up, slices and thread starts (opening
+ * and ending the session, the warm-up's last check, joining its threads): measured on a 2-vCPU AMD
+ * EPYC, the default run took 202 s against the 172 s the other parts add up to (0.23 s for each of
+ * its 128 configuration runs), and two stacks × 4 configurations × 3 runs took 3.4-4.3 s more than
+ * them (0.14-0.18 s each) whether its slices were 25, 50 or 100 ms: a cost per run, not per slice.
+ */
+const RUN_OVERHEAD_SECONDS = 0.2;
+
 export interface PlanEstimate {
   configurations: number;
   groups: number;
@@ -166,6 +175,8 @@ export interface PlanEstimate {
   warmupSeconds: number;
   sliceSeconds: number;
   threadStartSeconds: number;
+  /** What each configuration's run costs besides (RUN_OVERHEAD_SECONDS each). */
+  runOverheadSeconds: number;
 }
 
 /** How long the runs asked for take (the precision target may add runs, up to the budget). */
@@ -189,15 +200,17 @@ export function estimatePlan(config: BenchConfig): PlanEstimate {
     slices += (g.members.length + primitives) * config.durationSeconds;
   }
   const runs = config.runs;
+  const overhead = groups.reduce((n, g) => n + g.members.length, 0) * RUN_OVERHEAD_SECONDS;
   return {
     configurations: groups.reduce((n, g) => n + g.members.length, 0),
     groups: groups.length,
     runs,
     peakThreads,
-    seconds: runs * (warmup + slices + starts),
+    seconds: runs * (warmup + slices + starts + overhead),
     warmupSeconds: runs * warmup,
     sliceSeconds: runs * slices,
     threadStartSeconds: runs * starts,
+    runOverheadSeconds: runs * overhead,
   };
 }
 
@@ -287,6 +300,7 @@ export function planLine(config: BenchConfig, estimate: PlanEstimate, changes: r
     `warm-ups ${seconds(estimate.warmupSeconds)}`,
     `windows ${seconds(estimate.sliceSeconds)}`,
     `thread starts ${seconds(estimate.threadStartSeconds)}`,
+    `set-up and ends ${seconds(estimate.runOverheadSeconds)}`,
   ];
   const extra =
     config.targetCiPercent !== null

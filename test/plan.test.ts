@@ -9,13 +9,14 @@ const GiB = 2 ** 30;
 
 // cores → default sweep, CLP connections, configurations, threads alive at once, estimated seconds
 // (4 GiB a core). The estimate: per run, each member's warm-up (0.5 s), each member's and primitive's
-// share of the window (0.5 s each), and thread start-up (85 ms of CPU a thread, spread over the cores).
+// share of the window (0.5 s each), thread start-up (85 ms of CPU a thread, spread over the cores), and
+// each configuration's set-up and end (0.2 s).
 const TABLE: [number, number[], number, number, number, number][] = [
-  [1, [1], 12, 16, 2, 105.4],
-  [2, [1, 2], 12, 32, 6, 172.2],
-  [16, [1, 2, 4, 8, 16], 16, 80, 62, 366.5],
-  [64, [1, 2, 4, 8, 16, 32, 64], 64, 112, 254, 494.8],
-  [256, [1, 2, 4, 8, 16, 32, 64, 128, 256], 256, 144, 1022, 622.9],
+  [1, [1], 12, 16, 2, 118.2],
+  [2, [1, 2], 12, 32, 6, 197.8],
+  [16, [1, 2, 4, 8, 16], 16, 80, 62, 430.5],
+  [64, [1, 2, 4, 8, 16, 32, 64], 64, 112, 254, 584.4],
+  [256, [1, 2, 4, 8, 16, 32, 64, 128, 256], 256, 144, 1022, 738.1],
 ];
 
 for (const [cores, sweep, connections, configs, threads, seconds] of TABLE) {
@@ -31,7 +32,7 @@ for (const [cores, sweep, connections, configs, threads, seconds] of TABLE) {
     assert.is(plan.peakThreads, threads);
     assert.is(Math.round(plan.seconds * 10) / 10, seconds);
     assert.is(
-      Math.round((plan.warmupSeconds + plan.sliceSeconds + plan.threadStartSeconds) * 1000),
+      Math.round((plan.warmupSeconds + plan.sliceSeconds + plan.threadStartSeconds + plan.runOverheadSeconds) * 1000),
       Math.round(plan.seconds * 1000),
       'the parts add up',
     );
@@ -92,9 +93,10 @@ test('--budget fits the plan: shorter windows, then fewer worker counts, then fe
     }
   }
   const fitted = parseOptions(['--budget', '4m'], 64, 256 * GiB);
-  assert.equal(fitted.workers, [1, 16, 64]);
+  // Each configuration's run costs its set-up and end too (0.2 s): four minutes keep the ends of the sweep.
+  assert.equal(fitted.workers, [1, 64]);
   assert.is(fitted.durationSeconds, 0.2);
-  assert.equal(fitted.fitted, ['window 500ms → 200ms (fewer pairs)', 'workers 1,2,4,8,16,32,64 → 1,16,64']);
+  assert.equal(fitted.fitted, ['window 500ms → 200ms (fewer pairs)', 'workers 1,2,4,8,16,32,64 → 1,64']);
   assert.ok(estimatePlan(fitted).seconds <= 240 / 1.5, 'with a target, the runs asked for take two thirds of the budget');
   const roomy = parseOptions(['--budget', '1h'], 2, 24 * GiB);
   assert.equal([roomy.workers, roomy.durationSeconds, roomy.runs, roomy.fitted], [[1, 2], 0.5, 4, []]);
