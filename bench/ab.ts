@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type CommandSpec, OptionError, type ParsedArgs, startCommand } from './args.js';
+import { type CommandSpec, OptionError, type ParsedArgs, declaredDefault, startCommand } from './args.js';
 import { EXIT } from './exit-codes.js';
 import type { BenchConfig } from './config.js';
 import { FLAGS, configFrom, parseThreshold } from './options.js';
@@ -59,6 +59,7 @@ AB_FLAGS['--threshold'] = {
   value: 'P',
   help: 'a configuration is a regression when new ÷ old is below 1 − P with its whole 90% interval below it (exit 3)',
   default: '5%',
+  parsed: true,
 };
 AB_FLAGS['--out'] = { ...FLAGS['--out']!, help: 'write ab.json and ab.md into this folder', default: 'none' };
 
@@ -101,11 +102,12 @@ export interface AbRow {
 }
 
 function readAbOptions(args: ParsedArgs): AbOptions {
-  const threshold = args.text('--threshold');
-  // The benchmark flags mean what they mean for xkbench; --threshold is ab's own, and ab's profile is ci.
+  // The benchmark flags mean what they mean for xkbench (ab's profile defaults to ci, in AB_FLAGS); --threshold is ab's own.
   const benchArgs: ParsedArgs = {
     ...args,
-    text: (flag) => (flag === '--threshold' ? undefined : flag === '--profile' ? (args.text(flag) ?? 'ci') : args.text(flag)),
+    text: (flag) => (flag === '--threshold' ? undefined : args.text(flag)),
+    // A flag ab does not take keeps xkbench's default.
+    textOrDefault: (flag) => (flag in AB_FLAGS && flag !== '--threshold' ? args.textOrDefault(flag) : declaredDefault(FLAGS, flag)),
   };
   const config = configFrom(benchArgs);
   const gateway = config.stacks.find(isGatewaySpec);
@@ -113,7 +115,7 @@ function readAbOptions(args: ParsedArgs): AbOptions {
     throw new OptionError(
       `--stacks ${gateway}: ab compares stacks measured in slices; gateway stacks run whole windows (compare them with --compare)`,
     );
-  return { ref: args.positionals[0]!, config, thresholdPercent: threshold !== undefined ? parseThreshold('--threshold', threshold) : 5 };
+  return { ref: args.positionals[0]!, config, thresholdPercent: parseThreshold('--threshold', args.textOrDefault('--threshold')) };
 }
 
 /** A built checkout of REF: the folder itself when REF is one, else a worktree built now (removed by cleanup). */

@@ -3,6 +3,8 @@
 // closest known one, `-h`/`--help` and `--version` answered whatever else is on the line, and
 // help grouped and wrapped to the terminal. Domain checks stay with each command.
 
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { packageVersion } from './version.js';
 
@@ -15,7 +17,16 @@ export interface FlagSpec {
   /** What the value looks like (N, a,b, T); absent for a switch. */
   value?: string;
   help: string;
+  /**
+   * The default as help shows it. With `parsed` (below) it is the very text the flag's parser reads
+   * when the flag is absent (ParsedArgs.textOrDefault), so the help cannot say one default and the
+   * code use another.
+   */
   default?: string;
+  /** Whether `default` is a value the flag could be given (read by textOrDefault), not a description. */
+  parsed?: boolean;
+  /** What the default comes to on this machine: --help adds it, the generated reference (the same on every machine) does not. */
+  here?: () => string;
 }
 
 export interface CommandSpec {
@@ -47,6 +58,8 @@ export interface ParsedArgs {
   text(flag: string): string | undefined;
   /** The value given to `flag` as `read` makes it, or `otherwise` when the flag is absent. */
   value<T>(flag: string, read: (text: string) => T, otherwise: T): T;
+  /** The text given to `flag`, or its declared default (a flag declared `parsed`; throws for one that is not). */
+  textOrDefault(flag: string): string;
   has(flag: string): boolean;
 }
 
@@ -112,11 +125,22 @@ export function parseCommandLine(spec: CommandSpec, argv: readonly string[]): Pa
       return typeof v === 'string' ? v : undefined;
     },
     has: (flag) => given.has(flag),
+    textOrDefault: (flag) => {
+      const v = given.get(flag);
+      return typeof v === 'string' ? v : declaredDefault(flags, flag);
+    },
     value: (flag, read, otherwise) => {
       const v = given.get(flag);
       return typeof v === 'string' ? read(v) : otherwise;
     },
   };
+}
+
+/** The default `flags` declares for `flag`, as its parser reads it; throws when it declares none that is parsed. */
+export function declaredDefault(flags: Record<string, FlagSpec>, flag: string): string {
+  const f = flags[flag];
+  if (f?.parsed !== true || f.default === undefined) throw new Error(`${flag} declares no default a parser can read`);
+  return f.default;
 }
 
 /** A whole number from `min` to `max` given to `flag` (every command's counts, sizes and seeds). */
@@ -184,7 +208,7 @@ export function usage(spec: CommandSpec, width = terminalWidth()): string {
   for (const group of groups) {
     out.push('', `${group}:`);
     for (const [name, f] of names.filter(([, x]) => x.group === group))
-      out.push(...entry(name, f.default !== undefined ? `${f.help} (default: ${f.default})` : f.help));
+      out.push(...entry(name, f.default !== undefined ? `${f.help} (default: ${f.default}${f.here ? `: here ${f.here()}` : ''})` : f.help));
   }
   return out.join('\n');
 }
@@ -227,4 +251,10 @@ export function startCommand<T>(spec: CommandSpec, argv: readonly string[], read
     }
     throw err;
   }
+}
+
+/** Whether the module at `moduleUrl` is the program Node started (not imported, as the reference generator imports it). */
+export function runsAsProgram(moduleUrl: string): boolean {
+  const script = process.argv[1];
+  return script !== undefined && pathToFileURL(path.resolve(script)).href === moduleUrl;
 }

@@ -29,6 +29,7 @@ import { beneckeRows, scalingRows, shiehLaiRows } from '../results/model-report.
 import { RUN_COLUMNS, summarizeRuns } from '../results/rows.js';
 import { LEGACY_PROVIDER_FLAG, nodeHasSingleDes } from '../stacks/crypto/index.js';
 import type { Msg } from '../stacks/message.js';
+import { cryptoPrimitives } from '../stacks/spec.js';
 import { runLayerBenchmarks } from './layers.js';
 import { startCommand } from './args.js';
 import { EXIT, exitForSignal } from './exit-codes.js';
@@ -225,7 +226,7 @@ interface CheckedInputs {
 
 /** Everything checked before any work (exit 2 with one line on a problem), the output folder made. */
 function checkInputs(config: BenchConfig, started: Date): CheckedInputs | number {
-  if (config.cryptos.includes('node') && config.stacks.some((s) => s.split('/').includes('des')) && !nodeHasSingleDes()) {
+  if (config.cryptos.includes('node') && config.stacks.some((s) => cryptoPrimitives(s).includes('des')) && !nodeHasSingleDes()) {
     console.error(
       `xkbench: --crypto node with a DES stack needs OpenSSL's legacy provider: run through the xkbench ` +
         `command or npm run bench, or set NODE_OPTIONS=${LEGACY_PROVIDER_FLAG}`,
@@ -442,7 +443,18 @@ async function main(argv: string[]): Promise<number> {
 
   const results = resultsOf(config, outcome, started, argv, machine);
   writeAtomic(path.join(out, 'results.csv'), toCsv(outcome.rows, RUN_COLUMNS));
-  writeAtomic(path.join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  const resultsText = `${JSON.stringify(results, null, 2)}\n`;
+  if (process.env.XKBENCH_VALIDATE_RESULTS) {
+    // Under npm test: the file must match docs/results.schema.json (results/validate-results.ts).
+    const { checkResultsIfAsked } = await import('../results/validate-results.js');
+    try {
+      checkResultsIfAsked(JSON.parse(resultsText), path.join(out, 'results.json'));
+    } catch (err) {
+      console.error(`xkbench: ${(err as Error).message}`);
+      return EXIT.failed;
+    }
+  }
+  writeAtomic(path.join(out, 'results.json'), resultsText);
   const comparison =
     baseline !== null && config.compare !== null ? compareResults(baseline, results, config.compare, config.thresholdPercent) : null;
   const written = await writeReports(out, results, comparison);

@@ -3,87 +3,13 @@
 // what became of every frame and the drops by reason; exits 1 if a frame escaped the data path as
 // an exception or was not accounted for exactly once, 2 on a bad flag.
 
-import { FUZZ_STACKS, FuzzSource, type FuzzCounts, accountingProblem } from '../drivers/fuzz.js';
-import { CRYPTO_PROVIDERS, type CryptoProviderName } from '../stacks/crypto/index.js';
-import { StackSpecError, parseStackSpec, stackList } from '../stacks/spec.js';
-import { type CommandSpec, OptionError, type ParsedArgs, parseInteger, startCommand } from './args.js';
+import { FuzzSource, type FuzzCounts, accountingProblem } from '../drivers/fuzz.js';
+import { startCommand } from './args.js';
+import { FUZZ, parseFuzzOptions } from './fuzz-options.js';
 import { EXIT } from './exit-codes.js';
 
-interface FuzzConfig {
-  iterations: number;
-  stacks: string[];
-  crypto: CryptoProviderName;
-  seed: number;
-  json: boolean;
-  enforceIcv: boolean;
-}
-
-const FUZZ: CommandSpec = {
-  name: 'xkbench-fuzz',
-  npm: 'npm run fuzz --',
-  operands: '',
-  positionals: 0,
-  flags: {
-    '--iterations': { group: 'What to fuzz', value: 'N', help: 'frames per stack, 1 to 100000000', default: '100000' },
-    '--stacks': { group: 'What to fuzz', value: 'a,b', help: 'stack specs, any kind', default: FUZZ_STACKS.join(', ') },
-    '--crypto': {
-      group: 'What to fuzz',
-      value: 'P',
-      help: `${CRYPTO_PROVIDERS.join(' or ')} (node is the faster one: mutated frames rarely reach the cipher)`,
-      default: 'node',
-    },
-    '--icv': {
-      group: 'What to fuzz',
-      value: 'X',
-      help: 'IPsec stacks: enforced (drop on a wrong ICV) or computed (compare only, as benchmark replay does)',
-      default: 'enforced',
-    },
-    '--seed': { group: 'What to fuzz', value: 'S', help: 'PRNG seed, 0 to 4294967295', default: '1' },
-    '--json': { group: 'Output', help: 'print the counts as one JSON object' },
-  },
-};
-
-function parse(args: ParsedArgs): FuzzConfig {
-  const config: FuzzConfig = {
-    iterations: 100_000,
-    stacks: [...FUZZ_STACKS],
-    crypto: 'node',
-    seed: 1,
-    json: args.has('--json'),
-    enforceIcv: true,
-  };
-  const text = args.text;
-  config.iterations = args.value('--iterations', (t) => parseInteger('--iterations', t, 1, 100_000_000), config.iterations);
-  config.seed = args.value('--seed', (t) => parseInteger('--seed', t, 0, 0xffff_ffff), config.seed);
-  const icv = text('--icv');
-  if (icv !== undefined) {
-    if (icv !== 'enforced' && icv !== 'computed') throw new OptionError(`--icv '${icv}' is not allowed: enforced or computed`);
-    config.enforceIcv = icv === 'enforced';
-  }
-  const crypto = text('--crypto');
-  if (crypto !== undefined) {
-    if (!CRYPTO_PROVIDERS.includes(crypto as CryptoProviderName))
-      throw new OptionError(`--crypto '${crypto}' is not a provider: allowed are ${CRYPTO_PROVIDERS.join(', ')}`);
-    config.crypto = crypto as CryptoProviderName;
-  }
-  const stacks = text('--stacks');
-  if (stacks !== undefined) {
-    config.stacks = stackList(stacks);
-    if (config.stacks.length === 0) throw new OptionError('--stacks names no stack');
-    for (const spec of config.stacks) {
-      try {
-        parseStackSpec(spec);
-      } catch (err) {
-        if (err instanceof StackSpecError) throw new OptionError(`--stacks: ${err.message}`);
-        throw err;
-      }
-    }
-  }
-  return config;
-}
-
 function main(argv: string[]): number {
-  const config = startCommand(FUZZ, argv, parse);
+  const config = startCommand(FUZZ, argv, parseFuzzOptions);
   if (typeof config === 'number') return config;
   const results: Record<string, FuzzCounts & { seconds: number; problem: string | null }> = {};
   let failed = false;

@@ -36,14 +36,16 @@ export const KERNEL_COMMAND: CommandSpec = {
         'rounds; each measures ours → Linux, Linux → ours, Linux → Linux and the bridge alone once, in a random order ' +
         '(a warm-up round comes first)',
       default: '10',
+      parsed: true,
     },
     '--transfer': {
       group: MEASUREMENT,
       value: 'BYTES',
       help: 'bytes per transfer, in 4 KB writes; K and M are 1024-based (16M)',
       default: '16M',
+      parsed: true,
     },
-    '--seed': { group: MEASUREMENT, value: 'S', help: "seed of the rounds' orders and of the bytes sent", default: '1' },
+    '--seed': { group: MEASUREMENT, value: 'S', help: "seed of the rounds' orders and of the bytes sent", default: '1', parsed: true },
     '--out': {
       group: OUTPUT,
       value: 'DIR',
@@ -80,9 +82,9 @@ function parseBytes(flag: string, text: string): number {
 
 function readOptions(args: ParsedArgs): KernelOptions {
   return {
-    rounds: args.value('--runs', (t) => parseCount('--runs', t, 2, 1000), 10),
-    bytes: args.value('--transfer', (t) => parseBytes('--transfer', t), 16 << 20),
-    seed: args.value('--seed', (t) => parseCount('--seed', t, 0, 0xffff_ffff), 1),
+    rounds: parseCount('--runs', args.textOrDefault('--runs'), 2, 1000),
+    bytes: parseBytes('--transfer', args.textOrDefault('--transfer')),
+    seed: parseCount('--seed', args.textOrDefault('--seed'), 0, 0xffff_ffff),
     out: args.text('--out') ?? null,
     json: args.has('--json'),
     quiet: args.has('--quiet'),

@@ -25,6 +25,7 @@ import {
   type HashField,
 } from '../parallel/dispatch.js';
 import { Stack, endpointPair } from '../stacks/stack.js';
+import { MIN_RTO_MS } from '../stacks/layers/tcp/timers.js';
 import { recordCapacity } from '../stacks/layers/cbc-records.js';
 import * as os from 'node:os';
 import { THREAD_MEMORY_MIB, defaultWorkerSweep, fitPlan, thinned, threadMemoryProblem } from './plan.js';
@@ -53,15 +54,14 @@ const PROFILES: Record<Profile, { warmupSeconds: number; durationSeconds: number
   ci: { warmupSeconds: 0.3, durationSeconds: 0.5, runs: 4, targetCiPercent: null },
 };
 
-/**
- * CPU time each thread warms up for at least: per-packet cost measured on a fresh thread settles
- * after about 32 000 packets of tcp/ip/fddi (~70 ms of CPU), 256 of the MD5 stack (~20 ms), and
- * 64 of 3DES (5.1 → 4.4 ms a packet).
- */
-const DEFAULT_WARMUP_CPU_SECONDS = 0.1;
+/** A profile's setting as help shows it: each profile's value. */
+function byProfile(show: (p: (typeof PROFILES)[Profile]) => string): string {
+  return `the profile's: ${(Object.keys(PROFILES) as Profile[]).map((name) => `${name} ${show(PROFILES[name])}`).join(', ')}`;
+}
 
-/** Interleaved slices: short enough that the machine's speed barely drifts within a round. */
-const DEFAULT_SLICE_SECONDS = 0.05;
+function seconds(value: number): string {
+  return value < 1 ? `${Math.round(value * 1000)}ms` : `${value}s`;
+}
 
 const SIDES: readonly Side[] = ['send', 'recv'];
 const MAX_PACKET = 65_535;
@@ -83,7 +83,7 @@ export const FLAGS: Record<string, FlagSpec> = {
       'screen(100)/ip/eth, esp(3des,md5)/ip/eth, ah(md5)/ip/eth',
     default: `the paper's four, ${PAPER_STACKS.join(', ')}`,
   },
-  '--side': { group: RUN, value: 'S', help: 'send, recv, or send,recv', default: 'send,recv' },
+  '--side': { group: RUN, value: 'S', help: 'send, recv, or send,recv', default: 'send,recv', parsed: true },
   '--mode': {
     group: RUN,
     value: 'M',
@@ -91,18 +91,21 @@ export const FLAGS: Record<string, FlagSpec> = {
       'plp (packet-level: one connection, any packet to any worker), clp (connection-level: a connection ' +
       'per worker), single (one thread, no pool); comma-separated',
     default: 'plp,clp',
+    parsed: true,
   },
   '--packet-size': {
     group: RUN,
     value: 'N',
     help: 'application bytes per packet (one write: TCP cuts it into segments; a datagram must fit one frame)',
     default: '4096',
+    parsed: true,
   },
   '--crypto': {
     group: RUN,
     value: 'P',
     help: `crypto provider: ${CRYPTO_PROVIDERS.join(', ')}, or both comma-separated`,
     default: 'cryptojs',
+    parsed: true,
   },
   '--verify': { group: RUN, help: 'strict mode: genuine frames only; any drop or data mismatch is an error' },
   '--layers': { group: RUN, help: 'per-layer microbenchmarks (tinybench) instead of the stack runs' },
@@ -113,24 +116,38 @@ export const FLAGS: Record<string, FlagSpec> = {
       'quick (500ms warm-up, 500ms, 4 runs, target ±5%), paper (30s, 30s, 10 runs, ±2%) or ci (300ms, ' +
       '500ms, 4 runs, no target: the regression check); explicit flags win',
     default: 'quick',
+    parsed: true,
   },
-  '--warmup': { group: TIME, value: 'T', help: 'warm-up before each run, excluded from the figures: 500ms, 1s, 2m', default: '500ms' },
+  '--warmup': {
+    group: TIME,
+    value: 'T',
+    help: 'warm-up before each run, excluded from the figures: 500ms, 1s, 2m',
+    default: byProfile((p) => seconds(p.warmupSeconds)),
+  },
   '--warmup-cpu': {
     group: TIME,
     value: 'T',
     help:
       'warm-up by work: every thread warms up until it has had T on the CPU and 64 packets, so that its JIT ' +
       'has settled however many threads share the cores (the warm-up lasts at least --warmup)',
+    // On a fresh thread the per-packet cost settles after about 32 000 packets of tcp/ip/fddi (~70 ms
+    // of CPU), 256 of the MD5 stack (~20 ms) and 64 of 3DES (5.1 → 4.4 ms a packet).
     default: '100ms',
+    parsed: true,
   },
-  '--duration': { group: TIME, value: 'T', help: "steady-state window of each run (its slices' time)", default: '500ms' },
+  '--duration': {
+    group: TIME,
+    value: 'T',
+    help: "steady-state window of each run (its slices' time)",
+    default: byProfile((p) => seconds(p.durationSeconds)),
+  },
   '--runs': {
     group: TIME,
     value: 'N',
     help:
       'runs per configuration, each with a new seed and new threads, 1 to 1000 (with --target-ci the ' +
       'least); given alone, exactly N runs and no target',
-    default: '4',
+    default: byProfile((p) => String(p.runs)),
   },
   '--target-ci': {
     group: TIME,
@@ -153,7 +170,9 @@ export const FLAGS: Record<string, FlagSpec> = {
     group: TIME,
     value: 'T',
     help: 'length of the slices in which the configurations of a stack and side, and their primitives, take turns: 10ms to 10s',
+    // Short enough that the machine's speed barely drifts within a round.
     default: '50ms',
+    parsed: true,
   },
   '--noise-probe': {
     group: TIME,
@@ -163,14 +182,15 @@ export const FLAGS: Record<string, FlagSpec> = {
       '0 skips it',
     default: "2s, or a twentieth of the plan's estimate when that is shorter (at least 9 slices)",
   },
-  '--seed': { group: TIME, value: 'S', help: 'first seed; run k uses seed + k - 1', default: '1' },
+  '--seed': { group: TIME, value: 'S', help: 'first seed; run k uses seed + k - 1', default: '1', parsed: true },
   '--workers': {
     group: PARALLEL,
     value: 'a,b',
     help:
       `worker threads, comma-separated to sweep, 1 to ${MAX_THREADS}, or cores for this machine's (e.g. ` +
       `1,cores); more than the cores are marked oversubscribed`,
-    default: `1, 2, 4, … and the cores: here ${defaultWorkerSweep(cores()).join(',')}`,
+    default: '1, 2, 4, … and the cores',
+    here: () => defaultWorkerSweep(cores()).join(','),
   },
   '--connections': {
     group: PARALLEL,
@@ -185,6 +205,7 @@ export const FLAGS: Record<string, FlagSpec> = {
       'thread-per-connection (threads = connections), processor-per-connection (threads = --workers, ' +
       'connections spread evenly), or both comma-separated (one chart)',
     default: 'processor-per-connection',
+    parsed: true,
   },
   '--tcp-lock-scope': {
     group: PARALLEL,
@@ -193,6 +214,7 @@ export const FLAGS: Record<string, FlagSpec> = {
       "plp: state (the lock covers TCP state only, checksums outside) or segment (all of TCP's work on a " +
       'segment); state,segment compares both',
     default: 'state',
+    parsed: true,
   },
   '--dispatch': {
     group: GATEWAY,
@@ -201,18 +223,23 @@ export const FLAGS: Record<string, FlagSpec> = {
       `${DISPATCH_POLICIES.join(', ')}: shared queue, Benecke's flat hash selection, Shieh & Lai's ` +
       `round-robin or shortest queue first; comma-separated to compare`,
     default: 'flat-hash',
+    parsed: true,
   },
   '--dispatch-unit': {
     group: GATEWAY,
     value: 'U',
     help: "packet (each packet placed on its own) or session (a session's packets follow its first); packet,session compares both",
     default: 'packet',
+    parsed: true,
   },
   '--hash-field': {
     group: GATEWAY,
     value: 'F',
-    help: `what flat-hash reads: ${HASH_FIELDS.join(', ')} (per session always the 5-tuple)`,
-    default: "checksum, the IP header checksum as in Benecke's prototype",
+    help:
+      `what flat-hash reads: ${HASH_FIELDS.join(', ')} (checksum: the IP header checksum, as in Benecke's prototype; ` +
+      'per session always the 5-tuple)',
+    default: 'checksum',
+    parsed: true,
   },
   '--frame-sizes': {
     group: GATEWAY,
@@ -240,15 +267,23 @@ export const FLAGS: Record<string, FlagSpec> = {
       'lose each frame with probability P, both ways (seeded by the run), comma-separated to sweep, 0 to 50%, e.g. ' +
       '0,1%: TCP recovers by fast retransmit and its timers; retransmissions and cwnd go into each run',
     default: '0',
+    parsed: true,
   },
-  '--duplicate': { group: LOSSY, value: 'P', help: 'send a frame twice with probability P, 0 to 50%', default: '0' },
-  '--reorder': { group: LOSSY, value: 'P', help: 'hold a frame back behind the next with probability P, 0 to 50%', default: '0' },
-  '--corrupt': { group: LOSSY, value: 'P', help: 'flip one bit of a frame with probability P, 0 to 50%', default: '0' },
+  '--duplicate': { group: LOSSY, value: 'P', help: 'send a frame twice with probability P, 0 to 50%', default: '0', parsed: true },
+  '--reorder': {
+    group: LOSSY,
+    value: 'P',
+    help: 'hold a frame back behind the next with probability P, 0 to 50%',
+    default: '0',
+    parsed: true,
+  },
+  '--corrupt': { group: LOSSY, value: 'P', help: 'flip one bit of a frame with probability P, 0 to 50%', default: '0', parsed: true },
   '--min-rto': {
     group: LOSSY,
     value: 'MS',
     help: "TCP's smallest retransmission timeout, 1 to 60000 ms (Linux's rto_min; RFC 6298 says 1 s)",
-    default: '200',
+    default: String(MIN_RTO_MS),
+    parsed: true,
   },
   '--out': {
     group: OUTPUT,
@@ -273,6 +308,7 @@ export const FLAGS: Record<string, FlagSpec> = {
       'auto: one line redrawn while stderr is a terminal (not with --quiet, TERM=dumb or CI set); lines: a plain line on ' +
       'stderr as each configuration starts each run, for logs and scripts (also with --quiet); off: none',
     default: 'auto',
+    parsed: true,
   },
   '--format': {
     group: OUTPUT,
@@ -294,6 +330,7 @@ export const FLAGS: Record<string, FlagSpec> = {
     value: 'P',
     help: 'with --compare: changes smaller than this are not counted, e.g. 10%',
     default: '10%',
+    parsed: true,
   },
   '--fail-on-regression': {
     group: COMPARE,
@@ -312,6 +349,16 @@ export const XKBENCH: CommandSpec = {
     ['ab REF', 'this code against commit REF, in alternation (ab --help)'],
     ['kernel', "our tcp/ip/eth against Linux's TCP (kernel --help)"],
   ],
+};
+
+/** The xkbench-report command: its flags are xkbench's comparison flags. */
+export const REPORT: CommandSpec = {
+  name: 'xkbench-report',
+  npm: 'npm run report --',
+  operands: 'DIR',
+  operandHelp: [['DIR', 'a run folder (or its results.json): report.md, report.html and charts/ are rebuilt there']],
+  positionals: 1,
+  flags: Object.fromEntries(['--compare', '--threshold', '--fail-on-regression', '--format'].map((f) => [f, FLAGS[f]!])),
 };
 
 /** Parses a duration: a number with ms, s, m or h (a bare number is seconds). */
@@ -382,7 +429,7 @@ function stackOptions(args: ParsedArgs): Pick<BenchConfig, 'stacks' | 'sides' | 
       throw err;
     }
   }
-  const sides = choices('--side', text('--side') ?? 'send,recv', SIDES, 'side');
+  const sides = choices('--side', args.textOrDefault('--side'), SIDES, 'side');
   const screens = stacks.filter(isScreenSpec);
   if (screens.length > 0 && !sides.includes('recv')) {
     throw new OptionError(`--side send: ${screens[0]} forwards the packets that arrive, it has no send side; add recv`);
@@ -404,7 +451,7 @@ function stackOptions(args: ParsedArgs): Pick<BenchConfig, 'stacks' | 'sides' | 
           "(the inner datagram, with the tunnel's headers, must fit the link's MTU)",
       );
   }
-  const packetSize = value('--packet-size', (t) => parseInteger('--packet-size', t, 1, MAX_PACKET), 4096);
+  const packetSize = parseInteger('--packet-size', args.textOrDefault('--packet-size'), 1, MAX_PACKET);
   for (const spec of stacks) {
     if (isGatewaySpec(spec)) continue; // its traffic mix sets the sizes (16 to 1472 bytes of user data)
     const fits = probeStack(spec).maxPayload;
@@ -425,8 +472,8 @@ function sweepOptions(
   args: ParsedArgs,
   machineCores: number,
 ): Pick<BenchConfig, 'modes' | 'workers' | 'connections' | 'clp' | 'tcpLockScopes'> {
-  const { text, value } = args;
-  const modes = choices('--mode', text('--mode') ?? 'plp,clp', MODES, 'mode');
+  const { value } = args;
+  const modes = choices('--mode', args.textOrDefault('--mode'), MODES, 'mode');
   // `cores` stands for this machine's core count (npm run bench:fig11 runs processor-per-connection on all of them).
   const workers = value(
     '--workers',
@@ -434,8 +481,8 @@ function sweepOptions(
     defaultWorkerSweep(machineCores),
   );
   const connections = value('--connections', (t) => integerList('--connections', t, 1, MAX_THREADS), null);
-  const clp = choices('--clp', text('--clp') ?? 'processor-per-connection', CLP_POLICIES, 'policy');
-  const tcpLockScopes = choices('--tcp-lock-scope', text('--tcp-lock-scope') ?? 'state', LOCK_SCOPES, 'scope');
+  const clp = choices('--clp', args.textOrDefault('--clp'), CLP_POLICIES, 'policy');
+  const tcpLockScopes = choices('--tcp-lock-scope', args.textOrDefault('--tcp-lock-scope'), LOCK_SCOPES, 'scope');
   if (connections !== null && connections.some((c) => c > 1) && modes.length === 1 && modes[0] === 'plp') {
     throw new OptionError('--connections: plp runs one connection on all workers; more connections are for clp and single');
   }
@@ -474,11 +521,11 @@ function timeOptions(
   const budgetSeconds = value('--budget', (t) => parseDuration('--budget', t), null);
   if (budgetSeconds !== null && budgetSeconds <= 0)
     throw new OptionError(`--budget ${text('--budget')} is too short: give more than 0, such as 5m`);
-  const sliceSeconds = value('--slice', (t) => parseDuration('--slice', t), DEFAULT_SLICE_SECONDS);
+  const sliceSeconds = parseDuration('--slice', args.textOrDefault('--slice'));
   if (sliceSeconds < 0.01 || sliceSeconds > 10) throw new OptionError(`--slice ${text('--slice')} is out of range: allowed 10ms to 10s`);
-  const seed = value('--seed', (t) => parseInteger('--seed', t, 0, 0xffff_ffff), 1);
+  const seed = parseInteger('--seed', args.textOrDefault('--seed'), 0, 0xffff_ffff);
   const warmupSeconds = value('--warmup', (t) => parseDuration('--warmup', t), profile.warmupSeconds);
-  const warmupCpuSeconds = value('--warmup-cpu', (t) => parseDuration('--warmup-cpu', t), DEFAULT_WARMUP_CPU_SECONDS);
+  const warmupCpuSeconds = parseDuration('--warmup-cpu', args.textOrDefault('--warmup-cpu'));
   if (warmupCpuSeconds > 3600) throw new OptionError(`--warmup-cpu ${text('--warmup-cpu')} is too long: at most 1h`);
   const durationSeconds = value('--duration', (t) => parseDuration('--duration', t), profile.durationSeconds);
   if (durationSeconds < 0.01) throw new OptionError(`--duration ${text('--duration')} is too short: at least 10ms`);
@@ -517,14 +564,14 @@ function fitToMachine(config: BenchConfig, workersGiven: boolean, memoryBytes: n
  */
 export function configFrom(args: ParsedArgs, machineCores = cores(), memoryBytes = os.totalmem()): BenchConfig {
   const { given, text } = args;
-  const profileText = text('--profile') ?? 'quick';
+  const profileText = args.textOrDefault('--profile');
   if (!(profileText in PROFILES))
     throw new OptionError(`--profile '${profileText}' is not a profile: allowed are ${Object.keys(PROFILES).join(', ')}`);
   const profile = PROFILES[profileText as Profile];
   const stacks = stackOptions(args);
   const gateways = stacks.stacks.some(isGatewaySpec);
-  const gateway = gatewayOptions(text, gateways);
-  const cryptos = choices('--crypto', text('--crypto') ?? 'cryptojs', CRYPTO_PROVIDERS, 'provider');
+  const gateway = gatewayOptions(args, gateways);
+  const cryptos = choices('--crypto', args.textOrDefault('--crypto'), CRYPTO_PROVIDERS, 'provider');
   checkProviders(stacks.stacks, cryptos);
   const sweep = sweepOptions(args, machineCores);
   const time = timeOptions(args, profile);
@@ -541,7 +588,7 @@ export function configFrom(args: ParsedArgs, machineCores = cores(), memoryBytes
     verify: given.has('--verify'),
     json: given.has('--json'),
     quiet: given.has('--quiet'),
-    progress: choices('--progress', text('--progress') ?? 'auto', PROGRESS_MODES, 'progress mode')[0]!,
+    progress: choices('--progress', args.textOrDefault('--progress'), PROGRESS_MODES, 'progress mode')[0]!,
     layers: given.has('--layers'),
     help: given.has('--help'),
     ...comparisonOptions(args),
@@ -613,21 +660,16 @@ function faultOptions(
   args: ParsedArgs,
   stacks: readonly string[],
 ): Pick<BenchConfig, 'losses' | 'duplicate' | 'reorder' | 'corrupt' | 'minRtoMs'> {
-  const { text, value } = args;
-  const losses = value(
+  const { text } = args;
+  const losses = unique(
     '--loss',
-    (t) =>
-      unique(
-        '--loss',
-        list(t).map((v) => faultProbability('--loss', v)),
-      ),
-    [0],
+    list(args.textOrDefault('--loss')).map((v) => faultProbability('--loss', v)),
   );
   if (losses.length === 0) throw new OptionError(`--loss names no probability: give 0% to ${MAX_FAULT_PERCENT}%, such as 0,1%`);
-  const duplicate = value('--duplicate', (t) => faultProbability('--duplicate', t), 0);
-  const reorder = value('--reorder', (t) => faultProbability('--reorder', t), 0);
-  const corrupt = value('--corrupt', (t) => faultProbability('--corrupt', t), 0);
-  const minRtoMs = value('--min-rto', (t) => parseInteger('--min-rto', t, 1, 60_000), 200);
+  const duplicate = faultProbability('--duplicate', args.textOrDefault('--duplicate'));
+  const reorder = faultProbability('--reorder', args.textOrDefault('--reorder'));
+  const corrupt = faultProbability('--corrupt', args.textOrDefault('--corrupt'));
+  const minRtoMs = parseInteger('--min-rto', args.textOrDefault('--min-rto'), 1, 60_000);
   const faults = { losses, duplicate, reorder, corrupt };
   if (faultsAsked(faults)) {
     const flag = ['--loss', '--duplicate', '--reorder', '--corrupt'].find((f) => text(f) !== undefined)!;
@@ -674,20 +716,18 @@ function crashOptions(
 }
 
 /** --dispatch, --dispatch-unit and --hash-field: for gateway stacks only. */
-function gatewayOptions(
-  text: (flag: string) => string | undefined,
-  anyGateway: boolean,
-): Pick<BenchConfig, 'dispatches' | 'dispatchUnits' | 'hashField'> {
+function gatewayOptions(args: ParsedArgs, anyGateway: boolean): Pick<BenchConfig, 'dispatches' | 'dispatchUnits' | 'hashField'> {
+  const { text } = args;
   if (!anyGateway) {
     const flag = ['--dispatch', '--dispatch-unit', '--hash-field'].find((f) => text(f) !== undefined);
     if (flag !== undefined) throw new OptionError(`${flag} applies to gateway stacks, such as screen(100)/ip/eth; --stacks names none`);
   }
-  const dispatches = unique('--dispatch', list(text('--dispatch') ?? 'flat-hash'));
+  const dispatches = unique('--dispatch', list(args.textOrDefault('--dispatch')));
   for (const d of dispatches)
     if (!DISPATCH_POLICIES.includes(d as DispatchPolicy))
       throw new OptionError(`--dispatch '${d}' is not a policy: allowed are ${DISPATCH_POLICIES.join(', ')}`);
   if (dispatches.length === 0) throw new OptionError(`--dispatch names no policy: allowed are ${DISPATCH_POLICIES.join(', ')}`);
-  const units = unique('--dispatch-unit', list(text('--dispatch-unit') ?? 'packet'));
+  const units = unique('--dispatch-unit', list(args.textOrDefault('--dispatch-unit')));
   for (const u of units)
     if (!DISPATCH_UNITS.includes(u as DispatchUnit))
       throw new OptionError(`--dispatch-unit '${u}' is not a unit: allowed are ${DISPATCH_UNITS.join(', ')}`);
@@ -697,7 +737,7 @@ function gatewayOptions(
       '--dispatch shared --dispatch-unit session: the shared queue hands out packets, it knows no sessions; use flat-hash, rr or sqf',
     );
   }
-  const hashField = text('--hash-field') ?? 'checksum';
+  const hashField = args.textOrDefault('--hash-field');
   if (!HASH_FIELDS.includes(hashField as HashField))
     throw new OptionError(`--hash-field '${hashField}' is not a field: allowed are ${HASH_FIELDS.join(', ')}`);
   return { dispatches: dispatches as DispatchPolicy[], dispatchUnits: units as DispatchUnit[], hashField: hashField as HashField };
@@ -743,7 +783,7 @@ export function comparisonOptions(args: ParsedArgs): Pick<BenchConfig, 'compare'
   if (compare === null && failOnRegression) throw new OptionError('--fail-on-regression needs --compare: a baseline to regress from');
   return {
     compare,
-    thresholdPercent: value('--threshold', (t) => parseThreshold('--threshold', t), 10),
+    thresholdPercent: parseThreshold('--threshold', args.textOrDefault('--threshold')),
     failOnRegression,
     formats: value('--format', (t) => parseFormats('--format', t), []),
   };

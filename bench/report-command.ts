@@ -8,18 +8,9 @@ import { compareResults, renderComparison } from '../results/compare.js';
 import { prepareOutputFolder } from '../results/output.js';
 import { writeExtras, writeReports } from '../results/publish.js';
 import { ResultsFileError, readResults, resultsPath } from '../results/results-file.js';
-import { type CommandSpec, startCommand } from './args.js';
+import { startCommand } from './args.js';
 import { EXIT } from './exit-codes.js';
-import { FLAGS, comparisonOptions } from './options.js';
-
-const REPORT: CommandSpec = {
-  name: 'xkbench-report',
-  npm: 'npm run report --',
-  operands: 'DIR',
-  operandHelp: [['DIR', 'a run folder (or its results.json): report.md, report.html and charts/ are rebuilt there']],
-  positionals: 1,
-  flags: Object.fromEntries(['--compare', '--threshold', '--fail-on-regression', '--format'].map((f) => [f, FLAGS[f]!])),
-};
+import { REPORT, comparisonOptions } from './options.js';
 
 async function main(argv: string[]): Promise<number> {
   const parsed = startCommand(REPORT, argv, (args) => ({ folder: args.positionals[0]!, options: comparisonOptions(args) }));

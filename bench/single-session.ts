@@ -3,7 +3,7 @@
 // warms them up, slice() drives them for a few tens of milliseconds, endRun() turns the slices
 // into the run's figures (drops, conservation, memory) as a whole run has them.
 
-import { type Transmission, combineTransmissions, transmissionSince } from '../drivers/transmission.js';
+import { connectionSeed, countsSince } from '../drivers/run-counts.js';
 import { performance } from 'node:perf_hooks';
 import { createWorkload } from '../drivers/workload.js';
 import { type Workload, type WorkloadCounters, firstBroken } from '../drivers/workload-contract.js';
@@ -48,10 +48,10 @@ export class SingleSession {
         side: this.c.side,
         packetSize: this.config.packetSize,
         crypto: this.c.crypto,
-        seed: (seed + k * 0x9e3779b9) >>> 0,
+        seed: connectionSeed(seed, k),
         verify: this.config.verify,
         connection: k,
-        faults: faultsFor(this.c, this.config, (seed + k * 0x9e3779b9) >>> 0),
+        faults: faultsFor(this.c, this.config, connectionSeed(seed, k)),
         minRtoMs: this.config.minRtoMs,
       }),
     );
@@ -95,29 +95,11 @@ export class SingleSession {
 
   /** The run's figures from its slices. */
   async endRun(): Promise<boolean> {
-    const after = this.workloads.map((w) => w.counters());
     const memoryEnd = process.memoryUsage();
-    const drops: Record<string, number> = {};
-    let dataErrors = 0;
-    let ignored = 0;
-    let outOfOrder = 0;
-    const transmissions: Transmission[] = [];
-    after.forEach((a, k) => {
-      const b = this.before[k]!;
-      outOfOrder += a.outOfOrder - b.outOfOrder;
-      transmissions.push(transmissionSince(a.transmission, b.transmission));
-      for (const [name, n] of Object.entries(a.drops)) drops[name] = (drops[name] ?? 0) + n;
-      dataErrors += a.dataErrors;
-      ignored += a.digestMismatchesIgnored - b.digestMismatchesIgnored;
-    });
     const w = this.workloads;
     this.ended = {
       ...this.current,
-      drops,
-      dataErrors,
-      digestMismatchesIgnored: ignored,
-      outOfOrder,
-      transmission: combineTransmissions(transmissions),
+      ...countsSince(this.workloads, this.before),
       observed: w.reduce((sum, x) => (sum + x.observed) | 0, 0),
       fairness: null,
       perConnectionMbps: null,

@@ -10,7 +10,7 @@
 // whose TCP state sits in shared memory under an Atomics mutex; worker 0 opens it each run and the
 // others join.
 
-import { type Transmission, combineTransmissions, transmissionSince } from '../drivers/transmission.js';
+import type { Transmission } from '../drivers/transmission.js';
 import type { Faults } from '../drivers/fault-link.js';
 import {
   type GatewayCounters,
@@ -24,7 +24,8 @@ import { CounterBlock } from '../stacks/counter-block.js';
 import { ReplayWindow } from '../stacks/replay-window.js';
 import { type SharedConnection, sharedConnection } from '../drivers/shared-connection.js';
 import { createWorkload } from '../drivers/workload.js';
-import { type SharedAccount, type Side, type Workload, type WorkloadCounters, firstBroken } from '../drivers/workload-contract.js';
+import { connectionSeed, countsSince } from '../drivers/run-counts.js';
+import { type SharedAccount, type Side, type Workload, firstBroken } from '../drivers/workload-contract.js';
 import { type MemoryBetween, memoryBetween } from './memory-trace.js';
 import type { CryptoProviderName } from '../stacks/crypto/index.js';
 import type { TcpLockScope } from '../stacks/stack-options.js';
@@ -407,39 +408,17 @@ function buildWorkloads(
         side: task.side,
         packetSize: task.packetSize,
         crypto: task.crypto,
-        seed: (seed + k * 0x9e3779b9) >>> 0,
+        seed: connectionSeed(seed, k),
         verify: task.verify,
         connection: k,
         tcpLockScope: task.tcpLockScope,
-        ...(task.faults !== undefined ? { faults: { ...task.faults, seed: (seed + k * 0x9e3779b9) >>> 0 } } : {}),
+        ...(task.faults !== undefined ? { faults: { ...task.faults, seed: connectionSeed(seed, k) } } : {}),
         ...(task.minRtoMs !== undefined ? { minRtoMs: task.minRtoMs } : {}),
       },
       connection,
     ),
   );
   return { workloads, selector: null };
-}
-
-/** What the workloads counted since `before`, summed over them. */
-function countsSince(
-  workloads: Workload[],
-  before: WorkloadCounters[],
-): Pick<WorkerRunResult, 'drops' | 'dataErrors' | 'digestMismatchesIgnored' | 'outOfOrder' | 'transmission'> {
-  const drops: Record<string, number> = {};
-  let dataErrors = 0;
-  let digestMismatchesIgnored = 0;
-  let outOfOrder = 0;
-  const transmissions: Transmission[] = [];
-  workloads.forEach((w, k) => {
-    const c = w.counters();
-    outOfOrder += c.outOfOrder - before[k]!.outOfOrder;
-    transmissions.push(transmissionSince(c.transmission, before[k]!.transmission));
-    for (const [name, n] of Object.entries(c.drops)) drops[name] = (drops[name] ?? 0) + n - (before[k]!.drops[name] ?? 0);
-    dataErrors += c.dataErrors - before[k]!.dataErrors;
-    digestMismatchesIgnored += c.digestMismatchesIgnored - before[k]!.digestMismatchesIgnored;
-  });
-  for (const name of Object.keys(drops)) if (drops[name] === 0) delete drops[name];
-  return { drops, dataErrors, digestMismatchesIgnored, outOfOrder, transmission: combineTransmissions(transmissions) };
 }
 
 /** The lock's use between a reading of its stats and now (null without a lock). */

@@ -1,6 +1,9 @@
 // report.md: the throughput table and the latency breakdown laid out like the paper's Tables 1
 // and 2 (µs per packet, and the increment over the TCP/IP baseline of the same link).
 
+import { MIN_RTO_MS } from '../stacks/layers/tcp/timers.js';
+import { PAPER_PRIMITIVES } from '../stacks/layer-kind.js';
+import { cryptoPrimitives } from '../stacks/spec.js';
 import { type Comparison, renderComparison } from './compare.js';
 import { type CalibrationRow, type MemoryUse, type RunRow, type SummaryRow, configKey, perfectWire } from './rows.js';
 import { table, withInterval } from './markdown.js';
@@ -104,7 +107,7 @@ const LOSS_INTRO = (meta: ReportMeta): string => {
     'Frames lost with the probability shown, both ways, seeded by the run' +
     (others.length > 0 ? `; besides, ${others.join(', ')}` : '') +
     '. TCP recovers by fast retransmit (RFC 5681, 6582) and its retransmission timer (RFC 6298); a ' +
-    `timeout idles the connection for the RTO, at least ${w?.minRtoMs ?? 200} ms (--min-rto), which ` +
+    `timeout idles the connection for the RTO, at least ${w?.minRtoMs ?? MIN_RTO_MS} ms (--min-rto), which ` +
     "the in-memory wire's microsecond round trips do not need. Sent again: segments ÷ packets. Means over runs."
   );
 };
@@ -404,8 +407,10 @@ export function latencyTables(summary: readonly SummaryRow[]): string {
   return parts.join('\n\n');
 }
 
-/** Layers of 2026 (AES, the AEADs, the SHA-2 family's AH) beside the paper's 1996 ones. */
-const MODERN_LAYERS = /(^|\/)(aes128|aes256|aes128gcm|chacha20poly1305|sha1|sha256)(\/|$)|\((aes128|aes128gcm|sha256)/;
+/** Whether a stack runs one of today's primitives (AES, the AEADs, SHA-1 and SHA-2), not only the paper's. */
+function hasModernCrypto(stack: string): boolean {
+  return cryptoPrimitives(stack).some((p) => !PAPER_PRIMITIVES.includes(p));
+}
 
 /**
  * "1996 crypto and today's": for each stack and side, µs per packet at one worker and its increment
@@ -413,7 +418,7 @@ const MODERN_LAYERS = /(^|\/)(aes128|aes256|aes128gcm|chacha20poly1305|sha1|sha2
  * one worker and the Amdahl bound it sets at two. Shown when a run has a modern layer beside others.
  */
 export function modernCryptoTable(summary: readonly SummaryRow[]): string {
-  if (!summary.some((s) => MODERN_LAYERS.test(s.stack))) return '';
+  if (!summary.some((s) => hasModernCrypto(s.stack))) return '';
   const plain = summary.filter((s) => s.dispatch === undefined && s.connections >= 1);
   const find = (stack: string, side: string, mode: string, workers: number) =>
     plain.find((s) => s.stack === stack && s.side === side && s.mode === mode && s.workers === workers);

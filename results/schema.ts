@@ -55,6 +55,38 @@ export interface MachineDescription {
   noise: MachineNoise | null;
 }
 
+/** A configuration as the plan made it (bench/plan.ts Configuration), as meta.enforcement and failures name it. */
+export interface PlannedConfiguration {
+  stack: string;
+  side: string;
+  crypto: string;
+  mode: string;
+  workers: number;
+  connections: number;
+  clp?: string;
+  tcpLockScope?: string;
+  /** Gateway stacks: how packets reach the workers. */
+  dispatch?: { policy: string; unit: string; hashField: string };
+  loss?: number;
+  /** Gateway stacks: their own packet size (IPsec's frame size; 0 for a screen's mixed sizes). */
+  packetSize?: number;
+}
+
+/** What a configuration's runs enforced (a failure drops the packet) and only computed (meta.enforcement). */
+export interface EnforcementEntry extends PlannedConfiguration {
+  enforced: string[];
+  computedOnly: string[];
+  /** Whether the received frames were genuine (a live peer) rather than replayed templates. */
+  genuineFrames: boolean;
+}
+
+/** A configuration that could not be measured (a worker threw or died), with the error. */
+export interface FailedConfigurationEntry extends PlannedConfiguration {
+  error: string;
+  /** How long the configuration took to end after the failure, ms. */
+  endedAfterMs?: number;
+}
+
 /** What the report's header and checks need from meta (results.json's meta has more). */
 export interface ReportMeta {
   timestamp: string;
@@ -65,13 +97,53 @@ export interface ReportMeta {
   commit: string | null;
   incomplete: boolean;
   command: string;
-  enforcement: { stack: string; side: string; enforced: string[]; computedOnly: string[]; genuineFrames: boolean }[];
+  enforcement: EnforcementEntry[];
   /** Where the threads' CPU times came from (schedstat, threadCpuUsage or none). */
   cpuSource?: string;
   /** A lossy wire (--loss, --duplicate, --reorder, --corrupt): its probabilities, and TCP's smallest RTO. */
   wire?: { losses: number[]; duplicate: number; reorder: number; corrupt: number; minRtoMs: number };
   /** The machine (absent in files older than it). */
   machine?: MachineDescription;
+}
+
+/** The plan (bench/plan.ts PlanEstimate), what fitting it changed, and how long the run took (meta.plan). */
+export interface PlanRecord {
+  configurations: number;
+  groups: number;
+  runs: number;
+  /** The most threads alive at once. */
+  peakThreads: number;
+  /** The estimate for the runs asked for, in seconds, and its parts. */
+  seconds: number;
+  warmupSeconds: number;
+  sliceSeconds: number;
+  threadStartSeconds: number;
+  /** Each configuration's run set-up and end (absent in files older than it). */
+  runOverheadSeconds?: number;
+  /** What --budget or the memory check changed, in words. */
+  fitted: string[];
+  /** How long the runs asked for took (absent in files older than it), and the whole command. */
+  plannedRunsTookSeconds?: number;
+  tookSeconds: number;
+}
+
+/** Everything results.json's meta holds. */
+export interface ResultsMeta extends ReportMeta {
+  tool: string;
+  version: string;
+  /** The options the run was given, as parsed (bench/config.ts BenchConfig). */
+  config: object;
+  /** The machine's logical CPUs (os.availableParallelism). */
+  cores: number;
+  /** What each mode means, in words. */
+  modes: Record<string, string>;
+  /** How the figures were measured, in words. */
+  method: string;
+  /** The precision target, the budget and the slice length. */
+  precision: { targetCiPercent: number | null; budgetSeconds: number | null; sliceMs: number };
+  /** How the threads' CPU times were read, in words. */
+  cpuAccounting: string;
+  plan: PlanRecord;
 }
 
 export interface ResultsFile {
@@ -86,17 +158,8 @@ export interface ResultsFile {
   /** Each interleaved group's Mbit/s per member, round by round: what pairedRatios were computed from. */
   slices?: SliceGroup[];
   /** Configurations that could not be measured (a worker threw or died), with the error. */
-  failures?: {
-    stack: string;
-    side: string;
-    mode: string;
-    workers: number;
-    connections: number;
-    crypto: string;
-    error: string;
-    endedAfterMs?: number;
-  }[];
+  failures?: FailedConfigurationEntry[];
   /** Benecke's model and the Amdahl/USL fits, from the summary (predictions labelled as such). */
   models?: { benecke: BeneckeRow[]; shiehLai: ShiehLaiRow[]; scaling: ScalingRow[] };
-  meta: ReportMeta & Record<string, unknown>;
+  meta: ResultsMeta;
 }

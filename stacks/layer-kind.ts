@@ -25,6 +25,9 @@ export type IpsecAuth = 'md5' | 'sha256';
 /** The crypto primitives a layer runs on each packet (bench/primitives.ts measures each alone). */
 export type CryptoPrimitive = 'md5' | 'des' | '3des' | 'aes128' | 'aes256' | 'sha1' | 'sha256' | 'aes128gcm' | 'chacha20poly1305';
 
+/** The primitives of the 1996 paper; every other one is today's (the report's "1996 crypto and today's"). */
+export const PAPER_PRIMITIVES: readonly CryptoPrimitive[] = ['md5', 'des', '3des'];
+
 /** Everything a layer's constructor may need, prepared once per stack by the builder. */
 export interface LayerBuild {
   readonly spec: LayerSpec;

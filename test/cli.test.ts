@@ -6,7 +6,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseOptions, OptionError } from '../bench/options.js';
+import { FLAGS, parseOptions, OptionError } from '../bench/options.js';
+import type { FlagSpec } from '../bench/args.js';
 import { RUN_COLUMNS } from '../results/rows.js';
 import { RESULTS_FORMAT_VERSION } from '../results/schema.js';
 import { PAPER_STACKS } from '../stacks/spec.js';
@@ -342,8 +343,22 @@ test("the help groups the flags and names each one's default", () => {
     'Help:',
   ])
     assert.ok(r.stdout.includes(`\n${group}\n`), group);
-  assert.match(r.stdout, /--runs N +runs per configuration[\s\S]*?\(default: 4\)/);
+  assert.match(r.stdout, /--runs N +runs per configuration[\s\S]*?\(default: the\s+profile's:\s+quick\s+4,\s+paper\s+10,\s+ci\s+4\)/);
   assert.match(r.stdout, /--target-ci P +add runs until every paired\s+ratio's[\s\S]*?\(default: the\s+profile's\)/);
+});
+
+test("a flag's declared default is the value it takes when absent (one declaration: help and parser read the same text)", () => {
+  const parsed = Object.entries(FLAGS).filter(([, f]) => f.parsed === true);
+  assert.ok(parsed.length >= 15, `${parsed.length} flags declare a parsed default`);
+  const gatewayFlags = new Set(['--dispatch', '--dispatch-unit', '--hash-field']);
+  const given = (flags: [string, FlagSpec][]) => flags.flatMap(([flag, f]) => [flag, f.default!]);
+  // Every other flag at its declared default, given explicitly, makes the same configuration as none.
+  const plain = parsed.filter(([flag]) => !gatewayFlags.has(flag) && flag !== '--threshold');
+  assert.equal(parseOptions(given(plain), 2), parseOptions([], 2));
+  const compare = ['--compare', 'bench/baseline.json'];
+  assert.equal(parseOptions([...compare, '--threshold', FLAGS['--threshold']!.default!], 2), parseOptions(compare, 2));
+  const gateway = ['--stacks', 'screen(10)/ip/eth', '--side', 'recv'];
+  assert.equal(parseOptions([...gateway, ...given(parsed.filter(([flag]) => gatewayFlags.has(flag)))], 2), parseOptions(gateway, 2));
 });
 
 test('a bin started without its build says in one line what to run, and exits 1', () => {
