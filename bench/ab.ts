@@ -78,6 +78,28 @@ export const AB: CommandSpec = {
   flags: AB_FLAGS,
 };
 
+/** ab's first line: how many configurations got each verdict, and the largest change with its interval. */
+export function abFinding(rows: readonly AbRow[], thresholdPercent: number): string {
+  if (rows.length === 0) return 'No configuration was measured.';
+  const counts = new Map<string, number>();
+  for (const r of rows) counts.set(r.verdict, (counts.get(r.verdict) ?? 0) + 1);
+  const order: AbRow['verdict'][] = [
+    'regression',
+    'improvement',
+    'slower, within the threshold',
+    'faster, within the threshold',
+    'no significant change',
+  ];
+  const verdicts = order.filter((v) => counts.has(v)).map((v) => `${counts.get(v)} ${v}`);
+  const largest = [...rows].sort((a, b) => Math.abs(b.changePercent) - Math.abs(a.changePercent))[0]!;
+  const interval = largest.low !== null && largest.high !== null ? ` (${largest.low.toFixed(3)}–${largest.high.toFixed(3)})` : '';
+  return (
+    `Of ${rows.length} configurations (threshold ${thresholdPercent}%): ${verdicts.join(', ')}. The largest change: ` +
+    `${largest.configuration} ${largest.changePercent >= 0 ? '+' : ''}${largest.changePercent.toFixed(1)}%, new ÷ old ` +
+    `${largest.ratio.toFixed(3)}${interval}.`
+  );
+}
+
 interface AbOptions {
   ref: string;
   config: BenchConfig;
@@ -341,6 +363,8 @@ function report(rows: AbRow[], options: AbOptions, commit: string | null): numbe
     regressions: regressions.map((r) => r.configuration),
   };
   const markdown = [
+    abFinding(rows, thresholdPercent),
+    '',
     `new ${result.new?.slice(0, 12) ?? 'this checkout'} ÷ old ${commit?.slice(0, 12) ?? options.ref}: ` +
       `slices of ${Math.round(sliceMs(config))} ms in alternation; ratio = geometric mean of the rounds' ` +
       `ratios, 90% interval and p (paired t, Holm-adjusted) from the runs.`,

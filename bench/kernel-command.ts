@@ -137,9 +137,30 @@ const BRIDGE_NOTE =
   'frames sent into a TAP device whose ingress tc turns straight back out (mirred), counted at 1460 data bytes a frame. ' +
   'A transfer near that figure is bounded by the bridge, and its ratio to Linux says little about the stacks.';
 
+/** The report's first line: our stack against Linux's each way, and which transfers the bridge bounds (within 10% of it). */
+export function kernelFinding(ratios: readonly KernelRatio[]): string {
+  const of = (name: string) => ratios.find((r) => r.name === name)?.estimate;
+  const text = (e: RatioEstimate | undefined) =>
+    e === undefined
+      ? 'n/a'
+      : `${e.ratio.toFixed(2)}×${e.low !== null && e.high !== null ? ` (${e.low.toFixed(2)}–${e.high.toFixed(2)})` : ''}`;
+  const bounded = ratios
+    .filter((r) => r.name.endsWith('÷ the bridge alone') && r.estimate.ratio >= 0.9)
+    .map((r) => r.name.replace(' ÷ the bridge alone', ''));
+  return (
+    `Ours → Linux carries ${text(of('ours → Linux ÷ Linux → Linux'))} Linux → Linux's Mbit/s, and Linux → ours ` +
+    `${text(of('Linux → ours ÷ Linux → Linux'))}; ` +
+    (bounded.length > 0
+      ? `${bounded.join(' and ')} came within 10% of the bridge alone, which bounds ${bounded.length > 1 ? 'them' : 'it'}.`
+      : 'every transfer stayed more than 10% below the bridge alone.')
+  );
+}
+
 export function renderReport(rows: readonly KernelRow[], ratios: readonly KernelRatio[], meta: { rounds: number; bytes: number }): string {
   const out = [
     '# Our stack against the Linux kernel',
+    '',
+    kernelFinding(ratios),
     '',
     `${meta.rounds} rounds of ${(meta.bytes / (1 << 20)).toFixed(0)} MiB transfers in 4 KB writes, tcp/ip/eth against the kernel's TCP ` +
       'over a TAP device; Mbit/s of data at the receiver, first byte to last; means with 90% intervals over the rounds.',

@@ -1,6 +1,9 @@
-// What a reader came for, in words: one sentence per stack with its speedups at the most workers
-// measured, PLP's lock share and the Amdahl bound it sets, and what the CPU accounting says the
-// speedup is made of. Generated from the summary, so it says only what the figures say.
+// What a reader came for, in words, whatever kind of run it was: one sentence per stack with its
+// speedups at the most workers measured, PLP's lock share and the Amdahl bound it sets, and what
+// the CPU accounting says the speedup is made of; for a lock-scope sweep, the two scopes; for a
+// connection sweep (Fig. 11), each policy from the fewest connections to the most and the two
+// policies side by side; for a gateway run, each dispatch policy's speedup and balance. Generated
+// from the summary, so it says only what the figures say.
 
 import type { SummaryRow } from './rows.js';
 
@@ -111,7 +114,46 @@ export function findings(summary: readonly SummaryRow[]): string[] {
     if (weakest !== undefined) sentence.push(`${weakest.mode.toUpperCase()} ${SIDE_WORD[weakest.side]} is ${explanation(weakest)}`);
     out.push(`${sentence.join('; ')}.`);
   }
-  return [...out, ...connectionFindings(summary)];
+  return [...out, ...lockScopeFindings(summary), ...connectionFindings(summary), ...gatewayFindings(summary)];
+}
+
+/** Both TCP lock scopes measured: PLP's speedup under each, at the most workers. */
+function lockScopeFindings(summary: readonly SummaryRow[]): string[] {
+  const out: string[] = [];
+  const plp = summary.filter((s) => s.mode === 'plp' && s.dispatch === undefined && s.speedup !== null && s.workers > 1);
+  for (const key of new Set(plp.map((s) => `${s.stack}|${s.side}|${s.crypto}`))) {
+    const rows = plp.filter((s) => `${s.stack}|${s.side}|${s.crypto}` === key);
+    const most = Math.max(...rows.map((s) => s.workers));
+    const state = rows.find((s) => s.workers === most && s.tcpLockScope !== 'segment');
+    const segment = rows.find((s) => s.workers === most && s.tcpLockScope === 'segment');
+    if (state === undefined || segment === undefined) continue;
+    out.push(
+      `**${state.stack}** ${SIDE_WORD[state.side]}, PLP at ${most} workers: speedup ${speedupText(state)} with the lock over TCP's ` +
+        `state, ${speedupText(segment)} with it over all of TCP's work on a segment.`,
+    );
+  }
+  return out;
+}
+
+/** A gateway run: per stack and side, each dispatch policy's speedup at the most workers and how evenly it spread the load. */
+function gatewayFindings(summary: readonly SummaryRow[]): string[] {
+  const out: string[] = [];
+  const gateway = summary.filter((s) => s.dispatch !== undefined);
+  for (const key of new Set(gateway.map((s) => `${s.stack}|${s.side}|${s.crypto}|${s.packetSize}`))) {
+    const rows = gateway.filter((s) => `${s.stack}|${s.side}|${s.crypto}|${s.packetSize}` === key);
+    const most = Math.max(...rows.map((s) => s.workers));
+    const atMost = rows.filter((s) => s.workers === most && s.speedup !== null).sort((a, b) => b.speedup! - a.speedup!);
+    if (most < 2 || atMost.length === 0) continue;
+    const clauses = atMost.map(
+      (s) =>
+        `${s.dispatch} ${speedupText(s)}` +
+        (s.loadMaxMean !== undefined ? ` (the busiest worker had ${s.loadMaxMean.toFixed(2)}× the mean load)` : ''),
+    );
+    const first = atMost[0]!;
+    const size = first.packetSize > 0 ? `, ${first.packetSize}-byte frames` : '';
+    out.push(`**${first.stack}** ${SIDE_WORD[first.side]}${size}: at ${most} workers speedup ${clauses.join('; ')}.`);
+  }
+  return out;
 }
 
 /** Fig. 11: for each stack and side swept over connections, each CLP policy from the fewest connections to the most. */
@@ -124,7 +166,6 @@ function connectionFindings(summary: readonly SummaryRow[]): string[] {
     const [stack, side, crypto] = key.split('|') as [string, string, string];
     const rows = clp.filter((s) => s.stack === stack && s.side === side && s.crypto === crypto);
     const counts = [...new Set(rows.map((s) => s.connections))].sort((a, b) => a - b);
-    if (counts.length < 2) continue;
     const [fewest, most] = [counts[0]!, counts[counts.length - 1]!];
     const clauses: string[] = [];
     for (const policy of ['thread-per-connection', 'processor-per-connection']) {
@@ -140,10 +181,30 @@ function connectionFindings(summary: readonly SummaryRow[]): string[] {
           `${mbps(a.meanMbps)} Mbit/s${jain(a)} → ${mbps(b.meanMbps)}${jain(b)}`,
       );
     }
-    if (clauses.length > 0)
-      out.push(
-        `**${stack}**${cryptos.size > 1 ? ` [${crypto}]` : ''} ${SIDE_WORD[side]}, ${fewest} → ${most} connections: ${clauses.join('; ')}.`,
-      );
+    const label = `**${stack}**${cryptos.size > 1 ? ` [${crypto}]` : ''} ${SIDE_WORD[side]}`;
+    if (clauses.length > 0 && counts.length > 1) out.push(`${label}, ${fewest} → ${most} connections: ${clauses.join('; ')}.`);
+    const versus = policiesSideBySide(rows, counts, policyOf);
+    if (versus !== null) out.push(`${label}: ${versus}.`);
   }
   return out;
+}
+
+/** At the most connections both CLP policies ran: processor- against thread-per-connection's Mbit/s and fairness. */
+function policiesSideBySide(rows: readonly SummaryRow[], counts: readonly number[], policyOf: (s: SummaryRow) => string): string | null {
+  for (const n of [...counts].reverse()) {
+    const ppc = rows
+      .filter((s) => s.connections === n && policyOf(s) === 'processor-per-connection')
+      .sort((a, b) => b.workers - a.workers)[0];
+    const tpc = rows.find((s) => s.connections === n && policyOf(s) === 'thread-per-connection');
+    if (ppc === undefined || tpc === undefined || !(tpc.meanMbps > 0)) continue;
+    const jain =
+      ppc.fairness !== undefined && tpc.fairness !== undefined
+        ? `, Jain ${ppc.fairness.toFixed(2)} against ${tpc.fairness.toFixed(2)}`
+        : '';
+    return (
+      `at ${n} connections processor-per-connection (${ppc.workers} threads) carries ${times(ppc.meanMbps / tpc.meanMbps)} ` +
+      `thread-per-connection's Mbit/s${jain}`
+    );
+  }
+  return null;
 }

@@ -5,6 +5,9 @@ import * as assert from 'uvu/assert';
 import { explanation, findings } from '../results/findings.js';
 import { collapsible } from '../results/publish.js';
 import type { SummaryRow } from '../results/rows.js';
+import { type AbRow, abFinding } from '../bench/ab.js';
+import { type KernelRatio, kernelFinding } from '../bench/kernel-command.js';
+import type { RatioEstimate } from '../results/paired.js';
 
 function row(mode: string, side: 'send' | 'recv', workers: number, extra: Partial<SummaryRow> = {}): SummaryRow {
   return {
@@ -91,9 +94,52 @@ test(
     assert.equal(findings(sweep), [
       '**tcp/ip/fddi** sending, 12 → 384 connections: thread-per-connection 869 Mbit/s, Jain 0.999 → 477, ' +
         'Jain 0.647; processor-per-connection on 2 threads 983 Mbit/s, Jain 1.000 → 625, Jain 1.000.',
+      "**tcp/ip/fddi** sending: at 384 connections processor-per-connection (2 threads) carries 1.31× thread-per-connection's " +
+        'Mbit/s, Jain 1.00 against 0.65.',
+    ]);
+    // One connection count, both policies (a Fig. 11 run at one point): the comparison alone leads.
+    assert.equal(findings(sweep.filter((s) => s.connections === 12)), [
+      '**tcp/ip/fddi** sending: at 12 connections processor-per-connection (2 threads) carries 1.13× ' +
+        "thread-per-connection's Mbit/s, Jain 1.00 against 1.00.",
     ]);
   },
 );
+
+test('a lock-scope sweep says both scopes; a gateway run each dispatch policy with its balance', () => {
+  const scopes = [
+    row('plp', 'recv', 1),
+    row('plp', 'recv', 2, { speedup: 1.3, speedupLow: 1.2, speedupHigh: 1.4 }),
+    row('plp', 'recv', 1, { tcpLockScope: 'segment' }),
+    row('plp', 'recv', 2, { tcpLockScope: 'segment', speedup: 1.1, speedupLow: 1.0, speedupHigh: 1.2 }),
+  ];
+  assert.ok(
+    findings(scopes).includes(
+      "**tcp/ip/fddi** receiving, PLP at 2 workers: speedup 1.30× (1.20–1.40) with the lock over TCP's state, 1.10× (1.00–1.20) " +
+        "with it over all of TCP's work on a segment.",
+    ),
+    findings(scopes).join('\n'),
+  );
+  const screen = (dispatch: string, workers: number, speedup: number, loadMaxMean: number) =>
+    row('plp', 'recv', workers, {
+      stack: 'screen(100)/ip/eth',
+      dispatch,
+      packetSize: 0,
+      speedup,
+      speedupLow: null,
+      speedupHigh: null,
+      loadMaxMean,
+    });
+  const gateway = [
+    screen('rr', 1, 1, 1),
+    screen('rr', 2, 1.62, 1.01),
+    screen('flat-hash(checksum)', 1, 1, 1),
+    screen('flat-hash(checksum)', 2, 1.85, 1.2),
+  ];
+  assert.equal(findings(gateway), [
+    '**screen(100)/ip/eth** receiving: at 2 workers speedup flat-hash(checksum) 1.85× (the busiest worker had 1.20× the mean load); ' +
+      'rr 1.62× (the busiest worker had 1.01× the mean load).',
+  ]);
+});
 
 test('the HTML page folds every section after the findings, headings kept as the summaries', () => {
   const html =
@@ -104,6 +150,49 @@ test('the HTML page folds every section after the findings, headings kept as the
     '<h1>xkbench results</h1><p>meta</p><h2>Findings</h2><ul><li>x</li></ul><details ' +
       'class="section"><summary><h2>Throughput</h2></summary><table></table></details>\n<details ' +
       'class="section"><summary><h2>Charts</h2></summary><figure></figure></details>\n',
+  );
+});
+
+test('ab and kernel lead with a sentence: verdicts counted and the largest change; our stack against Linux and the bridge', () => {
+  const abRow = (configuration: string, changePercent: number, verdict: AbRow['verdict']): AbRow => ({
+    configuration,
+    key: configuration,
+    ratio: 1 + changePercent / 100,
+    low: 1 + changePercent / 100 - 0.02,
+    high: 1 + changePercent / 100 + 0.02,
+    changePercent,
+    pairs: 40,
+    method: 'paired',
+    p: 0.01,
+    pHolm: 0.02,
+    significant: verdict !== 'no significant change',
+    verdict,
+  });
+  assert.is(
+    abFinding([abRow('a', -12, 'regression'), abRow('b', 3, 'faster, within the threshold'), abRow('c', 0.5, 'no significant change')], 5),
+    'Of 3 configurations (threshold 5%): 1 regression, 1 faster, within the threshold, 1 no significant change. ' +
+      'The largest change: a -12.0%, new ÷ old 0.880 (0.860–0.900).',
+  );
+  const estimate = (ratio: number): RatioEstimate => ({
+    ratio,
+    low: ratio - 0.03,
+    high: ratio + 0.03,
+    df: 9,
+    pairs: 10,
+    method: 'paired t on log ratios',
+    logStandardError: 0.01,
+  });
+  const ratios: KernelRatio[] = [
+    { name: 'ours → Linux ÷ Linux → Linux', estimate: estimate(0.89) },
+    { name: 'Linux → ours ÷ Linux → Linux', estimate: estimate(1.16) },
+    { name: 'ours → Linux ÷ the bridge alone', estimate: estimate(0.48) },
+    { name: 'Linux → ours ÷ the bridge alone', estimate: estimate(0.93) },
+    { name: 'Linux → Linux ÷ the bridge alone', estimate: estimate(0.54) },
+  ];
+  assert.is(
+    kernelFinding(ratios),
+    "Ours → Linux carries 0.89× (0.86–0.92) Linux → Linux's Mbit/s, and Linux → ours 1.16× (1.13–1.19); Linux → ours came " +
+      'within 10% of the bridge alone, which bounds it.',
   );
 });
 
