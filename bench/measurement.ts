@@ -1,11 +1,9 @@
 // What one measured run of a configuration answers, whichever engine ran it, and what a failed
 // configuration reports instead.
 
-import type { Transmission } from '../drivers/transmission.js';
-import type { MemoryBetween } from '../parallel/memory-trace.js';
-import type { LockStats } from '../parallel/mutex.js';
+import type { RunFigures } from '../parallel/run-figures.js';
 import type { RunCpu } from '../parallel/thread-cpu.js';
-import type { CrashRunResult, GatewayRunResult } from '../parallel/worker.js';
+import type { CrashRunResult, GatewayRunResult } from '../parallel/gateway-worker.js';
 import type { Configuration } from './plan.js';
 
 /** A configuration that could not be measured (a worker threw or died); the others go on. */
@@ -16,22 +14,10 @@ export interface FailedConfiguration extends Configuration {
 }
 
 /** Everything a run row needs from one measured run, whichever engine ran it. */
-export interface Measurement {
+export interface Measurement extends RunFigures {
   seconds: number;
-  packets: number;
-  bytes: number;
-  drops: Record<string, number>;
-  dataErrors: number;
-  digestMismatchesIgnored: number;
-  observed: number;
-  outOfOrder: number;
-  /** What the data senders and the wire did: retransmissions, cwnd at the end, injected faults. */
-  transmission: Transmission;
   fairness: number | null;
   perConnectionMbps: number[] | null;
-  lock: LockStats | null;
-  memory: MemoryBetween;
-  conservation: string | null;
   gateway: GatewayRunResult[] | null;
   crash?: CrashRunResult | null;
   /** The threads' CPU time over the window (every mode; absent from another build's runs under ab). */

@@ -32,7 +32,7 @@ import {
   lastRun,
   measureInterleaved,
 } from './interleaved.js';
-import type { CrashRunResult, GatewayRunResult } from '../parallel/worker.js';
+import type { CrashRunResult, GatewayRunResult } from '../parallel/gateway-worker.js';
 
 export interface RunnerHooks {
   /** Called often while measuring (cheap): what runs and how far along it is. */

@@ -8,33 +8,33 @@
 // Connection-level parallelism (CLP): the connections this worker owns, each a private stack, no
 // lock on the fast path. Packet-level parallelism (PLP): every worker works on the same connection,
 // whose TCP state sits in shared memory under an Atomics mutex; worker 0 opens it each run and the
-// others join.
+// others join. A gateway worker's dispatch, crash and selection timing are in gateway-worker.ts.
 
-import type { Transmission } from '../drivers/transmission.js';
 import type { Faults } from '../drivers/fault-link.js';
+import { GatewayWorkload } from '../drivers/gateway.js';
 import {
-  type GatewayCounters,
-  GatewayWorkload,
-  LocalCursor,
-  type PacketOwner,
-  type SharedSa,
-  type StreamCursor,
-} from '../drivers/gateway.js';
-import { CounterBlock } from '../stacks/counter-block.js';
-import { ReplayWindow } from '../stacks/replay-window.js';
+  type CrashRunResult,
+  type GatewayRunResult,
+  crashResult,
+  driveGateway,
+  gatewayDelta,
+  gatewayDispatch,
+  timeSelection,
+} from './gateway-worker.js';
 import { type SharedConnection, sharedConnection } from '../drivers/shared-connection.js';
 import { createWorkload } from '../drivers/workload.js';
 import { connectionSeed, countsSince } from '../drivers/run-counts.js';
 import { type SharedAccount, type Side, type Workload, firstBroken } from '../drivers/workload-contract.js';
-import { type MemoryBetween, memoryBetween } from './memory-trace.js';
+import { memoryBetween } from './memory-trace.js';
+import type { RunFigures } from './run-figures.js';
 import type { CryptoProviderName } from '../stacks/crypto/index.js';
 import type { TcpLockScope } from '../stacks/stack-options.js';
 import { CounterField } from './counters.js';
-import { type Dispatch, GATEWAY_SHARED_BYTES, ReplicatedSelector, SharedCursor } from './dispatch.js';
-import { CrashBoard, type CrashPlan, memberList } from './crash.js';
+import { type Dispatch, GATEWAY_SHARED_BYTES, ReplicatedSelector } from './dispatch.js';
+import { CrashBoard, type CrashPlan } from './crash.js';
 import { AtomicsMutex, type LockStats } from './mutex.js';
 import { CpuAccount, ThreadCpu, type ThreadCpuFigures } from './thread-cpu.js';
-import { Command, MAX_BATCH, Mark, Phase, SharedRun, batchFor, sharedNow } from './shared-run.js';
+import { Command, Mark, Phase, SharedRun, batchFor, sharedNow } from './shared-run.js';
 
 export interface WorkerTask {
   buffer: SharedArrayBuffer;
@@ -72,49 +72,14 @@ export interface WorkerTask {
 }
 
 /** What the crash board held at the end of a run (worker 0 reports it). */
-export interface CrashRunResult {
-  /** Shared-clock ms; 0 when it did not happen. */
-  steadyStart: number;
-  crashedAt: number;
-  detectedAt: number;
-  /** When the last survivor switched to the new membership. */
-  switchedAt: number;
-  bucketMs: number;
-  /** Packets processed per bucket, per worker; offered and lost as one survivor saw them. */
-  perWorker: number[][];
-  offered: number[];
-  lost: number[];
-}
-
-/** A gateway worker's figures for one run: its counts in the steady window and its selection cost. */
-export interface GatewayRunResult extends GatewayCounters {
-  /** µs per packet to receive a packet and decide it is another worker's (timed after the window). */
-  selectUs: number;
-}
-
-export interface WorkerRunResult {
-  packets: number;
-  bytes: number;
+/** One worker's share of a run: its own connections' figures (under PLP, the lock as this worker used it; memory: this thread's heap). */
+export interface WorkerRunResult extends RunFigures {
   /** Shared-clock ms at which this worker stopped measuring. */
   stoppedAt: number;
   /** Bytes per owned connection, in the order of `connections`. */
   perConnection: number[];
-  drops: Record<string, number>;
-  dataErrors: number;
-  digestMismatchesIgnored: number;
-  observed: number;
-  /** Out-of-order arrivals at the measured receiving TCP (under PLP, the shared connection's count). */
-  outOfOrder: number;
-  /** This worker's connections' retransmissions, cwnd and wire faults over the window. */
-  transmission: Transmission;
-  /** PLP: this worker's use of the connection's TCP lock in the steady window. */
-  lock: LockStats | null;
-  /** The first conservation failure among this worker's connections at the end of the run, or null. */
-  conservation: string | null;
   /** PLP: this worker's share of the shared connection's accounting (added up by the engine). */
   account: SharedAccount | null;
-  /** At the steady window's start and end (heapUsed is this thread's heap). */
-  memory: MemoryBetween;
   /** This thread's CPU over the window and its warm-up. */
   cpu: ThreadCpuFigures;
   /** Gateway stacks only. */
@@ -131,9 +96,6 @@ export interface WorkerResult {
 }
 
 const BARRIER_TIMEOUT_MS = 120_000;
-/** How long a gateway worker times selection alone after each steady window. */
-const SELECTION_TIMING_MS = 100;
-
 /** How often a worker refreshes its heap figure in shared memory (the main thread's memory trace reads it). */
 const HEAP_PUBLISH_MS = 250;
 let heapPublishedAt = 0;
@@ -210,144 +172,6 @@ function injectedFault(task: WorkerTask, run: number): 'throw' | 'exit' | null {
   )
     return null;
   return kind;
-}
-
-/** Sleeps the crashed worker in short steps until `until` (or the run is stopped). */
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
-function sleepUntil(run: SharedRun, until: number): void {
-  for (let now = sharedNow(); now < until && !run.stopped; now = sharedNow()) Atomics.wait(sleeper, 0, 0, Math.min(50, until - now));
-}
-
-/**
- * A gateway's steady window with a crash plan: the planned worker stops at its moment; with a
- * heartbeat, every worker beats every period, and one that hears nothing from a member for three
- * periods proposes the membership without it. Each worker's packets, and the packets one survivor
- * (the counter) saw offered and lost, go to the board's timeline.
- */
-function driveGateway(
-  run: SharedRun,
-  workload: GatewayWorkload,
-  selector: ReplicatedSelector | null,
-  board: CrashBoard,
-  plan: CrashPlan,
-  me: number,
-  steadyStart: number,
-  until: number,
-  slot: number,
-): { packets: number; bytes: number } {
-  const counter = me === (plan.worker === 0 ? 1 : 0);
-  const crashAt = me === plan.worker ? steadyStart + plan.atSeconds * 1000 : Infinity;
-  const heartbeat = plan.heartbeatMs;
-  let packets = 0;
-  let bytes = 0;
-  let batch = 1;
-  let seenEpoch = 0;
-  let lastBeat = 0;
-  let pendingSwitch = Infinity;
-  let now = sharedNow();
-  const started = now;
-  while (now < until && !run.stopped) {
-    if (now >= crashAt) {
-      board.crash(me, now);
-      sleepUntil(run, until);
-      break;
-    }
-    if (heartbeat !== null) {
-      if (now - lastBeat >= heartbeat) {
-        board.beat(me, now);
-        lastBeat = now;
-      }
-      const members = board.members;
-      for (let w = 0; w < board.workers; w++) {
-        if (w !== me && ((members >>> w) & 1) !== 0 && now - board.lastBeat(w) > 3 * heartbeat) board.propose(members & ~(1 << w), now);
-      }
-    }
-    const epoch = board.epoch;
-    if (epoch !== seenEpoch) {
-      seenEpoch = epoch;
-      pendingSwitch = board.switchAt;
-      selector?.reconfigure(memberList(board.members, board.workers), pendingSwitch);
-    }
-    if (counter) workload.crashedMask = board.crashedMask;
-    const kept = workload.kept;
-    const lost = workload.lost;
-    bytes += workload.run(batch);
-    packets += batch;
-    now = sharedNow();
-    board.publishPosition(me, workload.seen);
-    if (workload.seen >= pendingSwitch) {
-      board.markSwitched(me, now);
-      pendingSwitch = Infinity;
-    }
-    board.add(me, now, steadyStart, workload.kept - kept);
-    if (counter) {
-      board.add(board.offeredSeries, now, steadyStart, batch);
-      board.add(board.lostSeries, now, steadyStart, workload.lost - lost);
-    }
-    batch = batchFor(((now - started) * 1000) / packets);
-    publishProgress(run, slot, packets, now);
-  }
-  return { packets, bytes };
-}
-
-/** Where a gateway worker's stream comes from and which packets it keeps, under its dispatch policy. */
-function gatewayDispatch(
-  task: WorkerTask,
-  me: number,
-): { owner: PacketOwner; cursor: StreamCursor; sa: SharedSa | null; selector: ReplicatedSelector | null } {
-  const dispatch = task.dispatch!;
-  if (dispatch.policy === 'shared') {
-    const at = SharedRun.extraOffset(task.workers);
-    const sa: SharedSa = {
-      sequence: new CounterBlock(task.buffer, at + 64),
-      window: new ReplayWindow(task.buffer, at + 128),
-      lock: new AtomicsMutex(task.buffer, at + 192),
-    };
-    return { owner: { keep: () => me >= 0 }, cursor: new SharedCursor(new Int32Array(task.buffer, at, 1), 0), sa, selector: null };
-  }
-  const selector = new ReplicatedSelector(dispatch, task.workers, me);
-  return { owner: selector, cursor: new LocalCursor(), sa: null, selector };
-}
-
-/** µs per packet to receive packets and decide they are not this worker's: the selection cost (Benecke's Bsel). */
-function timeSelection(task: WorkerTask, workload: GatewayWorkload): number {
-  const { owner, cursor } = gatewayDispatch(task, -1);
-  let packets = 0;
-  const start = performance.now();
-  let now = start;
-  while (now - start < SELECTION_TIMING_MS) {
-    workload.runWith(owner, cursor, MAX_BATCH);
-    packets += MAX_BATCH;
-    now = performance.now();
-  }
-  return ((now - start) * 1000) / packets;
-}
-
-function crashResult(board: CrashBoard, steadyStart: number): CrashRunResult {
-  const series = (k: number) => Array.from(board.timeline.subarray(k * board.buckets, (k + 1) * board.buckets));
-  let switchedAt = 0;
-  for (let w = 0; w < board.workers; w++) switchedAt = Math.max(switchedAt, board.switchedAt(w));
-  return {
-    steadyStart,
-    crashedAt: board.crashedAt,
-    detectedAt: board.detectedAt,
-    switchedAt,
-    bucketMs: board.bucketMs,
-    perWorker: Array.from({ length: board.workers }, (_, w) => series(w)),
-    offered: series(board.offeredSeries),
-    lost: series(board.lostSeries),
-  };
-}
-
-function gatewayDelta(after: GatewayCounters, before: GatewayCounters): GatewayCounters {
-  return {
-    seen: after.seen - before.seen,
-    seenBytes: after.seenBytes - before.seenBytes,
-    kept: after.kept - before.kept,
-    keptBytes: after.keptBytes - before.keptBytes,
-    passed: after.passed - before.passed,
-    blocked: after.blocked - before.blocked,
-  };
 }
 
 /**
@@ -521,7 +345,9 @@ function wholeWindow(
   const steadyEnd = shared.marks[Mark.steadyEnd]!;
   const done =
     board !== null && gateway !== null
-      ? driveGateway(shared, gateway, selector, board, task.crash!, task.index, steadyStart, steadyEnd, packetsSlot)
+      ? driveGateway(shared, gateway, selector, board, task.crash!, task.index, steadyStart, steadyEnd, (packets, now) =>
+          publishProgress(shared, packetsSlot, packets, now),
+        )
       : driveUntil(shared, workloads, steadyEnd, perConnection, packetsSlot);
   account.endSlice(done.packets);
   return done;
