@@ -15,16 +15,11 @@ import { precisionLines } from '../results/precision.js';
 import { sliceMs } from './interleaved.js';
 import { type ResultsFile, ResultsFileError, readResults } from '../results/results-file.js';
 import { RESULTS_FORMAT_VERSION } from '../results/schema.js';
-import {
-  amdahlTable,
-  connectionsTable,
-  cpuTable,
-  gatewaySections,
-  latencyTables,
-  pairedTables,
-  parallelTables,
-  throughputTable,
-} from '../results/report.js';
+import { amdahlTable, connectionsTable, parallelTables, throughputTable } from '../results/report-parallel.js';
+import { cpuTable } from '../results/report-memory-cpu.js';
+import { gatewaySections } from '../results/report-gateway.js';
+import { latencyTables } from '../results/report-crypto.js';
+import { pairedTables } from '../results/report-comparisons.js';
 import { beneckeRows, scalingRows, shiehLaiRows } from '../results/model-report.js';
 import { RUN_COLUMNS, summarizeRuns } from '../results/rows.js';
 import { LEGACY_PROVIDER_FLAG, nodeHasSingleDes } from '../stacks/crypto/index.js';
