@@ -2,8 +2,8 @@
 
 import { FUZZ_STACKS } from '../drivers/fuzz.js';
 import { CRYPTO_PROVIDERS, type CryptoProviderName } from '../stacks/crypto/index.js';
-import { StackSpecError, parseStackSpec, stackList } from '../stacks/spec.js';
 import { type CommandSpec, OptionError, type ParsedArgs, parseInteger } from './args.js';
+import { stacksOption } from './stack-flag.js';
 
 export interface FuzzConfig {
   iterations: number;
@@ -47,16 +47,7 @@ export function parseFuzzOptions(args: ParsedArgs): FuzzConfig {
   const crypto = args.textOrDefault('--crypto');
   if (!CRYPTO_PROVIDERS.includes(crypto as CryptoProviderName))
     throw new OptionError(`--crypto '${crypto}' is not a provider: allowed are ${CRYPTO_PROVIDERS.join(', ')}`);
-  const stacks = stackList(args.textOrDefault('--stacks'));
-  if (stacks.length === 0) throw new OptionError('--stacks names no stack');
-  for (const spec of stacks) {
-    try {
-      parseStackSpec(spec);
-    } catch (err) {
-      if (err instanceof StackSpecError) throw new OptionError(`--stacks: ${err.message}`);
-      throw err;
-    }
-  }
+  const stacks = stacksOption(args.textOrDefault('--stacks'));
   return {
     iterations: parseInteger('--iterations', args.textOrDefault('--iterations'), 1, 100_000_000),
     stacks,

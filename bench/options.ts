@@ -4,18 +4,7 @@
 import type { Side } from '../drivers/workload-contract.js';
 import { CRYPTO_PROVIDERS, type CryptoProviderName, cryptoProvider } from '../stacks/crypto/index.js';
 import { kindOf } from '../stacks/registry.js';
-import {
-  PAPER_STACKS,
-  StackSpecError,
-  isGatewaySpec,
-  isIpsecSpec,
-  isScreenSpec,
-  isTcpSpec,
-  cryptoPrimitives,
-  parseStackLayers,
-  parseStackSpec,
-  stackList,
-} from '../stacks/spec.js';
+import { PAPER_STACKS, isGatewaySpec, isIpsecSpec, isScreenSpec, isTcpSpec, cryptoPrimitives, parseStackLayers } from '../stacks/spec.js';
 import {
   DISPATCH_POLICIES,
   DISPATCH_UNITS,
@@ -30,6 +19,7 @@ import { recordCapacity } from '../stacks/layers/cbc-records.js';
 import * as os from 'node:os';
 import { THREAD_MEMORY_MIB, defaultWorkerSweep, fitPlan, thinned, threadMemoryProblem } from './plan.js';
 import { type CommandSpec, type FlagSpec, OptionError, type ParsedArgs, parseCommandLine, parseInteger } from './args.js';
+import { stacksOption } from './stack-flag.js';
 
 export { OptionError };
 import type { ClpPolicy } from '../parallel/parallel-run.js';
@@ -419,16 +409,7 @@ function choices<T extends string>(flag: string, text: string, allowed: readonly
 /** --stacks and --side, and the sizes the stacks must carry (--packet-size, --frame-sizes). */
 function stackOptions(args: ParsedArgs): Pick<BenchConfig, 'stacks' | 'sides' | 'packetSize' | 'frameSizes'> {
   const { text, value } = args;
-  const stacks = unique('--stacks', stackList(text('--stacks') ?? PAPER_STACKS.join(',')));
-  if (stacks.length === 0) throw new OptionError('--stacks names no stack');
-  for (const spec of stacks) {
-    try {
-      parseStackSpec(spec);
-    } catch (err) {
-      if (err instanceof StackSpecError) throw new OptionError(`--stacks: ${err.message}`);
-      throw err;
-    }
-  }
+  const stacks = unique('--stacks', stacksOption(text('--stacks') ?? PAPER_STACKS.join(',')));
   const sides = choices('--side', args.textOrDefault('--side'), SIDES, 'side');
   const screens = stacks.filter(isScreenSpec);
   if (screens.length > 0 && !sides.includes('recv')) {

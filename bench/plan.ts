@@ -3,6 +3,7 @@
 // budget. Pure functions of the configuration and the core count, so that the plan for a 64- or
 // 256-core machine can be worked out (and tested) on any machine.
 
+import type { PlanEstimate } from '../results/schema.js';
 import type { Faults } from '../drivers/fault-link.js';
 import type { Side } from '../drivers/workload-contract.js';
 import { type Dispatch, dispatchLabel } from '../parallel/dispatch.js';
@@ -164,20 +165,7 @@ const THREAD_START_CPU_SECONDS = 0.085;
  */
 const RUN_OVERHEAD_SECONDS = 0.2;
 
-export interface PlanEstimate {
-  configurations: number;
-  groups: number;
-  runs: number;
-  /** The most threads alive at once (one group's run). */
-  peakThreads: number;
-  /** Seconds for the runs asked for, and its parts. */
-  seconds: number;
-  warmupSeconds: number;
-  sliceSeconds: number;
-  threadStartSeconds: number;
-  /** What each configuration's run costs besides (RUN_OVERHEAD_SECONDS each). */
-  runOverheadSeconds: number;
-}
+export type { PlanEstimate };
 
 /** How long the runs asked for take (the precision target may add runs, up to the budget). */
 export function estimatePlan(config: BenchConfig): PlanEstimate {

@@ -106,18 +106,24 @@ export interface ReportMeta {
   machine?: MachineDescription;
 }
 
-/** The plan (bench/plan.ts PlanEstimate), what fitting it changed, and how long the run took (meta.plan). */
-export interface PlanRecord {
+/** The plan's estimate, made before any work (bench/plan.ts estimatePlan). */
+export interface PlanEstimate {
   configurations: number;
   groups: number;
   runs: number;
-  /** The most threads alive at once. */
+  /** The most threads alive at once (one group's run). */
   peakThreads: number;
-  /** The estimate for the runs asked for, in seconds, and its parts. */
+  /** Seconds for the runs asked for, and its parts. */
   seconds: number;
   warmupSeconds: number;
   sliceSeconds: number;
   threadStartSeconds: number;
+  /** What each configuration's run costs besides (set-up and end). */
+  runOverheadSeconds: number;
+}
+
+/** The plan, what fitting it changed, and how long the run took (meta.plan). */
+export interface PlanRecord extends Omit<PlanEstimate, 'runOverheadSeconds'> {
   /** Each configuration's run set-up and end (absent in files older than it). */
   runOverheadSeconds?: number;
   /** What --budget or the memory check changed, in words. */
