@@ -4,6 +4,7 @@
 // the restore is timed on its own and subtracted). Plus the RFC 1071 checksum and each crypto
 // primitive over 4 KB, so the stack figures can be explained layer by layer.
 
+import { stackShape } from '../stacks/spec.js';
 import * as path from 'node:path';
 import { Bench } from 'tinybench';
 import { Loopback } from '../drivers/loopback.js';
@@ -267,7 +268,7 @@ function addPrimitiveBenches(
 }
 
 export async function runLayerBenchmarks(config: BenchConfig): Promise<LayerRow[]> {
-  const link = config.stacks.every((s) => s.endsWith('/eth')) ? 'eth' : 'fddi';
+  const link = config.stacks.every((s) => stackShape(s).link === 'eth') ? 'eth' : 'fddi';
   const bench = new Bench({
     time: Math.min(1000, config.durationSeconds * 250),
     warmupTime: Math.min(300, config.warmupSeconds * 100),

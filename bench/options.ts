@@ -4,7 +4,16 @@
 import type { Side } from '../drivers/workload-contract.js';
 import { CRYPTO_PROVIDERS, type CryptoProviderName, cryptoProvider } from '../stacks/crypto/index.js';
 import { kindOf } from '../stacks/registry.js';
-import { PAPER_STACKS, isGatewaySpec, isIpsecSpec, isScreenSpec, isTcpSpec, cryptoPrimitives, parseStackLayers } from '../stacks/spec.js';
+import {
+  PAPER_STACKS,
+  isGatewaySpec,
+  isIpsecSpec,
+  isScreenSpec,
+  isTcpSpec,
+  cryptoPrimitives,
+  parseStackLayers,
+  stackShape,
+} from '../stacks/spec.js';
 import {
   DISPATCH_POLICIES,
   DISPATCH_UNITS,
@@ -615,7 +624,7 @@ function checkProviders(stacks: readonly string[], cryptos: readonly CryptoProvi
  * bench/layers.ts): a packet must be one DES record in one segment there.
  */
 function checkLayerPacketSize(config: BenchConfig): void {
-  const link = config.stacks.every((s) => s.endsWith('/eth')) ? 'eth' : 'fddi';
+  const link = config.stacks.every((s) => stackShape(s).link === 'eth') ? 'eth' : 'fddi';
   const spec = `des/tcp/md5/ip/${link}`;
   const fits = recordCapacity(new Stack(`tcp/md5/ip/${link}`, endpointPair()[0]).maxSegment);
   if (config.packetSize > fits)

@@ -18,7 +18,7 @@ import type { FailedConfiguration, Measurement } from './measurement.js';
 import { type Configuration, configFields, configurations, estimatePlan, measurementGroups } from './plan.js';
 
 import { dispatchLabel } from '../parallel/dispatch.js';
-import { cryptoPrimitives, isIpsecSpec, isTcpSpec } from '../stacks/spec.js';
+import { cryptoPrimitives, isIpsecSpec, isTcpSpec, stackShape } from '../stacks/spec.js';
 import type { Transmission } from '../drivers/transmission.js';
 import type { Primitive } from './primitives.js';
 import { type SliceGroup, pairedRatios } from '../results/paired-ratios.js';
@@ -431,7 +431,7 @@ function capture(c: Configuration, config: BenchConfig, tap: NonNullable<RunnerH
     connection: 0,
   });
   w.setTap((frame) => tap(c, frame));
-  w.run(c.stack.includes('des') ? 20 : 500);
+  w.run(stackShape(c.stack).primitives.some((p) => p === 'des' || p === '3des') ? 20 : 500);
 }
 
 /** A --verify run found a drop or wrong data. */

@@ -6,6 +6,7 @@
 // ring of complete frames (valid IP, TCP and UDP checksums); the stream's packet i is frame
 // i mod the ring's size.
 
+import { stackShape } from '../stacks/spec.js';
 import { internetChecksum, pseudoHeaderSum } from '../stacks/checksum.js';
 import { BufferPool } from '../stacks/message.js';
 import { Stack, type StackOptions } from '../stacks/stack.js';
@@ -103,7 +104,7 @@ export function buildTrafficMix(spec: string, peer: StackOptions, seed: number, 
   const prng = new Prng(seed ^ 0x7a11_1c);
   const flows = makeFlows(prng);
   const cumulative = zipfCumulative(flows.length);
-  const linkName = spec.split('/').pop()!.trim();
+  const linkName = stackShape(spec).link;
   const sender = new Stack(`udp/ip/${linkName}`, peer);
   const pool = new BufferPool(1);
   const msg = pool.get()!;

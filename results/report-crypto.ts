@@ -3,15 +3,14 @@
 // beside today's, and the same-run ratios.
 
 import { PAPER_PRIMITIVES } from '../stacks/layer-kind.js';
-import { cryptoPrimitives } from '../stacks/spec.js';
+import { cryptoPrimitives, stackShape } from '../stacks/spec.js';
 import { type CalibrationRow, type SummaryRow } from './rows.js';
 import { table, withInterval } from './markdown.js';
 import { fmt, modeLabel, speedupCell, percent } from './report-format.js';
 
 /** The baseline a stack's increment is measured from: TCP/IP over the same link. */
 function baselineOf(stack: string): string {
-  const link = stack.split('/').pop();
-  return `tcp/ip/${link}`;
+  return `tcp/ip/${stackShape(stack).link}`;
 }
 
 const LATENCY_ALIGN: ('l' | 'r')[] = ['l', 'r', 'r', 'r', 'r'];
@@ -112,7 +111,7 @@ export function modernCryptoTable(summary: readonly SummaryRow[]): string {
  */
 function cipherRatios(rows: readonly SummaryRow[]): string {
   const lines: string[] = [];
-  const links = [...new Set(rows.map((r) => r.stack.split('/').pop()!))];
+  const links = [...new Set(rows.map((r) => stackShape(r.stack).link))];
   for (const link of links) {
     for (const side of ['send', 'recv'] as const) {
       const us = (stack: string) => rows.find((r) => r.stack === stack && r.side === side)?.usPerPacket;

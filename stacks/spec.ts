@@ -82,25 +82,66 @@ function layerSetting(kind: LayerKind, setting: string | null, text: string, i: 
   return { name, ...parsed };
 }
 
+/** A stack spec parsed once: its layers and what they make of the stack. */
+export interface StackShape {
+  /** The spec as written (trimmed). */
+  readonly text: string;
+  readonly layers: readonly LayerSpec[];
+  /** The link layer at the bottom (fddi, eth). */
+  readonly link: string;
+  /** The transport it ends connections with, or null for a gateway. */
+  readonly transport: 'tcp' | 'udp' | null;
+  /** It forwards packets rather than ending a connection (a packet screen, an IPsec gateway). */
+  readonly gateway: boolean;
+  readonly screen: boolean;
+  readonly ipsec: boolean;
+  /** Every crypto primitive it runs on each packet (a gateway's transforms included), dominant first. */
+  readonly primitives: readonly CryptoPrimitive[];
+}
+
+/** Each spec text's shape, parsed the first time it is asked for on this thread. */
+const shapes = new Map<string, StackShape>();
+
+/** The shape of `spec`, parsed once (throws StackSpecError, naming the layer, for a bad spec). */
+export function stackShape(spec: string): StackShape {
+  const known = shapes.get(spec);
+  if (known !== undefined) return known;
+  const layers = parseStackLayers(spec);
+  const kinds = layers.map((l) => kindOf(l.name));
+  const used = new Set(layers.flatMap((layer, i) => kinds[i]!.primitives?.(layer) ?? []));
+  const top = layers[0]!.name;
+  const shape: StackShape = {
+    text: spec.trim(),
+    layers,
+    link: layers[layers.length - 1]!.name,
+    transport: kinds.find((k) => k.transport !== undefined)?.transport ?? null,
+    gateway: kinds[0]!.gateway,
+    screen: top === SCREEN_KIND.name,
+    ipsec: top === ESP_KIND.name || top === AH_KIND.name,
+    primitives: PRIMITIVES_BY_COST.filter((p) => used.has(p)),
+  };
+  shapes.set(spec, shape);
+  return shape;
+}
+
 /** True for a packet screen (screen(N) on top). */
 export function isScreenSpec(spec: string): boolean {
-  return parseStackSpec(spec)[0] === SCREEN_KIND.name;
+  return stackShape(spec).screen;
 }
 
 /** True for an IPsec gateway stack (esp(...) or ah(...) on top). */
 export function isIpsecSpec(spec: string): boolean {
-  const top = parseStackSpec(spec)[0];
-  return top === ESP_KIND.name || top === AH_KIND.name;
+  return stackShape(spec).ipsec;
 }
 
 /** True for a stack whose connections are TCP's (tcp somewhere below its top). */
 export function isTcpSpec(spec: string): boolean {
-  return parseStackSpec(spec).some((name) => kindOf(name).transport === 'tcp');
+  return stackShape(spec).transport === 'tcp';
 }
 
 /** True for a stack that forwards packets (a packet screen) rather than ending a connection. */
 export function isGatewaySpec(spec: string): boolean {
-  return topKind(spec).gateway;
+  return stackShape(spec).gateway;
 }
 
 /** Parses a spec into its layers with their settings, top first. */
@@ -149,15 +190,9 @@ export function parseStackLayers(spec: string): LayerSpec[] {
   return settings;
 }
 
-/** The kind of a spec's top layer. */
-function topKind(spec: string): LayerKind {
-  return kindOf(parseStackSpec(spec)[0]!);
-}
-
 /** Every crypto primitive a stack runs on each packet (a gateway's transforms included), dominant first. */
 export function cryptoPrimitives(spec: string): CryptoPrimitive[] {
-  const used = new Set(parseStackLayers(spec).flatMap((layer) => kindOf(layer.name).primitives?.(layer) ?? []));
-  return PRIMITIVES_BY_COST.filter((p) => used.has(p));
+  return [...stackShape(spec).primitives];
 }
 
 /** The primitive that dominates a stack's cost: its cipher, else its digest; null for neither. */

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { PAPER_STACKS, StackSpecError, parseStackSpec } from '../stacks/spec.js';
+import { PAPER_STACKS, StackSpecError, parseStackSpec, stackShape } from '../stacks/spec.js';
 import { Stack, endpointPair } from '../stacks/stack.js';
 
 test('the paper stacks and other sensible compositions parse, top first', () => {
@@ -68,6 +68,30 @@ test('building a stack from a bad spec throws the same error', () => {
   assert.throws(
     () => new Stack('tcp/ip/token-ring', options),
     (err: unknown) => err instanceof StackSpecError && err.layer === 'token-ring',
+  );
+});
+
+test('a spec is parsed once into its shape: link, transport, gateway, IPsec, primitives (dominant first)', () => {
+  const shape = stackShape('3des/tcp/md5/ip/fddi');
+  assert.is(stackShape('3des/tcp/md5/ip/fddi'), shape, 'the same value the second time: parsed once');
+  assert.equal(
+    { link: shape.link, transport: shape.transport, gateway: shape.gateway, ipsec: shape.ipsec, screen: shape.screen },
+    { link: 'fddi', transport: 'tcp', gateway: false, ipsec: false, screen: false },
+  );
+  assert.equal(shape.primitives, ['3des', 'md5']);
+  assert.equal(
+    shape.layers.map((l) => l.name),
+    ['3des', 'tcp', 'md5', 'ip', 'fddi'],
+  );
+  const esp = stackShape('esp(des,md5)/ip/eth');
+  assert.equal([esp.link, esp.transport, esp.gateway, esp.ipsec, esp.screen], ['eth', null, true, true, false]);
+  assert.equal(esp.primitives, ['des', 'md5'], "a gateway's transforms are its primitives (the legacy-DES check reads them)");
+  const screen = stackShape('screen(100)/ip/eth');
+  assert.equal([screen.gateway, screen.ipsec, screen.screen, screen.primitives.length], [true, false, true, 0]);
+  assert.is(stackShape('udp/ip/eth').transport, 'udp');
+  assert.throws(
+    () => stackShape('ip/tcp/fddi'),
+    (err: unknown) => err instanceof StackSpecError,
   );
 });
 
