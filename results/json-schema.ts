@@ -6,9 +6,7 @@
 import * as path from 'node:path';
 import { createGenerator } from 'ts-json-schema-generator';
 import { packageRoot } from '../bench/version.js';
-
-/** Where the schema lives, relative to the package root. */
-export const RESULTS_SCHEMA_FILE = 'docs/results.schema.json';
+export { RESULTS_SCHEMA_FILE } from './schema.js';
 
 /** The schema of ResultsFile, from the TypeScript sources (needs them and the dev dependencies: a development task). */
 export function resultsJsonSchema(): string {

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { packageRoot } from '../bench/version.js';
-import { RESULTS_SCHEMA_FILE } from './json-schema.js';
+import { RESULTS_SCHEMA_FILE } from './schema.js';
 
 let validate: ValidateFunction | null = null;
 
