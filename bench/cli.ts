@@ -440,8 +440,8 @@ async function main(argv: string[]): Promise<number> {
   writeAtomic(path.join(out, 'results.csv'), toCsv(outcome.rows, RUN_COLUMNS));
   const resultsText = `${JSON.stringify(results, null, 2)}\n`;
   if (process.env.XKBENCH_VALIDATE_RESULTS) {
-    // Under npm test: the file must match docs/results.schema.json (results/validate-results.ts).
-    const { checkResultsIfAsked } = await import('../results/validate-results.js');
+    // Under npm test: the file must match docs/results.schema.json (bench/validate-results.ts).
+    const { checkResultsIfAsked } = await import('./validate-results.js');
     try {
       checkResultsIfAsked(JSON.parse(resultsText), path.join(out, 'results.json'));
     } catch (err) {

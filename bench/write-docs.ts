@@ -4,7 +4,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RESULTS_SCHEMA_FILE, resultsJsonSchema } from '../results/json-schema.js';
+import { RESULTS_SCHEMA_FILE, resultsJsonSchema } from './results-schema.js';
 import { runsAsProgram } from './args.js';
 import { GENERATED, cliMarkdown, fillGeneratedBlocks, manPage, readmeBlocks } from './reference.js';
 import { packageRoot } from './version.js';

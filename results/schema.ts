@@ -12,7 +12,7 @@ import type { CalibrationRow, RunDetail, SummaryRow } from './rows.js';
  */
 export const RESULTS_FORMAT_VERSION = 1;
 
-/** Where results.json's JSON Schema lives, relative to the package root (generated from these types: results/json-schema.ts). */
+/** Where results.json's JSON Schema lives, relative to the package root (generated from these types: bench/results-schema.ts). */
 export const RESULTS_SCHEMA_FILE = 'docs/results.schema.json';
 
 /** A cache of CPU 0 as /sys/devices/system/cpu lists it. */

@@ -10,7 +10,7 @@ import { XKBENCH } from '../bench/options.js';
 import { COMMANDS, cliMarkdown, fillGeneratedBlocks, manPage } from '../bench/reference.js';
 import { generatedFiles, staleFiles } from '../bench/write-docs.js';
 import { packageRoot } from '../bench/version.js';
-import { resultsSchemaProblems } from '../results/validate-results.js';
+import { resultsSchemaProblems } from '../bench/validate-results.js';
 
 const root = packageRoot;
 const files = generatedFiles();

@@ -6,8 +6,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
-import { packageRoot } from '../bench/version.js';
-import { RESULTS_SCHEMA_FILE } from './schema.js';
+import { packageRoot } from './version.js';
+import { RESULTS_SCHEMA_FILE } from '../results/schema.js';
 
 let validate: ValidateFunction | null = null;
 
