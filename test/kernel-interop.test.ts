@@ -32,8 +32,7 @@ function mbits(bytes: number, firstAt: number, lastAt: number): string {
 /** tshark reads the capture: no malformed frame, no bad IP or TCP checksum. Answers its summary. */
 function checkCapture(file: string): string {
   if (tshark === null) return 'no tshark here: capture not dissected';
-  // Thrift's heuristic takes random payload for its own messages; it has no part in this exchange.
-  const frames = dissect(tshark, file, 'tcp', ['--disable-protocol', 'thrift']);
+  const frames = dissect(tshark, file, 'tcp');
   let negativeZero = 0;
   for (const frame of frames) {
     assert.match(frame.protocols, /^eth:ethertype:ip:tcp(:data)?$/, frame.line);

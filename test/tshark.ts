@@ -24,7 +24,25 @@ export interface DissectedFrame {
   line: string;
 }
 
-/** Every frame of the capture as tshark dissects it, with IP and `transport` checksums checked. */
+/**
+ * The protocols whose heuristic dissectors tshark tries on `transport`'s payload, turned off:
+ * random payload would otherwise now and then pass one's test (Thrift's and TDS's have, each
+ * failing a capture check that expected plain data), and none has a part in these exchanges.
+ * (`-G heuristic-decodes` names the protocol, not the heuristic, so the protocol is disabled.)
+ */
+function noHeuristics(tshark: string, transport: 'tcp' | 'udp'): string[] {
+  const r = spawnSync(tshark, ['-G', 'heuristic-decodes'], { encoding: 'utf8', timeout: PROCESS_LIMIT_MS, maxBuffer: 16 << 20 });
+  assert.is(r.status, 0, r.stderr);
+  const names = r.stdout
+    .split('\n')
+    .map((line) => line.split('\t'))
+    .filter(([table, , enabled]) => table === transport && enabled?.trim() === 'T')
+    .map(([, name]) => name!);
+  assert.ok(names.length > 0, `tshark lists no heuristic dissector on ${transport}: -G heuristic-decodes changed its form`);
+  return names.flatMap((name) => ['--disable-protocol', name]);
+}
+
+/** Every frame of the capture as tshark dissects it (no heuristic dissector on the payload), with IP and `transport` checksums checked. */
 export function dissect(tshark: string, file: string, transport: 'tcp' | 'udp', extra: readonly string[] = []): DissectedFrame[] {
   const r = spawnSync(
     tshark,
@@ -35,6 +53,7 @@ export function dissect(tshark: string, file: string, transport: 'tcp' | 'udp', 
       'ip.check_checksum:TRUE',
       '-o',
       `${transport}.check_checksum:TRUE`,
+      ...noHeuristics(tshark, transport),
       ...extra,
       '-T',
       'fields',
