@@ -11,10 +11,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type CommandSpec, OptionError, type ParsedArgs, declaredDefault, startCommand } from './args.js';
+import { type CommandSpec, type FlagSpec, OptionError, type ParsedArgs, declaredDefault, startCommand } from './args.js';
+import { threshold } from './flag-parsers.js';
 import { EXIT } from './exit-codes.js';
 import type { BenchConfig } from './config.js';
-import { FLAGS, configFrom, parseThreshold } from './options.js';
+import { FLAG_TABLE } from './flags.js';
+import { configFrom } from './options.js';
 import { type Configuration, configFields, configurations } from './plan.js';
 import { type GroupOutcome, MAX_RUNS, type Member, lastRun, measureInterleaved, openRun, sliceMs } from './interleaved.js';
 import { ParallelEngine, SLICED_PROTOCOL } from '../parallel/engine.js';
@@ -51,17 +53,20 @@ const AB_FLAGS = Object.fromEntries(
     '--json',
     '--quiet',
     '--out',
-  ].map((f) => [f, FLAGS[f]!]),
+  ].map((f) => [f, FLAG_TABLE[f]!]),
 );
-AB_FLAGS['--profile'] = { ...FLAGS['--profile']!, default: 'ci' };
-AB_FLAGS['--threshold'] = {
+/** ab's own threshold: a smaller default than xkbench --compare's, since both sides ran in one sitting. */
+const AB_THRESHOLD = {
   group: 'Comparison',
   value: 'P',
   help: 'a configuration is a regression when new ÷ old is below 1 − P with its whole 90% interval below it (exit 3)',
   default: '5%',
   parsed: true,
-};
-AB_FLAGS['--out'] = { ...FLAGS['--out']!, help: 'write ab.json and ab.md into this folder', default: 'none' };
+  parse: threshold,
+} satisfies FlagSpec<number>;
+AB_FLAGS['--profile'] = { ...FLAG_TABLE['--profile']!, default: 'ci' };
+AB_FLAGS['--threshold'] = AB_THRESHOLD;
+AB_FLAGS['--out'] = { ...FLAG_TABLE['--out']!, help: 'write ab.json and ab.md into this folder', default: 'none' };
 
 export const AB: CommandSpec = {
   name: 'xkbench ab',
@@ -129,7 +134,7 @@ function readAbOptions(args: ParsedArgs): AbOptions {
     ...args,
     text: (flag) => (flag === '--threshold' ? undefined : args.text(flag)),
     // A flag ab does not take keeps xkbench's default.
-    textOrDefault: (flag) => (flag in AB_FLAGS && flag !== '--threshold' ? args.textOrDefault(flag) : declaredDefault(FLAGS, flag)),
+    textOrDefault: (flag) => (flag in AB_FLAGS && flag !== '--threshold' ? args.textOrDefault(flag) : declaredDefault(FLAG_TABLE, flag)),
   };
   const config = configFrom(benchArgs);
   const gateway = config.stacks.find(isGatewaySpec);
@@ -137,7 +142,7 @@ function readAbOptions(args: ParsedArgs): AbOptions {
     throw new OptionError(
       `--stacks ${gateway}: ab compares stacks measured in slices; gateway stacks run whole windows (compare them with --compare)`,
     );
-  return { ref: args.positionals[0]!, config, thresholdPercent: parseThreshold('--threshold', args.textOrDefault('--threshold')) };
+  return { ref: args.positionals[0]!, config, thresholdPercent: AB_THRESHOLD.parse(args.textOrDefault('--threshold'), '--threshold') };
 }
 
 /** A built checkout of REF: the folder itself when REF is one, else a worktree built now (removed by cleanup). */

@@ -12,7 +12,7 @@ export class OptionError extends Error {
   override name = 'OptionError';
 }
 
-export interface FlagSpec {
+export interface FlagSpec<T = unknown> {
   group: string;
   /** What the value looks like (N, a,b, T); absent for a switch. */
   value?: string;
@@ -27,6 +27,35 @@ export interface FlagSpec {
   parsed?: boolean;
   /** What the default comes to on this machine: --help adds it, the generated reference (the same on every machine) does not. */
   here?: () => string;
+  /** How the flag's text (or its `parsed` default) becomes its value; throws an OptionError naming the flag (bench/flag-parsers.ts). */
+  parse?: (text: string, flag: string) => T;
+}
+
+/** The value a flag's declared parser makes. */
+export type FlagValue<S> = S extends { parse: (text: string, flag: string) => infer T } ? T : never;
+
+/** A command line read through the parsers its flags declare, typed by the declarations. */
+export interface FlagReader<F> {
+  /** The flag's value: the text given, or else its declared default, through its declared parser. */
+  value<K extends keyof F & string>(flag: K): FlagValue<F[K]>;
+  /** The value given, through the declared parser; undefined when the flag is absent. */
+  given<K extends keyof F & string>(flag: K): FlagValue<F[K]> | undefined;
+}
+
+/** Reads `args` with the parsers `flags` declares (the defaults come from args.textOrDefault, so a command may substitute its own). */
+export function flagReader<F extends Record<string, FlagSpec>>(flags: F, args: ParsedArgs): FlagReader<F> {
+  const parser = (flag: string): ((text: string, flag: string) => unknown) => {
+    const parse = flags[flag]?.parse;
+    if (parse === undefined) throw new Error(`${flag} declares no parser`);
+    return parse;
+  };
+  return {
+    value: (flag) => parser(flag)(args.textOrDefault(flag), flag) as never,
+    given: (flag) => {
+      const text = args.text(flag);
+      return text === undefined ? undefined : (parser(flag)(text, flag) as never);
+    },
+  };
 }
 
 export interface CommandSpec {
@@ -56,8 +85,6 @@ export interface ParsedArgs {
   positionals: string[];
   /** The value of a flag that takes one, if given. */
   text(flag: string): string | undefined;
-  /** The value given to `flag` as `read` makes it, or `otherwise` when the flag is absent. */
-  value<T>(flag: string, read: (text: string) => T, otherwise: T): T;
   /** The text given to `flag`, or its declared default (a flag declared `parsed`; throws for one that is not). */
   textOrDefault(flag: string): string;
   has(flag: string): boolean;
@@ -129,10 +156,6 @@ export function parseCommandLine(spec: CommandSpec, argv: readonly string[]): Pa
       const v = given.get(flag);
       return typeof v === 'string' ? v : declaredDefault(flags, flag);
     },
-    value: (flag, read, otherwise) => {
-      const v = given.get(flag);
-      return typeof v === 'string' ? read(v) : otherwise;
-    },
   };
 }
 
@@ -141,14 +164,6 @@ export function declaredDefault(flags: Record<string, FlagSpec>, flag: string): 
   const f = flags[flag];
   if (f?.parsed !== true || f.default === undefined) throw new Error(`${flag} declares no default a parser can read`);
   return f.default;
-}
-
-/** A whole number from `min` to `max` given to `flag` (every command's counts, sizes and seeds). */
-export function parseInteger(flag: string, text: string, min: number, max: number): number {
-  if (!/^\d+$/.test(text.trim())) throw new OptionError(`${flag} '${text}' is not a whole number: allowed ${min} to ${max}`);
-  const value = Number(text);
-  if (value < min || value > max) throw new OptionError(`${flag} ${value} is out of range: allowed ${min} to ${max}`);
-  return value;
 }
 
 function unknownFlag(flag: string, known: string[]): string {

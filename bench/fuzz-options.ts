@@ -2,7 +2,8 @@
 
 import { FUZZ_STACKS } from '../drivers/fuzz.js';
 import { CRYPTO_PROVIDERS, type CryptoProviderName } from '../stacks/crypto/index.js';
-import { type CommandSpec, OptionError, type ParsedArgs, parseInteger } from './args.js';
+import { type CommandSpec, type FlagSpec, type ParsedArgs, flagReader } from './args.js';
+import { oneOf, wholeNumber } from './flag-parsers.js';
 import { stacksOption } from './stack-flag.js';
 
 export interface FuzzConfig {
@@ -14,46 +15,66 @@ export interface FuzzConfig {
   enforceIcv: boolean;
 }
 
+const FUZZ_FLAGS = {
+  '--iterations': {
+    group: 'What to fuzz',
+    value: 'N',
+    help: 'frames per stack, 1 to 100000000',
+    default: '100000',
+    parsed: true,
+    parse: wholeNumber(1, 100_000_000),
+  },
+  '--stacks': {
+    group: 'What to fuzz',
+    value: 'a,b',
+    help: 'stack specs, any kind',
+    default: FUZZ_STACKS.join(', '),
+    parsed: true,
+    parse: (text: string) => stacksOption(text),
+  },
+  '--crypto': {
+    group: 'What to fuzz',
+    value: 'P',
+    help: `${CRYPTO_PROVIDERS.join(' or ')} (node is the faster one: mutated frames rarely reach the cipher)`,
+    default: 'node',
+    parsed: true,
+    parse: oneOf(CRYPTO_PROVIDERS, 'provider'),
+  },
+  '--icv': {
+    group: 'What to fuzz',
+    value: 'X',
+    help: 'IPsec stacks: enforced (drop on a wrong ICV) or computed (compare only, as benchmark replay does)',
+    default: 'enforced',
+    parsed: true,
+    parse: oneOf(['enforced', 'computed'] as const, 'choice'),
+  },
+  '--seed': {
+    group: 'What to fuzz',
+    value: 'S',
+    help: 'PRNG seed, 0 to 4294967295',
+    default: '1',
+    parsed: true,
+    parse: wholeNumber(0, 0xffff_ffff),
+  },
+  '--json': { group: 'Output', help: 'print the counts as one JSON object' },
+} satisfies Record<string, FlagSpec>;
+
 export const FUZZ: CommandSpec = {
   name: 'xkbench-fuzz',
   npm: 'npm run fuzz --',
   operands: '',
   positionals: 0,
-  flags: {
-    '--iterations': { group: 'What to fuzz', value: 'N', help: 'frames per stack, 1 to 100000000', default: '100000', parsed: true },
-    '--stacks': { group: 'What to fuzz', value: 'a,b', help: 'stack specs, any kind', default: FUZZ_STACKS.join(', '), parsed: true },
-    '--crypto': {
-      group: 'What to fuzz',
-      value: 'P',
-      help: `${CRYPTO_PROVIDERS.join(' or ')} (node is the faster one: mutated frames rarely reach the cipher)`,
-      default: 'node',
-      parsed: true,
-    },
-    '--icv': {
-      group: 'What to fuzz',
-      value: 'X',
-      help: 'IPsec stacks: enforced (drop on a wrong ICV) or computed (compare only, as benchmark replay does)',
-      default: 'enforced',
-      parsed: true,
-    },
-    '--seed': { group: 'What to fuzz', value: 'S', help: 'PRNG seed, 0 to 4294967295', default: '1', parsed: true },
-    '--json': { group: 'Output', help: 'print the counts as one JSON object' },
-  },
+  flags: FUZZ_FLAGS,
 };
 
 export function parseFuzzOptions(args: ParsedArgs): FuzzConfig {
-  const icv = args.textOrDefault('--icv');
-  if (icv !== 'enforced' && icv !== 'computed') throw new OptionError(`--icv '${icv}' is not allowed: enforced or computed`);
-  const crypto = args.textOrDefault('--crypto');
-  if (!CRYPTO_PROVIDERS.includes(crypto as CryptoProviderName))
-    throw new OptionError(`--crypto '${crypto}' is not a provider: allowed are ${CRYPTO_PROVIDERS.join(', ')}`);
-  const stacks = stacksOption(args.textOrDefault('--stacks'));
+  const flags = flagReader(FUZZ_FLAGS, args);
   return {
-    iterations: parseInteger('--iterations', args.textOrDefault('--iterations'), 1, 100_000_000),
-    stacks,
-    crypto: crypto as CryptoProviderName,
-    seed: parseInteger('--seed', args.textOrDefault('--seed'), 0, 0xffff_ffff),
+    iterations: flags.value('--iterations'),
+    stacks: flags.value('--stacks'),
+    crypto: flags.value('--crypto'),
+    seed: flags.value('--seed'),
     json: args.has('--json'),
-    enforceIcv: icv === 'enforced',
+    enforceIcv: flags.value('--icv') === 'enforced',
   };
 }

@@ -9,7 +9,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { type CommandSpec, OptionError, type ParsedArgs, startCommand } from './args.js';
+import { type CommandSpec, type FlagSpec, OptionError, type ParsedArgs, flagReader, startCommand } from './args.js';
+import { text, wholeNumber } from './flag-parsers.js';
 import { EXIT, exitForSignal } from './exit-codes.js';
 import { gitCommit, packageVersion } from './version.js';
 import { type KernelBenchTask, type KernelSample, TRANSFERS, type Transfer } from '../kernel/kernel-bench-task.js';
@@ -23,38 +24,50 @@ const BENCH_SCRIPT = fileURLToPath(new URL('../kernel/kernel-bench.js', import.m
 const OUTPUT = 'Output';
 const MEASUREMENT = 'Measurement';
 
+const KERNEL_FLAGS = {
+  '--runs': {
+    group: MEASUREMENT,
+    value: 'N',
+    help:
+      'rounds; each measures ours → Linux, Linux → ours, Linux → Linux and the bridge alone once, in a random order ' +
+      '(a warm-up round comes first)',
+    default: '10',
+    parsed: true,
+    parse: wholeNumber(2, 1000),
+  },
+  '--transfer': {
+    group: MEASUREMENT,
+    value: 'BYTES',
+    help: 'bytes per transfer, in 4 KB writes; K and M are 1024-based (16M)',
+    default: '16M',
+    parsed: true,
+    parse: transferBytes,
+  },
+  '--seed': {
+    group: MEASUREMENT,
+    value: 'S',
+    help: "seed of the rounds' orders and of the bytes sent",
+    default: '1',
+    parsed: true,
+    parse: wholeNumber(0, 0xffff_ffff),
+  },
+  '--out': {
+    group: OUTPUT,
+    value: 'DIR',
+    help: 'folder for kernel.json, kernel.csv and report.md',
+    default: 'results/<timestamp>-kernel/',
+    parse: text,
+  },
+  '--json': { group: OUTPUT, help: 'print kernel.json on stdout instead of the table' },
+  '--quiet': { group: OUTPUT, help: 'no progress lines' },
+} satisfies Record<string, FlagSpec>;
+
 export const KERNEL_COMMAND: CommandSpec = {
   name: 'xkbench kernel',
   npm: 'npm run bench:kernel --',
   operands: '',
   positionals: 0,
-  flags: {
-    '--runs': {
-      group: MEASUREMENT,
-      value: 'N',
-      help:
-        'rounds; each measures ours → Linux, Linux → ours, Linux → Linux and the bridge alone once, in a random order ' +
-        '(a warm-up round comes first)',
-      default: '10',
-      parsed: true,
-    },
-    '--transfer': {
-      group: MEASUREMENT,
-      value: 'BYTES',
-      help: 'bytes per transfer, in 4 KB writes; K and M are 1024-based (16M)',
-      default: '16M',
-      parsed: true,
-    },
-    '--seed': { group: MEASUREMENT, value: 'S', help: "seed of the rounds' orders and of the bytes sent", default: '1', parsed: true },
-    '--out': {
-      group: OUTPUT,
-      value: 'DIR',
-      help: 'folder for kernel.json, kernel.csv and report.md',
-      default: 'results/<timestamp>-kernel/',
-    },
-    '--json': { group: OUTPUT, help: 'print kernel.json on stdout instead of the table' },
-    '--quiet': { group: OUTPUT, help: 'no progress lines' },
-  },
+  flags: KERNEL_FLAGS,
 };
 
 interface KernelOptions {
@@ -66,14 +79,8 @@ interface KernelOptions {
   quiet: boolean;
 }
 
-function parseCount(flag: string, text: string, min: number, max: number): number {
-  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max)
-    throw new OptionError(`${flag} ${text}: give a whole number from ${min} to ${max}`);
-  return Number(text);
-}
-
 /** 16M, 512K, 1048576: bytes (K and M 1024-based), from 64 KiB to 1 GiB. */
-function parseBytes(flag: string, text: string): number {
+function transferBytes(text: string, flag: string): number {
   const m = /^(\d+)([KkMm]?)$/.exec(text);
   const bytes = m === null ? NaN : Number(m[1]) * (m[2] === '' ? 1 : m[2]!.toUpperCase() === 'K' ? 1024 : 1 << 20);
   if (!(bytes >= 64 << 10 && bytes <= 1 << 30)) throw new OptionError(`${flag} ${text}: give bytes from 64K to 1024M (such as 16M)`);
@@ -81,11 +88,12 @@ function parseBytes(flag: string, text: string): number {
 }
 
 function readOptions(args: ParsedArgs): KernelOptions {
+  const flags = flagReader(KERNEL_FLAGS, args);
   return {
-    rounds: parseCount('--runs', args.textOrDefault('--runs'), 2, 1000),
-    bytes: parseBytes('--transfer', args.textOrDefault('--transfer')),
-    seed: parseCount('--seed', args.textOrDefault('--seed'), 0, 0xffff_ffff),
-    out: args.text('--out') ?? null,
+    rounds: flags.value('--runs'),
+    bytes: flags.value('--transfer'),
+    seed: flags.value('--seed'),
+    out: flags.given('--out') ?? null,
     json: args.has('--json'),
     quiet: args.has('--quiet'),
   };

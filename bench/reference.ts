@@ -40,7 +40,7 @@ export const COMMANDS: readonly { spec: CommandSpec; about: string }[] = [
 /** The files the generator writes, relative to the package root. */
 export const GENERATED = { cli: 'docs/cli.md', man: 'docs/xkbench.1', readme: 'README.md' } as const;
 
-const NOTE = "Generated from the flag tables (`bench/options.ts` and each command's) by `npm run docs`; do not edit by hand.";
+const NOTE = "Generated from the flag tables (`bench/flags.ts` and each command's) by `npm run docs`; do not edit by hand.";
 
 function flagsOf(spec: CommandSpec): [string, FlagSpec][] {
   return Object.entries({ ...spec.flags, ...HELP_FLAGS });

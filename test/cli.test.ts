@@ -7,7 +7,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FLAGS, parseOptions, OptionError } from '../bench/options.js';
+import { FLAG_TABLE } from '../bench/flags.js';
 import type { FlagSpec } from '../bench/args.js';
+import { COMMANDS } from '../bench/reference.js';
 import { RUN_COLUMNS } from '../results/rows.js';
 import { RESULTS_FORMAT_VERSION } from '../results/schema.js';
 import { PAPER_STACKS } from '../stacks/spec.js';
@@ -48,7 +50,7 @@ const BAD: [string[], RegExp][] = [
   [['--runs', '0'], /--runs 0 is out of range: allowed 1 to 1000/],
   [['--connections', 'many'], /--connections 'many' is not a whole number/],
   [['--duration', 'soon'], /--duration 'soon' is not a duration/],
-  [['--duration', '0s'], /--duration 0s is too short/],
+  [['--duration', '0s'], /--duration 0s is out of range: allowed 10ms to 24h/],
   [['--warmup', '5d'], /--warmup '5d' is not a duration/],
   [['--profile', 'slow'], /--profile 'slow' is not a profile: allowed are quick, paper/],
   [['--runs'], /--runs needs a value/],
@@ -109,8 +111,10 @@ const BAD: [string[], RegExp][] = [
   [['--packet-size', '99999999'], /--packet-size 99999999 is out of range: allowed 1 to 65535/],
   [['--packet-size', '9000'], /--packet-size 9000 is more than one message of tcp\/ip\/fddi holds: allowed 1 to 7936/],
   [['--duration', '-1s'], /--duration '-1s' is not a duration/],
-  [['--duration', '25h'], /--duration and --warmup are at most 24 hours/],
-  [['--duration', '1500m'], /--duration and --warmup are at most 24 hours/],
+  [['--duration', '25h'], /--duration 25h is out of range: allowed 10ms to 24h/],
+  [['--duration', '1500m'], /--duration 1500m is out of range: allowed 10ms to 24h/],
+  [['--warmup', '25h'], /--warmup 25h is too long: at most 24h/],
+  [['--progress', 'auto,lines'], /--progress 'auto,lines' is not a progress mode: allowed are auto, lines, off/],
   [['--seed', '-1'], /--seed '-1' is not a whole number/],
   [['--stacks', ','], /--stacks names no stack/],
   [['--loss', '60%'], /--loss '60%' is not a probability: give 0% to 50%/],
@@ -347,8 +351,17 @@ test("the help groups the flags and names each one's default", () => {
   assert.match(r.stdout, /--target-ci P +add runs until every paired\s+ratio's[\s\S]*?\(default: the\s+profile's\)/);
 });
 
+test('every flag that takes a value, in every command, declares its parser, and each parsed default is a value the parser takes', () => {
+  for (const { spec } of COMMANDS)
+    for (const [flag, f] of Object.entries(spec.flags)) {
+      if (f.value === undefined) continue;
+      assert.type(f.parse, 'function', `${spec.name} ${flag} declares no parser`);
+      if (f.parsed === true) f.parse!(f.default!, flag); // throws OptionError when the help's default is not a value
+    }
+});
+
 test("a flag's declared default is the value it takes when absent (one declaration: help and parser read the same text)", () => {
-  const parsed = Object.entries(FLAGS).filter(([, f]) => f.parsed === true);
+  const parsed = Object.entries(FLAG_TABLE).filter(([, f]) => f.parsed === true);
   assert.ok(parsed.length >= 15, `${parsed.length} flags declare a parsed default`);
   const gatewayFlags = new Set(['--dispatch', '--dispatch-unit', '--hash-field']);
   const given = (flags: [string, FlagSpec][]) => flags.flatMap(([flag, f]) => [flag, f.default!]);
@@ -356,7 +369,7 @@ test("a flag's declared default is the value it takes when absent (one declarati
   const plain = parsed.filter(([flag]) => !gatewayFlags.has(flag) && flag !== '--threshold');
   assert.equal(parseOptions(given(plain), 2), parseOptions([], 2));
   const compare = ['--compare', 'bench/baseline.json'];
-  assert.equal(parseOptions([...compare, '--threshold', FLAGS['--threshold']!.default!], 2), parseOptions(compare, 2));
+  assert.equal(parseOptions([...compare, '--threshold', FLAGS['--threshold'].default], 2), parseOptions(compare, 2));
   const gateway = ['--stacks', 'screen(10)/ip/eth', '--side', 'recv'];
   assert.equal(parseOptions([...gateway, ...given(parsed.filter(([flag]) => gatewayFlags.has(flag)))], 2), parseOptions(gateway, 2));
 });
