@@ -5,16 +5,7 @@
 import * as os from 'node:os';
 import { cryptoProvider } from '../stacks/crypto/index.js';
 import { kindOf } from '../stacks/registry.js';
-import {
-  PAPER_STACKS,
-  cryptoPrimitives,
-  isGatewaySpec,
-  isIpsecSpec,
-  isScreenSpec,
-  isTcpSpec,
-  parseStackLayers,
-  stackShape,
-} from '../stacks/spec.js';
+import { PAPER_STACKS, cryptoPrimitives, isGatewaySpec, isIpsecSpec, isScreenSpec, isTcpSpec, stackShape } from '../stacks/spec.js';
 import { CRYPTO_PROVIDERS, type CryptoProviderName } from '../stacks/crypto/index.js';
 import { Stack, endpointPair } from '../stacks/stack.js';
 import { recordCapacity } from '../stacks/layers/cbc-records.js';
@@ -204,7 +195,7 @@ export function probeStack(spec: string): Stack {
 /** Every layer's primitives in every provider asked for: crypto-js has no GCM and no ChaCha20-Poly1305. */
 function checkProviders(stacks: readonly string[], cryptos: readonly CryptoProviderName[]): void {
   for (const stack of stacks)
-    for (const layer of parseStackLayers(stack))
+    for (const layer of stackShape(stack).layers)
       for (const primitive of kindOf(layer.name).primitives?.(layer) ?? [])
         for (const crypto of cryptos)
           if (!cryptoProvider(crypto).supports(primitive)) {

@@ -13,7 +13,7 @@ import { internetChecksum, pseudoHeaderSum } from '../stacks/checksum.js';
 import type { CryptoProviderName } from '../stacks/crypto/index.js';
 import { SendStatus } from '../stacks/layer.js';
 import { BufferPool, type Msg } from '../stacks/message.js';
-import { PAPER_STACKS, isIpsecSpec, isScreenSpec, parseStackSpec } from '../stacks/spec.js';
+import { PAPER_STACKS, stackShape } from '../stacks/spec.js';
 import { Stack, endpointPair } from '../stacks/stack.js';
 import { AhOffset } from '../stacks/wire/ah.js';
 import { EspOffset } from '../stacks/wire/esp.js';
@@ -184,8 +184,9 @@ export class FuzzSource {
       statesReached: [],
     };
     const spec = options.spec;
-    const layers = parseStackSpec(spec);
-    this.kind = isScreenSpec(spec) ? 'screen-mix' : isIpsecSpec(spec) ? 'ipsec-peer' : layers.includes('tcp') ? 'tcp-peer' : 'udp-peer';
+    const shape = stackShape(spec);
+    const layers = shape.names;
+    this.kind = shape.screen ? 'screen-mix' : shape.ipsec ? 'ipsec-peer' : shape.transport === 'tcp' ? 'tcp-peer' : 'udp-peer';
     const md5 = layers.includes('md5');
     const carried: Record<GenuineSender, Header[]> = {
       'tcp-peer': md5 ? ['link', 'ip', 'ah', 'tcp'] : ['link', 'ip', 'tcp'],

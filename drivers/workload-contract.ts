@@ -7,7 +7,7 @@ import type { Msg } from '../stacks/message.js';
 import type { Faults } from './fault-link.js';
 import type { Transmission } from './transmission.js';
 import { kindOf } from '../stacks/registry.js';
-import { isGatewaySpec, parseStackLayers } from '../stacks/spec.js';
+import { isGatewaySpec, stackShape } from '../stacks/spec.js';
 
 export type Side = 'send' | 'recv';
 
@@ -111,7 +111,7 @@ export function enforcementFor(options: Pick<WorkloadOptions, 'spec' | 'side' | 
   const run = { side: options.side, verify: options.verify };
   const enforced: string[] = [];
   const computedOnly: string[] = [];
-  for (const layer of parseStackLayers(options.spec).reverse()) {
+  for (const layer of [...stackShape(options.spec).layers].reverse()) {
     const checks = kindOf(layer.name).checks?.(layer, run);
     enforced.push(...(checks?.enforced ?? []));
     computedOnly.push(...(checks?.computedOnly ?? []));

@@ -5,7 +5,7 @@
 
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import { parseStackSpec } from '../stacks/spec.js';
+import { stackShape } from '../stacks/spec.js';
 import type { SummaryRow } from './rows.js';
 
 export interface ChartSpec {
@@ -163,11 +163,11 @@ export function latencyComponents(
   for (const side of new Set(rows.map((s) => s.side))) {
     const bySpec = new Map(rows.filter((s) => s.side === side).map((s) => [s.stack, s.usPerPacket]));
     const parts = (stack: string): { component: string; us: number }[] => {
-      const layers = parseStackSpec(stack);
+      const layers = stackShape(stack).names;
       // The base: the measured stack with the most layers that this one contains, in order.
-      let base: string[] | null = null;
+      let base: readonly string[] | null = null;
       for (const other of bySpec.keys()) {
-        const candidate = parseStackSpec(other);
+        const candidate = stackShape(other).names;
         if (candidate.length < layers.length && isSubsequence(candidate, layers) && (base === null || candidate.length > base.length))
           base = candidate;
       }

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RESULTS_FORMAT_VERSION, type ResultsFile } from './schema.js';
-import { StackSpecError, parseStackSpec } from '../stacks/spec.js';
+import { StackSpecError, stackShape } from '../stacks/spec.js';
 
 export type { ResultsFile };
 
@@ -46,7 +46,7 @@ export function readResults(fileOrFolder: string): ResultsFile {
 /** Why this xkbench cannot read a stack a results file names (a layer it does not have), or null. */
 function stackProblem(spec: string): string | null {
   try {
-    parseStackSpec(spec);
+    stackShape(spec);
     return null;
   } catch (err) {
     if (err instanceof StackSpecError) return `${err.message} (a layer this xkbench does not have)`;

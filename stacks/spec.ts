@@ -87,6 +87,8 @@ export interface StackShape {
   /** The spec as written (trimmed). */
   readonly text: string;
   readonly layers: readonly LayerSpec[];
+  /** The layers' names, top first (des, tcp, md5, ip, fddi). */
+  readonly names: readonly LayerName[];
   /** The link layer at the bottom (fddi, eth). */
   readonly link: string;
   /** The transport it ends connections with, or null for a gateway. */
@@ -113,6 +115,7 @@ export function stackShape(spec: string): StackShape {
   const shape: StackShape = {
     text: spec.trim(),
     layers,
+    names: layers.map((l) => l.name),
     link: layers[layers.length - 1]!.name,
     transport: kinds.find((k) => k.transport !== undefined)?.transport ?? null,
     gateway: kinds[0]!.gateway,

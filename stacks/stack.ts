@@ -12,7 +12,7 @@ import type { TcpControlBlock } from './layers/tcp/control-block.js';
 import type { TcpLayer } from './layers/tcp/tcp-layer.js';
 import { MAX_MESSAGE_PAYLOAD, type Msg } from './message.js';
 import { kindOf } from './registry.js';
-import { parseStackLayers } from './spec.js';
+import { stackShape } from './spec.js';
 import { EXAMPLE_KEYS, type StackOptions } from './stack-options.js';
 import { parseIpv4, parseMac } from './wire/address.js';
 
@@ -34,7 +34,7 @@ export class Stack {
     readonly spec: string,
     options: StackOptions,
   ) {
-    const specs = parseStackLayers(spec);
+    const specs = stackShape(spec).layers;
     this.names = specs.map((l) => l.name);
     this.kinds = specs.map((l) => kindOf(l.name));
     const drops = options.drops ?? new DropCounters();
