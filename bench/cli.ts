@@ -414,6 +414,7 @@ function reportEnd(config: BenchConfig, outcome: BenchOutcome, comparison: Compa
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'ab') return (await import('./ab.js')).abMain(argv.slice(1));
   if (argv[0] === 'kernel') return (await import('./kernel-command.js')).kernelMain(argv.slice(1));
+  if (argv[0] === 'plp-cost') return (await import('./plp-cost.js')).plpCostMain(argv.slice(1));
   const config = startCommand(XKBENCH, argv, configFrom);
   if (typeof config === 'number') return config;
   const started = new Date();

@@ -428,6 +428,7 @@ export const XKBENCH: CommandSpec = {
   subcommands: [
     ['ab REF', 'this code against commit REF, in alternation (ab --help)'],
     ['kernel', "our tcp/ip/eth against Linux's TCP (kernel --help)"],
+    ['plp-cost', "PLP's cost at one worker, by item (plp-cost --help)"],
   ],
 };
 

@@ -8,6 +8,7 @@ import { EXIT_MEANINGS } from './exit-codes.js';
 import { FUZZ } from './fuzz-options.js';
 import { KERNEL_COMMAND } from './kernel-command.js';
 import { REPORT, XKBENCH } from './options.js';
+import { PLP_COST } from './plp-cost.js';
 import { packageVersion } from './version.js';
 
 /** Every command the package installs, in the reference's order, with what it is for. */
@@ -29,6 +30,12 @@ export const COMMANDS: readonly { spec: CommandSpec; about: string }[] = [
     about:
       "Measures our tcp/ip/eth against the Linux kernel's TCP over a TAP device inside network namespaces " +
       '(needs root, socat and iproute2).',
+  },
+  {
+    spec: PLP_COST,
+    about:
+      'Measures what packet-level parallelism costs at one worker, where no thread contends, item by item: ' +
+      "PLP's driver protocol, shared memory and the uncontended lock, each against the one-owner path.",
   },
   { spec: REPORT, about: 'Rebuilds report.md, report.html and charts/ of a run folder from its results.json, without running anything.' },
   {

@@ -49,16 +49,20 @@ export function inOrderApplication(
       try {
         let committed = words[SharedWord.committed]!;
         let parked = words[SharedWord.parked]!;
-        // A full table: wait (lock released) for the thread holding the gap to commit it.
+        // A full table: wait (lock released) for the thread holding the gap to commit it; counted
+        // in committedWaiters under the lock, so a commit notifies only when someone may wait.
         while (seq !== committed && parked === REORDER_SLOTS && !seqGt(committed, seq)) {
+          words[SharedWord.committedWaiters]!++;
           lock.release();
           if (deadline === 0) deadline = Date.now() + STALL_MS;
           else if (Date.now() > deadline) {
             lock.acquire(); // the finally below releases it
+            words[SharedWord.committedWaiters]!--;
             throw new Error(`in-order delivery stalled at ${committed >>> 0}: a segment before ${seq >>> 0} was lost`);
           }
           Atomics.wait(words, SharedWord.committed, committed, 1);
           lock.acquire();
+          words[SharedWord.committedWaiters]!--;
           committed = words[SharedWord.committed]!;
           parked = words[SharedWord.parked]!;
         }
@@ -90,7 +94,9 @@ export function inOrderApplication(
         }
         words[SharedWord.parked] = parked;
         Atomics.store(words, SharedWord.committed, committed);
-        Atomics.notify(words, SharedWord.committed);
+        // Atomics.notify takes a process-wide lock even with no one waiting (a tenth of PLP's
+        // receive overhead at one worker): only a thread counted in committedWaiters waits.
+        if (words[SharedWord.committedWaiters] !== 0) Atomics.notify(words, SharedWord.committed);
         credit(bytes);
       } finally {
         lock.release();

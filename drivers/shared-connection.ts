@@ -30,6 +30,8 @@ export const SharedWord = {
   /** Verify under the reorder lock: the message the committed stream is in, and the offset in it reached. */
   streamIndex: 98,
   streamOffset: 99,
+  /** Threads waiting (under the reorder lock's protocol) for `committed` to move: only then is a commit notified. */
+  committedWaiters: 100,
 } as const;
 
 const CACHE_LINE = 64;

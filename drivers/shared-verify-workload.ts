@@ -55,6 +55,7 @@ export class SharedVerifyWorkload extends BaseWorkload {
       if (this.sender.transport === 'tcp') this.wire.handshake();
       Atomics.store(shared.words, SharedWord.committed, this.receiver.tcb?.f[Tcb.rcvNxt] ?? 0);
       Atomics.store(shared.words, SharedWord.parked, 0);
+      Atomics.store(shared.words, SharedWord.committedWaiters, 0);
       Atomics.store(shared.words, SharedWord.messageIndex, 0);
       Atomics.store(shared.words, SharedWord.streamIndex, 0);
       Atomics.store(shared.words, SharedWord.streamOffset, 0);

@@ -374,6 +374,28 @@ test("a flag's declared default is the value it takes when absent (one declarati
   assert.equal(parseOptions([...gateway, ...given(parsed.filter(([flag]) => gatewayFlags.has(flag)))], 2), parseOptions(gateway, 2));
 });
 
+test('plp-cost: a stack without TCP, or a bad count, is refused in one line with exit 2; a round measures every build and pairs the items', () => {
+  for (const [args, message] of [
+    [['--stacks', 'screen(10)/ip/eth'], /--stacks screen\(10\)\/ip\/eth has no TCP connection/],
+    [['--rounds', '0'], /--rounds 0 is out of range: allowed 1 to 100/],
+  ] as const) {
+    const r = run(['plp-cost', ...args]);
+    assert.is(r.status, 2, r.stderr);
+    assert.match(r.stderr.trim(), message);
+    assert.is(r.stderr.trim().split('\n').length, 1);
+  }
+  const r = run(['plp-cost', '--stacks', 'tcp/ip/fddi', '--side', 'recv', '--rounds', '2', '--packets', '1000']);
+  assert.is(r.status, 0, r.stderr);
+  for (const item of [
+    'single (one owner)',
+    "PLP's driver protocol",
+    'SharedArrayBuffer',
+    'Atomics mutex',
+    'PLP ×1 (all of the above) ÷ single',
+  ])
+    assert.ok(r.stdout.includes(item), item);
+});
+
 test('a bin started without its build says in one line what to run, and exits 1', () => {
   const copy = fs.mkdtempSync(path.join(dir, 'unbuilt-'));
   fs.cpSync(path.join(process.cwd(), 'bin'), path.join(copy, 'bin'), { recursive: true });

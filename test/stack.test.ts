@@ -267,12 +267,25 @@ test('copyBytes: between buffers at any alignment, and within one buffer (overla
     [3, 1, 999],
     [5, 9, 31],
     [64, 64, 7],
+    // every skew of source against destination, word-assembled (4 KB, as a segment's payload)
+    [0, 1, 4096 - 8],
+    [1, 3, 4096 - 8],
+    [2, 7, 4000],
+    [6, 3, 3001],
   ] as const) {
     const src = Uint8Array.from(reference);
     const dst = new Uint8Array(4096);
     copyBytes(dst, dstAt, src, srcAt, length);
     assert.ok(Buffer.from(dst.subarray(dstAt, dstAt + length)).equals(Buffer.from(reference.subarray(srcAt, srcAt + length))));
     assert.is(dst[dstAt + length], 0, 'nothing written past the end');
+  }
+  // Two ranges of one SharedArrayBuffer at every offset mod 8 (a message slot and a ring of the PLP block).
+  for (let skew = 0; skew < 8; skew++) {
+    const shared = new Uint8Array(new SharedArrayBuffer(16384));
+    shared.set(reference, 8 + skew);
+    copyBytes(shared, 8192 + 4, shared, 8 + skew, 4000);
+    assert.ok(Buffer.from(shared.subarray(8196, 8196 + 4000)).equals(Buffer.from(reference.subarray(0, 4000))), `skew ${skew}`);
+    assert.is(shared[8196 + 4000], 0, 'nothing written past the end');
   }
   for (const [dstAt, srcAt] of [
     [100, 40],

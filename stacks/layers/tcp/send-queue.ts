@@ -1,6 +1,6 @@
 // TCP's send buffer (BSD's so_snd): what the application wrote and is not yet acknowledged, kept
 // for retransmission. Its bytes are in the control block's send ring, each write in one range from
-// its first sequence number mod the ring's size on (the ring has slack past its end, so a write
+// its offset in the stream mod the ring's size on (the ring has slack past its end, so a write
 // never wraps); each write's end and length are kept in a circular queue of slots. Segments are cut
 // from a write at multiples of the segment size, never across two writes, so a segment sent again
 // has the bounds it had and a layer above that sizes its records to segments (DES) keeps them.
@@ -10,7 +10,7 @@
 // 4 KB, which under packet-level parallelism would otherwise be serial), and the slot is then
 // marked ready with an atomic store. Nothing of a write that is not ready is sent, first or again.
 
-import { type Msg, copyBytes } from '../../message.js';
+import { DEFAULT_HEADROOM, type Msg, copyBytes } from '../../message.js';
 import {
   SND_ENTRY,
   SND_RING_BYTES,
@@ -101,10 +101,20 @@ export class SendQueue {
   copyIn(msg: Msg, seq: number, length: number, slot: number): void {
     const ring = this.tcb.sndRing;
     const view = this.payloadView(msg, length);
-    if (this.sameBuffer) copyBytes(ring, seq & RING_MASK, msg.bytes, msg.head, length);
-    else ring.set(view, seq & RING_MASK);
+    if (this.sameBuffer) copyBytes(ring, this.ringAt(seq), msg.bytes, msg.head, length);
+    else ring.set(view, this.ringAt(seq));
     if (this.shared) Atomics.store(this.tcb.f, slotAt(slot) + READY, 1);
     else this.tcb.f[slotAt(slot) + READY] = 1;
+  }
+
+  /**
+   * Where `seq` lies in the ring: its offset from the stream's first byte (ISS + 1), not the
+   * sequence number itself, so writes of a multiple of 8 bytes stay 8-byte aligned whatever the
+   * ISS, as the messages' payloads are, and the copies between them take V8's fast memmove on a
+   * SharedArrayBuffer (copyBytes).
+   */
+  private ringAt(seq: number): number {
+    return (seq - this.tcb.f[Tcb.iss]! - 1) & RING_MASK;
   }
 
   /** A view of `msg`'s first `length` payload bytes: the one kept, when it is still that. */
@@ -181,12 +191,18 @@ export class SendQueue {
     const f = this.tcb.f;
     const at = slotAt(f[Tcb.sndSegHead]! + (next ? f[Tcb.sndSegsSent]! : 0));
     const start = (f[at + END]! - f[at + LENGTH]!) | 0;
-    return (start & RING_MASK) + ((seq - start) | 0);
+    return this.ringAt(start) + ((seq - start) | 0);
   }
 
-  /** Writes `length` ring bytes from `position` (positionOf) into `msg` as its payload. */
+  /**
+   * Writes `length` ring bytes from `position` (positionOf) into `msg` as its payload, which starts
+   * 4 bytes further into the slot when that makes it 8-byte congruent with the ring (a segment cut
+   * at a multiple of 1460 bytes, say): the copy is then a native memmove (copyBytes).
+   */
   copyOut(msg: Msg, position: number, length: number): void {
-    msg.resetPayload(length);
+    const ringByte = this.tcb.sndRing.byteOffset + position;
+    const payloadByte = msg.bytes.byteOffset + msg.slotStart + DEFAULT_HEADROOM;
+    msg.resetPayload(length, DEFAULT_HEADROOM + ((ringByte - payloadByte) & 4));
     copyBytes(msg.bytes, msg.head, this.tcb.sndRing, position, length);
   }
 }

@@ -28,7 +28,7 @@
 import { fold, internetChecksum, onesSum, pseudoHeaderSum } from '../../checksum.js';
 import { ControlOp, Layer, type LayerContext, type TransportEndpoints, type Lock, NO_LOCK, NO_TIME, SendStatus } from '../../layer.js';
 import type { LayerKind } from '../../layer-kind.js';
-import { BufferPool, type Msg } from '../../message.js';
+import { BufferPool, DEFAULT_SLOT_BYTES, type Msg } from '../../message.js';
 import type { TcpLockScope } from '../../stack-options.js';
 import { IP_PROTO_TCP } from '../../wire/ipv4.js';
 import {
@@ -89,6 +89,11 @@ const WINDOW_UPDATE = 2;
 const IN_PLACE = -1;
 const QUEUED = -2;
 
+/** The messages a TCP layer keeps: for control segments, delivery from the queue, retransmission and new segments. */
+const LAYER_MESSAGES = 4;
+/** Where the messages start behind a control block of its own: on a 64-byte line, as a pool's slots must. */
+const MESSAGES_AT = Math.ceil(TcpControlBlock.BYTES / 64) * 64;
+
 export class TcpLayer extends Layer {
   readonly name = 'tcp';
   readonly headerBytes = TCP_MAX_HEADER_BYTES;
@@ -132,10 +137,16 @@ export class TcpLayer extends Layer {
     this.segmentLock = wholeSegment ? ctx.lock : NO_LOCK;
     this.innerLock = wholeSegment ? NO_LOCK : ctx.lock;
     this.copyOutsideLock = !wholeSegment;
-    this.tcb = tcb ?? new TcpControlBlock();
+    // A connection of its own keeps its control block and its messages in one buffer, as a shared
+    // one does (shared-connection.ts): copies between the rings and the messages are then a native
+    // memmove (copyBytes), not a loop over words.
+    const arena = tcb === undefined && messages === undefined ? new ArrayBuffer(MESSAGES_AT + LAYER_MESSAGES * DEFAULT_SLOT_BYTES) : null;
+    this.tcb = tcb ?? new TcpControlBlock(arena ?? undefined);
     this.queue = new ReassemblyQueue(this.tcb);
     this.sendQueue = new SendQueue(this.tcb);
-    const pool = messages ?? new BufferPool(4);
+    const pool =
+      messages ??
+      new BufferPool(LAYER_MESSAGES, DEFAULT_SLOT_BYTES, arena === null ? undefined : { buffer: arena, byteOffset: MESSAGES_AT });
     this.ctlMsg = pool.get();
     this.queueMsg = pool.get();
     this.rtxMsg = pool.get();
