@@ -374,7 +374,7 @@ test("a flag's declared default is the value it takes when absent (one declarati
   assert.equal(parseOptions([...gateway, ...given(parsed.filter(([flag]) => gatewayFlags.has(flag)))], 2), parseOptions(gateway, 2));
 });
 
-test('plp-cost: a stack without TCP or a bad count is refused in one line, exit 2; a round measures every build and pairs the items', () => {
+test('plp-cost: a stack without TCP or a bad count is refused in one line, exit 2; a round measures every build, items paired', () => {
   for (const [args, message] of [
     [['--stacks', 'screen(10)/ip/eth'], /--stacks screen\(10\)\/ip\/eth has no TCP connection/],
     [['--rounds', '0'], /--rounds 0 is out of range: allowed 1 to 100/],
