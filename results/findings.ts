@@ -38,6 +38,13 @@ export function explanation(s: SummaryRow): string | null {
   if (s.busyRatio === undefined || s.costRatio === undefined) return null;
   const parts = `${times(s.busyRatio)} from threads busy × ${times(s.costRatio)} from per-packet cost`;
   const reasons: string[] = [];
+  // Cheaper packets at N workers than at one: each thread's share of the connections' state (or of
+  // the one connection's traffic) is smaller, and fits its core's caches better.
+  if (s.costRatio > 1.05)
+    reasons.push(
+      `each packet cost ${Math.round((1 - 1 / s.costRatio) * 100)}% less CPU than at one worker` +
+        `${s.mode === 'clp' ? " (each thread's share of the connections' state fits its cache better)" : ''}`,
+    );
   if (s.costRatio < 0.9)
     reasons.push(
       `each packet cost ${Math.round((1 / s.costRatio - 1) * 100)}% more ` +
@@ -92,24 +99,37 @@ export function findings(summary: readonly SummaryRow[]): string[] {
       }))
       .filter((l) => l.one !== undefined);
     if (locks.length > 0) {
-      const bound = (f: number) => `Amdahl bound ${times(1 / (f + (1 - f) / most))}`;
+      const bound = (f: number, side: string) => {
+        const limit = 1 / (f + (1 - f) / most);
+        const plp = at('plp', side)?.speedup ?? null;
+        return `Amdahl bound ${times(limit)}${plp !== null ? `, ${Math.round((plp / limit) * 100)}% of it reached` : ''}`;
+      };
       const pct = (f: number) => `${f < 0.01 ? (f * 100).toFixed(1) : Math.round(f * 100)}%`;
       if (locks.length === 1) {
         const f = locks[0]!.one!.lockHeldFraction!;
-        sentence.push(`PLP's lock is held ${pct(f)} of the time at one worker (${bound(f)})`);
+        sentence.push(`PLP's lock is held ${pct(f)} of the time at one worker (${bound(f, locks[0]!.side)})`);
       } else {
         const described = locks.map(
           ({ side, one }) =>
             `${pct(one!.lockHeldFraction!)}${side === locks[0]!.side ? ' of the time' : ''} ${SIDE_WORD[side]} ` +
-            `(${bound(one!.lockHeldFraction!)})`,
+            `(${bound(one!.lockHeldFraction!, side)})`,
         );
         sentence.push(`PLP's lock is held at one worker ${described.join(' and ')}`);
       }
     }
-    // The CPU accounting of the PLP speedup furthest below its bound, or else of the weakest speedup.
+    // A speedup whose whole interval lies above its worker count: superlinear, and what made it.
+    const superlinear = modes
+      .flatMap((mode) => sides.map((side) => at(mode, side)))
+      .filter((s) => s !== undefined && s.speedupLow !== null && s.speedupLow > s.workers);
+    for (const s of superlinear)
+      sentence.push(
+        `${s!.mode.toUpperCase()} ${SIDE_WORD[s!.side]} is superlinear, its whole interval above ${s!.workers}` +
+          `${explanation(s!) !== null ? `: ${explanation(s!)}` : ''}`,
+      );
+    // The CPU accounting of the weakest speedup (not superlinear: that one is said above).
     const weakest = modes
       .flatMap((mode) => sides.map((side) => at(mode, side)))
-      .filter((s) => s !== undefined && s.speedup !== null && explanation(s) !== null)
+      .filter((s) => s !== undefined && s.speedup !== null && explanation(s) !== null && !superlinear.includes(s))
       .sort((a, b) => a!.speedup! - b!.speedup!)[0];
     if (weakest !== undefined) sentence.push(`${weakest.mode.toUpperCase()} ${SIDE_WORD[weakest.side]} is ${explanation(weakest)}`);
     out.push(`${sentence.join('; ')}.`);

@@ -51,7 +51,7 @@ test(
     ];
     assert.equal(findings(summary), [
       "**tcp/ip/fddi**: at 2 workers (sending) speedup PLP 1.47× (1.42–1.52); CLP 1.99× (1.95–2.03); PLP's " +
-        'lock is held 40% of the time at one worker (Amdahl bound 1.43×); PLP sending is 1.90× from threads ' +
+        'lock is held 40% of the time at one worker (Amdahl bound 1.43×, 103% of it reached); PLP sending is 1.90× from threads ' +
         'busy × 0.78× from per-packet cost: each packet cost 28% more CPU (spinning on the lock, cache lines ' +
         'moving between cores).',
     ]);
@@ -65,6 +65,16 @@ test('explanations name lost utilisation and run-queue wait; one worker count sa
       'average, 30% of the window waiting for one',
   );
   assert.is(explanation(row('clp', 'recv', 2)), null, 'no CPU figures, no explanation');
+  // Superlinear: the whole interval above the worker count, and the cost factor that made it (said once).
+  const superlinear = [
+    row('clp', 'send', 1),
+    row('clp', 'send', 2, { speedup: 2.09, speedupLow: 2.02, speedupHigh: 2.17, busyRatio: 1.93, costRatio: 1.08, busyThreads: 1.9 }),
+  ];
+  assert.equal(findings(superlinear), [
+    '**tcp/ip/fddi**: at 2 workers (sending) speedup CLP 2.09× (2.02–2.17); CLP sending is superlinear, its whole interval ' +
+      'above 2: 1.93× from threads busy × 1.08× from per-packet cost: each packet cost 7% less CPU than at one worker ' +
+      "(each thread's share of the connections' state fits its cache better).",
+  ]);
   assert.equal(findings([row('plp', 'send', 1), row('clp', 'send', 1)]), []);
 });
 
