@@ -10,7 +10,7 @@ const HELD = 1;
 const CONTENDED = 2;
 
 /** Spins (about 10 µs) before sleeping: a lock held for a TCP segment's bookkeeping is usually free again by then. */
-const SPINS = 2000;
+export const SPINS = 2000;
 /**
  * Hold time is timed on one acquisition in HOLD_SAMPLE, wait time on one contended acquisition in
  * WAIT_SAMPLE, and both scaled up. Reading the clock costs about 50 ns, as much as a short hold:
@@ -70,16 +70,19 @@ function compileClock(): void {
   clockCompiled = true;
 }
 
-export class AtomicsMutex implements Lock {
-  static readonly BYTES = 4;
-  private readonly word: Int32Array;
+/**
+ * A lock's statistics, which every lock design keeps the same way: acquisitions and contended ones
+ * counted, hold and wait times sampled (HOLD_SAMPLE, WAIT_SAMPLE) and scaled up, all in typed arrays
+ * so that counting makes no heap object. A design supplies the word protocol: tryAcquire (the
+ * uncontended path), acquireSlow (after a failed try) and releaseWord.
+ */
+export abstract class SampledLock implements Lock {
   /** Counts, totals and clock readings, in one typed array: updating them makes no heap object. */
   private readonly tally = new Float64Array(7);
   /** Acquisitions until the next timed hold, contended acquisitions until the next timed wait. */
   private readonly countdown = Int32Array.of(HOLD_SAMPLE, WAIT_SAMPLE);
 
-  constructor(buffer: SharedArrayBuffer, byteOffset = 0) {
-    this.word = new Int32Array(buffer, byteOffset, 1);
+  constructor() {
     compileClock();
   }
 
@@ -93,7 +96,7 @@ export class AtomicsMutex implements Lock {
     const t = this.tally;
     const countdown = this.countdown;
     t[ACQUISITIONS]!++;
-    if (Atomics.compareExchange(this.word, 0, FREE, HELD) !== FREE) {
+    if (!this.tryAcquire()) {
       t[CONTENDED_ACQUISITIONS]!++;
       if (--countdown[1]! !== 0) {
         this.acquireSlow();
@@ -111,7 +114,38 @@ export class AtomicsMutex implements Lock {
     }
   }
 
-  private acquireSlow(): void {
+  release(): void {
+    const t = this.tally;
+    if (t[HELD_SINCE] !== 0) {
+      readClock(t, NOW);
+      t[HOLD_NS]! += (t[NOW]! - t[HELD_SINCE]!) * HOLD_SAMPLE;
+      t[HELD_SINCE] = 0;
+    }
+    this.releaseWord();
+  }
+
+  /** Takes the lock if no one holds it (or waits for it); answers whether it did. */
+  protected abstract tryAcquire(): boolean;
+  /** Takes the lock after tryAcquire failed: spins, then sleeps. */
+  protected abstract acquireSlow(): void;
+  protected abstract releaseWord(): void;
+}
+
+/** Drepper's mutex 2 on one word: fast when uncontended, but not fair (whoever comes first after a release wins). */
+export class AtomicsMutex extends SampledLock {
+  static readonly BYTES = 4;
+  private readonly word: Int32Array;
+
+  constructor(buffer: SharedArrayBuffer, byteOffset = 0) {
+    super();
+    this.word = new Int32Array(buffer, byteOffset, 1);
+  }
+
+  protected tryAcquire(): boolean {
+    return Atomics.compareExchange(this.word, 0, FREE, HELD) === FREE;
+  }
+
+  protected acquireSlow(): void {
     const word = this.word;
     for (let i = 0; i < SPINS; i++) {
       if (Atomics.load(word, 0) === FREE && Atomics.compareExchange(word, 0, FREE, HELD) === FREE) return;
@@ -123,13 +157,7 @@ export class AtomicsMutex implements Lock {
     }
   }
 
-  release(): void {
-    const t = this.tally;
-    if (t[HELD_SINCE] !== 0) {
-      readClock(t, NOW);
-      t[HOLD_NS]! += (t[NOW]! - t[HELD_SINCE]!) * HOLD_SAMPLE;
-      t[HELD_SINCE] = 0;
-    }
+  protected releaseWord(): void {
     if (Atomics.sub(this.word, 0, 1) !== HELD) {
       Atomics.store(this.word, 0, FREE);
       Atomics.notify(this.word, 0, 1);

@@ -1,4 +1,4 @@
-// Shared-memory building blocks on real worker threads: the mutex loses no update under
+// Shared-memory building blocks on real worker threads: the mutex and the ticket lock lose no update under
 // contention, the barrier lets nobody through early; and the speedup arithmetic.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -30,16 +30,20 @@ function runWorkers<T>(n: number, data: Record<string, unknown>): Promise<T[]> {
   });
 }
 
-test('mutex: 4 threads × 20 000 locked increments lose no update', async () => {
-  const buffer = new SharedArrayBuffer(64);
-  const stats = await runWorkers<LockStats>(4, { buffer, job: 'mutex', rounds: 20_000, parties: 4 });
-  assert.is(new Int32Array(buffer)[1], 80_000);
-  assert.is(new Int32Array(buffer)[0], 0, 'the lock is free at the end');
-  assert.is(
-    stats.reduce((s, x) => s + x.acquisitions, 0),
-    80_000,
-  );
-});
+for (const [job, free] of [
+  ['mutex', [0]],
+  ['ticket', [80_000, 80_000, 0]], // every ticket taken was served, and no one sleeps
+] as const)
+  test(`${job}: 4 threads × 20 000 locked increments lose no update`, async () => {
+    const buffer = new SharedArrayBuffer(64);
+    const stats = await runWorkers<LockStats>(4, { buffer, job, rounds: 20_000, parties: 4 });
+    assert.is(new Int32Array(buffer)[8], 80_000);
+    assert.equal([...new Int32Array(buffer, 0, free.length)], [...free], 'the lock is free at the end');
+    assert.is(
+      stats.reduce((s, x) => s + x.acquisitions, 0),
+      80_000,
+    );
+  });
 
 test('barrier: across 5 rounds, nobody passes before all 3 have arrived', async () => {
   const buffer = new SharedArrayBuffer(64);
