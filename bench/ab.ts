@@ -41,6 +41,7 @@ const AB_FLAGS = Object.fromEntries(
     '--connections',
     '--clp',
     '--tcp-lock-scope',
+    '--lock',
     '--profile',
     '--warmup',
     '--warmup-cpu',

@@ -1,6 +1,7 @@
 // What a benchmark run is asked to do: the checked form of the command line (options.ts makes it),
 // read by the plan, the runner and the report.
 
+import type { LockDesign } from '../parallel/lock-designs.js';
 import type { Side } from '../drivers/workload-contract.js';
 import type { DispatchPolicy, DispatchUnit, HashField } from '../parallel/dispatch.js';
 import type { ClpPolicy } from '../parallel/parallel-run.js';
@@ -27,8 +28,8 @@ export interface BenchConfig {
   cores: number;
   /** What --budget changed to fit the plan (empty when it fitted as asked). */
   fitted: string[];
-  /** PLP: the TCP lock scopes to sweep. */
-  tcpLockScopes: ('state' | 'segment')[];
+  /** PLP: the lock designs to sweep (--lock, or --tcp-lock-scope by its old name). */
+  locks: LockDesign[];
   cryptos: CryptoProviderName[];
   warmupSeconds: number;
   /** Warm-up by work: each thread warms up until it has had this much CPU time (and 64 packets). */

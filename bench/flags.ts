@@ -8,6 +8,7 @@ import { DISPATCH_POLICIES, DISPATCH_UNITS, HASH_FIELDS } from '../parallel/disp
 import { MIN_RTO_MS } from '../stacks/layers/tcp/timers.js';
 import type { ClpPolicy } from '../parallel/parallel-run.js';
 import type { TcpLockScope } from '../stacks/stack-options.js';
+import { LOCK_DESIGNS } from '../parallel/lock-designs.js';
 import { type CommandSpec, type FlagSpec, OptionError } from './args.js';
 import { MODES, OUTPUT_FORMATS, type Profile } from './config.js';
 import {
@@ -254,13 +255,24 @@ export const FLAGS = {
     default: 'processor-per-connection',
     parsed: true,
   },
+  '--lock': {
+    group: PARALLEL,
+    parse: someOf(LOCK_DESIGNS, 'lock design'),
+    value: 'L',
+    help:
+      "plp: the lock over the connection's TCP state, comma-separated to compare: state (the paper's: a mutex over TCP's " +
+      "state, checksums outside), segment (the mutex over all of TCP's work on a segment), ticket (a fair FIFO ticket lock " +
+      'over the state)',
+    default: 'state',
+    parsed: true,
+  },
   '--tcp-lock-scope': {
     group: PARALLEL,
     parse: someOf(LOCK_SCOPES, 'scope'),
     value: 'S',
     help:
-      "plp: state (the lock covers TCP state only, checksums outside) or segment (all of TCP's work on a " +
-      'segment); state,segment compares both',
+      'plp, the older name of --lock for its first two designs: state (the lock covers TCP state only, checksums ' +
+      "outside) or segment (all of TCP's work on a segment); state,segment compares both",
     default: 'state',
     parsed: true,
   },

@@ -68,6 +68,7 @@ export function configurationTask(c: Configuration, config: BenchConfig, run = 1
     crypto: c.crypto,
     verify: config.verify,
     tcpLockScope: c.tcpLockScope ?? 'state',
+    lockDesign: c.lockDesign ?? 'state',
     ...(c.loss !== undefined ? { faults: faultsFor(c, config, (config.seed + run - 1) >>> 0)!, minRtoMs: config.minRtoMs } : {}),
     runs: 1,
     seed: (config.seed + run - 1) >>> 0,

@@ -64,16 +64,19 @@ function stackOptions(flags: Flags): Pick<BenchConfig, 'stacks' | 'sides' | 'pac
   return { stacks, sides, packetSize, frameSizes };
 }
 
-/** What runs in parallel: --mode, --workers, --connections, --clp and --tcp-lock-scope, and how they fit together. */
+/** What runs in parallel: --mode, --workers, --connections, --clp and --lock (or --tcp-lock-scope), and how they fit together. */
 function sweepOptions(
+  args: ParsedArgs,
   flags: Flags,
   machineCores: number,
-): Pick<BenchConfig, 'modes' | 'workers' | 'connections' | 'clp' | 'tcpLockScopes'> {
+): Pick<BenchConfig, 'modes' | 'workers' | 'connections' | 'clp' | 'locks'> {
   const modes = flags.value('--mode');
   const workers = flags.given('--workers')?.(machineCores) ?? defaultWorkerSweep(machineCores);
   const connections = flags.given('--connections') ?? null;
   const clp = flags.value('--clp');
-  const tcpLockScopes = flags.value('--tcp-lock-scope');
+  if (args.has('--lock') && args.has('--tcp-lock-scope'))
+    throw new OptionError('--lock and --tcp-lock-scope name the same thing: give one (--tcp-lock-scope S is --lock S)');
+  const locks = flags.given('--tcp-lock-scope') ?? flags.value('--lock');
   if (connections !== null && connections.some((c) => c > 1) && modes.length === 1 && modes[0] === 'plp') {
     throw new OptionError('--connections: plp runs one connection on all workers; more connections are for clp and single');
   }
@@ -82,7 +85,7 @@ function sweepOptions(
     const most = Math.max(...workers);
     if (most > fewest) throw new OptionError(`--workers ${most} exceeds --connections ${fewest}: clp needs a connection for every worker`);
   }
-  return { modes, workers, connections, clp, tcpLockScopes };
+  return { modes, workers, connections, clp, locks };
 }
 
 /** How long and how often: --runs, --target-ci, --budget, --slice, --seed, --warmup, --warmup-cpu, --duration, --noise-probe. */
@@ -151,7 +154,7 @@ export function configFrom(args: ParsedArgs, machineCores = cores(), memoryBytes
   const gateway = gatewayOptions(flags, gateways);
   const cryptos = flags.value('--crypto');
   checkProviders(stacks.stacks, cryptos);
-  const sweep = sweepOptions(flags, machineCores);
+  const sweep = sweepOptions(args, flags, machineCores);
   const time = timeOptions(flags, profile);
   const config: BenchConfig = {
     ...stacks,

@@ -10,6 +10,7 @@ import { type Dispatch, dispatchLabel } from '../parallel/dispatch.js';
 import { configKey } from '../results/rows.js';
 import type { CryptoProviderName } from '../stacks/crypto/index.js';
 import type { TcpLockScope } from '../stacks/stack-options.js';
+import { type LockDesign, lockScopeOf } from '../parallel/lock-designs.js';
 import { cryptoPrimitives, isGatewaySpec, isIpsecSpec } from '../stacks/spec.js';
 import * as os from 'node:os';
 import { OptionError } from './args.js';
@@ -25,8 +26,10 @@ export interface Configuration {
   connections: number;
   /** CLP only: how connections map to threads. */
   clp?: ClpPolicy;
-  /** PLP only: what TCP's lock covers. */
+  /** PLP only: what TCP's lock covers (the design's scope, kept for the rows that name it). */
   tcpLockScope?: TcpLockScope;
+  /** PLP only: the lock design (--lock). */
+  lockDesign?: LockDesign;
   /** Gateway stacks: how packets reach the workers. */
   dispatch?: Dispatch;
   /** A lossy wire (any fault asked for): this configuration's loss probability, 0 to 0.5. */
@@ -50,8 +53,8 @@ export function configurations(config: BenchConfig): Configuration[] {
           for (const connections of connectionCounts) {
             if (mode === 'plp') {
               for (const workers of config.workers)
-                for (const tcpLockScope of config.tcpLockScopes)
-                  out.push({ stack, side, crypto, mode, workers, connections, tcpLockScope });
+                for (const lockDesign of config.locks)
+                  out.push({ stack, side, crypto, mode, workers, connections, tcpLockScope: lockScopeOf(lockDesign), lockDesign });
             } else if (mode === 'clp') {
               for (const clp of config.clp) {
                 const workerCounts = clp === 'thread-per-connection' ? [connections] : config.workers;

@@ -109,7 +109,10 @@ async function runStacks(config: BenchConfig, primitives: readonly Primitive[], 
   const slices: SliceGroup[] = [];
   const engine = new ParallelEngine();
   const labelOf = (c: Configuration): string => {
-    const how = c.dispatch !== undefined ? dispatchLabel(c.dispatch) : `${c.mode}${c.tcpLockScope === 'segment' ? '/segment' : ''}`;
+    const how =
+      c.dispatch !== undefined
+        ? dispatchLabel(c.dispatch)
+        : `${c.mode}${c.lockDesign !== undefined && c.lockDesign !== 'state' ? `/${c.lockDesign}` : ''}`;
     return `${c.stack} ${c.side} ${how}${c.mode === 'single' ? '' : ` ×${c.workers}`}${c.dispatch !== undefined ? '' : ` [${c.crypto}]`}`;
   };
   const progress = (label: string, run: number, phase: ProgressStatus['phase']) =>
@@ -306,6 +309,7 @@ function finish(
     if (c.loss !== undefined) row.loss = c.loss;
     if (c.dispatch === undefined && isTcpSpec(c.stack)) Object.assign(row, transmissionFields(m.transmission, c.loss !== undefined));
     if (c.tcpLockScope !== undefined) row.tcpLockScope = c.tcpLockScope;
+    if (c.lockDesign !== undefined) row.lockDesign = c.lockDesign;
     if (c.dispatch !== undefined) row.dispatch = dispatchLabel(c.dispatch);
     if (m.gateway !== null) {
       row.gateway = gatewayRun(m.gateway, m.seconds, c.dispatch?.policy === 'shared');

@@ -20,7 +20,7 @@ export const SharedWord = {
   committed: 32,
   /** Verify: the next application message number. */
   messageIndex: 48,
-  /** The lock words (one Int32 each). */
+  /** The locks' words, a cache line each (a mutex takes one Int32, a ticket lock three). */
   measuredLock: 64,
   peerLock: 80,
   /** Guards the application's reorder table; `parked`, used under it, shares its line. */

@@ -32,7 +32,8 @@ import type { TcpLockScope } from '../stacks/stack-options.js';
 import { CounterField } from './counters.js';
 import { type Dispatch, GATEWAY_SHARED_BYTES, ReplicatedSelector } from './dispatch.js';
 import { CrashBoard, type CrashPlan } from './crash.js';
-import { AtomicsMutex, type LockStats } from './mutex.js';
+import { AtomicsMutex, type LockStats, type SampledLock } from './mutex.js';
+import { type LockDesign, makeLock } from './lock-designs.js';
 import { CpuAccount, ThreadCpu, type ThreadCpuFigures } from './thread-cpu.js';
 import { Command, Mark, Phase, SharedRun, batchFor, sharedNow } from './shared-run.js';
 
@@ -56,6 +57,8 @@ export interface WorkerTask {
   verify: boolean;
   mode: 'clp' | 'plp';
   tcpLockScope: TcpLockScope;
+  /** PLP: the design of the lock over the connection's TCP state. */
+  lockDesign: LockDesign;
   /** A lossy wire's faults (the seed is run 1's; run k adds k - 1), or none. */
   faults?: Faults;
   /** TCP's smallest retransmission timeout, ms. */
@@ -246,7 +249,7 @@ function buildWorkloads(
 }
 
 /** The lock's use between a reading of its stats and now (null without a lock). */
-function lockUseSince(lock: AtomicsMutex | null, before: LockStats | null): LockStats | null {
+function lockUseSince(lock: SampledLock | null, before: LockStats | null): LockStats | null {
   if (lock === null || before === null) return null;
   const now = lock.stats;
   return {
@@ -262,7 +265,7 @@ interface WorkerContext {
   task: WorkerTask;
   shared: SharedRun;
   connection: SharedConnection | null;
-  lock: AtomicsMutex | null;
+  lock: SampledLock | null;
   board: CrashBoard | null;
   account: CpuAccount;
   packetsSlot: number;
@@ -283,9 +286,10 @@ function workerContext(task: WorkerTask): WorkerContext {
   };
   if (task.mode === 'plp' && task.dispatch === undefined) {
     context.connection = sharedConnection(task.buffer, SharedRun.extraOffset(task.workers), task.index, (buffer, at) => {
-      const mutex = new AtomicsMutex(buffer, at);
-      context.lock ??= mutex; // the first is the measured connection's TCP lock
-      return mutex;
+      // The first is the measured connection's TCP lock, of the design asked for; the peer's and the reorder table's are mutexes.
+      const lock = context.lock === null ? makeLock(task.lockDesign, buffer, at) : new AtomicsMutex(buffer, at);
+      context.lock ??= lock;
+      return lock;
     });
   }
   if (task.crash !== undefined) {

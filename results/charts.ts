@@ -6,7 +6,7 @@
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { stackShape } from '../stacks/spec.js';
-import type { SummaryRow } from './rows.js';
+import { type SummaryRow, lockDesignOf, otherLock } from './rows.js';
 
 export interface ChartSpec {
   /** File name without .svg: letters, digits and dashes. */
@@ -57,7 +57,7 @@ function seriesOf(rows: readonly SummaryRow[]): (s: SummaryRow) => string {
   const connections = new Set(rows.filter((s) => s.mode === 'clp').map((s) => s.connections)).size > 1;
   const sizes = new Set(rows.map((s) => s.packetSize)).size > 1;
   return (s) => {
-    const mode = s.dispatch ?? (s.mode === 'plp' && s.tcpLockScope === 'segment' ? 'plp (segment lock)' : s.mode);
+    const mode = s.dispatch ?? (otherLock(s) ? `plp (${lockDesignOf(s)} lock)` : s.mode);
     const size = sizes ? ` ${s.packetSize} B` : '';
     const crypto = cryptos ? ` [${s.crypto}]` : '';
     return `${mode}${size}${crypto}${connections && s.mode === 'clp' ? ` ${s.connections} conns` : ''}`;
@@ -238,7 +238,7 @@ function overviewRows(summary: readonly SummaryRow[]): SummaryRow[] {
     (s) =>
       s.dispatch === undefined &&
       s.clp !== 'thread-per-connection' &&
-      (s.mode === 'clp' || (s.mode === 'plp' && s.tcpLockScope !== 'segment')) &&
+      (s.mode === 'clp' || (s.mode === 'plp' && !otherLock(s))) &&
       s.speedup !== null,
   );
   // A connection sweep has its own chart: here each line at its first connection count.
@@ -398,7 +398,7 @@ function connectionSweep(summary: readonly SummaryRow[]): SummaryRow[] {
       s.clp ?? '',
       s.clp === 'thread-per-connection' ? '' : s.workers,
       s.crypto,
-      s.tcpLockScope ?? '',
+      lockDesignOf(s) ?? '',
       s.loss ?? '',
     ].join('|');
   const counts = new Map<string, Set<number>>();
@@ -424,7 +424,7 @@ export function chartSpecs(summary: readonly SummaryRow[]): ChartSpec[] {
   const groups = new Map<string, SummaryRow[]>();
   for (const s of summary.filter((row) => row.workers === 1 && row.dispatch === undefined)) {
     const key =
-      `${s.crypto}, ${s.mode}${s.tcpLockScope === 'segment' ? ' (segment lock)' : ''}, ${s.connections} ` +
+      `${s.crypto}, ${s.mode}${otherLock(s) ? ` (${lockDesignOf(s)} lock)` : ''}, ${s.connections} ` +
       `connection${s.connections === 1 ? '' : 's'}`;
     groups.set(key, [...(groups.get(key) ?? []), s]);
   }

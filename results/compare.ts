@@ -5,7 +5,7 @@
 
 import type { ResultsFile } from './schema.js';
 import { table, withInterval } from './markdown.js';
-import { type ConfigFields, type SummaryRow, configKey } from './rows.js';
+import { type ConfigFields, type SummaryRow, configKey, lockDesignOf, otherLock } from './rows.js';
 
 export type MetricName = 'meanMbps' | 'speedup' | 'checksumRatio' | 'primitiveRatio';
 export const TRACKED_METRICS: readonly MetricName[] = ['speedup', 'checksumRatio', 'primitiveRatio'];
@@ -58,12 +58,11 @@ export interface Comparison {
  * unless it has its usual value): names in github-action-benchmark.json and --compare.
  */
 export function rowLabel(s: ConfigFields): string {
-  const scope =
-    s.tcpLockScope === 'segment'
-      ? ' (segment lock)'
-      : s.mode === 'clp' && s.clp === 'thread-per-connection'
-        ? ' thread-per-connection'
-        : '';
+  const scope = otherLock(s)
+    ? ` (${lockDesignOf(s)} lock)`
+    : s.mode === 'clp' && s.clp === 'thread-per-connection'
+      ? ' thread-per-connection'
+      : '';
   const dispatch = s.dispatch !== undefined ? ` ${s.dispatch}` : '';
   const conns = s.connections === 1 ? '' : ` ${s.connections} conns`;
   const size = s.packetSize === 4096 ? '' : s.packetSize === 0 ? ' mix' : ` ${s.packetSize} B`;

@@ -5,7 +5,7 @@
 // policies side by side; for a gateway run, each dispatch policy's speedup and balance. Generated
 // from the summary, so it says only what the figures say.
 
-import type { SummaryRow } from './rows.js';
+import { type SummaryRow, lockDesignOf, otherLock } from './rows.js';
 
 /** The rows a stack's sentence reads: PLP (state lock) and CLP processor-per-connection, not the gateways. */
 function parallelRows(summary: readonly SummaryRow[], stack: string, crypto: string): SummaryRow[] {
@@ -15,7 +15,7 @@ function parallelRows(summary: readonly SummaryRow[], stack: string, crypto: str
       s.crypto === crypto &&
       s.dispatch === undefined &&
       s.clp !== 'thread-per-connection' &&
-      (s.mode === 'clp' || (s.mode === 'plp' && s.tcpLockScope !== 'segment')),
+      (s.mode === 'clp' || (s.mode === 'plp' && !otherLock(s))),
   );
 }
 
@@ -137,20 +137,46 @@ export function findings(summary: readonly SummaryRow[]): string[] {
   return [...out, ...lockScopeFindings(summary), ...connectionFindings(summary), ...gatewayFindings(summary)];
 }
 
-/** Both TCP lock scopes measured: PLP's speedup under each, at the most workers. */
+const LOCK_WORDS: Record<string, string> = {
+  state: "the paper's mutex over TCP's state",
+  segment: "the mutex over all of TCP's work on a segment",
+  ticket: 'the fair ticket lock over the state',
+};
+
+/**
+ * More than one lock design measured (--lock): PLP's speedup under each at the most workers, with
+ * how often its lock was found held, and which design comes closest to CLP's speedup there.
+ */
 function lockScopeFindings(summary: readonly SummaryRow[]): string[] {
   const out: string[] = [];
   const plp = summary.filter((s) => s.mode === 'plp' && s.dispatch === undefined && s.speedup !== null && s.workers > 1);
   for (const key of new Set(plp.map((s) => `${s.stack}|${s.side}|${s.crypto}`))) {
     const rows = plp.filter((s) => `${s.stack}|${s.side}|${s.crypto}` === key);
     const most = Math.max(...rows.map((s) => s.workers));
-    const state = rows.find((s) => s.workers === most && s.tcpLockScope !== 'segment');
-    const segment = rows.find((s) => s.workers === most && s.tcpLockScope === 'segment');
-    if (state === undefined || segment === undefined) continue;
-    out.push(
-      `**${state.stack}** ${SIDE_WORD[state.side]}, PLP at ${most} workers: speedup ${speedupText(state)} with the lock over TCP's ` +
-        `state, ${speedupText(segment)} with it over all of TCP's work on a segment.`,
+    const designs = rows.filter((s) => s.workers === most);
+    if (designs.length < 2) continue;
+    const described = designs.map((s) => {
+      const design = lockDesignOf(s) ?? 'state';
+      const contended =
+        s.lockContendedShare !== undefined ? `, ${Math.round(s.lockContendedShare * 100)}% of acquisitions found it held` : '';
+      return `${speedupText(s)} with ${LOCK_WORDS[design] ?? `the ${design} lock`}${contended}`;
+    });
+    const first = designs[0]!;
+    const clp = summary.find(
+      (s) =>
+        s.mode === 'clp' &&
+        s.clp !== 'thread-per-connection' &&
+        s.stack === first.stack &&
+        s.side === first.side &&
+        s.crypto === first.crypto &&
+        s.workers === most &&
+        s.speedup !== null,
     );
+    const best = [...designs].sort((a, b) => b.speedup! - a.speedup!)[0]!;
+    const share = clp !== undefined ? Math.round((best.speedup! / clp.speedup!) * 100) : 0;
+    const closest =
+      clp !== undefined ? `; closest to CLP's ${times(clp.speedup!)}: ${lockDesignOf(best) ?? 'state'} (${share}% of it)` : '';
+    out.push(`**${first.stack}** ${SIDE_WORD[first.side]}, PLP at ${most} workers: speedup ${described.join('; ')}${closest}.`);
   }
   return out;
 }

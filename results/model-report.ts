@@ -14,7 +14,7 @@ import {
   shiehLaiThroughput,
   uslPredict,
 } from './models.js';
-import { type CrashPhase, type CrashReport, type RunRow, type SummaryRow, round } from './rows.js';
+import { type CrashPhase, type CrashReport, type RunRow, type SummaryRow, lockDesignOf, otherLock, round } from './rows.js';
 import { table, withInterval } from './markdown.js';
 import { isIpsecSpec, isScreenSpec } from '../stacks/spec.js';
 
@@ -41,7 +41,7 @@ function curves(summary: readonly SummaryRow[]): SummaryRow[][] {
 const usesCrypto = (stack: string): boolean => !isScreenSpec(stack);
 
 function curveLabel(s: SummaryRow): string {
-  const how = s.dispatch ?? `${s.mode}${s.tcpLockScope === 'segment' ? ' (segment lock)' : ''}`;
+  const how = s.dispatch ?? `${s.mode}${otherLock(s) ? ` (${lockDesignOf(s)} lock)` : ''}`;
   return (
     `${s.stack} ${s.side}${s.packetSize > 0 && s.dispatch !== undefined ? ` ${s.packetSize} B` : ''} ` +
     `${how}${usesCrypto(s.stack) ? ` [${s.crypto}]` : ''}`

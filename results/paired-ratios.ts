@@ -5,7 +5,7 @@
 
 import { cryptoPrimitives, dominantPrimitive } from '../stacks/spec.js';
 import { type RatioEstimate, type RatioMethod, clusteredPairedRatio, halfWidthPercent, ratioOfRatios, runsForTarget } from './paired.js';
-import { type ConfigFields, type SummaryRow, configKey, round } from './rows.js';
+import { type ConfigFields, type SummaryRow, configKey, lockDesignOf, otherLock, round } from './rows.js';
 
 /** One configuration's (or primitive's) Mbit/s in each round of its group; null where it was not measured. */
 export interface SliceSeries {
@@ -81,12 +81,11 @@ export function pairedFromSeries(a: SliceSeries, b: SliceSeries, runOfRound: rea
 }
 
 function describe(c: ConfigFields): string {
-  const how =
-    c.mode === 'plp' && c.tcpLockScope === 'segment'
-      ? 'plp/segment'
-      : c.mode === 'clp' && c.clp === 'thread-per-connection'
-        ? 'clp/thread-per-connection'
-        : c.mode;
+  const how = otherLock(c)
+    ? `plp/${lockDesignOf(c)}`
+    : c.mode === 'clp' && c.clp === 'thread-per-connection'
+      ? 'clp/thread-per-connection'
+      : c.mode;
   const loss = c.loss === undefined ? '' : ` ${+(c.loss * 100).toFixed(3)}% loss`;
   const workers = c.mode === 'single' ? '' : ` ×${c.workers}`;
   return `${c.stack} ${c.side} ${how}${workers}${c.mode === 'clp' ? ` ${c.connections} conns` : ''}${loss}`;
@@ -134,8 +133,8 @@ function groupRatios(group: SliceGroup): Estimated[] {
           o.config!.loss === c.loss,
       );
       if (clp !== undefined) add('plp-clp', `${describe(c)} ÷ ${describe(clp.config!)}`, clp, s);
-      if (c.tcpLockScope === 'segment')
-        add('lock-scope', `${describe(c)} ÷ state lock`, byKey.get(configKey({ ...c, tcpLockScope: 'state' })), s);
+      if (otherLock(c))
+        add('lock-scope', `${describe(c)} ÷ state lock`, byKey.get(configKey({ ...c, tcpLockScope: 'state', lockDesign: 'state' })), s);
     }
     if (c.mode === 'clp' && c.clp === 'thread-per-connection') {
       // Fig. 11: the two policies at the same connection count (processor-per-connection on the most workers).

@@ -1,7 +1,7 @@
 // Cell formatting and section layout the report's section families share: numbers, mode labels, a
 // speedup cell, a titled section.
 
-import { type SummaryRow } from './rows.js';
+import { type SummaryRow, lockDesignOf, otherLock } from './rows.js';
 import { withInterval } from './markdown.js';
 
 export function fmt(x: number | null, digits = 1): string {
@@ -14,7 +14,7 @@ export function fmt(x: number | null, digits = 1): string {
 export function baseModeLabel(s: SummaryRow): string {
   if (s.dispatch !== undefined) return s.dispatch;
   if (s.mode === 'clp' && s.clp === 'thread-per-connection') return 'clp (thread-per-connection)';
-  return s.tcpLockScope === 'segment' ? 'plp (segment lock)' : s.mode;
+  return otherLock(s) ? `plp (${lockDesignOf(s)} lock)` : s.mode;
 }
 
 /** The mode, and the wire's loss when one was asked. */

@@ -2,7 +2,7 @@
 // the lock's Amdahl bound, and CLP against connections (the paper's Fig. 11).
 
 import { MIN_RTO_MS } from '../stacks/layers/tcp/timers.js';
-import { type MemoryUse, type RunRow, type SummaryRow, configKey } from './rows.js';
+import { type MemoryUse, type RunRow, type SummaryRow, configKey, lockDesignOf, otherLock } from './rows.js';
 import { table } from './markdown.js';
 import type { ReportMeta } from './schema.js';
 import { fmt, baseModeLabel, modeLabel, lossLabel, speedupCell, percent, section } from './report-format.js';
@@ -86,20 +86,23 @@ export function parallelTables(summary: readonly SummaryRow[]): string {
     for (const side of ['send', 'recv'] as const) {
       const rows = parallel.filter((s) => s.crypto === crypto && s.side === side);
       if (rows.length === 0) continue;
-      const hasSegment = rows.some((r) => r.tcpLockScope === 'segment');
+      // PLP under the paper's state lock, then each other lock design measured, in columns of their own.
+      const designs = [...new Set(rows.filter(otherLock).map((r) => lockDesignOf(r)!))];
       const body: string[][] = [];
       for (const stack of [...new Set(rows.map((r) => r.stack))]) {
         const workers = [...new Set(rows.filter((r) => r.stack === stack).map((r) => r.workers))].sort((a, b) => a - b);
         for (const w of workers) {
-          const plp = rows.find((r) => r.stack === stack && r.mode === 'plp' && r.tcpLockScope !== 'segment' && r.workers === w);
-          const segment = rows.find((r) => r.stack === stack && r.mode === 'plp' && r.tcpLockScope === 'segment' && r.workers === w);
+          const plp = rows.find((r) => r.stack === stack && r.mode === 'plp' && !otherLock(r) && r.workers === w);
+          const others = designs.map((d) =>
+            rows.find((r) => r.stack === stack && r.workers === w && otherLock(r) && lockDesignOf(r) === d),
+          );
           const clp = rows.find((r) => r.stack === stack && r.mode === 'clp' && r.workers === w);
           body.push([
             stack,
-            `${w}${(plp ?? clp ?? segment)?.oversubscribed ? '*' : ''}`,
+            `${w}${(plp ?? clp ?? others.find((o) => o !== undefined))?.oversubscribed ? '*' : ''}`,
             plp ? fmt(plp.meanMbps) : '—',
             w === 1 && plp ? '1' : speedupCell(plp),
-            ...(hasSegment ? [segment ? fmt(segment.meanMbps) : '—', w === 1 && segment ? '1' : speedupCell(segment)] : []),
+            ...others.flatMap((o) => [o ? fmt(o.meanMbps) : '—', w === 1 && o ? '1' : speedupCell(o)]),
             clp ? fmt(clp.meanMbps) : '—',
             w === 1 && clp ? '1' : speedupCell(clp),
             String(w),
@@ -114,13 +117,13 @@ export function parallelTables(summary: readonly SummaryRow[]): string {
               'workers',
               'PLP Mbit/s',
               'PLP speedup',
-              ...(hasSegment ? ['PLP segment-lock Mbit/s', 'PLP segment-lock speedup'] : []),
+              ...designs.flatMap((d) => [`PLP ${d}-lock Mbit/s`, `PLP ${d}-lock speedup`]),
               'CLP Mbit/s',
               'CLP speedup',
               'ideal',
             ],
             body,
-            ['l', 'r', 'r', 'r', ...(hasSegment ? (['r', 'r'] as const) : []), 'r', 'r', 'r'],
+            ['l', 'r', 'r', 'r', ...designs.flatMap(() => ['r', 'r'] as const), 'r', 'r', 'r'],
           ),
       );
     }
@@ -141,7 +144,7 @@ export function amdahlTable(summary: readonly SummaryRow[]): string {
     return [
       s.stack,
       s.side,
-      `${s.crypto}${s.tcpLockScope === 'segment' ? ', segment lock' : ''}`,
+      `${s.crypto}${otherLock(s) ? `, ${lockDesignOf(s)} lock` : ''}`,
       percent(f),
       f > 0 ? (1 / f).toFixed(0) : '∞',
       bound(2),
@@ -166,7 +169,7 @@ export function lockTable(summary: readonly SummaryRow[]): string {
       s.stack,
       s.side,
       String(s.workers),
-      `${s.crypto}${s.tcpLockScope === 'segment' ? ', segment lock' : ''}`,
+      `${s.crypto}${otherLock(s) ? `, ${lockDesignOf(s)} lock` : ''}`,
       percent(s.lockHeldFraction!),
       percent(s.lockContendedShare!),
       percent(s.lockWaitFraction!),

@@ -16,6 +16,8 @@ export interface ConfigFields {
   crypto: string;
   /** PLP only: what TCP's lock covers (state or segment). */
   tcpLockScope?: string;
+  /** PLP only: the lock design (state, segment, ticket; --lock). Files from before it have tcpLockScope alone. */
+  lockDesign?: string;
   /** Gateway stacks (packet screen): the dispatch policy, e.g. flat-hash(checksum), rr/session, shared. */
   dispatch?: string;
   /** CLP: thread-per-connection or processor-per-connection. */
@@ -252,13 +254,24 @@ function transmissionSummary(group: readonly Partial<RunDetail>[]): Partial<Summ
 }
 
 /** The rows measured on a perfect wire (no loss asked, or 0): the lossy ones have a table of their own. */
+/** A PLP row's lock design (a file from before --lock names only the scope, which was the design); undefined for other modes. */
+export function lockDesignOf(r: Pick<ConfigFields, 'lockDesign' | 'tcpLockScope'>): string | undefined {
+  return r.lockDesign ?? r.tcpLockScope;
+}
+
+/** Whether a row is PLP under a lock design other than the paper's (state). */
+export function otherLock(r: Pick<ConfigFields, 'mode' | 'lockDesign' | 'tcpLockScope'>): boolean {
+  return r.mode === 'plp' && (lockDesignOf(r) ?? 'state') !== 'state';
+}
+
 export function perfectWire<T extends ConfigFields>(rows: readonly T[]): T[] {
   return rows.filter((r) => !(r.loss !== undefined && r.loss > 0));
 }
 
 /** Identifies a configuration across runs and files (what --compare matches rows by). */
 export function configKey(r: ConfigFields): string {
-  const key = [r.stack, r.side, r.mode, r.workers, r.connections, r.packetSize, r.crypto, r.tcpLockScope ?? ''].join('|');
+  // The lock design takes the place of the scope: state and segment keep the keys they always had.
+  const key = [r.stack, r.side, r.mode, r.workers, r.connections, r.packetSize, r.crypto, r.lockDesign ?? r.tcpLockScope ?? ''].join('|');
   // Processor-per-connection (the default) keeps the key it always had.
   const policy = r.mode === 'clp' && r.clp === 'thread-per-connection' ? '|thread-per-connection' : '';
   // A lossy wire's configurations carry their loss; the rest keep the key they always had.
@@ -324,6 +337,7 @@ export function summarizeRuns(rows: readonly (RunRow & Partial<RunDetail>)[]): S
       packetSize: first.packetSize,
       crypto: first.crypto,
       ...(first.tcpLockScope !== undefined ? { tcpLockScope: first.tcpLockScope } : {}),
+      ...(first.lockDesign !== undefined ? { lockDesign: first.lockDesign } : {}),
       ...(first.dispatch !== undefined ? { dispatch: first.dispatch } : {}),
       ...(first.clp !== undefined ? { clp: first.clp } : {}),
       ...(first.loss !== undefined ? { loss: first.loss } : {}),

@@ -68,6 +68,8 @@ export interface PlannedConfiguration {
   connections: number;
   clp?: string;
   tcpLockScope?: string;
+  /** PLP: the lock design (--lock). */
+  lockDesign?: string;
   /** Gateway stacks: how packets reach the workers. */
   dispatch?: { policy: string; unit: string; hashField: string };
   loss?: number;

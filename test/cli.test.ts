@@ -75,6 +75,8 @@ const BAD: [string[], RegExp][] = [
     /--clp 'thread-per-packet' is not a policy: allowed are thread-per-connection, processor-per-connection/,
   ],
   [['--tcp-lock-scope', 'global'], /--tcp-lock-scope 'global' is not a scope: allowed are state, segment/],
+  [['--lock', 'mcs'], /--lock 'mcs' is not a lock design: allowed are state, segment, ticket/],
+  [['--lock', 'ticket', '--tcp-lock-scope', 'segment'], /--lock and --tcp-lock-scope name the same thing: give one/],
   [['--mode', 'plp', '--connections', '12'], /plp runs one connection/],
   [['--mode', 'clp', '--workers', '4', '--connections', '2'], /--workers 4 exceeds --connections 2/],
   [['--threshold', '5%'], /--threshold needs --compare/],
@@ -366,7 +368,8 @@ test("a flag's declared default is the value it takes when absent (one declarati
   const gatewayFlags = new Set(['--dispatch', '--dispatch-unit', '--hash-field']);
   const given = (flags: [string, FlagSpec][]) => flags.flatMap(([flag, f]) => [flag, f.default!]);
   // Every other flag at its declared default, given explicitly, makes the same configuration as none.
-  const plain = parsed.filter(([flag]) => !gatewayFlags.has(flag) && flag !== '--threshold');
+  // (--tcp-lock-scope is --lock's older name: the two are not given together.)
+  const plain = parsed.filter(([flag]) => !gatewayFlags.has(flag) && flag !== '--threshold' && flag !== '--tcp-lock-scope');
   assert.equal(parseOptions(given(plain), 2), parseOptions([], 2));
   const compare = ['--compare', 'bench/baseline.json'];
   assert.equal(parseOptions([...compare, '--threshold', FLAGS['--threshold'].default], 2), parseOptions(compare, 2));
@@ -765,15 +768,16 @@ test('CLP --verify with 2 workers over 4 connections; the summary carries speedu
   assert.match(fs.readFileSync(path.join(out, 'report.md'), 'utf8'), /## PLP and CLP/);
 });
 
-test('--tcp-lock-scope state,segment measures PLP both ways in one run, each with its own speedup', () => {
+test('--lock state,segment,ticket measures PLP under each design in one run, each with its own speedup', () => {
+  assert.equal(parseOptions(['--tcp-lock-scope', 'segment'], 2), parseOptions(['--lock', 'segment'], 2), 'the old name means the same');
   const out = path.join(dir, 'scopes');
   const r = run([
     '--mode',
     'plp',
     '--workers',
     '1,2',
-    '--tcp-lock-scope',
-    'state,segment',
+    '--lock',
+    'state,segment,ticket',
     '--stacks',
     'tcp/ip/fddi',
     '--side',
@@ -790,15 +794,23 @@ test('--tcp-lock-scope state,segment measures PLP both ways in one run, each wit
   ]);
   assert.is(r.status, 0, r.stderr);
   const json = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
-  assert.equal(json.summary.map((s: { tcpLockScope: string; workers: number }) => `${s.tcpLockScope}×${s.workers}`).sort(), [
-    'segment×1',
-    'segment×2',
-    'state×1',
-    'state×2',
+  const names = json.summary.map(
+    (s: { lockDesign: string; tcpLockScope: string; workers: number }) => `${s.lockDesign}/${s.tcpLockScope}×${s.workers}`,
+  );
+  assert.equal(names.sort(), [
+    'segment/segment×1',
+    'segment/segment×2',
+    'state/state×1',
+    'state/state×2',
+    'ticket/state×1',
+    'ticket/state×2',
   ]);
   for (const s of json.summary) assert.ok(s.workers === 1 ? s.speedup === 1 : s.speedup > 0);
-  for (const row of json.runs) assert.ok(row.lock.acquisitions > 0 && ['state', 'segment'].includes(row.tcpLockScope));
-  assert.match(fs.readFileSync(path.join(out, 'report.md'), 'utf8'), /PLP segment-lock speedup/);
+  for (const row of json.runs) assert.ok(row.lock.acquisitions > 0 && ['state', 'segment', 'ticket'].includes(row.lockDesign));
+  const report = fs.readFileSync(path.join(out, 'report.md'), 'utf8');
+  assert.match(report, /PLP segment-lock speedup/);
+  assert.match(report, /PLP ticket-lock speedup/);
+  assert.match(report, /PLP at 2 workers: speedup .* with the fair ticket lock over the state/);
 });
 
 for (const [signal, exitCode, mode, what] of [

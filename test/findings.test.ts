@@ -115,19 +115,25 @@ test(
   },
 );
 
-test('a lock-scope sweep says both scopes; a gateway run each dispatch policy with its balance', () => {
-  const scopes = [
+test('a lock sweep says each design with its contention and the one closest to CLP; a gateway run each dispatch policy', () => {
+  // An old file names the scope alone (tcpLockScope: segment); a new one the design (lockDesign).
+  const designs = [
     row('plp', 'recv', 1),
-    row('plp', 'recv', 2, { speedup: 1.3, speedupLow: 1.2, speedupHigh: 1.4 }),
+    row('plp', 'recv', 2, { speedup: 1.3, speedupLow: 1.2, speedupHigh: 1.4, lockContendedShare: 0.31 }),
     row('plp', 'recv', 1, { tcpLockScope: 'segment' }),
     row('plp', 'recv', 2, { tcpLockScope: 'segment', speedup: 1.1, speedupLow: 1.0, speedupHigh: 1.2 }),
+    row('plp', 'recv', 1, { lockDesign: 'ticket' }),
+    row('plp', 'recv', 2, { lockDesign: 'ticket', speedup: 1.4, speedupLow: 1.3, speedupHigh: 1.5, lockContendedShare: 0.2 }),
+    row('clp', 'recv', 1),
+    row('clp', 'recv', 2, { speedup: 1.9, speedupLow: 1.8, speedupHigh: 2.0 }),
   ];
   assert.ok(
-    findings(scopes).includes(
-      "**tcp/ip/fddi** receiving, PLP at 2 workers: speedup 1.30× (1.20–1.40) with the lock over TCP's state, 1.10× (1.00–1.20) " +
-        "with it over all of TCP's work on a segment.",
+    findings(designs).includes(
+      "**tcp/ip/fddi** receiving, PLP at 2 workers: speedup 1.30× (1.20–1.40) with the paper's mutex over TCP's state, 31% of " +
+        "acquisitions found it held; 1.10× (1.00–1.20) with the mutex over all of TCP's work on a segment; 1.40× (1.30–1.50) with " +
+        "the fair ticket lock over the state, 20% of acquisitions found it held; closest to CLP's 1.90×: ticket (74% of it).",
     ),
-    findings(scopes).join('\n'),
+    findings(designs).join('\n'),
   );
   const screen = (dispatch: string, workers: number, speedup: number, loadMaxMean: number) =>
     row('plp', 'recv', workers, {
