@@ -232,14 +232,17 @@ export function copyBytes(dst: Uint8Array, dstOffset: number, src: Uint8Array, s
     for (; done < lead; done++) dst[dstOffset + done] = src[srcOffset + done]!;
     const count = (length - lead) >>> 2;
     const skew = (sAbs + lead) & 3;
-    if (skew === 0) copyWords(wordView(dst), (dAbs + lead) >>> 2, wordView(src), (sAbs + lead) >>> 2, count);
-    else copySkewedWords(wordView(dst), (dAbs + lead) >>> 2, wordView(src), (sAbs + lead) >>> 2, count, skew);
+    if (skew === 0) copyWords(int32View(dst), (dAbs + lead) >>> 2, int32View(src), (sAbs + lead) >>> 2, count);
+    else copySkewedWords(int32View(dst), (dAbs + lead) >>> 2, int32View(src), (sAbs + lead) >>> 2, count, skew);
     done += count * 4;
   }
   for (; done < length; done++) dst[dstOffset + done] = src[srcOffset + done]!;
 }
 
-function copyWords(dw: Uint32Array, di: number, sw: Uint32Array, si: number, count: number): void {
+// The copy loops read signed words and shift with `>>`, so every value they make is a small
+// integer: code not yet optimized (a path taken rarely) boxes any number beyond 2^31 in a heap
+// object, and a rare copy of 4 KB would then allocate 16 KB.
+function copyWords(dw: Int32Array, di: number, sw: Int32Array, si: number, count: number): void {
   for (let i = 0; i < count; i++) dw[di + i] = sw[si + i]!;
 }
 
@@ -248,13 +251,14 @@ function copyWords(dw: Uint32Array, di: number, sw: Uint32Array, si: number, cou
  * (little-endian). The last word read, si + count, holds source bytes still to copy, so no read
  * leaves the source range.
  */
-function copySkewedWords(dw: Uint32Array, di: number, sw: Uint32Array, si: number, count: number, skew: number): void {
+function copySkewedWords(dw: Int32Array, di: number, sw: Int32Array, si: number, count: number, skew: number): void {
   const low = skew * 8;
   const high = 32 - low;
+  const lowBits = (1 << high) - 1; // what `>>` keeps of the earlier word, its sign bits masked off
   let previous = sw[si]!;
   for (let i = 0; i < count; i++) {
     const next = sw[si + i + 1]!;
-    dw[di + i] = (previous >>> low) | (next << high);
+    dw[di + i] = ((previous >> low) & lowBits) | (next << high);
     previous = next;
   }
 }
@@ -262,6 +266,7 @@ function copySkewedWords(dw: Uint32Array, di: number, sw: Uint32Array, si: numbe
 // One Uint32Array and one Uint8Array per ArrayBuffer, made on first use (set-up), so copies
 // allocate nothing after.
 const wordViews = new WeakMap<ArrayBufferLike, Uint32Array>();
+const int32Views = new WeakMap<ArrayBufferLike, Int32Array>();
 const byteViews = new WeakMap<ArrayBufferLike, Uint8Array>();
 
 /** A Uint8Array over the whole buffer behind `bytes` (cached: one per buffer). */
@@ -273,6 +278,16 @@ function wholeBytes(bytes: Uint8Array): Uint8Array {
     byteViews.set(bytes.buffer, whole);
   }
   return whole;
+}
+
+/** An Int32Array over the whole buffer behind `bytes` (cached: one per buffer), for copies. */
+function int32View(bytes: Uint8Array): Int32Array {
+  let words = int32Views.get(bytes.buffer);
+  if (words === undefined) {
+    words = new Int32Array(bytes.buffer, 0, bytes.buffer.byteLength >>> 2);
+    int32Views.set(bytes.buffer, words);
+  }
+  return words;
 }
 
 /** A Uint32Array over the whole buffer behind `bytes` (cached: one per buffer). */
