@@ -230,10 +230,14 @@ export function copyBytes(dst: Uint8Array, dstOffset: number, src: Uint8Array, s
   if (length >= 32 && (LITTLE_ENDIAN || ((dAbs ^ sAbs) & 3) === 0)) {
     const lead = (4 - (dAbs & 3)) & 3;
     for (; done < lead; done++) dst[dstOffset + done] = src[srcOffset + done]!;
-    const count = (length - lead) >>> 2;
     const skew = (sAbs + lead) & 3;
-    if (skew === 0) copyWords(int32View(dst), (dAbs + lead) >>> 2, int32View(src), (sAbs + lead) >>> 2, count);
-    else copySkewedWords(int32View(dst), (dAbs + lead) >>> 2, int32View(src), (sAbs + lead) >>> 2, count, skew);
+    const sw = int32View(src);
+    const si = (sAbs + lead) >>> 2;
+    // The skewed loop reads one word past the last it writes: only where the source's word view has
+    // it (a buffer whose length is not a multiple of 4 ends in bytes no word covers).
+    const count = skew === 0 ? (length - lead) >>> 2 : Math.max(0, Math.min((length - lead) >>> 2, sw.length - si - 1));
+    if (skew === 0) copyWords(int32View(dst), (dAbs + lead) >>> 2, sw, si, count);
+    else copySkewedWords(int32View(dst), (dAbs + lead) >>> 2, sw, si, count, skew);
     done += count * 4;
   }
   for (; done < length; done++) dst[dstOffset + done] = src[srcOffset + done]!;

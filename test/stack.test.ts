@@ -279,6 +279,15 @@ test('copyBytes: between buffers at any alignment, and within one buffer (overla
     assert.ok(Buffer.from(dst.subarray(dstAt, dstAt + length)).equals(Buffer.from(reference.subarray(srcAt, srcAt + length))));
     assert.is(dst[dstAt + length], 0, 'nothing written past the end');
   }
+  // A source that ends a buffer whose length is not a multiple of 4 (a socket's chunk): its last
+  // bytes lie beyond every whole word, and the copy still takes them.
+  for (let skew = 1; skew < 4; skew++) {
+    const tail = new Uint8Array(new ArrayBuffer(4 * 100 + 3));
+    tail.set(reference.subarray(0, tail.length));
+    const dst = new Uint8Array(512);
+    copyBytes(dst, 0, tail, skew, tail.length - skew);
+    assert.ok(Buffer.from(dst.subarray(0, tail.length - skew)).equals(Buffer.from(tail.subarray(skew))), `tail skew ${skew}`);
+  }
   // Two ranges of one SharedArrayBuffer at every offset mod 8 (a message slot and a ring of the PLP block).
   for (let skew = 0; skew < 8; skew++) {
     const shared = new Uint8Array(new SharedArrayBuffer(16384));
