@@ -16,11 +16,13 @@ import { MAX_BATCH } from '../parallel/shared-run.js';
 import { NO_LOCK } from '../stacks/layer.js';
 import { type CommandSpec, type FlagSpec, OptionError, flagReader, startCommand } from './args.js';
 import { isGatewaySpec, isTcpSpec } from '../stacks/spec.js';
-import { someOf, wholeNumber } from './flag-parsers.js';
+import { wholeNumber } from './flag-parsers.js';
+import { FLAGS as XKBENCH_FLAGS } from './flags.js';
 import { EXIT } from './exit-codes.js';
 import { stacksOption } from './stack-flag.js';
 import { Prng } from '../drivers/prng.js';
 import { pairedRatio } from '../results/paired.js';
+import { median } from '../results/stats.js';
 import { table, withInterval } from '../results/markdown.js';
 
 /** --stacks: specs with TCP (PLP's shared connection is TCP's). */
@@ -50,14 +52,7 @@ const FLAGS = {
     parsed: true,
     parse: tcpStacks,
   },
-  '--side': {
-    group: 'What to measure',
-    value: 'S',
-    help: 'send, recv, or send,recv',
-    default: 'send,recv',
-    parsed: true,
-    parse: someOf(['send', 'recv'] as const, 'side'),
-  },
+  '--side': { ...XKBENCH_FLAGS['--side'], group: 'What to measure' },
   '--rounds': {
     group: 'What to measure',
     value: 'N',
@@ -119,19 +114,13 @@ function probe(spec: string, side: Side, build: Build, packets: number): number 
   return best;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
 /** The items as a table: each build against the one before it, paired round by round (90% intervals). */
 function costTable(spec: string, side: string, ns: Map<Build, number[]>, rounds: number): string {
-  const single = median(ns.get('single')!);
+  const single = median(ns.get('single')!)!;
   const rows = [['single (one owner)', single.toFixed(0), '', '']];
   for (const [build, base, what] of ITEMS) {
     const r = pairedRatio(ns.get(base)!, ns.get(build)!);
-    const baseNs = median(ns.get(base)!);
+    const baseNs = median(ns.get(base)!)!;
     rows.push([
       `+ ${what}`,
       `${baseNs * (r.ratio - 1) >= 0 ? '+' : ''}${(baseNs * (r.ratio - 1)).toFixed(0)}`,

@@ -82,7 +82,11 @@ export abstract class SampledLock implements Lock {
   /** Acquisitions until the next timed hold, contended acquisitions until the next timed wait. */
   private readonly countdown = Int32Array.of(HOLD_SAMPLE, WAIT_SAMPLE);
 
-  constructor() {
+  /** The design's words, a cache line of their own in shared memory. */
+  protected readonly words: Int32Array;
+
+  constructor(buffer: SharedArrayBuffer, byteOffset: number, words: number) {
+    this.words = new Int32Array(buffer, byteOffset, words);
     compileClock();
   }
 
@@ -134,19 +138,17 @@ export abstract class SampledLock implements Lock {
 /** Drepper's mutex 2 on one word: fast when uncontended, but not fair (whoever comes first after a release wins). */
 export class AtomicsMutex extends SampledLock {
   static readonly BYTES = 4;
-  private readonly word: Int32Array;
 
   constructor(buffer: SharedArrayBuffer, byteOffset = 0) {
-    super();
-    this.word = new Int32Array(buffer, byteOffset, 1);
+    super(buffer, byteOffset, 1);
   }
 
   protected tryAcquire(): boolean {
-    return Atomics.compareExchange(this.word, 0, FREE, HELD) === FREE;
+    return Atomics.compareExchange(this.words, 0, FREE, HELD) === FREE;
   }
 
   protected acquireSlow(): void {
-    const word = this.word;
+    const word = this.words;
     for (let i = 0; i < SPINS; i++) {
       if (Atomics.load(word, 0) === FREE && Atomics.compareExchange(word, 0, FREE, HELD) === FREE) return;
     }
@@ -158,9 +160,9 @@ export class AtomicsMutex extends SampledLock {
   }
 
   protected releaseWord(): void {
-    if (Atomics.sub(this.word, 0, 1) !== HELD) {
-      Atomics.store(this.word, 0, FREE);
-      Atomics.notify(this.word, 0, 1);
+    if (Atomics.sub(this.words, 0, 1) !== HELD) {
+      Atomics.store(this.words, 0, FREE);
+      Atomics.notify(this.words, 0, 1);
     }
   }
 }

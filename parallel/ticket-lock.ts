@@ -14,11 +14,9 @@ const SLEEPERS = 2;
 
 export class TicketLock extends SampledLock {
   static readonly BYTES = 12;
-  private readonly words: Int32Array;
 
   constructor(buffer: SharedArrayBuffer, byteOffset = 0) {
-    super();
-    this.words = new Int32Array(buffer, byteOffset, 3);
+    super(buffer, byteOffset, 3);
   }
 
   /** Takes a ticket only when it would be served at once: no one holds the lock or waits for it. */

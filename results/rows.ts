@@ -3,7 +3,7 @@
 
 import type { RunCpu } from '../parallel/thread-cpu.js';
 import { speedupOf } from './speedup.js';
-import { mean, summarize } from './stats.js';
+import { mean, median, summarize } from './stats.js';
 
 /** What identifies a configuration: the runs of one are summarized together. */
 export interface ConfigFields {
@@ -399,13 +399,6 @@ function cpuSummary(
     out.costRatio = round(one.cost / mine.cost);
   }
   return out;
-}
-
-function median(values: readonly number[]): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** Rounds to 4 significant decimals for files people read; keeps small values meaningful. */

@@ -2,9 +2,7 @@
 // The sum is byte-order independent (RFC 1071 §2B), so aligned data is summed 32 bits at a time
 // in the machine's order and swapped once at the end.
 
-import { wordView } from './message.js';
-
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+import { LITTLE_ENDIAN, wordView } from './message.js';
 
 /** Folds a non-negative sum (up to 2^53) to 16 bits with end-around carry. */
 export function fold(sum: number): number {

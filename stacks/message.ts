@@ -205,7 +205,8 @@ export class BufferPool {
   }
 }
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+/** The machine's byte order (typed arrays read words in it). */
+export const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
  * Copies bytes without allocating a view (TypedArray.set would need a subarray). Within one
@@ -252,8 +253,7 @@ function copyWords(dw: Int32Array, di: number, sw: Int32Array, si: number, count
 
 /**
  * `count` destination words from source bytes that start `skew` (1 to 3) bytes into word `si`
- * (little-endian). The last word read, si + count, holds source bytes still to copy, so no read
- * leaves the source range.
+ * (little-endian). It reads word si + count too: the caller's count leaves that word inside `sw`.
  */
 function copySkewedWords(dw: Int32Array, di: number, sw: Int32Array, si: number, count: number, skew: number): void {
   const low = skew * 8;
