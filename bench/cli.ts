@@ -21,7 +21,7 @@ import { gatewaySections } from '../results/report-gateway.js';
 import { latencyTables } from '../results/report-crypto.js';
 import { pairedTables } from '../results/report-comparisons.js';
 import { beneckeRows, scalingRows, shiehLaiRows } from '../results/model-report.js';
-import { RUN_COLUMNS, summarizeRuns } from '../results/rows.js';
+import { RUN_COLUMNS, lockDesignOf, otherLock, summarizeRuns } from '../results/rows.js';
 import { LEGACY_PROVIDER_FLAG, nodeHasSingleDes } from '../stacks/crypto/index.js';
 import type { Msg } from '../stacks/message.js';
 import { cryptoPrimitives } from '../stacks/spec.js';
@@ -289,7 +289,7 @@ async function measure(config: BenchConfig, captures: Captures | null, stop: Sto
       failed: (f) => {
         progress.clear();
         console.error(
-          `xkbench: ${f.stack} ${f.side} ${f.mode} ×${f.workers} [${f.crypto}] failed: ` +
+          `xkbench: ${f.stack} ${f.side} ${f.mode}${otherLock(f) ? `/${lockDesignOf(f)}` : ''} ×${f.workers} [${f.crypto}] failed: ` +
             `${f.error}${f.endedAfterMs !== undefined ? ` (ended ${f.endedAfterMs} ms later, pool replaced)` : ''}; ` +
             `its figures are missing, the other configurations go on`,
         );

@@ -262,7 +262,9 @@ export const FLAGS = {
     help:
       "plp: the lock over the connection's TCP state, comma-separated to compare: state (the paper's: a mutex over TCP's " +
       "state, checksums outside), segment (the mutex over all of TCP's work on a segment), ticket (a fair FIFO ticket lock " +
-      'over the state)',
+      "over the state), backlog (Linux's lock_sock: the state mutex, but a segment whose input finds it held is queued " +
+      'for the holder to run as it releases, instead of waiting), batch (backlog, with up to 8 queued segments run ' +
+      'under one acquisition: flat combining)',
     default: 'state',
     parsed: true,
   },

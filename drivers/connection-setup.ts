@@ -40,6 +40,7 @@ export function onShared(
       tcb: measured ? shared.measuredTcb : shared.peerTcb,
       ipIdent: measured ? shared.measuredIdent : shared.peerIdent,
       ahSequence: measured ? shared.measuredSequence : shared.peerSequence,
+      ...(measured && shared.backlog !== null ? { backlog: shared.backlog } : {}),
     },
     lock: measured ? shared.lock : shared.peerLock,
     tcpLockScope: scope ?? 'state',

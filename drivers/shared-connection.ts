@@ -4,7 +4,8 @@
 
 import { CounterBlock } from '../stacks/counter-block.js';
 import { DEFAULT_SLOT_BYTES, type PoolRegion } from '../stacks/message.js';
-import type { Lock } from '../stacks/layer.js';
+import type { Lock, OwnerLock } from '../stacks/layer.js';
+import { SegmentBacklog } from '../stacks/layers/tcp/backlog.js';
 import { TcpControlBlock } from '../stacks/layers/tcp/control-block.js';
 
 /**
@@ -56,6 +57,8 @@ export interface SharedConnection {
   /** Guards measuredTcb; peerLock guards peerTcb (used when the peer is shared too, under verify). */
   lock: Lock;
   peerLock: Lock;
+  /** The backlog designs: the measured end's backlog, whose owner is `lock`; null in the other designs. */
+  backlog: SegmentBacklog | null;
   /** Guards `reorder` and the committed position. */
   reorderLock: Lock;
   words: Int32Array;
@@ -75,7 +78,8 @@ const WORKER_MESSAGE_BYTES = WORKER_MESSAGES * DEFAULT_SLOT_BYTES;
 /** IP identification and AH sequence counters: one cache line each, as every thread advances them. */
 const COUNTER_STRIDE = CACHE_LINE;
 
-const MESSAGES_AT = align64(2 * TCB + 4 * COUNTER_STRIDE + WORDS * 4 + REORDER_SLOTS * REORDER_ENTRY * 4);
+const BACKLOG_AT = align64(2 * TCB + 4 * COUNTER_STRIDE + WORDS * 4 + REORDER_SLOTS * REORDER_ENTRY * 4);
+const MESSAGES_AT = BACKLOG_AT + SegmentBacklog.BYTES;
 
 /** Bytes of the shared block for a connection processed by `workers` threads. */
 export function sharedConnectionBytes(workers: number): number {
@@ -101,10 +105,23 @@ export function sharedConnection(
   offset: number,
   worker: number,
   makeLock: (buffer: SharedArrayBuffer, byteOffset: number) => Lock,
+  /**
+   * The backlog designs: the measured end's TCP queues input that finds its lock held (the lock
+   * must be an OwnerLock), and runs this many queued segments to an acquisition; 0: no backlog.
+   */
+  backlogBatch = 0,
 ): SharedConnection {
-  if (offset % 8 !== 0) throw new RangeError(`shared connection block at ${offset} is not 8-byte aligned`);
+  if (offset % 64 !== 0) throw new RangeError(`shared connection block at ${offset} is not on a 64-byte line`);
   const counters = offset + 2 * TCB;
   const wordsAt = wordsByteOffset(offset);
+  const lock = makeLock(buffer, measuredLockByteOffset(offset));
+  let backlog: SegmentBacklog | null = null;
+  if (backlogBatch > 0) {
+    if (!('tryLock' in lock)) throw new TypeError('the backlog design needs a lock that can be tried without waiting');
+    backlog = new SegmentBacklog(buffer, offset + BACKLOG_AT, lock as OwnerLock, backlogBatch);
+    // Before any run: the others use the backlog only after the leader reaches a run's start barrier.
+    if (worker === 0) backlog.reset();
+  }
   return {
     leader: worker === 0,
     worker,
@@ -114,7 +131,8 @@ export function sharedConnection(
     measuredSequence: new CounterBlock(buffer, counters + COUNTER_STRIDE),
     peerIdent: new CounterBlock(buffer, counters + 2 * COUNTER_STRIDE),
     peerSequence: new CounterBlock(buffer, counters + 3 * COUNTER_STRIDE),
-    lock: makeLock(buffer, measuredLockByteOffset(offset)),
+    lock,
+    backlog,
     peerLock: makeLock(buffer, wordsAt + 4 * SharedWord.peerLock),
     reorderLock: makeLock(buffer, wordsAt + 4 * SharedWord.reorderLock),
     words: new Int32Array(buffer, wordsAt, WORDS),

@@ -3,7 +3,7 @@
 // sleeper only when there may be one. Counts acquisitions and contention for the report, and
 // allocates nothing doing so, however contended (test/allocation.test.ts, the contended PLP path).
 
-import type { Lock } from '../stacks/layer.js';
+import type { OwnerLock } from '../stacks/layer.js';
 
 const FREE = 0;
 const HELD = 1;
@@ -76,7 +76,7 @@ function compileClock(): void {
  * so that counting makes no heap object. A design supplies the word protocol: tryAcquire (the
  * uncontended path), acquireSlow (after a failed try) and releaseWord.
  */
-export abstract class SampledLock implements Lock {
+export abstract class SampledLock implements OwnerLock {
   /** Counts, totals and clock readings, in one typed array: updating them makes no heap object. */
   private readonly tally = new Float64Array(7);
   /** Acquisitions until the next timed hold, contended acquisitions until the next timed wait. */
@@ -116,6 +116,24 @@ export abstract class SampledLock implements Lock {
       countdown[0] = HOLD_SAMPLE;
       readClock(t, HELD_SINCE);
     }
+  }
+
+  /**
+   * Takes the lock only if that needs no wait (the backlog design's input). A refusal counts as
+   * an acquisition that met contention and waited nothing: the caller queued its work instead.
+   */
+  tryLock(): boolean {
+    const t = this.tally;
+    t[ACQUISITIONS]!++;
+    if (!this.tryAcquire()) {
+      t[CONTENDED_ACQUISITIONS]!++;
+      return false;
+    }
+    if (--this.countdown[0]! === 0) {
+      this.countdown[0] = HOLD_SAMPLE;
+      readClock(t, HELD_SINCE);
+    }
+    return true;
   }
 
   release(): void {

@@ -33,7 +33,7 @@ import { CounterField } from './counters.js';
 import { type Dispatch, GATEWAY_SHARED_BYTES, ReplicatedSelector } from './dispatch.js';
 import { CrashBoard, type CrashPlan } from './crash.js';
 import { AtomicsMutex, type LockStats, type SampledLock } from './mutex.js';
-import { type LockDesign, makeLock } from './lock-designs.js';
+import { type LockDesign, backlogBatchOf, makeLock } from './lock-designs.js';
 import { CpuAccount, ThreadCpu, type ThreadCpuFigures } from './thread-cpu.js';
 import { Command, Mark, Phase, SharedRun, batchFor, sharedNow } from './shared-run.js';
 
@@ -285,12 +285,18 @@ function workerContext(task: WorkerTask): WorkerContext {
     abandon: () => shared.stopped,
   };
   if (task.mode === 'plp' && task.dispatch === undefined) {
-    context.connection = sharedConnection(task.buffer, SharedRun.extraOffset(task.workers), task.index, (buffer, at) => {
-      // The first is the measured connection's TCP lock, of the design asked for; the peer's and the reorder table's are mutexes.
-      const lock = context.lock === null ? makeLock(task.lockDesign, buffer, at) : new AtomicsMutex(buffer, at);
-      context.lock ??= lock;
-      return lock;
-    });
+    context.connection = sharedConnection(
+      task.buffer,
+      SharedRun.extraOffset(task.workers),
+      task.index,
+      (buffer, at) => {
+        // The first is the measured connection's TCP lock, of the design asked for; the peer's and the reorder table's are mutexes.
+        const lock = context.lock === null ? makeLock(task.lockDesign, buffer, at) : new AtomicsMutex(buffer, at);
+        context.lock ??= lock;
+        return lock;
+      },
+      backlogBatchOf(task.lockDesign),
+    );
   }
   if (task.crash !== undefined) {
     const at = SharedRun.extraOffset(task.workers) + GATEWAY_SHARED_BYTES;

@@ -141,6 +141,8 @@ const LOCK_WORDS: Record<string, string> = {
   state: "the paper's mutex over TCP's state",
   segment: "the mutex over all of TCP's work on a segment",
   ticket: 'the fair ticket lock over the state',
+  backlog: "Linux's backlog (input that finds the mutex held is queued for its holder)",
+  batch: 'the backlog run in batches (several queued segments to an acquisition)',
 };
 
 /**

@@ -16,7 +16,7 @@ export interface ConfigFields {
   crypto: string;
   /** PLP only: what TCP's lock covers (state or segment). */
   tcpLockScope?: string;
-  /** PLP only: the lock design (state, segment, ticket; --lock). Files from before it have tcpLockScope alone. */
+  /** PLP only: the lock design (state, segment, ticket, backlog, batch; --lock). Files from before it have tcpLockScope alone. */
   lockDesign?: string;
   /** Gateway stacks (packet screen): the dispatch policy, e.g. flat-hash(checksum), rr/session, shared. */
   dispatch?: string;

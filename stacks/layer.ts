@@ -79,6 +79,12 @@ export interface Lock {
   release(): void;
 }
 
+/** A lock that can be asked for without waiting (the backlog design's input queues its segment instead). */
+export interface OwnerLock extends Lock {
+  /** Takes the lock if it is free at once; answers whether it did. */
+  tryLock(): boolean;
+}
+
 export const NO_LOCK: Lock = {
   acquire() {},
   release() {},

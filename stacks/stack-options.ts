@@ -6,6 +6,7 @@ import type { CryptoProviderName } from './crypto/index.js';
 import type { DropCounters } from './drops.js';
 import type { Lock } from './layer.js';
 import type { TcpControlBlock } from './layers/tcp/control-block.js';
+import type { SegmentBacklog } from './layers/tcp/backlog.js';
 import type { BufferPool } from './message.js';
 import type { ReplayWindow } from './replay-window.js';
 import type { ScreenRule } from './screen-rules.js';
@@ -88,7 +89,15 @@ export interface StackOptions {
   /** What TCP's lock covers: its state only (default) or all its work on a segment. */
   tcpLockScope?: TcpLockScope;
   /** State blocks to use instead of private ones (shared memory under packet-level parallelism). */
-  state?: { tcb?: TcpControlBlock; ipIdent?: CounterBlock; ahSequence?: CounterBlock; saSequence?: CounterBlock; replay?: ReplayWindow };
+  state?: {
+    tcb?: TcpControlBlock;
+    ipIdent?: CounterBlock;
+    ahSequence?: CounterBlock;
+    saSequence?: CounterBlock;
+    replay?: ReplayWindow;
+    /** The backlog design: where TCP's input queues a segment that finds the lock held (its owner is `lock`). */
+    backlog?: SegmentBacklog;
+  };
   /** IPsec receive side: false computes ICVs but only counts mismatches (template replay). */
   enforceIcv?: boolean;
   /** Where TCP takes its own three messages from (beside a shared control block's ring, under PLP). */

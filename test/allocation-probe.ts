@@ -8,12 +8,13 @@ import { createWorkload } from '../drivers/workload.js';
 import type { Side } from '../drivers/workload-contract.js';
 import { MAX_BATCH } from '../parallel/shared-run.js';
 import { AtomicsMutex } from '../parallel/mutex.js';
+import { BATCH } from '../parallel/lock-designs.js';
 import { measuredLockByteOffset, sharedConnection, sharedConnectionBytes } from '../drivers/shared-connection.js';
 import { Worker } from 'node:worker_threads';
 
 const [spec, side, packetsText, mode, sizeText] = process.argv.slice(2);
 if (spec === undefined || side === undefined)
-  throw new Error('usage: allocation-probe SPEC SIDE PACKETS [single|plp|plp-contended|lossy] [SIZE]');
+  throw new Error('usage: allocation-probe SPEC SIDE PACKETS [single|plp|plp-contended|plp-backlog|plp-batch|lossy] [SIZE]');
 const packets = Number(packetsText);
 // plp: the path a PLP worker runs, on a shared connection with its Atomics lock (one worker here);
 // plp-contended: the same, with a second thread taking and releasing the lock all the while
@@ -21,20 +22,15 @@ const packets = Number(packetsText);
 // wait-timing paths.
 // lossy: a wire that loses, duplicates, reorders and corrupts 1% of frames each (TCP's recovery
 // paths, the fault link, the send side's scoreboard and the receive side's retransmitting source).
+// plp-backlog, plp-batch: plp-contended under those lock designs: segments that find the lock held
+// are queued and run by whoever releases it, one or BATCH to an acquisition (stacks/layers/tcp/backlog.ts).
 const lossy = mode === 'lossy';
-const contended = mode === 'plp-contended';
+const backlogBatch = mode === 'plp-backlog' ? 1 : mode === 'plp-batch' ? BATCH : 0;
+const contended = mode === 'plp-contended' || backlogBatch > 0;
 const sharedBuffer = new SharedArrayBuffer(sharedConnectionBytes(1));
-const shared = mode === 'plp' || contended ? sharedConnection(sharedBuffer, 0, 0, (buffer, at) => new AtomicsMutex(buffer, at)) : null;
+const shared =
+  mode === 'plp' || contended ? sharedConnection(sharedBuffer, 0, 0, (buffer, at) => new AtomicsMutex(buffer, at), backlogBatch) : null;
 const lock = shared !== null ? (shared.lock as AtomicsMutex) : null;
-// [stop, started, spin]: the contender runs from before the warm-up (its paths compiled there too) to the end.
-const contenderControl = new Int32Array(new SharedArrayBuffer(12));
-const contender = contended
-  ? new Worker(new URL('./fixtures/lock-contender.js', import.meta.url), {
-      workerData: { buffer: sharedBuffer, lockAt: measuredLockByteOffset(0), control: contenderControl },
-    })
-  : null;
-contender?.unref();
-while (contender !== null && Atomics.load(contenderControl, 1) === 0) Atomics.wait(contenderControl, 1, 0, 10);
 const collect = (globalThis as { gc?: () => void }).gc;
 if (collect === undefined) throw new Error('run with --expose-gc');
 const youngBytes = (): number => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')!.space_used_size;
@@ -52,6 +48,16 @@ const workload = createWorkload(
   },
   shared,
 );
+// [stop, started, spin]: the contender runs from the warm-up (its paths compiled there too) to the end; it
+// starts once the connection is open, as a PLP run's other workers join an open connection.
+const contenderControl = new Int32Array(new SharedArrayBuffer(12));
+const contender = contended
+  ? new Worker(new URL('./fixtures/lock-contender.js', import.meta.url), {
+      workerData: { buffer: sharedBuffer, lockAt: measuredLockByteOffset(0), control: contenderControl },
+    })
+  : null;
+contender?.unref();
+while (contender !== null && Atomics.load(contenderControl, 1) === 0) Atomics.wait(contenderControl, 1, 0, 10);
 // The harness drives the path in batches of at most MAX_BATCH packets (one call each), so the
 // probe does too: one call of 200 000 packets entered a loop compiled only on-stack, and now and
 // then ran part of it in unoptimized code that boxes numbers (1 MB, in about one run in twenty).

@@ -768,7 +768,7 @@ test('CLP --verify with 2 workers over 4 connections; the summary carries speedu
   assert.match(fs.readFileSync(path.join(out, 'report.md'), 'utf8'), /## PLP and CLP/);
 });
 
-test('--lock state,segment,ticket measures PLP under each design in one run, each with its own speedup', () => {
+test('--lock state,segment,ticket,backlog measures PLP under each design in one run, each with its own speedup', () => {
   assert.equal(parseOptions(['--tcp-lock-scope', 'segment'], 2), parseOptions(['--lock', 'segment'], 2), 'the old name means the same');
   const out = path.join(dir, 'scopes');
   const r = run([
@@ -777,7 +777,7 @@ test('--lock state,segment,ticket measures PLP under each design in one run, eac
     '--workers',
     '1,2',
     '--lock',
-    'state,segment,ticket',
+    'state,segment,ticket,backlog',
     '--stacks',
     'tcp/ip/fddi',
     '--side',
@@ -798,6 +798,8 @@ test('--lock state,segment,ticket measures PLP under each design in one run, eac
     (s: { lockDesign: string; tcpLockScope: string; workers: number }) => `${s.lockDesign}/${s.tcpLockScope}×${s.workers}`,
   );
   assert.equal(names.sort(), [
+    'backlog/state×1',
+    'backlog/state×2',
     'segment/segment×1',
     'segment/segment×2',
     'state/state×1',
@@ -806,10 +808,11 @@ test('--lock state,segment,ticket measures PLP under each design in one run, eac
     'ticket/state×2',
   ]);
   for (const s of json.summary) assert.ok(s.workers === 1 ? s.speedup === 1 : s.speedup > 0);
-  for (const row of json.runs) assert.ok(row.lock.acquisitions > 0 && ['state', 'segment', 'ticket'].includes(row.lockDesign));
+  for (const row of json.runs) assert.ok(row.lock.acquisitions > 0 && ['state', 'segment', 'ticket', 'backlog'].includes(row.lockDesign));
   const report = fs.readFileSync(path.join(out, 'report.md'), 'utf8');
   assert.match(report, /PLP segment-lock speedup/);
   assert.match(report, /PLP ticket-lock speedup/);
+  assert.match(report, /PLP backlog-lock speedup/);
   assert.match(report, /PLP at 2 workers: speedup .* with the fair ticket lock over the state/);
 });
 

@@ -27,6 +27,7 @@
 
 import { fold, internetChecksum, onesSum, pseudoHeaderSum } from '../../checksum.js';
 import { ControlOp, Layer, type LayerContext, type TransportEndpoints, type Lock, NO_LOCK, NO_TIME, SendStatus } from '../../layer.js';
+import type { SegmentBacklog } from './backlog.js';
 import type { LayerKind } from '../../layer-kind.js';
 import { BufferPool, DEFAULT_SLOT_BYTES, type Msg } from '../../message.js';
 import type { TcpLockScope } from '../../stack-options.js';
@@ -81,6 +82,9 @@ export interface TcpEndpoints extends TransportEndpoints {
 /** RFC 793's MSL is 2 minutes; Linux waits 60 s in TIME_WAIT, an MSL of 30 s. */
 export const DEFAULT_MSL_MS = 30_000;
 
+/** Input's actions that use the thread's one-segment state after the lock (a batch of input ends at one). */
+const ONE_AT_A_TIME = COPY_IN | SEND_RST;
+
 /** What deliverQueued did: delivered segments, and owes the peer a window update. */
 const DELIVERED = 1;
 const WINDOW_UPDATE = 2;
@@ -120,6 +124,13 @@ export class TcpLayer extends Layer {
   private readonly options: TcpOptions = { mss: 0, windowShift: -1, timestamps: false };
   /** State lock: ring copies are made outside it (see ReassData). */
   private readonly copyOutsideLock: boolean;
+  /** The backlog design: where input that finds the lock held queues its segment; null in every other design. */
+  private readonly backlog: SegmentBacklog | null;
+  /** This thread is running the backlog (an entry to the layer inside it leaves the rest to the loop). */
+  private draining = false;
+  /** The segments input ran on under one acquisition (backlog designs), and what it decided for each. */
+  private readonly batch: Msg[];
+  private readonly batchActions: Int32Array;
   /** Largest segment data we accept from above (min of the peer's MSS and our path). */
   private sendMss = 0;
   /** Largest segment data the path below carries: what we advertise as our MSS. */
@@ -130,9 +141,13 @@ export class TcpLayer extends Layer {
     private readonly ends: TcpEndpoints,
     tcb?: TcpControlBlock,
     messages?: BufferPool,
+    backlog?: SegmentBacklog,
   ) {
     super(ctx, TCP_DROPS);
     const wholeSegment = ends.lockScope === 'segment';
+    this.backlog = backlog ?? null;
+    if (backlog !== undefined && (wholeSegment || backlog.owner !== ctx.lock))
+      throw new RangeError('tcp: a backlog stands in for the state lock the layer is given');
     this.lock = ctx.lock;
     this.segmentLock = wholeSegment ? ctx.lock : NO_LOCK;
     this.innerLock = wholeSegment ? NO_LOCK : ctx.lock;
@@ -151,6 +166,8 @@ export class TcpLayer extends Layer {
     this.queueMsg = pool.get();
     this.rtxMsg = pool.get();
     this.segMsg = pool.get();
+    this.batch = new Array<Msg>(backlog?.perAcquisition ?? 0).fill(this.queueMsg);
+    this.batchActions = new Int32Array(backlog?.perAcquisition ?? 0);
   }
 
   override open(): void {
@@ -248,6 +265,12 @@ export class TcpLayer extends Layer {
   }
 
   override control(op: ControlOp, arg: number): number {
+    const answer = this.answerControl(op, arg);
+    this.runBacklogIfReady();
+    return answer;
+  }
+
+  private answerControl(op: ControlOp, arg: number): number {
     const f = this.tcb.f;
     switch (op) {
       case ControlOp.MaxPayload:
@@ -307,6 +330,12 @@ export class TcpLayer extends Layer {
   }
 
   push(msg: Msg): SendStatus {
+    const status = this.write(msg);
+    this.runBacklogIfReady();
+    return status;
+  }
+
+  private write(msg: Msg): SendStatus {
     this.segmentLock.acquire();
     let status: number;
     try {
@@ -453,14 +482,102 @@ export class TcpLayer extends Layer {
   }
 
   pop(msg: Msg): void {
+    if (this.backlog !== null) return this.popOrQueue(msg, this.backlog);
     this.segmentLock.acquire();
     let action: number;
     try {
       action = this.receive(msg);
-      if ((action & COPY_IN) !== 0 && this.copyIn(msg)) action |= PULL_QUEUE;
     } finally {
       this.segmentLock.release();
     }
+    this.afterInput(msg, action);
+  }
+
+  /**
+   * The backlog designs' input (Linux's tcp_v4_rcv with sock_owned_by_user): the segment is
+   * checked outside the lock; if the lock is held, the segment is queued to the backlog and this
+   * thread goes on, and whoever releases the lock runs it. A full backlog waits for the lock.
+   */
+  private popOrQueue(msg: Msg, backlog: SegmentBacklog): void {
+    const checked = this.check(msg);
+    if (checked >>> DROP_SHIFT !== 0) return this.drops.count((checked >>> DROP_SHIFT) - 1);
+    if (!backlog.owner.tryLock()) {
+      if (backlog.offer(msg)) {
+        // The holder may have released before the segment was ready: then it is ours to run.
+        this.runBacklog();
+        return;
+      }
+      backlog.owner.acquire();
+    }
+    this.inputHeld(backlog, msg, checked);
+    this.runBacklogIfReady();
+  }
+
+  /**
+   * The backlog designs: what every entry to the layer ends with (release_sock), so that a segment
+   * queued while this thread held the lock does not wait for another entry. Not from inside one:
+   * its messages (queueMsg, segMsg, ...) may be in use there.
+   */
+  private runBacklogIfReady(): void {
+    if (this.backlog !== null && this.backlog.ready) this.runBacklog();
+  }
+
+  /** Runs the backlog's segments while the lock is free to take, as many to an acquisition as the design takes. */
+  private runBacklog(): void {
+    const backlog = this.backlog!;
+    if (this.draining) return; // (an entry to the layer from inside the run: the loop goes on)
+    this.draining = true;
+    try {
+      while (backlog.ready && backlog.owner.tryLock()) {
+        if (!backlog.ready) {
+          backlog.owner.release(); // (another thread ran it between the look and the lock)
+          continue;
+        }
+        this.inputHeld(backlog, null, 0);
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  /**
+   * With the lock held: input for `own` (checked; its header `ownHeaderBytes` long) and for queued
+   * segments, up to the design's number to an acquisition. A batch ends at a segment whose action
+   * uses this thread's one-segment state (the pending ring copy, the reset's reply). Releases the
+   * lock, then does what each segment's input decided, and gives the queued ones' slots back.
+   */
+  private inputHeld(backlog: SegmentBacklog, own: Msg | null, ownHeaderBytes: number): void {
+    const batch = this.batch;
+    const actions = this.batchActions;
+    let n = 0;
+    try {
+      if (own !== null) {
+        batch[0] = own;
+        actions[0] = input(this.tcb, this.queue, this.sendQueue, this.ends, this.reply, own, own.head, ownHeaderBytes, this.options);
+        n = 1;
+      }
+      while (n < backlog.perAcquisition && (n === 0 || (actions[n - 1]! & ONE_AT_A_TIME) === 0) && backlog.ready) {
+        const msg = backlog.take();
+        const view = msg.view;
+        const headerBytes = tcpHeaderBytes(view, msg.head);
+        readTcpOptions(view, msg.head, headerBytes, this.options); // (checked when it was queued)
+        batch[n] = msg;
+        actions[n] = input(this.tcb, this.queue, this.sendQueue, this.ends, this.reply, msg, msg.head, headerBytes, this.options);
+        n++;
+      }
+    } finally {
+      backlog.owner.release();
+    }
+    for (let i = 0; i < n; i++) {
+      const msg = batch[i]!;
+      this.afterInput(msg, actions[i]!);
+      if (msg !== own) backlog.free(msg);
+    }
+  }
+
+  /** What input decided for the segment in `msg`, done outside the lock (actions.ts). */
+  private afterInput(msg: Msg, action: number): void {
+    if ((action & COPY_IN) !== 0 && this.copyIn(msg)) action |= PULL_QUEUE;
     if ((action & MSS_KNOWN) !== 0) this.peerMssKnown();
     if ((action & DELIVER) !== 0) this.above.pop(msg);
     // Delivering what the segment made in order may reopen the window: one ACK then tells the
@@ -477,6 +594,21 @@ export class TcpLayer extends Layer {
 
   /** Checks the segment and runs the state machine (input.ts); answers what to do next (actions.ts). */
   private receive(msg: Msg): number {
+    const checked = this.check(msg);
+    if (checked >>> DROP_SHIFT !== 0) return checked;
+    this.innerLock.acquire();
+    try {
+      return input(this.tcb, this.queue, this.sendQueue, this.ends, this.reply, msg, msg.head, checked, this.options);
+    } finally {
+      this.innerLock.release();
+    }
+  }
+
+  /**
+   * What needs no connection state: lengths, the checksum, the port, the options (read into
+   * this.options). Answers the header's length, or the action that drops the segment.
+   */
+  private check(msg: Msg): number {
     const view = msg.view;
     const at = msg.head;
     const length = msg.length;
@@ -486,14 +618,8 @@ export class TcpLayer extends Layer {
     const pseudo = pseudoHeaderSum(msg.srcAddr, msg.dstAddr, IP_PROTO_TCP, length);
     if (fold(onesSum(msg.bytes, at, length, pseudo, msg.words)) !== 0xffff) return drop(Drop.Checksum);
     if (view.getUint16(at + TcpOffset.dstPort) !== this.ends.localPort) return drop(Drop.Port);
-    const options = this.options;
-    if (!readTcpOptions(view, at, headerBytes, options)) return drop(Drop.Option);
-    this.innerLock.acquire();
-    try {
-      return input(this.tcb, this.queue, this.sendQueue, this.ends, this.reply, msg, at, headerBytes, options);
-    } finally {
-      this.innerLock.release();
-    }
+    if (!readTcpOptions(view, at, headerBytes, this.options)) return drop(Drop.Option);
+    return headerBytes;
   }
 
   /**
@@ -683,6 +809,7 @@ export const TCP_KIND: LayerKind = {
       },
       options.state?.tcb,
       options.messages,
+      options.state?.backlog,
     ),
   drops: TCP_DROPS,
   checks: () => ({ enforced: ['tcp checksum', 'tcp sequence and window'], computedOnly: [] }),
