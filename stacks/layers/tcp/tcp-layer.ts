@@ -487,6 +487,8 @@ export class TcpLayer extends Layer {
     let action: number;
     try {
       action = this.receive(msg);
+      // (under the segment design, the ring copy is part of the segment's work under its lock)
+      if ((action & COPY_IN) !== 0 && this.copyIn(msg)) action |= PULL_QUEUE;
     } finally {
       this.segmentLock.release();
     }
@@ -570,14 +572,15 @@ export class TcpLayer extends Layer {
     }
     for (let i = 0; i < n; i++) {
       const msg = batch[i]!;
-      this.afterInput(msg, actions[i]!);
+      let action = actions[i]!;
+      if ((action & COPY_IN) !== 0 && this.copyIn(msg)) action |= PULL_QUEUE;
+      this.afterInput(msg, action);
       if (msg !== own) backlog.free(msg);
     }
   }
 
-  /** What input decided for the segment in `msg`, done outside the lock (actions.ts). */
+  /** What input decided for the segment in `msg` (its ring copy made), done outside the lock (actions.ts). */
   private afterInput(msg: Msg, action: number): void {
-    if ((action & COPY_IN) !== 0 && this.copyIn(msg)) action |= PULL_QUEUE;
     if ((action & MSS_KNOWN) !== 0) this.peerMssKnown();
     if ((action & DELIVER) !== 0) this.above.pop(msg);
     // Delivering what the segment made in order may reopen the window: one ACK then tells the
