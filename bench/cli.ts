@@ -32,7 +32,7 @@ import { type BenchConfig, faultsAsked } from './config.js';
 import { XKBENCH, configFrom, probeStack } from './options.js';
 import { gitCommit, packageVersion } from './version.js';
 import { estimatePlan, planLine } from './plan.js';
-import { describeMachine, probeNoise } from './machine.js';
+import { describeMachine, handOffNs, probeNoise } from './machine.js';
 import { machineLine } from '../results/machine-line.js';
 import type { MachineDescription } from '../results/schema.js';
 import { findings } from '../results/findings.js';
@@ -142,9 +142,12 @@ function capturePathProblem(file: string): string | null {
 }
 
 /** The machine, with its noise probed for --noise-probe (2 s, or a twentieth of the plan if shorter, at least 9 slices). */
-function measureMachine(config: BenchConfig, planSeconds: number): MachineDescription {
+async function measureMachine(config: BenchConfig, planSeconds: number): Promise<MachineDescription> {
   const seconds = config.noiseProbeSeconds ?? Math.max(9 * config.sliceSeconds, Math.min(2, planSeconds / 20));
-  return { ...describeMachine(), noise: seconds > 0 ? probeNoise(config.sliceSeconds, seconds) : null };
+  const machine: MachineDescription = { ...describeMachine(), noise: seconds > 0 ? probeNoise(config.sliceSeconds, seconds) : null };
+  // (with the noise probe: a run that skips it, a test's, skips this too)
+  if (seconds > 0 && machine.logicalCpus > 1) machine.coreHandOff = { beforeNs: Math.round(await handOffNs()), afterNs: null };
+  return machine;
 }
 
 function buildMeta(config: BenchConfig, outcome: BenchOutcome, started: Date, argv: string[], machine: MachineDescription) {
@@ -432,10 +435,11 @@ async function main(argv: string[]): Promise<number> {
   const plan = estimatePlan(config);
   if (!config.quiet) console.error(`xkbench: ${planLine(config, plan, config.fitted)}`);
   else if (config.fitted.length > 0) console.error(`xkbench: plan changed to fit: ${config.fitted.join(', ')}`);
-  const machine = measureMachine(config, plan.seconds);
+  const machine = await measureMachine(config, plan.seconds);
   if (!config.quiet) console.error(`xkbench: machine: ${machineLine(machine)}`);
   const outcome = await measure(config, captures, stop);
   if (typeof outcome === 'number') return outcome;
+  if (machine.coreHandOff !== undefined) machine.coreHandOff.afterNs = Math.round(await handOffNs());
 
   const results = resultsOf(config, outcome, started, argv, machine);
   writeAtomic(path.join(out, 'results.csv'), toCsv(outcome.rows, RUN_COLUMNS));

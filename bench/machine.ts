@@ -3,6 +3,7 @@
 // much the machine's speed varied just before the runs (a short probe of slice-to-slice variation),
 // so a reader can tell an AMD run from an Intel one and a quiet machine from a noisy one.
 
+import { Worker } from 'node:worker_threads';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { onesSum } from '../stacks/checksum.js';
@@ -129,4 +130,42 @@ export function noiseOf(rates: readonly number[], sliceSeconds: number, seconds:
     variationPercent: n > 1 ? round((100 * sd) / mean) : null,
     pairVariationPercent: logs.length > 1 ? round(100 * pairSd) : null,
   };
+}
+
+/**
+ * One-way latency of handing a cache line from one thread to another (ns), the best of three runs
+ * of 100 000 hand-offs: what a line written by one PLP worker and read by the other costs. On a
+ * virtual machine it follows where the host puts the two vCPUs (65 to 225 ns on one 2-vCPU AMD EPYC
+ * within minutes), and PLP's speedup with it.
+ */
+export async function handOffNs(): Promise<number> {
+  const HANDOFFS = 100_000;
+  const code = `
+    const { workerData, parentPort } = require('node:worker_threads');
+    const w = new Int32Array(workerData.buffer);
+    Atomics.add(w, 32, 1);
+    while (Atomics.load(w, 32) < 2);
+    const started = process.hrtime.bigint();
+    for (let i = 0; i < ${HANDOFFS}; i++) {
+      const mine = 2 * i + workerData.me;
+      while (Atomics.load(w, 0) !== mine);
+      Atomics.store(w, 0, mine + 1);
+    }
+    parentPort.postMessage(Number(process.hrtime.bigint() - started));`;
+  let best = Infinity;
+  for (let run = 0; run < 3; run++) {
+    const buffer = new SharedArrayBuffer(256);
+    const ns = await Promise.all(
+      [0, 1].map(
+        (me) =>
+          new Promise<number>((resolve, reject) => {
+            const worker = new Worker(code, { eval: true, workerData: { buffer, me } });
+            worker.once('message', resolve);
+            worker.once('error', reject);
+          }),
+      ),
+    );
+    best = Math.min(best, ns[0]! / (2 * HANDOFFS));
+  }
+  return best;
 }

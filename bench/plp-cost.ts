@@ -24,6 +24,8 @@ import { Prng } from '../drivers/prng.js';
 import { pairedRatio } from '../results/paired.js';
 import { median } from '../results/stats.js';
 import { table, withInterval } from '../results/markdown.js';
+import { linesPerPacket, linesTable } from './shared-lines.js';
+import { handOffNs } from './machine.js';
 
 /** --stacks: specs with TCP (PLP's shared connection is TCP's). */
 function tcpStacks(text: string, flag: string): string[] {
@@ -68,6 +70,13 @@ const FLAGS = {
     default: '50000',
     parsed: true,
     parse: wholeNumber(1000, 10_000_000),
+  },
+  '--lines': {
+    group: 'What to measure',
+    help:
+      'instead of timing: count the cache lines of the shared block a PLP packet changes, by region (over 2 000 ' +
+      'packets), and time a ' +
+      "cache line's hand-off between two threads (what a second worker adds to each packet besides waiting)",
   },
   '--seed': {
     group: 'What to measure',
@@ -136,7 +145,19 @@ function costTable(spec: string, side: string, ns: Map<Build, number[]>, rounds:
   );
 }
 
-export function plpCostMain(argv: readonly string[]): number {
+/** Packets --lines compares the block around (each a copy and a comparison of the whole block). */
+const LINE_PACKETS = 2000;
+
+/** --lines: the shared lines each stack and side's packets change, and the hand-off's latency. */
+function sharedLinesMain(stacks: readonly string[], sides: readonly Side[], packets: number): Promise<number> {
+  return handOffNs().then((handOff) => {
+    for (const spec of stacks)
+      for (const side of sides) console.log(linesTable(spec, side, packets, linesPerPacket(spec, side, packets), handOff));
+    return EXIT.ok;
+  });
+}
+
+export function plpCostMain(argv: readonly string[]): number | Promise<number> {
   if (argv[0] === '--probe') {
     const [spec, side, build, packets] = argv.slice(1);
     console.log(JSON.stringify({ ns: probe(spec!, side as Side, build as Build, Number(packets)) }));
@@ -150,9 +171,11 @@ export function plpCostMain(argv: readonly string[]): number {
       rounds: flags.value('--rounds'),
       packets: flags.value('--packets'),
       seed: flags.value('--seed'),
+      lines: args.has('--lines'),
     };
   });
   if (typeof options === 'number') return options;
+  if (options.lines) return sharedLinesMain(options.stacks, options.sides, LINE_PACKETS);
   const random = new Prng(options.seed);
   const cli = fileURLToPath(new URL('./cli.js', import.meta.url));
   for (const spec of options.stacks)

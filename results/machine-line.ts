@@ -17,5 +17,24 @@ export function machineLine(m: MachineDescription): string {
       ? 'noise not probed'
       : `noise ${m.noise.variationPercent}% slice to slice, ${m.noise.pairVariationPercent ?? '?'}% between neighbours ` +
         `(${m.noise.slices} slices of ${m.noise.sliceMs} ms)`;
-  return `${m.cpu} (${id}), ${m.logicalCpus} CPUs, ${smt}, ${l3}${m.virtualized ? ', virtualized' : ''}; ${noise}`;
+  const handOff =
+    m.coreHandOff === undefined
+      ? ''
+      : `; a cache line's hand-off between cores ${m.coreHandOff.beforeNs} ns` +
+        (m.coreHandOff.afterNs !== null ? ` before the runs, ${m.coreHandOff.afterNs} ns after` : '');
+  return `${m.cpu} (${id}), ${m.logicalCpus} CPUs, ${smt}, ${l3}${m.virtualized ? ', virtualized' : ''}; ${noise}${handOff}`;
+}
+
+/** A warning when the cores' hand-off latency moved by half or more between before and after the runs (a VM's vCPUs placed anew). */
+export function machineChanged(machine: MachineDescription): string[] {
+  const handOff = machine.coreHandOff;
+  if (handOff === undefined || handOff.afterNs === null) return [];
+  const ratio = Math.max(handOff.beforeNs, handOff.afterNs) / Math.max(1, Math.min(handOff.beforeNs, handOff.afterNs));
+  if (ratio < 1.5) return [];
+  return [
+    `**The machine changed under the run**: a cache line's hand-off between cores took ${handOff.beforeNs} ns before the ` +
+      `runs and ${handOff.afterNs} ns after, so what depends on it (PLP's per-packet cost at two workers and more, its ` +
+      'speedups) may differ between what was measured early and late.',
+    '',
+  ];
 }

@@ -8,7 +8,7 @@ import { findings } from './findings.js';
 import type { ReportMeta } from './schema.js';
 
 export type { ReportMeta };
-import { machineLine } from './machine-line.js';
+import { machineChanged, machineLine } from './machine-line.js';
 import { precisionLines } from './precision.js';
 import { pairedTables, pairedIntro } from './report-comparisons.js';
 import { latencyTables, modernCryptoTable, ratioTables } from './report-crypto.js';
@@ -48,7 +48,7 @@ function headerLines(meta: ReportMeta, extras: ReportExtras): string[] {
     ...(failed.length > 0 ? ['**Failed configurations** (no figures; the others were measured on a new pool):', '', ...failed, ''] : []),
     `${meta.timestamp} · Node ${meta.node} · ${meta.cpus} × ${meta.cpu} · ${meta.os}${commit}`,
     '',
-    ...(meta.machine !== undefined ? [`Machine: ${machineLine(meta.machine)}`, ''] : []),
+    ...(meta.machine !== undefined ? [`Machine: ${machineLine(meta.machine)}`, '', ...machineChanged(meta.machine)] : []),
     `\`${meta.command}\``,
     '',
   ];

@@ -56,6 +56,11 @@ export interface MachineDescription {
   l3SharedByAll: boolean | null;
   /** null when the probe was skipped (--noise-probe 0). */
   noise: MachineNoise | null;
+  /**
+   * One-way latency of a cache line's hand-off between two threads, ns (bench/machine.ts
+   * handOffNs), before the runs and after them; absent with one CPU, or the probe skipped.
+   */
+  coreHandOff?: { beforeNs: number; afterNs: number | null };
 }
 
 /** A configuration as the plan made it (bench/plan.ts Configuration), as meta.enforcement and failures name it. */

@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cpuListCount, describeMachine, noiseOf } from '../bench/machine.js';
-import { machineLine } from '../results/machine-line.js';
+import { cpuListCount, describeMachine, handOffNs, noiseOf } from '../bench/machine.js';
+import { machineChanged, machineLine } from '../results/machine-line.js';
+import { withinLimit } from './time-limit.js';
 
 test("the kernel's CPU lists are counted as it writes them", () => {
   assert.is(cpuListCount('0'), 1);
@@ -28,6 +29,23 @@ test('this machine is described from the kernel, and said in one line', () => {
   const line = machineLine({ ...m, noise: null });
   assert.ok(line.startsWith(`${m.cpu} (`), line);
   assert.match(line, 'noise not probed');
+});
+
+test("a cache line's hand-off between cores: said in the machine line, and a change of half or more under the run warned of", () => {
+  const m = { ...describeMachine(), noise: null };
+  assert.match(machineLine({ ...m, coreHandOff: { beforeNs: 65, afterNs: null } }), /hand-off between cores 65 ns$/);
+  assert.match(machineLine({ ...m, coreHandOff: { beforeNs: 65, afterNs: 70 } }), /65 ns before the runs, 70 ns after$/);
+  assert.equal(machineChanged({ ...m, coreHandOff: { beforeNs: 65, afterNs: 90 } }), []);
+  assert.match(
+    machineChanged({ ...m, coreHandOff: { beforeNs: 225, afterNs: 65 } })[0]!,
+    /machine changed under the run.*225 ns before.*65 ns after/,
+  );
+  assert.equal(machineChanged(m), [], 'not probed: nothing said');
+});
+
+test('two threads hand a line back and forth: the hand-off takes a positive, finite time', async () => {
+  const ns = await withinLimit('hand-off probe', 60_000, handOffNs());
+  assert.ok(Number.isFinite(ns) && ns > 0, `${ns} ns`);
 });
 
 test.run();
