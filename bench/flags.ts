@@ -264,7 +264,7 @@ export const FLAGS = {
       "state, checksums outside), segment (the mutex over all of TCP's work on a segment), ticket (a fair FIFO ticket lock " +
       "over the state), backlog (Linux's lock_sock: the state mutex, but a segment whose input finds it held is queued " +
       'for the holder to run as it releases, instead of waiting), batch (backlog, with up to 8 queued segments run ' +
-      'under one acquisition: flat combining)',
+      'under one acquisition, flat combining, and up to 8 segments sent under one)',
     default: 'state',
     parsed: true,
   },

@@ -5,7 +5,7 @@
 // with a backlog (lock_sock/release_sock): the state mutex, but a segment whose input finds it held
 // is queued (stacks/layers/tcp/backlog.ts) for whoever releases it, instead of waiting; `batch` is
 // the same, but whoever takes the lock runs up to BATCH queued segments under that one acquisition
-// (flat combining, Hendler et al., SPAA 2010).
+// (flat combining, Hendler et al., SPAA 2010), and output takes up to BATCH segments to send under one.
 
 import type { TcpLockScope } from '../stacks/stack-options.js';
 import { AtomicsMutex, type SampledLock } from './mutex.js';

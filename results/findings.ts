@@ -142,7 +142,7 @@ const LOCK_WORDS: Record<string, string> = {
   segment: "the mutex over all of TCP's work on a segment",
   ticket: 'the fair ticket lock over the state',
   backlog: "Linux's backlog (input that finds the mutex held is queued for its holder)",
-  batch: 'the backlog run in batches (several queued segments to an acquisition)',
+  batch: 'the backlog and output in batches (several segments to an acquisition)',
 };
 
 /**

@@ -111,4 +111,19 @@ test('the batch design runs the queued segments BATCH to an acquisition: the bac
   assert.is(one.lastStepAcquisitions - batched.lastStepAcquisitions, HELD - Math.ceil(HELD / BATCH));
 });
 
+test('the batch design sends a 4 KB write in three Ethernet segments under one acquisition: two fewer a message than one at a time', () => {
+  const acquisitions = (perAcquisition: number) => {
+    const buffer = new SharedArrayBuffer(sharedConnectionBytes(1));
+    const shared = sharedConnection(buffer, 0, 0, (b, at) => new AtomicsMutex(b, at), perAcquisition);
+    const options = { spec: 'tcp/ip/eth', side: 'send' as const, packetSize: 4096, crypto: 'cryptojs' as const, seed: 5, verify: false };
+    const workload = createWorkload(options, shared);
+    workload.run(100);
+    const lock = shared.lock as AtomicsMutex;
+    const before = lock.stats.acquisitions;
+    assert.is(workload.run(1000), 1000 * 4096, 'every message went out whole');
+    return lock.stats.acquisitions - before;
+  };
+  assert.is(acquisitions(1) - acquisitions(BATCH), 2 * 1000);
+});
+
 test.run();

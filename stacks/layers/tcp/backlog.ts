@@ -37,7 +37,7 @@ export class SegmentBacklog {
     byteOffset: number,
     /** The lock over the connection's state that the backlog stands in for. */
     readonly owner: OwnerLock,
-    /** Segments input runs on under one acquisition: 1 (Linux's backlog), more to batch them (flat combining). */
+    /** Segments input runs on, and output sends, under one acquisition: 1 (Linux's backlog), more to batch them. */
     readonly perAcquisition = 1,
   ) {
     if (!Number.isInteger(perAcquisition) || perAcquisition < 1 || perAcquisition > BACKLOG_SLOTS)

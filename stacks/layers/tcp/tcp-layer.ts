@@ -85,6 +85,9 @@ export const DEFAULT_MSL_MS = 30_000;
 /** Input's actions that use the thread's one-segment state after the lock (a batch of input ends at one). */
 const ONE_AT_A_TIME = COPY_IN | SEND_RST;
 
+/** Words output plans a segment in (outputPlan). */
+const PLANNED = 5;
+
 /** What deliverQueued did: delivered segments, and owes the peer a window update. */
 const DELIVERED = 1;
 const WINDOW_UPDATE = 2;
@@ -128,6 +131,8 @@ export class TcpLayer extends Layer {
   private readonly backlog: SegmentBacklog | null;
   /** This thread is running the backlog (an entry to the layer inside it leaves the rest to the loop). */
   private draining = false;
+  /** The segments output takes under one acquisition, PLANNED words each: seq, length, ring position, ack, window. */
+  private readonly outputPlan: Int32Array;
   /** The segments input ran on under one acquisition (backlog designs), and what it decided for each. */
   private readonly batch: Msg[];
   private readonly batchActions: Int32Array;
@@ -168,6 +173,7 @@ export class TcpLayer extends Layer {
     this.segMsg = pool.get();
     this.batch = new Array<Msg>(backlog?.perAcquisition ?? 0).fill(this.queueMsg);
     this.batchActions = new Int32Array(backlog?.perAcquisition ?? 0);
+    this.outputPlan = new Int32Array(PLANNED * (backlog?.perAcquisition ?? 1));
   }
 
   override open(): void {
@@ -444,39 +450,62 @@ export class TcpLayer extends Layer {
     const f = this.tcb.f;
     const queue = this.sendQueue;
     const msg = this.segMsg;
+    const plan = this.outputPlan;
     for (let sent = false; ; sent = true) {
       this.lock.acquire();
-      const seq = f[Tcb.sndNxt]!;
-      const length = queue.nextLength(seq, this.segmentBytes());
-      if (length <= 0) {
-        const finAt = maySend(f[Tcb.state]!) ? -1 : this.takeQueuedFin();
-        const ack = f[Tcb.rcvNxt]!;
-        const window = this.queue.advertisedWindow(ack);
-        this.lock.release();
-        if (finAt !== -1) this.sendSegment(TcpFlag.FIN | TcpFlag.ACK, finAt, ack, window, 0);
-        return sent || finAt !== -1;
+      // Up to outputPlan's segments are taken under one acquisition (one, but under the batch design).
+      let n = 0;
+      let more = true;
+      while (more && n < plan.length / PLANNED) {
+        const seq = f[Tcb.sndNxt]!;
+        const length = queue.nextLength(seq, this.segmentBytes());
+        if (length <= 0) {
+          if (n > 0) break; // (the next acquisition looks again, as a first)
+          const finAt = maySend(f[Tcb.state]!) ? -1 : this.takeQueuedFin();
+          const ack = f[Tcb.rcvNxt]!;
+          const window = this.queue.advertisedWindow(ack);
+          this.lock.release();
+          if (finAt !== -1) this.sendSegment(TcpFlag.FIN | TcpFlag.ACK, finAt, ack, window, 0);
+          return sent || finAt !== -1;
+        }
+        // A segment goes whole or waits (RFC 1122 4.2.3.4's sender side of SWS avoidance), so
+        // segments keep their bounds, and a layer above that sized records to them keeps its records.
+        const inFlight = (seq - f[Tcb.sndUna]!) | 0;
+        if (inFlight + length > sendLimit(f)) {
+          if (n > 0) break;
+          // Held back by the peer's window (not by cwnd): with nothing in flight, the persist timer probes it.
+          if (inFlight + length > sendWindow(f)) f[Tcb.flags] = f[Tcb.flags]! | TcbFlag.WindowBlocked;
+          this.lock.release();
+          return sent;
+        }
+        const at = PLANNED * n++;
+        plan[at] = seq;
+        plan[at + 1] = length;
+        plan[at + 2] = queue.positionOf(seq, true);
+        queue.sent(seq, length);
+        plan[at + 3] = f[Tcb.rcvNxt]!;
+        plan[at + 4] = this.dataGoes(seq, length);
+        // Nothing more to send: no second look under the lock (each look is a lock acquisition).
+        more = !queue.allSent || (f[Tcb.flags]! & TcbFlag.FinQueued) !== 0;
       }
-      // A segment goes whole or waits (RFC 1122 4.2.3.4's sender side of SWS avoidance), so
-      // segments keep their bounds, and a layer above that sized records to them keeps its records.
-      const inFlight = (seq - f[Tcb.sndUna]!) | 0;
-      if (inFlight + length > sendLimit(f)) {
-        // Held back by the peer's window (not by cwnd): with nothing in flight, the persist timer probes it.
-        if (inFlight + length > sendWindow(f)) f[Tcb.flags] = f[Tcb.flags]! | TcbFlag.WindowBlocked;
-        this.lock.release();
-        return sent;
-      }
-      const position = queue.positionOf(seq, true);
-      queue.sent(seq, length);
-      const ack = f[Tcb.rcvNxt]!;
-      const window = this.dataGoes(seq, length);
-      // Nothing more to send: no second look under the lock (each look is a lock acquisition).
-      const more = !queue.allSent || (f[Tcb.flags]! & TcbFlag.FinQueued) !== 0;
       this.lock.release();
-      queue.copyOut(msg, position, length);
-      const at = msg.prepend(TCP_HEADER_BYTES);
-      writeTcpHeader(msg.view, at, this.ends.localPort, this.tcb.f[Tcb.remotePort]!, seq, ack, TcpFlag.ACK | TcpFlag.PSH, window);
-      this.fillChecksum(msg, at);
-      this.below.push(msg);
+      for (let i = 0; i < n; i++) {
+        const p = PLANNED * i;
+        queue.copyOut(msg, plan[p + 2]!, plan[p + 1]!);
+        const at = msg.prepend(TCP_HEADER_BYTES);
+        writeTcpHeader(
+          msg.view,
+          at,
+          this.ends.localPort,
+          f[Tcb.remotePort]!,
+          plan[p]!,
+          plan[p + 3]!,
+          TcpFlag.ACK | TcpFlag.PSH,
+          plan[p + 4]!,
+        );
+        this.fillChecksum(msg, at);
+        this.below.push(msg);
+      }
       if (!more) return true;
     }
   }
