@@ -31,7 +31,7 @@ test('the backlog gives back each segment as it was queued, in order, refuses wh
       const length = 40 + (queued % 7) * 100;
       const at = source.resetPayload(length, 128 + (queued % 4) * 4);
       for (let k = 0; k < length; k++) source.bytes[at + k] = (queued * 31 + k) & 0xff;
-      source.srcAddr = 0x0a000001 + queued;
+      source.srcAddr = 0xc0a80001 + queued; // (above 2^31: addresses come back unsigned)
       source.dstAddr = 0x0a000100 + queued;
       assert.ok(backlog.offer(source), `segment ${queued} queued`);
     }
@@ -43,7 +43,7 @@ test('the backlog gives back each segment as it was queued, in order, refuses wh
       const length = 40 + (taken % 7) * 100;
       assert.is(msg.length, length);
       assert.is(msg.head - msg.slotStart, 128 + (taken % 4) * 4, 'at the offset it had in its own slot');
-      assert.is(msg.srcAddr, 0x0a000001 + taken);
+      assert.is(msg.srcAddr, 0xc0a80001 + taken);
       assert.is(msg.dstAddr, 0x0a000100 + taken);
       let same = true;
       for (let k = 0; k < length; k++) same &&= msg.bytes[msg.head + k] === ((taken * 31 + k) & 0xff);

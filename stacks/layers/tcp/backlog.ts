@@ -44,8 +44,8 @@ export class SegmentBacklog {
       throw new RangeError(`segments per acquisition: 1 to ${BACKLOG_SLOTS}, got ${perAcquisition}`);
     if (byteOffset % 64 !== 0) throw new RangeError(`backlog at ${byteOffset} is not on a 64-byte line`);
     this.words = new Int32Array(buffer, byteOffset, WORDS);
-    const pool = new BufferPool(BACKLOG_SLOTS, DEFAULT_SLOT_BYTES, { buffer, byteOffset: byteOffset + WORDS * 4 });
     const start = byteOffset + WORDS * 4;
+    const pool = new BufferPool(BACKLOG_SLOTS, DEFAULT_SLOT_BYTES, { buffer, byteOffset: start });
     for (let i = 0; i < BACKLOG_SLOTS; i++) {
       this.slots.push(new Msg(pool.bytes, pool.view, pool.words, start + i * DEFAULT_SLOT_BYTES, start + (i + 1) * DEFAULT_SLOT_BYTES));
     }
@@ -103,8 +103,8 @@ export class SegmentBacklog {
     const at = SLOTS_AT + (pos & MASK) * SLOT_WORDS;
     const msg = this.slots[pos & MASK]!;
     msg.setRange(w[at + HEAD]!, w[at + END]!);
-    msg.srcAddr = w[at + SRC]!;
-    msg.dstAddr = w[at + DST]!;
+    msg.srcAddr = w[at + SRC]! >>> 0; // (as IP reads them: unsigned)
+    msg.dstAddr = w[at + DST]! >>> 0;
     Atomics.store(w, TAKEN, (pos + 1) | 0);
     return msg;
   }
