@@ -1,7 +1,8 @@
 // `xkbench plp-cost --lines`: which cache lines of the shared connection a PLP packet writes, and
 // what moving one between two cores costs here. Under PLP a line one worker writes and another
-// reads moves between their cores; a packet's count of such lines, times the hand-off's latency,
-// is what a second worker adds to every packet's cost besides waiting for the lock.
+// reads moves between their cores: a packet's count of such lines, and a hand-off's latency, say
+// what a second worker adds to every packet's cost besides waiting for the lock (not their
+// product: a ring's consecutive lines overlap their misses).
 
 import type { Side } from '../drivers/workload-contract.js';
 import { createWorkload } from '../drivers/workload.js';
