@@ -11,7 +11,16 @@ import { enforcementFor } from '../drivers/workload-contract.js';
 import type { Enforcement } from '../drivers/workload-contract.js';
 import { ParallelEngine, WorkerFailure } from '../parallel/engine.js';
 import type { Msg } from '../stacks/message.js';
-import { type CalibrationRow, type CrashPhase, type CrashReport, type RunDetail, configKey, round } from '../results/rows.js';
+import {
+  type CalibrationRow,
+  type CrashPhase,
+  type CrashReport,
+  type RunDetail,
+  configKey,
+  lockDesignOf,
+  otherLock,
+  round,
+} from '../results/rows.js';
 import type { WorkerTask } from '../parallel/worker.js';
 import type { BenchConfig } from './config.js';
 import type { FailedConfiguration, Measurement } from './measurement.js';
@@ -109,10 +118,7 @@ async function runStacks(config: BenchConfig, primitives: readonly Primitive[], 
   const slices: SliceGroup[] = [];
   const engine = new ParallelEngine();
   const labelOf = (c: Configuration): string => {
-    const how =
-      c.dispatch !== undefined
-        ? dispatchLabel(c.dispatch)
-        : `${c.mode}${c.lockDesign !== undefined && c.lockDesign !== 'state' ? `/${c.lockDesign}` : ''}`;
+    const how = c.dispatch !== undefined ? dispatchLabel(c.dispatch) : `${c.mode}${otherLock(c) ? `/${lockDesignOf(c)}` : ''}`;
     return `${c.stack} ${c.side} ${how}${c.mode === 'single' ? '' : ` ×${c.workers}`}${c.dispatch !== undefined ? '' : ` [${c.crypto}]`}`;
   };
   const progress = (label: string, run: number, phase: ProgressStatus['phase']) =>

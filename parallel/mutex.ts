@@ -112,10 +112,7 @@ export abstract class SampledLock implements OwnerLock {
         t[WAIT_NS]! += (t[NOW]! - t[WAIT_START]!) * WAIT_SAMPLE;
       }
     }
-    if (--countdown[0]! === 0) {
-      countdown[0] = HOLD_SAMPLE;
-      readClock(t, HELD_SINCE);
-    }
+    this.held();
   }
 
   /**
@@ -129,11 +126,17 @@ export abstract class SampledLock implements OwnerLock {
       t[CONTENDED_ACQUISITIONS]!++;
       return false;
     }
-    if (--this.countdown[0]! === 0) {
-      this.countdown[0] = HOLD_SAMPLE;
-      readClock(t, HELD_SINCE);
-    }
+    this.held();
     return true;
+  }
+
+  /** The lock was just taken: on one acquisition in HOLD_SAMPLE, its hold is timed from now. */
+  private held(): void {
+    const countdown = this.countdown;
+    if (--countdown[0]! === 0) {
+      countdown[0] = HOLD_SAMPLE;
+      readClock(this.tally, HELD_SINCE);
+    }
   }
 
   release(): void {

@@ -559,13 +559,8 @@ export class TcpLayer extends Layer {
     if (this.draining) return; // (an entry to the layer from inside the run: the loop goes on)
     this.draining = true;
     try {
-      while (backlog.ready && backlog.owner.tryLock()) {
-        if (!backlog.ready) {
-          backlog.owner.release(); // (another thread ran it between the look and the lock)
-          continue;
-        }
-        this.inputHeld(backlog, null, 0);
-      }
+      // (another thread may have run the queue between the look and the lock: inputHeld then takes none)
+      while (backlog.ready && backlog.owner.tryLock()) this.inputHeld(backlog, null, 0);
     } finally {
       this.draining = false;
     }
