@@ -16,7 +16,7 @@ import { sliceMs } from './interleaved.js';
 import { type ResultsFile, ResultsFileError, readResults } from '../results/results-file.js';
 import { RESULTS_FORMAT_VERSION } from '../results/schema.js';
 import { amdahlTable, connectionsTable, parallelTables, throughputTable } from '../results/report-parallel.js';
-import { cpuTable } from '../results/report-memory-cpu.js';
+import { connectionMemoryTable, cpuTable } from '../results/report-memory-cpu.js';
 import { gatewaySections } from '../results/report-gateway.js';
 import { latencyTables } from '../results/report-crypto.js';
 import { pairedTables } from '../results/report-comparisons.js';
@@ -31,11 +31,13 @@ import { EXIT, exitForSignal } from './exit-codes.js';
 import { type BenchConfig, faultsAsked } from './config.js';
 import { XKBENCH, configFrom, probeStack } from './options.js';
 import { gitCommit, packageVersion } from './version.js';
-import { estimatePlan, planLine } from './plan.js';
+import { configurations, estimatePlan, planLine } from './plan.js';
+import { measureConnectionMemory } from './connection-memory.js';
+import type { Side } from '../drivers/workload-contract.js';
 import { describeMachine, handOffNs, probeNoise } from './machine.js';
 import { machineLine } from '../results/machine-line.js';
-import type { MachineDescription } from '../results/schema.js';
-import { findings } from '../results/findings.js';
+import type { ConnectionMemory, MachineDescription } from '../results/schema.js';
+import { findings, workingSetFindings } from '../results/findings.js';
 import { cpuSource } from '../parallel/thread-cpu.js';
 import type { Configuration } from './plan.js';
 import { type BenchOutcome, type ProgressStatus, VerifyError, runBenchmarks } from './runner.js';
@@ -311,8 +313,28 @@ async function measure(config: BenchConfig, captures: Captures | null, stop: Sto
   }
 }
 
+/** Connections the memory probe builds on one thread: enough that a connection's share stands out of the process's own. */
+const MEMORY_PROBE_CONNECTIONS = 1000;
+
+/** What a connection of each CLP stack and side costs in memory (xkbench connection-memory), or none without CLP. */
+function measureClpMemory(config: BenchConfig): ConnectionMemory[] {
+  const pairs = new Map<string, [string, Side]>();
+  for (const c of configurations(config))
+    if (c.mode === 'clp' && c.dispatch === undefined && c.loss === undefined) pairs.set(`${c.stack}|${c.side}`, [c.stack, c.side]);
+  if (pairs.size === 0) return [];
+  if (!config.quiet) console.error(`xkbench: what a connection costs in memory, ${MEMORY_PROBE_CONNECTIONS} connections a process`);
+  return [...pairs.values()].flatMap(([stack, side]) => measureConnectionMemory([stack], [side], MEMORY_PROBE_CONNECTIONS));
+}
+
 /** results.json's whole content: the runs, their summary and ratios, the models and the meta. */
-function resultsOf(config: BenchConfig, outcome: BenchOutcome, started: Date, argv: string[], machine: MachineDescription): ResultsFile {
+function resultsOf(
+  config: BenchConfig,
+  outcome: BenchOutcome,
+  started: Date,
+  argv: string[],
+  machine: MachineDescription,
+  connectionMemory: ConnectionMemory[],
+): ResultsFile {
   const summary = summarizeRuns(outcome.rows);
   addRatios(summary, outcome.calibration, outcome.calibrationByConfiguration);
   const paired = pairedRatios(outcome.slices, config.targetCiPercent);
@@ -324,6 +346,7 @@ function resultsOf(config: BenchConfig, outcome: BenchOutcome, started: Date, ar
     calibration: outcome.calibration,
     pairedRatios: paired,
     failures: outcome.failures,
+    ...(connectionMemory.length > 0 ? { connectionMemory } : {}),
     models: { benecke: beneckeRows(summary), shiehLai: shiehLaiRows(outcome.rows), scaling: scalingRows(summary) },
     meta: buildMeta(config, outcome, started, argv, machine),
     slices: outcome.slices,
@@ -340,6 +363,9 @@ function printTables(config: BenchConfig, results: ResultsFile, comparison: Comp
   if (parallel) console.log(`${parallel}\n\n${amdahlTable(summary)}\n`);
   const fig11 = connectionsTable(summary, runs);
   if (fig11) console.log(`CLP against connections (Fig. 11):\n\n${fig11}\n`);
+  const memory = results.connectionMemory ?? [];
+  if (memory.length > 0)
+    console.log(`What a connection costs in memory (both ends, measured apart):\n\n${connectionMemoryTable(memory)}\n`);
   const cpu = cpuTable(summary);
   if (cpu) console.log(`Where the speedups come from (threads busy × per-packet CPU cost):\n\n${cpu}\n`);
   // The comparisons the tables above do not show, measured in alternation (all of them in report.md).
@@ -355,7 +381,7 @@ function printTables(config: BenchConfig, results: ResultsFile, comparison: Comp
   console.log('');
   if (comparison !== null) console.log(`${renderComparison(comparison, true)}\n`);
   // What the reader came for, last, where the eye lands when the run ends (report.md leads with it).
-  const said = findings(summary);
+  const said = [...findings(summary), ...workingSetFindings(summary, results.meta.machine, results.connectionMemory ?? [])];
   if (said.length > 0) console.log(`Findings:\n${said.map((line) => `- ${line.replace(/\*\*/g, '')}`).join('\n')}\n`);
   const precision = precisionLines(paired, config.targetCiPercent);
   if (precision.length > 0) console.log(`${precision.join('\n')}\n`);
@@ -418,6 +444,7 @@ async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'ab') return (await import('./ab.js')).abMain(argv.slice(1));
   if (argv[0] === 'kernel') return (await import('./kernel-command.js')).kernelMain(argv.slice(1));
   if (argv[0] === 'plp-cost') return (await import('./plp-cost.js')).plpCostMain(argv.slice(1));
+  if (argv[0] === 'connection-memory') return (await import('./connection-memory.js')).connectionMemoryMain(argv.slice(1));
   const config = startCommand(XKBENCH, argv, configFrom);
   if (typeof config === 'number') return config;
   const started = new Date();
@@ -440,8 +467,9 @@ async function main(argv: string[]): Promise<number> {
   const outcome = await measure(config, captures, stop);
   if (typeof outcome === 'number') return outcome;
   if (machine.coreHandOff !== undefined) machine.coreHandOff.afterNs = Math.round(await handOffNs());
+  const connectionMemory = measureClpMemory(config);
 
-  const results = resultsOf(config, outcome, started, argv, machine);
+  const results = resultsOf(config, outcome, started, argv, machine, connectionMemory);
   writeAtomic(path.join(out, 'results.csv'), toCsv(outcome.rows, RUN_COLUMNS));
   const resultsText = `${JSON.stringify(results, null, 2)}\n`;
   if (process.env.XKBENCH_VALIDATE_RESULTS) {

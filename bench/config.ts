@@ -7,6 +7,11 @@ import type { DispatchPolicy, DispatchUnit, HashField } from '../parallel/dispat
 import type { ClpPolicy } from '../parallel/parallel-run.js';
 import type { CryptoProviderName } from '../stacks/crypto/index.js';
 
+/** The most threads one configuration may start (thread-per-connection: one per connection). */
+export const MAX_THREADS = 1024;
+/** The most connections one configuration may hold (processor-per-connection; thread-per-connection stops at MAX_THREADS). */
+export const MAX_CONNECTIONS = 10_000;
+
 export type Profile = 'quick' | 'paper' | 'ci';
 export type OutputFormat = 'github-action-benchmark';
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['github-action-benchmark'];

@@ -10,7 +10,7 @@ import type { ClpPolicy } from '../parallel/parallel-run.js';
 import type { TcpLockScope } from '../stacks/stack-options.js';
 import { LOCK_DESIGNS } from '../parallel/lock-designs.js';
 import { type CommandSpec, type FlagSpec, OptionError } from './args.js';
-import { MODES, OUTPUT_FORMATS, type Profile } from './config.js';
+import { MAX_CONNECTIONS, MAX_THREADS, MODES, OUTPUT_FORMATS, type Profile } from './config.js';
 import {
   duration,
   oneOf,
@@ -35,8 +35,6 @@ export function cores(): number {
   return os.availableParallelism();
 }
 
-/** The most threads one configuration may start (thread-per-connection: one per connection). */
-export const MAX_THREADS = 1024;
 const CLP_POLICIES: readonly ClpPolicy[] = ['thread-per-connection', 'processor-per-connection'];
 const LOCK_SCOPES: readonly TcpLockScope[] = ['state', 'segment'];
 
@@ -240,9 +238,11 @@ export const FLAGS = {
   },
   '--connections': {
     group: PARALLEL,
-    parse: wholeNumbers(1, MAX_THREADS),
+    parse: wholeNumbers(1, MAX_CONNECTIONS),
     value: 'a,b',
-    help: `connections, comma-separated to sweep, 1 to ${MAX_THREADS}, e.g. 12,24,48,96,192,384 (plp runs one)`,
+    help:
+      `connections, comma-separated to sweep, 1 to ${MAX_CONNECTIONS}, e.g. 12,24,48,96,192,384 (plp runs one; ` +
+      `thread-per-connection, a thread each, up to ${MAX_THREADS})`,
     default: 'for clp 12, or the most workers if more; 1 otherwise',
   },
   '--clp': {
@@ -443,6 +443,7 @@ export const XKBENCH: CommandSpec = {
     ['ab REF', 'this code against commit REF, in alternation (ab --help)'],
     ['kernel', "our tcp/ip/eth against Linux's TCP (kernel --help)"],
     ['plp-cost', "PLP's cost at one worker, by item (plp-cost --help)"],
+    ['connection-memory', 'what a connection costs in memory, idle and busy (connection-memory --help)'],
   ],
 };
 

@@ -9,7 +9,7 @@ import { PAPER_STACKS, cryptoPrimitives, isGatewaySpec, isIpsecSpec, isScreenSpe
 import { CRYPTO_PROVIDERS, type CryptoProviderName } from '../stacks/crypto/index.js';
 import { Stack, endpointPair } from '../stacks/stack.js';
 import { recordCapacity } from '../stacks/layers/cbc-records.js';
-import { THREAD_MEMORY_MIB, defaultWorkerSweep, fitPlan, thinned, threadMemoryProblem } from './plan.js';
+import { THREAD_MEMORY_MIB, defaultWorkerSweep, fitPlan, thinned, threadLimitNote, threadMemoryProblem } from './plan.js';
 import { type FlagReader, OptionError, type ParsedArgs, flagReader, parseCommandLine } from './args.js';
 import { type BenchConfig, faultsAsked } from './config.js';
 import { FLAGS, IPSEC_FRAME_SIZES, PROFILES, REPORT, XKBENCH, cores } from './flags.js';
@@ -134,6 +134,8 @@ function fitToMachine(config: BenchConfig, workersGiven: boolean, memoryBytes: n
         `workers ${config.workers.join(',')} → ${fittedConfig.workers.join(',')} (memory: ${THREAD_MEMORY_MIB} MiB a thread)`,
       );
   }
+  const limit = threadLimitNote(fittedConfig);
+  if (limit !== null) thinnedForMemory.push(limit);
   const memory = threadMemoryProblem(fittedConfig, memoryBytes);
   if (memory !== null) throw new OptionError(memory);
   if (config.budgetSeconds === null) return { ...fittedConfig, fitted: thinnedForMemory };

@@ -15,7 +15,7 @@ import { cryptoPrimitives, isGatewaySpec, isIpsecSpec } from '../stacks/spec.js'
 import * as os from 'node:os';
 import { OptionError } from './args.js';
 import type { ClpPolicy } from '../parallel/parallel-run.js';
-import { type BenchConfig, type Mode, faultsAsked } from './config.js';
+import { type BenchConfig, MAX_CONNECTIONS, MAX_THREADS, type Mode, faultsAsked } from './config.js';
 
 export interface Configuration {
   stack: string;
@@ -57,6 +57,7 @@ export function configurations(config: BenchConfig): Configuration[] {
                   out.push({ stack, side, crypto, mode, workers, connections, tcpLockScope: lockScopeOf(lockDesign), lockDesign });
             } else if (mode === 'clp') {
               for (const clp of config.clp) {
+                if (clp === 'thread-per-connection' && connections > MAX_THREADS) continue; // (threadLimitNote)
                 const workerCounts = clp === 'thread-per-connection' ? [connections] : config.workers;
                 for (const workers of workerCounts) out.push({ stack, side, crypto, mode, workers, connections, clp });
               }
@@ -137,6 +138,23 @@ export function configFields(c: Configuration, packetSize: number) {
   return { ...rest, packetSize: c.packetSize ?? packetSize, ...(dispatch !== undefined ? { dispatch: dispatchLabel(dispatch) } : {}) };
 }
 
+/**
+ * Thread-per-connection runs a thread for each connection, MAX_THREADS at most: the counts above it
+ * run processor-per-connection only. Answers the sentence that says so, or null when none is left out;
+ * throws OptionError when thread-per-connection is all --clp asks for.
+ */
+export function threadLimitNote(config: Pick<BenchConfig, 'modes' | 'clp' | 'connections' | 'workers'>): string | null {
+  if (!config.modes.includes('clp') || !config.clp.includes('thread-per-connection')) return null;
+  const beyond = clpConnections(config).filter((n) => n > MAX_THREADS);
+  if (beyond.length === 0) return null;
+  if (!config.clp.includes('processor-per-connection'))
+    throw new OptionError(
+      `--connections: thread-per-connection runs a thread a connection, at most ${MAX_THREADS}; ${beyond.join(', ')} ` +
+        `would need more (processor-per-connection holds up to ${MAX_CONNECTIONS}: --clp processor-per-connection)`,
+    );
+  return `thread-per-connection stops at ${MAX_THREADS} threads: ${beyond.join(', ')} connections run processor-per-connection only`;
+}
+
 /** CLP's default connection count: the paper's 12, or more when more workers are swept. */
 const CLP_DEFAULT_CONNECTIONS = 12;
 
@@ -177,9 +195,12 @@ export function estimatePlan(config: BenchConfig): PlanEstimate {
   let slices = 0;
   let starts = 0;
   let peakThreads = 0;
+  let peakConnections = 0;
   for (const g of groups) {
     const threads = g.members.reduce((sum, c) => sum + (c.mode === 'single' ? 0 : c.workers), 0);
     peakThreads = Math.max(peakThreads, g.interleaved ? threads : Math.max(...g.members.map((c) => c.workers)));
+    const connections = g.members.map((c) => (c.mode === 'clp' ? c.connections : 1));
+    peakConnections = Math.max(peakConnections, g.interleaved ? connections.reduce((a, b) => a + b, 0) : Math.max(...connections));
     starts += (threads * THREAD_START_CPU_SECONDS) / Math.max(1, Math.min(config.cores, threads));
     // Warm-up by work: at least --warmup, and until every thread has had --warmup-cpu on a core.
     for (const c of g.members) {
@@ -197,6 +218,7 @@ export function estimatePlan(config: BenchConfig): PlanEstimate {
     groups: groups.length,
     runs,
     peakThreads,
+    peakConnections,
     seconds: runs * (warmup + slices + starts + overhead),
     warmupSeconds: runs * warmup,
     sliceSeconds: runs * slices,
@@ -206,24 +228,29 @@ export function estimatePlan(config: BenchConfig): PlanEstimate {
 }
 
 /**
- * Resident memory one busy worker thread costs, in MiB, with its connections' state: measured with
- * npm run bench:fig11 (the process's RSS against the threads alive, 14 to 386): 15.3 MB a thread
- * for tcp/ip/fddi, 11.5 for the MD5 stack, 9.9–10.2 for DES and 3DES; an idle piscina thread 12.4–14.1.
+ * Resident memory one worker thread costs, in MiB, besides its connections: an idle piscina thread
+ * measured 12.4–14.1 MB (npm run bench:fig11, the process's RSS against the threads alive).
  */
-export const THREAD_MEMORY_MIB = 16;
+export const THREAD_MEMORY_MIB = 14;
+/**
+ * Resident memory one connection costs at its window's end, both ends and the application's data,
+ * in KiB: the busiest stack's measured figure (CONNECTION_MEMORY_NOTE), rounded up.
+ */
+export const CONNECTION_MEMORY_KIB = 160;
 
-/** Why the threads one run keeps alive would not fit in this machine's memory (three quarters of it), or null. */
+/** Why the threads and connections one run keeps alive would not fit in this machine's memory (three quarters of it), or null. */
 export function threadMemoryProblem(config: BenchConfig, totalBytes = os.totalmem()): string | null {
-  const threads = estimatePlan(config).peakThreads;
-  const needMiB = threads * THREAD_MEMORY_MIB;
+  const { peakThreads: threads, peakConnections: connections } = estimatePlan(config);
+  const connectionsMiB = (connections * CONNECTION_MEMORY_KIB) / 1024;
+  const needMiB = threads * THREAD_MEMORY_MIB + connectionsMiB;
   const allowMiB = (0.75 * totalBytes) / 1048576;
   if (needMiB <= allowMiB) return null;
-  const most = Math.floor(allowMiB / THREAD_MEMORY_MIB);
+  const most = Math.floor((allowMiB - connectionsMiB) / THREAD_MEMORY_MIB);
   return (
-    `--workers/--connections: one run keeps ${threads} threads alive, about ${(needMiB / 1024).toFixed(1)} ` +
-    `GiB at ${THREAD_MEMORY_MIB} MiB a thread, more than three quarters of this machine's ` +
-    `${(totalBytes / 2 ** 30).toFixed(1)} GiB: allowed up to about ${most} threads at once (fewer ` +
-    `connections, or one connection count a run)`
+    `--workers/--connections: one run keeps ${threads} threads and ${connections} connections alive, about ` +
+    `${(needMiB / 1024).toFixed(1)} GiB at ${THREAD_MEMORY_MIB} MiB a thread and ${CONNECTION_MEMORY_KIB} KiB a ` +
+    `connection, more than three quarters of this machine's ${(totalBytes / 2 ** 30).toFixed(1)} GiB: allowed up to ` +
+    `about ${Math.max(0, most)} threads at once (fewer connections, or one connection count a run)`
   );
 }
 

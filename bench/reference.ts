@@ -9,6 +9,7 @@ import { FUZZ } from './fuzz-options.js';
 import { KERNEL_COMMAND } from './kernel-command.js';
 import { REPORT, XKBENCH } from './options.js';
 import { PLP_COST } from './plp-cost.js';
+import { CONNECTION_MEMORY } from './connection-memory.js';
 import { packageVersion } from './version.js';
 
 /** Every command the package installs, in the reference's order, with what it is for. */
@@ -36,6 +37,12 @@ export const COMMANDS: readonly { spec: CommandSpec; about: string }[] = [
     about:
       'Measures what packet-level parallelism costs at one worker, where no thread contends, item by item: ' +
       "PLP's driver protocol, shared memory and the uncontended lock, each against the one-owner path.",
+  },
+  {
+    spec: CONNECTION_MEMORY,
+    about:
+      'Measures what a connection costs in memory, both ends: the resident set a thread of N connections adds, established ' +
+      'and idle, and busy at a turn’s end, each stack and side in a process of its own.',
   },
   { spec: REPORT, about: 'Rebuilds report.md, report.html and charts/ of a run folder from its results.json, without running anything.' },
   {

@@ -30,10 +30,20 @@ function regionsOf(shared: SharedConnection, bytes: number): Region[] {
     ['peer', shared.peerTcb],
   ] as const) {
     regions.push({ name: `${end} TCB: fields`, start: at(tcb.f)[0], end: at(tcb.f)[1], shared: true });
-    regions.push({ name: `${end} TCB: receive ring`, start: at(tcb.ring)[0], end: at(tcb.ring)[1], shared: true });
-    regions.push({ name: `${end} TCB: send ring`, start: at(tcb.sndRing)[0], end: at(tcb.sndRing)[1], shared: true });
+    regions.push({
+      name: `${end} TCB: receive ring`,
+      start: at(tcb.ring.pinnedView())[0],
+      end: at(tcb.ring.pinnedView())[1],
+      shared: true,
+    });
+    regions.push({
+      name: `${end} TCB: send ring`,
+      start: at(tcb.sndRing.pinnedView())[0],
+      end: at(tcb.sndRing.pinnedView())[1],
+      shared: true,
+    });
   }
-  const counters = at(shared.peerTcb.sndRing)[1];
+  const counters = at(shared.peerTcb.sndRing.pinnedView())[1];
   const words = shared.words.byteOffset;
   regions.push({ name: 'IP identification and AH sequence counters', start: counters, end: words, shared: true });
   for (const [name, word] of Object.entries(SharedWord)) {
@@ -61,15 +71,15 @@ export function linesPerPacket(spec: string, side: Side, packets: number): { row
   const before = new BigInt64Array(now.length);
   const lock = shared.lock as AtomicsMutex;
   const acquisitionsBefore = lock.stats.acquisitions;
-  const { measuredTcb, peerTcb } = shared;
+  const rings = [shared.measuredTcb, shared.peerTcb].map((tcb) => [tcb.sndRing.pinnedView(), tcb.ring.pinnedView(), tcb.f] as const);
   for (let p = 0; p < packets; p++) {
     // A ring rewritten with the bytes it held (a sender replaying the same data a lap later) is
     // still written: each packet's rings start from a new filler, so that every write shows. Safe
     // here: nothing is lost, so nothing is retransmitted from the send ring, and the receive ring
     // holds nothing while no segment waits out of order.
-    for (const tcb of [measuredTcb, peerTcb]) {
-      tcb.sndRing.fill(p & 0xff);
-      if (tcb.f[Tcb.reassCount] === 0) tcb.ring.fill(p & 0xff);
+    for (const [sndRing, ring, f] of rings) {
+      sndRing.fill(p & 0xff);
+      if (f[Tcb.reassCount] === 0) ring.fill(p & 0xff);
     }
     before.set(now);
     workload.run(1);

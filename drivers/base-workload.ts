@@ -4,6 +4,7 @@
 import { SendStatus } from '../stacks/layer.js';
 import { BufferPool, type Msg } from '../stacks/message.js';
 import type { Stack } from '../stacks/stack.js';
+import type { ConnectionArena } from '../stacks/connection-arena.js';
 import { DataStream, StreamCheck } from './data-stream.js';
 import { CoarseClock } from './coarse-clock.js';
 import { type FaultCounts, injectsFaults, noFaultCounts } from './fault-link.js';
@@ -27,13 +28,44 @@ export type SenderCounts = Pick<TcpStats, 'retransmits' | 'fastRetransmits' | 't
 const SPINS_BEFORE_SLEEP = 256;
 const NAP_MS = 0.02;
 
+/**
+ * The application's messages, one to write from and one for the frames a source feeds in, shared by
+ * the connections of an arena (their thread's): a connection is done with them when its turn ends.
+ */
+const arenaMessages = new WeakMap<ConnectionArena, { application: Msg; frame: Msg }>();
+export function threadMessages(arena: ConnectionArena): { application: Msg; frame: Msg } {
+  let messages = arenaMessages.get(arena);
+  if (messages === undefined) {
+    const pool = arena.messages(2);
+    arenaMessages.set(arena, (messages = { application: pool.get(), frame: pool.get() }));
+  }
+  return messages;
+}
+
+/**
+ * The application's data (a stream of its own for each connection, so each sends and checks its
+ * messages in order). Connections of one arena send the same bytes, made from the first one's seed,
+ * as a server sends one file to many clients: what the connections cost is then the stack's, not
+ * the application's 64 KiB each.
+ */
+const arenaData = new WeakMap<ConnectionArena, Uint8Array>();
+function dataStreamOf(options: WorkloadOptions): DataStream {
+  const { arena, seed, packetSize } = options;
+  if (arena === undefined) return new DataStream(seed, packetSize);
+  let bytes = arenaData.get(arena);
+  if (bytes === undefined || bytes.length !== DataStream.MESSAGES * packetSize)
+    arenaData.set(arena, (bytes = DataStream.data(seed, packetSize)));
+  return new DataStream(seed, packetSize, bytes);
+}
+
 export abstract class BaseWorkload implements Workload {
   observed = 0;
   tap: ((frame: Msg) => void) | null = null;
   protected packets = 0;
   protected bytes = 0;
   protected dataErrors = 0;
-  protected readonly msg: Msg = new BufferPool(1).get();
+  /** The application's message: in the connection's arena, beside the send ring it is copied into. */
+  protected readonly msg: Msg;
   protected readonly data: DataStream;
   /** The clock TCP's timers run on (a lossy wire only). */
   protected readonly clock = new CoarseClock();
@@ -45,7 +77,8 @@ export abstract class BaseWorkload implements Workload {
   private timerStacks: readonly Stack[] | null = null;
 
   constructor(readonly options: WorkloadOptions) {
-    this.data = new DataStream(options.seed, options.packetSize);
+    this.msg = options.arena !== undefined ? threadMessages(options.arena).application : new BufferPool(1).get();
+    this.data = dataStreamOf(options);
     this.lossy = injectsFaults(options.faults);
   }
 
@@ -115,7 +148,7 @@ export abstract class BaseWorkload implements Workload {
    * stream the sender used (verify), and counts it.
    */
   protected checkingApplication(): { pop(m: Msg): void } {
-    const expected = new StreamCheck(new DataStream(this.options.seed, this.options.packetSize));
+    const expected = new StreamCheck(dataStreamOf(this.options));
     return {
       pop: (m: Msg) => {
         this.checkedBytes += m.length;

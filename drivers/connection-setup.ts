@@ -59,12 +59,14 @@ export function connectedPair(
   worker = 0,
 ): { sender: Stack; receiver: Stack; wire: Loopback } {
   const [oa, ob] = endpoints(options.connection ?? 0, worker);
-  const sender = new Stack(options.spec, { ...oa, crypto: options.crypto, tcpMinRtoMs: options.minRtoMs });
+  const arena = options.arena !== undefined ? { arena: options.arena } : {};
+  const sender = new Stack(options.spec, { ...oa, crypto: options.crypto, tcpMinRtoMs: options.minRtoMs, ...arena });
   const receiver = new Stack(options.spec, {
     ...ob,
     crypto: options.crypto,
     tcpMinRtoMs: options.minRtoMs,
     enforceDigest: receiverEnforcesDigest,
+    ...arena,
   });
   checkPacketSize(sender, options.packetSize);
   const wire = new Loopback(sender, receiver, wireFrames(options));
@@ -75,9 +77,11 @@ export function connectedPair(
 /**
  * Frames a loopback wire holds: 64, or on a lossy wire 256, where a filled hole releases up to a
  * window of queued segments at once, each answered with an ACK before the wire is pumped again.
+ * A clean wire of a connection in an arena takes its frames from the arena's pool for all its wires.
  */
-export function wireFrames(options: Pick<WorkloadOptions, 'faults'>): number {
-  return injectsFaults(options.faults) ? 256 : 64;
+export function wireFrames(options: Pick<WorkloadOptions, 'faults' | 'arena'>): number | BufferPool {
+  if (injectsFaults(options.faults)) return 256;
+  return options.arena !== undefined ? options.arena.wireFrames() : 64;
 }
 
 export function checkPacketSize(stack: Stack, packetSize: number): void {

@@ -14,9 +14,16 @@ export class DataStream {
   private readonly messages: Uint8Array[] = [];
   private index = 0;
 
-  constructor(seed: number, packetSize: number) {
-    const bytes = new Prng(seed).fill(new Uint8Array(DataStream.MESSAGES * packetSize));
+  /** `bytes`: the messages' data, made already (data(), shared by the connections of a thread) instead of from `seed`. */
+  constructor(seed: number, packetSize: number, bytes = DataStream.data(seed, packetSize)) {
+    if (bytes.length !== DataStream.MESSAGES * packetSize)
+      throw new RangeError(`data of ${bytes.length} bytes for ${packetSize}-byte messages`);
     for (let k = 0; k < DataStream.MESSAGES; k++) this.messages.push(bytes.subarray(k * packetSize, (k + 1) * packetSize));
+  }
+
+  /** The random bytes of MESSAGES messages of `packetSize`, from `seed`. */
+  static data(seed: number, packetSize: number): Uint8Array {
+    return new Prng(seed).fill(new Uint8Array(DataStream.MESSAGES * packetSize));
   }
 
   /** The data of application message number `index`. */

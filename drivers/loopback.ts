@@ -58,12 +58,13 @@ export class Loopback {
   /** The lossy links in front of the two queues, once faults are injected (a → b, then b → a). */
   private faults: [FaultLink, FaultLink] | null = null;
 
+  /** `frames`: how many the wire holds, or the pool it takes them from (shared with other wires). */
   constructor(
     readonly a: Stack,
     readonly b: Stack,
-    frames = 256,
+    frames: number | BufferPool = 256,
   ) {
-    const pool = new BufferPool(frames);
+    const pool = typeof frames === 'number' ? new BufferPool(frames) : frames;
     this.toB = new FrameQueue(pool, a.linkHeaderBytes);
     this.toA = new FrameQueue(pool, b.linkHeaderBytes);
     a.attach(this.toB);

@@ -9,7 +9,7 @@ import { RCV_WINDOW, Tcb } from '../stacks/layers/tcp/control-block.js';
 import { BufferPool, DEFAULT_HEADROOM, type Msg } from '../stacks/message.js';
 import { Stack } from '../stacks/stack.js';
 import { setTcpSeq, tcpHeaderBytes } from '../stacks/wire/tcp.js';
-import { BaseWorkload, type SenderCounts } from './base-workload.js';
+import { BaseWorkload, type SenderCounts, threadMessages } from './base-workload.js';
 import { type FaultCounts, noFaultCounts, sumFaultCounts } from './fault-link.js';
 import { LossyReplay } from './lossy-replay.js';
 import { connectedPair, countingSink, endpoints, onShared, sharedMessages } from './connection-setup.js';
@@ -60,8 +60,8 @@ export class ReceiveWorkload extends BaseWorkload {
     this.receiver = receiver;
     this.wire = wire;
     this.tcpAt = receiver.transport === 'tcp' ? receiver.headerOffset('tcp') : -1;
-    const messages = shared !== null ? sharedMessages(shared) : new BufferPool(1);
-    this.frame = messages.get();
+    const messages = shared !== null ? sharedMessages(shared) : null;
+    this.frame = messages?.get() ?? (options.arena !== undefined ? threadMessages(options.arena).frame : new BufferPool(1).get());
     if (options.verify) {
       const check = this.checkingApplication();
       this.receiver.application = {
@@ -103,10 +103,10 @@ export class ReceiveWorkload extends BaseWorkload {
         crypto: options.crypto,
         tcpMinRtoMs: options.minRtoMs,
         enforceDigest: false,
-        ...onShared(shared, 'measured', options.tcpLockScope, messages),
+        ...onShared(shared, 'measured', options.tcpLockScope, messages!),
       });
       if (shared.leader) {
-        shared.measuredTcb.f.set(private_.tcb!.f);
+        shared.measuredTcb.copyStateFrom(private_.tcb!);
         Atomics.store(shared.words, SharedWord.nextSeq, this.nextSeq);
         Atomics.store(shared.words, SharedWord.committed, this.nextSeq);
         Atomics.store(shared.words, SharedWord.parked, 0);

@@ -69,10 +69,10 @@ export class SendWorkload extends BaseWorkload {
       if (sender.transport === 'tcp' && receiver.transport === 'tcp') {
         if (shared.leader) {
           wire.handshake();
-          shared.peerTcb.f.set(receiver.tcb!.f);
+          shared.peerTcb.copyStateFrom(receiver.tcb!);
           Atomics.store(shared.words, SharedWord.maxAck, sender.tcb!.f[Tcb.sndNxt]!);
         } else {
-          receiver.tcb!.f.set(shared.peerTcb.f);
+          receiver.tcb!.copyStateFrom(shared.peerTcb);
         }
       }
     }

@@ -4,6 +4,7 @@
 import type { CryptoProviderName } from '../stacks/crypto/index.js';
 import type { TcpLockScope } from '../stacks/stack-options.js';
 import type { Msg } from '../stacks/message.js';
+import type { ConnectionArena } from '../stacks/connection-arena.js';
 import type { Faults } from './fault-link.js';
 import type { Transmission } from './transmission.js';
 import { kindOf } from '../stacks/registry.js';
@@ -26,6 +27,8 @@ export interface WorkloadOptions {
   faults?: Faults;
   /** TCP's smallest retransmission timeout, ms (default 200). */
   minRtoMs?: number;
+  /** Where a connection of its own takes its TCP state and messages from: its thread's arena (one of its own if none). */
+  arena?: ConnectionArena;
 }
 
 /** What a run enforces (a failure drops the packet) and what it only computes. */

@@ -2,6 +2,7 @@
 // workload is its own file (send-workload.ts, receive-workload.ts, shared-verify-workload.ts,
 // gateway.ts); what they promise the engines is workload-contract.ts.
 
+import { ConnectionArena } from '../stacks/connection-arena.js';
 import { isGatewaySpec } from '../stacks/spec.js';
 import { injectsFaults } from './fault-link.js';
 import { GatewayWorkload } from './gateway.js';
@@ -17,6 +18,8 @@ import type { Workload, WorkloadOptions } from './workload-contract.js';
  */
 export function createWorkload(options: WorkloadOptions, shared: SharedConnection | null = null): Workload {
   if (isGatewaySpec(options.spec)) return new GatewayWorkload(options);
+  // A connection of its own takes its memory from its thread's arena, or from one of its own.
+  if (shared === null && options.arena === undefined) options = { ...options, arena: new ConnectionArena(1) };
   // A lossy wire under packet-level parallelism needs a real receiver and sender at both ends of the shared connection.
   if (shared !== null && (options.verify || injectsFaults(options.faults))) return new SharedVerifyWorkload(options, shared);
   return options.side === 'send' ? new SendWorkload(options, shared) : new ReceiveWorkload(options, shared);

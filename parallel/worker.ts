@@ -22,6 +22,8 @@ import {
   timeSelection,
 } from './gateway-worker.js';
 import { type SharedConnection, sharedConnection } from '../drivers/shared-connection.js';
+import { ARENA_CONNECTIONS, arenasFor } from '../stacks/connection-arena.js';
+import { ConnectionTurns } from './connection-turns.js';
 import { createWorkload } from '../drivers/workload.js';
 import { connectionSeed, countsSince } from '../drivers/run-counts.js';
 import { type SharedAccount, type Side, type Workload, firstBroken } from '../drivers/workload-contract.js';
@@ -35,7 +37,7 @@ import { CrashBoard, type CrashPlan } from './crash.js';
 import { AtomicsMutex, type LockStats, type SampledLock } from './mutex.js';
 import { type LockDesign, backlogBatchOf, makeLock } from './lock-designs.js';
 import { CpuAccount, ThreadCpu, type ThreadCpuFigures } from './thread-cpu.js';
-import { Command, Mark, Phase, SharedRun, batchFor, sharedNow } from './shared-run.js';
+import { Command, Mark, Phase, SharedRun, sharedNow } from './shared-run.js';
 
 export interface WorkerTask {
   buffer: SharedArrayBuffer;
@@ -111,50 +113,33 @@ function publishProgress(run: SharedRun, packetsSlot: number, packets: number, n
   run.counters.f[packetsSlot - CounterField.packets + CounterField.heapUsed] = process.memoryUsage().heapUsed;
 }
 
-/** Runs the workloads in turn until the shared clock reaches `until`; answers packets, bytes, per connection. */
+/** Runs the connections' turns until the shared clock reaches `until`; answers packets, bytes, per connection. */
 function driveUntil(
   run: SharedRun,
-  workloads: Workload[],
+  turns: ConnectionTurns,
   until: number,
   perConnection: number[] | null,
   slot: number,
 ): { packets: number; bytes: number } {
-  let packets = 0;
-  let bytes = 0;
-  let batch = 1;
-  const started = sharedNow();
-  let now = started;
-  while (now < until && !run.stopped) {
-    for (let k = 0; k < workloads.length; k++) {
-      const b = workloads[k]!.run(batch);
-      bytes += b;
-      if (perConnection !== null) perConnection[k]! += b;
-    }
-    packets += batch * workloads.length;
-    now = sharedNow();
-    batch = batchFor((((now - started) * 1000) / packets) * workloads.length);
+  if (sharedNow() >= until || run.stopped) return { packets: 0, bytes: 0 };
+  return turns.run(perConnection, (packets, now) => {
     publishProgress(run, slot, packets, now);
-  }
-  return { packets, bytes };
+    return now >= until || run.stopped;
+  });
 }
 
 /**
- * The warm-up, by work: until the shared clock reaches `until` and this thread has had its share
- * of the CPU (`account.warmedUp`), so that its JIT has settled however many threads share the cores.
+ * The warm-up, by work: until the shared clock reaches `until`, this thread has had its share of
+ * the CPU (`account.warmedUp`), so that its JIT has settled however many threads share the cores,
+ * and every connection has had a turn (a bounded amount of work, however many there are).
  */
-function warmUp(run: SharedRun, workloads: Workload[], until: number, minCpuMs: number, account: CpuAccount, slot: number): void {
+function warmUp(run: SharedRun, turns: ConnectionTurns, until: number, minCpuMs: number, account: CpuAccount, slot: number): void {
   account.startWarmup();
-  let packets = 0;
-  let batch = 1;
-  const started = sharedNow();
-  while (!run.stopped) {
-    for (let k = 0; k < workloads.length; k++) workloads[k]!.run(batch);
-    packets += batch * workloads.length;
-    const now = sharedNow();
-    if (account.warmedUp(packets, minCpuMs) && now >= until) break;
-    batch = batchFor((((now - started) * 1000) / packets) * workloads.length);
+  const rounds = turns.rounds;
+  turns.run(null, (packets, now) => {
     publishProgress(run, slot, packets, now);
-  }
+    return run.stopped || (account.warmedUp(packets, minCpuMs) && now >= until && turns.rounds > rounds);
+  });
 }
 
 /**
@@ -186,7 +171,7 @@ function measureSlices(
   task: WorkerTask,
   run: number,
   shared: SharedRun,
-  workloads: Workload[],
+  turns: ConnectionTurns,
   perConnection: number[],
   seen: number,
   account: CpuAccount,
@@ -203,7 +188,7 @@ function measureSlices(
     let until = shared.marks[Mark.sliceEnd]!;
     if (fault !== null) until = (shared.marks[Mark.sliceStart]! + until) / 2; // robustness tests: fail halfway through the first slice
     account.startSlice();
-    const done = driveUntil(shared, workloads, until, perConnection, slot(CounterField.packets));
+    const done = driveUntil(shared, turns, until, perConnection, slot(CounterField.packets));
     account.endSlice(done.packets);
     if (fault === 'exit') process.exit(70);
     if (fault === 'throw') throw new Error('injected fault (XKBENCH_FAULT)');
@@ -218,17 +203,16 @@ function measureSlices(
 }
 
 /** The run's workloads: a gateway node with its dispatch replica, or this worker's connections. */
-function buildWorkloads(
-  task: WorkerTask,
-  seed: number,
-  connection: SharedConnection | null,
-): { workloads: Workload[]; selector: ReplicatedSelector | null } {
+function buildWorkloads(task: WorkerTask, seed: number, connection: SharedConnection | null): Built {
   if (task.dispatch !== undefined) {
     const { owner, cursor, sa, selector } = gatewayDispatch(task, task.index);
     const options = { spec: task.spec, side: task.side, packetSize: task.packetSize, crypto: task.crypto, seed, verify: task.verify };
-    return { workloads: [new GatewayWorkload(options, owner, cursor, sa)], selector };
+    const workloads = [new GatewayWorkload(options, owner, cursor, sa)];
+    return { workloads, turns: new ConnectionTurns(workloads), selector };
   }
-  const workloads = task.connections.map((k) =>
+  // Connections of this thread's own share arenas (a buffer and a pool of ring pages each).
+  const arenas = connection === null ? arenasFor(task.connections.length) : [];
+  const workloads = task.connections.map((k, i) =>
     createWorkload(
       {
         spec: task.spec,
@@ -241,11 +225,19 @@ function buildWorkloads(
         tcpLockScope: task.tcpLockScope,
         ...(task.faults !== undefined ? { faults: { ...task.faults, seed: connectionSeed(seed, k) } } : {}),
         ...(task.minRtoMs !== undefined ? { minRtoMs: task.minRtoMs } : {}),
+        ...(connection === null ? { arena: arenas[Math.floor(i / ARENA_CONNECTIONS)]! } : {}),
       },
       connection,
     ),
   );
-  return { workloads, selector: null };
+  return { workloads, turns: new ConnectionTurns(workloads), selector: null };
+}
+
+/** A run's workloads, the turns they take, and (gateways) the dispatch replica. */
+interface Built {
+  workloads: Workload[];
+  turns: ConnectionTurns;
+  selector: ReplicatedSelector | null;
 }
 
 /** The lock's use between a reading of its stats and now (null without a lock). */
@@ -306,10 +298,10 @@ function workerContext(task: WorkerTask): WorkerContext {
 }
 
 /** Builds run `run`'s workloads (the PLP leader's first) and warms them up; null when the run was stopped. */
-function prepareRun(ctx: WorkerContext, run: number): { workloads: Workload[]; selector: ReplicatedSelector | null } | null {
+function prepareRun(ctx: WorkerContext, run: number): Built | null {
   const { task, shared, connection, abandon } = ctx;
   const seed = (task.seed + run - 1) >>> 0;
-  let built = { workloads: [] as Workload[], selector: null as ReplicatedSelector | null };
+  let built: Built = { workloads: [], turns: new ConnectionTurns([]), selector: null };
   // PLP: the leader opens the shared connection before the others join it.
   if (connection === null || connection.leader) built = buildWorkloads(task, seed, connection);
   if (connection !== null) {
@@ -322,7 +314,7 @@ function prepareRun(ctx: WorkerContext, run: number): { workloads: Workload[]; s
     shared.setProgress(run, Phase.WarmUp);
   });
   if (shared.stopped) return null;
-  warmUp(shared, built.workloads, shared.marks[Mark.warmupEnd]!, task.warmupCpuMs, ctx.account, ctx.packetsSlot);
+  warmUp(shared, built.turns, shared.marks[Mark.warmupEnd]!, task.warmupCpuMs, ctx.account, ctx.packetsSlot);
   shared.barrier.arriveAndWait(BARRIER_TIMEOUT_MS, abandon, () => {
     const now = sharedNow();
     shared.marks[Mark.steadyStart] = now;
@@ -337,8 +329,7 @@ function prepareRun(ctx: WorkerContext, run: number): { workloads: Workload[]; s
 function wholeWindow(
   ctx: WorkerContext,
   run: number,
-  workloads: Workload[],
-  selector: ReplicatedSelector | null,
+  { workloads, turns, selector }: Built,
   perConnection: number[],
 ): { packets: number; bytes: number } {
   const { task, shared, board, account, packetsSlot } = ctx;
@@ -346,7 +337,7 @@ function wholeWindow(
   const fault = injectedFault(task, run);
   if (fault !== null) {
     // Robustness tests: fail halfway through the steady window, as a crashing worker would.
-    driveUntil(shared, workloads, steadyStart + (task.durationSeconds * 1000) / 2, perConnection, packetsSlot);
+    driveUntil(shared, turns, steadyStart + (task.durationSeconds * 1000) / 2, perConnection, packetsSlot);
     if (fault === 'exit') process.exit(70);
     throw new Error('injected fault (XKBENCH_FAULT)');
   }
@@ -358,7 +349,7 @@ function wholeWindow(
       ? driveGateway(shared, gateway, selector, board, task.crash!, task.index, steadyStart, steadyEnd, (packets, now) =>
           publishProgress(shared, packetsSlot, packets, now),
         )
-      : driveUntil(shared, workloads, steadyEnd, perConnection, packetsSlot);
+      : driveUntil(shared, turns, steadyEnd, perConnection, packetsSlot);
   account.endSlice(done.packets);
   return done;
 }
@@ -376,7 +367,7 @@ export default function runWorker(task: WorkerTask): WorkerResult {
     } else if (run > task.runs) break;
     const prepared = prepareRun(ctx, run);
     if (prepared === null) break;
-    const { workloads, selector } = prepared;
+    const { workloads } = prepared;
     const steadyStart = shared.marks[Mark.steadyStart]!;
     const memoryStart = process.memoryUsage();
     const before = workloads.map((w) => w.counters());
@@ -387,12 +378,12 @@ export default function runWorker(task: WorkerTask): WorkerResult {
     let done: { packets: number; bytes: number };
     if (task.sliced) {
       shared.acknowledge(); // warmed up, parked
-      const sliced = measureSlices(task, run, shared, workloads, perConnection, seen, account);
+      const sliced = measureSlices(task, run, shared, prepared.turns, perConnection, seen, account);
       if (sliced === null) break;
       seen = sliced.generation;
       done = sliced;
     } else {
-      done = wholeWindow(ctx, run, workloads, selector, perConnection);
+      done = wholeWindow(ctx, run, prepared, perConnection);
     }
     const stoppedAt = sharedNow();
     const memoryEnd = process.memoryUsage();

@@ -328,9 +328,44 @@ function overviewChart(summary: readonly SummaryRow[]): ChartSpec | null {
   };
 }
 
+/** What a connections chart plots: its name, titles and y axis. */
+interface ConnectionPlot {
+  name: string;
+  what: string;
+  title: string;
+  y: { title: string; scale: { type?: 'log'; domain?: number[]; zero?: boolean } };
+}
+type ConnectionField = 'mbps' | 'fairness' | 'cpu' | 'memory';
+const CONNECTION_FIELDS: Record<ConnectionField, ConnectionPlot> = {
+  mbps: {
+    name: 'connections',
+    what: 'Mbit/s',
+    title: 'Throughput against connections (Mbit/s)',
+    y: { title: 'Mbit/s', scale: { type: 'log' } },
+  },
+  fairness: {
+    name: 'fairness-connections',
+    what: "Jain's fairness index",
+    title: "Fairness between connections (Jain's index)",
+    y: { title: "Jain's index", scale: { domain: [0, 1] } },
+  },
+  cpu: {
+    name: 'cpu-connections',
+    what: 'CPU µs per packet',
+    title: 'CPU per packet against connections (µs)',
+    y: { title: 'CPU µs per packet', scale: { zero: true } },
+  },
+  memory: {
+    name: 'memory-connections',
+    what: 'KiB a connection (RSS growth)',
+    title: 'Memory a connection adds (KiB, RSS growth)',
+    y: { title: 'KiB a connection', scale: { type: 'log' } },
+  },
+};
+
 /** The paper's Fig. 11: CLP against connections, one line per stack and policy (processor-per-connection with its workers). */
-function connectionsChart(rows: readonly SummaryRow[], field: 'mbps' | 'fairness'): ChartSpec {
-  const mbps = field === 'mbps';
+function connectionsChart(rows: readonly SummaryRow[], field: ConnectionField): ChartSpec {
+  const plotted = CONNECTION_FIELDS[field];
   // Colour the stack, dash the policy: eight long names in one legend would be cut short.
   const stack = (s: SummaryRow) => `${s.stack}${s.crypto === 'cryptojs' ? '' : ` [${s.crypto}]`}`;
   const policy = (s: SummaryRow) =>
@@ -347,16 +382,16 @@ function connectionsChart(rows: readonly SummaryRow[], field: 'mbps' | 'fairness
     series: `${stack(s)} ${policy(s)}`,
     mbps: s.meanMbps,
     fairness: s.fairness ?? null,
+    cpu: s.cpuUsPerPacket ?? null,
+    memory: s.connectionKiB ?? null,
   }));
   return {
-    name: mbps ? 'connections' : 'fairness-connections',
-    title: mbps ? 'Throughput against connections' : "Jain's fairness index against connections",
-    description:
-      `${mbps ? 'Mbit/s' : "Jain's fairness index"} against connections. ` +
-      `${describePoints(values, 'side', 'series', 'connections', field)}.`,
+    name: plotted.name,
+    title: plotted.title.replace(/ \(.*\)$/, ''),
+    description: `${plotted.what} against connections. ${describePoints(values, 'side', 'series', 'connections', field)}.`,
     spec: {
       $schema: SCHEMA,
-      title: mbps ? 'Throughput against connections (Mbit/s)' : "Fairness between connections (Jain's index)",
+      title: plotted.title,
       data: { values },
       facet: { column: { field: 'side', type: 'nominal', title: null, sort: ['send', 'recv'] } },
       spec: {
@@ -364,9 +399,7 @@ function connectionsChart(rows: readonly SummaryRow[], field: 'mbps' | 'fairness
         mark: { type: 'line', point: true },
         encoding: {
           x: { field: 'connections', type: 'quantitative', scale: { type: 'log' }, title: 'connections' },
-          y: mbps
-            ? { field: 'mbps', type: 'quantitative', title: 'Mbit/s', scale: { type: 'log' } }
-            : { field: 'fairness', type: 'quantitative', title: "Jain's index", scale: { domain: [0, 1] } },
+          y: { field, type: 'quantitative', ...plotted.y },
           color: { field: 'stack', type: 'nominal', title: 'stack', legend: { labelLimit: 320 } },
           strokeDash: { field: 'policy', type: 'nominal', title: 'policy', legend: DASH_LEGEND },
           detail: { field: 'series', type: 'nominal' },
@@ -436,6 +469,20 @@ export function chartSpecs(summary: readonly SummaryRow[]): ChartSpec[] {
       connectionsChart(
         sweep.filter((s) => s.fairness !== undefined),
         'fairness',
+      ),
+    );
+  if (sweep.some((s) => s.cpuUsPerPacket !== undefined))
+    charts.push(
+      connectionsChart(
+        sweep.filter((s) => s.cpuUsPerPacket !== undefined),
+        'cpu',
+      ),
+    );
+  if (sweep.some((s) => s.connectionKiB !== undefined))
+    charts.push(
+      connectionsChart(
+        sweep.filter((s) => s.connectionKiB !== undefined),
+        'memory',
       ),
     );
   return charts;

@@ -6,6 +6,7 @@
 // from the summary, so it says only what the figures say.
 
 import { type SummaryRow, lockDesignOf, otherLock } from './rows.js';
+import type { ConnectionMemory, MachineDescription } from './schema.js';
 
 /** The rows a stack's sentence reads: PLP (state lock) and CLP processor-per-connection, not the gateways. */
 function parallelRows(summary: readonly SummaryRow[], stack: string, crypto: string): SummaryRow[] {
@@ -255,4 +256,75 @@ function policiesSideBySide(rows: readonly SummaryRow[], counts: readonly number
     );
   }
   return null;
+}
+
+/** A cache size as the kernel or cpuinfo writes it ("32K", "1024 KB", "32768K", "1M"), in bytes; null when unreadable. */
+function cacheBytes(size: string): number | null {
+  const m = /^\s*(\d+)\s*([KMG]?)B?\s*$/i.exec(size);
+  if (m === null) return null;
+  return Number(m[1]) * { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[2]!.toUpperCase() as '' | 'K' | 'M' | 'G'];
+}
+
+/**
+ * Where the connections' memory leaves each cache level: for each stack and side swept over
+ * connections (processor-per-connection), the count past which what one thread's connections hold
+ * outgrows each data cache of CPU 0 (private caches: one thread's share; shared: all threads'), and
+ * what a packet cost the CPU at the fewest connections and at the most.
+ */
+export function workingSetFindings(
+  summary: readonly SummaryRow[],
+  machine: Pick<MachineDescription, 'caches' | 'cpuinfoCache'> | undefined,
+  memory: readonly ConnectionMemory[],
+): string[] {
+  const out: string[] = [];
+  const rows = summary.filter(
+    (s) => s.mode === 'clp' && s.dispatch === undefined && (s.clp ?? 'processor-per-connection') === 'processor-per-connection',
+  );
+  const caches =
+    machine === undefined
+      ? []
+      : machine.caches.length > 0
+        ? machine.caches
+            .filter((c) => c.type !== 'Instruction')
+            .map((c) => ({ name: `L${c.level}`, bytes: cacheBytes(c.size), shared: c.sharedBy > 1, size: c.size }))
+        : machine.cpuinfoCache !== null
+          ? [
+              {
+                name: 'the cache cpuinfo names (the kernel lists none)',
+                bytes: cacheBytes(machine.cpuinfoCache),
+                shared: false,
+                size: machine.cpuinfoCache,
+              },
+            ]
+          : [];
+  for (const key of new Set(rows.map((s) => `${s.stack}|${s.side}`))) {
+    const [stack, side] = key.split('|') as [string, 'send' | 'recv'];
+    const mine = rows.filter((s) => s.stack === stack && s.side === side);
+    const counts = [...new Set(mine.map((s) => s.connections))].sort((a, b) => a - b);
+    const probe = memory.find((m) => m.stack === stack && m.side === side);
+    if (counts.length < 2 || probe === undefined) continue;
+    const threads = Math.max(...mine.map((s) => s.workers));
+    const pick = (n: number) => mine.filter((s) => s.connections === n).sort((a, b) => b.workers - a.workers)[0]!;
+    const [a, b] = [pick(counts[0]!), pick(counts[counts.length - 1]!)];
+    const levels = caches
+      .filter((c) => c.bytes !== null)
+      .map((c) => {
+        const past = Math.floor((c.bytes! * (c.shared ? 1 : threads)) / probe.busyBytes);
+        return `${c.name} (${c.size}${c.shared ? ', shared' : ' a core'}) past ${past} connection${past === 1 ? '' : 's'}`;
+      });
+    const cpu =
+      a.cpuUsPerPacket !== undefined && b.cpuUsPerPacket !== undefined
+        ? `; a packet cost ${a.cpuUsPerPacket.toFixed(2)} CPU µs at ${a.connections} connections and ` +
+          `${b.cpuUsPerPacket.toFixed(2)} at ${b.connections}` +
+          ` (${times(b.meanMbps / a.meanMbps)} the throughput)`
+        : '';
+    out.push(
+      `**${stack}** ${SIDE_WORD[side]}: a connection holds ${(probe.busyBytes / 1024).toFixed(0)} KiB busy (both ends, measured apart), ` +
+        (levels.length > 0
+          ? `so ${threads} threads' connections outgrow ${levels.join(', ')}`
+          : 'and this machine names no cache sizes to set it against') +
+        `${cpu}.`,
+    );
+  }
+  return out;
 }

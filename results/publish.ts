@@ -93,6 +93,7 @@ export async function writeReports(out: string, results: ResultsFile, comparison
     failures: results.failures ?? [],
     comparison,
     runs: results.runs,
+    ...(results.connectionMemory ? { connectionMemory: results.connectionMemory } : {}),
     ...(results.pairedRatios ? { pairedRatios: results.pairedRatios } : {}),
     targetCiPercent: (results.meta.precision as { targetCiPercent?: number | null } | undefined)?.targetCiPercent ?? null,
   });

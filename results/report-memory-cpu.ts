@@ -2,6 +2,7 @@
 // through long runs.
 
 import { type MemoryUse, type RunRow, type SummaryRow, configKey } from './rows.js';
+import type { ConnectionMemory } from './schema.js';
 import { table } from './markdown.js';
 import { fmt, modeLabel, percent } from './report-format.js';
 
@@ -74,3 +75,19 @@ export function memoryTable(runs: readonly (RunRow & { memory?: MemoryUse })[]):
     }),
   );
 }
+
+const kib = (bytes: number) => (bytes / 1024).toFixed(1);
+
+/** The figures as a table: KiB per connection, idle and busy, and the heap's part. */
+export function connectionMemoryTable(rows: readonly ConnectionMemory[]): string {
+  return table(
+    ['stack', 'side', 'connections', 'KiB a connection idle', 'busy', 'of it JS heap', 'ring pages held (4 KiB)'],
+    rows.map((r) => [r.stack, r.side, String(r.connections), kib(r.idleBytes), kib(r.busyBytes), kib(r.heapBytes), r.pagesHeld.toFixed(2)]),
+    ['l', 'l', 'r', 'r', 'r', 'r', 'r'],
+  );
+}
+
+export const CONNECTION_MEMORY_INTRO =
+  "What a connection costs in memory, both ends, its share of its thread's arena and of the application's data: " +
+  '`xkbench connection-memory` builds 1 000 connections on one thread of a process of its own, as a processor-per-connection ' +
+  'worker does, and reads its resident set established and idle, and busy at a turn’s end (two rounds of turns, data in flight held).';

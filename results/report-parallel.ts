@@ -203,7 +203,9 @@ export function connectionsTable(summary: readonly SummaryRow[], runs: readonly 
       'Mbit/s',
       '90% CI',
       "Jain's index",
+      'CPU µs/packet',
       'RSS MB',
+      'KiB a connection (RSS growth)',
       'CPU µs/packet per thread: cold → start → end',
     ],
     [...rows]
@@ -223,19 +225,23 @@ export function connectionsTable(summary: readonly SummaryRow[], runs: readonly 
         fmt(s.meanMbps),
         s.ci90Low === null ? 'n/a' : `${fmt(s.ci90Low)} – ${fmt(s.ci90High)}`,
         s.fairness === undefined ? '—' : s.fairness.toFixed(3),
+        fmt(s.cpuUsPerPacket ?? null, 2),
         fmt(rss(s), 0),
+        fmt(s.connectionKiB ?? null, 1),
         s.threadStartUs === undefined
           ? '—'
           : `${fmt(s.threadColdUs ?? null, 1)} → ${fmt(s.threadStartUs, 1)} → ${fmt(s.threadEndUs ?? null, 1)}`,
       ]),
-    ['l', 'l', 'r', 'l', 'r', 'r', 'r', 'r', 'r', 'r'],
+    ['l', 'l', 'r', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
   );
 }
 
 export const FIG11_INTRO =
   'Thread-per-connection runs a thread for every connection; processor-per-connection runs the workers and spreads the connections ' +
   'over them. Each connection count was measured as a group of its own (its threads alive together), every thread warmed up by work ' +
-  "(`--warmup-cpu`) before the window opened. RSS: the process at the window's end, every thread of the group alive. Per-thread " +
+  '(`--warmup-cpu`) before the window opened; a thread with several connections gives each a turn of 8 messages in round. RSS: ' +
+  "the process at the window's end, every thread of the group alive; its growth per connection from the fewest connections " +
+  'of the same stack and policy (thread-per-connection: a thread each). Per-thread ' +
   "cost: CPU µs per packet over a thread's first 16 packets (cold), in the window's first slice and in its last; medians over " +
   'threads and runs.';
 

@@ -4,8 +4,8 @@
 import { type Comparison, renderComparison } from './compare.js';
 import { type CalibrationRow, type RunRow, type SummaryRow, perfectWire } from './rows.js';
 import type { PairedRatio } from './paired-ratios.js';
-import { findings } from './findings.js';
-import type { ReportMeta } from './schema.js';
+import { findings, workingSetFindings } from './findings.js';
+import type { ConnectionMemory, ReportMeta } from './schema.js';
 
 export type { ReportMeta };
 import { machineChanged, machineLine } from './machine-line.js';
@@ -14,7 +14,7 @@ import { pairedTables, pairedIntro } from './report-comparisons.js';
 import { latencyTables, modernCryptoTable, ratioTables } from './report-crypto.js';
 import { section } from './report-format.js';
 import { gatewaySections } from './report-gateway.js';
-import { memoryTable } from './report-memory-cpu.js';
+import { CONNECTION_MEMORY_INTRO, connectionMemoryTable, memoryTable } from './report-memory-cpu.js';
 import { throughputTable, LOSS_INTRO, lossTable, connectionsTable, FIG11_INTRO, parallelLines } from './report-parallel.js';
 
 /** What a report shows beside the tables: charts (files in charts/), calibration, a comparison. */
@@ -28,6 +28,8 @@ export interface ReportExtras {
   /** Ratios measured in alternation, and the precision target they were measured to (percent). */
   pairedRatios?: readonly PairedRatio[];
   targetCiPercent?: number | null;
+  /** What a connection costs in memory (CLP's stacks), measured apart. */
+  connectionMemory?: readonly ConnectionMemory[];
 }
 
 const image = (c: { name: string; description: string }) => `![${c.description.replace(/[[\]]/g, '')}](charts/${c.name}.svg)`;
@@ -55,8 +57,13 @@ function headerLines(meta: ReportMeta, extras: ReportExtras): string[] {
 }
 
 /** What the reader came for: a sentence per stack and the speedup panel. */
-function findingsLines(summary: readonly SummaryRow[], overview: { name: string; description: string } | undefined): string[] {
-  const said = findings(summary);
+function findingsLines(
+  summary: readonly SummaryRow[],
+  overview: { name: string; description: string } | undefined,
+  meta: ReportMeta,
+  memory: readonly ConnectionMemory[],
+): string[] {
+  const said = [...findings(summary), ...workingSetFindings(summary, meta.machine, memory)];
   if (said.length === 0 && overview === undefined) return [];
   return [
     '## Findings',
@@ -93,7 +100,7 @@ export function renderReport(allRows: readonly SummaryRow[], meta: ReportMeta, e
   const calibration = extras.calibration ?? [];
   return [
     ...headerLines(meta, extras),
-    ...findingsLines(summary, overview),
+    ...findingsLines(summary, overview, meta, extras.connectionMemory ?? []),
     ...section(
       '## Throughput',
       'Application payload, Mbit/s of wall-clock time in the steady window; mean and 90% confidence interval (Student t) over runs.',
@@ -103,6 +110,11 @@ export function renderReport(allRows: readonly SummaryRow[], meta: ReportMeta, e
     ...section('## A lossy wire', LOSS_INTRO(meta), lossTable(allRows)),
     ...parallelLines(summary, meta),
     ...section("## CLP against connections (the paper's Fig. 11)", FIG11_INTRO, connectionsTable(summary, runs)),
+    ...section(
+      '## What a connection costs in memory',
+      CONNECTION_MEMORY_INTRO,
+      extras.connectionMemory !== undefined && extras.connectionMemory.length > 0 ? connectionMemoryTable(extras.connectionMemory) : '',
+    ),
     ...gatewaySections(summary, runs),
     ...(paired.length > 0
       ? [

@@ -165,6 +165,13 @@ export interface SummaryRow extends ConfigFields {
   oversubscribed: boolean;
   /** CLP: mean Jain fairness index over runs. */
   fairness?: number;
+  /** CLP: the process's resident set at the window's end, MB (the most over runs; the group's threads alive). */
+  rssEndMB?: number;
+  /**
+   * CLP swept over connections: how much the resident set grew per connection from the fewest
+   * connections of the same stack, side and policy to these, KiB (both ends of a connection).
+   */
+  connectionKiB?: number;
   /** PLP: mean fraction of the window the TCP lock was held, and of workers' time spent waiting for it. */
   lockHeldFraction?: number;
   lockWaitFraction?: number;
@@ -281,6 +288,28 @@ export function configKey(r: ConfigFields): string {
 
 /** One summary row per stack × side × mode × workers × connections (× packet size × crypto). */
 export function summarizeRuns(rows: readonly (RunRow & Partial<RunDetail>)[]): SummaryRow[] {
+  return withConnectionGrowth(summaryRows(rows));
+}
+
+/** CLP rows swept over connections: the resident set's growth per connection from the fewest (connectionKiB). */
+function withConnectionGrowth(rows: SummaryRow[]): SummaryRow[] {
+  const line = (s: SummaryRow) =>
+    `${s.stack}|${s.side}|${s.crypto}|${s.packetSize}|${s.clp}|${s.clp === 'thread-per-connection' ? '' : s.workers}`;
+  const fewest = new Map<string, SummaryRow>();
+  for (const s of rows) {
+    if (s.mode !== 'clp' || s.rssEndMB === undefined || s.loss !== undefined) continue;
+    const f = fewest.get(line(s));
+    if (f === undefined || s.connections < f.connections) fewest.set(line(s), s);
+  }
+  for (const s of rows) {
+    const f = s.mode === 'clp' && s.loss === undefined ? fewest.get(line(s)) : undefined;
+    if (f === undefined || s.rssEndMB === undefined || s.connections === f.connections) continue;
+    s.connectionKiB = round(((s.rssEndMB - f.rssEndMB!) * 1000 * 1000) / 1024 / (s.connections - f.connections));
+  }
+  return rows;
+}
+
+function summaryRows(rows: readonly (RunRow & Partial<RunDetail>)[]): SummaryRow[] {
   const groups = new Map<string, (RunRow & Partial<RunDetail>)[]>();
   for (const row of rows) {
     const key = configKey(row);
@@ -303,6 +332,8 @@ export function summarizeRuns(rows: readonly (RunRow & Partial<RunDetail>)[]): S
     const extra: Partial<SummaryRow> = {};
     const fairness = group.map((r) => r.fairness).filter((f): f is number => typeof f === 'number');
     if (fairness.length > 0) extra.fairness = round(mean(fairness));
+    const rss = group.map((r) => r.memory?.rssEndMB).filter((m): m is number => typeof m === 'number');
+    if (first.mode === 'clp' && rss.length > 0) extra.rssEndMB = round(Math.max(...rss));
     const outOfOrder = group.map((r) => r.outOfOrderShare).filter((x): x is number => typeof x === 'number');
     if (outOfOrder.length > 0) extra.outOfOrderShare = round(mean(outOfOrder));
     Object.assign(extra, transmissionSummary(group));

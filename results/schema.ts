@@ -123,6 +123,8 @@ export interface PlanEstimate {
   runs: number;
   /** The most threads alive at once (one group's run). */
   peakThreads: number;
+  /** The most connections alive at once (one group's run). */
+  peakConnections: number;
   /** Seconds for the runs asked for, and its parts. */
   seconds: number;
   warmupSeconds: number;
@@ -133,7 +135,9 @@ export interface PlanEstimate {
 }
 
 /** The plan, what fitting it changed, and how long the run took (meta.plan). */
-export interface PlanRecord extends Omit<PlanEstimate, 'runOverheadSeconds'> {
+export interface PlanRecord extends Omit<PlanEstimate, 'runOverheadSeconds' | 'peakConnections'> {
+  /** The most connections alive at once (absent in files older than it). */
+  peakConnections?: number;
   /** Each configuration's run set-up and end (absent in files older than it). */
   runOverheadSeconds?: number;
   /** What --budget or the memory check changed, in words. */
@@ -162,6 +166,21 @@ export interface ResultsMeta extends ReportMeta {
   plan: PlanRecord;
 }
 
+/** What one stack and side's connections cost in memory, per connection (bytes): xkbench connection-memory, run for CLP's stacks. */
+export interface ConnectionMemory {
+  stack: string;
+  side: 'send' | 'recv';
+  connections: number;
+  /** Resident memory an established, idle connection adds (both ends, its share of its arena and of the application's data). */
+  idleBytes: number;
+  /** The same at a turn's end, after every connection has sent or received (what it holds in flight included). */
+  busyBytes: number;
+  /** The JavaScript heap's part of busyBytes (the stacks' objects). */
+  heapBytes: number;
+  /** Ring pages held at a turn's end, per connection (4 KiB each). */
+  pagesHeld: number;
+}
+
 export interface ResultsFile {
   /** RESULTS_FORMAT_VERSION when written (absent in files older than it). */
   formatVersion?: number;
@@ -175,6 +194,8 @@ export interface ResultsFile {
   slices?: SliceGroup[];
   /** Configurations that could not be measured (a worker threw or died), with the error. */
   failures?: FailedConfigurationEntry[];
+  /** CLP's stacks and sides: what a connection costs in memory, measured apart (absent without CLP, and in files older than it). */
+  connectionMemory?: ConnectionMemory[];
   /** Benecke's model and the Amdahl/USL fits, from the summary (predictions labelled as such). */
   models?: { benecke: BeneckeRow[]; shiehLai: ShiehLaiRow[]; scaling: ScalingRow[] };
   meta: ResultsMeta;

@@ -6,6 +6,7 @@ import type { CryptoProviderName } from './crypto/index.js';
 import type { DropCounters } from './drops.js';
 import type { Lock } from './layer.js';
 import type { TcpControlBlock } from './layers/tcp/control-block.js';
+import type { ConnectionArena } from './connection-arena.js';
 import type { SegmentBacklog } from './layers/tcp/backlog.js';
 import type { BufferPool } from './message.js';
 import type { ReplayWindow } from './replay-window.js';
@@ -102,6 +103,11 @@ export interface StackOptions {
   enforceIcv?: boolean;
   /** Where TCP takes its own three messages from (beside a shared control block's ring, under PLP). */
   messages?: BufferPool;
+  /**
+   * Where TCP takes its control block and messages from when `state.tcb` and `messages` do not say:
+   * the thread's connections share its buffer and its pool of ring pages. Without, a block of its own.
+   */
+  arena?: ConnectionArena;
   /** screen(N): these rules instead of the benchmark's N (tests); their count must be N. */
   screenRules?: readonly ScreenRule[];
 }

@@ -54,10 +54,10 @@ test('the defaults never refuse: 1 to 300 cores, 1 to 8 GiB a core', () => {
 test("256 cores in 16 GiB: the default sweep is thinned until a run's threads fit, and says so; numbers given are refused", () => {
   const config = parseOptions([], 256, 16 * GiB);
   assert.equal(config.workers, [1, 4, 16, 64, 256]);
-  assert.match(config.fitted.join(), /workers 1,2,4,8,16,32,64,128,256 → 1,4,16,64,256 \(memory: 16 MiB a thread\)/);
+  assert.match(config.fitted.join(), /workers 1,2,4,8,16,32,64,128,256 → 1,4,16,64,256 \(memory: 14 MiB a thread\)/);
   assert.throws(
     () => parseOptions(['--workers', '1,128,256'], 256, 8 * GiB),
-    /one run keeps 770 threads alive, about 12\.0 GiB at 16 MiB a thread, more than three quarters of this machine's 8\.0 GiB: allowed up to about 384 threads at once/,
+    /one run keeps 770 threads and 771 connections alive, about 10\.6 GiB at 14 MiB a thread and 160 KiB a connection, more than three quarters of this machine's 8\.0 GiB: allowed up to about 430 threads at once/,
   );
   assert.not.throws(
     () =>
@@ -81,6 +81,22 @@ test("256 cores in 16 GiB: the default sweep is thinned until a run's threads fi
       ),
     "Fig. 11's 384 threads fit in 24 GiB",
   );
+});
+
+test('ten thousand connections: processor-per-connection holds them, thread-per-connection stops at its thread limit and says so', () => {
+  const clp = ['--stacks', 'tcp/ip/fddi', '--side', 'send', '--mode', 'clp', '--workers', '2'];
+  const both = parseOptions([...clp, '--clp', 'thread-per-connection,processor-per-connection', '--connections', '384,10000'], 2, 24 * GiB);
+  assert.equal(both.fitted, ['thread-per-connection stops at 1024 threads: 10000 connections run processor-per-connection only']);
+  const planned = configurations(both).map((c) => `${c.clp} ${c.connections}`);
+  assert.equal(planned.sort(), ['processor-per-connection 10000', 'processor-per-connection 384', 'thread-per-connection 384']);
+  assert.throws(
+    () => parseOptions([...clp, '--clp', 'thread-per-connection', '--connections', '2000'], 2, 24 * GiB),
+    /--connections: thread-per-connection runs a thread a connection, at most 1024; 2000 would need more/,
+  );
+  assert.throws(() => parseOptions([...clp, '--connections', '10001'], 2, 24 * GiB), /--connections/);
+  // 10 000 connections at 160 KiB each and two threads: about 1.6 GiB, which 4 GiB holds and 2 GiB does not.
+  assert.not.throws(() => parseOptions([...clp, '--connections', '10000'], 2, 4 * GiB));
+  assert.throws(() => parseOptions([...clp, '--connections', '10000'], 2, 2 * GiB), /10000 connections alive/);
 });
 
 test('--budget fits the plan: shorter windows, then fewer worker counts, then fewer runs; the estimate stays within it', () => {

@@ -1,6 +1,9 @@
-// TCP connection state in one fixed-layout block: 32-bit fields, the out-of-order queue's
-// descriptors and its 64 KiB data ring. It can sit on an ArrayBuffer (one owner) or on a
-// SharedArrayBuffer (packet-level parallelism, under a lock) without any change to the TCP code.
+// TCP connection state in one fixed-layout block: 32-bit fields, the out-of-order queue's and the
+// send queue's descriptors, and the page tables of its two 64 KiB rings (ring-pages.ts). It can sit
+// on an ArrayBuffer (one owner) or on a SharedArrayBuffer (packet-level parallelism, under a lock)
+// without any change to the TCP code. Its rings either follow it, pinned, or take pages from a pool.
+
+import { type PagePool, PagedRing, RING_BYTES, RING_PAGES } from './ring-pages.js';
 
 /** RFC 793's connection states, by their numbers in `Tcb.state`. */
 export const TcpStateName = [
@@ -155,16 +158,10 @@ export const ReassData = {
   CopyingOut: 2,
 } as const;
 /** Receive buffer: the whole unscaled window (no RFC 1323), indexed by seq mod 2^16. */
-export const RCV_RING_BYTES = 65536;
+export const RCV_RING_BYTES = RING_BYTES;
 export const RCV_WINDOW = 65535;
 /** Send buffer: what is sent and not yet acknowledged, indexed by seq mod 2^16 (the peer's window is at most 65535). */
-export const SND_RING_BYTES = 65536;
-/**
- * Room past the send ring's end: a segment that starts near the end runs on into it rather than
- * wrapping, so each segment is one range, copied in by one native TypedArray.set. Nothing else can
- * be written there while it is unacknowledged (that would be 64 KiB of sequence space later).
- */
-export const SND_RING_SLACK = 65536;
+export const SND_RING_BYTES = RING_BYTES;
 /** The largest write the application may make at once: half the send ring, so one more fits behind it. */
 export const MAX_WRITE = SND_RING_BYTES / 2;
 /** The send queue's capacity in writes (a power of two). */
@@ -177,7 +174,12 @@ export const SND_SEGS = 1024;
 export const SND_ENTRY = 3;
 /** Index in `TcpControlBlock.f` of the send queue's first slot. */
 export const SND_SEGS_AT = Tcb.reass + REASS_ENTRY * REASS_SLOTS;
-const FIELD_COUNT = SND_SEGS_AT + SND_ENTRY * SND_SEGS;
+/** The page tables of the receive ring and the send ring (ring-pages.ts), 16 entries each. */
+const RCV_PAGES_AT = SND_SEGS_AT + SND_ENTRY * SND_SEGS;
+const SND_PAGES_AT = RCV_PAGES_AT + RING_PAGES;
+/** Where the send ring's mapped pages begin: the start of the oldest write still held (send-queue.ts). */
+export const SND_PAGED_FROM = SND_PAGES_AT + RING_PAGES;
+const FIELD_COUNT = SND_PAGED_FROM + 1;
 
 /** A connection's counts, as `TcpControlBlock.stats()` reads them. */
 export interface TcpStats {
@@ -208,19 +210,39 @@ export interface TcpStats {
 }
 
 export class TcpControlBlock {
-  static readonly BYTES = FIELD_COUNT * 4 + RCV_RING_BYTES + SND_RING_BYTES + SND_RING_SLACK;
+  /** The fields alone, on whole 64-byte lines: a block whose rings take pages from a pool. */
+  static readonly FIELD_BYTES = Math.ceil((FIELD_COUNT * 4) / 64) * 64;
+  /** The fields and both rings pinned behind them: a block of its own, or a shared one. */
+  static readonly BYTES = TcpControlBlock.FIELD_BYTES + RCV_RING_BYTES + SND_RING_BYTES;
 
   readonly f: Int32Array;
   /** The receive ring (reassembly.ts). */
-  readonly ring: Uint8Array;
-  /** The send ring and its slack (send-queue.ts). */
-  readonly sndRing: Uint8Array;
+  readonly ring: PagedRing;
+  /** The send ring (send-queue.ts). */
+  readonly sndRing: PagedRing;
 
-  constructor(buffer: ArrayBufferLike = new ArrayBuffer(TcpControlBlock.BYTES), byteOffset = 0) {
+  /** `pages`: the rings take pages from it as data comes; without, they are pinned behind the fields (BYTES in all). */
+  constructor(buffer: ArrayBufferLike = new ArrayBuffer(TcpControlBlock.BYTES), byteOffset = 0, pages?: PagePool) {
     if (byteOffset % 8 !== 0) throw new RangeError(`TCP control block offset ${byteOffset} is not 8-byte aligned`);
     this.f = new Int32Array(buffer, byteOffset, FIELD_COUNT);
-    this.ring = new Uint8Array(buffer, byteOffset + FIELD_COUNT * 4, RCV_RING_BYTES);
-    this.sndRing = new Uint8Array(buffer, byteOffset + FIELD_COUNT * 4 + RCV_RING_BYTES, SND_RING_BYTES + SND_RING_SLACK);
+    const rings = byteOffset + TcpControlBlock.FIELD_BYTES;
+    this.ring = new PagedRing(this.f, RCV_PAGES_AT, pages ?? null, rings);
+    this.sndRing = new PagedRing(this.f, SND_PAGES_AT, pages ?? null, rings + RCV_RING_BYTES);
+  }
+
+  /**
+   * Takes another block's state, its page tables aside (each block maps its own pages): a shared
+   * connection starts from a private end's handshake, or a private end from a shared one's. Set-up only.
+   */
+  copyStateFrom(other: TcpControlBlock): void {
+    this.f.set(other.f.subarray(0, RCV_PAGES_AT));
+    this.f[SND_PAGED_FROM] = other.f[SND_PAGED_FROM]!;
+  }
+
+  /** Gives both rings' pages back (a block opened anew, or closed for good). */
+  releasePages(): void {
+    this.ring.releaseAll();
+    this.sndRing.releaseAll();
   }
 
   get state(): number {

@@ -1,9 +1,10 @@
 // TCP's out-of-order queue (Net/2 tcp_reass) and its receive ring, both in the control block. The
 // queue holds (seq, length, data state) entries sorted by seq; the ring holds their data, indexed
-// by seq mod its size. Every method but the ring copies runs under the state lock; the copies run
+// by seq mod its size, on pages mapped as entries are queued and given back when the queue is
+// empty (ring-pages.ts). Every method but the ring copies runs under the state lock; the copies run
 // outside it (packet-level parallelism), and an entry's data state says which copy is under way.
 
-import { type Msg, copyBytes } from '../../message.js';
+import type { Msg } from '../../message.js';
 import { Drop } from './actions.js';
 import {
   RCV_RING_BYTES,
@@ -17,8 +18,6 @@ import {
   seqLeq,
   seqLt,
 } from './control-block.js';
-
-const RING_MASK = RCV_RING_BYTES - 1;
 
 /** Index in Tcb of the out-of-order queue's entry `slot`. */
 function entry(slot: number): number {
@@ -81,6 +80,7 @@ export class ReassemblyQueue {
     f[at + 1] = length;
     f[at + 2] = ReassData.CopyingIn;
     f[Tcb.reassCount] = count + 1;
+    this.tcb.ring.map(seq, length);
     this.pendingSeq = seq;
     this.pendingAt = dataAt;
     this.pendingLength = length;
@@ -200,6 +200,7 @@ export class ReassemblyQueue {
     const count = f[Tcb.reassCount]!;
     f.copyWithin(entry(slot), entry(slot + 1), entry(count));
     f[Tcb.reassCount] = count - 1;
+    if (count === 1) this.tcb.ring.releaseAll();
   }
 
   /** Drops queued data that in-order data has just covered (never an entry being copied in: see clipToPending). */
@@ -233,18 +234,10 @@ export class ReassemblyQueue {
   }
 
   private copyIntoRing(src: Uint8Array, at: number, seq: number, length: number): void {
-    const ring = this.tcb.ring;
-    const pos = seq & RING_MASK;
-    const first = Math.min(length, RCV_RING_BYTES - pos);
-    copyBytes(ring, pos, src, at, first);
-    if (first < length) copyBytes(ring, 0, src, at + first, length - first);
+    this.tcb.ring.write(seq, src, at, length);
   }
 
   private copyFromRing(dst: Uint8Array, at: number, seq: number, length: number): void {
-    const ring = this.tcb.ring;
-    const pos = seq & RING_MASK;
-    const first = Math.min(length, RCV_RING_BYTES - pos);
-    copyBytes(dst, at, ring, pos, first);
-    if (first < length) copyBytes(dst, at + first, ring, 0, length - first);
+    this.tcb.ring.read(seq, dst, at, length);
   }
 }

@@ -1,20 +1,21 @@
 // TCP's send buffer (BSD's so_snd): what the application wrote and is not yet acknowledged, kept
-// for retransmission. Its bytes are in the control block's send ring, each write in one range from
-// its offset in the stream mod the ring's size on (the ring has slack past its end, so a write
-// never wraps); each write's end and length are kept in a circular queue of slots. Segments are cut
-// from a write at multiples of the segment size, never across two writes, so a segment sent again
-// has the bounds it had and a layer above that sizes its records to segments (DES) keeps them.
+// for retransmission. Its bytes are in the control block's send ring, each write from its offset in
+// the stream mod the ring's size on; the ring's pages are mapped as writes take them and given back
+// as ACKs free them (ring-pages.ts). Each write's end and length are kept in a circular queue of
+// slots. Segments are cut from a write at multiples of the segment size, never across two writes,
+// so a segment sent again has the bounds it had and a layer above that sizes its records to
+// segments (DES) keeps them.
 //
-// A write's slot is taken under the state lock; its bytes are copied in outside it, as BSD's
-// sosend copies into so_snd outside splnet (on a SharedArrayBuffer the copy costs about 1 µs for
-// 4 KB, which under packet-level parallelism would otherwise be serial), and the slot is then
-// marked ready with an atomic store. Nothing of a write that is not ready is sent, first or again.
+// A write's slot (and its pages) is taken under the state lock; its bytes are copied in outside it,
+// as BSD's sosend copies into so_snd outside splnet (on a SharedArrayBuffer the copy costs about
+// 1 µs for 4 KB, which under packet-level parallelism would otherwise be serial), and the slot is
+// then marked ready with an atomic store. Nothing of a write that is not ready is sent, first or again.
 
-import { DEFAULT_HEADROOM, type Msg, copyBytes } from '../../message.js';
+import { DEFAULT_HEADROOM, type Msg } from '../../message.js';
 import {
   SND_ENTRY,
+  SND_PAGED_FROM,
   SND_RING_BYTES,
-  SND_RING_SLACK,
   SND_SEGS,
   SND_SEGS_AT,
   Tcb,
@@ -37,16 +38,14 @@ function slotAt(slot: number): number {
 
 export class SendQueue {
   /**
-   * A view of the payload last copied in, kept while messages keep its place and length (a sender
-   * reuses its buffer): the copy into the ring is then one native TypedArray.set, with no view
-   * made per segment. (The JavaScript copy loop took six times the checksum's time on 4 KB.)
+   * A view of the payload last copied in from another buffer, kept while messages keep its place and
+   * length (a sender reuses its buffer): the copy into the ring is then one native TypedArray.set,
+   * with no view made per segment. (The JavaScript copy loop took six times the checksum's time on 4 KB.)
    */
   private source: Uint8Array | null = null;
   /** The message, payload start and length `source` was made for. */
   private sourceMsg: Msg | null = null;
   private sourceHead = 0;
-  /** On one buffer (packet-level parallelism's shared block), the copy is copyWithin instead. */
-  private sameBuffer = false;
 
   /**
    * The control block is in shared memory: the ready mark is an atomic store (a release: the
@@ -84,9 +83,10 @@ export class SendQueue {
    * one segment (so nothing before it waits either). Under the lock; answers the slot.
    */
   reserve(seq: number, length: number, sent: boolean): number {
-    if (length > SND_RING_SLACK) throw new RangeError(`tcp: a ${length}-byte write exceeds the send ring's slack`);
     const f = this.tcb.f;
     const count = f[Tcb.sndSegCount]!;
+    if (count === 0) f[SND_PAGED_FROM] = seq;
+    this.tcb.sndRing.map(this.ringAt(seq), length);
     const slot = f[Tcb.sndSegHead]! + count;
     const at = slotAt(slot);
     f[at + END] = (seq + length) | 0;
@@ -100,9 +100,10 @@ export class SendQueue {
   /** Copies the write's bytes from `msg`'s payload into the ring and marks its slot ready. Outside the lock. */
   copyIn(msg: Msg, seq: number, length: number, slot: number): void {
     const ring = this.tcb.sndRing;
-    const view = this.payloadView(msg, length);
-    if (this.sameBuffer) copyBytes(ring, this.ringAt(seq), msg.bytes, msg.head, length);
-    else ring.set(view, this.ringAt(seq));
+    const position = this.ringAt(seq);
+    if (msg.bytes.buffer !== ring.bytes.buffer && ring.contiguous(position, length))
+      ring.bytes.set(this.payloadView(msg, length), ring.absolute(position));
+    else ring.write(position, msg.bytes, msg.head, length);
     if (this.shared) Atomics.store(this.tcb.f, slotAt(slot) + READY, 1);
     else this.tcb.f[slotAt(slot) + READY] = 1;
   }
@@ -123,7 +124,6 @@ export class SendQueue {
     if (kept !== null && msg === this.sourceMsg && msg.head === this.sourceHead && kept.length === length) return kept;
     this.sourceMsg = msg;
     this.sourceHead = msg.head;
-    this.sameBuffer = msg.bytes.buffer === this.tcb.sndRing.buffer;
     return (this.source = new Uint8Array(msg.bytes.buffer, msg.bytes.byteOffset + msg.head, length));
   }
 
@@ -141,6 +141,16 @@ export class SendQueue {
     f[Tcb.sndSegHead] = head;
     f[Tcb.sndSegCount] = count;
     f[Tcb.sndSegsSent] = sent;
+    this.releasePages(count === 0 ? ack : (f[slotAt(head) + END]! - f[slotAt(head) + LENGTH]!) | 0);
+  }
+
+  /** Gives back the pages wholly before `start`, where what the ring holds now begins; with nothing held, all. */
+  private releasePages(start: number): void {
+    const f = this.tcb.f;
+    const ring = this.tcb.sndRing;
+    if (f[Tcb.sndSegCount] === 0) ring.releaseAll();
+    else ring.releaseBefore(this.ringAt(f[SND_PAGED_FROM]!), (start - f[SND_PAGED_FROM]!) | 0);
+    f[SND_PAGED_FROM] = start;
   }
 
   private ready(at: number): boolean {
@@ -200,9 +210,10 @@ export class SendQueue {
    * at a multiple of 1460 bytes, say): the copy is then a native memmove (copyBytes).
    */
   copyOut(msg: Msg, position: number, length: number): void {
-    const ringByte = this.tcb.sndRing.byteOffset + position;
+    const ring = this.tcb.sndRing;
+    const ringByte = ring.bytes.byteOffset + ring.absolute(position);
     const payloadByte = msg.bytes.byteOffset + msg.slotStart + DEFAULT_HEADROOM;
     msg.resetPayload(length, DEFAULT_HEADROOM + ((ringByte - payloadByte) & 4));
-    copyBytes(msg.bytes, msg.head, this.tcb.sndRing, position, length);
+    ring.read(position, msg.bytes, msg.head, length);
   }
 }

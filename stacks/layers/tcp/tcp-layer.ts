@@ -198,6 +198,7 @@ export class TcpLayer extends Layer {
   private freshBlock(): Int32Array {
     const f = this.tcb.f;
     const now = f[Tcb.now]!;
+    this.tcb.releasePages(); // (the queues below are emptied)
     f.fill(0, 0, Tcb.reass);
     f[Tcb.now] = now;
     f[Tcb.smss] = this.pathMss;
@@ -834,8 +835,8 @@ export const TCP_KIND: LayerKind = {
         mslMs: options.tcpMslMs ?? DEFAULT_MSL_MS,
         minRtoMs: options.tcpMinRtoMs ?? MIN_RTO_MS,
       },
-      options.state?.tcb,
-      options.messages,
+      options.state?.tcb ?? options.arena?.controlBlock(),
+      options.messages ?? options.arena?.messages(LAYER_MESSAGES),
       options.state?.backlog,
     ),
   drops: TCP_DROPS,
