@@ -33,6 +33,8 @@ export interface BenchConfig {
   cores: number;
   /** What --budget changed to fit the plan (empty when it fitted as asked). */
   fitted: string[];
+  /** The most threads thread-per-connection may run here (plan.ts threadLimit): its counts above run processor-per-connection only. */
+  threadLimit: number;
   /** PLP: the lock designs to sweep (--lock, or --tcp-lock-scope by its old name). */
   locks: LockDesign[];
   cryptos: CryptoProviderName[];

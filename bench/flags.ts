@@ -242,7 +242,7 @@ export const FLAGS = {
     value: 'a,b',
     help:
       `connections, comma-separated to sweep, 1 to ${MAX_CONNECTIONS}, e.g. 12,24,48,96,192,384 (plp runs one; ` +
-      `thread-per-connection, a thread each, up to ${MAX_THREADS})`,
+      `thread-per-connection, a thread each, up to ${MAX_THREADS} or as many as vm.max_map_count leaves room for)`,
     default: 'for clp 12, or the most workers if more; 1 otherwise',
   },
   '--clp': {

@@ -9,7 +9,7 @@ import { PAPER_STACKS, cryptoPrimitives, isGatewaySpec, isIpsecSpec, isScreenSpe
 import { CRYPTO_PROVIDERS, type CryptoProviderName } from '../stacks/crypto/index.js';
 import { Stack, endpointPair } from '../stacks/stack.js';
 import { recordCapacity } from '../stacks/layers/cbc-records.js';
-import { THREAD_MEMORY_MIB, defaultWorkerSweep, fitPlan, thinned, threadLimitNote, threadMemoryProblem } from './plan.js';
+import { THREAD_MEMORY_MIB, defaultWorkerSweep, fitPlan, thinned, threadLimit, threadLimitNote, threadMemoryProblem } from './plan.js';
 import { type FlagReader, OptionError, type ParsedArgs, flagReader, parseCommandLine } from './args.js';
 import { type BenchConfig, faultsAsked } from './config.js';
 import { FLAGS, IPSEC_FRAME_SIZES, PROFILES, REPORT, XKBENCH, cores } from './flags.js';
@@ -163,6 +163,7 @@ export function configFrom(args: ParsedArgs, machineCores = cores(), memoryBytes
     ...sweep,
     cores: machineCores,
     fitted: [],
+    threadLimit: threadLimit(),
     cryptos,
     ...time,
     profile: profileName,

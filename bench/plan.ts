@@ -12,6 +12,7 @@ import type { CryptoProviderName } from '../stacks/crypto/index.js';
 import type { TcpLockScope } from '../stacks/stack-options.js';
 import { type LockDesign, lockScopeOf } from '../parallel/lock-designs.js';
 import { cryptoPrimitives, isGatewaySpec, isIpsecSpec } from '../stacks/spec.js';
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { OptionError } from './args.js';
 import type { ClpPolicy } from '../parallel/parallel-run.js';
@@ -57,7 +58,7 @@ export function configurations(config: BenchConfig): Configuration[] {
                   out.push({ stack, side, crypto, mode, workers, connections, tcpLockScope: lockScopeOf(lockDesign), lockDesign });
             } else if (mode === 'clp') {
               for (const clp of config.clp) {
-                if (clp === 'thread-per-connection' && connections > MAX_THREADS) continue; // (threadLimitNote)
+                if (clp === 'thread-per-connection' && connections > config.threadLimit) continue; // (threadLimitNote)
                 const workerCounts = clp === 'thread-per-connection' ? [connections] : config.workers;
                 for (const workers of workerCounts) out.push({ stack, side, crypto, mode, workers, connections, clp });
               }
@@ -139,20 +140,56 @@ export function configFields(c: Configuration, packetSize: number) {
 }
 
 /**
- * Thread-per-connection runs a thread for each connection, MAX_THREADS at most: the counts above it
- * run processor-per-connection only. Answers the sentence that says so, or null when none is left out;
- * throws OptionError when thread-per-connection is all --clp asks for.
+ * Memory maps one busy worker thread adds to the process (its heap's spaces, its stacks): measured
+ * here, 22 121 maps with 395 threads alive (bench:fig11's thread-per-connection at 384).
  */
-export function threadLimitNote(config: Pick<BenchConfig, 'modes' | 'clp' | 'connections' | 'workers'>): string | null {
+const MAPS_PER_THREAD = 56;
+
+/**
+ * The most threads one run may keep alive: MAX_THREADS, or fewer where the kernel's limit on a
+ * process's memory maps (vm.max_map_count, 65 530 by default) runs out first, half of it kept free
+ * for the heaps to grow into (1 000 threads of 56 maps each stopped a run: "Committing semi space
+ * failed"). Read from /proc; MAX_THREADS where it cannot be.
+ */
+export function threadLimit(maxMapCount = readMaxMapCount()): number {
+  return maxMapCount === null ? MAX_THREADS : Math.min(MAX_THREADS, Math.floor(maxMapCount / (2 * MAPS_PER_THREAD)));
+}
+
+/** What sets a thread limit below MAX_THREADS, in words ('' at MAX_THREADS). */
+function threadLimitWhy(threads: number): string {
+  return threads >= MAX_THREADS
+    ? ''
+    : ` (vm.max_map_count leaves room for about that many threads of ${MAPS_PER_THREAD} memory maps, half kept free)`;
+}
+
+function readMaxMapCount(): number | null {
+  try {
+    const value = Number(fs.readFileSync('/proc/sys/vm/max_map_count', 'utf8').trim());
+    return Number.isInteger(value) && value > 0 ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Thread-per-connection runs a thread for each connection, threadLimit() at most: the counts above
+ * it run processor-per-connection only. Answers the sentence that says so, or null when none is left
+ * out; throws OptionError when thread-per-connection is all --clp asks for.
+ */
+export function threadLimitNote(config: Pick<BenchConfig, 'modes' | 'clp' | 'connections' | 'workers' | 'threadLimit'>): string | null {
   if (!config.modes.includes('clp') || !config.clp.includes('thread-per-connection')) return null;
-  const beyond = clpConnections(config).filter((n) => n > MAX_THREADS);
+  const limit = { threads: config.threadLimit, why: threadLimitWhy(config.threadLimit) };
+  const beyond = clpConnections(config).filter((n) => n > limit.threads);
   if (beyond.length === 0) return null;
   if (!config.clp.includes('processor-per-connection'))
     throw new OptionError(
-      `--connections: thread-per-connection runs a thread a connection, at most ${MAX_THREADS}; ${beyond.join(', ')} ` +
+      `--connections: thread-per-connection runs a thread a connection, at most ${limit.threads}${limit.why}; ${beyond.join(', ')} ` +
         `would need more (processor-per-connection holds up to ${MAX_CONNECTIONS}: --clp processor-per-connection)`,
     );
-  return `thread-per-connection stops at ${MAX_THREADS} threads: ${beyond.join(', ')} connections run processor-per-connection only`;
+  return (
+    `thread-per-connection stops at ${limit.threads} threads${limit.why}: ${beyond.join(', ')} connections run ` +
+    'processor-per-connection only'
+  );
 }
 
 /** CLP's default connection count: the paper's 12, or more when more workers are swept. */

@@ -172,14 +172,17 @@ export const SND_SEGS = 1024;
  * and its length (where it starts in the ring).
  */
 export const SND_ENTRY = 3;
-/** Index in `TcpControlBlock.f` of the send queue's first slot. */
-export const SND_SEGS_AT = Tcb.reass + REASS_ENTRY * REASS_SLOTS;
-/** The page tables of the receive ring and the send ring (ring-pages.ts), 16 entries each. */
-const RCV_PAGES_AT = SND_SEGS_AT + SND_ENTRY * SND_SEGS;
+/**
+ * The page tables of the receive ring and the send ring (ring-pages.ts), 16 entries each, beside the
+ * fields a packet reads: a connection's hot state stays within its first 4 KiB.
+ */
+const RCV_PAGES_AT = Tcb.reass + REASS_ENTRY * REASS_SLOTS;
 const SND_PAGES_AT = RCV_PAGES_AT + RING_PAGES;
 /** Where the send ring's mapped pages begin: the start of the oldest write still held (send-queue.ts). */
 export const SND_PAGED_FROM = SND_PAGES_AT + RING_PAGES;
-const FIELD_COUNT = SND_PAGED_FROM + 1;
+/** Index in `TcpControlBlock.f` of the send queue's first slot. */
+export const SND_SEGS_AT = SND_PAGED_FROM + 1;
+const FIELD_COUNT = SND_SEGS_AT + SND_ENTRY * SND_SEGS;
 
 /** A connection's counts, as `TcpControlBlock.stats()` reads them. */
 export interface TcpStats {
@@ -236,7 +239,7 @@ export class TcpControlBlock {
    */
   copyStateFrom(other: TcpControlBlock): void {
     this.f.set(other.f.subarray(0, RCV_PAGES_AT));
-    this.f[SND_PAGED_FROM] = other.f[SND_PAGED_FROM]!;
+    this.f.set(other.f.subarray(SND_PAGED_FROM), SND_PAGED_FROM);
   }
 
   /** Gives both rings' pages back (a block opened anew, or closed for good). */

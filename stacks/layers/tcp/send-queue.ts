@@ -138,6 +138,9 @@ export class SendQueue {
       count--;
       sent--;
     }
+    // Emptied: the next write takes the first slot again, so the slots a connection touches are the
+    // few it has in flight, on lines still in the cache, not a walk through all SND_SEGS of them.
+    if (count === 0) head = 0;
     f[Tcb.sndSegHead] = head;
     f[Tcb.sndSegCount] = count;
     f[Tcb.sndSegsSent] = sent;
