@@ -218,7 +218,11 @@ export function usage(spec: CommandSpec, width = terminalWidth()): string {
   };
   const out = [usageLine(spec)];
   for (const [name, text] of operands) out.push('', ...entry(name, text));
-  for (const [name, text] of spec.subcommands ?? []) out.push(`       ${spec.name} ${name}: ${text}`);
+  for (const [name, text] of spec.subcommands ?? []) {
+    const head = `       ${spec.name} ${name}: `;
+    const lines = wrap(text, Math.max(30, width - head.length));
+    out.push(...lines.map((line, i) => (i === 0 ? head : ' '.repeat(head.length)) + line));
+  }
   const groups = [...new Set(names.map(([, f]) => f.group))];
   for (const group of groups) {
     out.push('', `${group}:`);
