@@ -178,7 +178,7 @@ export class BufferPool {
       );
     }
     // Views over the whole buffer: offsets stay absolute, and copies within it can be native (copyBytes).
-    this.bytes = new Uint8Array(buffer);
+    this.bytes = wholeBytesOf(buffer);
     this.view = new DataView(buffer);
     this.words = new Uint32Array(buffer, 0, buffer.byteLength >>> 2);
     this.free = [];
@@ -217,6 +217,13 @@ export const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 
  * destination word assembled from two source words (the byte loop it replaces took 9 µs for 4 KB).
  */
 export function copyBytes(dst: Uint8Array, dstOffset: number, src: Uint8Array, srcOffset: number, length: number): void {
+  // One view, ends congruent mod 8 (a ring and the messages of its buffer: they share the buffer's
+  // view, wholeBytesOf): the memmove at once. Reading the views' buffers and offsets below costs
+  // about 10 ns each, which on a 4 KB copy (50 ns) made it twice as dear.
+  if (dst === src && ((dstOffset ^ srcOffset) & 7) === 0) {
+    dst.copyWithin(dstOffset, srcOffset, srcOffset + length);
+    return;
+  }
   const dAbs = dst.byteOffset + dstOffset;
   const sAbs = src.byteOffset + srcOffset;
   const oneBuffer = dst.buffer === src.buffer;
@@ -276,10 +283,18 @@ const byteViews = new WeakMap<ArrayBufferLike, Uint8Array>();
 /** A Uint8Array over the whole buffer behind `bytes` (cached: one per buffer). */
 function wholeBytes(bytes: Uint8Array): Uint8Array {
   if (bytes.byteOffset === 0 && bytes.length === bytes.buffer.byteLength) return bytes;
-  let whole = byteViews.get(bytes.buffer);
+  return wholeBytesOf(bytes.buffer);
+}
+
+/**
+ * The one Uint8Array over all of `buffer` (made on first use): pools and rings in one buffer take
+ * this view, so a copy between them is told by the views alone (copyBytes).
+ */
+export function wholeBytesOf(buffer: ArrayBufferLike): Uint8Array {
+  let whole = byteViews.get(buffer);
   if (whole === undefined) {
-    whole = new Uint8Array(bytes.buffer);
-    byteViews.set(bytes.buffer, whole);
+    whole = new Uint8Array(buffer);
+    byteViews.set(buffer, whole);
   }
   return whole;
 }

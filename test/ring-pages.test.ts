@@ -28,6 +28,14 @@ test('the pool hands out fresh pages in order, then the one given back last; it 
   assert.throws(() => new PagePool(new ArrayBuffer(PAGE_BYTES), 100, 1), /page boundary/);
 });
 
+test("a page pool and the messages of its buffer share one view of it, so copies between them take copyBytes' one-view path", () => {
+  const buffer = new ArrayBuffer(16 * PAGE_BYTES);
+  const pages = new PagePool(buffer, 8 * PAGE_BYTES, 8);
+  const messages = new BufferPool(4, 2048, { buffer, byteOffset: 0 });
+  assert.ok(pages.bytes === messages.get().bytes);
+  assert.ok(new BufferPool(1, 2048).get().bytes !== pages.bytes, 'another buffer, another view');
+});
+
 test('bytes written across pages that lie apart, and across the ring’s end, read back as written', () => {
   const pool = new PagePool(new ArrayBuffer(64 * PAGE_BYTES), 0, 64);
   pool.take(); // (so that the ring's pages do not start at the buffer's first byte)

@@ -299,6 +299,9 @@ test('copyBytes: between buffers at any alignment, and within one buffer (overla
   for (const [dstAt, srcAt] of [
     [100, 40],
     [40, 100],
+    // congruent mod 8: the one-view path
+    [104, 40],
+    [40, 104],
   ] as const) {
     const whole = new Uint8Array(new SharedArrayBuffer(8192));
     whole.set(reference, 4096);

@@ -7,7 +7,7 @@
 // always mapped: threads copy into and out of the rings outside the state lock, where a page given
 // back and taken for new data could still be read for an old retransmission.
 
-import { copyBytes } from '../../message.js';
+import { copyBytes, wholeBytesOf } from '../../message.js';
 
 export const PAGE_BYTES = 4096;
 const PAGE_SHIFT = 12;
@@ -44,7 +44,7 @@ export class PagePool {
       throw new RangeError(
         `page pool of ${count} pages at ${byteOffset} does not fit a ${buffer.byteLength}-byte buffer on a page boundary`,
       );
-    this.bytes = new Uint8Array(buffer);
+    this.bytes = wholeBytesOf(buffer);
     this.returned = new Int32Array(count);
   }
 
@@ -86,7 +86,7 @@ export class PagedRing {
     pinnedAt = 0,
   ) {
     this.pinned = pool === null;
-    this.bytes = pool !== null ? pool.bytes : new Uint8Array(f.buffer);
+    this.bytes = pool !== null ? pool.bytes : wholeBytesOf(f.buffer);
     if (pool !== null) {
       f.fill(UNMAPPED, tableAt, tableAt + RING_PAGES);
       return;
