@@ -1,10 +1,11 @@
 // `xkbench plp-cost`: what packet-level parallelism costs at one worker, where no other thread
 // contends, item by item. One connection is driven on this thread in four builds, each in a Node
 // process of its own (so one build's JIT feedback never shapes another's), in a random order each
-// round: `single` (the one-owner path), PLP's drivers on private memory with no lock, the same on a
-// SharedArrayBuffer, and the same with the Atomics mutex (what a PLP worker runs). The differences
-// between neighbours are the cost items: PLP's driver protocol (the shared sequence counter, the
-// in-order commit table, the shared ACK mark), shared memory, and the uncontended lock.
+// round: `single` (the one-owner path), PLP's drivers on private memory with no lock, the same in
+// shared memory (a shared WebAssembly memory, as a run makes), and the same with the Atomics mutex
+// (what a PLP worker runs). The differences between neighbours are the cost items: PLP's driver
+// protocol (the shared sequence counter, the in-order commit table, the shared ACK mark), shared
+// memory, and the uncontended lock.
 
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +14,7 @@ import { createWorkload } from '../drivers/workload.js';
 import { sharedConnection, sharedConnectionBytes } from '../drivers/shared-connection.js';
 import { AtomicsMutex } from '../parallel/mutex.js';
 import { MAX_BATCH } from '../parallel/shared-run.js';
+import { sharedMemory } from '../stacks/native-copy.js';
 import { NO_LOCK } from '../stacks/layer.js';
 import { type CommandSpec, type FlagSpec, OptionError, flagReader, startCommand } from './args.js';
 import { isGatewaySpec, isTcpSpec } from '../stacks/spec.js';
@@ -41,7 +43,7 @@ type Build = (typeof PLP_BUILDS)[number];
 /** Each item: the build that adds it, the one it adds to, and what it is. */
 const ITEMS: [Build, Build, string][] = [
   ['plp-private-nolock', 'single', "PLP's driver protocol: shared sequence counter, in-order commit, shared ACK mark, per-worker messages"],
-  ['plp-shared-nolock', 'plp-private-nolock', 'state and messages on a SharedArrayBuffer'],
+  ['plp-shared-nolock', 'plp-private-nolock', 'state and messages in shared memory (a shared WebAssembly memory, as a run makes)'],
   ['plp-shared-lock', 'plp-shared-nolock', 'the Atomics mutex, uncontended, with its statistics'],
 ];
 
@@ -101,10 +103,10 @@ function probe(spec: string, side: Side, build: Build, packets: number): number 
   let shared = null;
   if (build !== 'single') {
     const bytes = sharedConnectionBytes(1);
-    const buffer = build === 'plp-shared-lock' ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+    const buffer = build === 'plp-private-nolock' ? new ArrayBuffer(bytes) : sharedMemory(bytes);
     // The block's layout is the same on either buffer; one thread never waits, so Atomics works on both.
     shared = sharedConnection(buffer as SharedArrayBuffer, 0, 0, (b, at) =>
-      build === 'plp-private-nolock' ? NO_LOCK : new AtomicsMutex(b, at),
+      build === 'plp-shared-lock' ? new AtomicsMutex(b, at) : NO_LOCK,
     );
   }
   const workload = createWorkload({ spec, side, packetSize: 4096, crypto: 'cryptojs', seed: 3, verify: false, connection: 0 }, shared);

@@ -10,6 +10,7 @@ import { type SharedConnection, SharedWord, sharedConnection, sharedConnectionBy
 import { AtomicsMutex } from '../parallel/mutex.js';
 import { Tcb } from '../stacks/layers/tcp/control-block.js';
 import { table } from '../results/markdown.js';
+import { sharedMemory } from '../stacks/native-copy.js';
 
 const LINE = 64;
 
@@ -61,7 +62,7 @@ function regionsOf(shared: SharedConnection, bytes: number): Region[] {
 /** Mean lines changed per packet by region, over `packets` packets after a warm-up, and the lock's acquisitions per packet. */
 export function linesPerPacket(spec: string, side: Side, packets: number): { rows: [Region, number][]; acquisitions: number } {
   const bytes = sharedConnectionBytes(1);
-  const buffer = new SharedArrayBuffer(bytes);
+  const buffer = sharedMemory(bytes);
   const shared = sharedConnection(buffer, 0, 0, (b, at) => new AtomicsMutex(b, at));
   const workload = createWorkload({ spec, side, packetSize: 4096, crypto: 'cryptojs', seed: 3, verify: false, connection: 0 }, shared);
   workload.run(2000);

@@ -2,7 +2,8 @@
 // their stacks, the application data, checking what arrives, and sending with a closed window.
 
 import { SendStatus } from '../stacks/layer.js';
-import { BufferPool, type Msg } from '../stacks/message.js';
+import { BufferPool, DEFAULT_SLOT_BYTES, type Msg, type PoolRegion, memmoveOf, wholeBytesOf } from '../stacks/message.js';
+import type { Copier } from '../stacks/native-copy.js';
 import type { Stack } from '../stacks/stack.js';
 import type { ConnectionArena } from '../stacks/connection-arena.js';
 import { DataStream, StreamCheck } from './data-stream.js';
@@ -12,6 +13,7 @@ import { transmissionOf } from './transmission.js';
 import { Tcb, type TcpStats } from '../stacks/layers/tcp/control-block.js';
 import type { Loopback } from './loopback.js';
 import { STALL_MS } from './plp-commit.js';
+import { APPLICATION_BYTES } from './shared-connection.js';
 import {
   type Enforcement,
   type SharedAccount,
@@ -76,9 +78,28 @@ export abstract class BaseWorkload implements Workload {
   /** The stacks whose timers run when the wire settles (stacks(), made once: settling is per refused send). */
   private timerStacks: readonly Stack[] | null = null;
 
-  constructor(readonly options: WorkloadOptions) {
-    this.msg = options.arena !== undefined ? threadMessages(options.arena).application : new BufferPool(1).get();
-    this.data = dataStreamOf(options);
+  /**
+   * `application`: where this thread's message and data go instead (a PLP worker's region of the
+   * shared block, beside the send ring: copies between them are then native, stacks/native-copy.ts).
+   */
+  constructor(
+    readonly options: WorkloadOptions,
+    application: PoolRegion | null = null,
+  ) {
+    const { packetSize, seed } = options;
+    const dataBytes = DataStream.MESSAGES * packetSize;
+    if (application !== null && DEFAULT_SLOT_BYTES + dataBytes <= APPLICATION_BYTES) {
+      this.msg = new BufferPool(1, DEFAULT_SLOT_BYTES, application).get();
+      const data = wholeBytesOf(application.buffer)
+        .subarray(application.byteOffset + DEFAULT_SLOT_BYTES)
+        .subarray(0, dataBytes);
+      data.set(DataStream.data(seed, packetSize));
+      this.data = new DataStream(seed, packetSize, data);
+      this.move = memmoveOf(this.msg.bytes);
+    } else {
+      this.msg = options.arena !== undefined ? threadMessages(options.arena).application : new BufferPool(1).get();
+      this.data = dataStreamOf(options);
+    }
     this.lossy = injectsFaults(options.faults);
   }
 
@@ -229,6 +250,8 @@ export abstract class BaseWorkload implements Workload {
     if (sent) wire.pump();
   }
 
+  /** The memmove of the buffer the data and the message share (an application region); null when they do not. */
+  private readonly move: Copier | null = null;
   /** The data of the message being sent (kept for a refused message's second try). */
   private current: Uint8Array | null = null;
 
@@ -237,6 +260,8 @@ export abstract class BaseWorkload implements Workload {
     const msg = this.msg;
     if (!again || this.current === null) this.current = this.data.next();
     msg.resetPayload(this.options.packetSize);
-    msg.bytes.set(this.current, msg.head);
+    // In one buffer (the data's views lie in it, the message's view is all of it), its memmove on absolute offsets.
+    if (this.move !== null) this.move(msg.head, this.current.byteOffset, this.current.length);
+    else msg.bytes.set(this.current, msg.head);
   }
 }

@@ -6,7 +6,8 @@
 
 import { SendStatus } from '../stacks/layer.js';
 import { RCV_WINDOW, Tcb } from '../stacks/layers/tcp/control-block.js';
-import { BufferPool, DEFAULT_HEADROOM, type Msg } from '../stacks/message.js';
+import { BufferPool, DEFAULT_HEADROOM, type Msg, memmoveOf, wholeBytesOf } from '../stacks/message.js';
+import type { Copier } from '../stacks/native-copy.js';
 import { Stack } from '../stacks/stack.js';
 import { setTcpSeq, tcpHeaderBytes } from '../stacks/wire/tcp.js';
 import { BaseWorkload, type SenderCounts, threadMessages } from './base-workload.js';
@@ -15,7 +16,7 @@ import { LossyReplay } from './lossy-replay.js';
 import { connectedPair, countingSink, endpoints, onShared, sharedMessages } from './connection-setup.js';
 import type { Loopback } from './loopback.js';
 import { STALL_MS, inOrderApplication } from './plp-commit.js';
-import { type SharedConnection, SharedWord } from './shared-connection.js';
+import { APPLICATION_BYTES, type SharedConnection, SharedWord } from './shared-connection.js';
 import type { SharedAccount, WorkloadOptions } from './workload-contract.js';
 
 const TEMPLATES = 8;
@@ -33,6 +34,8 @@ export class ReceiveWorkload extends BaseWorkload {
   private readonly wire: Loopback;
   /** Every template frame's bytes, copied once, so replaying one copies natively without allocating. */
   private readonly templateFrames: Uint8Array[] = [];
+  /** When every template lies in the frame's buffer (PLP: this worker's application region), that buffer's memmove. */
+  private templateMove: Copier | null = null;
   /** Where each template message's frames start in templateFrames (and, last, where they end). */
   private readonly messageStarts: number[] = [];
   /** Frames offered to the measured receiver. */
@@ -179,7 +182,14 @@ export class ReceiveWorkload extends BaseWorkload {
    */
   private captureTemplates(): void {
     const frames = this.templateFrames;
-    this.wire.toB.tap = (frame: Msg) => void frames.push(alignedCopy(frame, this.receiver.linkHeaderBytes));
+    // Under PLP in this worker's application region, in the memory of the frames they are replayed
+    // into: those copies are then native (stacks/native-copy.ts).
+    const region = this.shared?.application;
+    const space =
+      region !== undefined
+        ? { bytes: wholeBytesOf(region.buffer), at: region.byteOffset, end: region.byteOffset + APPLICATION_BYTES }
+        : null;
+    this.wire.toB.tap = (frame: Msg) => void frames.push(alignedCopy(frame, this.receiver.linkHeaderBytes, space));
     for (let i = 0; i < TEMPLATES; i++) {
       this.messageStarts.push(frames.length);
       this.fill();
@@ -192,6 +202,7 @@ export class ReceiveWorkload extends BaseWorkload {
     }
     this.messageStarts.push(frames.length);
     this.wire.toB.tap = null;
+    if (space !== null && frames.every((t) => t.buffer === region!.buffer)) this.templateMove = memmoveOf(this.frame.bytes);
   }
 
   /** How many frames template message `m` went out in. */
@@ -256,13 +267,16 @@ export class ReceiveWorkload extends BaseWorkload {
       const receiver = this.receiver;
       const frame = this.frame;
       const frames = this.templateFrames;
+      const move = this.templateMove;
       // (the measured receiver: under packet-level parallelism, the stack on the shared connection)
       const linkBytes = receiver.linkHeaderBytes;
       const tcpAt = this.tcpAt;
       for (let i = 0; i < packets; i++) {
         const end = this.messageStarts[this.template + 1]!;
         for (let k = this.messageStarts[this.template]!; k < end; k++) {
-          frame.loadFrameView(frames[k]!, linkBytes);
+          // Templates in the frame's buffer (PLP): its memmove (native in shared memory); else TypedArray.set.
+          if (move !== null) frame.loadFrameWithin(move, frames[k]!.byteOffset, frames[k]!.length, linkBytes);
+          else frame.loadFrameView(frames[k]!, linkBytes);
           if (this.shared !== null && tcpAt >= 0) {
             // Help deliver what a filled gap released, then take the next segment from the shared counter.
             while (receiver.deliverQueued());
@@ -301,9 +315,20 @@ function advanceSequence(frame: Msg, tcpAt: number, seq: number): number {
  * (1.8 µs against 0.4 µs for 4 KB). The frame captured may lie elsewhere (TCP cuts a segment 4
  * bytes further into its slot when that aligns it with its send ring).
  */
-function alignedCopy(frame: Msg, linkHeaderBytes: number): Uint8Array {
+function alignedCopy(frame: Msg, linkHeaderBytes: number, space: TemplateSpace | null): Uint8Array {
   const skew = (DEFAULT_HEADROOM - linkHeaderBytes) & 7;
-  const copy = new Uint8Array(frame.length + 8).subarray(skew, skew + frame.length);
+  const start = space !== null ? Math.ceil(space.at / 64) * 64 : 0;
+  const copy =
+    space !== null && start + skew + frame.length <= space.end
+      ? space.bytes.subarray(start + skew, (space.at = start + skew + frame.length))
+      : new Uint8Array(frame.length + 8).subarray(skew, skew + frame.length);
   copy.set(frame.bytes.subarray(frame.head, frame.tail));
   return copy;
+}
+
+/** Where templates go next in a shared memory (`bytes` its whole view), up to `end`; one that does not fit gets memory of its own. */
+interface TemplateSpace {
+  bytes: Uint8Array;
+  at: number;
+  end: number;
 }

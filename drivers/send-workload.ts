@@ -46,7 +46,7 @@ export class SendWorkload extends BaseWorkload {
   private readonly checkSegments: boolean;
 
   constructor(options: WorkloadOptions, shared: SharedConnection | null = null) {
-    super(options);
+    super(options, shared?.application ?? null);
     this.shared = shared;
     let sender: Stack;
     let receiver: Stack;

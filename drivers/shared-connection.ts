@@ -3,6 +3,7 @@
 // SharedArrayBuffer region. The lock implementation comes from the caller (an Atomics mutex).
 
 import { CounterBlock } from '../stacks/counter-block.js';
+import { DataStream } from './data-stream.js';
 import { DEFAULT_SLOT_BYTES, type PoolRegion } from '../stacks/message.js';
 import type { Lock, OwnerLock } from '../stacks/layer.js';
 import { SegmentBacklog } from '../stacks/layers/tcp/backlog.js';
@@ -66,6 +67,8 @@ export interface SharedConnection {
   reorder: Int32Array;
   /** This worker's WORKER_MESSAGES message slots (a BufferPool is made over them per run). */
   messages: PoolRegion;
+  /** This worker's application bytes, APPLICATION_BYTES from here: what it sends or replays, beside the rings it is copied into. */
+  application: PoolRegion;
 }
 
 /**
@@ -73,7 +76,15 @@ export interface SharedConnection {
  * messages (four each). In the same buffer as the reassembly ring, copies into and out of the ring are native.
  */
 export const WORKER_MESSAGES = 12;
-const WORKER_MESSAGE_BYTES = WORKER_MESSAGES * DEFAULT_SLOT_BYTES;
+/**
+ * Each worker's application bytes in the shared block: the message it writes and the data it fills
+ * it from (sending), or the frames it replays (receiving). In the same memory as the rings and
+ * frames they are copied into, those copies are native too (stacks/native-copy.ts): from a private
+ * buffer into a SharedArrayBuffer V8 copies with relaxed atomics, 190 ns for 4 KB against 50.
+ * Room for a message slot and the data stream's messages at the largest payload a slot holds.
+ */
+export const APPLICATION_BYTES = (DataStream.MESSAGES + 1) * DEFAULT_SLOT_BYTES;
+const WORKER_MESSAGE_BYTES = WORKER_MESSAGES * DEFAULT_SLOT_BYTES + APPLICATION_BYTES;
 
 /** IP identification and AH sequence counters: one cache line each, as every thread advances them. */
 const COUNTER_STRIDE = CACHE_LINE;
@@ -138,5 +149,6 @@ export function sharedConnection(
     words: new Int32Array(buffer, wordsAt, WORDS),
     reorder: new Int32Array(buffer, wordsAt + WORDS * 4, REORDER_SLOTS * REORDER_ENTRY),
     messages: { buffer, byteOffset: offset + MESSAGES_AT + worker * WORKER_MESSAGE_BYTES },
+    application: { buffer, byteOffset: offset + MESSAGES_AT + worker * WORKER_MESSAGE_BYTES + WORKER_MESSAGES * DEFAULT_SLOT_BYTES },
   };
 }

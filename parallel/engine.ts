@@ -15,6 +15,7 @@ import { combineRuns } from './combine-runs.js';
 import { SlicedSession } from './sliced-session.js';
 import { WorkerFailure } from './worker-failure.js';
 import type { ConfigurationTask, ParallelProgress, ParallelRun } from './parallel-run.js';
+import { memoryOf } from '../stacks/native-copy.js';
 
 export { WorkerFailure };
 
@@ -122,7 +123,15 @@ export class ParallelEngine {
     const pool = this.poolOf(workers);
     const shared = new SharedRun(buffer, workers);
     const tasks = owned.map(
-      (mine, index) => pool.run({ ...task, buffer, workers, index, connections: mine } satisfies WorkerTask) as Promise<WorkerResult>,
+      (mine, index) =>
+        pool.run({
+          ...task,
+          buffer,
+          memory: memoryOf(buffer),
+          workers,
+          index,
+          connections: mine,
+        } satisfies WorkerTask) as Promise<WorkerResult>,
     );
     let failure: WorkerFailure | null = null;
     let failedAt = 0;

@@ -4,6 +4,7 @@
 
 import { SharedBarrier } from './barrier.js';
 import { WorkerCounters } from './counters.js';
+import { sharedMemory } from '../stacks/native-copy.js';
 
 const CONTROL_BYTES = 32; // Int32: stop, run, phase, command generation, command, acknowledgements
 const TIMES_BYTES = 40; // Float64: warm-up end, steady start, steady end, slice start, slice end
@@ -45,19 +46,12 @@ export function sharedNow(): number {
  * apart (each worker's counters, the lock, the control block) are lines of the machine too. A plain
  * SharedArrayBuffer comes from malloc, 16-byte aligned: where its start fell decided whether two
  * workers' counters shared a line, and PLP's throughput moved by up to a quarter from one
- * allocation to the next. A shared WebAssembly memory is allocated in whole pages.
+ * allocation to the next. A shared WebAssembly memory is allocated in whole pages, and copies
+ * within it are native (stacks/native-copy.ts).
  */
 export function alignedSharedBuffer(bytes: number): SharedArrayBuffer {
-  const pages = Math.max(1, Math.ceil(bytes / WASM_PAGE_BYTES));
-  return new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true }).buffer as SharedArrayBuffer;
+  return sharedMemory(bytes);
 }
-
-const WASM_PAGE_BYTES = 65_536;
-
-// The part of the WebAssembly API used here (the project's lib has no WebAssembly types).
-declare const WebAssembly: {
-  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => { buffer: ArrayBuffer | SharedArrayBuffer };
-};
 
 export class SharedRun {
   readonly control: Int32Array;

@@ -38,9 +38,12 @@ import { AtomicsMutex, type LockStats, type SampledLock } from './mutex.js';
 import { type LockDesign, backlogBatchOf, makeLock } from './lock-designs.js';
 import { CpuAccount, ThreadCpu, type ThreadCpuFigures } from './thread-cpu.js';
 import { Command, Mark, Phase, SharedRun, sharedNow } from './shared-run.js';
+import { type SharedMemory, adoptMemory } from '../stacks/native-copy.js';
 
 export interface WorkerTask {
   buffer: SharedArrayBuffer;
+  /** The shared WebAssembly memory whose buffer `buffer` is: copies within it are native (stacks/native-copy.ts). */
+  memory?: SharedMemory;
   workers: number;
   index: number;
   spec: string;
@@ -265,6 +268,8 @@ interface WorkerContext {
 }
 
 function workerContext(task: WorkerTask): WorkerContext {
+  // Before any view of the buffer is made: its views' copies are then native.
+  if (task.memory !== undefined) adoptMemory(task.memory);
   const shared = new SharedRun(task.buffer, task.workers);
   const context: WorkerContext = {
     task,

@@ -2,6 +2,8 @@
 // typed-array views, so offsets are absolute in the pool's ArrayBuffer and layers write headers with
 // one DataView and checksum with one Uint32Array: nothing is allocated per packet.
 
+import { type Copier, nativeCopier } from './native-copy.js';
+
 /** Bytes of headroom reserved in front of the payload; enough for every header we stack. */
 export const DEFAULT_HEADROOM = 192;
 /** Slot size: the largest frame (FDDI, 4352 + 21) plus headroom and padding, rounded to a page. */
@@ -130,6 +132,11 @@ export class Msg {
     copyBytes(this.bytes, this.resetFrame(length, linkHeaderBytes), src, srcOffset, length);
   }
 
+  /** Copies `length` bytes from byte `srcAt` of this message's buffer into a fresh frame, with that buffer's memmove (memmoveOf). */
+  loadFrameWithin(move: Copier, srcAt: number, length: number, linkHeaderBytes: number): void {
+    move(this.resetFrame(length, linkHeaderBytes), srcAt, length);
+  }
+
   /**
    * Copies a whole frame held in `frame` (a view made once, at set-up) into a fresh frame:
    * TypedArray.set is a native memcpy, many times faster than a JS loop, and allocates nothing
@@ -209,30 +216,44 @@ export class BufferPool {
 export const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
- * Copies bytes without allocating a view (TypedArray.set would need a subarray). Within one
- * buffer it is copyWithin, a native memmove (ten times the loop's speed on 4 KB), except for two
- * ranges of a SharedArrayBuffer that do not overlap and are not 8-byte congruent: there V8 moves
- * byte by byte with relaxed atomics (1.7 µs for 4 KB against 0.3 µs congruent, slower than the
- * loop). Otherwise 32 bits at a time: word for word when the ends are congruent mod 4, else each
+ * Copies bytes without allocating a view (TypedArray.set would need a subarray). Within a shared
+ * WebAssembly memory it is WebAssembly's memmove (native-copy.ts). Within another buffer it is
+ * copyWithin, a native memmove (ten times the loop's speed on 4 KB) on an ArrayBuffer; on a
+ * SharedArrayBuffer V8 moves words with relaxed atomics (190 ns for 4 KB against 50), and bytes
+ * when two ranges that do not overlap are not 8-byte congruent (1.7 µs, slower than the loop).
+ * Otherwise 32 bits at a time: word for word when the ends are congruent mod 4, else each
  * destination word assembled from two source words (the byte loop it replaces took 9 µs for 4 KB).
  */
 export function copyBytes(dst: Uint8Array, dstOffset: number, src: Uint8Array, srcOffset: number, length: number): void {
-  // One view, ends congruent mod 8 (a ring and the messages of its buffer: they share the buffer's
-  // view, wholeBytesOf): the memmove at once. Reading the views' buffers and offsets below costs
-  // about 10 ns each, which on a 4 KB copy (50 ns) made it twice as dear.
-  if (dst === src && ((dstOffset ^ srcOffset) & 7) === 0) {
-    dst.copyWithin(dstOffset, srcOffset, srcOffset + length);
-    return;
+  // One view (a ring and the messages of its buffer: they share the buffer's view, wholeBytesOf):
+  // the memmove at once. Reading the views' buffers and offsets below costs about 10 ns each, which
+  // on a 4 KB copy (50 ns) made it twice as dear.
+  if (dst === src) {
+    // A shared WebAssembly memory's whole view (a PLP worker's shared block): WebAssembly's memmove.
+    const native = nativeViews !== 0 ? nativeCopiers.get(dst) : undefined;
+    if (native !== undefined) {
+      native(dstOffset, srcOffset, length);
+      return;
+    }
+    if (((dstOffset ^ srcOffset) & 7) === 0) {
+      dst.copyWithin(dstOffset, srcOffset, srcOffset + length);
+      return;
+    }
   }
   const dAbs = dst.byteOffset + dstOffset;
   const sAbs = src.byteOffset + srcOffset;
   const oneBuffer = dst.buffer === src.buffer;
-  if (
-    oneBuffer &&
-    (((dAbs ^ sAbs) & 7) === 0 || !(dst.buffer instanceof SharedArrayBuffer) || (dAbs < sAbs + length && sAbs < dAbs + length))
-  ) {
-    wholeBytes(dst).copyWithin(dAbs, sAbs, sAbs + length);
-    return;
+  if (oneBuffer) {
+    const whole = wholeBytes(dst);
+    const native = nativeViews !== 0 ? nativeCopiers.get(whole) : undefined;
+    if (native !== undefined) {
+      native(dAbs, sAbs, length);
+      return;
+    }
+    if (((dAbs ^ sAbs) & 7) === 0 || !(dst.buffer instanceof SharedArrayBuffer) || (dAbs < sAbs + length && sAbs < dAbs + length)) {
+      whole.copyWithin(dAbs, sAbs, sAbs + length);
+      return;
+    }
   }
   let done = 0;
   if (length >= 32 && (LITTLE_ENDIAN || ((dAbs ^ sAbs) & 3) === 0)) {
@@ -295,9 +316,28 @@ export function wholeBytesOf(buffer: ArrayBufferLike): Uint8Array {
   if (whole === undefined) {
     whole = new Uint8Array(buffer);
     byteViews.set(buffer, whole);
+    const native = nativeCopier(buffer);
+    if (native !== null) {
+      nativeCopiers.set(whole, native);
+      nativeViews++;
+    }
   }
   return whole;
 }
+
+/**
+ * A memmove within the buffer `whole` views whole (wholeBytesOf), on absolute offsets: its memory's
+ * native one (a shared WebAssembly memory), else copyWithin. For a copy made every packet between
+ * places fixed at set-up, which needs none of copyBytes's checks.
+ */
+export function memmoveOf(whole: Uint8Array): Copier {
+  if (whole !== wholeBytesOf(whole.buffer)) throw new RangeError('memmoveOf takes the view wholeBytesOf made');
+  return nativeCopiers.get(whole) ?? ((dst, src, length) => void whole.copyWithin(dst, src, src + length));
+}
+
+/** Whole views of shared WebAssembly memories, and their memmoves (native-copy.ts); how many this thread made. */
+const nativeCopiers = new WeakMap<Uint8Array, Copier>();
+let nativeViews = 0;
 
 /** An Int32Array over the whole buffer behind `bytes` (cached: one per buffer), for copies. */
 function int32View(bytes: Uint8Array): Int32Array {

@@ -395,7 +395,7 @@ test('plp-cost: a stack without TCP or a bad count is refused in one line, exit 
   for (const item of [
     'single (one owner)',
     "PLP's driver protocol",
-    'SharedArrayBuffer',
+    'state and messages in shared memory',
     'Atomics mutex',
     'PLP ×1 (all of the above) ÷ single',
   ])
