@@ -76,6 +76,7 @@ export class ParallelEngine {
           ...task,
           sliced: true,
           buffer: layout.buffer,
+          memory: memoryOf(layout.buffer),
           workers,
           index,
           connections: mine,
