@@ -8,6 +8,7 @@
 // memory, and the uncontended lock.
 
 import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Side } from '../drivers/workload-contract.js';
 import { createWorkload } from '../drivers/workload.js';
@@ -28,6 +29,14 @@ import { median } from '../results/stats.js';
 import { table, withInterval } from '../results/markdown.js';
 import { linesPerPacket, linesTable } from './shared-lines.js';
 import { handOffNs } from './machine.js';
+
+/** --cpu: a CPU this machine has, and taskset to pin a process to it. */
+function oneCpu(text: string, flag: string): number {
+  const cpu = wholeNumber(0, availableParallelism() - 1)(text, flag);
+  if (spawnSync('taskset', ['--version']).error !== undefined)
+    throw new OptionError(`${flag} needs taskset (util-linux) to pin a process to a CPU, and it was not found`);
+  return cpu;
+}
 
 /** --stacks: specs with TCP (PLP's shared connection is TCP's). */
 function tcpStacks(text: string, flag: string): string[] {
@@ -80,6 +89,15 @@ const FLAGS = {
       'packets), and time a ' +
       "cache line's hand-off between two threads (what a second worker adds to each packet besides waiting)",
   },
+  '--cpu': {
+    group: 'What to measure',
+    value: 'N',
+    help:
+      "run every build's process on CPU N only (taskset): the CPUs of a virtual machine need not be alike (here one " +
+      'ran the same packets 1.45× slower than the other, by spells), and a build that lands on the slower one is ' +
+      'not dearer for it',
+    parse: oneCpu,
+  },
   '--seed': {
     group: 'What to measure',
     value: 'S',
@@ -126,7 +144,7 @@ function probe(spec: string, side: Side, build: Build, packets: number): number 
 }
 
 /** The items as a table: each build against the one before it, paired round by round (90% intervals). */
-function costTable(spec: string, side: string, ns: Map<Build, number[]>, rounds: number): string {
+function costTable(spec: string, side: string, ns: Map<Build, number[]>, rounds: number, cpu: number | undefined): string {
   const single = median(ns.get('single')!)!;
   const rows = [['single (one owner)', single.toFixed(0), '', '']];
   for (const [build, base, what] of ITEMS) {
@@ -142,7 +160,8 @@ function costTable(spec: string, side: string, ns: Map<Build, number[]>, rounds:
   const whole = pairedRatio(ns.get('single')!, ns.get('plp-shared-lock')!);
   rows.push(['PLP ×1 (all of the above) ÷ single', '', withInterval(whole.ratio, whole.low, whole.high, 2), 'plp-shared-lock']);
   return (
-    `\n${spec} ${side}, 4096-byte packets, one worker, ${rounds} rounds (ns per packet; ratio to the build before, paired by round)\n\n` +
+    `\n${spec} ${side}, 4096-byte packets, one worker, ${rounds} rounds${cpu !== undefined ? `, on CPU ${cpu}` : ''} ` +
+    '(ns per packet; ratio to the build before, paired by round)\n\n' +
     table(['cost item', 'ns per packet', 'ratio (90%)', 'build'], rows)
   );
 }
@@ -173,6 +192,7 @@ export function plpCostMain(argv: readonly string[]): number | Promise<number> {
       rounds: flags.value('--rounds'),
       packets: flags.value('--packets'),
       seed: flags.value('--seed'),
+      cpu: flags.given('--cpu'),
       lines: args.has('--lines'),
     };
   });
@@ -186,18 +206,14 @@ export function plpCostMain(argv: readonly string[]): number | Promise<number> {
       for (let round = 0; round < options.rounds; round++) {
         const order = random.shuffle([...PLP_BUILDS]);
         for (const build of order) {
-          const child = spawnSync(
-            process.execPath,
-            [...process.execArgv, cli, 'plp-cost', '--probe', spec, side, build, String(options.packets)],
-            {
-              encoding: 'utf8',
-            },
-          );
+          const command = [process.execPath, ...process.execArgv, cli, 'plp-cost', '--probe', spec, side, build, String(options.packets)];
+          if (options.cpu !== undefined) command.unshift('taskset', '-c', String(options.cpu));
+          const child = spawnSync(command[0]!, command.slice(1), { encoding: 'utf8' });
           if (child.status !== 0) throw new Error(`${build} of ${spec} ${side} failed: ${child.stderr}`);
           ns.get(build)!.push((JSON.parse(child.stdout) as { ns: number }).ns);
         }
       }
-      console.log(costTable(spec, side, ns, options.rounds));
+      console.log(costTable(spec, side, ns, options.rounds, options.cpu));
     }
   return EXIT.ok;
 }

@@ -384,14 +384,19 @@ test('plp-cost: a stack without TCP or a bad count is refused in one line, exit 
   for (const [args, message] of [
     [['--stacks', 'screen(10)/ip/eth'], /--stacks screen\(10\)\/ip\/eth has no TCP connection/],
     [['--rounds', '0'], /--rounds 0 is out of range: allowed 1 to 100/],
+    [
+      ['--cpu', String(os.availableParallelism())],
+      new RegExp(`--cpu ${os.availableParallelism()} is out of range: allowed 0 to ${os.availableParallelism() - 1}`),
+    ],
   ] as const) {
     const r = run(['plp-cost', ...args]);
     assert.is(r.status, 2, r.stderr);
     assert.match(r.stderr.trim(), message);
     assert.is(r.stderr.trim().split('\n').length, 1);
   }
-  const r = run(['plp-cost', '--stacks', 'tcp/ip/fddi', '--side', 'recv', '--rounds', '2', '--packets', '1000']);
+  const r = run(['plp-cost', '--stacks', 'tcp/ip/fddi', '--side', 'recv', '--rounds', '2', '--packets', '1000', '--cpu', '0']);
   assert.is(r.status, 0, r.stderr);
+  assert.ok(r.stdout.includes('2 rounds, on CPU 0'), 'every build pinned to CPU 0 (taskset)');
   for (const item of [
     'single (one owner)',
     "PLP's driver protocol",
