@@ -34,7 +34,7 @@ import { gitCommit, packageVersion } from './version.js';
 import { configurations, estimatePlan, planLine } from './plan.js';
 import { measureConnectionMemory } from './connection-memory.js';
 import type { Side } from '../drivers/workload-contract.js';
-import { describeMachine, handOffNs, probeNoise } from './machine.js';
+import { cpuChecksumNs, describeMachine, handOffNs, probeNoise } from './machine.js';
 import { machineLine } from '../results/machine-line.js';
 import type { ConnectionMemory, MachineDescription } from '../results/schema.js';
 import { findings, workingSetFindings } from '../results/findings.js';
@@ -149,6 +149,8 @@ async function measureMachine(config: BenchConfig, planSeconds: number): Promise
   const machine: MachineDescription = { ...describeMachine(), noise: seconds > 0 ? probeNoise(config.sliceSeconds, seconds) : null };
   // (with the noise probe: a run that skips it, a test's, skips this too)
   if (seconds > 0 && machine.logicalCpus > 1) machine.coreHandOff = { beforeNs: Math.round(await handOffNs()), afterNs: null };
+  const perCpu = seconds > 0 ? await cpuChecksumNs() : null;
+  if (perCpu !== null) machine.cpuChecksumNs = { before: perCpu, after: null };
   return machine;
 }
 
@@ -467,6 +469,7 @@ async function main(argv: string[]): Promise<number> {
   const outcome = await measure(config, captures, stop);
   if (typeof outcome === 'number') return outcome;
   if (machine.coreHandOff !== undefined) machine.coreHandOff.afterNs = Math.round(await handOffNs());
+  if (machine.cpuChecksumNs !== undefined) machine.cpuChecksumNs.after = await cpuChecksumNs();
   const connectionMemory = measureClpMemory(config);
 
   const results = resultsOf(config, outcome, started, argv, machine, connectionMemory);

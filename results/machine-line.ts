@@ -22,11 +22,27 @@ export function machineLine(m: MachineDescription): string {
       ? ''
       : `; a cache line's hand-off between cores ${m.coreHandOff.beforeNs} ns` +
         (m.coreHandOff.afterNs !== null ? ` before the runs, ${m.coreHandOff.afterNs} ns after` : '');
-  return `${m.cpu} (${id}), ${m.logicalCpus} CPUs, ${smt}, ${l3}${m.virtualized ? ', virtualized' : ''}; ${noise}${handOff}`;
+  const perCpu =
+    m.cpuChecksumNs === undefined
+      ? ''
+      : `; a 4 KB checksum on each CPU ${m.cpuChecksumNs.before.join(', ')} ns` +
+        (m.cpuChecksumNs.after !== null ? ` before the runs, ${m.cpuChecksumNs.after.join(', ')} ns after` : '');
+  return `${m.cpu} (${id}), ${m.logicalCpus} CPUs, ${smt}, ${l3}${m.virtualized ? ', virtualized' : ''}; ${noise}${handOff}${perCpu}`;
 }
 
-/** A warning when the cores' hand-off latency moved by half or more between before and after the runs (a VM's vCPUs placed anew). */
+/** CPUs whose checksum times differ by this much or more are told apart in a warning. */
+export const UNLIKE_CPUS = 1.15;
+
+/**
+ * Warnings about the machine, each a paragraph: the cores' hand-off latency moved by half or more
+ * between before and after the runs (a VM's vCPUs placed anew), or its CPUs ran the same checksum
+ * UNLIKE_CPUS apart or more.
+ */
 export function machineChanged(machine: MachineDescription): string[] {
+  return [...handOffMoved(machine), ...unlikeCpus(machine)];
+}
+
+function handOffMoved(machine: MachineDescription): string[] {
   const handOff = machine.coreHandOff;
   if (handOff === undefined || handOff.afterNs === null) return [];
   const ratio = Math.max(handOff.beforeNs, handOff.afterNs) / Math.max(1, Math.min(handOff.beforeNs, handOff.afterNs));
@@ -35,6 +51,26 @@ export function machineChanged(machine: MachineDescription): string[] {
     `**The machine changed under the run**: a cache line's hand-off between cores took ${handOff.beforeNs} ns before the ` +
       `runs and ${handOff.afterNs} ns after, so what depends on it (PLP's per-packet cost at two workers and more, its ` +
       'speedups) may differ between what was measured early and late.',
+    '',
+  ];
+}
+
+function unlikeCpus(machine: MachineDescription): string[] {
+  const perCpu = machine.cpuChecksumNs;
+  if (perCpu === undefined) return [];
+  const spread = (ns: number[]) => Math.max(...ns) / Math.max(1, Math.min(...ns));
+  const when = [
+    spread(perCpu.before) >= UNLIKE_CPUS ? `${perCpu.before.join(', ')} ns before the runs` : null,
+    perCpu.after !== null && spread(perCpu.after) >= UNLIKE_CPUS ? `${perCpu.after.join(', ')} ns after them` : null,
+  ].filter((x) => x !== null);
+  if (when.length === 0) return [];
+  const worst = Math.max(spread(perCpu.before), perCpu.after !== null ? spread(perCpu.after) : 0);
+  return [
+    `**The CPUs are not alike**: a 4 KB checksum took ${when.join(', and ')} on CPUs 0 to ${perCpu.before.length - 1} ` +
+      `(up to ${worst.toFixed(2)}× apart). A thread runs at the speed of the CPU it lands on and mostly stays there, so a ` +
+      'ratio between configurations on different threads (single on the main thread, PLP and CLP on workers, each run ' +
+      'on new threads) carries that difference as well as theirs. `xkbench plp-cost --cpu N` compares PLP at one worker ' +
+      'with single on one CPU.',
     '',
   ];
 }

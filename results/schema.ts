@@ -61,6 +61,12 @@ export interface MachineDescription {
    * handOffNs), before the runs and after them; absent with one CPU, or the probe skipped.
    */
   coreHandOff?: { beforeNs: number; afterNs: number | null };
+  /**
+   * The Internet checksum of 4 KB on each CPU, ns, index = CPU number, measured on all CPUs at once
+   * in processes pinned to them (bench/machine.ts cpuChecksumNs), before the runs and after them;
+   * absent with one CPU, without taskset, or with the probe skipped.
+   */
+  cpuChecksumNs?: { before: number[]; after: number[] | null };
 }
 
 /** A configuration as the plan made it (bench/plan.ts Configuration), as meta.enforcement and failures name it. */

@@ -1,8 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cpuListCount, describeMachine, handOffNs, noiseOf } from '../bench/machine.js';
+import { cpuChecksumNs, cpuListCount, describeMachine, handOffNs, noiseOf } from '../bench/machine.js';
 import { machineChanged, machineLine } from '../results/machine-line.js';
 import { withinLimit } from './time-limit.js';
+import * as os from 'node:os';
 
 test("the kernel's CPU lists are counted as it writes them", () => {
   assert.is(cpuListCount('0'), 1);
@@ -41,6 +42,27 @@ test("a cache line's hand-off between cores: said in the machine line, and a cha
     /machine changed under the run.*225 ns before.*65 ns after/,
   );
   assert.equal(machineChanged(m), [], 'not probed: nothing said');
+});
+
+test("the CPUs' checksum times: said in the machine line, and CPUs 15% apart or more warned of", () => {
+  const m = { ...describeMachine(), noise: null };
+  assert.match(machineLine({ ...m, cpuChecksumNs: { before: [300, 310], after: null } }), /a 4 KB checksum on each CPU 300, 310 ns$/);
+  assert.match(
+    machineLine({ ...m, cpuChecksumNs: { before: [300, 310], after: [305, 300] } }),
+    /300, 310 ns before the runs, 305, 300 ns after$/,
+  );
+  assert.equal(machineChanged({ ...m, cpuChecksumNs: { before: [300, 340], after: [300, 300] } }), [], '1.13× apart: alike');
+  const [warning] = machineChanged({ ...m, cpuChecksumNs: { before: [300, 300], after: [290, 420] } });
+  assert.match(warning!, /CPUs are not alike.*290, 420 ns after them.*1\.45× apart/);
+  assert.not.match(warning!, /before the runs/, 'only the reading that differed');
+});
+
+test('each CPU computes the same checksum in a process pinned to it (taskset): one finite time per CPU', async () => {
+  if (os.cpus().length < 2) return;
+  const ns = await withinLimit('per-CPU checksum probe', 60_000, cpuChecksumNs());
+  assert.ok(ns !== null, 'taskset is there (util-linux): the probe ran');
+  assert.is(ns.length, os.cpus().length);
+  for (const t of ns) assert.ok(Number.isFinite(t) && t > 0, `${t} ns`);
 });
 
 test('two threads hand a line back and forth: the hand-off takes a positive, finite time', async () => {
