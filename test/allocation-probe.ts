@@ -94,11 +94,13 @@ const MAX_BATCHES = 20;
  */
 const WINDOWS = contended ? 3 : 1;
 
-interface Window {
+/** What a window measured (and what the probe prints: the median window's, with every window's bytes allocated). */
+export interface Window {
   packets: number;
   bytes: number;
   allocated: number;
   scavenges: number;
+  /** PLP modes: the lock's acquisitions in the window, and how many found it held. */
   acquisitions?: number;
   contended?: number;
 }

@@ -12,6 +12,7 @@ import { appendFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PROCESS_LIMIT_MS } from './time-limit.js';
 import { cryptoPrimitives } from '../stacks/spec.js';
+import type { Window } from './allocation-probe.js';
 
 const probe = fileURLToPath(new URL('./allocation-probe.js', import.meta.url));
 const PACKETS = 200_000;
@@ -19,15 +20,8 @@ const PACKETS = 200_000;
 const CRYPTO_PACKETS = 50_000;
 const packetsFor = (spec: string): number => (cryptoPrimitives(spec).length > 0 ? CRYPTO_PACKETS : PACKETS);
 
-interface Probe {
-  packets: number;
-  bytes: number;
-  allocated: number;
-  scavenges: number;
-  /** PLP modes: the lock's acquisitions in the measured run, and how many found it held. */
-  acquisitions?: number;
-  contended?: number;
-}
+/** The probe's reading (the median of a contended path's windows: allocation-probe.ts). */
+type Probe = Window & { windows?: number[] };
 
 function measure(spec: string, side: string, mode: string, size: number): Probe {
   // Optimized code is made on the probe's own thread, at points set by the work done, instead of on
