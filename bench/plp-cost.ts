@@ -15,7 +15,7 @@ import { createWorkload } from '../drivers/workload.js';
 import { sharedConnection, sharedConnectionBytes } from '../drivers/shared-connection.js';
 import { AtomicsMutex } from '../parallel/mutex.js';
 import { MAX_BATCH } from '../parallel/shared-run.js';
-import { sharedMemory } from '../stacks/native-copy.js';
+import { sharedMemory } from '../stacks/native-memory.js';
 import { NO_LOCK } from '../stacks/layer.js';
 import { type CommandSpec, type FlagSpec, OptionError, flagReader, startCommand } from './args.js';
 import { isGatewaySpec, isTcpSpec } from '../stacks/spec.js';

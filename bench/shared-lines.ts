@@ -10,7 +10,7 @@ import { type SharedConnection, SharedWord, sharedConnection, sharedConnectionBy
 import { AtomicsMutex } from '../parallel/mutex.js';
 import { Tcb } from '../stacks/layers/tcp/control-block.js';
 import { table } from '../results/markdown.js';
-import { sharedMemory } from '../stacks/native-copy.js';
+import { sharedMemory } from '../stacks/native-memory.js';
 
 const LINE = 64;
 

@@ -3,7 +3,7 @@
 
 import { SendStatus } from '../stacks/layer.js';
 import { BufferPool, DEFAULT_SLOT_BYTES, type Msg, type PoolRegion, memmoveOf, wholeBytesOf } from '../stacks/message.js';
-import type { Copier } from '../stacks/native-copy.js';
+import type { Copier } from '../stacks/native-memory.js';
 import type { Stack } from '../stacks/stack.js';
 import type { ConnectionArena } from '../stacks/connection-arena.js';
 import { DataStream, StreamCheck } from './data-stream.js';
@@ -80,7 +80,7 @@ export abstract class BaseWorkload implements Workload {
 
   /**
    * `application`: where this thread's message and data go instead (a PLP worker's region of the
-   * shared block, beside the send ring: copies between them are then native, stacks/native-copy.ts).
+   * shared block, beside the send ring: copies between them are then native, stacks/native-memory.ts).
    */
   constructor(
     readonly options: WorkloadOptions,

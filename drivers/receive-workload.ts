@@ -7,7 +7,7 @@
 import { SendStatus } from '../stacks/layer.js';
 import { RCV_WINDOW, Tcb } from '../stacks/layers/tcp/control-block.js';
 import { BufferPool, DEFAULT_HEADROOM, type Msg, memmoveOf, wholeBytesOf } from '../stacks/message.js';
-import type { Copier } from '../stacks/native-copy.js';
+import type { Copier } from '../stacks/native-memory.js';
 import { Stack } from '../stacks/stack.js';
 import { setTcpSeq, tcpHeaderBytes } from '../stacks/wire/tcp.js';
 import { BaseWorkload, type SenderCounts, threadMessages } from './base-workload.js';
@@ -183,7 +183,7 @@ export class ReceiveWorkload extends BaseWorkload {
   private captureTemplates(): void {
     const frames = this.templateFrames;
     // Under PLP in this worker's application region, in the memory of the frames they are replayed
-    // into: those copies are then native (stacks/native-copy.ts).
+    // into: those copies are then native (stacks/native-memory.ts).
     const region = this.shared?.application;
     const space =
       region !== undefined

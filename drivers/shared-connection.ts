@@ -79,7 +79,7 @@ export const WORKER_MESSAGES = 12;
 /**
  * Each worker's application bytes in the shared block: the message it writes and the data it fills
  * it from (sending), or the frames it replays (receiving). In the same memory as the rings and
- * frames they are copied into, those copies are native too (stacks/native-copy.ts): from a private
+ * frames they are copied into, those copies are native too (stacks/native-memory.ts): from a private
  * buffer into a SharedArrayBuffer V8 copies with relaxed atomics, 190 ns for 4 KB against 50.
  * Room for a message slot and the data stream's messages at the largest payload a slot holds.
  */

@@ -15,7 +15,7 @@ import { combineRuns } from './combine-runs.js';
 import { SlicedSession } from './sliced-session.js';
 import { WorkerFailure } from './worker-failure.js';
 import type { ConfigurationTask, ParallelProgress, ParallelRun } from './parallel-run.js';
-import { memoryOf } from '../stacks/native-copy.js';
+import { memoryOf } from '../stacks/native-memory.js';
 
 export { WorkerFailure };
 

@@ -4,7 +4,7 @@
 
 import { SharedBarrier } from './barrier.js';
 import { WorkerCounters } from './counters.js';
-import { sharedMemory } from '../stacks/native-copy.js';
+import { sharedMemory } from '../stacks/native-memory.js';
 
 const CONTROL_BYTES = 32; // Int32: stop, run, phase, command generation, command, acknowledgements
 const TIMES_BYTES = 40; // Float64: warm-up end, steady start, steady end, slice start, slice end
@@ -47,7 +47,7 @@ export function sharedNow(): number {
  * SharedArrayBuffer comes from malloc, 16-byte aligned: where its start fell decided whether two
  * workers' counters shared a line, and PLP's throughput moved by up to a quarter from one
  * allocation to the next. A shared WebAssembly memory is allocated in whole pages, and copies
- * within it are native (stacks/native-copy.ts).
+ * within it are native (stacks/native-memory.ts).
  */
 export function alignedSharedBuffer(bytes: number): SharedArrayBuffer {
   return sharedMemory(bytes);

@@ -38,11 +38,11 @@ import { AtomicsMutex, type LockStats, type SampledLock } from './mutex.js';
 import { type LockDesign, backlogBatchOf, makeLock } from './lock-designs.js';
 import { CpuAccount, ThreadCpu, type ThreadCpuFigures } from './thread-cpu.js';
 import { Command, Mark, Phase, SharedRun, sharedNow } from './shared-run.js';
-import { type SharedMemory, adoptMemory } from '../stacks/native-copy.js';
+import { type SharedMemory, adoptMemory } from '../stacks/native-memory.js';
 
 export interface WorkerTask {
   buffer: SharedArrayBuffer;
-  /** The shared WebAssembly memory whose buffer `buffer` is: copies within it are native (stacks/native-copy.ts). */
+  /** The shared WebAssembly memory whose buffer `buffer` is: copies within it are native (stacks/native-memory.ts). */
   memory?: SharedMemory;
   workers: number;
   index: number;

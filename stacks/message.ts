@@ -2,7 +2,7 @@
 // typed-array views, so offsets are absolute in the pool's ArrayBuffer and layers write headers with
 // one DataView and checksum with one Uint32Array: nothing is allocated per packet.
 
-import { type Copier, nativeCopier } from './native-copy.js';
+import { type Copier, nativeOps } from './native-memory.js';
 
 /** Bytes of headroom reserved in front of the payload; enough for every header we stack. */
 export const DEFAULT_HEADROOM = 192;
@@ -217,7 +217,7 @@ export const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 
 
 /**
  * Copies bytes without allocating a view (TypedArray.set would need a subarray). Within a shared
- * WebAssembly memory it is WebAssembly's memmove (native-copy.ts). Within another buffer it is
+ * WebAssembly memory it is WebAssembly's memmove (native-memory.ts). Within another buffer it is
  * copyWithin, a native memmove (ten times the loop's speed on 4 KB) on an ArrayBuffer; on a
  * SharedArrayBuffer V8 moves words with relaxed atomics (190 ns for 4 KB against 50), and bytes
  * when two ranges that do not overlap are not 8-byte congruent (1.7 µs, slower than the loop).
@@ -316,7 +316,7 @@ export function wholeBytesOf(buffer: ArrayBufferLike): Uint8Array {
   if (whole === undefined) {
     whole = new Uint8Array(buffer);
     byteViews.set(buffer, whole);
-    const native = nativeCopier(buffer);
+    const native = nativeOps(buffer)?.copy ?? null;
     if (native !== null) {
       nativeCopiers.set(whole, native);
       nativeViews++;
@@ -335,7 +335,7 @@ export function memmoveOf(whole: Uint8Array): Copier {
   return nativeCopiers.get(whole) ?? ((dst, src, length) => void whole.copyWithin(dst, src, src + length));
 }
 
-/** Whole views of shared WebAssembly memories, and their memmoves (native-copy.ts); how many this thread made. */
+/** Whole views of shared WebAssembly memories, and their memmoves (native-memory.ts); how many this thread made. */
 const nativeCopiers = new WeakMap<Uint8Array, Copier>();
 let nativeViews = 0;
 

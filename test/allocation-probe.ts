@@ -11,7 +11,7 @@ import { AtomicsMutex } from '../parallel/mutex.js';
 import { BATCH } from '../parallel/lock-designs.js';
 import { measuredLockByteOffset, sharedConnection, sharedConnectionBytes } from '../drivers/shared-connection.js';
 import { Worker } from 'node:worker_threads';
-import { sharedMemory } from '../stacks/native-copy.js';
+import { sharedMemory } from '../stacks/native-memory.js';
 
 const [spec, side, packetsText, mode, sizeText] = process.argv.slice(2);
 if (spec === undefined || side === undefined)
@@ -28,7 +28,7 @@ const packets = Number(packetsText);
 const lossy = mode === 'lossy';
 const backlogBatch = mode === 'plp-backlog' ? 1 : mode === 'plp-batch' ? BATCH : 0;
 const contended = mode === 'plp-contended' || backlogBatch > 0;
-const sharedBuffer = sharedMemory(sharedConnectionBytes(1)); // as a run's block: copies within it native (stacks/native-copy.ts)
+const sharedBuffer = sharedMemory(sharedConnectionBytes(1)); // as a run's block: copies within it native (stacks/native-memory.ts)
 const shared =
   mode === 'plp' || contended ? sharedConnection(sharedBuffer, 0, 0, (buffer, at) => new AtomicsMutex(buffer, at), backlogBatch) : null;
 const lock = shared !== null ? (shared.lock as AtomicsMutex) : null;

@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { WorkerCounters, CounterField } from '../parallel/counters.js';
 import { PROCESS_LIMIT_MS, withinLimit } from './time-limit.js';
 import type { LockStats } from '../parallel/mutex.js';
+import { memoryOf, nativeOps, sharedMemory } from '../stacks/native-memory.js';
 import { amdahlSpeedup, jainFairness, saturationProcessors, speedupOf } from '../results/speedup.js';
 
 const script = new URL('./fixtures/parallel-worker.js', import.meta.url);
@@ -30,13 +31,16 @@ function runWorkers<T>(n: number, data: Record<string, unknown>): Promise<T[]> {
   });
 }
 
-for (const [job, free] of [
-  ['mutex', [0]],
-  ['ticket', [80_000, 80_000, 0]], // every ticket taken was served, and no one sleeps
+for (const [job, free, native] of [
+  ['mutex', [0], false],
+  ['mutex', [0], true], // in a shared WebAssembly memory: its atomics on the uncontended path, Atomics waiting
+  ['ticket', [80_000, 80_000, 0], false], // every ticket taken was served, and no one sleeps
 ] as const)
-  test(`${job}: 4 threads × 20 000 locked increments lose no update`, async () => {
-    const buffer = new SharedArrayBuffer(64);
-    const stats = await runWorkers<LockStats>(4, { buffer, job, rounds: 20_000, parties: 4 });
+  test(`${job}${native ? ' (native atomics)' : ''}: 4 threads × 20 000 locked increments lose no update`, async () => {
+    const buffer = native ? sharedMemory(64) : new SharedArrayBuffer(64);
+    const memory = memoryOf(buffer);
+    if (native) assert.ok(memory !== undefined && nativeOps(buffer) !== null, 'a memory with native operations');
+    const stats = await runWorkers<LockStats>(4, { buffer, memory, job, rounds: 20_000, parties: 4 });
     assert.is(new Int32Array(buffer)[8], 80_000);
     assert.equal([...new Int32Array(buffer, 0, free.length)], [...free], 'the lock is free at the end');
     assert.is(

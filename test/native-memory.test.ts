@@ -1,17 +1,35 @@
-// Copies within a shared WebAssembly memory go through WebAssembly's memory.copy (native-copy.ts):
+// Copies within a shared WebAssembly memory go through WebAssembly's memory.copy (native-memory.ts):
 // the same bytes as a copy anywhere else, overlapping or not, at any skew.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { adoptMemory, memoryOf, nativeCopier, sharedMemory } from '../stacks/native-copy.js';
+import { adoptMemory, memoryOf, nativeOps, sharedMemory } from '../stacks/native-memory.js';
 import { copyBytes, memmoveOf, wholeBytesOf } from '../stacks/message.js';
 
-test('a shared memory has whole pages and a native copier; a plain SharedArrayBuffer has none', () => {
+test('a shared memory has whole pages and native operations, made once; a plain SharedArrayBuffer has none', () => {
   const buffer = sharedMemory(100_000);
   assert.is(buffer.byteLength, 131_072);
   assert.ok(buffer instanceof SharedArrayBuffer);
-  assert.type(nativeCopier(buffer), 'function');
-  assert.is(nativeCopier(new SharedArrayBuffer(64)), null);
+  assert.type(nativeOps(buffer)!.copy, 'function');
+  assert.is(nativeOps(buffer), nativeOps(buffer));
+  assert.is(nativeOps(new SharedArrayBuffer(64)), null);
   assert.is(adoptMemory(memoryOf(buffer)!), buffer);
+});
+
+test('cas and sub act on the word at a byte offset as Atomics.compareExchange and Atomics.sub do, answering the old value', () => {
+  const buffer = sharedMemory(1);
+  const words = new Int32Array(buffer);
+  const { cas, sub } = nativeOps(buffer)!;
+  assert.is(cas(64, 0, 1), 0, 'free: taken');
+  assert.is(words[16], 1);
+  assert.is(cas(64, 0, 1), 1, 'held: refused');
+  assert.is(words[16], 1);
+  assert.is(sub(64, 1), 1);
+  assert.is(words[16], 0);
+  assert.is(sub(64, 1), 0);
+  assert.is(words[16], -1, 'wraps as an Int32');
+  assert.is(cas(68, 0, -7), 0);
+  assert.is(Atomics.load(words, 17), -7, 'the next word, through Atomics');
+  assert.is(words[15], 0, 'the word before untouched');
 });
 
 test('copyBytes within a shared memory moves the same bytes as copyWithin on an ArrayBuffer, at every skew and overlap', () => {
