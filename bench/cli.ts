@@ -371,7 +371,7 @@ function printTables(config: BenchConfig, results: ResultsFile, comparison: Comp
   const cpu = cpuTable(summary);
   if (cpu) console.log(`Where the speedups come from (threads busy × per-packet CPU cost):\n\n${cpu}\n`);
   // The comparisons the tables above do not show, measured in alternation (all of them in report.md).
-  const shown = new Set(['plp-clp', 'clp-policy', 'lock-scope', 'speedup-vs-stack', 'primitives']);
+  const shown = new Set(['plp-clp', 'plp-single', 'clp-policy', 'lock-scope', 'speedup-vs-stack', 'primitives']);
   const comparisons = pairedTables(
     paired.filter((r) => shown.has(r.kind)),
     config.targetCiPercent,

@@ -31,7 +31,8 @@ export interface SliceGroup {
   series: SliceSeries[];
 }
 
-export type PairedKind = 'speedup' | 'plp-clp' | 'clp-policy' | 'lock-scope' | 'checksum' | 'primitive' | 'primitives' | 'speedup-vs-stack';
+export type PairedKind =
+  'speedup' | 'plp-clp' | 'plp-single' | 'clp-policy' | 'lock-scope' | 'checksum' | 'primitive' | 'primitives' | 'speedup-vs-stack';
 
 export interface PairedRatio {
   kind: PairedKind;
@@ -133,6 +134,9 @@ function groupRatios(group: SliceGroup): Estimated[] {
           o.config!.loss === c.loss,
       );
       if (clp !== undefined) add('plp-clp', `${describe(c)} ÷ ${describe(clp.config!)}`, clp, s);
+      // At one worker no thread contends: what PLP's engine (shared state, its protocol, the lock) costs over one owner.
+      const single = c.workers === 1 ? configs.find((o) => o.config!.mode === 'single' && o.config!.loss === c.loss) : undefined;
+      if (single !== undefined) add('plp-single', `${describe(c)} ÷ ${describe(single.config!)}`, single, s);
       if (otherLock(c))
         add('lock-scope', `${describe(c)} ÷ state lock`, byKey.get(configKey({ ...c, tcpLockScope: 'state', lockDesign: 'state' })), s);
     }

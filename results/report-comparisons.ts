@@ -7,6 +7,7 @@ import { runsNeededText } from './precision.js';
 const PAIRED_KINDS: Record<PairedRatio['kind'], string> = {
   speedup: 'Speedups',
   'plp-clp': 'PLP ÷ CLP',
+  'plp-single': 'PLP at one worker ÷ single, the same packets (below 1: what PLP costs a packet, uncontended, is 1 ÷ it)',
   'clp-policy': 'Thread-per-connection ÷ processor-per-connection (Fig. 11)',
   'lock-scope': 'Lock scopes',
   'speedup-vs-stack': "One stack's speedup ÷ another's",

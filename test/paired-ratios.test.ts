@@ -40,6 +40,7 @@ test('a stack with a cipher and a digest: every ratio, exact when the drift canc
       [fields(stack, 'plp', 2, { tcpLockScope: 'segment' }), 17.1],
       [fields(stack, 'clp', 1), 9],
       [fields(stack, 'clp', 2), 18],
+      [fields(stack, 'single', 1), 12.5],
     ],
     [
       ['checksum', 1000],
@@ -53,6 +54,8 @@ test('a stack with a cipher and a digest: every ratio, exact when the drift canc
   close(find('speedup', /plp ×2 ÷ ×1/)?.ratio, 1.9);
   close(find('speedup', /clp ×2 12 conns ÷ ×1/)?.ratio, 2);
   close(find('plp-clp', /plp ×2 ÷ .* clp ×2/)?.ratio, 19 / 18);
+  close(find('plp-single', /plp ×1 ÷ .*single/)?.ratio, 10 / 12.5);
+  assert.not.ok(find('plp-single', /plp ×2/), 'only at one worker');
   close(find('lock-scope', /plp\/segment ×2 ÷ state lock/)?.ratio, 0.9);
   close(find('checksum', /plp ×1 ÷ checksum pass/)?.ratio, 0.01);
   close(find('primitive', /plp ×1 ÷ 3des alone/)?.ratio, 10 / 12);
