@@ -176,6 +176,11 @@ export async function handOffNs(): Promise<number> {
   return best;
 }
 
+/** Whether util-linux's taskset, which pins a process to CPUs, is on this machine. */
+export function tasksetFound(): boolean {
+  return spawnSync('taskset', ['--version']).error === undefined;
+}
+
 /**
  * How long the Internet checksum of 4 KB takes on each CPU (ns, the best of its batches over
  * about 0.3 s), all CPUs at once, each in a process pinned to it (taskset); null without taskset
@@ -185,7 +190,7 @@ export async function handOffNs(): Promise<number> {
  */
 export function cpuChecksumNs(): Promise<number[] | null> {
   const cpus = os.cpus().length;
-  if (cpus < 2 || spawnSync('taskset', ['--version']).error !== undefined) return Promise.resolve(null);
+  if (cpus < 2 || !tasksetFound()) return Promise.resolve(null);
   const checksum = new URL('../stacks/checksum.js', import.meta.url).href;
   const code = `
     const { onesSum } = await import(${JSON.stringify(checksum)});

@@ -28,13 +28,12 @@ import { pairedRatio } from '../results/paired.js';
 import { median } from '../results/stats.js';
 import { table, withInterval } from '../results/markdown.js';
 import { linesPerPacket, linesTable } from './shared-lines.js';
-import { handOffNs } from './machine.js';
+import { handOffNs, tasksetFound } from './machine.js';
 
 /** --cpu: a CPU this machine has, and taskset to pin a process to it. */
 function oneCpu(text: string, flag: string): number {
   const cpu = wholeNumber(0, availableParallelism() - 1)(text, flag);
-  if (spawnSync('taskset', ['--version']).error !== undefined)
-    throw new OptionError(`${flag} needs taskset (util-linux) to pin a process to a CPU, and it was not found`);
+  if (!tasksetFound()) throw new OptionError(`${flag} needs taskset (util-linux) to pin a process to a CPU, and it was not found`);
   return cpu;
 }
 

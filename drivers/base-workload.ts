@@ -90,9 +90,8 @@ export abstract class BaseWorkload implements Workload {
     const dataBytes = DataStream.MESSAGES * packetSize;
     if (application !== null && DEFAULT_SLOT_BYTES + dataBytes <= APPLICATION_BYTES) {
       this.msg = new BufferPool(1, DEFAULT_SLOT_BYTES, application).get();
-      const data = wholeBytesOf(application.buffer)
-        .subarray(application.byteOffset + DEFAULT_SLOT_BYTES)
-        .subarray(0, dataBytes);
+      const dataAt = application.byteOffset + DEFAULT_SLOT_BYTES;
+      const data = wholeBytesOf(application.buffer).subarray(dataAt, dataAt + dataBytes);
       data.set(DataStream.data(seed, packetSize));
       this.data = new DataStream(seed, packetSize, data);
       this.move = memmoveOf(this.msg.bytes);

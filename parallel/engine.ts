@@ -72,15 +72,7 @@ export class ParallelEngine {
     const pool = newPool(workers);
     const tasks = layout.owned.map(
       (mine, index) =>
-        pool.run({
-          ...task,
-          sliced: true,
-          buffer: layout.buffer,
-          memory: memoryOf(layout.buffer),
-          workers,
-          index,
-          connections: mine,
-        } satisfies WorkerTask) as Promise<WorkerResult>,
+        pool.run({ ...workerTask(task, layout.buffer, workers, index, mine), sliced: true } satisfies WorkerTask) as Promise<WorkerResult>,
     );
     return new SlicedSession(
       task,
@@ -123,17 +115,7 @@ export class ParallelEngine {
     const { buffer, owned, plp, gateway } = this.layout(task, workers, connections);
     const pool = this.poolOf(workers);
     const shared = new SharedRun(buffer, workers);
-    const tasks = owned.map(
-      (mine, index) =>
-        pool.run({
-          ...task,
-          buffer,
-          memory: memoryOf(buffer),
-          workers,
-          index,
-          connections: mine,
-        } satisfies WorkerTask) as Promise<WorkerResult>,
-    );
+    const tasks = owned.map((mine, index) => pool.run(workerTask(task, buffer, workers, index, mine)) as Promise<WorkerResult>);
     let failure: WorkerFailure | null = null;
     let failedAt = 0;
     tasks.forEach((t, index) => {
@@ -189,4 +171,12 @@ export class ParallelEngine {
     this.pools.clear();
     await Promise.all(pools.map((p) => p.destroy()));
   }
+}
+
+/**
+ * Worker `index`'s task: the configuration, the run's shared block with the memory it lies in (so
+ * the worker's copies and lock words in it are native, stacks/native-memory.ts), and its connections.
+ */
+function workerTask(task: ConfigurationTask, buffer: SharedArrayBuffer, workers: number, index: number, connections: number[]): WorkerTask {
+  return { ...task, buffer, memory: memoryOf(buffer), workers, index, connections };
 }
