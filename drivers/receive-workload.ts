@@ -7,7 +7,7 @@
 import { SendStatus } from '../stacks/layer.js';
 import { RCV_WINDOW, Tcb } from '../stacks/layers/tcp/control-block.js';
 import { BufferPool, DEFAULT_HEADROOM, type Msg, memmoveOf, wholeBytesOf } from '../stacks/message.js';
-import type { Copier } from '../stacks/native-memory.js';
+import { type Copier, type WordOps, wordOps } from '../stacks/native-memory.js';
 import { Stack } from '../stacks/stack.js';
 import { setTcpSeq, tcpHeaderBytes } from '../stacks/wire/tcp.js';
 import { BaseWorkload, type SenderCounts, threadMessages } from './base-workload.js';
@@ -52,6 +52,12 @@ export class ReceiveWorkload extends BaseWorkload {
   private readonly segmentBytes: number[] = [];
   /** Where the TCP header stands in a frame of this stack; -1 without TCP. */
   private readonly tcpAt: number;
+  /** PLP: the shared counter nextSeq and the committed position (native in a shared WebAssembly memory: stacks/native-memory.ts). */
+  private readonly nextSeqWord: WordOps | null = null;
+  private readonly committedWord: WordOps | null = null;
+  /** PLP: what this thread last took from nextSeq, and the committed position it last read (never ahead of it). */
+  private nextGuess = 0;
+  private committedSeen = 0;
   /** On a lossy wire (one thread): the source that plays a sender. */
   private lossyReplay: LossyReplay | null = null;
 
@@ -115,6 +121,9 @@ export class ReceiveWorkload extends BaseWorkload {
         Atomics.store(shared.words, SharedWord.parked, 0);
         Atomics.store(shared.words, SharedWord.committedWaiters, 0);
       }
+      this.nextSeqWord = wordOps(shared.words, SharedWord.nextSeq);
+      this.committedWord = wordOps(shared.words, SharedWord.committed);
+      this.nextGuess = this.committedSeen = this.nextSeq;
       this.receiver.application = inOrderApplication(
         shared,
         (m) => {
@@ -150,15 +159,28 @@ export class ReceiveWorkload extends BaseWorkload {
    * socket buffer) and a bounded number of segments, since nothing here retransmits.
    */
   private takeSequence(length: number): number {
-    const words = this.shared!.words;
+    const nextSeq = this.nextSeqWord!;
     const limit = Math.min(RCV_WINDOW, MAX_IN_FLIGHT * length);
     let deadline = 0;
+    // Each CAS answers the counter as it was, so a guess that missed is the next try: one atomic
+    // operation a segment when this thread guessed right (one worker always does). The committed
+    // position read last can only lag, so the window it shows is never wider than the true one; a
+    // span that is negative (a guess or a reading from before a reset) shows as closed and is read again.
+    let next = this.nextGuess;
     for (let spins = 0; ; spins++) {
-      const next = Atomics.load(words, SharedWord.nextSeq);
-      if (((next + length - Atomics.load(words, SharedWord.committed)) | 0) <= limit) {
-        if (Atomics.compareExchange(words, SharedWord.nextSeq, next, (next + length) | 0) === next) return next;
+      if (
+        (next + length - this.committedSeen) >>> 0 <= limit ||
+        (next + length - (this.committedSeen = this.committedWord!.load())) >>> 0 <= limit
+      ) {
+        const seen = nextSeq.cas(next, (next + length) | 0);
+        if (seen === next) {
+          this.nextGuess = (next + length) | 0;
+          return next;
+        }
+        next = seen;
         continue;
       }
+      next = nextSeq.load();
       // Closed for long: now and then, help deliver what waits (under a backlog design the gap may be
       // a segment queued while a thread that is not a TCP layer held the lock). Seldom: each look may
       // take the lock, and a look on every spin slowed two workers' receiving by a tenth.
@@ -271,6 +293,8 @@ export class ReceiveWorkload extends BaseWorkload {
       // (the measured receiver: under packet-level parallelism, the stack on the shared connection)
       const linkBytes = receiver.linkHeaderBytes;
       const tcpAt = this.tcpAt;
+      // The racy look deliverQueued makes first, made here: a call down the stack a segment spared.
+      const tcb = receiver.tcb?.f;
       for (let i = 0; i < packets; i++) {
         const end = this.messageStarts[this.template + 1]!;
         for (let k = this.messageStarts[this.template]!; k < end; k++) {
@@ -279,7 +303,7 @@ export class ReceiveWorkload extends BaseWorkload {
           else frame.loadFrameView(frames[k]!, linkBytes);
           if (this.shared !== null && tcpAt >= 0) {
             // Help deliver what a filled gap released, then take the next segment from the shared counter.
-            while (receiver.deliverQueued());
+            if (tcb![Tcb.reassCount] !== 0) while (receiver.deliverQueued());
             advanceSequence(frame, frame.head + tcpAt, this.takeSequence(this.segmentBytes[k]!));
           } else if (tcpAt >= 0) {
             this.nextSeq = advanceSequence(frame, frame.head + tcpAt, this.nextSeq);

@@ -5,7 +5,7 @@
 
 import type { FrameSink } from '../stacks/layer.js';
 import { Tcb } from '../stacks/layers/tcp/control-block.js';
-import type { Msg } from '../stacks/message.js';
+import { BufferPool, type Msg } from '../stacks/message.js';
 import { Stack } from '../stacks/stack.js';
 import { ipv4Checksum, ipv4TotalLength } from '../stacks/wire/ipv4.js';
 import { tcpHeaderBytes, tcpSeq } from '../stacks/wire/tcp.js';
@@ -16,9 +16,13 @@ import { Scoreboard } from './scoreboard.js';
 import { intactSegmentLength } from './segment-check.js';
 import { checkPacketSize, connectedPair, endpoints, onShared, sharedMessages } from './connection-setup.js';
 import { type FrameQueue, Loopback, deliverAll } from './loopback.js';
-import { raiseTo } from './plp-commit.js';
+import { raiserOf } from './plp-commit.js';
 import { type SharedConnection, SharedWord } from './shared-connection.js';
 import type { WorkloadOptions } from './workload-contract.js';
+
+/** Under PLP: the private peer's own TCP messages, and the frames its wire holds. */
+const PEER_MESSAGES = 4;
+const WIRE_FRAMES = 64;
 
 /**
  * Send side: the measured sender pushes messages to a sink. The sink acknowledges every second
@@ -63,9 +67,12 @@ export class SendWorkload extends BaseWorkload {
         tcpMinRtoMs: options.minRtoMs,
         ...onShared(shared, 'measured', options.tcpLockScope, sharedMessages(shared)),
       });
-      receiver = new Stack(options.spec, { ...ob, crypto: options.crypto, tcpMinRtoMs: options.minRtoMs });
+      // The peer's messages and the wire's frames in one buffer, so each ACK is copied onto the wire
+      // with copyWithin (two buffers: a word loop, a tenth of PLP's send overhead over Ethernet).
+      const local = new BufferPool(PEER_MESSAGES + WIRE_FRAMES);
+      receiver = new Stack(options.spec, { ...ob, crypto: options.crypto, tcpMinRtoMs: options.minRtoMs, messages: local });
       checkPacketSize(sender, options.packetSize);
-      wire = new Loopback(sender, receiver, 64); // (a lossy wire under PLP runs the shared verify workload)
+      wire = new Loopback(sender, receiver, local); // (a lossy wire under PLP runs the shared verify workload)
       if (sender.transport === 'tcp' && receiver.transport === 'tcp') {
         if (shared.leader) {
           wire.handshake();
@@ -167,6 +174,7 @@ export class SendWorkload extends BaseWorkload {
     const linkBytes = this.sender.linkHeaderBytes;
     const tcpAt = this.sender.transport === 'tcp' ? this.sender.headerOffset('tcp') : -1;
     const peer = this.peer.transport === 'tcp' ? this.peer : null;
+    const raiseMaxAck = this.shared !== null ? raiserOf(this.shared.words, SharedWord.maxAck) : null;
     return {
       transmit: (frame: Msg) => {
         if (this.tap !== null) this.tap(frame);
@@ -185,7 +193,7 @@ export class SendWorkload extends BaseWorkload {
           return this.scored(this.scoreboard, peer, seq, end);
         }
         this.lastEnd = end;
-        this.ackUpTo = this.shared === null ? end : raiseTo(this.shared.words, SharedWord.maxAck, end);
+        this.ackUpTo = raiseMaxAck === null ? end : raiseMaxAck(end);
         if (++this.pendingSegments === 2) {
           this.pendingSegments = 0;
           peer.acknowledgeUpTo(this.ackUpTo);

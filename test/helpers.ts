@@ -118,3 +118,14 @@ export function hex(text: string): Uint8Array {
 export function toHex(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('hex');
 }
+
+/**
+ * Where each of `segments` segments of a stream starts in sequence space, from `base` (wrapping at
+ * 2^32 as TCP's numbers do), and where the last ends: segment i is 100 + i % 7 bytes long.
+ */
+export function segmentStarts(base: number, segments: number): Int32Array {
+  const starts = new Int32Array(segments + 1);
+  starts[0] = base | 0;
+  for (let i = 0; i < segments; i++) starts[i + 1] = (starts[i]! + 100 + (i % 7)) | 0;
+  return starts;
+}

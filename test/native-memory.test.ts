@@ -2,7 +2,7 @@
 // the same bytes as a copy anywhere else, overlapping or not, at any skew.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { adoptMemory, memoryOf, nativeOps, sharedMemory } from '../stacks/native-memory.js';
+import { adoptMemory, memoryOf, nativeOps, sharedMemory, wordOps } from '../stacks/native-memory.js';
 import { copyBytes, memmoveOf, wholeBytesOf } from '../stacks/message.js';
 
 test('a shared memory has whole pages and native operations, made once; a plain SharedArrayBuffer has none', () => {
@@ -15,10 +15,10 @@ test('a shared memory has whole pages and native operations, made once; a plain 
   assert.is(adoptMemory(memoryOf(buffer)!), buffer);
 });
 
-test('cas and sub act on the word at a byte offset as Atomics.compareExchange and Atomics.sub do, answering the old value', () => {
+test('cas, sub, add and load act on the word at a byte offset as the Atomics functions do, answering the old value', () => {
   const buffer = sharedMemory(1);
   const words = new Int32Array(buffer);
-  const { cas, sub } = nativeOps(buffer)!;
+  const { cas, sub, add, load } = nativeOps(buffer)!;
   assert.is(cas(64, 0, 1), 0, 'free: taken');
   assert.is(words[16], 1);
   assert.is(cas(64, 0, 1), 1, 'held: refused');
@@ -30,6 +30,22 @@ test('cas and sub act on the word at a byte offset as Atomics.compareExchange an
   assert.is(cas(68, 0, -7), 0);
   assert.is(Atomics.load(words, 17), -7, 'the next word, through Atomics');
   assert.is(words[15], 0, 'the word before untouched');
+  assert.is(add(68, 10), -7);
+  assert.is(load(68), 3);
+  assert.is(add(68, 0x7fff_ffff), 3);
+  assert.is(load(68), -0x7fff_fffe, 'wraps as an Int32');
+  assert.is(load(72), 0);
+});
+
+test('wordOps: the same answers natively and through Atomics', () => {
+  for (const buffer of [sharedMemory(1), new SharedArrayBuffer(64)]) {
+    const words = new Int32Array(buffer, 16, 4);
+    const word = wordOps(words, 2);
+    assert.is(word.cas(0, 5), 0);
+    assert.is(word.cas(0, 6), 5, 'refused: answers what is there');
+    assert.is(word.load(), 5);
+    assert.is(new Int32Array(buffer)[6], 5, 'words[2] of a view at byte 16');
+  }
 });
 
 test('copyBytes within a shared memory moves the same bytes as copyWithin on an ArrayBuffer, at every skew and overlap', () => {
