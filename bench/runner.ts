@@ -3,6 +3,7 @@
 // steady window on the wall clock, in slices taken in turn with the group's other configurations
 // (interleaved.ts), or whole for gateway stacks.
 
+import { latencyFigures } from '../results/latency.js';
 import { calibrateConfiguration, calibrationPass, calibrationPrimitives, calibrationRows } from './calibration.js';
 import { performance } from 'node:perf_hooks';
 import { createWorkload } from '../drivers/workload.js';
@@ -324,6 +325,8 @@ function finish(
     }
     if (m.crash) row.crash = crashReport(m.crash, c, config);
     if (m.cpu !== undefined) row.cpu = m.cpu;
+    const latency = latencyFigures(m.latency); // (absent from another build's runs under ab)
+    if (latency !== null) row.latency = latency;
     if (m.conservation !== null) row.conservation = m.conservation;
     if (c.mode === 'clp') {
       row.clp = c.clp ?? 'processor-per-connection';

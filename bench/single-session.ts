@@ -6,6 +6,7 @@
 import { connectionSeed, countsSince } from '../drivers/run-counts.js';
 import { performance } from 'node:perf_hooks';
 import { createWorkload } from '../drivers/workload.js';
+import { LatencySampler } from '../drivers/latency-sampler.js';
 import { type Workload, type WorkloadCounters, firstBroken } from '../drivers/workload-contract.js';
 import { MemoryTrace, memoryBetween } from '../parallel/memory-trace.js';
 import { batchFor } from '../parallel/shared-run.js';
@@ -28,6 +29,7 @@ export class SingleSession {
   private current = { seconds: 0, packets: 0, bytes: 0 };
   private ended: Measurement | null = null;
   private readonly account = new CpuAccount(new ThreadCpu());
+  private sampler: LatencySampler | null = null;
 
   constructor(
     private readonly c: Configuration,
@@ -42,6 +44,7 @@ export class SingleSession {
   /** Builds the run's drivers and warms them up; false when stopped. */
   async warm(): Promise<boolean> {
     const seed = (this.config.seed + this.run - 1) >>> 0;
+    const sampler = (this.sampler = new LatencySampler(seed));
     this.workloads = Array.from({ length: this.c.connections }, (_, k) =>
       createWorkload({
         spec: this.c.stack,
@@ -53,6 +56,7 @@ export class SingleSession {
         connection: k,
         faults: faultsFor(this.c, this.config, connectionSeed(seed, k)),
         minRtoMs: this.config.minRtoMs,
+        latency: sampler,
       }),
     );
     const tap = this.tap;
@@ -76,6 +80,7 @@ export class SingleSession {
     this.memoryStart = process.memoryUsage();
     this.trace = new MemoryTrace(this.config.durationSeconds);
     this.current = { seconds: 0, packets: 0, bytes: 0 };
+    sampler.reset();
     return true;
   }
 
@@ -111,6 +116,7 @@ export class SingleSession {
       memory: memoryBetween(this.memoryStart, memoryEnd, this.trace),
       gateway: null,
       cpu: runCpu([this.account.figures], this.current.seconds, this.current.packets, round),
+      latency: this.sampler?.run() ?? null,
     };
     return true;
   }

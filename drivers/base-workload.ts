@@ -8,6 +8,7 @@ import type { Stack } from '../stacks/stack.js';
 import type { ConnectionArena } from '../stacks/connection-arena.js';
 import { DataStream, StreamCheck } from './data-stream.js';
 import { CoarseClock } from './coarse-clock.js';
+import type { LatencySampler } from './latency-sampler.js';
 import { type FaultCounts, injectsFaults, noFaultCounts } from './fault-link.js';
 import { transmissionOf } from './transmission.js';
 import { Tcb, type TcpStats } from '../stacks/layers/tcp/control-block.js';
@@ -75,6 +76,8 @@ export abstract class BaseWorkload implements Workload {
   private readonly nap = new Int32Array(new SharedArrayBuffer(4));
   /** Whether the wire injects faults (then the TCP timers run on the clock). */
   protected readonly lossy: boolean;
+  /** The thread's latency sampler, where this workload has a point its sampled packets are recorded at; else null. */
+  protected sampler: LatencySampler | null = null;
   /** The stacks whose timers run when the wire settles (stacks(), made once: settling is per refused send). */
   private timerStacks: readonly Stack[] | null = null;
 
@@ -208,6 +211,8 @@ export abstract class BaseWorkload implements Workload {
    */
   protected sendNext(sender: Stack, settle: () => void): void {
     this.fill();
+    // Timed from the first try: a wait for the window is part of the packet's latency.
+    if (this.sampler !== null) this.sampler.stamp(this.msg);
     let status = sender.send(this.msg);
     // Under packet-level parallelism the window can stay closed a while: other workers' segments are
     // in flight; on a lossy wire, until the retransmission timer fires.

@@ -6,6 +6,7 @@ import type { Upper } from '../stacks/layer.js';
 import { seqGt } from '../stacks/layers/tcp/control-block.js';
 import type { Msg } from '../stacks/message.js';
 import { type WordOps, wordOps } from '../stacks/native-memory.js';
+import type { LatencySampler } from './latency-sampler.js';
 import { REORDER_ENTRY, REORDER_SLOTS, type SharedConnection, SharedWord } from './shared-connection.js';
 
 /** A function that raises words[at] to a value if that is later in sequence space, and answers the result. */
@@ -20,6 +21,8 @@ export function raiserOf(words: Int32Array, at: number): (value: number) => numb
     }
   };
 }
+
+const TWO_32 = 2 ** 32;
 
 /** How long a thread waits for another to fill a gap before it calls the stream broken. */
 export const STALL_MS = 10_000;
@@ -48,8 +51,9 @@ export function inOrderApplication(
   credit: (bytes: number) => void,
   duplicate: () => void,
   inOrder?: (tag: number, length: number) => void,
+  sampler: LatencySampler | null = null,
 ): Upper {
-  const commit = new InOrderCommit(shared, credit, duplicate, inOrder);
+  const commit = new InOrderCommit(shared, credit, duplicate, inOrder, sampler);
   return { pop: (m: Msg) => commit.commit(m, check(m)) };
 }
 
@@ -65,6 +69,8 @@ class InOrderCommit {
     private readonly credit: (bytes: number) => void,
     private readonly duplicate: () => void,
     private readonly inOrder: ((tag: number, length: number) => void) | undefined,
+    /** Records a sampled piece's latency as it is committed, by whichever thread commits it (null: none timed). */
+    private readonly sampler: LatencySampler | null,
   ) {
     this.words = shared.words;
     this.table = shared.reorder;
@@ -76,6 +82,7 @@ class InOrderCommit {
   commit(m: Msg, tag: number): void {
     if (this.inOrder === undefined && this.advance(m.streamSeq, m.streamNext)) {
       // The segment the stream waited for: committed. Whatever was parked behind it is drained.
+      if (m.sampledAt !== 0 && this.sampler !== null) this.sampler.end(m);
       let bytes = m.length;
       if (this.parkedWord.load() !== 0) {
         this.shared.reorderLock.acquire();
@@ -114,6 +121,7 @@ class InOrderCommit {
       if (seq === committed) {
         if (!this.advance(committed, m.streamNext)) continue; // moved meanwhile: look again
         this.inOrder?.(tag, m.length);
+        if (m.sampledAt !== 0 && this.sampler !== null) this.sampler.end(m);
         this.credit(m.length + this.drain());
         this.notifyWaiters();
         return;
@@ -124,6 +132,8 @@ class InOrderCommit {
         table[E * parked + 1] = m.streamNext;
         table[E * parked + 2] = m.length;
         table[E * parked + 3] = tag;
+        table[E * parked + 4] = Math.floor(m.sampledAt / TWO_32);
+        table[E * parked + 5] = m.sampledAt | 0;
         Atomics.store(words, SharedWord.parked, parked + 1);
         // `committed` may have reached this segment meanwhile (the protocol above).
         const bytes = this.drain();
@@ -161,6 +171,8 @@ class InOrderCommit {
       if (seq === committed && this.advance(committed, table[E * i + 1]!)) {
         bytes += table[E * i + 2]!;
         this.inOrder?.(table[E * i + 3]!, table[E * i + 2]!);
+        if ((table[E * i + 4]! | table[E * i + 5]!) !== 0 && this.sampler !== null)
+          this.sampler.endHalves(table[E * i + 4]!, table[E * i + 5]!);
       } else if (!seqGt(committed, seq)) {
         i++;
         continue;

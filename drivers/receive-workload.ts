@@ -87,6 +87,7 @@ export class ReceiveWorkload extends BaseWorkload {
         this.delivered += m.length;
         this.messages++;
         this.observed = (this.observed + m.bytes[m.tail - 1]!) | 0;
+        if (m.sampledAt !== 0 && this.sampler !== null) this.sampler.end(m);
       },
     };
     this.captureTemplates();
@@ -133,9 +134,14 @@ export class ReceiveWorkload extends BaseWorkload {
         },
         (bytes) => void (this.delivered += bytes),
         () => void this.dataErrors++,
+        undefined,
+        options.latency ?? null,
       );
     }
     if (this.lossyReplay === null) this.receiver.attach(countingSink(this));
+    // Replayed frames: a sampled frame's latency ends as its data is delivered in order.
+    else return;
+    this.sampler = options.latency ?? null;
   }
 
   /** The lossy replay source waits for no timer (it sends again at once): it needs no clock. */
@@ -295,6 +301,7 @@ export class ReceiveWorkload extends BaseWorkload {
       const tcpAt = this.tcpAt;
       // The racy look deliverQueued makes first, made here: a call down the stack a segment spared.
       const tcb = receiver.tcb?.f;
+      const sampler = this.sampler;
       for (let i = 0; i < packets; i++) {
         const end = this.messageStarts[this.template + 1]!;
         for (let k = this.messageStarts[this.template]!; k < end; k++) {
@@ -310,6 +317,7 @@ export class ReceiveWorkload extends BaseWorkload {
           }
           if (this.tap !== null) this.tap(frame);
           this.frames++;
+          if (sampler !== null) sampler.stamp(frame);
           receiver.receive(frame);
         }
         this.template = (this.template + 1) % TEMPLATES;

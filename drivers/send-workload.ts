@@ -102,6 +102,8 @@ export class SendWorkload extends BaseWorkload {
       this.sender.attach(this.toSink);
       this.peer.attach(this.toSender);
     } else {
+      // Benchmark mode on a perfect wire: a sampled message's latency ends as its last frame reaches the sink.
+      this.sampler = options.latency ?? null;
       this.sender.attach(this.sink());
     }
   }
@@ -177,6 +179,7 @@ export class SendWorkload extends BaseWorkload {
     const raiseMaxAck = this.shared !== null ? raiserOf(this.shared.words, SharedWord.maxAck) : null;
     return {
       transmit: (frame: Msg) => {
+        if (frame.sampledAt !== 0 && this.sampler !== null) this.sampler.end(frame);
         if (this.tap !== null) this.tap(frame);
         const view = frame.view;
         const ip = frame.head + linkBytes;

@@ -40,8 +40,11 @@ const CACHE_LINE = 64;
 const WORDS = 7 * (CACHE_LINE / 4);
 /** Entries in the application's reorder table: REORDER_ENTRY words each (more than a window of segments). */
 export const REORDER_SLOTS = 128;
-/** An entry's words: [seq, next, bytes, tag] (the tag: what the receiver's check learnt of the piece). */
-export const REORDER_ENTRY = 4;
+/**
+ * An entry's words: [seq, next, bytes, tag, sampled high, sampled low] (the tag: what the receiver's
+ * check learnt of the piece; sampled: its Msg.sampledAt, the 32-bit halves of a time in ns, or 0).
+ */
+export const REORDER_ENTRY = 6;
 const TCB = TcpControlBlock.BYTES; // a multiple of 8
 
 export interface SharedConnection {
@@ -63,7 +66,7 @@ export interface SharedConnection {
   /** Guards `reorder` and the committed position. */
   reorderLock: Lock;
   words: Int32Array;
-  /** Segments decrypted and checked ahead of the committed position: REORDER_SLOTS × [seq, next, bytes, tag]. */
+  /** Segments decrypted and checked ahead of the committed position: REORDER_SLOTS × REORDER_ENTRY words. */
   reorder: Int32Array;
   /** This worker's WORKER_MESSAGES message slots (a BufferPool is made over them per run). */
   messages: PoolRegion;

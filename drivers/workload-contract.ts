@@ -6,6 +6,7 @@ import type { TcpLockScope } from '../stacks/stack-options.js';
 import type { Msg } from '../stacks/message.js';
 import type { ConnectionArena } from '../stacks/connection-arena.js';
 import type { Faults } from './fault-link.js';
+import type { LatencySampler } from './latency-sampler.js';
 import type { Transmission } from './transmission.js';
 import { kindOf } from '../stacks/registry.js';
 import { isGatewaySpec, stackShape } from '../stacks/spec.js';
@@ -29,6 +30,8 @@ export interface WorkloadOptions {
   minRtoMs?: number;
   /** Where a connection of its own takes its TCP state and messages from: its thread's arena (one of its own if none). */
   arena?: ConnectionArena;
+  /** The thread's latency sampler: packets it samples are timed through the stack (none: nothing is timed). */
+  latency?: LatencySampler;
 }
 
 /** What a run enforces (a failure drops the packet) and what it only computes. */

@@ -2,6 +2,7 @@
 // bytes, drops and lock use added up over the workers, per-connection Mbit/s, memory, conservation.
 
 import { combineTransmissions } from '../drivers/transmission.js';
+import { type LatencyRun, mergeLatencyRuns } from '../drivers/latency-sampler.js';
 import { jainFairness } from '../results/speedup.js';
 import { type SharedAccount, sharedAccountProblem } from '../drivers/workload-contract.js';
 import type { MemoryBetween } from './memory-trace.js';
@@ -21,6 +22,12 @@ export interface CombineOptions {
   traces: ReadonlyMap<number, { points: MemoryBetween['trace'] }>;
   /** The steady window of run i (0-based) in seconds. */
   secondsOf: (i: number) => number;
+}
+
+/** The workers' latency samples as one (null when none timed any). */
+function latencyOf(runs: readonly (LatencyRun | null)[]): LatencyRun | null {
+  const timed = runs.filter((r): r is LatencyRun => r !== null);
+  return timed.length === 0 ? null : mergeLatencyRuns(timed);
 }
 
 /** One ParallelRun for each run every worker finished. */
@@ -95,6 +102,7 @@ export function combineRuns(results: readonly WorkerResult[], o: CombineOptions)
       lock,
       memory,
       conservation,
+      latency: latencyOf(results.map((r) => r.runs[i]!.latency)),
       gateway: gatewayRuns,
       crash: results[0]!.runs[i]!.crash,
     });

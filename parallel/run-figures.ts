@@ -5,6 +5,7 @@
 import type { RunCounts } from '../drivers/run-counts.js';
 import type { MemoryBetween } from './memory-trace.js';
 import type { LockStats } from './mutex.js';
+import type { LatencyRun } from '../drivers/latency-sampler.js';
 
 export interface RunFigures extends RunCounts {
   packets: number;
@@ -18,4 +19,6 @@ export interface RunFigures extends RunCounts {
   conservation: string | null;
   /** At the steady window's start and end. */
   memory: MemoryBetween;
+  /** Sampled packets' latency through the stack over the steady window (null: nothing was timed). */
+  latency: LatencyRun | null;
 }

@@ -25,6 +25,7 @@ import { type SharedConnection, sharedConnection } from '../drivers/shared-conne
 import { ARENA_CONNECTIONS, arenasFor } from '../stacks/connection-arena.js';
 import { ConnectionTurns } from './connection-turns.js';
 import { createWorkload } from '../drivers/workload.js';
+import { LatencySampler } from '../drivers/latency-sampler.js';
 import { connectionSeed, countsSince } from '../drivers/run-counts.js';
 import { type SharedAccount, type Side, type Workload, firstBroken } from '../drivers/workload-contract.js';
 import { memoryBetween } from './memory-trace.js';
@@ -206,7 +207,7 @@ function measureSlices(
 }
 
 /** The run's workloads: a gateway node with its dispatch replica, or this worker's connections. */
-function buildWorkloads(task: WorkerTask, seed: number, connection: SharedConnection | null): Built {
+function buildWorkloads(task: WorkerTask, seed: number, connection: SharedConnection | null, latency: LatencySampler): Built {
   if (task.dispatch !== undefined) {
     const { owner, cursor, sa, selector } = gatewayDispatch(task, task.index);
     const options = { spec: task.spec, side: task.side, packetSize: task.packetSize, crypto: task.crypto, seed, verify: task.verify };
@@ -229,6 +230,7 @@ function buildWorkloads(task: WorkerTask, seed: number, connection: SharedConnec
         ...(task.faults !== undefined ? { faults: { ...task.faults, seed: connectionSeed(seed, k) } } : {}),
         ...(task.minRtoMs !== undefined ? { minRtoMs: task.minRtoMs } : {}),
         ...(connection === null ? { arena: arenas[Math.floor(i / ARENA_CONNECTIONS)]! } : {}),
+        latency,
       },
       connection,
     ),
@@ -263,6 +265,8 @@ interface WorkerContext {
   lock: SampledLock | null;
   board: CrashBoard | null;
   account: CpuAccount;
+  /** This thread's latency sampler, reset as each steady window starts. */
+  sampler: LatencySampler;
   packetsSlot: number;
   abandon: () => boolean;
 }
@@ -278,6 +282,7 @@ function workerContext(task: WorkerTask): WorkerContext {
     lock: null,
     board: null,
     account: new CpuAccount(new ThreadCpu()), // opened on this thread: it reads this thread's figures
+    sampler: new LatencySampler((task.seed ^ (task.index * 0x9e3779b9)) >>> 0),
     packetsSlot: shared.counters.at(task.index, CounterField.packets),
     abandon: () => shared.stopped,
   };
@@ -308,11 +313,11 @@ function prepareRun(ctx: WorkerContext, run: number): Built | null {
   const seed = (task.seed + run - 1) >>> 0;
   let built: Built = { workloads: [], turns: new ConnectionTurns([]), selector: null };
   // PLP: the leader opens the shared connection before the others join it.
-  if (connection === null || connection.leader) built = buildWorkloads(task, seed, connection);
+  if (connection === null || connection.leader) built = buildWorkloads(task, seed, connection, ctx.sampler);
   if (connection !== null) {
     shared.barrier.arriveAndWait(BARRIER_TIMEOUT_MS, abandon);
     if (shared.stopped) return null;
-    if (!connection.leader) built = buildWorkloads(task, seed, connection);
+    if (!connection.leader) built = buildWorkloads(task, seed, connection, ctx.sampler);
   }
   shared.barrier.arriveAndWait(BARRIER_TIMEOUT_MS, abandon, () => {
     shared.marks[Mark.warmupEnd] = sharedNow() + task.warmupSeconds * 1000;
@@ -379,6 +384,7 @@ export default function runWorker(task: WorkerTask): WorkerResult {
     const gateway = workloads[0] instanceof GatewayWorkload ? workloads[0] : null;
     const gatewayBefore = gateway?.gatewayCounters() ?? null;
     const lockBefore = ctx.lock?.stats ?? null; // a copy: the getter makes a new object
+    ctx.sampler.reset();
     const perConnection = workloads.map(() => 0);
     let done: { packets: number; bytes: number };
     if (task.sliced) {
@@ -415,6 +421,7 @@ export default function runWorker(task: WorkerTask): WorkerResult {
       conservation: firstBroken(workloads, task.connections),
       account: workloads[0]?.sharedAccount() ?? null,
       memory: memoryBetween(memoryStart, memoryEnd),
+      latency: workloads[0] instanceof GatewayWorkload ? null : ctx.sampler.run(),
       cpu: { ...account.figures },
       gateway: gatewayResult,
       crash: board !== null && task.index === 0 ? crashResult(board, steadyStart) : null,

@@ -13,6 +13,7 @@ import { precisionLines } from './precision.js';
 import { pairedTables, pairedIntro } from './report-comparisons.js';
 import { latencyTables, modernCryptoTable, ratioTables } from './report-crypto.js';
 import { section } from './report-format.js';
+import { PACKET_LATENCY_INTRO, packetLatencyTable } from './report-latency.js';
 import { gatewaySections } from './report-gateway.js';
 import { CONNECTION_MEMORY_INTRO, connectionMemoryTable, memoryTable } from './report-memory-cpu.js';
 import { throughputTable, LOSS_INTRO, lossTable, connectionsTable, FIG11_INTRO, parallelLines } from './report-parallel.js';
@@ -107,6 +108,7 @@ export function renderReport(allRows: readonly SummaryRow[], meta: ReportMeta, e
       throughputTable(allRows),
       true,
     ),
+    ...section('## Packet latency (sampled, µs)', PACKET_LATENCY_INTRO, packetLatencyTable(summary)),
     ...section('## A lossy wire', LOSS_INTRO(meta), lossTable(allRows)),
     ...parallelLines(summary, meta),
     ...section("## CLP against connections (the paper's Fig. 11)", FIG11_INTRO, connectionsTable(summary, runs)),

@@ -1,6 +1,8 @@
 // The rows a benchmark writes: one per run (results.csv and results.json "runs") and one per
 // configuration (results.json "summary"). Field names are a contract read by other tools.
 
+import { round } from './round.js';
+import { type LatencyFigures, mergeLatencyFigures } from './latency.js';
 import type { RunCpu } from '../parallel/thread-cpu.js';
 import { speedupOf } from './speedup.js';
 import { mean, median, summarize } from './stats.js';
@@ -91,6 +93,8 @@ export interface RunDetail extends RunRow {
   crash?: CrashReport;
   /** Each thread's CPU time over the window (on-CPU and run-queue wait), added up: utilisation, µs per packet. */
   cpu?: RunCpu;
+  /** Sampled packets' latency through the stack (results/latency.ts): one packet in about 16 timed. */
+  latency?: LatencyFigures;
   /** PLP: the connection's TCP lock over the steady window, all workers together. */
   lock?: {
     acquisitions: number;
@@ -177,6 +181,8 @@ export interface SummaryRow extends ConfigFields {
   lockWaitFraction?: number;
   /** PLP: mean share of lock acquisitions that found it held. */
   lockContendedShare?: number;
+  /** Sampled packets' latency through the stack, the runs' histograms added. */
+  latency?: LatencyFigures;
   /** Receive side: mean share of packets that reached TCP out of order. */
   outOfOrderShare?: number;
   /** TCP stacks: segments sent again ÷ packets, timeouts per run and the congestion window at the end (bytes), means over runs. */
@@ -353,6 +359,8 @@ function summaryRows(rows: readonly (RunRow & Partial<RunDetail>)[]): SummaryRow
         );
     }
     Object.assign(extra, cpuSummary(group, groups.get(configKey({ ...first, workers: 1 })), first.workers));
+    const latency = mergeLatencyFigures(group.map((r) => r.latency).filter((l) => l !== undefined));
+    if (latency !== null) extra.latency = latency;
     const locks = group.map((r) => r.lock).filter((l) => l !== undefined);
     if (locks.length > 0) {
       extra.lockHeldFraction = round(mean(locks.map((l) => l.heldFraction)));
@@ -432,9 +440,4 @@ function cpuSummary(
   return out;
 }
 
-/** Rounds to 4 significant decimals for files people read; keeps small values meaningful. */
-export function round(x: number): number {
-  if (!Number.isFinite(x) || x === 0) return x;
-  const digits = Math.max(0, 3 - Math.floor(Math.log10(Math.abs(x))));
-  return Number(x.toFixed(Math.min(digits + 1, 9)));
-}
+export { round };

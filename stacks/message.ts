@@ -30,6 +30,12 @@ export class Msg {
   streamSeq = 0;
   /** The sequence number after that message's data (its end in the stream, as TCP carried it). */
   streamNext = 0;
+  /**
+   * A sampled packet's time of entry (ns, drivers/ns-clock.ts): when its application handed it to
+   * the stack (sending) or its frame arrived (receiving); 0 for a packet not timed. Layers pass it
+   * on with the message; where TCP queues the data, it keeps the time with it (sample-times.ts).
+   */
+  sampledAt = 0;
 
   constructor(
     /** The whole pool, shared by all its messages. */

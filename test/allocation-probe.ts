@@ -5,6 +5,7 @@
 import { getHeapSpaceStatistics } from 'node:v8';
 import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { createWorkload } from '../drivers/workload.js';
+import { LatencySampler } from '../drivers/latency-sampler.js';
 import type { Side } from '../drivers/workload-contract.js';
 import { MAX_BATCH } from '../parallel/shared-run.js';
 import { AtomicsMutex } from '../parallel/mutex.js';
@@ -45,6 +46,7 @@ const workload = createWorkload(
     seed: 3,
     verify: false,
     connection: 0,
+    latency: new LatencySampler(7), // as a run records it: sampled packets timed through the stack
     ...(lossy ? { faults: { loss: 0.01, duplicate: 0.01, reorder: 0.01, corrupt: 0.01, seed: 5 }, minRtoMs: 1 } : {}),
   },
   shared,

@@ -172,6 +172,7 @@ export class RecordLayer extends Layer {
       copyBytes(out.bytes, at + format.front, msg.bytes, msg.head + from, n);
       at += format.seal(out.bytes, at, n);
     }
+    out.sampledAt = msg.sampledAt;
     return this.below.push(out);
   }
 

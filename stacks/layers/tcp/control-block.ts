@@ -4,6 +4,7 @@
 // without any change to the TCP code. Its rings either follow it, pinned, or take pages from a pool.
 
 import { type PagePool, PagedRing, RING_BYTES, RING_PAGES } from './ring-pages.js';
+import { SAMPLE_TABLE } from './sample-times.js';
 
 /** RFC 793's connection states, by their numbers in `Tcb.state`. */
 export const TcpStateName = [
@@ -119,6 +120,10 @@ export const Tcb = {
   sndSegsSent: 49,
   /** The limit a layer above set on segments (LimitSegment, as TCP_MAXSEG); 0 for none. Shared, so every thread cuts alike. */
   userMss: 50,
+  /** How many sampled writes' times the send-side table holds (sample-times.ts; read for every segment sent, so here). */
+  sndSamples: 51,
+  /** How many sampled out-of-order segments' times the receive-side table holds. */
+  rcvSamples: 52,
   /** First of REASS_SLOTS (seq, length, pending) entries, sorted by seq; see REASS_ENTRY. */
   reass: 56,
 } as const;
@@ -182,7 +187,10 @@ const SND_PAGES_AT = RCV_PAGES_AT + RING_PAGES;
 export const SND_PAGED_FROM = SND_PAGES_AT + RING_PAGES;
 /** Index in `TcpControlBlock.f` of the send queue's first slot. */
 export const SND_SEGS_AT = SND_PAGED_FROM + 1;
-const FIELD_COUNT = SND_SEGS_AT + SND_ENTRY * SND_SEGS;
+/** The entries of the tables of sampled times (sample-times.ts); their counts are sndSamples and rcvSamples. */
+export const SND_SAMPLES_AT = SND_SEGS_AT + SND_ENTRY * SND_SEGS;
+export const RCV_SAMPLES_AT = SND_SAMPLES_AT + SAMPLE_TABLE;
+const FIELD_COUNT = RCV_SAMPLES_AT + SAMPLE_TABLE;
 
 /** A connection's counts, as `TcpControlBlock.stats()` reads them. */
 export interface TcpStats {

@@ -87,6 +87,11 @@ export class ReassemblyQueue {
     return -1;
   }
 
+  /** Where the data enqueue() just queued starts (its entry's seq). */
+  get pendingStart(): number {
+    return this.pendingSeq;
+  }
+
   /** Copies the data enqueue() just queued (from the segment in `msg`) into the ring. Outside the lock. */
   copyPendingIn(msg: Msg): void {
     this.copyIntoRing(msg.bytes, this.pendingAt, this.pendingSeq, this.pendingLength);

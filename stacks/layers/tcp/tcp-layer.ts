@@ -61,7 +61,20 @@ import {
   TCP_DROPS,
   drop,
 } from './actions.js';
-import { MAX_WRITE, RCV_WINDOW, SND_RING_BYTES, Tcb, TcbFlag, TcpConnState, TcpControlBlock, maySend, seqGt } from './control-block.js';
+import {
+  MAX_WRITE,
+  RCV_SAMPLES_AT,
+  RCV_WINDOW,
+  SND_RING_BYTES,
+  SND_SAMPLES_AT,
+  Tcb,
+  TcbFlag,
+  TcpConnState,
+  TcpControlBlock,
+  maySend,
+  seqGt,
+} from './control-block.js';
+import { SampleTimes } from './sample-times.js';
 import { input } from './input.js';
 import { sendAllowance } from './congestion.js';
 import { ReassemblyQueue } from './reassembly.js';
@@ -140,6 +153,13 @@ export class TcpLayer extends Layer {
   private draining = false;
   /** The segments output takes under one acquisition, PLANNED words each: seq, length, ring position, ack, window. */
   private readonly outputPlan: Int32Array;
+  /** Each planned segment's sampled time: the write it ends was a sampled packet's (0: none). */
+  private readonly planTimes: Float64Array;
+  /** Sampled packets' times while their data waits in the send queue, or out of order (sample-times.ts). */
+  private readonly sndSamples: SampleTimes;
+  private readonly rcvSamples: SampleTimes;
+  /** The sampled time of a segment delivered from the out-of-order queue (0: none). */
+  private readonly deliveredTime = new Float64Array(1);
   /** The segments input ran on under one acquisition (backlog designs), and what it decided for each. */
   private readonly batch: Msg[];
   private readonly batchActions: Int32Array;
@@ -171,6 +191,8 @@ export class TcpLayer extends Layer {
     this.tcb = tcb ?? new TcpControlBlock(arena ?? undefined);
     this.queue = new ReassemblyQueue(this.tcb);
     this.sendQueue = new SendQueue(this.tcb);
+    this.sndSamples = new SampleTimes(this.tcb.f, Tcb.sndSamples, SND_SAMPLES_AT);
+    this.rcvSamples = new SampleTimes(this.tcb.f, Tcb.rcvSamples, RCV_SAMPLES_AT);
     const pool =
       messages ??
       new BufferPool(LAYER_MESSAGES, DEFAULT_SLOT_BYTES, arena === null ? undefined : { buffer: arena, byteOffset: MESSAGES_AT });
@@ -181,6 +203,7 @@ export class TcpLayer extends Layer {
     this.batch = new Array<Msg>(backlog?.perAcquisition ?? 0).fill(this.queueMsg);
     this.batchActions = new Int32Array(backlog?.perAcquisition ?? 0);
     this.outputPlan = new Int32Array(PLANNED * (backlog?.perAcquisition ?? 1));
+    this.planTimes = new Float64Array(backlog?.perAcquisition ?? 1);
   }
 
   override open(): void {
@@ -404,6 +427,7 @@ export class TcpLayer extends Layer {
     if (decision === QUEUED) {
       const end = this.sendQueue.writtenEnd(seq);
       const slot = this.sendQueue.reserve(end, length, false);
+      if (msg.sampledAt !== 0) this.sndSamples.put((end + length) | 0, msg);
       this.innerLock.release();
       this.sendQueue.copyIn(msg, end, length, slot);
       return QUEUED;
@@ -493,6 +517,9 @@ export class TcpLayer extends Layer {
         queue.sent(seq, length);
         plan[at + 3] = f[Tcb.rcvNxt]!;
         plan[at + 4] = this.dataGoes(seq, length);
+        // The segment that ends a sampled write carries its time (to the frame that leaves).
+        if (f[Tcb.sndSamples] !== 0) this.sndSamples.take((seq + length) | 0, this.planTimes, n - 1);
+        else this.planTimes[n - 1] = 0;
         // Nothing more to send: no second look under the lock (each look is a lock acquisition).
         more = !queue.allSent || (f[Tcb.flags]! & TcbFlag.FinQueued) !== 0;
       }
@@ -500,6 +527,7 @@ export class TcpLayer extends Layer {
       for (let i = 0; i < n; i++) {
         const p = PLANNED * i;
         queue.copyOut(msg, plan[p + 2]!, plan[p + 1]!);
+        msg.sampledAt = this.planTimes[i]!;
         const at = msg.prepend(TCP_HEADER_BYTES);
         writeTcpHeader(
           msg.view,
@@ -640,6 +668,8 @@ export class TcpLayer extends Layer {
       // An ACK that nothing done after the lock can change (no queued data to deliver first): its fields now.
       this.ackTaken = (action & (SEND_ACK | SEND_SYN_ACK | PULL_QUEUE | COPY_IN)) === SEND_ACK;
       if (this.ackTaken) this.takeAck();
+      // A sampled segment queued out of order: its time waits with it.
+      if ((action & COPY_IN) !== 0 && msg.sampledAt !== 0) this.rcvSamples.put(this.queue.pendingStart, msg);
       return action;
     } finally {
       this.innerLock.release();
@@ -695,12 +725,17 @@ export class TcpLayer extends Layer {
   private deliverQueued(limit = Infinity): number {
     const msg = this.queueMsg;
     const queue = this.queue;
+    const f = this.tcb.f;
     let update = 0;
     for (let n = 0; ; n++) {
       if (n === limit) return DELIVERED | update;
       this.lock.acquire();
       const ready = queue.headReady();
       const seq = ready ? queue.takeHead(msg, this.copyOutsideLock) : 0;
+      const time = this.deliveredTime;
+      if (ready && f[Tcb.rcvSamples] !== 0) this.rcvSamples.take(seq, time, 0);
+      else time[0] = 0;
+      msg.sampledAt = time[0]!;
       this.lock.release();
       if (!ready) return (n > 0 ? DELIVERED : 0) | update;
       if (this.copyOutsideLock) {

@@ -1,0 +1,73 @@
+// Sampled packets' times of entry (Msg.sampledAt) kept with a connection's state while their data
+// waits inside TCP: a write queued in the send ring until the segment that ends it goes (keyed by
+// the write's end), a segment queued out of order until it is delivered (keyed by its seq). The
+// table lies in the control block, so under packet-level parallelism whichever thread sends or
+// delivers the data finds the time. A few entries: one packet in some tens is sampled. Under the
+// state lock.
+
+import type { Msg } from '../../message.js';
+
+/** Entries a table holds: more than the sampled writes or segments a window holds at once. */
+export const SAMPLE_SLOTS = 16;
+/** Int32 fields of an entry: key (a sequence number), the time's high and low 32 bits. */
+export const SAMPLE_ENTRY = 3;
+/** Int32 fields of a table's entries (its count is a field of its own, among the hot ones). */
+export const SAMPLE_TABLE = SAMPLE_SLOTS * SAMPLE_ENTRY;
+const TWO_32 = 2 ** 32;
+
+export class SampleTimes {
+  private readonly f: Int32Array;
+
+  /** The table whose count is field `at` of the control block's fields `f` and whose entries start at field `first`. */
+  constructor(
+    f: Int32Array,
+    private readonly at: number,
+    private readonly first: number,
+  ) {
+    this.f = f;
+  }
+
+  /** How many times the table holds (0: nothing to look up, the common case). */
+  get count(): number {
+    return this.f[this.at]!;
+  }
+
+  /**
+   * Keeps `time` (ns) under `key`. A full table forgets its oldest entry: a time whose data was
+   * trimmed away by a retransmission that overlapped it, so no lookup would find it.
+   */
+  put(key: number, msg: Msg): void {
+    const time = msg.sampledAt;
+    const f = this.f;
+    const first = this.first;
+    let count = f[this.at]!;
+    if (count === SAMPLE_SLOTS) {
+      f.copyWithin(first, first + SAMPLE_ENTRY, first + count * SAMPLE_ENTRY);
+      count--;
+    }
+    const entry = first + count * SAMPLE_ENTRY;
+    f[entry] = key;
+    f[entry + 1] = Math.floor(time / TWO_32);
+    f[entry + 2] = time | 0;
+    f[this.at] = count + 1;
+  }
+
+  /**
+   * Takes the time kept under `key` out of the table into `into[slot]` (0 when there is none). Into
+   * a typed array: a double a call answers is boxed where V8 does not inline it.
+   */
+  take(key: number, into: Float64Array, slot: number): void {
+    const f = this.f;
+    const first = this.first;
+    const count = f[this.at]!;
+    for (let i = 0; i < count; i++) {
+      const entry = first + i * SAMPLE_ENTRY;
+      if (f[entry] !== key) continue;
+      into[slot] = f[entry + 1]! * TWO_32 + (f[entry + 2]! >>> 0);
+      f.copyWithin(entry, entry + SAMPLE_ENTRY, first + count * SAMPLE_ENTRY);
+      f[this.at] = count - 1;
+      return;
+    }
+    into[slot] = 0;
+  }
+}
