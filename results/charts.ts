@@ -1,12 +1,14 @@
 // The report's charts as vega-lite specifications, rendered to SVG in Node (vega's headless
 // View.toSVG: no browser, no canvas). Throughput and speedup against workers per stack with PLP
 // and CLP side by side and the ideal line (the paper's Fig. 3–10), the latency breakdown as
-// stacked bars (Tables 1–2), and the connection sweep (Fig. 11) when a run has one.
+// stacked bars (Tables 1–2), the sampled packet latency by percentile (chart-latency.ts), and the
+// connection sweep (Fig. 11) when a run has one.
 
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { stackShape } from '../stacks/spec.js';
 import { type SummaryRow, lockDesignOf, otherLock } from './rows.js';
+import { spectrumOf, spectrumSpec } from './chart-latency.js';
 
 export interface ChartSpec {
   /** File name without .svg: letters, digits and dashes. */
@@ -462,6 +464,13 @@ export function chartSpecs(summary: readonly SummaryRow[]): ChartSpec[] {
     groups.set(key, [...(groups.get(key) ?? []), s]);
   }
   for (const [key, rows] of groups) charts.push(latencyChart(key, rows));
+  for (const stack of new Set(summary.filter((s) => s.latency !== undefined).map((s) => s.stack)))
+    charts.push(
+      spectrumChart(
+        stack,
+        summary.filter((s) => s.stack === stack && s.latency !== undefined),
+      ),
+    );
   const sweep = connectionSweep(summary);
   if (sweep.length > 0) charts.push(connectionsChart(sweep, 'mbps'));
   if (sweep.some((s) => s.fairness !== undefined))
@@ -486,6 +495,24 @@ export function chartSpecs(summary: readonly SummaryRow[]): ChartSpec[] {
       ),
     );
   return charts;
+}
+
+/** A stack's packet latency by percentile (chart-latency.ts), a line per mode and worker count. */
+function spectrumChart(stack: string, rows: readonly SummaryRow[]): ChartSpec {
+  const series = seriesOf(rows);
+  const points = rows.flatMap((s) => spectrumOf(s, `${series(s)} ×${s.workers}`));
+  const words = rows
+    .map((s) => {
+      const l = s.latency!;
+      return `${s.side} ${series(s)} ×${s.workers}: p50 ${figure(l.p50Us)}, p99 ${figure(l.p99Us)}, p99.9 ${figure(l.p999Us)} µs`;
+    })
+    .join('; ');
+  return {
+    name: `latency-spectrum-${slug(stack)}`,
+    title: `${stack}: packet latency by percentile`,
+    description: `${stack}, sampled packet latency against percentile (log scales). ${words}.`,
+    spec: spectrumSpec(stack, points),
+  };
 }
 
 /** Renders a chart to SVG with vega's headless renderer (no browser, no canvas). */

@@ -93,7 +93,7 @@ export interface RunDetail extends RunRow {
   crash?: CrashReport;
   /** Each thread's CPU time over the window (on-CPU and run-queue wait), added up: utilisation, µs per packet. */
   cpu?: RunCpu;
-  /** Sampled packets' latency through the stack (results/latency.ts): one packet in about 16 timed. */
+  /** Sampled packets' latency through the stack (results/latency.ts): one packet in about 32 timed (drivers/latency-sampler.ts). */
   latency?: LatencyFigures;
   /** PLP: the connection's TCP lock over the steady window, all workers together. */
   lock?: {

@@ -351,6 +351,7 @@ test('a run writes report.md, report.html, its charts, calibration and ratios; n
   assert.equal(charts, [
     'latency-cryptojs-clp-12-connections.svg',
     'latency-cryptojs-plp-1-connection.svg',
+    'latency-spectrum-tcp-md5-ip-fddi.svg',
     'overview.svg',
     'speedup-tcp-md5-ip-fddi.svg',
     'throughput-tcp-md5-ip-fddi.svg',
