@@ -16,6 +16,7 @@ import { sliceMs } from './interleaved.js';
 import { type ResultsFile, ResultsFileError, readResults } from '../results/results-file.js';
 import { RESULTS_FORMAT_VERSION } from '../results/schema.js';
 import { amdahlTable, connectionsTable, parallelTables, throughputTable } from '../results/report-parallel.js';
+import { packetLatencyTable } from '../results/report-latency.js';
 import { connectionMemoryTable, cpuTable } from '../results/report-memory-cpu.js';
 import { gatewaySections } from '../results/report-gateway.js';
 import { latencyTables } from '../results/report-crypto.js';
@@ -361,6 +362,8 @@ function printTables(config: BenchConfig, results: ResultsFile, comparison: Comp
   const paired = results.pairedRatios ?? [];
   console.log(throughputTable(summary));
   console.log('');
+  const latency = packetLatencyTable(summary);
+  if (latency) console.log(`Packet latency (sampled, closed loop; µs):\n\n${latency}\n`);
   const parallel = parallelTables(summary);
   if (parallel) console.log(`${parallel}\n\n${amdahlTable(summary)}\n`);
   const fig11 = connectionsTable(summary, runs);
