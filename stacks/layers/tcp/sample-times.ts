@@ -75,9 +75,10 @@ export class SampleTimes {
 
 /**
  * Only a sampled packet whose data waits in TCP reaches put and take, so they would run interpreted
- * for a long while, and interpreted code boxes every double it holds: about 40 bytes a sample (the
- * allocation test, PLP's backlog design, where writes queue behind held locks). Run here until V8
- * has compiled them (a few ms, once a thread).
+ * for a long while, and interpreted code boxes every double it holds (about 40 bytes a sample). Run
+ * here until V8 has compiled them (a few ms, once a thread), down each of their branches (a table
+ * filled past full, times taken out of the order they were put, a key not there), so that no branch
+ * first met in a run drops their compiled code.
  */
 let compiled = false;
 function compileSampleTimes(): void {
@@ -86,9 +87,11 @@ function compileSampleTimes(): void {
   const table = new SampleTimes(new Int32Array(1 + SAMPLE_TABLE), 0, 1);
   const msg = new BufferPool(1).get();
   const into = new Float64Array(1);
-  for (let i = 0; i < 50_000; i++) {
-    msg.sampledAt = 1e13 + i;
-    table.put(i, msg);
-    table.take(i, into, 0);
+  for (let round = 0; round < 3_000; round++) {
+    for (let key = 0; key <= SAMPLE_SLOTS; key++) {
+      msg.sampledAt = 1e13 + round * 32 + key;
+      table.put(key, msg);
+    }
+    for (let key = SAMPLE_SLOTS; key >= 0; key--) table.take(key, into, 0); // key 0 was forgotten: a miss
   }
 }
