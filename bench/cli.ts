@@ -17,12 +17,13 @@ import { type ResultsFile, ResultsFileError, readResults } from '../results/resu
 import { RESULTS_FORMAT_VERSION } from '../results/schema.js';
 import { amdahlTable, connectionsTable, parallelTables, throughputTable } from '../results/report-parallel.js';
 import { packetLatencyTable } from '../results/report-latency.js';
+import { openLoopFindings, openLoopTable } from '../results/report-open-loop.js';
 import { connectionMemoryTable, cpuTable } from '../results/report-memory-cpu.js';
 import { gatewaySections } from '../results/report-gateway.js';
 import { latencyTables } from '../results/report-crypto.js';
 import { pairedTables } from '../results/report-comparisons.js';
 import { beneckeRows, scalingRows, shiehLaiRows } from '../results/model-report.js';
-import { RUN_COLUMNS, lockDesignOf, otherLock, summarizeRuns } from '../results/rows.js';
+import { OPEN_LOOP_COLUMNS, RUN_COLUMNS, lockDesignOf, otherLock, summarizeRuns } from '../results/rows.js';
 import { LEGACY_PROVIDER_FLAG, nodeHasSingleDes } from '../stacks/crypto/index.js';
 import type { Msg } from '../stacks/message.js';
 import { cryptoPrimitives } from '../stacks/spec.js';
@@ -326,7 +327,9 @@ function measureClpMemory(config: BenchConfig): ConnectionMemory[] {
     if (c.mode === 'clp' && c.dispatch === undefined && c.loss === undefined) pairs.set(`${c.stack}|${c.side}`, [c.stack, c.side]);
   if (pairs.size === 0) return [];
   if (!config.quiet) console.error(`xkbench: what a connection costs in memory, ${MEMORY_PROBE_CONNECTIONS} connections a process`);
-  return [...pairs.values()].flatMap(([stack, side]) => measureConnectionMemory([stack], [side], MEMORY_PROBE_CONNECTIONS));
+  return [...pairs.values()].flatMap(([stack, side]) =>
+    measureConnectionMemory([stack], [side], MEMORY_PROBE_CONNECTIONS, config.packetSize),
+  );
 }
 
 /** results.json's whole content: the runs, their summary and ratios, the models and the meta. */
@@ -351,6 +354,7 @@ function resultsOf(
     failures: outcome.failures,
     ...(connectionMemory.length > 0 ? { connectionMemory } : {}),
     models: { benecke: beneckeRows(summary), shiehLai: shiehLaiRows(outcome.rows), scaling: scalingRows(summary) },
+    ...(config.loads.length > 0 ? { openLoop: { runs: outcome.openLoopRows, summary: summarizeRuns(outcome.openLoopRows) } } : {}),
     meta: buildMeta(config, outcome, started, argv, machine),
     slices: outcome.slices,
   };
@@ -364,6 +368,8 @@ function printTables(config: BenchConfig, results: ResultsFile, comparison: Comp
   console.log('');
   const latency = packetLatencyTable(summary);
   if (latency) console.log(`Packet latency (sampled, closed loop; µs):\n\n${latency}\n`);
+  const openLoop = openLoopTable(results.openLoop?.summary ?? []);
+  if (openLoop) console.log(`Packet latency against offered load (open loop; µs):\n\n${openLoop}\n`);
   const parallel = parallelTables(summary);
   if (parallel) console.log(`${parallel}\n\n${amdahlTable(summary)}\n`);
   const fig11 = connectionsTable(summary, runs);
@@ -386,7 +392,11 @@ function printTables(config: BenchConfig, results: ResultsFile, comparison: Comp
   console.log('');
   if (comparison !== null) console.log(`${renderComparison(comparison, true)}\n`);
   // What the reader came for, last, where the eye lands when the run ends (report.md leads with it).
-  const said = [...findings(summary), ...workingSetFindings(summary, results.meta.machine, results.connectionMemory ?? [])];
+  const said = [
+    ...findings(summary),
+    ...workingSetFindings(summary, results.meta.machine, results.connectionMemory ?? []),
+    ...openLoopFindings(results.openLoop?.summary ?? []),
+  ];
   if (said.length > 0) console.log(`Findings:\n${said.map((line) => `- ${line.replace(/\*\*/g, '')}`).join('\n')}\n`);
   const precision = precisionLines(paired, config.targetCiPercent);
   if (precision.length > 0) console.log(`${precision.join('\n')}\n`);
@@ -477,6 +487,7 @@ async function main(argv: string[]): Promise<number> {
 
   const results = resultsOf(config, outcome, started, argv, machine, connectionMemory);
   writeAtomic(path.join(out, 'results.csv'), toCsv(outcome.rows, RUN_COLUMNS));
+  if (config.loads.length > 0) writeAtomic(path.join(out, 'open-loop.csv'), toCsv(outcome.openLoopRows, OPEN_LOOP_COLUMNS));
   const resultsText = `${JSON.stringify(results, null, 2)}\n`;
   if (process.env.XKBENCH_VALIDATE_RESULTS) {
     // Under npm test: the file must match docs/results.schema.json (bench/validate-results.ts).

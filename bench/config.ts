@@ -1,6 +1,7 @@
 // What a benchmark run is asked to do: the checked form of the command line (options.ts makes it),
 // read by the plan, the runner and the report.
 
+import type { LoadSpec } from './load-spec.js';
 import type { LockDesign } from '../parallel/lock-designs.js';
 import type { Side } from '../drivers/workload-contract.js';
 import type { DispatchPolicy, DispatchUnit, HashField } from '../parallel/dispatch.js';
@@ -91,6 +92,8 @@ export interface BenchConfig {
   corrupt: number;
   /** TCP's smallest retransmission timeout, ms. */
   minRtoMs: number;
+  /** --load: the open loop's offered loads (none: closed loop only). */
+  loads: LoadSpec[];
 }
 
 /** Whether the wire is to inject any fault: then every TCP configuration names its loss. */

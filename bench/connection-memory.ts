@@ -62,14 +62,14 @@ function reading(): { rss: number; heap: number } {
 }
 
 /** In the probe's process: builds `n` connections as a worker does and reads the memory around it. */
-function probe(stack: string, side: Side, n: number): ConnectionMemory {
+function probe(stack: string, side: Side, n: number, packetSize: number): ConnectionMemory {
   const before = reading();
   const arenas = arenasFor(n);
   const workloads = Array.from({ length: n }, (_, k) =>
     createWorkload({
       spec: stack,
       side,
-      packetSize: 4096,
+      packetSize,
       crypto: 'cryptojs',
       seed: 1,
       verify: false,
@@ -96,15 +96,25 @@ function probe(stack: string, side: Side, n: number): ConnectionMemory {
 }
 
 /** Runs the probe for each stack and side, each in a process of its own; answers its figures. */
-export function measureConnectionMemory(stacks: readonly string[], sides: readonly Side[], connections: number): ConnectionMemory[] {
+/** Each stack and side's figures, `packetSize`-byte messages (a run's own: a datagram stack's must fit its frame). */
+export function measureConnectionMemory(
+  stacks: readonly string[],
+  sides: readonly Side[],
+  connections: number,
+  packetSize = 4096,
+): ConnectionMemory[] {
   const cli = fileURLToPath(new URL('./cli.js', import.meta.url));
   const out: ConnectionMemory[] = [];
   for (const stack of stacks) {
     for (const side of sides) {
-      const child = spawnSync(process.execPath, ['--expose-gc', cli, 'connection-memory', '--probe', stack, side, String(connections)], {
-        encoding: 'utf8',
-        timeout: 600_000,
-      });
+      const child = spawnSync(
+        process.execPath,
+        ['--expose-gc', cli, 'connection-memory', '--probe', stack, side, String(connections), String(packetSize)],
+        {
+          encoding: 'utf8',
+          timeout: 600_000,
+        },
+      );
       if (child.status !== 0) throw new Error(`connection-memory of ${stack} ${side} failed: ${child.stderr || child.error?.message}`);
       out.push(JSON.parse(child.stdout) as ConnectionMemory);
     }
@@ -114,8 +124,8 @@ export function measureConnectionMemory(stacks: readonly string[], sides: readon
 
 export function connectionMemoryMain(argv: readonly string[]): number {
   if (argv[0] === '--probe') {
-    const [stack, side, n] = argv.slice(1);
-    console.log(JSON.stringify(probe(stack!, side as Side, Number(n))));
+    const [stack, side, n, packetSize] = argv.slice(1);
+    console.log(JSON.stringify(probe(stack!, side as Side, Number(n), Number(packetSize))));
     return EXIT.ok;
   }
   const options = startCommand(CONNECTION_MEMORY, argv, (args) => {

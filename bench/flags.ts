@@ -1,6 +1,7 @@
 // xkbench's flags, each declared once: its group, value, help, default and parser. What the flags
 // ask for together (a flag that needs another, sizes a stack must carry) is checked in options.ts.
 
+import { parseLoads } from './load-spec.js';
 import type { Side } from '../drivers/workload-contract.js';
 import { CRYPTO_PROVIDERS } from '../stacks/crypto/index.js';
 import { PAPER_STACKS } from '../stacks/spec.js';
@@ -117,6 +118,16 @@ export const FLAGS = {
       'per worker), single (one thread, no pool); comma-separated',
     default: 'plp,clp',
     parsed: true,
+  },
+  '--load': {
+    group: RUN,
+    parse: parseLoads,
+    value: 'R',
+    help:
+      'also measure each configuration open-loop at offered load R (packets offered on a fixed schedule, each timed from ' +
+      'when it was due, so a stalled sender shows in the tail): packets a second (250k), a bit rate (800Mbit), a share of ' +
+      "the closed loop's throughput (50%), comma-separated to sweep, or auto (10% to 95% of that saturation)",
+    default: 'none: closed loop only',
   },
   '--packet-size': {
     group: RUN,

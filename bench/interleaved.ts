@@ -76,6 +76,8 @@ export function configurationTask(c: Configuration, config: BenchConfig, run = 1
     warmupCpuMs: config.warmupCpuSeconds * 1000,
     durationSeconds: config.durationSeconds,
     mode: c.mode as 'clp' | 'plp',
+    // An open loop: the offered load, shared evenly by the workers.
+    ...(c.offeredPps !== undefined ? { packetsPerSecond: c.offeredPps / c.workers } : {}),
   };
 }
 

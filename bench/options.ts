@@ -179,7 +179,9 @@ export function configFrom(args: ParsedArgs, machineCores = cores(), memoryBytes
     ...gateway,
     ...crashOptions(flags, gateways, sweep.workers, time.durationSeconds),
     ...faultOptions(flags, stacks.stacks),
+    loads: flags.given('--load') ?? [],
   };
+  checkLoads(config);
   if (config.layers) checkLayerPacketSize(config);
   if (config.verify && config.modes.includes('plp') && config.packetSize < MIN_LABELLED_PACKET && !config.stacks.every(isGatewaySpec))
     throw new OptionError(
@@ -187,6 +189,17 @@ export function configFrom(args: ParsedArgs, machineCores = cores(), memoryBytes
         'threads receive the stream in pieces, and each piece must name its message and its place in it',
     );
   return fitToMachine(config, args.has('--workers') || args.has('--connections'), memoryBytes);
+}
+
+/** --load: an open loop times packets on a perfect wire, of connection stacks. */
+function checkLoads(config: BenchConfig): void {
+  if (config.loads.length === 0) return;
+  if (config.verify) throw new OptionError('--load times packets, --verify checks their data: give one of them');
+  if (faultsAsked(config))
+    throw new OptionError('--load times packets on a perfect wire: leave out --loss, --duplicate, --reorder and --corrupt');
+  if (config.layers) throw new OptionError('--load measures stacks, --layers their layers apart: give one of them');
+  if (config.stacks.every(isGatewaySpec))
+    throw new OptionError(`--load applies to connection stacks (TCP or UDP); ${config.stacks.join(', ')} are gateways`);
 }
 
 /**

@@ -15,6 +15,7 @@ import { cryptoPrimitives, isGatewaySpec, isIpsecSpec } from '../stacks/spec.js'
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { OptionError } from './args.js';
+import { type LoadSpec, ppsOf } from './load-spec.js';
 import type { ClpPolicy } from '../parallel/parallel-run.js';
 import { type BenchConfig, MAX_CONNECTIONS, MAX_THREADS, type Mode, faultsAsked } from './config.js';
 
@@ -37,6 +38,10 @@ export interface Configuration {
   loss?: number;
   /** Gateway stacks: the packet size of their own (IPsec's frame size; 0 for a screen's mixed sizes) instead of --packet-size. */
   packetSize?: number;
+  /** An open loop (--load): packets a second offered, in all (for --load auto, set once the closed loop measured saturation). */
+  offeredPps?: number;
+  /** --load auto: the offered load as a share of the closed loop's throughput (saturation) of the same configuration. */
+  loadFraction?: number;
 }
 
 export function configurations(config: BenchConfig): Configuration[] {
@@ -69,7 +74,20 @@ export function configurations(config: BenchConfig): Configuration[] {
     }
   }
   // A lossy wire: every connection configuration once per loss probability.
-  return faultsAsked(config) ? out.flatMap((c) => (isGatewaySpec(c.stack) ? [c] : config.losses.map((loss) => ({ ...c, loss })))) : out;
+  if (faultsAsked(config)) return out.flatMap((c) => (isGatewaySpec(c.stack) ? [c] : config.losses.map((loss) => ({ ...c, loss }))));
+  // An open loop: every connection configuration again at each offered load, after all the closed
+  // loop's (a share of saturation is known once its closed-loop twin has run: runner.ts).
+  return [
+    ...out,
+    ...config.loads.flatMap((load) => out.filter((c) => !isGatewaySpec(c.stack)).map((c) => atLoad(c, load, config.packetSize))),
+  ];
+}
+
+/** `c` offered `load` open-loop (a share of saturation: its packets a second are set when its closed loop has run). */
+function atLoad(c: Configuration, load: LoadSpec, packetSize: number): Configuration {
+  const pps = ppsOf(load, c.packetSize ?? packetSize);
+  if (pps !== null) return { ...c, offeredPps: Math.round(pps) };
+  return { ...c, loadFraction: (load as { fraction: number }).fraction };
 }
 
 /**
@@ -125,7 +143,8 @@ export function measurementGroups(configs: readonly Configuration[]): Measuremen
   const byCount = counts.size > 1;
   const key = (c: Configuration) =>
     c.dispatch === undefined
-      ? `${c.stack}|${c.side}|${c.crypto}${byCount ? `|${c.connections}` : ''}${c.clp === 'thread-per-connection' ? '|tpc' : ''}`
+      ? `${c.stack}|${c.side}|${c.crypto}${byCount ? `|${c.connections}` : ''}${c.clp === 'thread-per-connection' ? '|tpc' : ''}` +
+        loadKey(c)
       : configKey({ ...configFields(c, 0), workers: 0 });
   const groups = new Map<string, MeasurementGroup>();
   for (const c of configs) {
@@ -135,6 +154,11 @@ export function measurementGroups(configs: readonly Configuration[]): Measuremen
     else groups.set(k, { interleaved: c.dispatch === undefined, members: [c] });
   }
   return [...groups.values()];
+}
+
+/** An open loop's load, for its group's key: each load a group of its own, its members compared at that load ('' for the closed loop). */
+function loadKey(c: Configuration): string {
+  return c.loadFraction !== undefined ? `|load=${c.loadFraction}x` : c.offeredPps !== undefined ? `|load=${c.offeredPps}pps` : '';
 }
 
 /** The fields that identify a configuration's rows. */

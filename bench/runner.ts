@@ -78,6 +78,8 @@ export interface BenchOutcome {
   calibrationByConfiguration: Map<string, CalibrationRow[]>;
   /** Every configuration but the gateways', measured in interleaved slices: each group's Mbit/s round by round. */
   slices: SliceGroup[];
+  /** --load: the open loop's runs, one row each (their offered load named), apart from the closed loop's. */
+  openLoopRows: RunDetail[];
   /** Seconds the runs asked for took (before a precision target's added runs): what the plan estimated. */
   plannedPassSeconds: number;
 }
@@ -120,7 +122,10 @@ async function runStacks(config: BenchConfig, primitives: readonly Primitive[], 
   const engine = new ParallelEngine();
   const labelOf = (c: Configuration): string => {
     const how = c.dispatch !== undefined ? dispatchLabel(c.dispatch) : `${c.mode}${otherLock(c) ? `/${lockDesignOf(c)}` : ''}`;
-    return `${c.stack} ${c.side} ${how}${c.mode === 'single' ? '' : ` ×${c.workers}`}${c.dispatch !== undefined ? '' : ` [${c.crypto}]`}`;
+    const load =
+      c.loadFraction !== undefined ? ` @${Math.round(c.loadFraction * 100)}%` : c.offeredPps !== undefined ? ` @${c.offeredPps} pkt/s` : '';
+    const workers = c.mode === 'single' ? '' : ` ×${c.workers}`;
+    return `${c.stack} ${c.side} ${how}${workers}${c.dispatch !== undefined ? '' : ` [${c.crypto}]`}${load}`;
   };
   const progress = (label: string, run: number, phase: ProgressStatus['phase']) =>
     hooks.progress({ label, run, runs: config.runs, phase, elapsed: (performance.now() - started) / 1000, planned });
@@ -130,7 +135,22 @@ async function runStacks(config: BenchConfig, primitives: readonly Primitive[], 
     const done: { measured: Map<Configuration, Measurement[]>; stopped: boolean }[] = [];
     const sliced: SlicedGroup[] = [];
     let stopped = false;
+    const openLoopDone: { measured: Map<Configuration, Measurement[]> }[] = [];
+    const openLoopFailures: FailedConfiguration[] = [];
     for (const group of measurementGroups(configs)) {
+      const openLoop = group.members.some((c) => c.offeredPps !== undefined || c.loadFraction !== undefined);
+      if (openLoop) {
+        // Each share of saturation becomes packets a second from its closed-loop twin's throughput.
+        const members = group.members.filter((c) => offerShare(c, done) !== null);
+        if (members.length === 0) continue;
+        const measuredOpen = groupMembers(members, config, engine, hooks.stopRequested, null);
+        const outcome = await measureInterleaved(measuredOpen, [], config, ctx, config.runs);
+        openLoopDone.push(outcome);
+        openLoopFailures.push(...outcome.failures);
+        stopped = outcome.stopped;
+        if (stopped) break;
+        continue;
+      }
       for (const c of group.members) enforcement.push({ ...c, ...enforcementFor({ spec: c.stack, side: c.side, verify: config.verify }) });
       for (const c of group.members) if (hooks.tap && c.mode !== 'single') capture(c, config, hooks.tap);
       if (group.interleaved) {
@@ -158,10 +178,33 @@ async function runStacks(config: BenchConfig, primitives: readonly Primitive[], 
       slices.push(g.outcome.slices);
     }
     for (const d of done) for (const [c, runs] of d.measured) finish(rows, enforcement, c, runs, config, stopped);
-    return { rows, enforcement, incomplete: stopped, failures, slices, plannedPassSeconds };
+    const openLoopRows: RunDetail[] = [];
+    for (const d of openLoopDone) for (const [c, runs] of d.measured) finish(openLoopRows, [], c, runs, config, stopped);
+    failures.push(...openLoopFailures);
+    return { rows, enforcement, incomplete: stopped, failures, slices, plannedPassSeconds, openLoopRows };
   } finally {
     await engine.close();
   }
+}
+
+/**
+ * An open-loop configuration's offered packets a second: as given, or its share of saturation,
+ * the packets a second its closed-loop twin (the same configuration, no load) ran at over its runs.
+ * Sets it on `c`; null when the twin has no runs (it failed, or the run stopped).
+ */
+function offerShare(c: Configuration, closed: readonly { measured: Map<Configuration, Measurement[]> }[]): number | null {
+  if (c.offeredPps !== undefined) return c.offeredPps;
+  const key = configKey(configFields({ ...c, loadFraction: undefined }, 0));
+  for (const d of closed)
+    for (const [twin, runs] of d.measured) {
+      if (configKey(configFields(twin, 0)) !== key || runs.length === 0) continue;
+      const packets = runs.reduce((sum, m) => sum + m.packets, 0);
+      const seconds = runs.reduce((sum, m) => sum + m.seconds, 0);
+      if (!(packets > 0 && seconds > 0)) return null;
+      c.offeredPps = Math.max(1, Math.round((c.loadFraction! * packets) / seconds));
+      return c.offeredPps;
+    }
+  return null;
 }
 
 /**
@@ -314,6 +357,8 @@ function finish(
       row.memory.trace = m.memory.trace.map((p) => ({ seconds: Math.round(p.seconds * 10) / 10, heapMB: mb(p.heap), rssMB: mb(p.rss) }));
     if (c.side === 'recv') row.outOfOrderShare = round(m.packets > 0 ? m.outOfOrder / m.packets : 0);
     if (c.loss !== undefined) row.loss = c.loss;
+    if (c.offeredPps !== undefined) row.offeredPps = c.offeredPps;
+    if (c.loadFraction !== undefined) row.loadFraction = c.loadFraction;
     if (c.dispatch === undefined && isTcpSpec(c.stack)) Object.assign(row, transmissionFields(m.transmission, c.loss !== undefined));
     if (c.tcpLockScope !== undefined) row.tcpLockScope = c.tcpLockScope;
     if (c.lockDesign !== undefined) row.lockDesign = c.lockDesign;

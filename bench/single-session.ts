@@ -6,7 +6,9 @@
 import { connectionSeed, countsSince } from '../drivers/run-counts.js';
 import { performance } from 'node:perf_hooks';
 import { createWorkload } from '../drivers/workload.js';
-import { LatencySampler } from '../drivers/latency-sampler.js';
+import { LatencySampler, OPEN_LOOP_SAMPLE_EVERY, SAMPLE_EVERY } from '../drivers/latency-sampler.js';
+import { ConnectionTurns } from '../parallel/connection-turns.js';
+import { OpenLoop } from '../parallel/open-loop.js';
 import { type Workload, type WorkloadCounters, firstBroken } from '../drivers/workload-contract.js';
 import { MemoryTrace, memoryBetween } from '../parallel/memory-trace.js';
 import { batchFor } from '../parallel/shared-run.js';
@@ -30,6 +32,8 @@ export class SingleSession {
   private ended: Measurement | null = null;
   private readonly account = new CpuAccount(new ThreadCpu());
   private sampler: LatencySampler | null = null;
+  /** An open loop (--load): the schedule the steady window's packets are offered on; null: closed loop. */
+  private openLoop: { loop: OpenLoop; turns: ConnectionTurns } | null = null;
 
   constructor(
     private readonly c: Configuration,
@@ -44,7 +48,8 @@ export class SingleSession {
   /** Builds the run's drivers and warms them up; false when stopped. */
   async warm(): Promise<boolean> {
     const seed = (this.config.seed + this.run - 1) >>> 0;
-    const sampler = (this.sampler = new LatencySampler(seed));
+    const open = this.c.offeredPps !== undefined;
+    const sampler = (this.sampler = new LatencySampler(seed, open ? OPEN_LOOP_SAMPLE_EVERY : SAMPLE_EVERY));
     this.workloads = Array.from({ length: this.c.connections }, (_, k) =>
       createWorkload({
         spec: this.c.stack,
@@ -80,6 +85,10 @@ export class SingleSession {
     this.memoryStart = process.memoryUsage();
     this.trace = new MemoryTrace(this.config.durationSeconds);
     this.current = { seconds: 0, packets: 0, bytes: 0 };
+    if (open) {
+      const turns = new ConnectionTurns(this.workloads);
+      this.openLoop = { loop: new OpenLoop(this.c.offeredPps!, sampler, turns.stampsPerPacket), turns };
+    }
     sampler.reset();
     return true;
   }
@@ -130,8 +139,18 @@ export class SingleSession {
   /** Nothing runs between slices on this thread. */
   stop(): void {}
 
-  /** Drives the connections in turn for `ms`, reading the clock about every 200 µs. */
+  /** Drives the connections in turn for `ms`, reading the clock about every 200 µs (or, an open loop, on its schedule). */
   private drive(ms: number): SliceFigures {
+    if (this.openLoop !== null) {
+      const { loop, turns } = this.openLoop;
+      const start = performance.now();
+      const end = start + ms;
+      const done = loop.run(
+        (packets) => turns.offer(packets, null),
+        () => performance.now() >= end,
+      );
+      return { seconds: (performance.now() - start) / 1000, ...done };
+    }
     const batch = batchFor(this.usPerPacket);
     const start = performance.now();
     const end = start + ms;

@@ -166,6 +166,11 @@ export abstract class BaseWorkload implements Workload {
     return null;
   }
 
+  /** One stamp a message, at the application's hand-off (sendNext). */
+  get stampsPerPacket(): number {
+    return 1;
+  }
+
   /**
    * An application that compares what arrives, in pieces as the transport cut it, with the data
    * stream the sender used (verify), and counts it.

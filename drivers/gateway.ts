@@ -257,6 +257,9 @@ export class GatewayWorkload implements Workload {
     );
   }
 
+  /** (Gateways are not timed: no stamps.) */
+  readonly stampsPerPacket = 1;
+
   sharedAccount(): SharedAccount | null {
     return null;
   }

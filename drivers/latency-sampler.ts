@@ -8,12 +8,19 @@
 // -2.9% on average), so one in 32. Nothing here allocates.
 
 import { BufferPool, type Msg } from '../stacks/message.js';
+import { TIME_FIELDS, joinTime, splitSampledAt } from '../stacks/split-time.js';
 import { type LatencyCounts, LatencyHistogram } from './latency-histogram.js';
 import { compileClock, readClock } from './ns-clock.js';
 import { Prng } from './prng.js';
 
 /** One packet in this many is timed, on average. */
 export const SAMPLE_EVERY = 32;
+/**
+ * Open loop (--load): one in this many. A run below saturation has time to spare, and its stamps
+ * read no clock (they carry the scheduled time), so timing more costs only the reading at the end;
+ * at 10% of saturation one in 32 left too few samples for a tail.
+ */
+export const OPEN_LOOP_SAMPLE_EVERY = 4;
 
 /** What a run's sampling found: packets sampled, and the latencies recorded (under PLP, by whichever thread ended them). */
 export interface LatencyRun {
@@ -37,23 +44,52 @@ export class LatencySampler {
   private readonly clock = new Float64Array(2);
   private readonly prng: Prng;
   private countdown = 1;
+  /** Stamps made since the schedule started. */
+  private stamps = 0;
+  /** Open loop: when the schedule's first stamp was due, and ns between stamps; 0: closed loop. */
+  private scheduleStart = 0;
+  private stampNs = 0;
 
-  constructor(seed: number) {
+  constructor(
+    seed: number,
+    /** One packet in this many is timed, on average. */
+    private readonly every = SAMPLE_EVERY,
+  ) {
     this.prng = new Prng(seed);
     compileClock();
     compileSampler(this);
   }
 
-  /** Sets `msg`'s time of entry: now, when it is sampled; else 0. */
+  /**
+   * Sets `msg`'s time of entry, when it is sampled (else 0): now, or in an open loop the time it
+   * was due by the schedule, so a packet that waited behind a stalled sender counts its wait (wrk2's
+   * correction of coordinated omission).
+   */
   stamp(msg: Msg): void {
+    const stamp = this.stamps++;
     if (--this.countdown > 0) {
       msg.sampledAt = 0;
       return;
     }
-    this.countdown = 1 + (this.prng.next31() % (2 * SAMPLE_EVERY - 1));
+    this.countdown = 1 + (this.prng.next31() % (2 * this.every - 1));
     this.taken++;
+    if (this.stampNs !== 0) {
+      msg.sampledAt = this.scheduleStart + stamp * this.stampNs;
+      return;
+    }
     readClock(this.clock, 0);
     msg.sampledAt = this.clock[0]!;
+  }
+
+  /**
+   * Open loop: stamps from now on carry their scheduled times: stamp k of the schedule is due at
+   * `at[slot]` (ns, readClock's) + k × `stampNs` (a packet's slot ÷ the stamps a packet makes), and
+   * the next stamp made is stamp `next` (0 for a new schedule; a schedule going on, the stamps made on it).
+   */
+  schedule(at: Float64Array, slot: number, stampNs: number, next = 0): void {
+    this.scheduleStart = at[slot]!;
+    this.stampNs = stampNs;
+    this.stamps = next;
   }
 
   /** The sampled packet in `msg` left or was delivered now: its latency is recorded. */
@@ -64,11 +100,12 @@ export class LatencySampler {
     this.histogram.recordAt(clock, 1);
   }
 
-  /** As end(), for a packet whose time of entry is kept as its two 32-bit halves (a shared table's entry). */
-  endHalves(high: number, low: number): void {
+  /** As end(), for a packet whose time of entry is kept in fields `at` and `at + 1` of a table (stacks/split-time.ts). */
+  endSplit(fields: Int32Array, at: number): void {
     const clock = this.clock;
+    joinTime(fields, at, clock, 1);
     readClock(clock, 0);
-    clock[1] = clock[0]! - (high * 4294967296 + (low >>> 0));
+    clock[1] = clock[0]! - clock[1]!;
     this.histogram.recordAt(clock, 1);
   }
 
@@ -82,6 +119,11 @@ export class LatencySampler {
     this.histogram.reset();
     this.taken = 0;
   }
+
+  /** Back to the closed loop: stamps carry the time they are made. */
+  unschedule(): void {
+    this.stampNs = 0;
+  }
 }
 
 /**
@@ -93,11 +135,19 @@ let samplerCompiled = false;
 function compileSampler(sampler: LatencySampler): void {
   if (samplerCompiled) return;
   const msg = new BufferPool(1).get();
+  const fields = new Int32Array(TIME_FIELDS);
+  const start = new Float64Array(1);
+  readClock(start, 0);
   for (let i = 0; i < 50_000; i++) {
+    // Both kinds of stamp: the clock's, and (open loop) the schedule's.
+    if (i === 25_000) sampler.schedule(start, 0, 100);
     sampler.stamp(msg);
-    if (msg.sampledAt !== 0) sampler.end(msg);
-    sampler.endHalves(i & 7, i);
+    if (msg.sampledAt === 0) continue;
+    sampler.end(msg);
+    splitSampledAt(msg, fields, 0);
+    sampler.endSplit(fields, 0);
   }
+  sampler.unschedule();
   sampler.reset();
   samplerCompiled = true;
 }

@@ -5,6 +5,7 @@
 import type { Upper } from '../stacks/layer.js';
 import { seqGt } from '../stacks/layers/tcp/control-block.js';
 import type { Msg } from '../stacks/message.js';
+import { splitSampledAt } from '../stacks/split-time.js';
 import { type WordOps, wordOps } from '../stacks/native-memory.js';
 import type { LatencySampler } from './latency-sampler.js';
 import { REORDER_ENTRY, REORDER_SLOTS, type SharedConnection, SharedWord } from './shared-connection.js';
@@ -21,8 +22,6 @@ export function raiserOf(words: Int32Array, at: number): (value: number) => numb
     }
   };
 }
-
-const TWO_32 = 2 ** 32;
 
 /** How long a thread waits for another to fill a gap before it calls the stream broken. */
 export const STALL_MS = 10_000;
@@ -132,8 +131,7 @@ class InOrderCommit {
         table[E * parked + 1] = m.streamNext;
         table[E * parked + 2] = m.length;
         table[E * parked + 3] = tag;
-        table[E * parked + 4] = Math.floor(m.sampledAt / TWO_32);
-        table[E * parked + 5] = m.sampledAt | 0;
+        splitSampledAt(m, table, E * parked + 4);
         Atomics.store(words, SharedWord.parked, parked + 1);
         // `committed` may have reached this segment meanwhile (the protocol above).
         const bytes = this.drain();
@@ -171,8 +169,7 @@ class InOrderCommit {
       if (seq === committed && this.advance(committed, table[E * i + 1]!)) {
         bytes += table[E * i + 2]!;
         this.inOrder?.(table[E * i + 3]!, table[E * i + 2]!);
-        if ((table[E * i + 4]! | table[E * i + 5]!) !== 0 && this.sampler !== null)
-          this.sampler.endHalves(table[E * i + 4]!, table[E * i + 5]!);
+        if ((table[E * i + 4]! | table[E * i + 5]!) !== 0 && this.sampler !== null) this.sampler.endSplit(table, E * i + 4);
       } else if (!seqGt(committed, seq)) {
         i++;
         continue;

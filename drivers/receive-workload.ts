@@ -233,6 +233,11 @@ export class ReceiveWorkload extends BaseWorkload {
     if (space !== null && frames.every((t) => t.buffer === region!.buffer)) this.templateMove = memmoveOf(this.frame.bytes);
   }
 
+  /** A stamp a frame offered: the templates' frames a message, on average (1 where no templates are replayed). */
+  override get stampsPerPacket(): number {
+    return this.messageStarts.length > 1 ? this.messageStarts[this.messageStarts.length - 1]! / TEMPLATES : 1;
+  }
+
   /** How many frames template message `m` went out in. */
   private framesOf(m: number): number {
     return this.messageStarts[m + 1]! - this.messageStarts[m]!;

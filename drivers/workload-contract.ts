@@ -60,6 +60,12 @@ export interface Workload {
   readonly options: WorkloadOptions;
   /** Processes `packets` application messages; answers the payload bytes they carried. */
   run(packets: number): number;
+  /**
+   * Latency stamps a message makes on average (LatencySampler.stamp): 1 where a message is timed
+   * from the application's hand-off, its frames' count where each frame arriving is (an open loop
+   * spreads a message's frames over its slot in the schedule).
+   */
+  readonly stampsPerPacket: number;
   counters(): WorkloadCounters;
   enforcement(): Enforcement;
   /** A value derived from every delivered or transmitted byte count: reported, so no work is dead. */

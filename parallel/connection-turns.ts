@@ -56,4 +56,33 @@ export class ConnectionTurns {
       turns = Math.max(1, Math.min(n, Math.floor(CLOCK_EVERY_US / (usPerPacket * batch))));
     }
   }
+
+  /**
+   * Runs `packets` messages (an open loop's due ones: parallel/open-loop.ts) over the connections'
+   * turns, up to TURN_PACKETS a turn, going on from where the last call stopped; adds each
+   * connection's bytes to `perConnection` when given, and answers the bytes.
+   */
+  offer(packets: number, perConnection: number[] | null): number {
+    const workloads = this.workloads;
+    const n = workloads.length;
+    let bytes = 0;
+    for (let left = packets; left > 0;) {
+      const k = this.next;
+      const turn = n === 1 ? left : Math.min(TURN_PACKETS, left);
+      const b = workloads[k]!.run(turn);
+      left -= turn;
+      bytes += b;
+      if (perConnection !== null) perConnection[k]! += b;
+      if (k + 1 === n) {
+        this.next = 0;
+        this.rounds++;
+      } else this.next = k + 1;
+    }
+    return bytes;
+  }
+
+  /** Latency stamps a message makes on this thread's connections (the first's: they run one stack). */
+  get stampsPerPacket(): number {
+    return this.workloads[0]?.stampsPerPacket ?? 1;
+  }
 }

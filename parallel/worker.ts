@@ -25,7 +25,8 @@ import { type SharedConnection, sharedConnection } from '../drivers/shared-conne
 import { ARENA_CONNECTIONS, arenasFor } from '../stacks/connection-arena.js';
 import { ConnectionTurns } from './connection-turns.js';
 import { createWorkload } from '../drivers/workload.js';
-import { LatencySampler } from '../drivers/latency-sampler.js';
+import { LatencySampler, OPEN_LOOP_SAMPLE_EVERY, SAMPLE_EVERY } from '../drivers/latency-sampler.js';
+import { OpenLoop } from './open-loop.js';
 import { connectionSeed, countsSince } from '../drivers/run-counts.js';
 import { type SharedAccount, type Side, type Workload, firstBroken } from '../drivers/workload-contract.js';
 import { memoryBetween } from './memory-trace.js';
@@ -73,6 +74,8 @@ export interface WorkerTask {
   dispatch?: Dispatch;
   /** Gateway stacks: a worker to crash and the heartbeat that may notice (with the timeline's buckets). */
   crash?: CrashPlan & { buckets: number; bucketMs: number };
+  /** An open loop (--load): the packets a second this worker offers, on a fixed schedule (parallel/open-loop.ts); absent: closed loop. */
+  packetsPerSecond?: number;
   /**
    * Interleaved measurement: runs start on Command.warm and measure the slices the main thread
    * commands until Command.endRun; `runs` and the durations are then the main thread's to decide.
@@ -117,15 +120,29 @@ function publishProgress(run: SharedRun, packetsSlot: number, packets: number, n
   run.counters.f[packetsSlot - CounterField.packets + CounterField.heapUsed] = process.memoryUsage().heapUsed;
 }
 
-/** Runs the connections' turns until the shared clock reaches `until`; answers packets, bytes, per connection. */
+/**
+ * Runs the connections' turns until the shared clock reaches `until`, as fast as they go or (an
+ * open loop) on its schedule; answers packets, bytes, per connection.
+ */
 function driveUntil(
   run: SharedRun,
   turns: ConnectionTurns,
   until: number,
   perConnection: number[] | null,
   slot: number,
+  openLoop: OpenLoop | null = null,
 ): { packets: number; bytes: number } {
   if (sharedNow() >= until || run.stopped) return { packets: 0, bytes: 0 };
+  if (openLoop !== null) {
+    return openLoop.run(
+      (packets) => turns.offer(packets, perConnection),
+      (packets) => {
+        const now = sharedNow();
+        publishProgress(run, slot, packets, now);
+        return now >= until || run.stopped;
+      },
+    );
+  }
   return turns.run(perConnection, (packets, now) => {
     publishProgress(run, slot, packets, now);
     return now >= until || run.stopped;
@@ -179,6 +196,7 @@ function measureSlices(
   perConnection: number[],
   seen: number,
   account: CpuAccount,
+  openLoop: OpenLoop | null,
 ): { packets: number; bytes: number; generation: number } | null {
   const slot = (field: number) => shared.counters.at(task.index, field);
   let packets = 0;
@@ -192,7 +210,7 @@ function measureSlices(
     let until = shared.marks[Mark.sliceEnd]!;
     if (fault !== null) until = (shared.marks[Mark.sliceStart]! + until) / 2; // robustness tests: fail halfway through the first slice
     account.startSlice();
-    const done = driveUntil(shared, turns, until, perConnection, slot(CounterField.packets));
+    const done = driveUntil(shared, turns, until, perConnection, slot(CounterField.packets), openLoop);
     account.endSlice(done.packets);
     if (fault === 'exit') process.exit(70);
     if (fault === 'throw') throw new Error('injected fault (XKBENCH_FAULT)');
@@ -282,7 +300,10 @@ function workerContext(task: WorkerTask): WorkerContext {
     lock: null,
     board: null,
     account: new CpuAccount(new ThreadCpu()), // opened on this thread: it reads this thread's figures
-    sampler: new LatencySampler((task.seed ^ (task.index * 0x9e3779b9)) >>> 0),
+    sampler: new LatencySampler(
+      (task.seed ^ (task.index * 0x9e3779b9)) >>> 0,
+      task.packetsPerSecond !== undefined ? OPEN_LOOP_SAMPLE_EVERY : SAMPLE_EVERY,
+    ),
     packetsSlot: shared.counters.at(task.index, CounterField.packets),
     abandon: () => shared.stopped,
   };
@@ -341,6 +362,7 @@ function wholeWindow(
   run: number,
   { workloads, turns, selector }: Built,
   perConnection: number[],
+  openLoop: OpenLoop | null,
 ): { packets: number; bytes: number } {
   const { task, shared, board, account, packetsSlot } = ctx;
   const steadyStart = shared.marks[Mark.steadyStart]!;
@@ -359,7 +381,7 @@ function wholeWindow(
       ? driveGateway(shared, gateway, selector, board, task.crash!, task.index, steadyStart, steadyEnd, (packets, now) =>
           publishProgress(shared, packetsSlot, packets, now),
         )
-      : driveUntil(shared, turns, steadyEnd, perConnection, packetsSlot);
+      : driveUntil(shared, turns, steadyEnd, perConnection, packetsSlot, openLoop);
   account.endSlice(done.packets);
   return done;
 }
@@ -386,15 +408,17 @@ export default function runWorker(task: WorkerTask): WorkerResult {
     const lockBefore = ctx.lock?.stats ?? null; // a copy: the getter makes a new object
     ctx.sampler.reset();
     const perConnection = workloads.map(() => 0);
+    const openLoop =
+      task.packetsPerSecond !== undefined ? new OpenLoop(task.packetsPerSecond, ctx.sampler, prepared.turns.stampsPerPacket) : null;
     let done: { packets: number; bytes: number };
     if (task.sliced) {
       shared.acknowledge(); // warmed up, parked
-      const sliced = measureSlices(task, run, shared, prepared.turns, perConnection, seen, account);
+      const sliced = measureSlices(task, run, shared, prepared.turns, perConnection, seen, account, openLoop);
       if (sliced === null) break;
       seen = sliced.generation;
       done = sliced;
     } else {
-      done = wholeWindow(ctx, run, prepared, perConnection);
+      done = wholeWindow(ctx, run, prepared, perConnection, openLoop);
     }
     const stoppedAt = sharedNow();
     const memoryEnd = process.memoryUsage();

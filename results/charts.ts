@@ -9,6 +9,8 @@ import { compile, type TopLevelSpec } from 'vega-lite';
 import { stackShape } from '../stacks/spec.js';
 import { type SummaryRow, lockDesignOf, otherLock } from './rows.js';
 import { spectrumOf, spectrumSpec } from './chart-latency.js';
+import { loadLatencyPoints, loadLatencySpec } from './chart-load-latency.js';
+import { loadText } from './report-open-loop.js';
 
 export interface ChartSpec {
   /** File name without .svg: letters, digits and dashes. */
@@ -513,6 +515,27 @@ function spectrumChart(stack: string, rows: readonly SummaryRow[]): ChartSpec {
     description: `${stack}, sampled packet latency against percentile (log scales). ${words}.`,
     spec: spectrumSpec(stack, points),
   };
+}
+
+/** --load: each stack's load–latency chart (chart-load-latency.ts), from the open loop's summary rows. */
+export function loadLatencyChartSpecs(openLoop: readonly SummaryRow[]): ChartSpec[] {
+  const timed = openLoop.filter((s) => s.latency !== undefined && s.offeredPps !== undefined);
+  const charts: ChartSpec[] = [];
+  for (const stack of new Set(timed.map((s) => s.stack))) {
+    const rows = timed.filter((s) => s.stack === stack);
+    const series = seriesOf(rows);
+    const name = (s: SummaryRow) => `${series(s)}${s.mode === 'single' ? '' : ` ×${s.workers}`}`;
+    const shares = rows.every((s) => s.loadFraction !== undefined);
+    const points = rows.flatMap((s) => loadLatencyPoints(s, name(s)));
+    const words = rows.map((s) => `${s.side} ${name(s)} at ${loadText(s)}: p99 ${figure(s.latency!.p99Us)} µs`).join('; ');
+    charts.push({
+      name: `load-latency-${slug(stack)}`,
+      title: `${stack}: packet latency against offered load`,
+      description: `${stack}, open loop: p50 and p99 packet latency against the load offered. ${words}.`,
+      spec: loadLatencySpec(stack, points, shares),
+    });
+  }
+  return charts;
 }
 
 /** Renders a chart to SVG with vega's headless renderer (no browser, no canvas). */

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Marked, type Tokens } from 'marked';
-import { type RenderedChart, chartSpecs, renderChart } from './charts.js';
+import { type RenderedChart, chartSpecs, loadLatencyChartSpecs, renderChart } from './charts.js';
 import type { Comparison } from './compare.js';
 import { toActionBenchmark, toThroughputBenchmark } from './github-benchmark.js';
 import { writeAtomic } from './output.js';
@@ -81,6 +81,7 @@ function escapeHtml(text: string): string {
 export async function writeReports(out: string, results: ResultsFile, comparison: Comparison | null = null): Promise<string[]> {
   const charts: RenderedChart[] = [];
   for (const spec of chartSpecs(perfectWire(results.summary))) charts.push(await renderChart(spec));
+  for (const spec of loadLatencyChartSpecs(results.openLoop?.summary ?? [])) charts.push(await renderChart(spec));
   const folder = path.join(out, CHARTS_FOLDER);
   fs.mkdirSync(folder, { recursive: true });
   const names = new Set(charts.map((c) => `${c.name}.svg`));
@@ -94,6 +95,7 @@ export async function writeReports(out: string, results: ResultsFile, comparison
     comparison,
     runs: results.runs,
     ...(results.connectionMemory ? { connectionMemory: results.connectionMemory } : {}),
+    ...(results.openLoop ? { openLoop: results.openLoop.summary } : {}),
     ...(results.pairedRatios ? { pairedRatios: results.pairedRatios } : {}),
     targetCiPercent: (results.meta.precision as { targetCiPercent?: number | null } | undefined)?.targetCiPercent ?? null,
   });

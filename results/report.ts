@@ -14,6 +14,7 @@ import { pairedTables, pairedIntro } from './report-comparisons.js';
 import { latencyTables, modernCryptoTable, ratioTables } from './report-crypto.js';
 import { section } from './report-format.js';
 import { PACKET_LATENCY_INTRO, packetLatencyTable } from './report-latency.js';
+import { OPEN_LOOP_INTRO, openLoopFindings, openLoopTable } from './report-open-loop.js';
 import { gatewaySections } from './report-gateway.js';
 import { CONNECTION_MEMORY_INTRO, connectionMemoryTable, memoryTable } from './report-memory-cpu.js';
 import { throughputTable, LOSS_INTRO, lossTable, connectionsTable, FIG11_INTRO, parallelLines } from './report-parallel.js';
@@ -31,6 +32,8 @@ export interface ReportExtras {
   targetCiPercent?: number | null;
   /** What a connection costs in memory (CLP's stacks), measured apart. */
   connectionMemory?: readonly ConnectionMemory[];
+  /** --load: the open loop's summary rows (each configuration at each offered load). */
+  openLoop?: readonly SummaryRow[];
 }
 
 const image = (c: { name: string; description: string }) => `![${c.description.replace(/[[\]]/g, '')}](charts/${c.name}.svg)`;
@@ -63,8 +66,9 @@ function findingsLines(
   overview: { name: string; description: string } | undefined,
   meta: ReportMeta,
   memory: readonly ConnectionMemory[],
+  openLoop: readonly SummaryRow[],
 ): string[] {
-  const said = [...findings(summary), ...workingSetFindings(summary, meta.machine, memory)];
+  const said = [...findings(summary), ...workingSetFindings(summary, meta.machine, memory), ...openLoopFindings(openLoop)];
   if (said.length === 0 && overview === undefined) return [];
   return [
     '## Findings',
@@ -101,7 +105,7 @@ export function renderReport(allRows: readonly SummaryRow[], meta: ReportMeta, e
   const calibration = extras.calibration ?? [];
   return [
     ...headerLines(meta, extras),
-    ...findingsLines(summary, overview, meta, extras.connectionMemory ?? []),
+    ...findingsLines(summary, overview, meta, extras.connectionMemory ?? [], extras.openLoop ?? []),
     ...section(
       '## Throughput',
       'Application payload, Mbit/s of wall-clock time in the steady window; mean and 90% confidence interval (Student t) over runs.',
@@ -109,6 +113,7 @@ export function renderReport(allRows: readonly SummaryRow[], meta: ReportMeta, e
       true,
     ),
     ...section('## Packet latency (sampled, µs)', PACKET_LATENCY_INTRO, packetLatencyTable(summary)),
+    ...section('## Latency against offered load (open loop, µs)', OPEN_LOOP_INTRO, openLoopTable(extras.openLoop ?? [])),
     ...section('## A lossy wire', LOSS_INTRO(meta), lossTable(allRows)),
     ...parallelLines(summary, meta),
     ...section("## CLP against connections (the paper's Fig. 11)", FIG11_INTRO, connectionsTable(summary, runs)),

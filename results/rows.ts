@@ -26,6 +26,10 @@ export interface ConfigFields {
   clp?: string;
   /** A lossy wire (--loss, --duplicate, --reorder, --corrupt): the probability a frame was lost, 0 to 0.5. */
   loss?: number;
+  /** An open loop (--load): packets a second offered, over all workers. */
+  offeredPps?: number;
+  /** --load auto: the offered load as a share of the same configuration's closed-loop throughput. */
+  loadFraction?: number;
 }
 
 export interface RunRow extends ConfigFields {
@@ -53,6 +57,9 @@ export const RUN_COLUMNS: readonly (keyof RunRow)[] = [
   'throughputMbps',
   'usPerPacket',
 ];
+
+/** open-loop.csv's columns (--load): a run row's, with the load offered (loadFraction empty where packets a second were given). */
+export const OPEN_LOOP_COLUMNS: readonly (keyof RunRow)[] = [...RUN_COLUMNS, 'offeredPps', 'loadFraction'];
 
 /** What results.json adds to a run row. */
 export interface RunDetail extends RunRow {
@@ -289,7 +296,9 @@ export function configKey(r: ConfigFields): string {
   const policy = r.mode === 'clp' && r.clp === 'thread-per-connection' ? '|thread-per-connection' : '';
   // A lossy wire's configurations carry their loss; the rest keep the key they always had.
   const loss = r.loss === undefined ? '' : `|loss=${r.loss}`;
-  return (r.dispatch === undefined ? key : `${key}|${r.dispatch}`) + policy + loss;
+  // An open loop's configurations carry their load (a share of saturation, or packets a second).
+  const load = r.loadFraction !== undefined ? `|load=${r.loadFraction}x` : r.offeredPps !== undefined ? `|load=${r.offeredPps}pps` : '';
+  return (r.dispatch === undefined ? key : `${key}|${r.dispatch}`) + policy + loss + load;
 }
 
 /** One summary row per stack × side × mode × workers × connections (× packet size × crypto). */
@@ -330,7 +339,8 @@ function summaryRows(rows: readonly (RunRow & Partial<RunDetail>)[]): SummaryRow
     const s = stats.get(key)!;
     const packets = group.reduce((sum, r) => sum + r.packets, 0);
     const seconds = group.reduce((sum, r) => sum + r.seconds, 0);
-    const base = stats.get(configKey({ ...first, workers: 1 }));
+    // (An open loop's throughput is what was offered: no speedup.)
+    const base = first.offeredPps === undefined ? stats.get(configKey({ ...first, workers: 1 })) : undefined;
     const speedup =
       base !== undefined && group.length > 0
         ? speedupOf({ mean: s.mean, halfWidth: s.halfWidth }, { mean: base.mean, halfWidth: base.halfWidth })
@@ -380,6 +390,8 @@ function summaryRows(rows: readonly (RunRow & Partial<RunDetail>)[]): SummaryRow
       ...(first.dispatch !== undefined ? { dispatch: first.dispatch } : {}),
       ...(first.clp !== undefined ? { clp: first.clp } : {}),
       ...(first.loss !== undefined ? { loss: first.loss } : {}),
+      ...(first.offeredPps !== undefined ? { offeredPps: first.offeredPps } : {}),
+      ...(first.loadFraction !== undefined ? { loadFraction: first.loadFraction } : {}),
       meanMbps: round(s.mean),
       ci90Low: Number.isFinite(s.low) ? round(s.low) : null,
       ci90High: Number.isFinite(s.high) ? round(s.high) : null,

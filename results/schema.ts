@@ -204,5 +204,10 @@ export interface ResultsFile {
   connectionMemory?: ConnectionMemory[];
   /** Benecke's model and the Amdahl/USL fits, from the summary (predictions labelled as such). */
   models?: { benecke: BeneckeRow[]; shiehLai: ShiehLaiRow[]; scaling: ScalingRow[] };
+  /**
+   * --load: the open loop's runs and their summary, each configuration at each offered load
+   * (offeredPps, and loadFraction for a share of saturation); absent without --load.
+   */
+  openLoop?: { runs: RunDetail[]; summary: SummaryRow[] };
   meta: ResultsMeta;
 }

@@ -824,6 +824,58 @@ test('--lock state,segment,ticket,backlog measures PLP under each design in one 
   assert.match(report, /PLP at 2 workers: speedup .* with the fair ticket lock over the state/);
 });
 
+test('--load 50%,90%,20k: every configuration again open loop, at its share of saturation and at 20 000 packets a second', () => {
+  const out = path.join(dir, 'open-loop');
+  const r = run([
+    '--mode',
+    'single,plp,clp',
+    '--workers',
+    '1,2',
+    '--stacks',
+    'tcp/ip/fddi,udp/ip/eth',
+    '--side',
+    'recv',
+    '--packet-size',
+    '1024',
+    '--runs',
+    '2',
+    '--warmup',
+    '0s',
+    '--duration',
+    '200ms',
+    '--load',
+    '50%,90%,20k',
+    '--out',
+    out,
+  ]);
+  assert.is(r.status, 0, r.stderr);
+  const json = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
+  type Row = { stack: string; side: string; mode: string; workers: number; offeredPps: number; loadFraction?: number; usPerPacket: number };
+  const closed: Row[] = json.summary;
+  const open: (Row & { latency: { samples: number; p50Us: number; p99Us: number } })[] = json.openLoop.summary;
+  assert.is(open.length, 3 * closed.length, 'each configuration at each load');
+  assert.ok(closed.every((s) => s.offeredPps === undefined));
+  for (const s of open) {
+    const twin = closed.find((c) => c.stack === s.stack && c.side === s.side && c.mode === s.mode && c.workers === s.workers)!;
+    if (s.loadFraction !== undefined)
+      assert.ok(
+        Math.abs(s.offeredPps / ((s.loadFraction * 1e6) / twin.usPerPacket) - 1) < 0.01,
+        "a share of the closed loop's packets a second",
+      );
+    else assert.is(s.offeredPps, 20_000);
+    assert.ok(s.latency.samples > 0 && s.latency.p99Us >= s.latency.p50Us);
+  }
+  assert.is(json.openLoop.runs.length, 2 * open.length);
+  const csv = fs.readFileSync(path.join(out, 'open-loop.csv'), 'utf8').trim().split('\n');
+  assert.match(csv[0]!, /,offeredPps,loadFraction$/);
+  assert.is(csv.length, 1 + json.openLoop.runs.length);
+  for (const stack of ['tcp-ip-fddi', 'udp-ip-eth']) assert.ok(fs.existsSync(path.join(out, 'charts', `load-latency-${stack}.svg`)));
+  const report = fs.readFileSync(path.join(out, 'report.md'), 'utf8');
+  assert.match(report, /## Latency against offered load \(open loop, µs\)/);
+  assert.match(report, /At 50% of its own saturation, tcp\/ip\/fddi recv \[cryptojs\]: \*\*.+\*\* keeps p99 lowest/);
+  assert.match(r.stdout, /Packet latency against offered load \(open loop; µs\)/);
+});
+
 for (const [signal, exitCode, mode, what] of [
   ['SIGINT', 130, 'single', 'Ctrl-C (SIGINT)'],
   ['SIGTERM', 143, 'single', 'SIGTERM'],

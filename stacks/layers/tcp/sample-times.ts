@@ -6,14 +6,14 @@
 // state lock.
 
 import { BufferPool, type Msg } from '../../message.js';
+import { TIME_FIELDS, joinTime, splitSampledAt } from '../../split-time.js';
 
 /** Entries a table holds: more than the sampled writes or segments a window holds at once. */
 export const SAMPLE_SLOTS = 16;
 /** Int32 fields of an entry: key (a sequence number), the time's high and low 32 bits. */
-export const SAMPLE_ENTRY = 3;
+export const SAMPLE_ENTRY = 1 + TIME_FIELDS;
 /** Int32 fields of a table's entries (its count is a field of its own, among the hot ones). */
 export const SAMPLE_TABLE = SAMPLE_SLOTS * SAMPLE_ENTRY;
-const TWO_32 = 2 ** 32;
 
 export class SampleTimes {
   private readonly f: Int32Array;
@@ -38,7 +38,6 @@ export class SampleTimes {
    * trimmed away by a retransmission that overlapped it, so no lookup would find it.
    */
   put(key: number, msg: Msg): void {
-    const time = msg.sampledAt;
     const f = this.f;
     const first = this.first;
     let count = f[this.at]!;
@@ -48,8 +47,7 @@ export class SampleTimes {
     }
     const entry = first + count * SAMPLE_ENTRY;
     f[entry] = key;
-    f[entry + 1] = Math.floor(time / TWO_32);
-    f[entry + 2] = time | 0;
+    splitSampledAt(msg, f, entry + 1);
     f[this.at] = count + 1;
   }
 
@@ -64,7 +62,7 @@ export class SampleTimes {
     for (let i = 0; i < count; i++) {
       const entry = first + i * SAMPLE_ENTRY;
       if (f[entry] !== key) continue;
-      into[slot] = f[entry + 1]! * TWO_32 + (f[entry + 2]! >>> 0);
+      joinTime(f, entry + 1, into, slot);
       f.copyWithin(entry, entry + SAMPLE_ENTRY, first + count * SAMPLE_ENTRY);
       f[this.at] = count - 1;
       return;
