@@ -17,6 +17,7 @@ import * as os from 'node:os';
 import { OptionError } from './args.js';
 import { type LoadSpec, ppsOf } from './load-spec.js';
 import type { ClpPolicy } from '../parallel/parallel-run.js';
+import { OPEN_LOOP_WARMUP_MS } from '../parallel/open-loop.js';
 import { type BenchConfig, MAX_CONNECTIONS, MAX_THREADS, type Mode, faultsAsked } from './config.js';
 
 export interface Configuration {
@@ -271,6 +272,8 @@ export function estimatePlan(config: BenchConfig): PlanEstimate {
     for (const c of g.members) {
       const n = c.mode === 'single' ? 1 : c.workers;
       warmup += Math.max(config.warmupSeconds, (n * config.warmupCpuSeconds) / Math.min(config.cores, n));
+      // An open loop warms up on its schedule too (parallel/open-loop.ts).
+      if (c.offeredPps !== undefined || c.loadFraction !== undefined) warmup += OPEN_LOOP_WARMUP_MS / 1000;
     }
     // An interleaved group's window is its rounds: a slice of each member and primitive each.
     const primitives = g.interleaved ? 1 + cryptoPrimitives(g.members[0]!.stack).length : 0;

@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { createWorkload } from '../drivers/workload.js';
 import { LatencySampler, OPEN_LOOP_SAMPLE_EVERY, SAMPLE_EVERY } from '../drivers/latency-sampler.js';
 import { ConnectionTurns } from '../parallel/connection-turns.js';
-import { OpenLoop } from '../parallel/open-loop.js';
+import { OPEN_LOOP_WARMUP_MS, OpenLoop } from '../parallel/open-loop.js';
 import { type Workload, type WorkloadCounters, firstBroken } from '../drivers/workload-contract.js';
 import { MemoryTrace, memoryBetween } from '../parallel/memory-trace.js';
 import { batchFor } from '../parallel/shared-run.js';
@@ -81,14 +81,18 @@ export class SingleSession {
       if (warmed && performance.now() >= end) break;
     }
     if (tap !== null) for (const w of this.workloads) w.setTap(null);
+    if (open) {
+      // The open loop's own warm-up (parallel/open-loop.ts), through the calls the window makes;
+      // then the schedule the window is measured on.
+      const turns = new ConnectionTurns(this.workloads);
+      this.openLoop = { loop: new OpenLoop(this.c.offeredPps!, sampler, turns.stampsPerPacket), turns };
+      this.drive(OPEN_LOOP_WARMUP_MS);
+      this.openLoop = { loop: new OpenLoop(this.c.offeredPps!, sampler, turns.stampsPerPacket), turns };
+    }
     this.before = this.workloads.map((w) => w.counters());
     this.memoryStart = process.memoryUsage();
     this.trace = new MemoryTrace(this.config.durationSeconds);
     this.current = { seconds: 0, packets: 0, bytes: 0 };
-    if (open) {
-      const turns = new ConnectionTurns(this.workloads);
-      this.openLoop = { loop: new OpenLoop(this.c.offeredPps!, sampler, turns.stampsPerPacket), turns };
-    }
     sampler.reset();
     return true;
   }

@@ -37,16 +37,7 @@ export class ConnectionTurns {
     let turns = 1;
     const started = sharedNow();
     for (;;) {
-      for (let t = 0; t < turns; t++) {
-        const k = this.next;
-        const b = workloads[k]!.run(batch);
-        bytes += b;
-        if (perConnection !== null) perConnection[k]! += b;
-        if (k + 1 === n) {
-          this.next = 0;
-          this.rounds++;
-        } else this.next = k + 1;
-      }
+      for (let t = 0; t < turns; t++) bytes += this.turn(batch, perConnection);
       packets += batch * turns;
       const now = sharedNow();
       if (done(packets, now)) return { packets, bytes };
@@ -63,21 +54,21 @@ export class ConnectionTurns {
    * connection's bytes to `perConnection` when given, and answers the bytes.
    */
   offer(packets: number, perConnection: number[] | null): number {
-    const workloads = this.workloads;
-    const n = workloads.length;
+    const most = this.workloads.length === 1 ? packets : TURN_PACKETS;
     let bytes = 0;
-    for (let left = packets; left > 0;) {
-      const k = this.next;
-      const turn = n === 1 ? left : Math.min(TURN_PACKETS, left);
-      const b = workloads[k]!.run(turn);
-      left -= turn;
-      bytes += b;
-      if (perConnection !== null) perConnection[k]! += b;
-      if (k + 1 === n) {
-        this.next = 0;
-        this.rounds++;
-      } else this.next = k + 1;
-    }
+    for (let left = packets; left > 0; left -= most) bytes += this.turn(Math.min(most, left), perConnection);
+    return bytes;
+  }
+
+  /** The next connection's turn of `packets` messages (its bytes added to `perConnection` when given); answers the bytes. */
+  private turn(packets: number, perConnection: number[] | null): number {
+    const k = this.next;
+    const bytes = this.workloads[k]!.run(packets);
+    if (perConnection !== null) perConnection[k]! += bytes;
+    if (k + 1 === this.workloads.length) {
+      this.next = 0;
+      this.rounds++;
+    } else this.next = k + 1;
     return bytes;
   }
 

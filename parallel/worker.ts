@@ -26,7 +26,7 @@ import { ARENA_CONNECTIONS, arenasFor } from '../stacks/connection-arena.js';
 import { ConnectionTurns } from './connection-turns.js';
 import { createWorkload } from '../drivers/workload.js';
 import { LatencySampler, OPEN_LOOP_SAMPLE_EVERY, SAMPLE_EVERY } from '../drivers/latency-sampler.js';
-import { OpenLoop } from './open-loop.js';
+import { OPEN_LOOP_WARMUP_MS, OpenLoop } from './open-loop.js';
 import { connectionSeed, countsSince } from '../drivers/run-counts.js';
 import { type SharedAccount, type Side, type Workload, firstBroken } from '../drivers/workload-contract.js';
 import { memoryBetween } from './memory-trace.js';
@@ -161,6 +161,17 @@ function warmUp(run: SharedRun, turns: ConnectionTurns, until: number, minCpuMs:
     publishProgress(run, slot, packets, now);
     return run.stopped || (account.warmedUp(packets, minCpuMs) && now >= until && turns.rounds > rounds);
   });
+}
+
+/**
+ * An open loop's warm-up on its schedule (OPEN_LOOP_WARMUP_MS), after the closed loop's, through
+ * the same calls the window makes (driveUntil): other closures or a null `perConnection` there made
+ * V8 drop the loop's compiled code again in the window's first slices.
+ */
+function warmUpOpenLoop(ctx: WorkerContext, turns: ConnectionTurns, packetsPerSecond: number, connections: number): void {
+  const loop = new OpenLoop(packetsPerSecond, ctx.sampler, turns.stampsPerPacket);
+  const perConnection = new Array<number>(connections).fill(0);
+  driveUntil(ctx.shared, turns, sharedNow() + OPEN_LOOP_WARMUP_MS, perConnection, ctx.packetsSlot, loop);
 }
 
 /**
@@ -346,6 +357,7 @@ function prepareRun(ctx: WorkerContext, run: number): Built | null {
   });
   if (shared.stopped) return null;
   warmUp(shared, built.turns, shared.marks[Mark.warmupEnd]!, task.warmupCpuMs, ctx.account, ctx.packetsSlot);
+  if (task.packetsPerSecond !== undefined) warmUpOpenLoop(ctx, built.turns, task.packetsPerSecond, built.workloads.length);
   shared.barrier.arriveAndWait(BARRIER_TIMEOUT_MS, abandon, () => {
     const now = sharedNow();
     shared.marks[Mark.steadyStart] = now;
